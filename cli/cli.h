@@ -1,0 +1,69 @@
+/*
+ * cli.h - what the command files of the gilsim program share: the command
+ * entry points and the helpers that load and simulate a scenario.
+ *
+ * Commands return the process exit code: 0 ok, 1 runtime failure, 2 bad
+ * input (scenario or flags), 3 deadlocked run. Only commands print.
+ */
+#ifndef GILSIM_CLI_H
+#define GILSIM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
+
+/* Options every simulating command accepts: FILE, --set K=V, --seed N, --until T. */
+typedef struct CliSimOpts {
+    const char *file;        /* NULL: the built-in default scenario */
+    const char **sets;       /* "key=value" overrides, in order */
+    int n_sets;
+    SimTime until;           /* SIM_TIME_NEVER unless --until */
+    char seed_buf[40];       /* storage for the --seed override */
+} CliSimOpts;
+
+/* Tries to consume argv[*i] (and its value) as a common option. Returns
+ * 1 if consumed, 0 if not a common option, -1 on a bad value (message
+ * printed to stderr). */
+int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i);
+void cli_sim_opts_free(CliSimOpts *o);
+
+/* A finished simulation. */
+typedef struct CliRun {
+    SimScenario *sc;
+    SimTrace *trace;
+    int outcome;             /* SIM_RUN_* */
+    uint64_t events;
+} CliRun;
+
+/* Loads (file or built-in default), applies overrides, runs to the end.
+ * Returns 0, or a negative SIM_ERR_* with err filled. */
+int cli_simulate(const CliSimOpts *o, CliRun *run, SimError *err);
+/* Re-runs an already loaded scenario with extra overrides (live tuning). */
+int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, CliRun *run,
+                      SimError *err);
+void cli_run_free(CliRun *run);
+
+/* The built-in default scenario (the convoy effect), embedded in the binary. */
+extern const char cli_default_scenario[];
+extern const char cli_default_scenario_name[];
+
+/* Finds a bundled scenario by name ("convoy" -> scenarios/convoy.json) if
+ * `name` is not an existing path. Returns a malloc'd path or NULL. */
+char *cli_find_scenario(const char *name);
+
+/* Writes a file atomically: to a temporary name, then renamed into place,
+ * so a failure never leaves a partial output. */
+int cli_write_file(const char *path, const void *data, size_t n, SimError *err);
+
+/* Commands. */
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
+#endif /* GILSIM_CLI_H */

@@ -1,0 +1,236 @@
+/*
+ * common.c - what every simulating command shares: the common options,
+ * loading and running a scenario, finding bundled scenarios, and writing
+ * output files atomically.
+ *
+ * Invariant: an output file either appears whole under its final name or
+ * not at all (written to a temporary file in the same directory, renamed).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef GILSIM_SOURCE_DIR
+#define GILSIM_SOURCE_DIR "."
+#endif
+
+int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char *val = NULL;
+    bool is_set = strcmp(a, "--set") == 0 || strcmp(a, "-D") == 0;
+    bool is_seed = strcmp(a, "--seed") == 0 || strcmp(a, "-s") == 0;
+    bool is_until = strcmp(a, "--until") == 0;
+    if (strncmp(a, "--set=", 6) == 0)
+        val = a + 6, is_set = true;
+    else if (strncmp(a, "--seed=", 7) == 0)
+        val = a + 7, is_seed = true;
+    else if (strncmp(a, "--until=", 8) == 0)
+        val = a + 8, is_until = true;
+    if (!is_set && !is_seed && !is_until) {
+        if (a[0] == '-' && a[1] != '\0')
+            return 0;
+        if (o->file) {
+            fprintf(stderr, "gilsim: unexpected argument '%s' (the scenario is already '%s')\n", a, o->file);
+            return -1;
+        }
+        o->file = a;
+        return 1;
+    }
+    if (!val) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "gilsim: %s needs a value\n", a);
+            return -1;
+        }
+        val = argv[++*i];
+    }
+    if (is_set) {
+        const char **ns = realloc(o->sets, (size_t)(o->n_sets + 2) * sizeof(*ns));
+        if (!ns) {
+            fprintf(stderr, "gilsim: out of memory\n");
+            return -1;
+        }
+        o->sets = ns;
+        o->sets[o->n_sets++] = val;
+        return 1;
+    }
+    if (is_seed) {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(val, &end, 10);
+        if (errno || end == val || *end || val[0] == '-') {
+            fprintf(stderr, "gilsim: --seed '%s': expected a whole number >= 0\n", val);
+            return -1;
+        }
+        snprintf(o->seed_buf, sizeof(o->seed_buf), "seed=%llu", s);
+        const char **ns = realloc(o->sets, (size_t)(o->n_sets + 2) * sizeof(*ns));
+        if (!ns) {
+            fprintf(stderr, "gilsim: out of memory\n");
+            return -1;
+        }
+        o->sets = ns;
+        o->sets[o->n_sets++] = o->seed_buf;
+        return 1;
+    }
+    SimTime t;
+    if (sim_duration_parse(val, &t) != SIM_OK) {
+        fprintf(stderr, "gilsim: --until '%s': expected a duration such as 2s or 500ms\n", val);
+        return -1;
+    }
+    o->until = t;
+    return 1;
+}
+
+void cli_sim_opts_free(CliSimOpts *o)
+{
+    free(o->sets);
+    o->sets = NULL;
+    o->n_sets = 0;
+}
+
+static int load(const CliSimOpts *o, const char *const *extra, int n_extra, SimScenario **sc, SimError *err)
+{
+    int n = o->n_sets + n_extra;
+    const char **all = calloc((size_t)(n ? n : 1), sizeof(*all));
+    if (!all)
+        return sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < o->n_sets; i++)
+        all[i] = o->sets[i];
+    for (int i = 0; i < n_extra; i++)
+        all[o->n_sets + i] = extra[i];
+    int rc;
+    if (o->file) {
+        char *path = cli_find_scenario(o->file);
+        rc = sim_scenario_load_file(path ? path : o->file, all, n, sc, err);
+        free(path);
+    } else {
+        rc = sim_scenario_load_text(cli_default_scenario_name, cli_default_scenario,
+                                    strlen(cli_default_scenario), all, n, sc, err);
+    }
+    free(all);
+    return rc;
+}
+
+int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, CliRun *run, SimError *err)
+{
+    memset(run, 0, sizeof(*run));
+    int rc = load(o, extra, n_extra, &run->sc, err);
+    if (rc < 0)
+        return rc;
+    SimWorld *w = sim_world_create(run->sc, err);
+    if (!w) {
+        cli_run_free(run);
+        return err ? err->code : SIM_ERR_INVALID;
+    }
+    rc = sim_world_run(w, o->until);
+    if (rc < 0) {
+        sim_world_destroy(w);
+        cli_run_free(run);
+        return sim_error_set(err, rc, "%s: the simulation ran out of memory", sim_scenario_name(run->sc));
+    }
+    run->outcome = rc;
+    run->events = sim_world_events(w);
+    run->trace = sim_world_take_trace(w);
+    sim_world_destroy(w);
+    return SIM_OK;
+}
+
+int cli_simulate(const CliSimOpts *o, CliRun *run, SimError *err)
+{
+    return cli_simulate_with(o, NULL, 0, run, err);
+}
+
+void cli_run_free(CliRun *run)
+{
+    sim_trace_destroy(run->trace);
+    sim_scenario_destroy(run->sc);
+    memset(run, 0, sizeof(*run));
+}
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The directories bundled scenarios are looked up in, in order. */
+static int scenario_dirs(const char **dirs, char *exe_dir, size_t n)
+{
+    int k = 0;
+    const char *env = getenv("GILSIM_SCENARIOS");
+    if (env && *env)
+        dirs[k++] = env;
+    ssize_t len = readlink("/proc/self/exe", exe_dir, n - 32);
+    if (len > 0) {
+        exe_dir[len] = '\0';
+        char *slash = strrchr(exe_dir, '/');
+        if (slash) {
+            strcpy(slash, "/../scenarios");
+            dirs[k++] = exe_dir;
+        }
+    }
+    dirs[k++] = GILSIM_SOURCE_DIR "/scenarios";
+    return k;
+}
+
+char *cli_find_scenario(const char *name)
+{
+    if (is_file(name))
+        return strdup(name);
+    if (strchr(name, '/'))
+        return NULL;
+    const char *dirs[4];
+    char exe_dir[4096];
+    int n = scenario_dirs(dirs, exe_dir, sizeof(exe_dir));
+    for (int i = 0; i < n; i++) {
+        char path[8192];
+        snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+        if (is_file(path))
+            return strdup(path);
+        snprintf(path, sizeof(path), "%s/%s.json", dirs[i], name);
+        if (is_file(path))
+            return strdup(path);
+    }
+    return NULL;
+}
+
+int cli_write_file(const char *path, const void *data, size_t n, SimError *err)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return sim_error_set(err, SIM_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return sim_error_set(err, SIM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    }
+    FILE *f = fdopen(fd, "wb");
+    bool ok = f && fwrite(data, 1, n, f) == n;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    else
+        close(fd);
+    if (ok) {
+        /* mkstemp creates 0600; outputs are ordinary files. */
+        mode_t um = umask(0);
+        umask(um);
+        chmod(tmp, 0666 & ~um);
+        ok = rename(tmp, path) == 0;
+    }
+    if (!ok) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return sim_error_set(err, SIM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    }
+    free(tmp);
+    return SIM_OK;
+}

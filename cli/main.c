@@ -1,0 +1,56 @@
+/*
+ * main.c - the gilsim program: dispatches to one command per file.
+ *
+ * With no arguments it opens the viewer on the built-in default scenario,
+ * which is what a teacher types first.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct Command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"run", cmd_run, "simulate a scenario and print what happened"},
+    {"validate", cmd_validate, "check a scenario file without running it"},
+    {"view", cmd_view, "open the timeline viewer"},
+    {"render", cmd_render, "export the timeline as PNG or SVG"},
+    {"trace", cmd_trace, "export the trace (Chrome/Perfetto JSON or CSV)"},
+    {"bench", cmd_bench, "measure simulator speed"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: gilsim [COMMAND] [ARGS]\n\n"
+               "A simulator and visualizer of CPython's GIL scheduling.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nWith no command, opens the viewer on the built-in convoy-effect scenario.\n"
+               "Run 'gilsim COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cmd_view(argc, argv);
+    const char *c = argv[1];
+    if (strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0 || strcmp(c, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(c, "--version") == 0 || strcmp(c, "-V") == 0) {
+        printf("gilsim %s\n", GILSIM_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(c, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "gilsim: unknown command '%s'; run 'gilsim --help' for the list\n", c);
+    return EXIT_USAGE;
+}

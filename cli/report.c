@@ -1,0 +1,325 @@
+/*
+ * report.c - the run report: what `gilsim run` prints as a table, as JSON
+ * (--json) or as CSV (--csv), all computed from the trace by sim_stats.
+ *
+ * The JSON field names are a contract: tests, sweeps and users' scripts
+ * read them. Add fields; never rename one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "report.h"
+
+static const char *outcome_name(int o)
+{
+    switch (o) {
+    case SIM_RUN_DONE: return "done";
+    case SIM_RUN_DEADLOCK: return "deadlock";
+    case SIM_RUN_UNTIL: return "until";
+    default: return "unknown";
+    }
+}
+
+static const char *thread_end(const SimTrace *tr, uint32_t thread)
+{
+    /* The last STATE record of a terminated thread says how it ended. */
+    const SimRecord *r = sim_trace_records(tr);
+    for (size_t i = sim_trace_count(tr); i-- > 0;)
+        if (r[i].thread == thread && r[i].kind == SIM_REC_STATE)
+            return SIM_REC_NEW_STATE(&r[i]) == SIM_ST_TERMINATED ? sim_reason_name((SimReason)r[i].reason) : NULL;
+    return NULL;
+}
+
+static cJSON *latency_json(const SimLatency *l)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double)l->count);
+    cJSON *lat = cJSON_AddObjectToObject(o, "latency_ns");
+    cJSON_AddNumberToObject(lat, "p50", (double)l->p50);
+    cJSON_AddNumberToObject(lat, "p90", (double)l->p90);
+    cJSON_AddNumberToObject(lat, "p99", (double)l->p99);
+    cJSON_AddNumberToObject(lat, "max", (double)l->max);
+    cJSON_AddNumberToObject(lat, "mean", (double)l->mean);
+    return o;
+}
+
+static const char *thread_label(const SimTrace *tr, uint32_t t, char *buf, size_t n)
+{
+    const SimThreadInfo *ti = sim_trace_thread(tr, t);
+    if (!ti) {
+        snprintf(buf, n, "?");
+        return buf;
+    }
+    snprintf(buf, n, "%s/%s", sim_trace_process(tr, ti->process)->name, ti->name);
+    return buf;
+}
+
+/* Describes what a deadlocked thread waits for, in words. */
+static void describe_wait(const SimTrace *tr, const SimRecord *r, char *buf, size_t n)
+{
+    char who[256];
+    switch ((SimWaitKind)r->arg) {
+    case SIM_WAIT_JOIN_THREAD:
+        snprintf(buf, n, "join of thread %s", thread_label(tr, r->other - 1, who, sizeof(who)));
+        break;
+    case SIM_WAIT_START:
+        snprintf(buf, n, "Thread.start() of %s", thread_label(tr, r->other - 1, who, sizeof(who)));
+        break;
+    case SIM_WAIT_JOIN_PROCESS: {
+        const SimProcessInfo *p = sim_trace_process(tr, r->other - 1);
+        snprintf(buf, n, "join of process %s", p ? p->name : "?");
+        break;
+    }
+    default:
+        snprintf(buf, n, "%s", sim_reason_name((SimReason)r->reason));
+        break;
+    }
+}
+
+static cJSON *deadlock_json(const SimTrace *tr)
+{
+    const SimRecord *recs = sim_trace_records(tr);
+    size_t n = sim_trace_count(tr);
+    cJSON *threads = cJSON_CreateArray();
+    char buf[512], who[256];
+    for (size_t i = 0; i < n; i++) {
+        const SimRecord *r = &recs[i];
+        if (r->kind != SIM_REC_DEADLOCK)
+            continue;
+        const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "process", sim_trace_process(tr, ti->process)->name);
+        cJSON_AddStringToObject(o, "thread", ti->name);
+        cJSON_AddStringToObject(o, "state", sim_reason_name((SimReason)r->reason));
+        describe_wait(tr, r, buf, sizeof(buf));
+        cJSON_AddStringToObject(o, "waits_for", buf);
+        if ((r->arg == SIM_WAIT_JOIN_THREAD || r->arg == SIM_WAIT_START) && r->other)
+            cJSON_AddStringToObject(o, "on", thread_label(tr, r->other - 1, who, sizeof(who)));
+        cJSON_AddItemToArray(threads, o);
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddItemToObject(d, "threads", threads);
+    return d;
+}
+
+cJSON *cli_report_json(const CliRun *run, const SimStats *st)
+{
+    const SimTrace *tr = run->trace;
+    const SimRunInfo *info = sim_trace_info(tr);
+    cJSON *root = cJSON_CreateObject();
+    char hash[32];
+    snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)info->scenario_hash);
+    cJSON_AddStringToObject(root, "gilsim", GILSIM_VERSION);
+    cJSON_AddStringToObject(root, "scenario", info->scenario);
+    cJSON_AddStringToObject(root, "scenario_hash", hash);
+    cJSON_AddNumberToObject(root, "seed", (double)info->seed);
+    cJSON_AddStringToObject(root, "outcome", outcome_name(run->outcome));
+    cJSON_AddNumberToObject(root, "sim_time_ns", (double)st->sim_time_ns);
+    cJSON_AddNumberToObject(root, "events", (double)run->events);
+    cJSON_AddNumberToObject(root, "transitions", (double)st->transitions);
+    cJSON_AddNumberToObject(root, "records", (double)st->records);
+    cJSON *cfg = cJSON_AddObjectToObject(root, "config");
+    cJSON_AddNumberToObject(cfg, "cores", info->cores);
+    cJSON_AddStringToObject(cfg, "python", info->python_version);
+    cJSON_AddStringToObject(cfg, "gil", info->gil_policy);
+    cJSON_AddNumberToObject(cfg, "switch_interval_ns", (double)info->switch_interval);
+
+    cJSON *threads = cJSON_AddArrayToObject(root, "threads");
+    for (int i = 0; i < st->n_threads; i++) {
+        const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
+        const SimThreadStats *ts = &st->threads[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "process", sim_trace_process(tr, ti->process)->name);
+        cJSON_AddStringToObject(o, "name", ti->name);
+        cJSON_AddBoolToObject(o, "daemon", ti->daemon);
+        cJSON_AddNumberToObject(o, "started_ns", (double)ts->started_ns);
+        if (ts->finished_ns >= 0)
+            cJSON_AddNumberToObject(o, "finished_ns", (double)ts->finished_ns);
+        else
+            cJSON_AddNullToObject(o, "finished_ns");
+        const char *end = thread_end(tr, (uint32_t)i);
+        if (end)
+            cJSON_AddStringToObject(o, "end", end);
+        else
+            cJSON_AddNullToObject(o, "end");
+        cJSON *sn = cJSON_AddObjectToObject(o, "state_ns");
+        cJSON_AddNumberToObject(sn, "running", (double)ts->running_ns);
+        cJSON_AddNumberToObject(sn, "runnable", (double)ts->runnable_ns);
+        cJSON_AddNumberToObject(sn, "blocked", (double)ts->blocked_ns);
+        for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
+            cJSON_AddNumberToObject(sn, sim_reason_name((SimReason)r), (double)ts->state_ns[r]);
+        cJSON_AddNumberToObject(o, "gil_acquisitions", (double)ts->gil_acquisitions);
+        cJSON_AddItemToObject(o, "io", latency_json(&ts->io));
+        cJSON_AddItemToObject(o, "gil_wait", latency_json(&ts->gil_wait));
+        cJSON_AddItemToArray(threads, o);
+    }
+
+    cJSON *procs = cJSON_AddArrayToObject(root, "processes");
+    for (uint32_t p = 0; p < sim_trace_process_count(tr); p++) {
+        const SimProcessInfo *pi = sim_trace_process(tr, p);
+        const SimGilStats *g = &st->gils[pi->gil];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", pi->name);
+        cJSON_AddStringToObject(o, "start_method", pi->start_method);
+        if (pi->parent == SIM_NONE)
+            cJSON_AddNullToObject(o, "parent");
+        else
+            cJSON_AddStringToObject(o, "parent", sim_trace_process(tr, pi->parent)->name);
+        cJSON *gj = cJSON_AddObjectToObject(o, "gil");
+        cJSON_AddNumberToObject(gj, "acquisitions", (double)g->acquisitions);
+        cJSON_AddNumberToObject(gj, "switches", (double)g->switches);
+        cJSON_AddNumberToObject(gj, "drop_requests", (double)g->drop_requests);
+        cJSON_AddNumberToObject(gj, "forced_drops", (double)g->forced_drops);
+        cJSON_AddNumberToObject(gj, "voluntary_drops", (double)g->voluntary_drops);
+        cJSON_AddNumberToObject(gj, "timeouts", (double)g->timeouts);
+        cJSON_AddNumberToObject(gj, "failed_wakeups", (double)g->failed_wakeups);
+        cJSON_AddNumberToObject(gj, "held_ns", (double)g->held_ns);
+        cJSON_AddItemToArray(procs, o);
+    }
+
+    cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
+    const SimRecord *recs = sim_trace_records(tr);
+    for (size_t i = 0; i < sim_trace_count(tr); i++) {
+        if (recs[i].kind == SIM_REC_FORK && recs[i].state) {
+            char buf[512], who[256];
+            snprintf(buf, sizeof(buf),
+                     "DeprecationWarning at %.3f ms: %s called fork() while its process is multi-threaded; "
+                     "use of fork() may lead to deadlocks in the child",
+                     (double)recs[i].t / 1e6, thread_label(tr, recs[i].thread, who, sizeof(who)));
+            cJSON_AddItemToArray(warnings, cJSON_CreateString(buf));
+        }
+    }
+    if (run->outcome == SIM_RUN_DEADLOCK)
+        cJSON_AddItemToObject(root, "deadlock", deadlock_json(tr));
+    else
+        cJSON_AddNullToObject(root, "deadlock");
+    return root;
+}
+
+static void fmt_dur(SimTime ns, char *buf, size_t n)
+{
+    if (ns < 0)
+        snprintf(buf, n, "-");
+    else
+        sim_duration_format(ns, buf, n);
+}
+
+void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
+{
+    const SimTrace *tr = run->trace;
+    const SimRunInfo *info = sim_trace_info(tr);
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32];
+    sim_duration_format(info->switch_interval, a, sizeof(a));
+    fprintf(f, "%s\n", info->scenario);
+    fprintf(f, "  Python %s, GIL %s, switch interval %s, %d core%s, seed %llu\n", info->python_version,
+            info->gil_policy, a, info->cores, info->cores == 1 ? "" : "s", (unsigned long long)info->seed);
+    const char *lesson = sim_scenario_lesson(run->sc);
+    if (lesson && *lesson)
+        fprintf(f, "  Lesson: %s\n", lesson);
+    sim_duration_format(st->sim_time_ns, a, sizeof(a));
+    fprintf(f, "  simulated %s: %llu events, %llu transitions; outcome: %s\n\n", a,
+            (unsigned long long)run->events, (unsigned long long)st->transitions, outcome_name(run->outcome));
+
+    fprintf(f, "  %-12s %-12s %10s %10s %10s %10s %10s %8s %7s %10s %10s\n", "process", "thread", "finished",
+            "running", "wait_gil", "wait_core", "blocked", "GIL acq", "I/O ops", "I/O p50", "I/O p99");
+    for (int i = 0; i < st->n_threads; i++) {
+        const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
+        const SimThreadStats *ts = &st->threads[i];
+        fmt_dur(ts->finished_ns, a, sizeof(a));
+        const char *end = thread_end(tr, (uint32_t)i);
+        if (end && strcmp(end, "killed") == 0)
+            strcat(a, "*");
+        fmt_dur(ts->running_ns, b, sizeof(b));
+        fmt_dur(ts->state_ns[SIM_R_WAIT_GIL], c, sizeof(c));
+        fmt_dur(ts->state_ns[SIM_R_WAIT_CORE], d, sizeof(d));
+        fmt_dur(ts->blocked_ns, e, sizeof(e));
+        if (ts->io.count) {
+            fmt_dur(ts->io.p50, g, sizeof(g));
+            fmt_dur(ts->io.p99, h, sizeof(h));
+        } else {
+            strcpy(g, "-");
+            strcpy(h, "-");
+        }
+        fprintf(f, "  %-12.12s %-12.12s %10s %10s %10s %10s %10s %8llu %7llu %10s %10s\n",
+                sim_trace_process(tr, ti->process)->name, ti->name, a, b, c, d, e,
+                (unsigned long long)ts->gil_acquisitions, (unsigned long long)ts->io.count, g, h);
+    }
+    bool killed = false;
+    for (int i = 0; i < st->n_threads; i++) {
+        const char *end = thread_end(tr, (uint32_t)i);
+        killed |= end && strcmp(end, "killed") == 0;
+    }
+    if (killed)
+        fprintf(f, "  * daemon thread killed when the last non-daemon thread of its process ended\n");
+    fprintf(f, "\n");
+    double secs = st->sim_time_ns > 0 ? (double)st->sim_time_ns / 1e9 : 1;
+    for (uint32_t p = 0; p < sim_trace_process_count(tr); p++) {
+        const SimProcessInfo *pi = sim_trace_process(tr, p);
+        const SimGilStats *gs = &st->gils[pi->gil];
+        fprintf(f, "  GIL of %s: %llu switches (%.0f/s), %llu drop requests, %llu forced drops, "
+                   "%llu timeouts, %llu failed wake-ups\n",
+                pi->name, (unsigned long long)gs->switches, (double)gs->switches / secs,
+                (unsigned long long)gs->drop_requests, (unsigned long long)gs->forced_drops,
+                (unsigned long long)gs->timeouts, (unsigned long long)gs->failed_wakeups);
+    }
+    cJSON *rep = cli_report_json(run, st);
+    cJSON *warnings = cJSON_GetObjectItem(rep, "warnings");
+    cJSON *wi;
+    cJSON_ArrayForEach(wi, warnings) fprintf(f, "  warning: %s\n", wi->valuestring);
+    cJSON *dl = cJSON_GetObjectItem(rep, "deadlock");
+    if (dl && !cJSON_IsNull(dl)) {
+        fprintf(f, "\n  DEADLOCK: nothing can ever move again.\n");
+        cJSON *ti;
+        cJSON_ArrayForEach(ti, cJSON_GetObjectItem(dl, "threads"))
+        {
+            fprintf(f, "    %s/%s waits for %s\n", cJSON_GetObjectItem(ti, "process")->valuestring,
+                    cJSON_GetObjectItem(ti, "thread")->valuestring,
+                    cJSON_GetObjectItem(ti, "waits_for")->valuestring);
+        }
+    }
+    cJSON_Delete(rep);
+}
+
+void cli_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void cli_report_csv(FILE *f, const CliRun *run, const SimStats *st)
+{
+    const SimTrace *tr = run->trace;
+    fprintf(f, "process,thread,daemon,started_ns,finished_ns,end,running_ns,runnable_ns,blocked_ns");
+    for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
+        fprintf(f, ",%s_ns", sim_reason_name((SimReason)r));
+    fprintf(f, ",gil_acquisitions,io_count,io_p50_ns,io_p90_ns,io_p99_ns,io_max_ns,"
+               "gil_wait_count,gil_wait_p50_ns,gil_wait_p99_ns,gil_wait_max_ns\n");
+    for (int i = 0; i < st->n_threads; i++) {
+        const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
+        const SimThreadStats *ts = &st->threads[i];
+        const char *end = thread_end(tr, (uint32_t)i);
+        cli_csv_field(f, sim_trace_process(tr, ti->process)->name);
+        fputc(',', f);
+        cli_csv_field(f, ti->name);
+        fprintf(f, ",%d,%lld,%lld,%s,%lld,%lld,%lld", ti->daemon, (long long)ts->started_ns, (long long)ts->finished_ns, end ? end : "",
+                (long long)ts->running_ns, (long long)ts->runnable_ns, (long long)ts->blocked_ns);
+        for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
+            fprintf(f, ",%lld", (long long)ts->state_ns[r]);
+        fprintf(f, ",%llu,%llu,%lld,%lld,%lld,%lld,%llu,%lld,%lld,%lld\n", (unsigned long long)ts->gil_acquisitions,
+                (unsigned long long)ts->io.count, (long long)ts->io.p50, (long long)ts->io.p90,
+                (long long)ts->io.p99, (long long)ts->io.max, (unsigned long long)ts->gil_wait.count,
+                (long long)ts->gil_wait.p50, (long long)ts->gil_wait.p99, (long long)ts->gil_wait.max);
+    }
+}

@@ -1,0 +1,154 @@
+/*
+ * sim.h - public API of the gilsim simulation library.
+ *
+ * A scenario (JSON) is loaded into an immutable SimScenario; a SimWorld runs
+ * it to completion and records every state transition in a SimTrace
+ * (trace.h). The library never prints, never exits and never touches SDL:
+ * errors come back as values carrying "file:line:col: /json/pointer: message".
+ *
+ * Call order:
+ *
+ *     SimError err;
+ *     SimScenario *sc = NULL;
+ *     if (sim_scenario_load_file(path, overrides, n, &sc, &err) < 0) report(err.msg);
+ *     SimWorld *w = sim_world_create(sc, &err);
+ *     int outcome = sim_world_run(w, SIM_TIME_NEVER);     // SIM_RUN_*
+ *     const SimTrace *tr = sim_world_trace(w);             // owned by w
+ *     SimStats *st = sim_stats_compute(tr);
+ *     ...
+ *     sim_stats_destroy(st); sim_world_destroy(w); sim_scenario_destroy(sc);
+ *
+ * Invariant: a world's run depends only on the scenario (including its seed);
+ * the same inputs give a bit-for-bit identical trace.
+ */
+#ifndef GILSIM_SIM_H
+#define GILSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+#define GILSIM_VERSION "0.1.0"
+
+/* Status codes: 0 is success, negative values are errors. */
+enum {
+    SIM_OK = 0,
+    SIM_ERR_PARSE = -1,   /* the text is not JSON */
+    SIM_ERR_INVALID = -2, /* JSON, but not a valid scenario or override */
+    SIM_ERR_NOMEM = -3,
+    SIM_ERR_IO = -4,      /* a file could not be read or written */
+    SIM_ERR_LIMIT = -5,   /* a size or count beyond what is supported */
+};
+
+typedef struct SimError {
+    int code;
+    char msg[512]; /* "file:line:col: /json/pointer: what is wrong; what is expected" */
+} SimError;
+
+/* Fills err (if not NULL) and returns code. printf-style. */
+int sim_error_set(SimError *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- Scenarios ---------------------------------------------------------- */
+
+typedef struct SimScenario SimScenario;
+
+/*
+ * Loads a scenario. overrides are "dotted.key=value" strings applied to the
+ * JSON before validation (value parsed as JSON where it is valid JSON, else
+ * taken as a string), e.g. "python.switch_interval=1ms", "machine.cores=4".
+ * On success *out is owned by the caller; on failure it stays NULL and err
+ * says where and why.
+ */
+int sim_scenario_load_file(const char *path, const char *const *overrides, int n_overrides,
+                           SimScenario **out, SimError *err);
+/* Same, from a buffer; name is used in error locations and as provenance. */
+int sim_scenario_load_text(const char *name, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides,
+                           SimScenario **out, SimError *err);
+void sim_scenario_destroy(SimScenario *sc);
+
+const char *sim_scenario_name(const SimScenario *sc);
+const char *sim_scenario_description(const SimScenario *sc);
+const char *sim_scenario_lesson(const SimScenario *sc);   /* "" if none */
+uint64_t sim_scenario_seed(const SimScenario *sc);
+/* FNV-1a 64 of the scenario file's bytes (before overrides). */
+uint64_t sim_scenario_hash(const SimScenario *sc);
+
+/* Writes every configuration value in effect (defaults included) as JSON
+ * text. Returns a malloc'd string owned by the caller, or NULL on no memory. */
+char *sim_scenario_explain_config(const SimScenario *sc);
+
+/* ---- Worlds ------------------------------------------------------------- */
+
+typedef struct SimWorld SimWorld;
+
+#define SIM_TIME_NEVER INT64_MAX
+
+enum {
+    SIM_RUN_DONE = 0,     /* every non-daemon thread of every process ended */
+    SIM_RUN_DEADLOCK = 1, /* threads remain but nothing can ever move again */
+    SIM_RUN_UNTIL = 2,    /* stopped at the requested time */
+};
+
+/* sc is borrowed and must outlive the world. NULL with err set on failure. */
+SimWorld *sim_world_create(const SimScenario *sc, SimError *err);
+void sim_world_destroy(SimWorld *w);
+
+/* Runs until the outcome is decided or the clock would pass `until`.
+ * Returns a SIM_RUN_* value, or SIM_ERR_NOMEM. */
+int sim_world_run(SimWorld *w, SimTime until);
+
+/* The trace recorded so far; owned by the world, valid until it is destroyed. */
+const SimTrace *sim_world_trace(const SimWorld *w);
+/* Number of events dispatched so far. */
+uint64_t sim_world_events(const SimWorld *w);
+
+/* Moves the trace out of the world: the caller owns it (sim_trace_destroy);
+ * the world must not be run further. */
+SimTrace *sim_world_take_trace(SimWorld *w);
+
+/* ---- Durations ---------------------------------------------------------- */
+
+/* Parses "5ms", "250us", "1.5s", "100ns" into nanoseconds. */
+int sim_duration_parse(const char *s, SimTime *out);
+/* Formats with an adaptive unit, e.g. "5 ms", "12.5 us"; returns buf. */
+char *sim_duration_format(SimTime ns, char *buf, size_t n);
+
+/* ---- Statistics (computed from a trace) --------------------------------- */
+
+typedef struct SimLatency {
+    uint64_t count;
+    SimTime p50, p90, p99, max, mean;
+} SimLatency;
+
+typedef struct SimThreadStats {
+    SimTime started_ns, finished_ns;      /* -1 if never started / still alive */
+    SimTime state_ns[SIM_REASON_COUNT];   /* time spent per reason */
+    SimTime running_ns, runnable_ns, blocked_ns;
+    uint64_t gil_acquisitions;
+    SimLatency io;                        /* io start until it runs Python again */
+    SimLatency gil_wait;                  /* each continuous wait for the GIL */
+} SimThreadStats;
+
+typedef struct SimGilStats {
+    uint64_t acquisitions, switches, drop_requests, forced_drops, voluntary_drops;
+    uint64_t timeouts, failed_wakeups;
+    SimTime held_ns;
+} SimGilStats;
+
+typedef struct SimStats {
+    SimTime sim_time_ns;
+    uint64_t transitions;                 /* state transitions recorded */
+    uint64_t records;                     /* all trace records */
+    int n_threads, n_gils;
+    SimThreadStats *threads;              /* [n_threads] */
+    SimGilStats *gils;                    /* [n_gils] */
+} SimStats;
+
+SimStats *sim_stats_compute(const SimTrace *tr);
+void sim_stats_destroy(SimStats *st);
+
+#endif /* GILSIM_SIM_H */

@@ -1,0 +1,295 @@
+/*
+ * sim_internal.h - structures shared by the files of sim/; never included
+ * outside it.
+ *
+ * A SimScenario is the validated, immutable form of a scenario file: a
+ * configuration, process and thread templates, and every thread program
+ * flattened into one op array (a `repeat` op is followed by its body).
+ * Runtime instances (the world's threads and processes) point back at the
+ * templates; a template can be instantiated many times (fork in a loop).
+ */
+#ifndef GILSIM_SIM_INTERNAL_H
+#define GILSIM_SIM_INTERNAL_H
+
+#include "sim.h"
+
+/* ---- Distributions and random numbers ----------------------------------- */
+
+typedef enum SimDistKind { SIM_DIST_FIXED = 0, SIM_DIST_UNIFORM, SIM_DIST_EXP } SimDistKind;
+
+typedef struct SimDist {
+    uint8_t kind;
+    SimTime a; /* fixed value, uniform low, exponential mean */
+    SimTime b; /* uniform high */
+} SimDist;
+
+typedef struct SimRng {
+    uint64_t s[4];
+} SimRng;
+
+void sim_rng_seed(SimRng *r, uint64_t seed, uint64_t stream);
+uint64_t sim_rng_next(SimRng *r);
+uint64_t sim_rng_below(SimRng *r, uint64_t n); /* uniform in [0, n), n > 0 */
+double sim_rng_unit(SimRng *r);                 /* uniform in [0, 1) */
+SimTime sim_dist_sample(const SimDist *d, SimRng *r);
+
+/* ---- Event queue ---------------------------------------------------------
+ * A 4-ary min-heap ordered by (time, seq). seq is a per-queue counter, so
+ * events at equal times fire in the order they were pushed (FIFO) and runs
+ * are reproducible bit for bit. Events live in slots that remember their
+ * heap position, so cancel is O(log n) without a search; handles carry a
+ * generation, so cancelling a stale handle finds nothing.
+ */
+
+typedef uint64_t SimHandle; /* 0 is never a live handle */
+
+typedef struct SimEvent {
+    SimTime t;
+    uint32_t type;
+    uint32_t thread;
+    int64_t data;
+} SimEvent;
+
+typedef struct SimHeapNode {
+    SimTime t;
+    uint64_t seq;
+    uint32_t slot;
+} SimHeapNode;
+
+typedef struct SimQueueSlot {
+    SimEvent ev;
+    uint32_t heap_idx; /* UINT32_MAX when free */
+    uint32_t gen;
+} SimQueueSlot;
+
+typedef struct SimQueue {
+    SimHeapNode *heap;
+    uint32_t n, cap;
+    SimQueueSlot *slots;
+    uint32_t n_slots, cap_slots;
+    uint32_t *free_slots;
+    uint32_t n_free;
+    uint64_t next_seq;
+} SimQueue;
+
+void sim_queue_init(SimQueue *q);
+void sim_queue_fini(SimQueue *q);
+/* Returns a handle, or 0 when out of memory. */
+SimHandle sim_queue_push(SimQueue *q, SimTime t, uint32_t type, uint32_t thread, int64_t data);
+/* Removes a pending event; false if it already fired or was cancelled. */
+bool sim_queue_cancel(SimQueue *q, SimHandle h);
+/* Pops the earliest event into *out; false when empty. */
+bool sim_queue_pop(SimQueue *q, SimEvent *out);
+static inline uint32_t sim_queue_size(const SimQueue *q) { return q->n; }
+static inline SimTime sim_queue_peek_time(const SimQueue *q) { return q->n ? q->heap[0].t : INT64_MAX; }
+/* Heap invariant check, for assert() and tests. */
+bool sim_queue_sane(const SimQueue *q);
+
+/* ---- Scenario ----------------------------------------------------------- */
+
+typedef enum SimOpKind {
+    SIM_OP_CPU = 0, /* Python bytecode: holds the GIL, passes check points */
+    SIM_OP_C_CALL,  /* C call holding the GIL: no check points */
+    SIM_OP_NOGIL,   /* C work with the GIL released: needs a core only */
+    SIM_OP_IO,      /* blocking I/O: releases the GIL */
+    SIM_OP_SLEEP,   /* time.sleep: releases the GIL */
+    SIM_OP_REPEAT,  /* the next body_len ops, count times */
+    SIM_OP_START,   /* start a thread or process declared with "start": "manual" */
+    SIM_OP_JOIN,    /* wait for a thread or process to end */
+    SIM_OP_FORK,    /* os.fork(): child process runs the op's program */
+    /* synchronization (obj = primitive index, timeout = -1 for none) */
+    SIM_OP_ACQUIRE,   /* Lock/RLock/Semaphore acquire; flags may say non-blocking */
+    SIM_OP_RELEASE,   /* Lock/RLock/Semaphore release */
+    SIM_OP_WAIT,      /* Event.wait, Condition.wait, Barrier.wait */
+    SIM_OP_SET,       /* Event.set */
+    SIM_OP_CLEAR,     /* Event.clear */
+    SIM_OP_NOTIFY,    /* Condition.notify(count); count 0 = notify_all */
+    SIM_OP_PUT,       /* queue.Queue.put / pipe send (one item) */
+    SIM_OP_GET,       /* queue.Queue.get / pipe receive (one item) */
+    SIM_OP_INCREMENT, /* shared[obj] += 1, read then write; flags may put a call between */
+    SIM_OP_POOL,      /* run a pool: see SimPoolSpec (obj = pool index) */
+    SIM_OP_KIND_COUNT
+} SimOpKind;
+
+typedef enum SimTargetKind { SIM_TARGET_THREAD = 0, SIM_TARGET_PROCESS } SimTargetKind;
+
+typedef struct SimOp {
+    uint8_t kind;        /* SimOpKind */
+    uint8_t target_kind; /* START/JOIN: SimTargetKind */
+    uint32_t count;      /* REPEAT: iterations (>= 0) */
+    uint32_t body_len;   /* REPEAT: number of flattened ops in the body */
+    int32_t target;      /* START/JOIN: thread or process template; FORK: child process template */
+    SimDist dur;         /* CPU, C_CALL, NOGIL, IO, SLEEP; PUT/GET on a pipe: payload transfer time */
+    int32_t obj;         /* sync ops: primitive index (SimScenario.prims); INCREMENT: shared index;
+                            POOL: pool index */
+    SimTime timeout;     /* blocking sync ops and JOIN: -1 = wait forever */
+    uint8_t flags;       /* SIM_OPF_* */
+} SimOp;
+
+#define SIM_OPF_NONBLOCKING 0x01 /* ACQUIRE(blocking=False) */
+#define SIM_OPF_CALL_BETWEEN 0x02 /* INCREMENT: c = x; f(); x = c + 1 (a call between read and write) */
+
+/* Synchronization primitives, declared per process ("sync") or, for the
+ * ones that cross processes, at the top level ("ipc"). */
+typedef enum SimPrimKind {
+    SIM_PRIM_LOCK = 0,
+    SIM_PRIM_RLOCK,
+    SIM_PRIM_SEMAPHORE,
+    SIM_PRIM_BOUNDED_SEMAPHORE,
+    SIM_PRIM_EVENT,
+    SIM_PRIM_CONDITION,
+    SIM_PRIM_BARRIER,
+    SIM_PRIM_QUEUE,    /* queue.Queue: one Lock + Conditions, as Lib/queue.py */
+    SIM_PRIM_PIPE,     /* os.pipe / multiprocessing.Pipe: shared by reference across fork */
+    SIM_PRIM_MP_QUEUE, /* multiprocessing.Queue: a pipe plus pickling on both sides */
+    SIM_PRIM_KIND_COUNT
+} SimPrimKind;
+
+typedef struct SimPrimSpec {
+    char *name;
+    int process;     /* declaring process template; -1 for a top-level "ipc" object */
+    uint8_t kind;    /* SimPrimKind */
+    int64_t value;   /* SEMAPHORE*: initial value; BARRIER: parties; QUEUE/MP_QUEUE: maxsize (0 = unbounded) */
+    int32_t lock;    /* CONDITION: primitive index of its lock, -1 = its own RLock */
+    SimTime timeout; /* BARRIER: default timeout, -1 = none */
+} SimPrimSpec;
+
+typedef struct SimSharedSpec {
+    char *name;
+    int process;     /* declaring process template */
+    int64_t initial;
+} SimSharedSpec;
+
+/* concurrent.futures.ThreadPoolExecutor / multiprocessing.Pool running a
+ * task program over `tasks` items, then shut down (waiting). */
+typedef struct SimPoolSpec {
+    bool processes;      /* multiprocessing.Pool: workers are processes */
+    int workers;         /* max_workers / processes */
+    uint32_t tasks;      /* number of items submitted (map) */
+    uint32_t chunksize;  /* items per message (process pools); 0 = CPython's map default */
+    uint8_t start_method;/* process pools: SimStartMethod */
+    uint32_t task_first; /* the task program, into SimScenario.ops */
+    uint32_t task_len;
+    int worker_thread;   /* a synthetic thread template the workers run (manual start) */
+    int worker_process;  /* process pools: a synthetic process template for the workers */
+} SimPoolSpec;
+
+typedef enum SimStartMethod {
+    SIM_START_FORK = 0,
+    SIM_START_SPAWN,
+    SIM_START_FORKSERVER,
+    SIM_START_INITIAL, /* a process that exists when the run begins */
+    SIM_START_OSFORK,  /* created by an os.fork() op */
+} SimStartMethod;
+
+typedef struct SimThreadSpec {
+    char *name;
+    int process;         /* process template index */
+    bool daemon;
+    bool manual_start;   /* started by a `start` op instead of with its process */
+    uint32_t prog_first; /* into SimScenario.ops */
+    uint32_t prog_len;
+} SimThreadSpec;
+
+typedef struct SimProcessSpec {
+    char *name;
+    uint8_t start_method; /* SimStartMethod */
+    bool manual_start;
+    int first_thread;     /* its thread templates are [first_thread, first_thread+n_threads) */
+    int n_threads;
+    int first_prim;       /* its primitives are [first_prim, first_prim+n_prims); a fork child */
+    int n_prims;          /*   uses its parent's range (the copies are made at the fork) */
+    int first_shared;     /* its shared variables, likewise */
+    int n_shared;
+} SimProcessSpec;
+
+typedef enum SimGilPolicy {
+    SIM_GIL_NEW = 0,     /* CPython 3.2+ */
+    SIM_GIL_NEW_NOFORCE, /* new GIL without FORCE_SWITCHING */
+    SIM_GIL_OLD,         /* CPython <= 3.1 ticks */
+    SIM_GIL_NONE,        /* free-threaded */
+    SIM_GIL_POLICY_COUNT
+} SimGilPolicy;
+
+typedef enum SimWakePolicy { SIM_WAKE_RANDOM = 0, SIM_WAKE_FIFO } SimWakePolicy;
+
+typedef struct SimConfig {
+    uint64_t seed;
+    /* machine */
+    int cores;
+    SimTime time_slice;      /* OS quantum when threads outnumber cores */
+    SimTime ctx_switch;      /* cost when a core switches to another thread */
+    SimDist wake_latency;    /* from a wake-up signal until the thread runs */
+    uint8_t wake_policy;     /* SimWakePolicy: which condvar waiter the OS wakes */
+    /* python */
+    int py_major, py_minor;
+    uint8_t gil;             /* SimGilPolicy */
+    SimTime switch_interval;
+    SimTime check_point_gap; /* bytecode time between eval-breaker checks */
+    int check_interval;      /* old GIL: ticks between releases */
+    SimTime tick_cost;       /* old GIL: time of one tick */
+    double ft_overhead;      /* free-threaded: CPU work multiplier */
+    SimTime thread_start_cost;
+    SimTime fork_cost;       /* os.fork / multiprocessing fork, paid by the parent */
+    SimTime spawn_cost;      /* interpreter start-up of a spawned child */
+    SimTime forkserver_cost; /* a start through a warm fork server */
+    SimTime ipc_cost;        /* parent side of a spawn or forkserver start */
+    SimTime pickle_cost;     /* per message and side: multiprocessing pickling (GIL held) */
+    SimTime pipe_latency;    /* a message's trip through a pipe */
+    SimTime increment_cost;  /* bytecode of one `x += 1` (read to write) */
+    SimTime call_cost;       /* the call in `c = x; f(); x = c + 1` */
+} SimConfig;
+
+struct SimScenario {
+    char *name;
+    char *description;
+    char *lesson;
+    char *source;            /* file path or embedded name */
+    uint64_t hash;
+    SimConfig cfg;
+    SimProcessSpec *procs;
+    int n_procs;
+    SimThreadSpec *threads;
+    int n_threads;
+    SimOp *ops;
+    uint32_t n_ops;
+    SimPrimSpec *prims;      /* per-process primitives, then the top-level "ipc" ones */
+    int n_prims;
+    SimSharedSpec *shared;
+    int n_shared;
+    SimPoolSpec *pools;
+    int n_pools;
+};
+
+/* Fills cfg with the documented defaults for a Python version. */
+void sim_config_defaults(SimConfig *cfg);
+
+/* ---- Trace storage (trace.c) ------------------------------------------ */
+
+struct SimTrace {
+    SimRecord *recs;
+    size_t n, cap;
+    SimThreadInfo *threads;
+    uint32_t n_threads, cap_threads;
+    SimProcessInfo *procs;
+    uint32_t n_procs, cap_procs;
+    SimObjectInfo *objects;
+    uint32_t n_objects, cap_objects;
+    uint32_t n_gils;
+    SimTime end;
+    SimRunInfo info;
+};
+
+/* The simulator's append: the common case inline, growth in trace.c. */
+static inline int sim_trace_append(SimTrace *tr, const SimRecord *r)
+{
+    if (tr->n < tr->cap) {
+        tr->recs[tr->n++] = *r;
+        return SIM_OK;
+    }
+    return sim_trace_push(tr, r);
+}
+
+uint64_t sim_fnv1a(const void *data, size_t n);
+
+#endif /* GILSIM_SIM_INTERNAL_H */

@@ -1,0 +1,211 @@
+/*
+ * stats.c - per-thread and per-GIL statistics computed from a trace alone,
+ * so that `run`, the exports and the viewer report the same figures.
+ *
+ * Latencies are exact (every sample kept, nearest-rank percentiles), which
+ * is affordable because a trace already stores every transition.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+typedef struct Samples {
+    SimTime *v;
+    size_t n, cap;
+} Samples;
+
+static bool samples_push(Samples *s, SimTime x)
+{
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 64;
+        SimTime *nv = realloc(s->v, ncap * sizeof(*nv));
+        if (!nv)
+            return false;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    s->v[s->n++] = x;
+    return true;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+    SimTime x = *(const SimTime *)a, y = *(const SimTime *)b;
+    return (x > y) - (x < y);
+}
+
+static SimTime rank(const Samples *s, double p)
+{
+    size_t k = (size_t)(p * (double)s->n + 0.999999999);
+    if (k < 1)
+        k = 1;
+    if (k > s->n)
+        k = s->n;
+    return s->v[k - 1];
+}
+
+static void summarize(Samples *s, SimLatency *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->count = s->n;
+    if (!s->n)
+        return;
+    qsort(s->v, s->n, sizeof(SimTime), cmp_time);
+    double sum = 0;
+    for (size_t i = 0; i < s->n; i++)
+        sum += (double)s->v[i];
+    out->mean = (SimTime)(sum / (double)s->n);
+    out->p50 = rank(s, 0.50);
+    out->p90 = rank(s, 0.90);
+    out->p99 = rank(s, 0.99);
+    out->max = s->v[s->n - 1];
+}
+
+/* Per-thread scan state. */
+typedef struct Scan {
+    SimReason reason;
+    SimTime since;
+    SimTime io_start;   /* -1 unless an I/O op is waiting to run Python again */
+    SimTime gil_start;  /* -1 unless waiting for the GIL */
+    Samples io, gil;
+} Scan;
+
+SimStats *sim_stats_compute(const SimTrace *tr)
+{
+    SimStats *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    uint32_t nt = sim_trace_thread_count(tr), ng = sim_trace_gil_count(tr);
+    st->n_threads = (int)nt;
+    st->n_gils = (int)ng;
+    st->sim_time_ns = sim_trace_end(tr);
+    st->records = sim_trace_count(tr);
+    st->threads = calloc(nt ? nt : 1, sizeof(*st->threads));
+    st->gils = calloc(ng ? ng : 1, sizeof(*st->gils));
+    Scan *sc = calloc(nt ? nt : 1, sizeof(*sc));
+    SimTime *gil_since = calloc(ng ? ng : 1, sizeof(SimTime));
+    bool *gil_held = calloc(ng ? ng : 1, sizeof(bool));
+    bool ok = st->threads && st->gils && sc && gil_since && gil_held;
+    for (uint32_t i = 0; ok && i < nt; i++) {
+        sc[i].reason = SIM_R_NEW;
+        sc[i].io_start = sc[i].gil_start = -1;
+        st->threads[i].started_ns = st->threads[i].finished_ns = -1;
+    }
+    const SimRecord *recs = sim_trace_records(tr);
+    size_t n = sim_trace_count(tr);
+    for (size_t i = 0; ok && i < n; i++) {
+        const SimRecord *r = &recs[i];
+        if (r->thread >= nt)
+            continue;
+        SimThreadStats *ts = &st->threads[r->thread];
+        Scan *s = &sc[r->thread];
+        switch (r->kind) {
+        case SIM_REC_STATE: {
+            SimReason nr = (SimReason)r->reason;
+            if (s->reason != SIM_R_NEW)
+                ts->state_ns[s->reason] += r->t - s->since;
+            else
+                ts->started_ns = r->t;
+            s->reason = nr;
+            s->since = r->t;
+            st->transitions++;
+            if (nr == SIM_R_IO)
+                s->io_start = r->t;
+            if (nr == SIM_R_WAIT_GIL && s->gil_start < 0)
+                s->gil_start = r->t;
+            if (nr == SIM_R_PYTHON || nr == SIM_R_C_CALL) {
+                if (s->io_start >= 0 && nr == SIM_R_PYTHON) {
+                    ok = samples_push(&s->io, r->t - s->io_start);
+                    s->io_start = -1;
+                }
+                if (s->gil_start >= 0) {
+                    ok = ok && samples_push(&s->gil, r->t - s->gil_start);
+                    s->gil_start = -1;
+                }
+            }
+            if (sim_reason_state(nr) == SIM_ST_TERMINATED)
+                ts->finished_ns = r->t;
+            break;
+        }
+        case SIM_REC_GIL_ACQUIRE:
+            ts->gil_acquisitions++;
+            if (r->arg < ng) {
+                SimGilStats *g = &st->gils[r->arg];
+                g->acquisitions++;
+                if (r->other != 0 && r->other != r->thread + 1)
+                    g->switches++;
+                gil_since[r->arg] = r->t;
+                gil_held[r->arg] = true;
+            }
+            break;
+        case SIM_REC_GIL_DROP:
+            if (r->arg < ng) {
+                SimGilStats *g = &st->gils[r->arg];
+                if (r->state == SIM_DROP_FORCED)
+                    g->forced_drops++;
+                else if (r->state == SIM_DROP_VOLUNTARY)
+                    g->voluntary_drops++;
+                if (gil_held[r->arg])
+                    g->held_ns += r->t - gil_since[r->arg];
+                gil_held[r->arg] = false;
+            }
+            break;
+        case SIM_REC_DROP_REQUEST:
+            if (r->arg < ng)
+                st->gils[r->arg].drop_requests++;
+            break;
+        case SIM_REC_GIL_TIMEOUT:
+            if (r->arg < ng)
+                st->gils[r->arg].timeouts++;
+            break;
+        case SIM_REC_FAILED_WAKEUP:
+            if (r->arg < ng)
+                st->gils[r->arg].failed_wakeups++;
+            break;
+        default:
+            break;
+        }
+    }
+    SimTime end = sim_trace_end(tr);
+    for (uint32_t i = 0; ok && i < nt; i++) {
+        SimThreadStats *ts = &st->threads[i];
+        Scan *s = &sc[i];
+        if (s->reason != SIM_R_NEW && sim_reason_state(s->reason) != SIM_ST_TERMINATED)
+            ts->state_ns[s->reason] += end - s->since;
+        for (int r = 0; r < SIM_REASON_COUNT; r++) {
+            switch (sim_reason_state((SimReason)r)) {
+            case SIM_ST_RUNNING: ts->running_ns += ts->state_ns[r]; break;
+            case SIM_ST_RUNNABLE: ts->runnable_ns += ts->state_ns[r]; break;
+            case SIM_ST_BLOCKED: ts->blocked_ns += ts->state_ns[r]; break;
+            default: break;
+            }
+        }
+        summarize(&s->io, &ts->io);
+        summarize(&s->gil, &ts->gil_wait);
+    }
+    for (uint32_t g = 0; ok && g < ng; g++)
+        if (gil_held[g])
+            st->gils[g].held_ns += end - gil_since[g];
+    for (uint32_t i = 0; sc && i < nt; i++) {
+        free(sc[i].io.v);
+        free(sc[i].gil.v);
+    }
+    free(sc);
+    free(gil_since);
+    free(gil_held);
+    if (!ok) {
+        sim_stats_destroy(st);
+        return NULL;
+    }
+    return st;
+}
+
+void sim_stats_destroy(SimStats *st)
+{
+    if (!st)
+        return;
+    free(st->threads);
+    free(st->gils);
+    free(st);
+}

@@ -1,0 +1,356 @@
+/*
+ * test_gil.c - the GIL state machine on hand-built worlds with a fixed
+ * wake-up latency, so every hand-over happens at an exact, known time.
+ *
+ * Each case checks one rule of Python/ceval_gil.c as gil-model.md §1 and §7
+ * state it: the timed wait, the drop request only after a timeout with no
+ * switch, the holder's check point, FORCE_SWITCHING, C calls without check
+ * points, voluntary release around I/O, OS preemption keeping the GIL.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+#include "test.h"
+
+#define MS 1000000LL
+#define US 1000LL
+
+/* A scenario assembled in memory: one process per `procs` entry. */
+typedef struct Builder {
+    SimScenario sc;
+    SimProcessSpec procs[8];
+    SimThreadSpec threads[16];
+    SimOp ops[64];
+} Builder;
+
+static void builder_init(Builder *b, int cores)
+{
+    memset(b, 0, sizeof(*b));
+    SimConfig *c = &b->sc.cfg;
+    c->seed = 1;
+    c->cores = cores;
+    c->time_slice = 4 * MS;
+    c->ctx_switch = 0;
+    c->wake_latency = (SimDist){SIM_DIST_FIXED, 10 * US, 0};
+    c->wake_policy = SIM_WAKE_FIFO;
+    c->py_major = 3;
+    c->py_minor = 12;
+    c->gil = SIM_GIL_NEW;
+    c->switch_interval = 5 * MS;
+    c->check_point_gap = 100;
+    c->check_interval = 100;
+    c->tick_cost = 15;
+    c->ft_overhead = 1.0;
+    c->thread_start_cost = 100 * US;
+    c->fork_cost = 2 * MS;
+    c->spawn_cost = 50 * MS;
+    c->forkserver_cost = 3 * MS;
+    c->ipc_cost = 500 * US;
+    b->sc.name = "test";
+    b->sc.description = "";
+    b->sc.lesson = "";
+    b->sc.source = "test";
+    b->sc.procs = b->procs;
+    b->sc.threads = b->threads;
+    b->sc.ops = b->ops;
+}
+
+static void add_process(Builder *b, const char *name)
+{
+    SimProcessSpec *p = &b->procs[b->sc.n_procs++];
+    p->name = (char *)name;
+    p->start_method = SIM_START_INITIAL;
+    p->first_thread = b->sc.n_threads;
+}
+
+/* Adds a thread to the last process with the given ops. */
+static void add_thread(Builder *b, const char *name, bool daemon, const SimOp *ops, int n)
+{
+    SimThreadSpec *t = &b->threads[b->sc.n_threads++];
+    t->name = (char *)name;
+    t->process = b->sc.n_procs - 1;
+    t->daemon = daemon;
+    t->prog_first = b->sc.n_ops;
+    t->prog_len = (uint32_t)n;
+    memcpy(&b->ops[b->sc.n_ops], ops, (size_t)n * sizeof(SimOp));
+    b->sc.n_ops += (uint32_t)n;
+    b->procs[b->sc.n_procs - 1].n_threads++;
+}
+
+static SimOp op(SimOpKind kind, SimTime d)
+{
+    return (SimOp){.kind = (uint8_t)kind, .dur = {SIM_DIST_FIXED, d, 0}};
+}
+
+static SimOp repeat(uint32_t count, uint32_t body_len)
+{
+    return (SimOp){.kind = SIM_OP_REPEAT, .count = count, .body_len = body_len};
+}
+
+static SimWorld *run(Builder *b, SimTime until)
+{
+    SimError err;
+    SimWorld *w = sim_world_create(&b->sc, &err);
+    CHECK(w != NULL, "world created: %s", w ? "" : err.msg);
+    if (w)
+        sim_world_run(w, until);
+    return w;
+}
+
+/* The n-th record (0-based) of a kind, optionally for one thread; NULL if none. */
+static const SimRecord *find(const SimTrace *tr, SimRecordKind kind, int thread, int n)
+{
+    const SimRecord *r = sim_trace_records(tr);
+    for (size_t i = 0; i < sim_trace_count(tr); i++)
+        if (r[i].kind == kind && (thread < 0 || r[i].thread == (uint32_t)thread) && n-- == 0)
+            return &r[i];
+    return NULL;
+}
+
+static size_t count(const SimTrace *tr, SimRecordKind kind, int thread, SimTime before)
+{
+    size_t n = 0;
+    const SimRecord *r = sim_trace_records(tr);
+    for (size_t i = 0; i < sim_trace_count(tr) && r[i].t < before; i++)
+        n += r[i].kind == kind && (thread < 0 || r[i].thread == (uint32_t)thread);
+    return n;
+}
+
+/* Checks that the STATE records of every thread chain old -> new. */
+static bool states_chain(const SimTrace *tr)
+{
+    uint32_t n = sim_trace_thread_count(tr);
+    SimState *last = calloc(n, sizeof(*last));
+    const SimRecord *r = sim_trace_records(tr);
+    bool ok = true;
+    SimTime prev = 0;
+    for (size_t i = 0; i < sim_trace_count(tr); i++) {
+        ok &= r[i].t >= prev;
+        prev = r[i].t;
+        if (r[i].kind != SIM_REC_STATE)
+            continue;
+        ok &= SIM_REC_OLD_STATE(&r[i]) == last[r[i].thread];
+        ok &= sim_reason_state((SimReason)r[i].reason) == SIM_REC_NEW_STATE(&r[i]);
+        last[r[i].thread] = SIM_REC_NEW_STATE(&r[i]);
+    }
+    free(last);
+    return ok;
+}
+
+static void test_single_thread(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    add_process(&b, "main");
+    SimOp p[] = {op(SIM_OP_CPU, 10 * MS)};
+    add_thread(&b, "solo", false, p, 1);
+    SimWorld *w = run(&b, SIM_TIME_NEVER);
+    const SimTrace *tr = sim_world_trace(w);
+    CHECK(sim_trace_end(tr) == 10 * MS, "one thread, 10 ms of bytecode, ends at 10 ms (%lld)",
+          (long long)sim_trace_end(tr));
+    CHECK(count(tr, SIM_REC_GIL_ACQUIRE, -1, INT64_MAX) == 1, "it takes the free GIL once");
+    CHECK(count(tr, SIM_REC_DROP_REQUEST, -1, INT64_MAX) == 0, "nobody asks it to drop");
+    CHECK(states_chain(tr), "state records chain and times never go back");
+    sim_world_destroy(w);
+}
+
+static void test_first_handover(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    add_process(&b, "main");
+    SimOp p[] = {op(SIM_OP_CPU, 100 * MS)};
+    add_thread(&b, "t1", false, p, 1);
+    add_thread(&b, "t2", false, p, 1);
+    SimWorld *w = run(&b, 30 * MS);
+    const SimTrace *tr = sim_world_trace(w);
+    const SimRecord *a0 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 0);
+    CHECK(a0 && a0->thread == 0 && a0->t == 0, "t1 takes the free GIL at 0");
+    const SimRecord *to = find(tr, SIM_REC_GIL_TIMEOUT, 1, 0);
+    CHECK(to && to->t == 5 * MS, "t2's timed wait expires after one interval (5 ms): %lld",
+          to ? (long long)to->t : -1LL);
+    const SimRecord *rq = find(tr, SIM_REC_DROP_REQUEST, 1, 0);
+    CHECK(rq && rq->t == 5 * MS + 10 * US, "t2 sets the drop request when it runs, one wake-up later");
+    const SimRecord *dr = find(tr, SIM_REC_GIL_DROP, 0, 0);
+    CHECK(dr && dr->state == SIM_DROP_FORCED && dr->t >= rq->t && dr->t <= rq->t + 100,
+          "t1 drops the GIL at its next check point (within 100 ns)");
+    const SimRecord *a1 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 1);
+    CHECK(a1 && a1->thread == 1 && a1->t == dr->t + 10 * US, "the signalled t2 takes it one wake-up later");
+    const SimRecord *sw = NULL;
+    for (int i = 0; (sw = find(tr, SIM_REC_STATE, 0, i)) != NULL; i++)
+        if (sw->reason == SIM_R_SWITCH_WAIT)
+            break;
+    CHECK(sw && sw->t == dr->t, "FORCE_SWITCHING: t1 waits on switch_cond right after dropping");
+    CHECK(count(tr, SIM_REC_GIL_ACQUIRE, 0, a1->t + 1) == 1, "t1 cannot re-take the GIL before t2 took it");
+    /* Steady state: one hand-over per interval plus two wake-ups. */
+    size_t switches = count(tr, SIM_REC_GIL_ACQUIRE, -1, 30 * MS) - 1;
+    CHECK(switches == 5, "five hand-overs in 30 ms at a 5 ms interval (%zu)", switches);
+    CHECK(states_chain(tr), "state records chain");
+    sim_world_destroy(w);
+}
+
+static void test_no_request_after_switch(void)
+{
+    Builder b;
+    builder_init(&b, 4);
+    add_process(&b, "main");
+    SimOp p[] = {op(SIM_OP_CPU, 100 * MS)};
+    add_thread(&b, "t1", false, p, 1);
+    add_thread(&b, "t2", false, p, 1);
+    add_thread(&b, "t3", false, p, 1);
+    SimWorld *w = run(&b, 9 * MS);
+    const SimTrace *tr = sim_world_trace(w);
+    /* t2 and t3 both wait from 0 and both time out at 5 ms. t2 (first in
+     * FIFO order) requests; once t2 has the GIL, t3 finds switch_number
+     * changed and must not request again. */
+    CHECK(count(tr, SIM_REC_GIL_TIMEOUT, 2, 9 * MS) >= 1, "t3 timed out too");
+    CHECK(count(tr, SIM_REC_DROP_REQUEST, -1, 9 * MS) == 1,
+          "only one drop request: a timeout after a switch requests nothing");
+    const SimRecord *a1 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 1);
+    CHECK(a1 && a1->thread != 0, "the GIL went to a waiter, not back to t1");
+    sim_world_destroy(w);
+}
+
+static void test_c_call_ignores_interval(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    add_process(&b, "main");
+    SimOp p1[] = {op(SIM_OP_C_CALL, 50 * MS), op(SIM_OP_CPU, 50 * MS)};
+    SimOp p2[] = {op(SIM_OP_CPU, 10 * MS)};
+    add_thread(&b, "regex", false, p1, 2);
+    add_thread(&b, "other", false, p2, 1);
+    SimWorld *w = run(&b, SIM_TIME_NEVER);
+    const SimTrace *tr = sim_world_trace(w);
+    const SimRecord *rq = find(tr, SIM_REC_DROP_REQUEST, 1, 0);
+    const SimRecord *dr = find(tr, SIM_REC_GIL_DROP, 0, 0);
+    CHECK(rq && rq->t < 6 * MS, "the waiter asks after one interval");
+    CHECK(dr && dr->t == 50 * MS && dr->state == SIM_DROP_FORCED,
+          "a GIL-holding C call passes no check point: the drop waits for its end (50 ms)");
+    sim_world_destroy(w);
+}
+
+static void test_io_release(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    add_process(&b, "main");
+    SimOp io[] = {repeat(10, 2), op(SIM_OP_IO, 1 * MS), op(SIM_OP_CPU, 20 * US)};
+    add_thread(&b, "io", false, io, 3);
+    SimWorld *w = run(&b, SIM_TIME_NEVER);
+    const SimTrace *tr = sim_world_trace(w);
+    /* Alone, each op costs 1 ms + wake-up + 20 us, and the GIL is free. */
+    SimTime expect = 10 * (1 * MS + 10 * US + 20 * US);
+    CHECK(sim_trace_end(tr) == expect, "an I/O thread alone re-takes the free GIL at once (%lld vs %lld)",
+          (long long)sim_trace_end(tr), (long long)expect);
+    CHECK(count(tr, SIM_REC_GIL_DROP, 0, INT64_MAX) == 11, "it drops the GIL around each I/O and at exit");
+    sim_world_destroy(w);
+}
+
+static void test_io_convoy(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    add_process(&b, "main");
+    SimOp io[] = {repeat(20, 2), op(SIM_OP_IO, 1 * MS), op(SIM_OP_CPU, 20 * US)};
+    SimOp hog[] = {op(SIM_OP_CPU, 10000 * MS)};
+    add_thread(&b, "io", false, io, 3);
+    add_thread(&b, "hog", true, hog, 1);
+    SimWorld *w = run(&b, SIM_TIME_NEVER);
+    const SimTrace *tr = sim_world_trace(w);
+    double per_op = (double)sim_trace_end(tr) / 20 / MS;
+    CHECK(per_op > 5.9 && per_op < 6.3, "beside a CPU-bound thread each 1 ms I/O costs about 1 ms + 5 ms (%.3f ms)",
+          per_op);
+    const SimRecord *last = find(tr, SIM_REC_STATE, 1, (int)count(tr, SIM_REC_STATE, 1, INT64_MAX) - 1);
+    CHECK(last && last->reason == SIM_R_KILLED, "the daemon hog is killed when io, the last non-daemon, ends");
+    CHECK(states_chain(tr), "state records chain");
+    sim_world_destroy(w);
+}
+
+static void test_preemption_keeps_gil(void)
+{
+    Builder b;
+    builder_init(&b, 1);
+    add_process(&b, "a");
+    SimOp p[] = {op(SIM_OP_CPU, 20 * MS)};
+    add_thread(&b, "a", false, p, 1);
+    add_process(&b, "b");
+    add_thread(&b, "b", false, p, 1);
+    SimWorld *w = run(&b, SIM_TIME_NEVER);
+    const SimTrace *tr = sim_world_trace(w);
+    CHECK(sim_trace_end(tr) == 40 * MS, "two processes on one core share it: 40 ms (%lld)",
+          (long long)sim_trace_end(tr));
+    const SimRecord *pre = NULL;
+    for (int i = 0; (pre = find(tr, SIM_REC_STATE, 0, i)) != NULL; i++)
+        if (pre->reason == SIM_R_WAIT_CORE)
+            break;
+    CHECK(pre && pre->t == 4 * MS && pre->cause == SIM_C_PREEMPTED, "the OS preempts after one 4 ms slice");
+    const SimRecord *d = find(tr, SIM_REC_GIL_DROP, 0, 0);
+    CHECK(d && d->state == SIM_DROP_EXIT && d->t == 36 * MS, "a preempted holder keeps its GIL until it ends at 36 ms");
+    sim_world_destroy(w);
+}
+
+static void test_check_point_by_version(void)
+{
+    for (int v = 0; v < 2; v++) {
+        Builder b;
+        builder_init(&b, 2);
+        b.sc.cfg.py_minor = v ? 12 : 9;
+        b.sc.cfg.check_point_gap = v ? 100 : 30;
+        b.sc.cfg.wake_latency.a = 7 * US + 13; /* off the check-point grid */
+        add_process(&b, "main");
+        SimOp p[] = {op(SIM_OP_CPU, 100 * MS)};
+        add_thread(&b, "t1", false, p, 1);
+        add_thread(&b, "t2", false, p, 1);
+        SimWorld *w = run(&b, 6 * MS);
+        const SimTrace *tr = sim_world_trace(w);
+        const SimRecord *rq = find(tr, SIM_REC_DROP_REQUEST, 1, 0);
+        const SimRecord *dr = find(tr, SIM_REC_GIL_DROP, 0, 0);
+        SimTime lag = rq && dr ? dr->t - rq->t : -1;
+        CHECK(lag > 0 && lag < b.sc.cfg.check_point_gap,
+              "3.%d: the holder reacts within one check-point gap (%lld ns < %lld ns)", b.sc.cfg.py_minor,
+              (long long)lag, (long long)b.sc.cfg.check_point_gap);
+        sim_world_destroy(w);
+    }
+}
+
+static void test_determinism(void)
+{
+    char *dumps[2];
+    size_t lens[2];
+    for (int k = 0; k < 2; k++) {
+        Builder b;
+        builder_init(&b, 2);
+        b.sc.cfg.wake_latency = (SimDist){SIM_DIST_UNIFORM, 10 * US, 90 * US};
+        b.sc.cfg.wake_policy = SIM_WAKE_RANDOM;
+        add_process(&b, "main");
+        SimOp io[] = {repeat(50, 2), (SimOp){.kind = SIM_OP_IO, .dur = {SIM_DIST_EXP, 1 * MS, 0}},
+                      op(SIM_OP_CPU, 20 * US)};
+        SimOp hog[] = {op(SIM_OP_CPU, 10000 * MS)};
+        add_thread(&b, "io", false, io, 3);
+        add_thread(&b, "h1", true, hog, 1);
+        add_thread(&b, "h2", true, hog, 1);
+        SimWorld *w = run(&b, SIM_TIME_NEVER);
+        sim_trace_dump(sim_world_trace(w), &dumps[k], &lens[k]);
+        sim_world_destroy(w);
+    }
+    CHECK(lens[0] == lens[1] && memcmp(dumps[0], dumps[1], lens[0]) == 0,
+          "the same scenario and seed give a byte-identical trace");
+    free(dumps[0]);
+    free(dumps[1]);
+}
+
+int main(void)
+{
+    test_single_thread();
+    test_first_handover();
+    test_no_request_after_switch();
+    test_c_call_ignores_interval();
+    test_io_release();
+    test_io_convoy();
+    test_preemption_keeps_gil();
+    test_check_point_by_version();
+    test_determinism();
+    return test_report();
+}
