@@ -57,24 +57,81 @@ static const char *thread_label(const SimTrace *tr, uint32_t t, char *buf, size_
     return buf;
 }
 
+/* Who holds a lock-like object at the end of the trace: the thread of its
+ * last ACQUIRE without a later RELEASE. *inherited says the ownership came
+ * through a fork from a thread of the parent. */
+static uint32_t object_owner(const SimTrace *tr, uint32_t obj, bool *inherited)
+{
+    const SimRecord *r = sim_trace_records(tr);
+    uint32_t owner = SIM_NONE;
+    *inherited = false;
+    for (size_t i = 0; i < sim_trace_count(tr); i++) {
+        if (r[i].kind != SIM_REC_SYNC || r[i].arg != obj)
+            continue;
+        if (r[i].state == SIM_SYNC_ACQUIRE) {
+            owner = r[i].thread;
+            *inherited = r[i].reason == 1;
+        } else if (r[i].state == SIM_SYNC_RELEASE && r[i].reason == 0) {
+            owner = SIM_NONE;
+        }
+    }
+    return owner;
+}
+
+typedef struct StuckWait {
+    char text[512];
+    uint32_t next; /* the thread it waits for, SIM_NONE if none */
+} StuckWait;
+
 /* Describes what a deadlocked thread waits for, in words. */
-static void describe_wait(const SimTrace *tr, const SimRecord *r, char *buf, size_t n)
+static void describe_wait(const SimTrace *tr, const SimRecord *r, StuckWait *out)
 {
     char who[256];
+    out->next = SIM_NONE;
     switch ((SimWaitKind)r->arg) {
     case SIM_WAIT_JOIN_THREAD:
-        snprintf(buf, n, "join of thread %s", thread_label(tr, r->other - 1, who, sizeof(who)));
+        out->next = r->other - 1;
+        snprintf(out->text, sizeof(out->text), "join of thread %s", thread_label(tr, r->other - 1, who, sizeof(who)));
         break;
     case SIM_WAIT_START:
-        snprintf(buf, n, "Thread.start() of %s", thread_label(tr, r->other - 1, who, sizeof(who)));
+        out->next = r->other - 1;
+        snprintf(out->text, sizeof(out->text), "Thread.start() of %s", thread_label(tr, r->other - 1, who, sizeof(who)));
         break;
     case SIM_WAIT_JOIN_PROCESS: {
         const SimProcessInfo *p = sim_trace_process(tr, r->other - 1);
-        snprintf(buf, n, "join of process %s", p ? p->name : "?");
+        snprintf(out->text, sizeof(out->text), "join of process %s", p ? p->name : "?");
+        break;
+    }
+    case SIM_WAIT_OBJECT: {
+        const SimObjectInfo *o = sim_trace_object(tr, r->other - 1);
+        if (!o) {
+            snprintf(out->text, sizeof(out->text), "an object");
+            break;
+        }
+        bool lockish = strcmp(o->kind, "lock") == 0 || strcmp(o->kind, "rlock") == 0;
+        if (!lockish) {
+            snprintf(out->text, sizeof(out->text), "%s '%s', which nothing left can signal", o->kind, o->name);
+            break;
+        }
+        bool inherited;
+        uint32_t owner = object_owner(tr, r->other - 1, &inherited);
+        const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
+        if (owner == SIM_NONE)
+            snprintf(out->text, sizeof(out->text), "%s '%s'", o->kind, o->name);
+        else if (inherited || (ti && sim_trace_thread(tr, owner)->process != ti->process))
+            snprintf(out->text, sizeof(out->text),
+                     "%s '%s', held by a thread that does not exist in this process: %s held it when the "
+                     "process forked, and only the forking thread was copied",
+                     o->kind, o->name, thread_label(tr, owner, who, sizeof(who)));
+        else {
+            out->next = owner;
+            snprintf(out->text, sizeof(out->text), "%s '%s' held by %s", o->kind, o->name,
+                     thread_label(tr, owner, who, sizeof(who)));
+        }
         break;
     }
     default:
-        snprintf(buf, n, "%s", sim_reason_name((SimReason)r->reason));
+        snprintf(out->text, sizeof(out->text), "%s", sim_reason_name((SimReason)r->reason));
         break;
     }
 }
@@ -83,26 +140,123 @@ static cJSON *deadlock_json(const SimTrace *tr)
 {
     const SimRecord *recs = sim_trace_records(tr);
     size_t n = sim_trace_count(tr);
+    uint32_t nt = sim_trace_thread_count(tr);
+    StuckWait *waits = calloc(nt ? nt : 1, sizeof(*waits));
+    bool *stuck = calloc(nt ? nt : 1, sizeof(bool));
     cJSON *threads = cJSON_CreateArray();
-    char buf[512], who[256];
-    for (size_t i = 0; i < n; i++) {
+    char who[256];
+    for (size_t i = 0; waits && stuck && i < n; i++) {
         const SimRecord *r = &recs[i];
-        if (r->kind != SIM_REC_DEADLOCK)
+        if (r->kind != SIM_REC_DEADLOCK || r->thread >= nt)
             continue;
         const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
+        StuckWait *sw = &waits[r->thread];
+        describe_wait(tr, r, sw);
+        stuck[r->thread] = true;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "process", sim_trace_process(tr, ti->process)->name);
         cJSON_AddStringToObject(o, "thread", ti->name);
         cJSON_AddStringToObject(o, "state", sim_reason_name((SimReason)r->reason));
-        describe_wait(tr, r, buf, sizeof(buf));
-        cJSON_AddStringToObject(o, "waits_for", buf);
-        if ((r->arg == SIM_WAIT_JOIN_THREAD || r->arg == SIM_WAIT_START) && r->other)
-            cJSON_AddStringToObject(o, "on", thread_label(tr, r->other - 1, who, sizeof(who)));
+        cJSON_AddStringToObject(o, "waits_for", sw->text);
+        if (sw->next != SIM_NONE)
+            cJSON_AddStringToObject(o, "on", thread_label(tr, sw->next, who, sizeof(who)));
         cJSON_AddItemToArray(threads, o);
     }
     cJSON *d = cJSON_CreateObject();
     cJSON_AddItemToObject(d, "threads", threads);
+    /* The wait-for cycle, if following "waits for" from a stuck thread
+     * comes back to where it started. */
+    cJSON *cycle = NULL;
+    for (uint32_t start = 0; waits && stuck && start < nt && !cycle; start++) {
+        if (!stuck[start])
+            continue;
+        uint32_t cur = start;
+        for (uint32_t steps = 0; steps <= nt; steps++) {
+            cur = waits[cur].next;
+            if (cur == SIM_NONE || cur >= nt || !stuck[cur])
+                break;
+            if (cur == start) {
+                cycle = cJSON_CreateArray();
+                uint32_t k = start;
+                do {
+                    cJSON_AddItemToArray(cycle, cJSON_CreateString(thread_label(tr, k, who, sizeof(who))));
+                    k = waits[k].next;
+                } while (k != start);
+                cJSON_AddItemToArray(cycle, cJSON_CreateString(thread_label(tr, start, who, sizeof(who))));
+                break;
+            }
+        }
+    }
+    if (cycle)
+        cJSON_AddItemToObject(d, "cycle", cycle);
+    else
+        cJSON_AddNullToObject(d, "cycle");
+    free(waits);
+    free(stuck);
     return d;
+}
+
+static cJSON *objects_json(const SimTrace *tr, const SimStats *st, cJSON *root)
+{
+    cJSON *locks = cJSON_AddArrayToObject(root, "locks");
+    cJSON *shared = cJSON_AddArrayToObject(root, "shared");
+    cJSON *queues = cJSON_AddArrayToObject(root, "queues");
+    for (int i = 0; i < st->n_objects; i++) {
+        const SimObjectInfo *oi = sim_trace_object(tr, (uint32_t)i);
+        const SimObjectStats *os = &st->objects[i];
+        const SimProcessInfo *pi = sim_trace_process(tr, oi->process);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", oi->name);
+        cJSON_AddStringToObject(o, "process", pi ? pi->name : "");
+        cJSON_AddStringToObject(o, "kind", oi->kind);
+        if (strcmp(oi->kind, "shared") == 0) {
+            cJSON_AddNumberToObject(o, "initial", (double)oi->initial);
+            cJSON_AddNumberToObject(o, "final", (double)os->final);
+            cJSON_AddNumberToObject(o, "expected", (double)(oi->initial + (int64_t)os->writes));
+            cJSON_AddNumberToObject(o, "lost_updates", (double)os->lost);
+            cJSON_AddItemToArray(shared, o);
+            continue;
+        }
+        bool queue = strcmp(oi->kind, "queue") == 0 || strcmp(oi->kind, "pipe") == 0 ||
+                     strcmp(oi->kind, "mp_queue") == 0;
+        if (queue) {
+            cJSON_AddNumberToObject(o, "maxsize", (double)oi->initial);
+            cJSON_AddNumberToObject(o, "puts", (double)os->puts);
+            cJSON_AddNumberToObject(o, "gets", (double)os->gets);
+            cJSON_AddNumberToObject(o, "max_size_seen", (double)os->max_items);
+            cJSON_AddNumberToObject(o, "put_blocked_ns", (double)os->put_blocked_ns);
+            cJSON_AddNumberToObject(o, "get_blocked_ns", (double)os->get_blocked_ns);
+            cJSON_AddNumberToObject(o, "timeouts", (double)os->timeouts);
+            cJSON_AddItemToArray(queues, o);
+            continue;
+        }
+        cJSON_AddNumberToObject(o, "acquisitions", (double)os->acquisitions);
+        cJSON_AddNumberToObject(o, "contended", (double)os->contended);
+        cJSON_AddNumberToObject(o, "max_waiters", (double)os->max_waiters);
+        cJSON_AddNumberToObject(o, "max_holders", (double)os->max_holders);
+        cJSON_AddNumberToObject(o, "timeouts", (double)os->timeouts);
+        cJSON *wj = cJSON_AddObjectToObject(o, "wait_ns");
+        cJSON_AddNumberToObject(wj, "count", (double)os->wait.count);
+        cJSON_AddNumberToObject(wj, "p50", (double)os->wait.p50);
+        cJSON_AddNumberToObject(wj, "p99", (double)os->wait.p99);
+        cJSON_AddNumberToObject(wj, "max", (double)os->wait.max);
+        cJSON_AddItemToArray(locks, o);
+    }
+    cJSON *errors = cJSON_AddArrayToObject(root, "errors");
+    const SimRecord *r = sim_trace_records(tr);
+    char who[256];
+    for (size_t i = 0; i < sim_trace_count(tr); i++) {
+        if (r[i].kind != SIM_REC_SYNC || r[i].state != SIM_SYNC_ERROR)
+            continue;
+        const SimObjectInfo *oi = sim_trace_object(tr, r[i].arg);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "thread", thread_label(tr, r[i].thread, who, sizeof(who)));
+        cJSON_AddStringToObject(e, "object", oi ? oi->name : "");
+        cJSON_AddStringToObject(e, "error", sim_sync_error_message((SimSyncError)r[i].reason));
+        cJSON_AddNumberToObject(e, "at_ns", (double)r[i].t);
+        cJSON_AddItemToArray(errors, e);
+    }
+    return root;
 }
 
 cJSON *cli_report_json(const CliRun *run, const SimStats *st)
@@ -180,6 +334,7 @@ cJSON *cli_report_json(const CliRun *run, const SimStats *st)
         cJSON_AddItemToArray(procs, o);
     }
 
+    objects_json(tr, st, root);
     cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
     const SimRecord *recs = sim_trace_records(tr);
     for (size_t i = 0; i < sim_trace_count(tr); i++) {
@@ -223,15 +378,14 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
     fprintf(f, "  simulated %s: %llu events, %llu transitions; outcome: %s\n\n", a,
             (unsigned long long)run->events, (unsigned long long)st->transitions, outcome_name(run->outcome));
 
-    fprintf(f, "  %-12s %-12s %10s %10s %10s %10s %10s %8s %7s %10s %10s\n", "process", "thread", "finished",
+    fprintf(f, "  %-12s %-12s %10s  %10s %10s %10s %10s %8s %7s %10s %10s\n", "process", "thread", "finished",
             "running", "wait_gil", "wait_core", "blocked", "GIL acq", "I/O ops", "I/O p50", "I/O p99");
     for (int i = 0; i < st->n_threads; i++) {
         const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
         const SimThreadStats *ts = &st->threads[i];
         fmt_dur(ts->finished_ns, a, sizeof(a));
         const char *end = thread_end(tr, (uint32_t)i);
-        if (end && strcmp(end, "killed") == 0)
-            strcat(a, "*");
+        char mark = end && strcmp(end, "killed") == 0 ? '*' : ' ';
         fmt_dur(ts->running_ns, b, sizeof(b));
         fmt_dur(ts->state_ns[SIM_R_WAIT_GIL], c, sizeof(c));
         fmt_dur(ts->state_ns[SIM_R_WAIT_CORE], d, sizeof(d));
@@ -243,8 +397,8 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
             strcpy(g, "-");
             strcpy(h, "-");
         }
-        fprintf(f, "  %-12.12s %-12.12s %10s %10s %10s %10s %10s %8llu %7llu %10s %10s\n",
-                sim_trace_process(tr, ti->process)->name, ti->name, a, b, c, d, e,
+        fprintf(f, "  %-12.12s %-12.12s %10s%c %10s %10s %10s %10s %8llu %7llu %10s %10s\n",
+                sim_trace_process(tr, ti->process)->name, ti->name, a, mark, b, c, d, e,
                 (unsigned long long)ts->gil_acquisitions, (unsigned long long)ts->io.count, g, h);
     }
     bool killed = false;
@@ -266,6 +420,40 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
                 (unsigned long long)gs->timeouts, (unsigned long long)gs->failed_wakeups);
     }
     cJSON *rep = cli_report_json(run, st);
+    cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "shared"))
+    {
+        fprintf(f, "  shared %s/%s: final %.0f, expected %.0f, %.0f lost updates\n",
+                cJSON_GetObjectItem(it, "process")->valuestring, cJSON_GetObjectItem(it, "name")->valuestring,
+                cJSON_GetObjectItem(it, "final")->valuedouble, cJSON_GetObjectItem(it, "expected")->valuedouble,
+                cJSON_GetObjectItem(it, "lost_updates")->valuedouble);
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "locks"))
+    {
+        if (cJSON_GetObjectItem(it, "acquisitions")->valuedouble == 0 &&
+            cJSON_GetObjectItem(it, "max_waiters")->valuedouble == 0)
+            continue;
+        char p50[32];
+        sim_duration_format((SimTime)cJSON_GetObjectItem(cJSON_GetObjectItem(it, "wait_ns"), "p50")->valuedouble, p50,
+                            sizeof(p50));
+        fprintf(f, "  %s %s/%s: %.0f acquisitions, %.0f contended, up to %.0f waiting, wait p50 %s\n",
+                cJSON_GetObjectItem(it, "kind")->valuestring, cJSON_GetObjectItem(it, "process")->valuestring,
+                cJSON_GetObjectItem(it, "name")->valuestring, cJSON_GetObjectItem(it, "acquisitions")->valuedouble,
+                cJSON_GetObjectItem(it, "contended")->valuedouble, cJSON_GetObjectItem(it, "max_waiters")->valuedouble,
+                p50);
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "queues"))
+    {
+        fprintf(f, "  %s %s/%s: %.0f puts, %.0f gets, up to %.0f items\n", cJSON_GetObjectItem(it, "kind")->valuestring,
+                cJSON_GetObjectItem(it, "process")->valuestring, cJSON_GetObjectItem(it, "name")->valuestring,
+                cJSON_GetObjectItem(it, "puts")->valuedouble, cJSON_GetObjectItem(it, "gets")->valuedouble,
+                cJSON_GetObjectItem(it, "max_size_seen")->valuedouble);
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "errors"))
+    {
+        fprintf(f, "  error: %s in %s (%s)\n", cJSON_GetObjectItem(it, "error")->valuestring,
+                cJSON_GetObjectItem(it, "thread")->valuestring, cJSON_GetObjectItem(it, "object")->valuestring);
+    }
     cJSON *warnings = cJSON_GetObjectItem(rep, "warnings");
     cJSON *wi;
     cJSON_ArrayForEach(wi, warnings) fprintf(f, "  warning: %s\n", wi->valuestring);

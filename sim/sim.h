@@ -139,6 +139,19 @@ typedef struct SimGilStats {
     SimTime held_ns;
 } SimGilStats;
 
+typedef struct SimObjectStats {
+    uint64_t acquisitions;   /* locks and semaphores: successful acquires */
+    uint64_t contended;      /* ... of which had to block first */
+    uint64_t max_waiters;    /* most threads waiting at once */
+    uint64_t max_holders;    /* locks and semaphores: most holders at once */
+    uint64_t timeouts, errors;
+    SimLatency wait;         /* each wait: from blocking to its wake-up or timeout */
+    uint64_t puts, gets, max_items;          /* queues and pipes */
+    SimTime put_blocked_ns, get_blocked_ns;  /* queues: time callers spent blocked */
+    uint64_t writes, lost;   /* shared variables: writes and overwritten updates */
+    int64_t final;           /* shared variables: value at the end */
+} SimObjectStats;
+
 typedef struct SimStats {
     SimTime sim_time_ns;
     uint64_t transitions;                 /* state transitions recorded */
@@ -146,6 +159,8 @@ typedef struct SimStats {
     int n_threads, n_gils;
     SimThreadStats *threads;              /* [n_threads] */
     SimGilStats *gils;                    /* [n_gils] */
+    int n_objects;
+    SimObjectStats *objects;              /* [n_objects], as sim_trace_object */
 } SimStats;
 
 SimStats *sim_stats_compute(const SimTrace *tr);

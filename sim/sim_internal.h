@@ -128,6 +128,7 @@ typedef struct SimOp {
 
 #define SIM_OPF_NONBLOCKING 0x01 /* ACQUIRE(blocking=False) */
 #define SIM_OPF_CALL_BETWEEN 0x02 /* INCREMENT: c = x; f(); x = c + 1 (a call between read and write) */
+#define SIM_OPF_POOL_WORKER 0x04  /* POOL: the worker's loop (in a pool's worker thread program) */
 
 /* Synchronization primitives, declared per process ("sync") or, for the
  * ones that cross processes, at the top level ("ipc"). */
@@ -238,6 +239,7 @@ typedef struct SimConfig {
     SimTime pipe_latency;    /* a message's trip through a pipe */
     SimTime increment_cost;  /* bytecode of one `x += 1` (read to write) */
     SimTime call_cost;       /* the call in `c = x; f(); x = c + 1` */
+    SimTime pool_submit_cost;/* ThreadPoolExecutor.submit: a Future and a queue put */
 } SimConfig;
 
 struct SimScenario {

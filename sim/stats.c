@@ -64,6 +64,9 @@ static void summarize(Samples *s, SimLatency *out)
 
 /* Per-thread scan state. */
 typedef struct Scan {
+    uint32_t block_obj;   /* object it waits on, SIM_NONE if none */
+    SimTime block_t;
+    uint8_t block_list;
     SimReason reason;
     SimTime since;
     SimTime io_start;   /* -1 unless an I/O op is waiting to run Python again */
@@ -86,16 +89,87 @@ SimStats *sim_stats_compute(const SimTrace *tr)
     Scan *sc = calloc(nt ? nt : 1, sizeof(*sc));
     SimTime *gil_since = calloc(ng ? ng : 1, sizeof(SimTime));
     bool *gil_held = calloc(ng ? ng : 1, sizeof(bool));
-    bool ok = st->threads && st->gils && sc && gil_since && gil_held;
+    uint32_t no = sim_trace_object_count(tr);
+    st->n_objects = (int)no;
+    st->objects = calloc(no ? no : 1, sizeof(*st->objects));
+    Samples *obj_wait = calloc(no ? no : 1, sizeof(Samples));
+    int64_t *holders = calloc(no ? no : 1, sizeof(int64_t));
+    bool ok = st->threads && st->gils && sc && gil_since && gil_held && st->objects && obj_wait && holders;
     for (uint32_t i = 0; ok && i < nt; i++) {
         sc[i].reason = SIM_R_NEW;
         sc[i].io_start = sc[i].gil_start = -1;
+        sc[i].block_obj = SIM_NONE;
         st->threads[i].started_ns = st->threads[i].finished_ns = -1;
     }
     const SimRecord *recs = sim_trace_records(tr);
     size_t n = sim_trace_count(tr);
     for (size_t i = 0; ok && i < n; i++) {
         const SimRecord *r = &recs[i];
+        if (r->kind == SIM_REC_SYNC && r->arg < no) {
+            SimObjectStats *os = &st->objects[r->arg];
+            Scan *s = r->thread < nt ? &sc[r->thread] : NULL;
+            switch ((SimSyncEvent)r->state) {
+            case SIM_SYNC_ACQUIRE:
+                if (r->reason == 0) /* not an ownership inherited by a fork */
+                    os->acquisitions++;
+                if (s && s->block_obj == r->arg && r->reason == 0)
+                    os->contended++;
+                if (++holders[r->arg] > (int64_t)os->max_holders)
+                    os->max_holders = (uint64_t)holders[r->arg];
+                if (s && s->block_obj == r->arg)
+                    s->block_obj = SIM_NONE;
+                break;
+            case SIM_SYNC_RELEASE:
+                if (r->reason == 0 && holders[r->arg] > 0)
+                    holders[r->arg]--;
+                break;
+            case SIM_SYNC_BLOCK:
+                if (r->other > os->max_waiters)
+                    os->max_waiters = r->other;
+                if (s) {
+                    s->block_obj = r->arg;
+                    s->block_t = r->t;
+                    s->block_list = r->reason;
+                }
+                break;
+            case SIM_SYNC_WAKE:
+            case SIM_SYNC_TIMEOUT:
+                if (r->state == SIM_SYNC_TIMEOUT)
+                    os->timeouts++;
+                if (s && s->block_obj == r->arg) {
+                    SimTime d = r->t - s->block_t;
+                    ok = samples_push(&obj_wait[r->arg], d);
+                    if (s->block_list == 1)
+                        os->put_blocked_ns += d;
+                    else
+                        os->get_blocked_ns += d;
+                    /* A lock waiter still has to win the retry: keep it
+                     * counted as contended until it acquires. */
+                    s->block_t = r->t;
+                    if (r->state == SIM_SYNC_TIMEOUT)
+                        s->block_obj = SIM_NONE;
+                }
+                break;
+            case SIM_SYNC_PUT:
+                os->puts++;
+                if (r->other > os->max_items)
+                    os->max_items = r->other;
+                break;
+            case SIM_SYNC_GET:
+                os->gets++;
+                break;
+            case SIM_SYNC_WRITE:
+                os->writes++;
+                os->lost += r->other;
+                break;
+            case SIM_SYNC_ERROR:
+                os->errors++;
+                break;
+            default:
+                break;
+            }
+            continue;
+        }
         if (r->thread >= nt)
             continue;
         SimThreadStats *ts = &st->threads[r->thread];
@@ -184,6 +258,16 @@ SimStats *sim_stats_compute(const SimTrace *tr)
         summarize(&s->io, &ts->io);
         summarize(&s->gil, &ts->gil_wait);
     }
+    for (uint32_t o = 0; ok && o < no; o++) {
+        SimObjectStats *os = &st->objects[o];
+        const SimObjectInfo *oi = sim_trace_object(tr, o);
+        os->final = oi->initial + (int64_t)os->writes - (int64_t)os->lost;
+        summarize(&obj_wait[o], &os->wait);
+    }
+    for (uint32_t o = 0; obj_wait && o < no; o++)
+        free(obj_wait[o].v);
+    free(obj_wait);
+    free(holders);
     for (uint32_t g = 0; ok && g < ng; g++)
         if (gil_held[g])
             st->gils[g].held_ns += end - gil_since[g];
@@ -207,5 +291,6 @@ void sim_stats_destroy(SimStats *st)
         return;
     free(st->threads);
     free(st->gils);
+    free(st->objects);
     free(st);
 }

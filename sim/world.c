@@ -42,6 +42,7 @@ typedef enum EventType {
     EV_PROC_START,   /* a process finished starting up (thread = process index) */
     EV_SYNC_TIMEOUT, /* a timed wait on a synchronization object expired */
     EV_PIPE_DELIVER, /* a message reaches the reading end of a pipe (data = prim index) */
+    EV_JOIN_TIMEOUT, /* a join(timeout) gave up */
 } EventType;
 
 /* What a thread does once it is on a core. */
@@ -171,6 +172,10 @@ typedef struct Thread {
     int64_t inc_read;        /* INCREMENT: the value read */
     uint64_t inc_version;
     int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
+    struct PoolRun *pool;    /* pool workers: the pool they serve */
+    struct PoolRun *pool_run;/* a POOL op's submitter: the pool it runs */
+    uint32_t pool_items;     /* process-pool worker: items left in its chunk */
+    bool pool_busy;          /* process-pool worker: a chunk's result is owed */
     SimRng rng;
 } Thread;
 
@@ -195,6 +200,7 @@ typedef struct Process {
     bool started, done;
     uint32_t *joiners;
     uint32_t n_joiners, cap_joiners;
+    struct PoolRun *pool;    /* a pool's worker process: its pool */
     Prim **prims;            /* [spec->n_prims], by template index - first_prim */
     Shared *shared;          /* [spec->n_shared] */
 } Process;
@@ -223,6 +229,8 @@ struct SimWorld {
     uint32_t rq_head, rq_tail, rq_len;
     uint32_t live_procs;     /* processes started and not done, plus pending starts */
     bool forkserver_up;
+    struct PoolRun **pools;  /* every pool run, for freeing */
+    uint32_t n_pools, cap_pools;
     Prim **all_prims;        /* every object, for freeing */
     uint32_t n_all_prims, cap_all_prims;
     Prim **ipc;              /* top-level objects shared by every process */
@@ -917,6 +925,9 @@ static bool sync_work(SimWorld *w, Thread *t, SimTime dur, bool atomic, uint8_t 
     return false;
 }
 
+static bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op);
+static bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op);
+
 /*
  * Runs the thread's current synchronization op from its phase. The thread
  * holds the GIL and a core. Returns true when the op is over (the program
@@ -945,6 +956,8 @@ static bool sync_step(SimWorld *w, Thread *t)
                SIM_C_OP_END);
         return true;
     }
+    if (op->kind == SIM_OP_POOL)
+        return op->flags & SIM_OPF_POOL_WORKER ? pool_worker_step(w, t, op) : pool_submit_step(w, t, op);
     Prim *p = op_prim(w, t, op);
     switch ((SimOpKind)op->kind) {
     case SIM_OP_ACQUIRE:
@@ -1168,9 +1181,9 @@ static const SimOp *prog_next(SimWorld *w, Thread *t)
     }
 }
 
-static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t proc);
+static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name);
 static void process_begin(SimWorld *w, Process *p, bool first_holds_gil, const Thread *forker);
-static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t parent);
+static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name);
 static void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause);
 
 /* Releases the GIL for a blocking action, with FORCE_SWITCHING's wait first if a request is pending. */
@@ -1191,8 +1204,9 @@ static void join_done(SimWorld *w, uint32_t *joiners, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         Thread *j = T(w, joiners[i]);
-        if (j->done)
-            continue;
+        if (j->done || (j->reason != SIM_R_JOIN && j->reason != SIM_R_START_WAIT))
+            continue; /* gone, or its join(timeout) already gave up */
+        cancel(w, &j->sync_timer);
         j->cont = CONT_TAKE_GIL;
         j->waking = true;
         schedule(w, w->now + wake_latency(w, j), EV_READY, j->id, 0);
@@ -1219,20 +1233,26 @@ static void do_pending(SimWorld *w, Thread *t)
         Thread *target = T(w, (uint32_t)t->pending_target);
         set_reason(w, t, SIM_R_JOIN, SIM_C_OP_BEGIN, target->id + 1);
         release_core(w, t);
-        if (target->done)
+        if (target->done) {
             join_done(w, &t->id, 1);
-        else
-            push_u32(w, &target->joiners, &target->n_joiners, &target->cap_joiners, t->id);
+            break;
+        }
+        push_u32(w, &target->joiners, &target->n_joiners, &target->cap_joiners, t->id);
+        if (t->pending_dur >= 0)
+            t->sync_timer = schedule(w, w->now + t->pending_dur, EV_JOIN_TIMEOUT, t->id, 0);
         break;
     }
     case PEND_JOIN_PROCESS: {
         Process *p = w->procs[t->pending_target];
         set_reason(w, t, SIM_R_JOIN, SIM_C_OP_BEGIN, 0);
         release_core(w, t);
-        if (p->done)
+        if (p->done) {
             join_done(w, &t->id, 1);
-        else
-            push_u32(w, &p->joiners, &p->n_joiners, &p->cap_joiners, t->id);
+            break;
+        }
+        push_u32(w, &p->joiners, &p->n_joiners, &p->cap_joiners, t->id);
+        if (t->pending_dur >= 0)
+            t->sync_timer = schedule(w, w->now + t->pending_dur, EV_JOIN_TIMEOUT, t->id, 0);
         break;
     }
     case PEND_START_WAIT: {
@@ -1346,7 +1366,7 @@ static void thread_advance(SimWorld *w, Thread *t)
                 }
                 if (target->done)
                     continue;
-                release_for(w, t, PEND_JOIN_THREAD, 0, (int32_t)target->id);
+                release_for(w, t, PEND_JOIN_THREAD, op->timeout, (int32_t)target->id);
                 return;
             }
             Process *target = NULL;
@@ -1355,7 +1375,7 @@ static void thread_advance(SimWorld *w, Thread *t)
                     target = w->procs[i];
             if (!target || target->done)
                 continue;
-            release_for(w, t, PEND_JOIN_PROCESS, 0, (int32_t)target->id);
+            release_for(w, t, PEND_JOIN_PROCESS, op->timeout, (int32_t)target->id);
             return;
         }
         case SIM_OP_ACQUIRE:
@@ -1367,6 +1387,7 @@ static void thread_advance(SimWorld *w, Thread *t)
         case SIM_OP_PUT:
         case SIM_OP_GET:
         case SIM_OP_INCREMENT:
+        case SIM_OP_POOL:
             t->sync_op = op;
             t->phase = 0;
             t->timed_out = false;
@@ -1376,7 +1397,6 @@ static void thread_advance(SimWorld *w, Thread *t)
             if (sync_op_done(w, t))
                 return;
             continue;
-        case SIM_OP_POOL:
         case SIM_OP_REPEAT:
         case SIM_OP_KIND_COUNT:
             break;
@@ -1409,7 +1429,7 @@ static void on_run(SimWorld *w, Thread *t)
         switch (post) {
         case POST_START_THREAD: {
             Process *p = w->procs[t->proc];
-            Thread *child = create_thread(w, &w->sc->threads[t->post_target], p->id);
+            Thread *child = create_thread(w, &w->sc->threads[t->post_target], p->id, NULL);
             if (!child)
                 return;
             child->started = true;
@@ -1420,7 +1440,7 @@ static void on_run(SimWorld *w, Thread *t)
         }
         case POST_START_PROCESS: {
             const SimProcessSpec *ps = &w->sc->procs[t->post_target];
-            Process *p = create_process(w, ps, t->proc);
+            Process *p = create_process(w, ps, t->proc, NULL);
             if (!p)
                 return;
             SimTime delay = 0;
@@ -1437,7 +1457,7 @@ static void on_run(SimWorld *w, Thread *t)
             break;
         }
         case POST_FORK: {
-            Process *p = create_process(w, &w->sc->procs[t->post_target], t->proc);
+            Process *p = create_process(w, &w->sc->procs[t->post_target], t->proc, NULL);
             if (!p)
                 return;
             process_begin(w, p, true, t);
@@ -1639,9 +1659,266 @@ static bool process_fork_objects(SimWorld *w, Process *child, const Thread *fork
     return !w->oom;
 }
 
+/* ---- Pools -----------------------------------------------------------------------
+ *
+ * concurrent.futures.ThreadPoolExecutor: submit() queues a work item and
+ * starts a worker thread while fewer than max_workers exist and none is
+ * idle; workers loop on a SimpleQueue; shutdown(wait=True) wakes the idle
+ * workers and joins them all. multiprocessing.Pool(n).map: n worker
+ * processes started by the chosen method, chunks of
+ * ceil(items / (4 n)) items pickled into a pipe, each chunk unpickled, run
+ * and its result pickled back. The parent's helper threads (task and result
+ * handlers) are folded into the submitting thread.
+ */
+
+typedef struct PoolRun {
+    const SimPoolSpec *spec;
+    uint32_t submitter;
+    uint32_t submitted;      /* items (thread pool) or chunks (process pool) sent */
+    uint32_t units;          /* items or chunks in all */
+    uint32_t results;        /* chunks whose result came back */
+    uint32_t chunk;          /* items per chunk */
+    uint32_t taken;          /* chunks taken by workers */
+    uint32_t workers, live_workers;
+    bool shutdown;
+    Prim *work;              /* pending work: count = queued items or chunks; waiters = idle workers */
+} PoolRun;
+
+static PoolRun *pool_new(SimWorld *w, Thread *submitter, const SimPoolSpec *ps)
+{
+    if (!grow_array((void **)&w->pools, &w->cap_pools, w->n_pools + 1, sizeof(PoolRun *))) {
+        w->oom = true;
+        return NULL;
+    }
+    PoolRun *r = calloc(1, sizeof(*r));
+    if (!r) {
+        w->oom = true;
+        return NULL;
+    }
+    w->pools[w->n_pools++] = r;
+    r->spec = ps;
+    r->submitter = submitter->id;
+    char name[64];
+    snprintf(name, sizeof(name), "%s%u.work", ps->processes ? "Pool" : "ThreadPoolExecutor", w->n_pools - 1);
+    r->work = prim_new(w, NULL, ps->processes ? SIM_PRIM_PIPE : SIM_PRIM_QUEUE, name, submitter->proc);
+    if (ps->processes) {
+        /* Pool.map's default: divmod(len, 4 * processes), rounded up. */
+        uint32_t c = ps->chunksize;
+        if (c == 0) {
+            uint32_t d = 4u * (uint32_t)ps->workers;
+            c = ps->tasks / d + (ps->tasks % d ? 1 : 0);
+            if (c == 0)
+                c = 1;
+        }
+        r->chunk = c;
+        r->units = ps->tasks / c + (ps->tasks % c ? 1 : 0);
+    } else {
+        r->chunk = 1;
+        r->units = ps->tasks;
+    }
+    return r;
+}
+
+static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
+{
+    const SimPoolSpec *ps = r->spec;
+    r->workers++;
+    r->live_workers++;
+    char name[128];
+    if (!ps->processes) {
+        /* As CPython names them: ThreadPoolExecutor-<pool>_<worker>. */
+        snprintf(name, sizeof(name), "%s_%u", w->sc->threads[ps->worker_thread].name, r->workers - 1);
+        Thread *wk = create_thread(w, &w->sc->threads[ps->worker_thread], submitter->proc, name);
+        if (!wk)
+            return;
+        wk->pool = r;
+        wk->started = true;
+        schedule(w, w->now, EV_THREAD_BEGIN, wk->id, 0);
+        return;
+    }
+    const SimProcessSpec *pspec = &w->sc->procs[ps->worker_process];
+    snprintf(name, sizeof(name), "%s-%u", pspec->name, r->workers);
+    Process *p = create_process(w, pspec, submitter->proc, name);
+    if (!p)
+        return;
+    p->pool = r;
+    SimTime delay = 0;
+    if (pspec->start_method == SIM_START_SPAWN)
+        delay = w->cfg->spawn_cost;
+    else if (pspec->start_method == SIM_START_FORKSERVER) {
+        delay = w->cfg->forkserver_cost;
+        if (!w->forkserver_up) {
+            delay += w->cfg->spawn_cost;
+            w->forkserver_up = true;
+        }
+    }
+    schedule(w, w->now + delay, EV_PROC_START, p->id, 0);
+}
+
+/* The submitting side of a POOL op. */
+static bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
+{
+    const SimPoolSpec *ps = &w->sc->pools[op->obj];
+    PoolRun *r = t->pool_run;
+    for (;;) {
+        switch (t->phase) {
+        case 0: /* create the pool */
+            if (!(r = t->pool_run = pool_new(w, t, ps)))
+                return false;
+            if (ps->processes) {
+                t->phase = 1;
+                continue;
+            }
+            t->phase = 3;
+            continue;
+        case 1: /* process pool: start the workers, each costing the parent a fork or a launch */
+            if (r->workers < (uint32_t)ps->workers) {
+                SimTime cost = w->sc->procs[ps->worker_process].start_method == SIM_START_FORK ? w->cfg->fork_cost
+                                                                                               : w->cfg->ipc_cost;
+                t->phase = 2;
+                t->no_check = true;
+                begin_work(w, t, SIM_OP_C_CALL, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
+                return false;
+            }
+            t->phase = 3;
+            continue;
+        case 2:
+            pool_start_worker(w, t, r);
+            t->phase = 1;
+            continue;
+        case 3: /* submit one item or pickle one chunk, holding the GIL */
+            if (r->submitted < r->units) {
+                SimTime cost = ps->processes ? w->cfg->pickle_cost : w->cfg->pool_submit_cost;
+                bool new_worker = !ps->processes && r->work->n_waiters == 0 && r->workers < (uint32_t)ps->workers;
+                if (new_worker)
+                    cost += w->cfg->thread_start_cost;
+                t->phase = 4;
+                begin_work(w, t, SIM_OP_CPU, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
+                return false;
+            }
+            t->phase = 5;
+            continue;
+        case 4:
+            r->submitted++;
+            if (ps->processes) {
+                schedule(w, w->now + w->cfg->pipe_latency, EV_PIPE_DELIVER, t->id, (int64_t)r->work->slot);
+            } else {
+                r->work->count++;
+                record_sync(w, t, r->work, SIM_SYNC_PUT, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
+                if (r->work->n_waiters)
+                    prim_wake_one(w, r->work, 0, true, WAKE_NOTIFIED);
+                else if (r->workers < (uint32_t)ps->workers)
+                    pool_start_worker(w, t, r);
+            }
+            t->phase = 3;
+            continue;
+        case 5: /* map() waits for the results; shutdown(wait=True) joins the workers */
+            if (ps->processes && r->results < r->units)
+                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, 5);
+            if (!r->shutdown) {
+                r->shutdown = true;
+                prim_wake_all(w, r->work, 0, WAKE_NOTIFIED);
+            }
+            if (r->live_workers > 0)
+                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, 5);
+            return true;
+        default:
+            return true;
+        }
+    }
+}
+
+/* A worker's loop: take an item (or a chunk), run the task program on it,
+ * come back here. The POOL op's loop frame jumps back to this op after each
+ * run of the body. */
+static bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
+{
+    PoolRun *r = t->pool;
+    uint32_t here = (uint32_t)(op - w->sc->ops);
+    uint32_t body_end = here + 1 + op->body_len;
+    if (t->phase == 0 && t->depth > 0 && t->loops[t->depth - 1].start == here)
+        t->depth--; /* back from a run of the body */
+    for (;;) {
+        switch (t->phase) {
+        case 0:
+            if (r->spec->processes && t->pool_items > 0) {
+                t->pool_items--;
+                t->phase = 3;
+                continue;
+            }
+            if (r->spec->processes && t->pool_busy) {
+                /* A chunk is done: pickle its result and send it back. */
+                t->pool_busy = false;
+                t->phase = 5;
+                begin_work(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1, SIM_C_OP_BEGIN);
+                return false;
+            }
+            if (r->work->count > 0) {
+                r->work->count--;
+                record_sync(w, t, r->work, SIM_SYNC_GET, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
+                if (r->spec->processes) {
+                    uint32_t left = r->spec->tasks - r->chunk * r->taken++;
+                    t->pool_items = left < r->chunk ? left : r->chunk;
+                    t->pool_busy = true;
+                    t->phase = 2;
+                    begin_work(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1,
+                               SIM_C_OP_BEGIN);
+                    return false;
+                }
+                t->phase = 3;
+                continue;
+            }
+            if (r->shutdown) {
+                t->pc = body_end; /* the sentinel: leave the loop, the thread ends */
+                return true;
+            }
+            return sync_block(w, t, r->work, 0, WAKE_NOTIFIED, -1, 0);
+        case 2: /* unpickled a chunk */
+            t->phase = 0;
+            continue;
+        case 3: /* run the task program once, then come back to this op */
+            if (op->body_len == 0) {
+                t->phase = 0;
+                continue;
+            }
+            if (t->depth >= MAX_LOOP_DEPTH)
+                return true;
+            t->loops[t->depth++] = (Loop){here, body_end, 2};
+            t->pc = here + 1;
+            return true;
+        case 5: /* result pickled: it reaches the parent after the pipe */
+            r->results++;
+            if (r->results >= r->units) {
+                Thread *sub = T(w, r->submitter);
+                if (sub->wait_prim == r->work) {
+                    prim_list_remove(r->work, 1, sub->id);
+                    prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
+                }
+            }
+            t->phase = 0;
+            continue;
+        default:
+            return true;
+        }
+    }
+}
+
+/* A pool worker thread ended: the last one lets shutdown(wait=True) return. */
+static void pool_worker_exit(SimWorld *w, Thread *t)
+{
+    PoolRun *r = t->pool;
+    if (--r->live_workers == 0 && r->shutdown) {
+        Thread *sub = T(w, r->submitter);
+        if (sub->wait_prim == r->work) {
+            prim_list_remove(r->work, 1, sub->id);
+            prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
+        }
+    }
+}
+
 /* ---- Creation, exit, processes --------------------------------------------- */
 
-static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t proc)
+static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name)
 {
     if (!grow_array((void **)&w->threads, &w->cap_threads, w->n_threads + 1, sizeof(Thread *))) {
         w->oom = true;
@@ -1666,9 +1943,11 @@ static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t pr
     t->last_core = -1;
     t->rq_next = NO_THREAD;
     t->start_waiter = NO_THREAD;
+    t->sync_deadline = -1;
+    t->pool = p->pool;
     sim_rng_seed(&t->rng, w->cfg->seed, 1000 + t->id);
     w->threads[w->n_threads++] = t;
-    if (sim_trace_add_thread(w->trace, spec->name, proc, p->gil, spec->daemon) < 0)
+    if (sim_trace_add_thread(w->trace, name ? name : spec->name, proc, p->gil, spec->daemon) < 0)
         w->oom = true;
     push_u32(w, &p->threads, &p->n_threads, &p->cap_threads, t->id);
     if (!t->daemon)
@@ -1676,7 +1955,7 @@ static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t pr
     return t;
 }
 
-static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t parent)
+static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name)
 {
     if (!grow_array((void **)&w->procs, &w->cap_procs, w->n_procs + 1, sizeof(Process *)) ||
         !grow_array((void **)&w->gils, &w->cap_gils, w->n_gils + 1, sizeof(Gil))) {
@@ -1697,7 +1976,7 @@ static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t
     sim_rng_seed(&g->rng, w->cfg->seed, 1 + p->gil);
     w->procs[w->n_procs++] = p;
     static const char *const methods[] = {"fork", "spawn", "forkserver", "initial", "os.fork"};
-    if (sim_trace_add_process(w->trace, spec->name, parent, p->gil, methods[spec->start_method]) < 0)
+    if (sim_trace_add_process(w->trace, name ? name : spec->name, parent, p->gil, methods[spec->start_method]) < 0)
         w->oom = true;
     sim_trace_set_gils(w->trace, w->n_gils);
     w->live_procs++;
@@ -1719,7 +1998,7 @@ static void process_begin(SimWorld *w, Process *p, bool first_holds_gil, const T
         const SimThreadSpec *ts = &w->sc->threads[ps->first_thread + i];
         if (ts->manual_start)
             continue;
-        Thread *t = create_thread(w, ts, p->id);
+        Thread *t = create_thread(w, ts, p->id, NULL);
         if (!t)
             return;
         t->started = true;
@@ -1808,6 +2087,8 @@ static void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
         join_done(w, &t->start_waiter, 1);
         t->start_waiter = NO_THREAD;
     }
+    if (t->pool)
+        pool_worker_exit(w, t);
     Process *p = w->procs[t->proc];
     if (!t->daemon && --p->live_nondaemon == 0) {
         /* Interpreter shutdown: daemon threads do not survive it. */
@@ -1905,6 +2186,28 @@ static void on_event(SimWorld *w, const SimEvent *ev)
     case EV_PIPE_DELIVER:
         pipe_deliver(w, w->all_prims[ev->data]);
         break;
+    case EV_JOIN_TIMEOUT: {
+        /* join(timeout) returns; the joined thread or process goes on. */
+        Thread *t = T(w, ev->thread);
+        t->sync_timer = 0;
+        if (t->done || t->reason != SIM_R_JOIN)
+            break;
+        if (t->wait_kind == PEND_JOIN_THREAD) {
+            Thread *target = T(w, (uint32_t)t->wait_target);
+            for (uint32_t i = 0; i < target->n_joiners; i++)
+                if (target->joiners[i] == t->id)
+                    target->joiners[i] = target->joiners[--target->n_joiners];
+        } else {
+            Process *p = w->procs[t->wait_target];
+            for (uint32_t i = 0; i < p->n_joiners; i++)
+                if (p->joiners[i] == t->id)
+                    p->joiners[i] = p->joiners[--p->n_joiners];
+        }
+        t->cont = CONT_TAKE_GIL;
+        t->waking = true;
+        schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+        break;
+    }
     }
 }
 
@@ -1980,7 +2283,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     for (int i = 0; i < sc->n_procs; i++) {
         if (sc->procs[i].manual_start)
             continue;
-        Process *p = create_process(w, &sc->procs[i], SIM_NONE);
+        Process *p = create_process(w, &sc->procs[i], SIM_NONE, NULL);
         if (!p)
             goto out_nomem;
         process_begin(w, p, false, NULL);
@@ -2010,6 +2313,9 @@ void sim_world_destroy(SimWorld *w)
     }
     free(w->all_prims);
     free(w->ipc);
+    for (uint32_t i = 0; i < w->n_pools; i++)
+        free(w->pools[i]);
+    free(w->pools);
     for (uint32_t i = 0; i < w->n_procs; i++) {
         free(w->procs[i]->prims);
         free(w->procs[i]->shared);
