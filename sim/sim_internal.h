@@ -229,6 +229,8 @@ typedef struct SimConfig {
     SimTime check_point_gap; /* bytecode time between eval-breaker checks */
     int check_interval;      /* old GIL: ticks between releases */
     SimTime tick_cost;       /* old GIL: time of one tick */
+    SimTime old_signal_cost; /* old GIL: a release that wakes a waiter (sem_post) */
+    SimTime old_contention_cost; /* old GIL, several cores: woken waiters fighting for the lock */
     double ft_overhead;      /* free-threaded: CPU work multiplier */
     SimTime thread_start_cost;
     SimTime fork_cost;       /* os.fork / multiprocessing fork, paid by the parent */

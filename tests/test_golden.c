@@ -52,7 +52,7 @@ static int first_diff_line(const char *a, const char *b)
 
 static void check_golden(const char *dir, const char *name)
 {
-    char json[4096], golden[4096], actual[4096];
+    char json[4200], golden[4200], actual[4200];
     snprintf(json, sizeof(json), "%s/%s.json", dir, name);
     snprintf(golden, sizeof(golden), "%s/%s.trace", dir, name);
     snprintf(actual, sizeof(actual), "%s/%s.actual", dir, name);
