@@ -53,6 +53,8 @@ extern const char cli_default_scenario_name[];
 /* Finds a bundled scenario by name ("convoy" -> scenarios/convoy.json) if
  * `name` is not an existing path. Returns a malloc'd path or NULL. */
 char *cli_find_scenario(const char *name);
+/* The folder of the bundled scenarios (malloc'd), or NULL. */
+char *cli_scenario_dir(void);
 
 /* Writes a file atomically: to a temporary name, then renamed into place,
  * so a failure never leaves a partial output. */
@@ -65,5 +67,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif /* GILSIM_CLI_H */

@@ -171,11 +171,30 @@ static int scenario_dirs(const char **dirs, char *exe_dir, size_t n)
         char *slash = strrchr(exe_dir, '/');
         if (slash) {
             strcpy(slash, "/../scenarios");
+            char *real = realpath(exe_dir, NULL);
+            if (real) {
+                snprintf(exe_dir, n, "%s", real);
+                free(real);
+            }
             dirs[k++] = exe_dir;
         }
     }
     dirs[k++] = GILSIM_SOURCE_DIR "/scenarios";
     return k;
+}
+
+char *cli_scenario_dir(void)
+{
+    const char *dirs[4];
+    char exe_dir[4096];
+    int n = scenario_dirs(dirs, exe_dir, sizeof(exe_dir));
+    for (int i = 0; i < n; i++) {
+        char probe[8192];
+        snprintf(probe, sizeof(probe), "%s/convoy.json", dirs[i]);
+        if (is_file(probe))
+            return strdup(dirs[i]);
+    }
+    return NULL;
 }
 
 char *cli_find_scenario(const char *name)

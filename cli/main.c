@@ -21,7 +21,9 @@ static const Command commands[] = {
     {"view", cmd_view, "open the timeline viewer"},
     {"render", cmd_render, "export the timeline as PNG or SVG"},
     {"trace", cmd_trace, "export the trace (Chrome/Perfetto JSON or CSV)"},
+    {"list", cmd_list, "list the bundled lessons"},
     {"bench", cmd_bench, "measure simulator speed"},
+    {"sweep", cmd_sweep, "run a scenario over a grid of parameters; CSV and chart"},
 };
 
 static void usage(FILE *f)
