@@ -16,6 +16,14 @@
  * Flattened layout: threads of a process are contiguous (declared threads
  * first, fork-child threads after them), and each thread's program is one
  * contiguous run of SimScenario.ops, a repeat op followed by its body.
+ * Synchronization objects of a process are contiguous in SimScenario.prims
+ * (declared ones, then the RLocks of conditions declared without a lock),
+ * processes in order, then the top-level "ipc" objects. Objects are declared
+ * before any program is compiled (a process's "sync" and "shared" before its
+ * threads, "ipc" before the processes), so an op's object name is resolved
+ * on the spot; only "ipc" indices are fixed up at the end, once the number
+ * of per-process objects is known. Pools get synthetic worker templates
+ * after the walk, behind every declared and fork-child template.
  */
 #include <cJSON.h>
 #include <ctype.h>
@@ -37,6 +45,10 @@
 #define MAX_OPS 1000000u
 #define MAX_THREADS 100000
 #define MAX_PROCS 10000
+#define MAX_PRIMS 100000  /* synchronization objects, a condition's own RLock included */
+#define MAX_SHARED 100000 /* shared variables */
+#define MAX_COUNT 2147483647.0 /* counts: semaphore values, parties, maxsize, tasks... */
+#define MAX_SHARED_VALUE 9007199254740991.0 /* 2^53 - 1: exact in a JSON number */
 #define MAX_REPEAT_DEPTH 16
 #define MAX_FILE_BYTES (256u << 20)
 #define MAX_DURATION_NS 9.2e18 /* what sim_duration_parse accepts; ~292 years */
@@ -67,40 +79,116 @@ void sim_config_defaults(SimConfig *cfg)
     cfg->spawn_cost = 50 * NS_PER_MS;
     cfg->forkserver_cost = 3 * NS_PER_MS;
     cfg->ipc_cost = 500 * NS_PER_US;
-    /* Not settable from a scenario yet; rough costs of CPython 3.12 on a
-     * current x86-64 machine. */
-    cfg->pickle_cost = 5 * NS_PER_US;
+    /* Rough costs of CPython 3.12 on a current x86-64 machine. */
     cfg->pipe_latency = 20 * NS_PER_US;
+    cfg->pickle_cost = 20 * NS_PER_US;
     cfg->increment_cost = 40;
     cfg->call_cost = 100;
+    cfg->pool_submit_cost = 20 * NS_PER_US;
 }
 
 /* ---- Names of enumerated values (index = enum value) -------------------- */
 
-/* The operations a program may contain, in SimOpKind order. */
-#define N_OPS (SIM_OP_FORK + 1)
-static const char *const OP_NAMES[N_OPS] = {
-    "cpu", "c_call", "nogil", "io", "sleep", "repeat", "start", "join", "fork",
-};
 static const char *const GIL_NAMES[SIM_GIL_POLICY_COUNT] = {"new", "new-noforce", "old", "none"};
 static const char *const WAKE_NAMES[] = {"random", "fifo"};
 static const char *const START_NAMES[] = {"auto", "manual"};
 static const char *const METHOD_NAMES[] = {"fork", "spawn", "forkserver"};
+/* Synchronization object types, in SimPrimKind order, with their articles. */
+static const char *const PRIM_NAMES[SIM_PRIM_KIND_COUNT] = {
+    "lock", "rlock", "semaphore", "bounded_semaphore", "event",
+    "condition", "barrier", "queue", "pipe", "mp_queue",
+};
+static const char *const PRIM_ARTICLES[SIM_PRIM_KIND_COUNT] = {
+    "a", "an", "a", "a", "an", "a", "a", "a", "a", "an",
+};
 
 static const char *const ROOT_KEYS[] = {
-    "name", "description", "lesson", "seed", "schema_version", "machine", "python", "processes",
+    "name", "description", "lesson", "seed", "schema_version", "machine", "python", "ipc", "processes",
 };
 static const char *const MACHINE_KEYS[] = {
-    "cores", "time_slice", "context_switch", "wake_latency", "wakeup_policy",
+    "cores", "time_slice", "context_switch", "wake_latency", "wakeup_policy", "pipe_latency",
 };
 static const char *const PYTHON_KEYS[] = {
     "version", "gil", "switch_interval", "check_point_gap", "check_interval", "tick_cost",
     "ft_overhead", "thread_start_cost", "fork_cost", "spawn_cost", "forkserver_cost", "ipc_cost",
+    "pickle_cost", "increment_cost", "call_cost", "pool_submit_cost",
 };
-static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "threads"};
+static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "sync", "shared", "threads"};
 static const char *const THREAD_KEYS[] = {"name", "daemon", "start", "program"};
 static const char *const FORK_KEYS[] = {"name", "program"};
 static const char *const DIST_KEYS[] = {"uniform", "exp"};
+static const char *const THREAD_POOL_KEYS[] = {"workers", "tasks", "task"};
+static const char *const PROCESS_POOL_KEYS[] = {"workers", "tasks", "chunksize", "start_method", "task"};
+
+/* The fields of an object's {"type": T, ...} form, by type. */
+static const char *const FIELDS_TYPE[] = {"type"};
+static const char *const FIELDS_SEMAPHORE[] = {"type", "value"};
+static const char *const FIELDS_CONDITION[] = {"type", "lock"};
+static const char *const FIELDS_BARRIER[] = {"type", "parties", "timeout"};
+static const char *const FIELDS_QUEUE[] = {"type", "maxsize"};
+
+/* ---- Operations ----------------------------------------------------------
+ * Each operation object has exactly one operation key; the keys listed as
+ * modifiers may stand beside it. `family` says how it is compiled.
+ */
+enum {
+    F_DUR = 0, F_REPEAT, F_START, F_JOIN, F_FORK, F_ACQUIRE, F_RELEASE, F_WITH, F_WAIT, F_SET,
+    F_CLEAR, F_NOTIFY, F_NOTIFY_ALL, F_PUT, F_GET, F_INCREMENT, F_THREAD_POOL, F_PROCESS_POOL,
+};
+
+static const char *const MODS_DO[] = {"do"};
+static const char *const MODS_ACQUIRE[] = {"timeout", "blocking"};
+static const char *const MODS_TIMEOUT[] = {"timeout"};
+static const char *const MODS_NOTIFY[] = {"n"};
+static const char *const MODS_PUT[] = {"timeout", "transfer"};
+static const char *const MODS_INCREMENT[] = {"call_between"};
+
+typedef struct OpDef {
+    const char *name;
+    uint8_t kind;   /* SimOpKind of the (first) op it makes */
+    uint8_t family;
+    const char *const *mods;
+    int n_mods;
+} OpDef;
+
+#define MODS(m) m, (int)(sizeof(m) / sizeof((m)[0]))
+static const OpDef OPS[] = {
+    {"cpu", SIM_OP_CPU, F_DUR, NULL, 0},
+    {"c_call", SIM_OP_C_CALL, F_DUR, NULL, 0},
+    {"nogil", SIM_OP_NOGIL, F_DUR, NULL, 0},
+    {"io", SIM_OP_IO, F_DUR, NULL, 0},
+    {"sleep", SIM_OP_SLEEP, F_DUR, NULL, 0},
+    {"repeat", SIM_OP_REPEAT, F_REPEAT, MODS(MODS_DO)},
+    {"start", SIM_OP_START, F_START, NULL, 0},
+    {"join", SIM_OP_JOIN, F_JOIN, MODS(MODS_TIMEOUT)},
+    {"fork", SIM_OP_FORK, F_FORK, NULL, 0},
+    {"acquire", SIM_OP_ACQUIRE, F_ACQUIRE, MODS(MODS_ACQUIRE)},
+    {"release", SIM_OP_RELEASE, F_RELEASE, NULL, 0},
+    {"with", SIM_OP_ACQUIRE, F_WITH, MODS(MODS_DO)},
+    {"wait", SIM_OP_WAIT, F_WAIT, MODS(MODS_TIMEOUT)},
+    {"set", SIM_OP_SET, F_SET, NULL, 0},
+    {"clear", SIM_OP_CLEAR, F_CLEAR, NULL, 0},
+    {"notify", SIM_OP_NOTIFY, F_NOTIFY, MODS(MODS_NOTIFY)},
+    {"notify_all", SIM_OP_NOTIFY, F_NOTIFY_ALL, NULL, 0},
+    {"put", SIM_OP_PUT, F_PUT, MODS(MODS_PUT)},
+    {"get", SIM_OP_GET, F_GET, MODS(MODS_TIMEOUT)},
+    {"send", SIM_OP_PUT, F_PUT, MODS(MODS_PUT)},
+    {"recv", SIM_OP_GET, F_GET, MODS(MODS_TIMEOUT)},
+    {"increment", SIM_OP_INCREMENT, F_INCREMENT, MODS(MODS_INCREMENT)},
+    {"thread_pool", SIM_OP_POOL, F_THREAD_POOL, NULL, 0},
+    {"process_pool", SIM_OP_POOL, F_PROCESS_POOL, NULL, 0},
+};
+#undef MODS
+#define N_OPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
+
+/* Kinds an operation accepts, as bit masks over SimPrimKind. */
+#define PK(k) (1u << (k))
+#define KINDS_LOCK (PK(SIM_PRIM_LOCK) | PK(SIM_PRIM_RLOCK) | PK(SIM_PRIM_SEMAPHORE) | \
+                    PK(SIM_PRIM_BOUNDED_SEMAPHORE))
+#define KINDS_WITH (KINDS_LOCK | PK(SIM_PRIM_CONDITION))
+#define KINDS_WAIT (PK(SIM_PRIM_EVENT) | PK(SIM_PRIM_CONDITION) | PK(SIM_PRIM_BARRIER))
+#define KINDS_QUEUE (PK(SIM_PRIM_QUEUE) | PK(SIM_PRIM_PIPE) | PK(SIM_PRIM_MP_QUEUE))
+#define KINDS_IPC (PK(SIM_PRIM_PIPE) | PK(SIM_PRIM_MP_QUEUE))
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -113,7 +201,9 @@ typedef struct Override {
 } Override;
 
 /* Names -> template index, one table for every scope: scope -1 holds the
- * process names, scope p the thread names of process p. Open addressing. */
+ * process names, scope p the thread names of process p, OBJ_SCOPE(p) the
+ * object names ("sync" and "shared") of declared process p and IPC_SCOPE the
+ * top-level "ipc" names. Open addressing. */
 typedef struct NameEntry {
     const char *name; /* NULL: empty slot; points into a spec (owned there) */
     int scope;
@@ -134,16 +224,40 @@ typedef struct Ref {
     char *ptr;        /* pointer of the name value, for errors; owned */
 } Ref;
 
+#define IPC_SCOPE (-2)
+#define OBJ_SCOPE(p) (-3 - (p))
+/* In an object scope, a shared variable's index is stored as SHARED_ENTRY(i)
+ * (<= -2: -1 is "not found"), a primitive's as its index in sc->prims. */
+#define SHARED_ENTRY(i) (-2 - (i))
+/* Ops name an "ipc" object k by IPC_OBJ(k) until the walk ends. */
+#define IPC_OBJ(k) (-2 - (k))
+
 /* Per process template, what only the loader needs. */
 typedef struct ProcExtra {
-    char *ptr;  /* pointer of its "name" value, or of its fork op; owned */
-    int parent; /* process template that forks it, -1 if declared */
+    char *ptr;     /* pointer of its "name" value, or of its fork op; owned */
+    int parent;    /* process template that forks it, -1 if declared */
+    int n_decl;    /* declared processes: objects declared under "sync" (the
+                      first n_decl of its range; conditions' RLocks follow) */
 } ProcExtra;
 
 typedef struct OpVec {
     SimOp *v;
     uint32_t n, cap;
 } OpVec;
+
+/* Where a program is compiled: what its names resolve against. */
+typedef struct Ctx {
+    int thread;    /* template whose program this is; -1 in a pool's task */
+    int proc;      /* process template the ops run in; -1 in a process pool's task */
+    int submitter; /* in a pool's task: the submitting thread's process; else -1 */
+    bool task;     /* compiling a pool's task */
+} Ctx;
+
+/* A pool met in the walk: its worker program, placed after the walk. */
+typedef struct PoolExtra {
+    OpVec prog;    /* the worker's POOL op, then the task */
+    int proc;      /* thread pools: the process the worker threads run in */
+} PoolExtra;
 
 typedef struct Loader {
     const char *source;  /* file path or given name */
@@ -165,6 +279,12 @@ typedef struct Loader {
     size_t n_refs, cap_refs;
     uint32_t ops_made;   /* every flattened op created so far, for MAX_OPS */
     uint8_t default_method;
+    int cap_prims, cap_shared, cap_pools, cap_pool_extra;
+    SimPrimSpec *ipc;    /* top-level "ipc" objects, moved to the end of sc->prims at the end */
+    int n_ipc, cap_ipc;
+    PoolExtra *pool_extra; /* [cap_pool_extra], one per pool */
+    int synth_threads;   /* worker templates the pools met so far will add */
+    int synth_procs;
 } Loader;
 
 /* ---- Small text helpers ------------------------------------------------- */
@@ -904,9 +1024,692 @@ static int register_process_name(Loader *c, const char *name, int index)
     return 0;
 }
 
+/* ---- Objects: "sync", "shared" and "ipc" ---------------------------------- */
+
+/* "a" or "an" before an operation or key name. */
+static const char *article(const char *word)
+{
+    return word[0] && strchr("aeiou", word[0]) ? "an" : "a";
+}
+
+/* "\"a\"", "\"a\" and \"b\"", "\"a\", \"b\" and \"c\"". */
+static void join_quoted(const char *const *names, int n, char *buf, size_t size)
+{
+    size_t l = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && l < size; i++)
+        l += (size_t)snprintf(buf + l, size - l, "%s\"%s\"", i == 0 ? "" : i < n - 1 ? ", " : " and ",
+                              names[i]);
+}
+
+/* "a lock, rlock, semaphore or bounded_semaphore" for a SimPrimKind mask. */
+static void kinds_phrase(unsigned kinds, char *buf, size_t size)
+{
+    int total = 0, n = 0;
+    size_t l = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < SIM_PRIM_KIND_COUNT; k++)
+        total += (int)(kinds >> k & 1);
+    for (int k = 0; k < SIM_PRIM_KIND_COUNT && l < size; k++) {
+        if (!(kinds >> k & 1))
+            continue;
+        const char *sep = n == 0 ? "" : n == total - 1 ? " or " : ", ";
+        l += (size_t)snprintf(buf + l, size - l, "%s%s%s%s", sep, n == 0 ? PRIM_ARTICLES[k] : "",
+                              n == 0 ? " " : "", PRIM_NAMES[k]);
+        n++;
+    }
+}
+
+/* A comma-separated list of names for a message, cut with "..." when full. */
+typedef struct NameList {
+    char buf[200];
+    size_t len;
+    bool full;
+} NameList;
+
+static void list_add(NameList *l, const char *name)
+{
+    char q[64];
+    if (l->full)
+        return;
+    quote(name, q, sizeof(q));
+    size_t need = strlen(q) + (l->len ? 2 : 0);
+    if (l->len + need + 5 > sizeof(l->buf)) {
+        snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s...", l->len ? ", " : "");
+        l->full = true;
+        return;
+    }
+    l->len += (size_t)snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s%s", l->len ? ", " : "", q);
+}
+
+static int grow_array(Loader *c, void **arr, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    int n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*arr, (size_t)n * size);
+    if (!p)
+        return nomem(c);
+    memset((char *)p + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
+/* The declared process whose objects a process uses: a fork child works on
+ * copies of its parent's, made at the fork, so the names are the parent's. */
+static int objects_owner(const Loader *c, int p)
+{
+    while (p >= c->n_decl_procs && c->extra[p].parent >= 0)
+        p = c->extra[p].parent;
+    return p;
+}
+
+/* The pointer of key `key` under `section` of the object whose pointer is
+ * the first base_len bytes of the current one, malloc'd; the current
+ * pointer is left as it was. */
+static char *sibling_ptr(Loader *c, size_t base_len, const char *section, const char *key)
+{
+    size_t len = c->path_len;
+    char *saved = strdup(c->path + base_len), *r = NULL;
+    if (!saved) {
+        c->oom = true;
+        return NULL;
+    }
+    path_pop(c, base_len);
+    path_push_key(c, section);
+    path_push_key(c, key);
+    if (!c->oom)
+        r = path_dup(c);
+    path_pop(c, base_len);
+    if (path_reserve(c, len - base_len)) {
+        memcpy(c->path + base_len, saved, len - base_len + 1);
+        c->path_len = len;
+    }
+    free(saved);
+    return r;
+}
+
+/*
+ * Checks that `key`, a new name under `section` ("sync", "shared" or "ipc";
+ * the current path is that object, base_len long without the section), is
+ * not empty and not taken in `scope`.
+ */
+static int check_object_name(Loader *c, int scope, const char *key, const char *section, size_t base_len,
+                             int proc)
+{
+    char q[64], q2[64], first[320];
+    size_t mark;
+    int rc;
+    if (!*key) {
+        mark = path_push_key(c, key);
+        rc = fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
+                      "the name is empty; expected a non-empty name");
+        path_pop(c, mark);
+        return rc;
+    }
+    int e = names_find(&c->names, scope, key);
+    if (e == -1)
+        return 0;
+    const char *prev = scope == IPC_SCOPE ? "ipc" : e <= -2 ? "shared" : "sync";
+    if (strcmp(prev, section) == 0)
+        return fail_duplicate_key(c, key);
+    char *at = sibling_ptr(c, base_len, prev, key);
+    if (!at)
+        return nomem(c);
+    locate(c, at, AT_KEY, 0, true, first, sizeof(first));
+    free(at);
+    mark = path_push_key(c, key);
+    rc = fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
+                  "duplicate object name '%s' in process '%s' (first under \"%s\" at %s); expected names "
+                  "unique across \"sync\" and \"shared\"",
+                  quote(key, q, sizeof(q)), quote(c->sc->procs[proc].name, q2, sizeof(q2)), prev, first);
+    path_pop(c, mark);
+    return rc;
+}
+
+static int get_prim_type(Loader *c, const cJSON *v, int *out)
+{
+    char q[64], list[200];
+    const char *s = override_text(c, v);
+    if (!s && (!cJSON_IsString(v) || !v->valuestring))
+        return fail(c, "expected a type such as \"lock\", got %s", type_name(v));
+    if (!s)
+        s = v->valuestring;
+    int i = find_name(PRIM_NAMES, SIM_PRIM_KIND_COUNT, s);
+    if (i >= 0) {
+        *out = i;
+        return 0;
+    }
+    quote(s, q, sizeof(q));
+    const char *best = suggest(s, PRIM_NAMES, SIM_PRIM_KIND_COUNT);
+    if (best)
+        return fail(c, "'%s' is not a synchronization type; did you mean '%s'?", q, best);
+    join_names(PRIM_NAMES, SIM_PRIM_KIND_COUNT, list, sizeof(list));
+    return fail(c, "'%s' is not a synchronization type; expected one of %s", q, list);
+}
+
+/* Every key of obj must be one of keys[0, n), once; `in` names the object
+ * for the message, e.g. "a semaphore" or "an acquire operation". */
+static int check_only(Loader *c, const cJSON *obj, const char *const *keys, int n, const char *in)
+{
+    uint64_t seen = 0;
+    char q[64], list[200];
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        if (ignored_key(k))
+            continue;
+        int i = find_name(keys, n, k);
+        if (i >= 0 && (seen >> i & 1))
+            return fail_duplicate_key(c, k);
+        if (i >= 0) {
+            seen |= 1ull << i;
+            continue;
+        }
+        size_t mark = path_push_key(c, k);
+        const char *best = suggest(k, keys, n);
+        int rc;
+        quote(k, q, sizeof(q));
+        if (best) {
+            rc = fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
+                          "unknown key '%s' in %s; did you mean '%s'?", q, in, best);
+        } else {
+            join_quoted(keys, n, list, sizeof(list));
+            rc = fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
+                          "unknown key '%s' in %s; expected only %s", q, in, list);
+        }
+        path_pop(c, mark);
+        return rc;
+    }
+    return 0;
+}
+
+/* An object's SPEC at the current path: a type name or {"type": T, ...}.
+ * A condition's "lock" is checked to be a name here and resolved later. */
+static int load_prim_spec(Loader *c, const cJSON *v, int proc, bool ipc, SimPrimSpec *out)
+{
+    size_t mark;
+    int rc, kind = 0;
+    double n;
+    char num[48], what[64];
+    const cJSON *f = v;
+
+    memset(out, 0, sizeof(*out));
+    out->process = proc;
+    out->lock = -1;
+    out->timeout = -1;
+    bool obj = cJSON_IsObject(v);
+    if (!obj && !cJSON_IsString(v) && !override_text(c, v))
+        return fail(c, "expected a type such as \"lock\" or an object such as {\"type\": \"semaphore\", "
+                       "\"value\": 3}, got %s", type_name(v));
+    mark = c->path_len;
+    if (obj && !(f = enter(c, v, "type", &mark)))
+        return fail_missing(c, "type", "the object's type, e.g. {\"type\": \"semaphore\", \"value\": 3}");
+    if ((rc = get_prim_type(c, f, &kind)) < 0)
+        return rc;
+    if (ipc && !(KINDS_IPC >> kind & 1))
+        return fail(c, "%s %s cannot be in \"ipc\": threading objects live in one process; declare it under "
+                       "the \"sync\" of the process that uses it (\"ipc\" holds pipes and mp_queues)",
+                    PRIM_ARTICLES[kind], PRIM_NAMES[kind]);
+    path_pop(c, mark);
+    out->kind = (uint8_t)kind;
+    if (kind == SIM_PRIM_SEMAPHORE || kind == SIM_PRIM_BOUNDED_SEMAPHORE)
+        out->value = 1;
+    if (!obj) {
+        if (kind == SIM_PRIM_BARRIER)
+            return fail(c, "a barrier needs its number of parties; expected {\"type\": \"barrier\", "
+                           "\"parties\": N}");
+        return 0;
+    }
+
+    snprintf(what, sizeof(what), "%s %s", PRIM_ARTICLES[kind], PRIM_NAMES[kind]);
+    switch (kind) {
+    case SIM_PRIM_SEMAPHORE:
+    case SIM_PRIM_BOUNDED_SEMAPHORE:
+        if ((rc = check_only(c, v, FIELDS_SEMAPHORE, COUNT(FIELDS_SEMAPHORE), what)) < 0)
+            return rc;
+        if ((f = enter(c, v, "value", &mark))) {
+            if (cJSON_IsNumber(f) && f->valuedouble < 0) {
+                raw_number(c, f, num, sizeof(num));
+                return fail(c, "%s is negative; expected an integer from 0 to %.0f (Python raises "
+                               "ValueError: semaphore initial value must be >= 0)", num, MAX_COUNT);
+            }
+            if ((rc = get_integer(c, f, 0, MAX_COUNT, &n)) < 0)
+                return rc;
+            out->value = (int64_t)n;
+            path_pop(c, mark);
+        }
+        break;
+    case SIM_PRIM_CONDITION:
+        if ((rc = check_only(c, v, FIELDS_CONDITION, COUNT(FIELDS_CONDITION), what)) < 0)
+            return rc;
+        if ((f = enter(c, v, "lock", &mark))) {
+            const char *s;
+            if ((rc = get_string(c, f, "the name of a lock or rlock declared under \"sync\"", &s)) < 0)
+                return rc;
+            if (!*s)
+                return fail(c, "the name is empty; expected the name of a lock or rlock declared under "
+                               "\"sync\"");
+            path_pop(c, mark);
+        }
+        break;
+    case SIM_PRIM_BARRIER:
+        if ((rc = check_only(c, v, FIELDS_BARRIER, COUNT(FIELDS_BARRIER), what)) < 0)
+            return rc;
+        if (!(f = enter(c, v, "parties", &mark)))
+            return fail_missing(c, "parties", "the number of threads that wait for each other, e.g. "
+                                              "{\"type\": \"barrier\", \"parties\": 3}");
+        if ((rc = get_integer(c, f, 1, MAX_COUNT, &n)) < 0)
+            return rc;
+        out->value = (int64_t)n;
+        path_pop(c, mark);
+        if ((f = enter(c, v, "timeout", &mark))) {
+            if ((rc = get_duration(c, f, DUR_NONNEG, &out->timeout)) < 0)
+                return rc;
+            path_pop(c, mark);
+        }
+        break;
+    case SIM_PRIM_QUEUE:
+    case SIM_PRIM_MP_QUEUE:
+        if ((rc = check_only(c, v, FIELDS_QUEUE, COUNT(FIELDS_QUEUE), what)) < 0)
+            return rc;
+        if ((f = enter(c, v, "maxsize", &mark))) {
+            if ((rc = get_integer(c, f, 0, MAX_COUNT, &n)) < 0)
+                return rc;
+            out->value = (int64_t)n;
+            path_pop(c, mark);
+        }
+        break;
+    default:
+        if ((rc = check_only(c, v, FIELDS_TYPE, COUNT(FIELDS_TYPE), what)) < 0)
+            return rc;
+        break;
+    }
+    return 0;
+}
+
+static int fail_too_many_prims(Loader *c)
+{
+    return fail_limit(c, "more than %d synchronization objects (with the RLocks of conditions declared "
+                         "without a lock); at most %d are supported", MAX_PRIMS, MAX_PRIMS);
+}
+
+/* The "sync" object of declared process proc, at the current path. */
+static int load_sync(Loader *c, const cJSON *v, int proc, size_t base_len)
+{
+    SimScenario *sc = c->sc;
+    int rc;
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected an object naming synchronization objects, e.g. {\"lock\": \"lock\", "
+                       "\"ready\": \"event\"}, got %s", type_name(v));
+    for (const cJSON *m = v->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        if (ignored_key(k))
+            continue;
+        if ((rc = check_object_name(c, OBJ_SCOPE(proc), k, "sync", base_len, proc)) < 0)
+            return rc;
+        size_t mark = path_push_key(c, k);
+        if (sc->n_prims + c->n_ipc >= MAX_PRIMS)
+            return fail_too_many_prims(c);
+        SimPrimSpec spec;
+        if ((rc = load_prim_spec(c, m, proc, false, &spec)) < 0)
+            return rc;
+        if ((rc = grow_array(c, (void **)&sc->prims, &c->cap_prims, sc->n_prims + 1, sizeof(*sc->prims))) < 0)
+            return rc;
+        if (!(spec.name = strdup(k)))
+            return nomem(c);
+        int idx = sc->n_prims++;
+        sc->prims[idx] = spec;
+        if (names_add(&c->names, OBJ_SCOPE(proc), spec.name, idx) < 0)
+            return nomem(c);
+        path_pop(c, mark);
+    }
+    return 0;
+}
+
+/* The "shared" object of declared process proc, at the current path. */
+static int load_shared(Loader *c, const cJSON *v, int proc, size_t base_len)
+{
+    SimScenario *sc = c->sc;
+    int rc;
+    double n;
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected an object naming shared variables with their initial values, e.g. "
+                       "{\"count\": 0}, got %s", type_name(v));
+    for (const cJSON *m = v->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        if (ignored_key(k))
+            continue;
+        if ((rc = check_object_name(c, OBJ_SCOPE(proc), k, "shared", base_len, proc)) < 0)
+            return rc;
+        size_t mark = path_push_key(c, k);
+        if (sc->n_shared >= MAX_SHARED)
+            return fail_limit(c, "more than %d shared variables; at most %d are supported", MAX_SHARED,
+                              MAX_SHARED);
+        if ((rc = get_integer(c, m, -MAX_SHARED_VALUE, MAX_SHARED_VALUE, &n)) < 0)
+            return rc;
+        rc = grow_array(c, (void **)&sc->shared, &c->cap_shared, sc->n_shared + 1, sizeof(*sc->shared));
+        if (rc < 0)
+            return rc;
+        SimSharedSpec *ss = &sc->shared[sc->n_shared];
+        if (!(ss->name = strdup(k)))
+            return nomem(c);
+        ss->process = proc;
+        ss->initial = (int64_t)n;
+        int idx = sc->n_shared++;
+        if (names_add(&c->names, OBJ_SCOPE(proc), ss->name, SHARED_ENTRY(idx)) < 0)
+            return nomem(c);
+        path_pop(c, mark);
+    }
+    return 0;
+}
+
+/* Points each condition declared with a "lock" at that lock. The current
+ * path is the process's "sync" object v. */
+static int resolve_condition_locks(Loader *c, const cJSON *v, int proc)
+{
+    SimScenario *sc = c->sc;
+    int idx = sc->procs[proc].first_prim;
+    char q[64], q2[64];
+    for (const cJSON *m = v->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        if (ignored_key(k))
+            continue;
+        SimPrimSpec *sp = &sc->prims[idx++];
+        const cJSON *lv = cJSON_IsObject(m) ? cJSON_GetObjectItemCaseSensitive(m, "lock") : NULL;
+        if (sp->kind != SIM_PRIM_CONDITION || !lv)
+            continue;
+        size_t mark = path_push_key(c, k);
+        path_push_key(c, "lock");
+        const char *name;
+        int rc = get_string(c, lv, "the name of a lock or rlock declared under \"sync\"", &name);
+        if (rc < 0)
+            return rc;
+        quote(name, q, sizeof(q));
+        int e = names_find(&c->names, OBJ_SCOPE(proc), name);
+        if (e <= -2)
+            return fail(c, "'%s' is a shared variable; a condition's lock must be a lock or rlock declared "
+                           "under \"sync\"", q);
+        if (e >= 0 && sc->prims[e].kind != SIM_PRIM_LOCK && sc->prims[e].kind != SIM_PRIM_RLOCK)
+            return fail(c, "'%s' is %s %s; a condition's lock must be a lock or rlock", q,
+                        PRIM_ARTICLES[sc->prims[e].kind], PRIM_NAMES[sc->prims[e].kind]);
+        if (e < 0) {
+            const char *best = NULL;
+            int best_d = INT_MAX;
+            NameList list = {"", 0, false};
+            const SimProcessSpec *ps = &sc->procs[proc];
+            for (int i = ps->first_prim; i < ps->first_prim + c->extra[proc].n_decl; i++) {
+                if (sc->prims[i].kind != SIM_PRIM_LOCK && sc->prims[i].kind != SIM_PRIM_RLOCK)
+                    continue;
+                suggest_consider(name, sc->prims[i].name, &best, &best_d);
+                list_add(&list, sc->prims[i].name);
+            }
+            quote(ps->name, q2, sizeof(q2));
+            if (best)
+                return fail(c, "no lock '%s' under \"sync\" of process '%s'; did you mean '%s'?", q, q2,
+                            best);
+            if (list.len)
+                return fail(c, "no lock '%s' under \"sync\" of process '%s'; expected one of its locks and "
+                               "rlocks: %s", q, q2, list.buf);
+            return fail(c, "no lock '%s' under \"sync\" of process '%s'; none is declared; declare it there, "
+                           "e.g. \"%s\": \"lock\", or leave \"lock\" out to give the condition its own RLock",
+                        q, q2, q);
+        }
+        sp->lock = e;
+        path_pop(c, mark);
+    }
+    return 0;
+}
+
+/* threading.Condition() makes its own RLock: one per condition declared
+ * without a lock, after the process's declared objects. */
+static int add_condition_locks(Loader *c, int proc)
+{
+    SimScenario *sc = c->sc;
+    int first = sc->procs[proc].first_prim, end = sc->n_prims, rc;
+    for (int i = first; i < end; i++) {
+        if (sc->prims[i].kind != SIM_PRIM_CONDITION || sc->prims[i].lock >= 0)
+            continue;
+        if (sc->n_prims + c->n_ipc >= MAX_PRIMS)
+            return fail_too_many_prims(c);
+        if ((rc = grow_array(c, (void **)&sc->prims, &c->cap_prims, sc->n_prims + 1, sizeof(*sc->prims))) < 0)
+            return rc;
+        size_t len = strlen(sc->prims[i].name) + sizeof(".lock");
+        char *name = malloc(len);
+        if (!name)
+            return nomem(c);
+        snprintf(name, len, "%s.lock", sc->prims[i].name);
+        int idx = sc->n_prims++;
+        sc->prims[idx] = (SimPrimSpec){name, proc, SIM_PRIM_RLOCK, 0, -1, -1};
+        sc->prims[i].lock = idx;
+    }
+    return 0;
+}
+
+/* "sync" and "shared" of declared process `index` (the current path is the
+ * process object p): its objects, before any of its programs. */
+static int load_process_objects(Loader *c, const cJSON *p, int index)
+{
+    SimScenario *sc = c->sc;
+    const cJSON *sections[2] = {NULL, NULL};
+    int n = 0, rc;
+    for (const cJSON *m = p->child; m; m = m->next)
+        if (m->string && (strcmp(m->string, "sync") == 0 || strcmp(m->string, "shared") == 0))
+            sections[n++] = m; /* check_keys let each through once */
+    sc->procs[index].first_prim = sc->n_prims;
+    sc->procs[index].first_shared = sc->n_shared;
+    size_t base = c->path_len;
+    /* In document order, so a duplicate name is blamed on the later one. */
+    for (int i = 0; i < n; i++) {
+        bool sync = strcmp(sections[i]->string, "sync") == 0;
+        size_t mark = path_push_key(c, sections[i]->string);
+        rc = sync ? load_sync(c, sections[i], index, base) : load_shared(c, sections[i], index, base);
+        if (rc < 0)
+            return rc;
+        path_pop(c, mark);
+        if (sync)
+            c->extra[index].n_decl = sc->n_prims - sc->procs[index].first_prim;
+        else
+            sc->procs[index].n_shared = sc->n_shared - sc->procs[index].first_shared;
+    }
+    for (int i = 0; i < n; i++) {
+        if (strcmp(sections[i]->string, "sync") != 0)
+            continue;
+        size_t mark = path_push_key(c, "sync");
+        if ((rc = resolve_condition_locks(c, sections[i], index)) < 0)
+            return rc;
+        path_pop(c, mark);
+    }
+    if ((rc = add_condition_locks(c, index)) < 0)
+        return rc;
+    sc->procs[index].n_prims = sc->n_prims - sc->procs[index].first_prim;
+    return 0;
+}
+
+/* The top-level "ipc" object at the current path. */
+static int load_ipc(Loader *c, const cJSON *v)
+{
+    int rc;
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected an object naming pipes and queues shared by every process, e.g. "
+                       "{\"results\": \"mp_queue\"}, got %s", type_name(v));
+    for (const cJSON *m = v->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        if (ignored_key(k))
+            continue;
+        if ((rc = check_object_name(c, IPC_SCOPE, k, "ipc", 0, -1)) < 0)
+            return rc;
+        size_t mark = path_push_key(c, k);
+        if (c->n_ipc >= MAX_PRIMS)
+            return fail_too_many_prims(c);
+        SimPrimSpec spec;
+        if ((rc = load_prim_spec(c, m, -1, true, &spec)) < 0)
+            return rc;
+        if ((rc = grow_array(c, (void **)&c->ipc, &c->cap_ipc, c->n_ipc + 1, sizeof(*c->ipc))) < 0)
+            return rc;
+        if (!(spec.name = strdup(k)))
+            return nomem(c);
+        int idx = c->n_ipc++;
+        c->ipc[idx] = spec;
+        if (names_add(&c->names, IPC_SCOPE, spec.name, idx) < 0)
+            return nomem(c);
+        path_pop(c, mark);
+    }
+    return 0;
+}
+
+/* ---- Names in operations ------------------------------------------------- */
+
+/* An op names an object that is not there (the current path is the name):
+ * says where it looked and what there is. `shared`: increment's lookup. */
+static int fail_no_object(Loader *c, const Ctx *x, const char *name, bool shared, unsigned kinds)
+{
+    SimScenario *sc = c->sc;
+    char q[64], q2[64], where[96], eg[32];
+    const char *best = NULL;
+    int best_d = INT_MAX;
+    NameList list = {"", 0, false};
+    int owner = x->proc >= 0 ? objects_owner(c, x->proc) : -1;
+    const char *noun = shared ? "shared variable" : "object";
+
+    quote(name, q, sizeof(q));
+    if (owner < 0 && x->submitter >= 0) {
+        int so = objects_owner(c, x->submitter);
+        if (names_find(&c->names, OBJ_SCOPE(so), name) != -1)
+            return fail(c, "'%s' belongs to process '%s', but a process pool's task runs in another process; "
+                           "only \"ipc\" objects are shared with it",
+                        q, quote(sc->procs[so].name, q2, sizeof(q2)));
+    }
+    if (owner >= 0) {
+        const SimProcessSpec *ps = &sc->procs[owner];
+        if (shared) {
+            for (int i = ps->first_shared; i < ps->first_shared + ps->n_shared; i++) {
+                suggest_consider(name, sc->shared[i].name, &best, &best_d);
+                list_add(&list, sc->shared[i].name);
+            }
+        } else {
+            for (int i = ps->first_prim; i < ps->first_prim + c->extra[owner].n_decl; i++) {
+                suggest_consider(name, sc->prims[i].name, &best, &best_d);
+                list_add(&list, sc->prims[i].name);
+            }
+        }
+        snprintf(where, sizeof(where), "in process '%s'", quote(ps->name, q2, sizeof(q2)));
+    } else {
+        snprintf(where, sizeof(where), "in a process pool's task");
+    }
+    if (!shared) {
+        for (int i = 0; i < c->n_ipc; i++) {
+            suggest_consider(name, c->ipc[i].name, &best, &best_d);
+            list_add(&list, c->ipc[i].name);
+        }
+    }
+    if (best)
+        return fail(c, "no %s '%s' %s; did you mean '%s'?", noun, q, where, best);
+    if (list.len)
+        return fail(c, "no %s '%s' %s; expected one of %s", noun, q, where, list.buf);
+    if (owner < 0 && shared)
+        return fail(c, "no shared variable '%s' in a process pool's task; it runs in another process, which "
+                       "has none (share data through \"ipc\" pipes and mp_queues)", q);
+    if (owner < 0)
+        return fail(c, "no object '%s' in a process pool's task; it runs in another process and can use only "
+                       "\"ipc\" objects (pipes and mp_queues), and none are declared", q);
+    if (shared)
+        return fail(c, "no shared variable '%s' %s; none are declared under \"shared\"; declare it there, "
+                       "e.g. \"shared\": {\"%s\": 0}", q, where, q);
+    int k = 0;
+    while (k < SIM_PRIM_KIND_COUNT - 1 && !(kinds >> k & 1))
+        k++;
+    snprintf(eg, sizeof(eg), "%s", PRIM_NAMES[k]);
+    return fail(c, "no object '%s' %s; none are declared under \"sync\"; declare it there, e.g. \"sync\": "
+                   "{\"%s\": \"%s\"}", q, where, q, eg);
+}
+
+/*
+ * The object an op names (v, at the current path): the thread's process's
+ * "sync" first, then "ipc". *obj is an index into sc->prims, or IPC_OBJ(k)
+ * for "ipc" object k; *kind its kind, which must be in `kinds`.
+ */
+static int resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, const char *op, int *obj,
+                        int *kind)
+{
+    char need[160], what[200], q[64], hint[160] = "";
+    const char *name;
+    const SimPrimSpec *sp = NULL;
+    int rc;
+
+    kinds_phrase(kinds, need, sizeof(need));
+    snprintf(what, sizeof(what), "the name of %s", need);
+    if ((rc = get_string(c, v, what, &name)) < 0)
+        return rc;
+    if (!*name)
+        return fail(c, "the name is empty; expected %s", what);
+    quote(name, q, sizeof(q));
+    if (x->proc >= 0) {
+        int e = names_find(&c->names, OBJ_SCOPE(objects_owner(c, x->proc)), name);
+        if (e <= -2)
+            return fail(c, "'%s' is a shared variable; %s needs %s", q, op, need);
+        if (e >= 0) {
+            sp = &c->sc->prims[e];
+            *obj = e;
+        }
+    }
+    if (!sp) {
+        int k = names_find(&c->names, IPC_SCOPE, name);
+        if (k >= 0) {
+            sp = &c->ipc[k];
+            *obj = IPC_OBJ(k);
+        }
+    }
+    if (!sp)
+        return fail_no_object(c, x, name, false, kinds);
+    if (!(kinds >> sp->kind & 1)) {
+        if (sp->kind == SIM_PRIM_CONDITION && (kinds & KINDS_LOCK))
+            snprintf(hint, sizeof(hint),
+                     " (to hold a condition's lock, use {\"with\": \"%s\", \"do\": [...]})", q);
+        return fail(c, "'%s' is %s %s; %s needs %s%s", q, PRIM_ARTICLES[sp->kind], PRIM_NAMES[sp->kind], op,
+                    need, hint);
+    }
+    *kind = sp->kind;
+    return 0;
+}
+
+/* The shared variable an increment names (v, at the current path). */
+static int resolve_shared(Loader *c, const Ctx *x, const cJSON *v, int *obj)
+{
+    const char *name;
+    const SimPrimSpec *sp = NULL;
+    char q[64];
+    int rc;
+    if ((rc = get_string(c, v, "the name of a shared variable", &name)) < 0)
+        return rc;
+    if (!*name)
+        return fail(c, "the name is empty; expected the name of a shared variable");
+    quote(name, q, sizeof(q));
+    if (x->proc >= 0) {
+        int e = names_find(&c->names, OBJ_SCOPE(objects_owner(c, x->proc)), name);
+        if (e <= -2) {
+            *obj = SHARED_ENTRY(e); /* the encoding is its own inverse */
+            return 0;
+        }
+        if (e >= 0)
+            sp = &c->sc->prims[e];
+    }
+    if (!sp) {
+        int k = names_find(&c->names, IPC_SCOPE, name);
+        if (k >= 0)
+            sp = &c->ipc[k];
+    }
+    if (sp)
+        return fail(c, "'%s' is %s %s; increment needs a shared variable (declared under \"shared\")", q,
+                    PRIM_ARTICLES[sp->kind], PRIM_NAMES[sp->kind]);
+    return fail_no_object(c, x, name, true, 0);
+}
+
 /* ---- Programs ----------------------------------------------------------- */
 
-static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, int thread, int depth);
+static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth);
 static int compile_program(Loader *c, const cJSON *v, int thread);
 
 /* Appends a zeroed op of `kind` to vec; *out points at it until the next push. */
@@ -928,9 +1731,30 @@ static int op_push(Loader *c, OpVec *vec, int kind, SimOp **out)
     op->kind = (uint8_t)kind;
     op->target = -1;
     op->obj = -1;
-    op->timeout = -1; /* a join waits for as long as it takes */
+    op->timeout = -1; /* blocking ops wait for as long as it takes */
     c->ops_made++;
     *out = op;
+    return 0;
+}
+
+/* Appends vec to sc->ops; *first is where it starts. */
+static int ops_append(Loader *c, const OpVec *vec, uint32_t *first)
+{
+    SimScenario *sc = c->sc;
+    if (sc->n_ops + vec->n > c->cap_ops) {
+        uint32_t cap = c->cap_ops ? c->cap_ops : 64;
+        while (cap < sc->n_ops + vec->n)
+            cap *= 2;
+        SimOp *ops = realloc(sc->ops, cap * sizeof(*ops));
+        if (!ops)
+            return nomem(c);
+        sc->ops = ops;
+        c->cap_ops = cap;
+    }
+    if (vec->n)
+        memcpy(sc->ops + sc->n_ops, vec->v, vec->n * sizeof(*vec->v));
+    *first = sc->n_ops;
+    sc->n_ops += vec->n;
     return 0;
 }
 
@@ -939,21 +1763,27 @@ static int add_fork_child(Loader *c, int parent_thread, int *child_proc, int *ch
 {
     SimScenario *sc = c->sc;
     int rc;
-    if (sc->n_procs >= MAX_PROCS)
-        return fail_limit(c, "more than %d processes (fork children included); at most %d are "
-                             "supported", MAX_PROCS, MAX_PROCS);
-    if (sc->n_threads >= MAX_THREADS)
-        return fail_limit(c, "more than %d threads (fork children included); at most %d are "
+    if (sc->n_procs + c->synth_procs >= MAX_PROCS)
+        return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
+                             "are supported", MAX_PROCS, MAX_PROCS);
+    if (sc->n_threads + c->synth_threads >= MAX_THREADS)
+        return fail_limit(c, "more than %d threads (fork children and pool workers included); at most %d are "
                              "supported", MAX_THREADS, MAX_THREADS);
     if ((rc = grow_procs(c, sc->n_procs + 1)) < 0 || (rc = grow_threads(c, sc->n_threads + 1)) < 0)
         return rc;
     int p = sc->n_procs++, t = sc->n_threads++;
+    int parent = sc->threads[parent_thread].process;
     SimProcessSpec *ps = &sc->procs[p];
     ps->start_method = SIM_START_OSFORK;
     ps->manual_start = true;
     ps->first_thread = t;
     ps->n_threads = 1;
-    c->extra[p].parent = sc->threads[parent_thread].process;
+    /* The child works on copies of the parent's objects, made at the fork. */
+    ps->first_prim = sc->procs[parent].first_prim;
+    ps->n_prims = sc->procs[parent].n_prims;
+    ps->first_shared = sc->procs[parent].first_shared;
+    ps->n_shared = sc->procs[parent].n_shared;
+    c->extra[p].parent = parent;
     SimThreadSpec *ts = &sc->threads[t];
     ts->process = p;
     ts->name = strdup(sc->threads[parent_thread].name);
@@ -1002,12 +1832,272 @@ static int compile_fork(Loader *c, const cJSON *f, int thread, int *target)
     return rc;
 }
 
-/* Compiles the op object at the current path into vec. */
-static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int depth)
+/* A pool's definition at the current path; records the pool and its worker
+ * program (placed after the walk) and returns its index in *index. */
+static int compile_pool(Loader *c, const cJSON *v, bool processes, const Ctx *x, int *index)
 {
-    static const char usage[] = "expected one of cpu, c_call, nogil, io, sleep, repeat, start, join, fork";
-    const cJSON *key = NULL, *do_item = NULL, *unknown = NULL;
+    SimScenario *sc = c->sc;
+    SimPoolSpec ps;
+    size_t mark;
+    int rc, e;
+    double n;
+    char expected[160];
+    const cJSON *f;
+    const char *example = processes ? "{\"workers\": 4, \"tasks\": 100, \"task\": [{\"cpu\": \"2ms\"}]}"
+                                    : "{\"workers\": 2, \"tasks\": 8, \"task\": [{\"io\": \"5ms\"}]}";
+
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected a pool such as %s, got %s", example, type_name(v));
+    if ((rc = processes ? check_keys(c, v, PROCESS_POOL_KEYS, COUNT(PROCESS_POOL_KEYS))
+                        : check_keys(c, v, THREAD_POOL_KEYS, COUNT(THREAD_POOL_KEYS))) < 0)
+        return rc;
+    memset(&ps, 0, sizeof(ps));
+    ps.processes = processes;
+    ps.worker_thread = -1;
+    ps.worker_process = -1;
+    if (!(f = enter(c, v, "workers", &mark))) {
+        snprintf(expected, sizeof(expected), "the number of worker %s, e.g. %s",
+                 processes ? "processes" : "threads", example);
+        return fail_missing(c, "workers", expected);
+    }
+    if ((rc = get_integer(c, f, 1, processes ? MAX_PROCS : MAX_THREADS, &n)) < 0)
+        return rc;
+    ps.workers = (int)n;
+    path_pop(c, mark);
+    if (!(f = enter(c, v, "tasks", &mark))) {
+        snprintf(expected, sizeof(expected), "the number of items to run the task on, e.g. %s", example);
+        return fail_missing(c, "tasks", expected);
+    }
+    if ((rc = get_integer(c, f, 0, MAX_COUNT, &n)) < 0)
+        return rc;
+    ps.tasks = (uint32_t)n;
+    path_pop(c, mark);
+    if (processes) {
+        if ((f = enter(c, v, "chunksize", &mark))) {
+            if ((rc = get_integer(c, f, 1, MAX_COUNT, &n)) < 0)
+                return rc;
+            ps.chunksize = (uint32_t)n;
+            path_pop(c, mark);
+        }
+        ps.start_method = c->default_method;
+        if ((f = enter(c, v, "start_method", &mark))) {
+            if ((rc = get_enum(c, f, METHOD_NAMES, COUNT(METHOD_NAMES), "a start method", &e)) < 0)
+                return rc;
+            ps.start_method = (uint8_t)e;
+            path_pop(c, mark);
+        }
+    }
+    if (!(f = enter(c, v, "task", &mark))) {
+        snprintf(expected, sizeof(expected), "the operations run for each item, e.g. %s", example);
+        return fail_missing(c, "task", expected);
+    }
+    if (!cJSON_IsArray(f))
+        return fail(c, "expected an array of operations, got %s", type_name(f));
+    if (sc->n_threads + c->synth_threads >= MAX_THREADS)
+        return fail_limit(c, "more than %d threads (fork children and pool workers included); at most %d are "
+                             "supported", MAX_THREADS, MAX_THREADS);
+    if (processes && sc->n_procs + c->synth_procs >= MAX_PROCS)
+        return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
+                             "are supported", MAX_PROCS, MAX_PROCS);
+    if ((rc = grow_array(c, (void **)&sc->pools, &c->cap_pools, sc->n_pools + 1, sizeof(*sc->pools))) < 0 ||
+        (rc = grow_array(c, (void **)&c->pool_extra, &c->cap_pool_extra, sc->n_pools + 1,
+                         sizeof(*c->pool_extra))) < 0)
+        return rc;
+
+    /* The worker's program: its loop op, then the task, whose names resolve
+     * like the submitter's (a process pool's: only "ipc"). */
+    int k = sc->n_pools;
+    OpVec prog = {NULL, 0, 0};
+    SimOp *op;
+    Ctx tx = {-1, processes ? -1 : x->proc, x->proc, true};
+    rc = op_push(c, &prog, SIM_OP_POOL, &op);
+    if (rc == 0) {
+        op->flags = SIM_OPF_POOL_WORKER;
+        op->obj = k;
+        rc = compile_ops(c, f, &prog, &tx, 0);
+    }
+    if (rc < 0) {
+        free(prog.v);
+        return rc;
+    }
+    prog.v[0].body_len = prog.n - 1;
+    path_pop(c, mark);
+    sc->pools[k] = ps;
+    c->pool_extra[k] = (PoolExtra){prog, x->proc};
+    sc->n_pools++;
+    c->synth_threads++;
+    c->synth_procs += processes;
+    *index = k;
+    return 0;
+}
+
+/* Reads the "timeout" modifier of op object o, if there; *out is kept otherwise. */
+static int op_timeout(Loader *c, const cJSON *o, SimTime *out)
+{
+    size_t mark;
+    const cJSON *v = enter(c, o, "timeout", &mark);
+    if (!v)
+        return 0;
+    int rc = get_duration(c, v, DUR_NONNEG, out);
+    if (rc == 0)
+        path_pop(c, mark);
+    return rc;
+}
+
+/* The synchronization ops and increment; the current path is the op object. */
+static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const OpDef *def, OpVec *vec,
+                           const Ctx *x, int depth)
+{
+    static const unsigned kinds_of[] = {
+        [F_ACQUIRE] = KINDS_LOCK, [F_RELEASE] = KINDS_LOCK, [F_WITH] = KINDS_WITH,
+        [F_WAIT] = KINDS_WAIT, [F_SET] = PK(SIM_PRIM_EVENT), [F_CLEAR] = PK(SIM_PRIM_EVENT),
+        [F_NOTIFY] = PK(SIM_PRIM_CONDITION), [F_NOTIFY_ALL] = PK(SIM_PRIM_CONDITION),
+        [F_PUT] = KINDS_QUEUE, [F_GET] = KINDS_QUEUE,
+    };
+    size_t mark = path_push_key(c, key->string);
+    int obj = -1, kind = 0, rc;
+    SimTime timeout = -1;
+    SimOp *op;
+    const cJSON *v;
     char q[64];
+
+    if (def->family == F_INCREMENT)
+        rc = resolve_shared(c, x, key, &obj);
+    else
+        rc = resolve_prim(c, x, key, kinds_of[def->family], key->string, &obj, &kind);
+    if (rc < 0)
+        return rc;
+    path_pop(c, mark);
+    if (find_name(def->mods, def->n_mods, "timeout") >= 0 && (rc = op_timeout(c, o, &timeout)) < 0)
+        return rc;
+
+    switch (def->family) {
+    case F_ACQUIRE: {
+        bool blocking = true;
+        if ((v = enter(c, o, "blocking", &mark))) {
+            if ((rc = get_bool(c, v, &blocking)) < 0)
+                return rc;
+            path_pop(c, mark);
+        }
+        if (!blocking && timeout >= 0) {
+            enter(c, o, "timeout", &mark);
+            return fail(c, "can't specify a timeout for a non-blocking call (CPython raises ValueError); "
+                           "expected either \"timeout\" or \"blocking\": false");
+        }
+        if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->timeout = timeout;
+        if (!blocking)
+            op->flags |= SIM_OPF_NONBLOCKING;
+        return 0;
+    }
+    case F_WITH: {
+        /* `with cv:` takes the condition's lock. */
+        int lock = kind == SIM_PRIM_CONDITION ? c->sc->prims[obj].lock : obj;
+        if (!(v = enter(c, o, "do", &mark)))
+            return fail_missing(c, "do", "the operations to run while holding it, e.g. {\"with\": \"lock\", "
+                                         "\"do\": [{\"cpu\": \"1ms\"}]}");
+        if (!cJSON_IsArray(v))
+            return fail(c, "expected an array of operations, got %s", type_name(v));
+        if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
+            return rc;
+        op->obj = lock;
+        if ((rc = compile_ops(c, v, vec, x, depth)) < 0)
+            return rc;
+        if ((rc = op_push(c, vec, SIM_OP_RELEASE, &op)) < 0)
+            return rc;
+        op->obj = lock;
+        path_pop(c, mark);
+        return 0;
+    }
+    case F_NOTIFY: {
+        double n = 1;
+        if ((v = enter(c, o, "n", &mark))) {
+            if ((rc = get_integer(c, v, 1, MAX_COUNT, &n)) < 0)
+                return rc;
+            path_pop(c, mark);
+        }
+        if ((rc = op_push(c, vec, SIM_OP_NOTIFY, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->count = (uint32_t)n;
+        return 0;
+    }
+    case F_PUT: {
+        SimDist transfer = {SIM_DIST_FIXED, 0, 0};
+        if ((v = enter(c, o, "transfer", &mark))) {
+            if (kind != SIM_PRIM_PIPE && kind != SIM_PRIM_MP_QUEUE)
+                return fail(c, "'%s' is %s %s; \"transfer\" is the time a payload takes through a pipe, so "
+                               "it applies only to a pipe or mp_queue",
+                            quote(c->sc->prims[obj].name, q, sizeof(q)), PRIM_ARTICLES[kind],
+                            PRIM_NAMES[kind]);
+            if ((rc = get_dist(c, v, &transfer)) < 0)
+                return rc;
+            path_pop(c, mark);
+        }
+        if ((rc = op_push(c, vec, SIM_OP_PUT, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->timeout = timeout;
+        op->dur = transfer;
+        return 0;
+    }
+    case F_INCREMENT: {
+        bool call = false;
+        if ((v = enter(c, o, "call_between", &mark))) {
+            if ((rc = get_bool(c, v, &call)) < 0)
+                return rc;
+            path_pop(c, mark);
+        }
+        if ((rc = op_push(c, vec, SIM_OP_INCREMENT, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        if (call)
+            op->flags |= SIM_OPF_CALL_BETWEEN;
+        return 0;
+    }
+    default: /* release, wait, set, clear, notify_all, get */
+        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        if (def->family == F_WAIT || def->family == F_GET)
+            op->timeout = timeout;
+        return 0; /* notify_all: count 0 */
+    }
+}
+
+static const OpDef *find_op(const char *k)
+{
+    for (int i = 0; i < N_OPS; i++)
+        if (strcmp(OPS[i].name, k) == 0)
+            return &OPS[i];
+    return NULL;
+}
+
+/* True if k may stand beside some operation. */
+static bool is_modifier(const char *k)
+{
+    for (int i = 0; i < N_OPS; i++)
+        if (find_name(OPS[i].mods, OPS[i].n_mods, k) >= 0)
+            return true;
+    return false;
+}
+
+static void op_names(char *buf, size_t size)
+{
+    const char *names[N_OPS];
+    for (int i = 0; i < N_OPS; i++)
+        names[i] = OPS[i].name;
+    join_names(names, N_OPS, buf, size);
+}
+
+/* Compiles the op object at the current path into vec. */
+static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int depth)
+{
+    const cJSON *key = NULL, *unknown = NULL, *mod = NULL;
+    const OpDef *def = NULL;
+    char q[64], list[320];
     size_t mark;
     int rc;
 
@@ -1015,9 +2105,10 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
         return fail(c, "expected an operation such as {\"cpu\": \"1ms\"}, got %s", type_name(o));
     for (const cJSON *m = o->child; m; m = m->next) {
         const char *k = m->string ? m->string : "";
+        const OpDef *d;
         if (ignored_key(k))
             continue;
-        if (find_name(OP_NAMES, N_OPS, k) >= 0) {
+        if ((d = find_op(k))) {
             if (key && strcmp(key->string, k) == 0)
                 return fail_duplicate_key(c, k);
             if (key)
@@ -1025,10 +2116,10 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
                                "operation per object, e.g. [{\"cpu\": \"1ms\"}, {\"io\": \"2ms\"}]",
                             key->string, k);
             key = m;
-        } else if (strcmp(k, "do") == 0) {
-            if (do_item)
-                return fail_duplicate_key(c, k);
-            do_item = m;
+            def = d;
+        } else if (is_modifier(k)) {
+            if (!mod)
+                mod = m;
         } else if (!unknown) {
             unknown = m;
         }
@@ -1036,59 +2127,77 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
     if (!key && unknown) {
         /* Shown at the op object, located at the misspelt key. */
         const char *k = unknown->string ? unknown->string : "";
+        const char *best = NULL;
+        int best_d = INT_MAX;
+        for (int i = 0; i < N_OPS; i++)
+            suggest_consider(k, OPS[i].name, &best, &best_d);
         char *at = path_child(c, k);
         if (!at)
             return nomem(c);
-        rc = fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0, "unknown operation '%s'; %s",
-                      quote(k, q, sizeof(q)), usage);
+        quote(k, q, sizeof(q));
+        op_names(list, sizeof(list));
+        if (best)
+            rc = fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0,
+                          "unknown operation '%s'; did you mean '%s'?", q, best);
+        else
+            rc = fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0,
+                          "unknown operation '%s'; expected one of %s", q, list);
         free(at);
         return rc;
     }
-    if (!key && do_item)
-        return fail(c, "'do' without 'repeat'; expected {\"repeat\": N, \"do\": [...]}");
-    if (!key)
-        return fail(c, "empty operation; %s", usage);
-    int kind = find_name(OP_NAMES, N_OPS, key->string);
-    if (unknown || (do_item && kind != SIM_OP_REPEAT)) {
-        const cJSON *bad = unknown ? unknown : do_item;
-        /* Report whichever of the two comes first in the object. */
-        if (unknown && do_item && kind != SIM_OP_REPEAT) {
-            for (const cJSON *m = o->child; m; m = m->next)
-                if (m == do_item || m == unknown) {
-                    bad = m;
-                    break;
-                }
-        }
-        mark = path_push_key(c, bad->string);
-        if (kind == SIM_OP_REPEAT)
-            rc = fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                          "unknown key '%s' in a repeat operation; expected only \"repeat\" and \"do\"",
-                          quote(bad->string, q, sizeof(q)));
-        else
-            rc = fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                          "unknown key '%s' in a %s operation; expected only \"%s\"",
-                          quote(bad->string, q, sizeof(q)), OP_NAMES[kind], OP_NAMES[kind]);
-        path_pop(c, mark);
-        return rc;
+    if (!key && mod) {
+        const char *k = mod->string;
+        if (strcmp(k, "do") == 0)
+            return fail(c, "'do' without 'repeat' or 'with'; expected {\"repeat\": N, \"do\": [...]} or "
+                           "{\"with\": LOCK, \"do\": [...]}");
+        const char *names[N_OPS];
+        int n = 0;
+        for (int i = 0; i < N_OPS; i++)
+            if (find_name(OPS[i].mods, OPS[i].n_mods, k) >= 0)
+                names[n++] = OPS[i].name;
+        join_names(names, n, list, sizeof(list));
+        return fail(c, "'%s' without an operation; expected it beside one of %s", k, list);
+    }
+    if (!key) {
+        op_names(list, sizeof(list));
+        return fail(c, "empty operation; expected one of %s", list);
     }
 
+    /* The keys allowed beside this operation. */
+    const char *allowed[4];
+    char in[64];
+    allowed[0] = def->name;
+    for (int i = 0; i < def->n_mods; i++)
+        allowed[1 + i] = def->mods[i];
+    snprintf(in, sizeof(in), "%s %s operation", article(def->name), def->name);
+    if ((rc = check_only(c, o, allowed, 1 + def->n_mods, in)) < 0)
+        return rc;
+    if (x->task && (def->family == F_START || def->family == F_JOIN || def->family == F_FORK ||
+                    def->family == F_THREAD_POOL || def->family == F_PROCESS_POOL)) {
+        mark = path_push_key(c, key->string);
+        return fail(c, "'%s' is not supported in a pool's task; expected the task's own work: cpu, c_call, "
+                       "nogil, io, sleep, repeat, with and the synchronization operations", def->name);
+    }
+    if (def->family >= F_ACQUIRE && def->family <= F_INCREMENT)
+        return compile_sync_op(c, o, key, def, vec, x, depth);
+
+    SimTime timeout = -1;
+    if (def->family == F_JOIN && (rc = op_timeout(c, o, &timeout)) < 0)
+        return rc;
+    const cJSON *do_item = cJSON_GetObjectItemCaseSensitive(o, "do");
     mark = path_push_key(c, key->string);
-    switch (kind) {
-    case SIM_OP_CPU:
-    case SIM_OP_C_CALL:
-    case SIM_OP_NOGIL:
-    case SIM_OP_IO:
-    case SIM_OP_SLEEP: {
+    switch (def->family) {
+    case F_DUR: {
         SimDist d;
         if ((rc = get_dist(c, key, &d)) < 0)
             break;
         SimOp *op;
-        if ((rc = op_push(c, vec, kind, &op)) < 0)
+        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
             break;
         op->dur = d;
         break;
     }
-    case SIM_OP_REPEAT: {
+    case F_REPEAT: {
         double n;
         if ((rc = get_integer(c, key, 0, INT32_MAX, &n)) < 0)
             break;
@@ -1109,13 +2218,13 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
             break;
         uint32_t at = vec->n - 1;
         vec->v[at].count = (uint32_t)n;
-        if ((rc = compile_ops(c, do_item, vec, thread, depth + 1)) < 0)
+        if ((rc = compile_ops(c, do_item, vec, x, depth + 1)) < 0)
             break;
         vec->v[at].body_len = vec->n - at - 1;
         break;
     }
-    case SIM_OP_START:
-    case SIM_OP_JOIN: {
+    case F_START:
+    case F_JOIN: {
         const char *name;
         if ((rc = get_string(c, key, "the name of a thread or process", &name)) < 0)
             break;
@@ -1134,10 +2243,11 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
             c->cap_refs = cap;
         }
         SimOp *op;
-        if ((rc = op_push(c, vec, kind, &op)) < 0)
+        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
             break;
+        op->timeout = timeout;
         Ref *r = &c->refs[c->n_refs];
-        r->thread = thread;
+        r->thread = x->thread;
         r->op = vec->n - 1;
         r->name = name;
         r->ptr = path_dup(c);
@@ -1148,16 +2258,27 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
         c->n_refs++;
         break;
     }
-    case SIM_OP_FORK: {
+    case F_FORK: {
         int target = -1;
         /* The child's program is compiled (and appended) before the op is
          * pushed, so the op count check sees the child's ops first. */
-        if ((rc = compile_fork(c, key, thread, &target)) < 0)
+        if ((rc = compile_fork(c, key, x->thread, &target)) < 0)
             break;
         SimOp *op;
         if ((rc = op_push(c, vec, SIM_OP_FORK, &op)) < 0)
             break;
         op->target = target;
+        break;
+    }
+    case F_THREAD_POOL:
+    case F_PROCESS_POOL: {
+        int k = -1;
+        if ((rc = compile_pool(c, key, def->family == F_PROCESS_POOL, x, &k)) < 0)
+            break;
+        SimOp *op;
+        if ((rc = op_push(c, vec, SIM_OP_POOL, &op)) < 0)
+            break;
+        op->obj = k;
         break;
     }
     default:
@@ -1168,12 +2289,12 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, int thread, int dep
     return rc;
 }
 
-static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, int thread, int depth)
+static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth)
 {
     size_t i = 0;
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
         size_t mark = path_push_index(c, i);
-        int rc = compile_op(c, o, vec, thread, depth);
+        int rc = compile_op(c, o, vec, x, depth);
         path_pop(c, mark);
         if (rc < 0)
             return rc;
@@ -1187,31 +2308,109 @@ static int compile_program(Loader *c, const cJSON *v, int thread)
 {
     OpVec vec = {NULL, 0, 0};
     SimScenario *sc = c->sc;
+    Ctx x = {thread, sc->threads[thread].process, -1, false};
+    uint32_t first = 0;
     int rc;
     if (!cJSON_IsArray(v))
         return fail(c, "expected an array of operations, got %s", type_name(v));
-    rc = compile_ops(c, v, &vec, thread, 0);
-    if (rc == 0 && sc->n_ops + vec.n > c->cap_ops) {
-        uint32_t cap = c->cap_ops ? c->cap_ops : 64;
-        while (cap < sc->n_ops + vec.n)
-            cap *= 2;
-        SimOp *ops = realloc(sc->ops, cap * sizeof(*ops));
-        if (!ops) {
-            rc = nomem(c);
-        } else {
-            sc->ops = ops;
-            c->cap_ops = cap;
-        }
-    }
+    rc = compile_ops(c, v, &vec, &x, 0);
+    if (rc == 0)
+        rc = ops_append(c, &vec, &first);
     if (rc == 0) {
-        if (vec.n)
-            memcpy(sc->ops + sc->n_ops, vec.v, vec.n * sizeof(*vec.v));
-        sc->threads[thread].prog_first = sc->n_ops;
+        sc->threads[thread].prog_first = first;
         sc->threads[thread].prog_len = vec.n;
-        sc->n_ops += vec.n;
     }
     free(vec.v);
     return rc;
+}
+
+/* ---- Pool workers and "ipc" objects, after the walk ---------------------- */
+
+static const char *const POOL_PROCESS_NAMES[] = {"ForkPoolWorker", "SpawnPoolWorker", "ForkServerPoolWorker"};
+
+/*
+ * Each pool's worker template, behind every declared and fork-child one: a
+ * thread pool's worker thread runs in the submitter's process; a process
+ * pool's worker is a process whose one thread, "MainThread", runs the loop.
+ */
+static int make_pool_workers(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    int rc;
+    for (int k = 0; k < sc->n_pools; k++) {
+        SimPoolSpec *ps = &sc->pools[k];
+        PoolExtra *pe = &c->pool_extra[k];
+        if ((rc = grow_threads(c, sc->n_threads + 1)) < 0)
+            return rc;
+        int proc = pe->proc;
+        if (ps->processes) {
+            if ((rc = grow_procs(c, sc->n_procs + 1)) < 0)
+                return rc;
+            int m = ps->start_method < COUNT(POOL_PROCESS_NAMES) ? ps->start_method : 0;
+            const char *base = POOL_PROCESS_NAMES[m];
+            size_t len = strlen(base) + 24;
+            char *name = malloc(len);
+            if (!name)
+                return nomem(c);
+            snprintf(name, len, "%s", base);
+            for (int i = 2; names_find(&c->names, -1, name) >= 0; i++)
+                snprintf(name, len, "%s-%d", base, i);
+            proc = sc->n_procs++;
+            SimProcessSpec *pp = &sc->procs[proc];
+            memset(pp, 0, sizeof(*pp));
+            pp->name = name;
+            pp->start_method = ps->start_method;
+            pp->manual_start = true;
+            pp->first_thread = sc->n_threads;
+            pp->n_threads = 1;
+            c->extra[proc].parent = -1;
+            if (names_add(&c->names, -1, name, proc) < 0)
+                return nomem(c);
+            ps->worker_process = proc;
+        }
+        int t = sc->n_threads;
+        SimThreadSpec *ts = &sc->threads[t];
+        char tname[48];
+        snprintf(tname, sizeof(tname), "ThreadPoolExecutor-%d", k);
+        memset(ts, 0, sizeof(*ts));
+        if (!(ts->name = strdup(ps->processes ? "MainThread" : tname)))
+            return nomem(c);
+        sc->n_threads++;
+        ts->process = proc;
+        ts->manual_start = !ps->processes;
+        uint32_t first = 0;
+        if ((rc = ops_append(c, &pe->prog, &first)) < 0)
+            return rc;
+        ts->prog_first = first;
+        ts->prog_len = pe->prog.n;
+        ps->worker_thread = t;
+        ps->task_first = first + 1;
+        ps->task_len = pe->prog.n - 1;
+        free(pe->prog.v);
+        pe->prog = (OpVec){NULL, 0, 0};
+    }
+    return 0;
+}
+
+/* Moves the "ipc" objects behind every process's and points the ops that
+ * name them at their final indices. */
+static int place_ipc(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    int base = sc->n_prims, rc;
+    if (c->n_ipc == 0)
+        return 0;
+    if ((rc = grow_array(c, (void **)&sc->prims, &c->cap_prims, base + c->n_ipc, sizeof(*sc->prims))) < 0)
+        return rc;
+    memcpy(sc->prims + base, c->ipc, (size_t)c->n_ipc * sizeof(*c->ipc));
+    sc->n_prims += c->n_ipc;
+    c->n_ipc = 0; /* the names belong to sc now */
+    for (uint32_t i = 0; i < sc->n_ops; i++) {
+        SimOp *op = &sc->ops[i];
+        if (op->kind >= SIM_OP_ACQUIRE && op->kind <= SIM_OP_GET && op->obj <= -2)
+            op->obj = base + IPC_OBJ(op->obj); /* the encoding is its own inverse */
+    }
+    return 0;
 }
 
 /* ---- Processes and threads ---------------------------------------------- */
@@ -1308,6 +2507,8 @@ static int load_process(Loader *c, const cJSON *p, int index, int first_thread)
     }
     if (!ps->manual_start)
         ps->start_method = SIM_START_INITIAL;
+    if ((rc = load_process_objects(c, p, index)) < 0)
+        return rc;
 
     if (!(v = enter(c, p, "threads", &mark)))
         return fail_missing(c, "threads", "an array of threads");
@@ -1511,6 +2712,11 @@ static int load_machine(Loader *c, const cJSON *m, SimConfig *cfg)
         cfg->wake_policy = (uint8_t)e;
         path_pop(c, mark);
     }
+    if ((v = enter(c, m, "pipe_latency", &mark))) {
+        if ((rc = get_duration(c, v, DUR_NONNEG, &cfg->pipe_latency)) < 0)
+            return rc;
+        path_pop(c, mark);
+    }
     return 0;
 }
 
@@ -1526,6 +2732,10 @@ static int load_python(Loader *c, const cJSON *py, SimConfig *cfg)
         {"spawn_cost", offsetof(SimConfig, spawn_cost)},
         {"forkserver_cost", offsetof(SimConfig, forkserver_cost)},
         {"ipc_cost", offsetof(SimConfig, ipc_cost)},
+        {"pickle_cost", offsetof(SimConfig, pickle_cost)},
+        {"increment_cost", offsetof(SimConfig, increment_cost)},
+        {"call_cost", offsetof(SimConfig, call_cost)},
+        {"pool_submit_cost", offsetof(SimConfig, pool_submit_cost)},
     };
     size_t mark;
     int rc, e;
@@ -1809,6 +3019,12 @@ static int load_root(Loader *c, const cJSON *root)
             return rc;
         path_pop(c, mark);
     }
+    /* Before the processes: their programs may name these objects. */
+    if ((v = enter(c, root, "ipc", &mark))) {
+        if ((rc = load_ipc(c, v)) < 0)
+            return rc;
+        path_pop(c, mark);
+    }
     if (!(v = enter(c, root, "processes", &mark)))
         return fail_missing(c, "processes", "an array of processes, e.g. [{\"name\": \"main\", "
                                             "\"threads\": [...]}]");
@@ -1821,6 +3037,9 @@ static int load_root(Loader *c, const cJSON *root)
     for (size_t i = 0; i < c->n_refs; i++)
         if ((rc = resolve_ref(c, &c->refs[i])) < 0)
             return rc;
+    /* After the references: pool workers cannot be started or joined by name. */
+    if ((rc = make_pool_workers(c)) < 0 || (rc = place_ipc(c)) < 0)
+        return rc;
     return c->oom ? nomem(c) : 0;
 }
 
@@ -1843,6 +3062,12 @@ static void loader_fini(Loader *c)
     for (int p = 0; p < c->cap_procs; p++)
         free(c->extra[p].ptr);
     free(c->extra);
+    for (int i = 0; i < c->n_ipc; i++)
+        free(c->ipc[i].name);
+    free(c->ipc);
+    for (int k = 0; k < c->cap_pool_extra; k++)
+        free(c->pool_extra[k].prog.v);
+    free(c->pool_extra);
     free(c->names.slots);
     free(c->path);
 }
@@ -2067,8 +3292,10 @@ char *sim_scenario_explain_config(const SimScenario *sc)
         out_add(o, "    \"wake_latency\": {\"exp\": \"%s\"},\n", a);
     else
         out_add(o, "    \"wake_latency\": \"%s\",\n", a);
-    out_add(o, "    \"wakeup_policy\": \"%s\"\n  },\n  \"python\": {\n",
+    out_add(o, "    \"wakeup_policy\": \"%s\",\n",
             cfg->wake_policy < COUNT(WAKE_NAMES) ? WAKE_NAMES[cfg->wake_policy] : "random");
+    out_duration(o, "pipe_latency", cfg->pipe_latency, true);
+    out_add(o, "  },\n  \"python\": {\n");
     out_add(o, "    \"version\": \"%d.%d\",\n", cfg->py_major, cfg->py_minor);
     out_add(o, "    \"gil\": \"%s\",\n", cfg->gil < SIM_GIL_POLICY_COUNT ? GIL_NAMES[cfg->gil] : "new");
     out_duration(o, "switch_interval", cfg->switch_interval, false);
@@ -2081,7 +3308,11 @@ char *sim_scenario_explain_config(const SimScenario *sc)
     out_duration(o, "fork_cost", cfg->fork_cost, false);
     out_duration(o, "spawn_cost", cfg->spawn_cost, false);
     out_duration(o, "forkserver_cost", cfg->forkserver_cost, false);
-    out_duration(o, "ipc_cost", cfg->ipc_cost, true);
+    out_duration(o, "ipc_cost", cfg->ipc_cost, false);
+    out_duration(o, "pickle_cost", cfg->pickle_cost, false);
+    out_duration(o, "increment_cost", cfg->increment_cost, false);
+    out_duration(o, "call_cost", cfg->call_cost, false);
+    out_duration(o, "pool_submit_cost", cfg->pool_submit_cost, true);
     out_add(o, "  }\n}\n");
     char *s = strdup(o->buf);
     free(o);

@@ -1005,8 +1005,7 @@ static bool sync_block(SimWorld *w, Thread *t, Prim *p, int list, WakeMode mode,
     t->wait_list = (uint8_t)list;
     t->wait_mode = (uint8_t)mode;
     t->phase = next_phase;
-    t->pending_dur = timeout;
-    release_for(w, t, PEND_OBJECT, 0, (int32_t)p->id);
+    release_for(w, t, PEND_OBJECT, timeout, (int32_t)p->id);
     return false;
 }
 

@@ -215,7 +215,9 @@ static bool same_config(const SimConfig *a, const SimConfig *b)
            a->tick_cost == b->tick_cost && a->ft_overhead == b->ft_overhead &&
            a->thread_start_cost == b->thread_start_cost && a->fork_cost == b->fork_cost &&
            a->spawn_cost == b->spawn_cost && a->forkserver_cost == b->forkserver_cost &&
-           a->ipc_cost == b->ipc_cost;
+           a->ipc_cost == b->ipc_cost && a->pipe_latency == b->pipe_latency &&
+           a->pickle_cost == b->pickle_cost && a->increment_cost == b->increment_cost &&
+           a->call_cost == b->call_cost && a->pool_submit_cost == b->pool_submit_cost;
 }
 
 static void test_defaults(void)
@@ -241,6 +243,11 @@ static void test_defaults(void)
     CHECK_EQ(def.spawn_cost, 50 * MS);
     CHECK_EQ(def.forkserver_cost, 3 * MS);
     CHECK_EQ(def.ipc_cost, 500 * US);
+    CHECK_EQ(def.pipe_latency, 20 * US);
+    CHECK_EQ(def.pickle_cost, 20 * US);
+    CHECK_EQ(def.increment_cost, 40);
+    CHECK_EQ(def.call_cost, 100);
+    CHECK_EQ(def.pool_submit_cost, 20 * US);
 
     SimScenario *sc = load(MINIMAL, NULL, 0);
     if (!sc)
@@ -369,6 +376,9 @@ static void test_explain_roundtrip(void)
         "\"context_switch\": \"1.5us\"}, \"python\": {\"version\": \"2.7\", \"tick_cost\": \"7ns\", "
         "\"switch_interval\": 0.0025, \"ft_overhead\": 1.0000000001, \"spawn_cost\": \"1.234567ms\"}, "
         "\"processes\": [{\"name\": \"a\", \"threads\": [{\"name\": \"t\", \"program\": []}]}]}",
+        "{\"name\": \"r\", \"machine\": {\"pipe_latency\": \"1.5us\"}, \"python\": {\"pickle_cost\": 0, "
+        "\"increment_cost\": \"7ns\", \"call_cost\": 0.000001, \"pool_submit_cost\": \"3ms\"}, "
+        "\"processes\": [{\"name\": \"a\", \"threads\": [{\"name\": \"t\", \"program\": []}]}]}",
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
         SimScenario *a = load(configs[i], NULL, 0);
@@ -398,7 +408,10 @@ static void test_explain_roundtrip(void)
             CHECK(strstr(cfg, "\"time_slice\": \"4ms\"") && strstr(cfg, "\"check_point_gap\": \"100ns\"") &&
                   strstr(cfg, "\"wake_latency\": {\"uniform\": [\"10us\", \"40us\"]}") &&
                   strstr(cfg, "\"ipc_cost\": \"500us\"") && strstr(cfg, "\"version\": \"3.12\"") &&
-                  strstr(cfg, "\"gil\": \"new\"") && strstr(cfg, "\"ft_overhead\": 1.08"),
+                  strstr(cfg, "\"gil\": \"new\"") && strstr(cfg, "\"ft_overhead\": 1.08") &&
+                  strstr(cfg, "\"pipe_latency\": \"20us\"") && strstr(cfg, "\"pickle_cost\": \"20us\"") &&
+                  strstr(cfg, "\"increment_cost\": \"40ns\"") && strstr(cfg, "\"call_cost\": \"100ns\"") &&
+                  strstr(cfg, "\"pool_submit_cost\": \"20us\"\n"),
                   "default values print in their shortest form:\n%s", cfg);
         }
         if (i == 2) {
@@ -406,6 +419,12 @@ static void test_explain_roundtrip(void)
                   strstr(cfg, "\"switch_interval\": \"2.5ms\"") && strstr(cfg, "\"spawn_cost\": \"1234567ns\"") &&
                   strstr(cfg, "\"wake_latency\": \"20us\"") && strstr(cfg, "\"gil\": \"old\""),
                   "values print exactly:\n%s", cfg);
+        }
+        if (i == 3) {
+            CHECK(a->cfg.pipe_latency == 1500 && a->cfg.pickle_cost == 0 && a->cfg.increment_cost == 7 &&
+                  a->cfg.call_cost == 1000 && a->cfg.pool_submit_cost == 3 * MS, "the new costs load");
+            CHECK(strstr(cfg, "\"pipe_latency\": \"1.5us\"\n  },") && strstr(cfg, "\"pickle_cost\": \"0ns\",") &&
+                  strstr(cfg, "\"call_cost\": \"1us\","), "the new costs print:\n%s", cfg);
         }
         free(text);
         free(cfg);
@@ -441,6 +460,339 @@ static void test_files(void)
     rc = sim_scenario_load_file("/tmp", NULL, 0, &sc, &err);
     CHECK(rc == SIM_ERR_IO && sc == NULL, "a directory is SIM_ERR_IO");
     CHECK_STREQ(err.msg, "/tmp: cannot read: Is a directory");
+}
+
+/* ---- Synchronization objects, shared variables and pools ----------------- */
+
+static const char SYNC[] =
+    "{\n"
+    "  \"name\": \"sync\",\n"
+    "  \"processes\": [\n"
+    "    {\"name\": \"main\",\n"
+    "     \"shared\": {\"count\": 5, \"total\": -3, \"_note\": \"comment keys are skipped\"},\n"
+    "     \"sync\": {\n"
+    "       \"l\": \"lock\", \"r\": \"rlock\", \"s\": {\"type\": \"semaphore\", \"value\": 3},\n"
+    "       \"b\": \"bounded_semaphore\",\n"
+    "       \"ev\": \"event\", \"cv\": \"condition\", \"cv2\": {\"type\": \"condition\", \"lock\": \"l\"},\n"
+    "       \"bar\": {\"type\": \"barrier\", \"parties\": 2, \"timeout\": \"5ms\"},\n"
+    "       \"q\": {\"type\": \"queue\", \"maxsize\": 2},\n"
+    "       \"p\": \"pipe\", \"mq\": \"mp_queue\", \"cv3\": {\"type\": \"condition\"},\n"
+    "       \"s0\": {\"type\": \"semaphore\", \"value\": 0}\n"
+    "     },\n"
+    "     \"threads\": [\n"
+    "       {\"name\": \"a\", \"program\": [\n"
+    "         {\"acquire\": \"l\"},\n"
+    "         {\"acquire\": \"s\", \"timeout\": \"1ms\"},\n"
+    "         {\"acquire\": \"r\", \"blocking\": false},\n"
+    "         {\"acquire\": \"b\", \"blocking\": true, \"timeout\": 0},\n"
+    "         {\"release\": \"l\"},\n"
+    "         {\"with\": \"cv\", \"do\": [{\"wait\": \"cv\", \"timeout\": \"2ms\"}, {\"notify\": \"cv\", \"n\": 3},\n"
+    "                                {\"notify_all\": \"cv\"}]},\n"
+    "         {\"with\": \"cv2\", \"do\": []},\n"
+    "         {\"repeat\": 2, \"do\": [\n"
+    "           {\"with\": \"l\", \"do\": [{\"increment\": \"count\", \"call_between\": true}]}]},\n"
+    "         {\"set\": \"ev\"}, {\"clear\": \"ev\"}, {\"wait\": \"ev\"}, {\"wait\": \"bar\"},\n"
+    "         {\"put\": \"q\", \"timeout\": \"3ms\"}, {\"get\": \"q\"},\n"
+    "         {\"send\": \"p\", \"transfer\": {\"uniform\": [\"1us\", \"2us\"]}},\n"
+    "         {\"recv\": \"p\", \"timeout\": \"4ms\"},\n"
+    "         {\"put\": \"results\", \"transfer\": \"7us\"}, {\"get\": \"wire\"},\n"
+    "         {\"increment\": \"total\", \"call_between\": false},\n"
+    "         {\"join\": \"b2\", \"timeout\": \"10ms\"},\n"
+    "         {\"fork\": {\"name\": \"kid\", \"program\": [\n"
+    "           {\"with\": \"cv\", \"do\": []}, {\"increment\": \"count\"}, {\"put\": \"mq\"},\n"
+    "           {\"put\": \"results\"},\n"
+    "           {\"fork\": {\"name\": \"gk\", \"program\": [{\"acquire\": \"r\"}]}}]}}\n"
+    "       ]},\n"
+    "       {\"name\": \"b2\", \"program\": []}\n"
+    "     ]},\n"
+    "    {\"name\": \"other\", \"sync\": {\"l\": \"lock\", \"z\": \"event\"}, \"shared\": {\"count\": 1},\n"
+    "     \"threads\": [{\"name\": \"t\", \"program\": [{\"acquire\": \"l\"}, {\"increment\": \"count\"},\n"
+    "                                          {\"wait\": \"z\"}, {\"get\": \"results\"}, {\"join\": \"kid\"}]}]}\n"
+    "  ],\n"
+    "  \"ipc\": {\"results\": {\"type\": \"mp_queue\", \"maxsize\": 4}, \"wire\": \"pipe\"}\n"
+    "}\n";
+
+static void check_op(const SimScenario *sc, int thread, uint32_t i, int kind, int obj, SimTime timeout, int flags,
+                     uint32_t count)
+{
+    if (i >= sc->threads[thread].prog_len) {
+        CHECK(0, "thread %d has no op %u", thread, i);
+        return;
+    }
+    const SimOp *op = op_at(sc, thread, i);
+    CHECK(op->kind == kind && op->obj == obj && op->timeout == timeout && op->flags == flags && op->count == count,
+          "thread %d op %u: kind %d obj %d timeout %lld flags %d count %u; want %d %d %lld %d %u", thread, i, op->kind,
+          op->obj, (long long)op->timeout, op->flags, op->count, kind, obj, (long long)timeout, flags, count);
+}
+
+static void check_prim(const SimScenario *sc, int i, const char *name, int process, int kind, int64_t value,
+                       int lock, SimTime timeout)
+{
+    if (i >= sc->n_prims) {
+        CHECK(0, "no object %d", i);
+        return;
+    }
+    const SimPrimSpec *p = &sc->prims[i];
+    CHECK_STREQ(p->name, name);
+    CHECK(p->process == process && p->kind == kind && p->value == value && p->lock == lock && p->timeout == timeout,
+          "object %d (%s): process %d kind %d value %lld lock %d timeout %lld; want %d %d %lld %d %lld", i, name,
+          p->process, p->kind, (long long)p->value, p->lock, (long long)p->timeout, process, kind, (long long)value,
+          lock, (long long)timeout);
+}
+
+static void test_sync_objects(void)
+{
+    SimScenario *sc = load(SYNC, NULL, 0);
+    if (!sc)
+        return;
+    /* main's 13 declared objects, then the RLocks of cv and cv3; other's
+     * two; the "ipc" ones last. */
+    CHECK_EQ(sc->n_prims, 19);
+    check_prim(sc, 0, "l", 0, SIM_PRIM_LOCK, 0, -1, -1);
+    check_prim(sc, 1, "r", 0, SIM_PRIM_RLOCK, 0, -1, -1);
+    check_prim(sc, 2, "s", 0, SIM_PRIM_SEMAPHORE, 3, -1, -1);
+    check_prim(sc, 3, "b", 0, SIM_PRIM_BOUNDED_SEMAPHORE, 1, -1, -1);
+    check_prim(sc, 4, "ev", 0, SIM_PRIM_EVENT, 0, -1, -1);
+    check_prim(sc, 5, "cv", 0, SIM_PRIM_CONDITION, 0, 13, -1);
+    check_prim(sc, 6, "cv2", 0, SIM_PRIM_CONDITION, 0, 0, -1);
+    check_prim(sc, 7, "bar", 0, SIM_PRIM_BARRIER, 2, -1, 5 * MS);
+    check_prim(sc, 8, "q", 0, SIM_PRIM_QUEUE, 2, -1, -1);
+    check_prim(sc, 9, "p", 0, SIM_PRIM_PIPE, 0, -1, -1);
+    check_prim(sc, 10, "mq", 0, SIM_PRIM_MP_QUEUE, 0, -1, -1);
+    check_prim(sc, 11, "cv3", 0, SIM_PRIM_CONDITION, 0, 14, -1);
+    check_prim(sc, 12, "s0", 0, SIM_PRIM_SEMAPHORE, 0, -1, -1);
+    check_prim(sc, 13, "cv.lock", 0, SIM_PRIM_RLOCK, 0, -1, -1);
+    check_prim(sc, 14, "cv3.lock", 0, SIM_PRIM_RLOCK, 0, -1, -1);
+    check_prim(sc, 15, "l", 1, SIM_PRIM_LOCK, 0, -1, -1);
+    check_prim(sc, 16, "z", 1, SIM_PRIM_EVENT, 0, -1, -1);
+    check_prim(sc, 17, "results", -1, SIM_PRIM_MP_QUEUE, 4, -1, -1);
+    check_prim(sc, 18, "wire", -1, SIM_PRIM_PIPE, 0, -1, -1);
+
+    CHECK_EQ(sc->n_shared, 3);
+    static const char *const snames[] = {"count", "total", "count"};
+    static const int sproc[] = {0, 0, 1};
+    static const int64_t sinit[] = {5, -3, 1};
+    for (int i = 0; i < sc->n_shared && i < 3; i++) {
+        CHECK_STREQ(sc->shared[i].name, snames[i]);
+        CHECK_EQ(sc->shared[i].process, sproc[i]);
+        CHECK_EQ(sc->shared[i].initial, sinit[i]);
+    }
+
+    /* Fork children (kid, its child gk) use main's ranges. */
+    static const char *const pnames[] = {"main", "other", "kid", "gk"};
+    static const int pfp[] = {0, 15, 0, 0}, pnp[] = {15, 2, 15, 15}, pfs[] = {0, 2, 0, 0}, pns[] = {2, 1, 2, 2};
+    CHECK_EQ(sc->n_procs, 4);
+    for (int p = 0; p < sc->n_procs && p < 4; p++) {
+        CHECK_STREQ(sc->procs[p].name, pnames[p]);
+        CHECK(sc->procs[p].first_prim == pfp[p] && sc->procs[p].n_prims == pnp[p] &&
+              sc->procs[p].first_shared == pfs[p] && sc->procs[p].n_shared == pns[p],
+              "process %d objects [%d,+%d) shared [%d,+%d)", p, sc->procs[p].first_prim, sc->procs[p].n_prims,
+              sc->procs[p].first_shared, sc->procs[p].n_shared);
+    }
+    CHECK_EQ(sc->n_pools, 0);
+    CHECK_EQ(sc->n_threads, 5); /* a, b2, t, then the fork children's */
+
+    /* Thread a: `with` is flattened to acquire, body, release. */
+    enum { NB = SIM_OPF_NONBLOCKING, CB = SIM_OPF_CALL_BETWEEN };
+    CHECK_EQ(sc->threads[0].prog_len, 29);
+    check_op(sc, 0, 0, SIM_OP_ACQUIRE, 0, -1, 0, 0);
+    check_op(sc, 0, 1, SIM_OP_ACQUIRE, 2, 1 * MS, 0, 0);
+    check_op(sc, 0, 2, SIM_OP_ACQUIRE, 1, -1, NB, 0);
+    check_op(sc, 0, 3, SIM_OP_ACQUIRE, 3, 0, 0, 0);
+    check_op(sc, 0, 4, SIM_OP_RELEASE, 0, -1, 0, 0);
+    check_op(sc, 0, 5, SIM_OP_ACQUIRE, 13, -1, 0, 0); /* with cv: its own RLock */
+    check_op(sc, 0, 6, SIM_OP_WAIT, 5, 2 * MS, 0, 0);
+    check_op(sc, 0, 7, SIM_OP_NOTIFY, 5, -1, 0, 3);
+    check_op(sc, 0, 8, SIM_OP_NOTIFY, 5, -1, 0, 0);
+    check_op(sc, 0, 9, SIM_OP_RELEASE, 13, -1, 0, 0);
+    check_op(sc, 0, 10, SIM_OP_ACQUIRE, 0, -1, 0, 0); /* with cv2: its lock l */
+    check_op(sc, 0, 11, SIM_OP_RELEASE, 0, -1, 0, 0);
+    check_op(sc, 0, 12, SIM_OP_REPEAT, -1, -1, 0, 2);
+    CHECK_EQ(op_at(sc, 0, 12)->body_len, 3);
+    check_op(sc, 0, 13, SIM_OP_ACQUIRE, 0, -1, 0, 0);
+    check_op(sc, 0, 14, SIM_OP_INCREMENT, 0, -1, CB, 0);
+    check_op(sc, 0, 15, SIM_OP_RELEASE, 0, -1, 0, 0);
+    check_op(sc, 0, 16, SIM_OP_SET, 4, -1, 0, 0);
+    check_op(sc, 0, 17, SIM_OP_CLEAR, 4, -1, 0, 0);
+    check_op(sc, 0, 18, SIM_OP_WAIT, 4, -1, 0, 0);
+    check_op(sc, 0, 19, SIM_OP_WAIT, 7, -1, 0, 0);
+    check_op(sc, 0, 20, SIM_OP_PUT, 8, 3 * MS, 0, 0);
+    check_op(sc, 0, 21, SIM_OP_GET, 8, -1, 0, 0);
+    check_op(sc, 0, 22, SIM_OP_PUT, 9, -1, 0, 0);
+    check_op(sc, 0, 23, SIM_OP_GET, 9, 4 * MS, 0, 0);
+    check_op(sc, 0, 24, SIM_OP_PUT, 17, -1, 0, 0);
+    check_op(sc, 0, 25, SIM_OP_GET, 18, -1, 0, 0);
+    check_op(sc, 0, 26, SIM_OP_INCREMENT, 1, -1, 0, 0);
+    check_op(sc, 0, 27, SIM_OP_JOIN, -1, 10 * MS, 0, 0);
+    CHECK(op_at(sc, 0, 27)->target_kind == SIM_TARGET_THREAD && op_at(sc, 0, 27)->target == 1, "join b2");
+    CHECK(op_at(sc, 0, 28)->kind == SIM_OP_FORK && op_at(sc, 0, 28)->target == 2, "fork kid");
+    CHECK(op_at(sc, 0, 20)->dur.kind == SIM_DIST_FIXED && op_at(sc, 0, 20)->dur.a == 0,
+          "a queue put takes no transfer");
+    CHECK(op_at(sc, 0, 22)->dur.kind == SIM_DIST_UNIFORM && op_at(sc, 0, 22)->dur.a == 1 * US &&
+          op_at(sc, 0, 22)->dur.b == 2 * US, "a pipe send's transfer distribution");
+    CHECK(op_at(sc, 0, 24)->dur.kind == SIM_DIST_FIXED && op_at(sc, 0, 24)->dur.a == 7 * US, "transfer 7us");
+    CHECK(op_at(sc, 0, 6)->dur.a == 0 && op_at(sc, 0, 5)->target == -1, "sync ops carry no duration or target");
+
+    /* Thread t of "other": its own l and count, then the "ipc" queue. */
+    CHECK_EQ(sc->threads[2].process, 1);
+    check_op(sc, 2, 0, SIM_OP_ACQUIRE, 15, -1, 0, 0);
+    check_op(sc, 2, 1, SIM_OP_INCREMENT, 2, -1, 0, 0);
+    check_op(sc, 2, 2, SIM_OP_WAIT, 16, -1, 0, 0);
+    check_op(sc, 2, 3, SIM_OP_GET, 17, -1, 0, 0);
+    check_op(sc, 2, 4, SIM_OP_JOIN, -1, -1, 0, 0);
+    CHECK(op_at(sc, 2, 4)->target_kind == SIM_TARGET_PROCESS && op_at(sc, 2, 4)->target == 2, "join kid");
+
+    /* The fork children name main's objects. */
+    CHECK(sc->threads[3].process == 2 && sc->threads[4].process == 3, "fork children's threads");
+    check_op(sc, 3, 0, SIM_OP_ACQUIRE, 13, -1, 0, 0);
+    check_op(sc, 3, 1, SIM_OP_RELEASE, 13, -1, 0, 0);
+    check_op(sc, 3, 2, SIM_OP_INCREMENT, 0, -1, 0, 0);
+    check_op(sc, 3, 3, SIM_OP_PUT, 10, -1, 0, 0);
+    check_op(sc, 3, 4, SIM_OP_PUT, 17, -1, 0, 0);
+    check_op(sc, 4, 0, SIM_OP_ACQUIRE, 1, -1, 0, 0);
+    sim_scenario_destroy(sc);
+
+    /* "ipc" alone, and objects in a process declared after the one using "ipc". */
+    sc = load("{\"name\": \"x\", \"ipc\": {\"w\": \"pipe\"}, \"processes\": [\n"
+              "  {\"name\": \"a\", \"threads\": [{\"name\": \"t\", \"program\": [{\"send\": \"w\"}]}]},\n"
+              "  {\"name\": \"b\", \"sync\": {\"w\": \"event\"}, \"threads\": [{\"name\": \"t\", \"program\": "
+              "[{\"wait\": \"w\"}]}]}]}", NULL, 0);
+    if (sc) {
+        CHECK(sc->n_prims == 2 && sc->prims[0].kind == SIM_PRIM_EVENT && sc->prims[1].process == -1,
+              "b's event, then the pipe");
+        CHECK(sc->procs[0].first_prim == 0 && sc->procs[0].n_prims == 0 && sc->procs[1].first_prim == 0 &&
+              sc->procs[1].n_prims == 1, "ranges");
+        check_op(sc, 0, 0, SIM_OP_PUT, 1, -1, 0, 0);
+        check_op(sc, 1, 0, SIM_OP_WAIT, 0, -1, 0, 0); /* a process's own name hides an "ipc" one */
+        sim_scenario_destroy(sc);
+    }
+
+    /* Overrides reach objects like any other value. */
+    static const char *const ov[] = {"processes.0.sync.s.value=7", "processes.0.sync.extra=rlock",
+                                     "processes.0.shared.count=9"};
+    sc = load(SYNC, ov, 3);
+    if (sc) {
+        CHECK(sc->prims[2].value == 7 && sc->shared[0].initial == 9, "values set by --set");
+        CHECK(sc->n_prims == 20 && strcmp(sc->prims[13].name, "extra") == 0 &&
+              sc->prims[13].kind == SIM_PRIM_RLOCK && sc->prims[5].lock == 14, "an object added by --set");
+        sim_scenario_destroy(sc);
+    }
+}
+
+static const char POOLS[] =
+    "{\n"
+    "  \"name\": \"pools\",\n"
+    "  \"python\": {\"version\": \"3.14\"},\n"
+    "  \"ipc\": {\"out\": \"mp_queue\"},\n"
+    "  \"processes\": [\n"
+    "    {\"name\": \"ForkServerPoolWorker\", \"start\": \"manual\",\n"
+    "     \"threads\": [{\"name\": \"x\", \"program\": []}]},\n"
+    "    {\"name\": \"main\", \"sync\": {\"l\": \"lock\", \"cv\": \"condition\"}, \"shared\": {\"n\": 0},\n"
+    "     \"threads\": [{\"name\": \"m\", \"program\": [\n"
+    "        {\"thread_pool\": {\"workers\": 3, \"tasks\": 10,\n"
+    "                         \"task\": [{\"with\": \"cv\", \"do\": [{\"increment\": \"n\"}]}, {\"cpu\": \"1ms\"}]}},\n"
+    "        {\"process_pool\": {\"workers\": 2, \"tasks\": 7,\n"
+    "                          \"task\": [{\"repeat\": 2, \"do\": [{\"cpu\": \"1ms\"}]}, {\"put\": \"out\"}]}},\n"
+    "        {\"process_pool\": {\"workers\": 1, \"tasks\": 0, \"chunksize\": 3, \"start_method\": \"spawn\",\n"
+    "                          \"task\": []}},\n"
+    "        {\"fork\": {\"program\": [\n"
+    "          {\"thread_pool\": {\"workers\": 1, \"tasks\": 1, \"task\": [{\"acquire\": \"l\"}]}}]}},\n"
+    "        {\"repeat\": 2, \"do\": [\n"
+    "          {\"process_pool\": {\"workers\": 4, \"tasks\": 4, \"start_method\": \"fork\", \"task\": []}}]}\n"
+    "      ]}]}\n"
+    "  ]\n"
+    "}\n";
+
+static void check_pool(const SimScenario *sc, int k, bool processes, int workers, uint32_t tasks, uint32_t chunksize,
+                       int method, int worker_thread, int worker_process, uint32_t task_len)
+{
+    if (k >= sc->n_pools) {
+        CHECK(0, "no pool %d", k);
+        return;
+    }
+    const SimPoolSpec *p = &sc->pools[k];
+    CHECK(p->processes == processes && p->workers == workers && p->tasks == tasks && p->chunksize == chunksize &&
+          (!processes || p->start_method == method) && p->worker_thread == worker_thread &&
+          p->worker_process == worker_process && p->task_len == task_len,
+          "pool %d: processes %d workers %d tasks %u chunksize %u method %d thread %d process %d task_len %u", k,
+          p->processes, p->workers, p->tasks, p->chunksize, p->start_method, p->worker_thread, p->worker_process,
+          p->task_len);
+    if (worker_thread < 0 || worker_thread >= sc->n_threads)
+        return;
+    /* The worker's program: its loop op, then the task. */
+    const SimThreadSpec *t = &sc->threads[worker_thread];
+    const SimOp *loop = &sc->ops[t->prog_first];
+    CHECK(t->prog_len == task_len + 1 && p->task_first == t->prog_first + 1, "pool %d: the task follows the loop op", k);
+    CHECK(loop->kind == SIM_OP_POOL && loop->flags == SIM_OPF_POOL_WORKER && loop->obj == k &&
+          loop->body_len == task_len, "pool %d: the worker's loop op", k);
+    CHECK(!t->daemon && t->manual_start == !processes, "pool %d: worker thread start", k);
+    if (processes) {
+        const SimProcessSpec *ps = &sc->procs[worker_process];
+        CHECK(ps->manual_start && ps->start_method == method && ps->first_thread == worker_thread &&
+              ps->n_threads == 1 && ps->n_prims == 0 && ps->n_shared == 0 && t->process == worker_process,
+              "pool %d: the worker process template", k);
+        CHECK_STREQ(t->name, "MainThread");
+    } else {
+        char name[48];
+        snprintf(name, sizeof(name), "ThreadPoolExecutor-%d", k);
+        CHECK_STREQ(t->name, name);
+    }
+}
+
+static void test_pools(void)
+{
+    SimScenario *sc = load(POOLS, NULL, 0);
+    if (!sc)
+        return;
+    /* Declared threads, the fork child's, then one worker template per pool. */
+    CHECK_EQ(sc->n_pools, 5);
+    CHECK_EQ(sc->n_threads, 8);
+    CHECK_EQ(sc->n_procs, 6);
+    check_pool(sc, 0, false, 3, 10, 0, 0, 3, -1, 4);
+    check_pool(sc, 1, true, 2, 7, 0, SIM_START_FORKSERVER, 4, 3, 3);
+    check_pool(sc, 2, true, 1, 0, 3, SIM_START_SPAWN, 5, 4, 0);
+    check_pool(sc, 3, false, 1, 1, 0, 0, 6, -1, 1);
+    check_pool(sc, 4, true, 4, 4, 0, SIM_START_FORK, 7, 5, 0);
+    static const char *const pnames[] = {"ForkServerPoolWorker", "main", "main-child", "ForkServerPoolWorker-2",
+                                         "SpawnPoolWorker", "ForkPoolWorker"};
+    for (int p = 0; p < sc->n_procs && p < 6; p++)
+        CHECK_STREQ(sc->procs[p].name, pnames[p]);
+    /* Worker templates are outside every process's thread range. */
+    CHECK(sc->procs[1].first_thread == 1 && sc->procs[1].n_threads == 1 && sc->procs[2].first_thread == 2 &&
+          sc->procs[2].n_threads == 1, "declared and fork-child ranges");
+    CHECK(sc->threads[3].process == 1 && sc->threads[6].process == 2,
+          "thread pool workers run in the submitter's process");
+
+    /* The submitter's ops. */
+    check_op(sc, 1, 0, SIM_OP_POOL, 0, -1, 0, 0);
+    check_op(sc, 1, 1, SIM_OP_POOL, 1, -1, 0, 0);
+    check_op(sc, 1, 2, SIM_OP_POOL, 2, -1, 0, 0);
+    CHECK(op_at(sc, 1, 3)->kind == SIM_OP_FORK && op_at(sc, 1, 3)->target == 2, "the fork");
+    check_op(sc, 1, 4, SIM_OP_REPEAT, -1, -1, 0, 2);
+    check_op(sc, 1, 5, SIM_OP_POOL, 4, -1, 0, 0);
+    check_op(sc, 2, 0, SIM_OP_POOL, 3, -1, 0, 0);
+    /* Task ops resolve like the submitter's; a process pool's only in "ipc". */
+    check_op(sc, 3, 1, SIM_OP_ACQUIRE, 2, -1, 0, 0); /* cv's own RLock */
+    check_op(sc, 3, 2, SIM_OP_INCREMENT, 0, -1, 0, 0);
+    check_op(sc, 3, 3, SIM_OP_RELEASE, 2, -1, 0, 0);
+    CHECK_EQ(op_at(sc, 3, 4)->kind, SIM_OP_CPU);
+    check_op(sc, 4, 1, SIM_OP_REPEAT, -1, -1, 0, 2);
+    CHECK_EQ(op_at(sc, 4, 2)->kind, SIM_OP_CPU);
+    check_op(sc, 4, 3, SIM_OP_PUT, 3, -1, 0, 0);
+    check_op(sc, 6, 1, SIM_OP_ACQUIRE, 0, -1, 0, 0); /* the fork child's pool: main's l */
+    uint32_t total = 0;
+    for (int t = 0; t < sc->n_threads; t++)
+        total += sc->threads[t].prog_len;
+    CHECK_EQ(total, sc->n_ops);
+    sim_scenario_destroy(sc);
+
+    /* The version's default start method: fork before 3.14. */
+    sc = load(PROG("{\"process_pool\": {\"workers\": 1, \"tasks\": 1, \"task\": []}}"), NULL, 0);
+    if (sc) {
+        check_pool(sc, 0, true, 1, 1, 0, SIM_START_FORK, 1, 1, 0);
+        CHECK_STREQ(sc->procs[1].name, "ForkPoolWorker");
+        sim_scenario_destroy(sc);
+    }
 }
 
 /* ---- Errors -------------------------------------------------------------- */
@@ -516,7 +868,7 @@ static void test_structure_errors(void)
                  "t.json:2:3: /proceses: unknown key 'proceses'; did you mean 'processes'?");
     EXPECT_ERROR("{\"name\": \"x\", \"a/b~c\": 1}", SIM_ERR_INVALID,
                  "t.json:1:15: /a~1b~0c: unknown key 'a/b~c'; expected one of name, description, lesson, "
-                 "seed, schema_version, machine, python, processes (or a comment key starting with '_')");
+                 "seed, schema_version, machine, python, ipc, processes (or a comment key starting with '_')");
     EXPECT_ERROR("{\"name\": \"x\",\n  \"processes\": []}", SIM_ERR_INVALID,
                  "t.json:2:16: /processes: the array is empty; expected at least one process, e.g. "
                  "{\"name\": \"main\", \"threads\": [...]}");
@@ -581,7 +933,11 @@ static void test_program_errors(void)
 {
     EXPECT_ERROR(PROG("{\"cpu\": \"1ms\"},\n      {\"io\": \"2ms\"},\n      {\"cpux\": \"1ms\"}"),
                  SIM_ERR_INVALID, "t.json:7:8: /processes/0/threads/0/program/2: unknown operation 'cpux'; "
-                 "expected one of cpu, c_call, nogil, io, sleep, repeat, start, join, fork");
+                 "did you mean 'cpu'?");
+    EXPECT_ERROR(PROG("{\"compute\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:5:8: /processes/0/threads/0/program/0: unknown operation 'compute'; expected one of cpu, "
+                 "c_call, nogil, io, sleep, repeat, start, join, fork, acquire, release, with, wait, set, clear, "
+                 "notify, notify_all, put, get, send, recv, increment, thread_pool, process_pool");
     EXPECT_ERROR(PROG("{\"cpu\": \"-5ms\"}"), SIM_ERR_INVALID,
                  "t.json:5:15: /processes/0/threads/0/program/0/cpu: '-5ms' is negative; expected a duration "
                  ">= 0, e.g. \"5ms\"");
@@ -624,7 +980,8 @@ static void test_program_errors(void)
                  "expected only \"cpu\"");
     EXPECT_ERROR(PROG("{}"), SIM_ERR_INVALID,
                  "t.json:5:7: /processes/0/threads/0/program/0: empty operation; expected one of cpu, c_call, "
-                 "nogil, io, sleep, repeat, start, join, fork");
+                 "nogil, io, sleep, repeat, start, join, fork, acquire, release, with, wait, set, clear, notify, "
+                 "notify_all, put, get, send, recv, increment, thread_pool, process_pool");
     EXPECT_ERROR(PROG("\"cpu\""), SIM_ERR_INVALID,
                  "t.json:5:7: /processes/0/threads/0/program/0: expected an operation such as {\"cpu\": \"1ms\"}, "
                  "got a string");
@@ -635,8 +992,8 @@ static void test_program_errors(void)
                  "t.json:5:7: /processes/0/threads/0/program/0: missing key 'do'; expected the operations to "
                  "repeat, e.g. {\"repeat\": 10, \"do\": [{\"cpu\": \"1ms\"}]}");
     EXPECT_ERROR(PROG("{\"do\": []}"), SIM_ERR_INVALID,
-                 "t.json:5:7: /processes/0/threads/0/program/0: 'do' without 'repeat'; expected "
-                 "{\"repeat\": N, \"do\": [...]}");
+                 "t.json:5:7: /processes/0/threads/0/program/0: 'do' without 'repeat' or 'with'; expected "
+                 "{\"repeat\": N, \"do\": [...]} or {\"with\": LOCK, \"do\": [...]}");
     EXPECT_ERROR(PROG("{\"io\": {\"uniform\": [\"40us\", \"10us\"]}}"), SIM_ERR_INVALID,
                  "t.json:5:26: /processes/0/threads/0/program/0/io/uniform: low 40us is greater than high "
                  "10us; expected [LOW, HIGH] with LOW <= HIGH");
@@ -704,6 +1061,252 @@ static void test_program_errors(void)
                  "\"start\": \"manual\"");
 }
 
+/* A one-thread scenario with objects: "sync" at line 4, column 13; the ops
+ * at line 7, column 7. */
+#define SPROG(sync, ops)                                                                           \
+    "{\n"                                                                                          \
+    "  \"name\": \"t\",\n"                                                                         \
+    "  \"processes\": [{\"name\": \"main\",\n"                                                     \
+    "    \"sync\": " sync ",\n"                                                                    \
+    "    \"shared\": {\"count\": 0},\n"                                                            \
+    "    \"threads\": [{\"name\": \"w1\", \"program\": [\n"                                        \
+    "      " ops "\n"                                                                              \
+    "    ]}]}]\n"                                                                                  \
+    "}\n"
+
+#define OBJS "{\"l\": \"lock\", \"ev\": \"event\", \"cv\": \"condition\", \"q\": \"queue\"}"
+
+static void test_sync_errors(void)
+{
+    /* Names that are not there. */
+    EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"lk\"}"), SIM_ERR_INVALID,
+                 "t.json:7:19: /processes/0/threads/0/program/0/acquire: no object 'lk' in process 'main'; "
+                 "expected one of l, ev, cv, q");
+    EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"mutex\"}"), SIM_ERR_INVALID,
+                 "t.json:7:19: /processes/0/threads/0/program/0/acquire: no object 'mutex' in process 'main'; "
+                 "expected one of l, ev, cv, q");
+    EXPECT_ERROR(SPROG("{}", "{\"release\": \"nope\"}"), SIM_ERR_INVALID,
+                 "t.json:7:19: /processes/0/threads/0/program/0/release: no object 'nope' in process 'main'; "
+                 "none are declared under \"sync\"; declare it there, e.g. \"sync\": {\"nope\": \"lock\"}");
+    EXPECT_ERROR(SPROG(OBJS, "{\"increment\": \"counter\"}"), SIM_ERR_INVALID,
+                 "t.json:7:21: /processes/0/threads/0/program/0/increment: no shared variable 'counter' in "
+                 "process 'main'; expected one of count");
+    EXPECT_ERROR(PROG("{\"increment\": \"x\"}"), SIM_ERR_INVALID,
+                 "t.json:5:21: /processes/0/threads/0/program/0/increment: no shared variable 'x' in process "
+                 "'main'; none are declared under \"shared\"; declare it there, e.g. \"shared\": {\"x\": 0}");
+    EXPECT_ERROR(SPROG(OBJS, "{\"wait\": 3}"), SIM_ERR_INVALID,
+                 "t.json:7:16: /processes/0/threads/0/program/0/wait: expected the name of an event, condition "
+                 "or barrier, got a number");
+    EXPECT_ERROR(SPROG(OBJS, "{\"set\": \"\"}"), SIM_ERR_INVALID,
+                 "t.json:7:15: /processes/0/threads/0/program/0/set: the name is empty; expected the name of "
+                 "an event");
+
+    /* The wrong kind of object, for each family of operations. */
+    EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"ev\"}"), SIM_ERR_INVALID,
+                 "t.json:7:19: /processes/0/threads/0/program/0/acquire: 'ev' is an event; acquire needs a "
+                 "lock, rlock, semaphore or bounded_semaphore");
+    EXPECT_ERROR(SPROG(OBJS, "{\"release\": \"cv\"}"), SIM_ERR_INVALID,
+                 "t.json:7:19: /processes/0/threads/0/program/0/release: 'cv' is a condition; release needs a "
+                 "lock, rlock, semaphore or bounded_semaphore (to hold a condition's lock, use {\"with\": "
+                 "\"cv\", \"do\": [...]})");
+    EXPECT_ERROR(SPROG(OBJS, "{\"with\": \"q\", \"do\": []}"), SIM_ERR_INVALID,
+                 "t.json:7:16: /processes/0/threads/0/program/0/with: 'q' is a queue; with needs a lock, "
+                 "rlock, semaphore, bounded_semaphore or condition");
+    EXPECT_ERROR(SPROG(OBJS, "{\"wait\": \"l\"}"), SIM_ERR_INVALID,
+                 "t.json:7:16: /processes/0/threads/0/program/0/wait: 'l' is a lock; wait needs an event, "
+                 "condition or barrier");
+    EXPECT_ERROR(SPROG(OBJS, "{\"set\": \"cv\"}"), SIM_ERR_INVALID,
+                 "t.json:7:15: /processes/0/threads/0/program/0/set: 'cv' is a condition; set needs an event");
+    EXPECT_ERROR(SPROG(OBJS, "{\"clear\": \"count\"}"), SIM_ERR_INVALID,
+                 "t.json:7:17: /processes/0/threads/0/program/0/clear: 'count' is a shared variable; clear "
+                 "needs an event");
+    EXPECT_ERROR(SPROG(OBJS, "{\"notify\": \"ev\"}"), SIM_ERR_INVALID,
+                 "t.json:7:18: /processes/0/threads/0/program/0/notify: 'ev' is an event; notify needs a "
+                 "condition");
+    EXPECT_ERROR(SPROG(OBJS, "{\"notify_all\": \"l\"}"), SIM_ERR_INVALID,
+                 "t.json:7:22: /processes/0/threads/0/program/0/notify_all: 'l' is a lock; notify_all needs a "
+                 "condition");
+    EXPECT_ERROR(SPROG(OBJS, "{\"put\": \"l\"}"), SIM_ERR_INVALID,
+                 "t.json:7:15: /processes/0/threads/0/program/0/put: 'l' is a lock; put needs a queue, pipe or "
+                 "mp_queue");
+    EXPECT_ERROR(SPROG(OBJS, "{\"recv\": \"ev\"}"), SIM_ERR_INVALID,
+                 "t.json:7:16: /processes/0/threads/0/program/0/recv: 'ev' is an event; recv needs a queue, "
+                 "pipe or mp_queue");
+    EXPECT_ERROR(SPROG(OBJS, "{\"increment\": \"l\"}"), SIM_ERR_INVALID,
+                 "t.json:7:21: /processes/0/threads/0/program/0/increment: 'l' is a lock; increment needs a "
+                 "shared variable (declared under \"shared\")");
+
+    /* Modifiers. */
+    EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"l\", \"blocking\": false, \"timeout\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:54: /processes/0/threads/0/program/0/timeout: can't specify a timeout for a "
+                 "non-blocking call (CPython raises ValueError); expected either \"timeout\" or \"blocking\": "
+                 "false");
+    EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"l\", \"timout\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:24: /processes/0/threads/0/program/0/timout: unknown key 'timout' in an acquire "
+                 "operation; did you mean 'timeout'?");
+    EXPECT_ERROR(SPROG(OBJS, "{\"release\": \"l\", \"timeout\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:24: /processes/0/threads/0/program/0/timeout: unknown key 'timeout' in a release "
+                 "operation; expected only \"release\"");
+    EXPECT_ERROR(SPROG(OBJS, "{\"get\": \"q\", \"transfer\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:20: /processes/0/threads/0/program/0/transfer: unknown key 'transfer' in a get "
+                 "operation; expected only \"get\" and \"timeout\"");
+    EXPECT_ERROR(SPROG(OBJS, "{\"put\": \"q\", \"transfer\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:32: /processes/0/threads/0/program/0/transfer: 'q' is a queue; \"transfer\" is the "
+                 "time a payload takes through a pipe, so it applies only to a pipe or mp_queue");
+    EXPECT_ERROR(SPROG(OBJS, "{\"notify\": \"cv\", \"n\": 0}"), SIM_ERR_INVALID,
+                 "t.json:7:29: /processes/0/threads/0/program/0/n: 0 is out of range; expected an integer from "
+                 "1 to 2147483647");
+    EXPECT_ERROR(SPROG(OBJS, "{\"wait\": \"ev\", \"timeout\": \"-1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:33: /processes/0/threads/0/program/0/timeout: '-1ms' is negative; expected a "
+                 "duration >= 0, e.g. \"5ms\"");
+    EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"l\", \"blocking\": 0}"), SIM_ERR_INVALID,
+                 "t.json:7:36: /processes/0/threads/0/program/0/blocking: expected true or false, got a number");
+    EXPECT_ERROR(SPROG(OBJS, "{\"timeout\": \"1ms\"}"), SIM_ERR_INVALID,
+                 "t.json:7:7: /processes/0/threads/0/program/0: 'timeout' without an operation; expected it "
+                 "beside one of join, acquire, wait, put, get, send, recv");
+    EXPECT_ERROR(SPROG(OBJS, "{\"with\": \"l\"}"), SIM_ERR_INVALID,
+                 "t.json:7:7: /processes/0/threads/0/program/0: missing key 'do'; expected the operations to "
+                 "run while holding it, e.g. {\"with\": \"lock\", \"do\": [{\"cpu\": \"1ms\"}]}");
+    EXPECT_ERROR(SPROG(OBJS, "{\"with\": \"l\", \"do\": [{\"wiat\": \"ev\"}]}"), SIM_ERR_INVALID,
+                 "t.json:7:29: /processes/0/threads/0/program/0/do/0: unknown operation 'wiat'; did you mean "
+                 "'wait'?");
+
+    /* Declarations. */
+    EXPECT_ERROR(SPROG("{\"s\": {\"type\": \"semaphore\", \"value\": -1}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:50: /processes/0/sync/s/value: -1 is negative; expected an integer from 0 to "
+                 "2147483647 (Python raises ValueError: semaphore initial value must be >= 0)");
+    EXPECT_ERROR(SPROG("{\"b\": {\"type\": \"barrier\", \"parties\": 0}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:50: /processes/0/sync/b/parties: 0 is out of range; expected an integer from 1 to "
+                 "2147483647");
+    EXPECT_ERROR(SPROG("{\"b\": \"barrier\"}", ""), SIM_ERR_INVALID,
+                 "t.json:4:19: /processes/0/sync/b: a barrier needs its number of parties; expected {\"type\": "
+                 "\"barrier\", \"parties\": N}");
+    EXPECT_ERROR(SPROG("{\"b\": {\"type\": \"barrier\"}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:19: /processes/0/sync/b: missing key 'parties'; expected the number of threads that "
+                 "wait for each other, e.g. {\"type\": \"barrier\", \"parties\": 3}");
+    EXPECT_ERROR(SPROG("{\"cv\": {\"type\": \"condition\", \"lock\": \"ev\"}, \"ev\": \"event\"}", ""),
+                 SIM_ERR_INVALID,
+                 "t.json:4:50: /processes/0/sync/cv/lock: 'ev' is an event; a condition's lock must be a lock "
+                 "or rlock");
+    EXPECT_ERROR(SPROG("{\"cv\": {\"type\": \"condition\", \"lock\": \"count\"}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:50: /processes/0/sync/cv/lock: 'count' is a shared variable; a condition's lock "
+                 "must be a lock or rlock declared under \"sync\"");
+    EXPECT_ERROR(SPROG("{\"cv\": {\"type\": \"condition\", \"lock\": \"lk\"}, \"lock\": \"rlock\"}", ""),
+                 SIM_ERR_INVALID,
+                 "t.json:4:50: /processes/0/sync/cv/lock: no lock 'lk' under \"sync\" of process 'main'; "
+                 "expected one of its locks and rlocks: lock");
+    EXPECT_ERROR(SPROG("{\"cv\": {\"type\": \"condition\", \"lock\": \"x\"}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:50: /processes/0/sync/cv/lock: no lock 'x' under \"sync\" of process 'main'; none "
+                 "is declared; declare it there, e.g. \"x\": \"lock\", or leave \"lock\" out to give the "
+                 "condition its own RLock");
+    EXPECT_ERROR(SPROG("{\"l\": \"Lock\"}", ""), SIM_ERR_INVALID,
+                 "t.json:4:19: /processes/0/sync/l: 'Lock' is not a synchronization type; did you mean 'lock'?");
+    EXPECT_ERROR(SPROG("{\"l\": \"mutex\"}", ""), SIM_ERR_INVALID,
+                 "t.json:4:19: /processes/0/sync/l: 'mutex' is not a synchronization type; expected one of "
+                 "lock, rlock, semaphore, bounded_semaphore, event, condition, barrier, queue, pipe, mp_queue");
+    EXPECT_ERROR(SPROG("{\"l\": 1}", ""), SIM_ERR_INVALID,
+                 "t.json:4:19: /processes/0/sync/l: expected a type such as \"lock\" or an object such as "
+                 "{\"type\": \"semaphore\", \"value\": 3}, got a number");
+    EXPECT_ERROR(SPROG("{\"l\": {\"value\": 1}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:19: /processes/0/sync/l: missing key 'type'; expected the object's type, e.g. "
+                 "{\"type\": \"semaphore\", \"value\": 3}");
+    EXPECT_ERROR(SPROG("{\"s\": {\"type\": \"semaphore\", \"maxsize\": 1}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:41: /processes/0/sync/s/maxsize: unknown key 'maxsize' in a semaphore; expected "
+                 "only \"type\" and \"value\"");
+    EXPECT_ERROR(SPROG("{\"l\": {\"type\": \"lock\", \"vlaue\": 1}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:36: /processes/0/sync/l/vlaue: unknown key 'vlaue' in a lock; expected only \"type\"");
+    EXPECT_ERROR(SPROG("{\"q\": {\"type\": \"queue\", \"maxsize\": 1.5}}", ""), SIM_ERR_INVALID,
+                 "t.json:4:48: /processes/0/sync/q/maxsize: 1.5 is not an integer; expected an integer from 0 "
+                 "to 2147483647");
+    EXPECT_ERROR(SPROG("{\"count\": \"lock\"}", ""), SIM_ERR_INVALID,
+                 "t.json:5:16: /processes/0/shared/count: duplicate object name 'count' in process 'main' "
+                 "(first under \"sync\" at line 4); expected names unique across \"sync\" and \"shared\"");
+    EXPECT_ERROR(SPROG("{\"l\": \"lock\",\n             \"l\": \"rlock\"}", ""), SIM_ERR_INVALID,
+                 "t.json:5:14: /processes/0/sync/l: duplicate key 'l' (first at line 4)");
+    EXPECT_ERROR(SPROG("{\"\": \"lock\"}", ""), SIM_ERR_INVALID,
+                 "t.json:4:14: /processes/0/sync/: the name is empty; expected a non-empty name");
+    EXPECT_ERROR(SPROG("[\"lock\"]", ""), SIM_ERR_INVALID,
+                 "t.json:4:13: /processes/0/sync: expected an object naming synchronization objects, e.g. "
+                 "{\"lock\": \"lock\", \"ready\": \"event\"}, got an array");
+    EXPECT_ERROR("{\"name\": \"x\", \"processes\": [{\"name\": \"m\", \"shared\": {\"n\": 0.5},\n"
+                 "  \"threads\": [{\"name\": \"t\", \"program\": []}]}]}", SIM_ERR_INVALID,
+                 "t.json:1:59: /processes/0/shared/n: 0.5 is not an integer; expected an integer from "
+                 "-9007199254740991 to 9007199254740991");
+    /* "shared" first: the name in "sync" is the duplicate. */
+    EXPECT_ERROR("{\"name\": \"x\", \"processes\": [{\"name\": \"m\", \"shared\": {\"n\": 0},\n"
+                 "  \"sync\": {\"n\": \"lock\"}, \"threads\": [{\"name\": \"t\", \"program\": []}]}]}",
+                 SIM_ERR_INVALID,
+                 "t.json:2:12: /processes/0/sync/n: duplicate object name 'n' in process 'm' (first under "
+                 "\"shared\" at line 1); expected names unique across \"sync\" and \"shared\"");
+    EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"l\": \"lock\"}, \"processes\": []}", SIM_ERR_INVALID,
+                 "t.json:1:28: /ipc/l: a lock cannot be in \"ipc\": threading objects live in one process; "
+                 "declare it under the \"sync\" of the process that uses it (\"ipc\" holds pipes and mp_queues)");
+    EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"c\": {\"type\": \"condition\"}}, \"processes\": []}",
+                 SIM_ERR_INVALID,
+                 "t.json:1:37: /ipc/c/type: a condition cannot be in \"ipc\": threading objects live in one "
+                 "process; declare it under the \"sync\" of the process that uses it (\"ipc\" holds pipes and "
+                 "mp_queues)");
+    EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"q\": {\"type\": \"mp_queue\", \"maxsize\": -1}}, \"processes\": []}",
+                 SIM_ERR_INVALID,
+                 "t.json:1:60: /ipc/q/maxsize: -1 is out of range; expected an integer from 0 to 2147483647");
+    EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"q\": \"pipe\", \"q\": \"pipe\"}, \"processes\": []}", SIM_ERR_INVALID,
+                 "t.json:1:36: /ipc/q: duplicate key 'q' (first at line 1)");
+    EXPECT_ERROR("{\"name\": \"x\", \"machine\": {\"pipe_latency\": \"-1us\"}, \"processes\": []}", SIM_ERR_INVALID,
+                 "t.json:1:43: /machine/pipe_latency: '-1us' is negative; expected a duration >= 0, e.g. "
+                 "\"5ms\"");
+    EXPECT_ERROR("{\"name\": \"x\", \"python\": {\"pickle_costs\": \"1us\"}, \"processes\": []}", SIM_ERR_INVALID,
+                 "t.json:1:26: /python/pickle_costs: unknown key 'pickle_costs'; did you mean 'pickle_cost'?");
+    static const char *const neg[] = {"processes.0.sync.s={\"type\": \"semaphore\", \"value\": -2}"};
+    EXPECT_ERROR_SET(SPROG(OBJS, ""), neg, SIM_ERR_INVALID,
+                 "--set processes.0.sync.s={\"type\": \"semaphore\", \"value\": -2}: "
+                 "/processes/0/sync/s/value: -2 is negative; expected an integer from 0 to 2147483647 (Python "
+                 "raises ValueError: semaphore initial value must be >= 0)");
+
+    /* Pools. */
+    EXPECT_ERROR(SPROG(OBJS, "{\"process_pool\": {\"workers\": 2, \"tasks\": 4, \"task\": [{\"put\": \"q\"}]}}"),
+                 SIM_ERR_INVALID,
+                 "t.json:7:68: /processes/0/threads/0/program/0/process_pool/task/0/put: 'q' belongs to "
+                 "process 'main', but a process pool's task runs in another process; only \"ipc\" objects are "
+                 "shared with it");
+    EXPECT_ERROR(SPROG(OBJS, "{\"process_pool\": {\"workers\": 2, \"tasks\": 4, \"task\": [{\"increment\": "
+                             "\"count\"}]}}"), SIM_ERR_INVALID,
+                 "t.json:7:74: /processes/0/threads/0/program/0/process_pool/task/0/increment: 'count' belongs "
+                 "to process 'main', but a process pool's task runs in another process; only \"ipc\" objects "
+                 "are shared with it");
+    EXPECT_ERROR(SPROG(OBJS, "{\"process_pool\": {\"workers\": 2, \"tasks\": 4, \"task\": [{\"get\": \"jobs\"}]}}"),
+                 SIM_ERR_INVALID,
+                 "t.json:7:68: /processes/0/threads/0/program/0/process_pool/task/0/get: no object 'jobs' in a "
+                 "process pool's task; it runs in another process and can use only \"ipc\" objects (pipes and "
+                 "mp_queues), and none are declared");
+    EXPECT_ERROR(SPROG(OBJS, "{\"thread_pool\": {\"workers\": 2, \"tasks\": 4, \"task\": [{\"fork\": "
+                             "{\"program\": []}}]}}"), SIM_ERR_INVALID,
+                 "t.json:7:68: /processes/0/threads/0/program/0/thread_pool/task/0/fork: 'fork' is not "
+                 "supported in a pool's task; expected the task's own work: cpu, c_call, nogil, io, sleep, "
+                 "repeat, with and the synchronization operations");
+    EXPECT_ERROR(SPROG(OBJS, "{\"thread_pool\": {\"workers\": 0, \"tasks\": 4, \"task\": []}}"), SIM_ERR_INVALID,
+                 "t.json:7:35: /processes/0/threads/0/program/0/thread_pool/workers: 0 is out of range; "
+                 "expected an integer from 1 to 100000");
+    EXPECT_ERROR(SPROG(OBJS, "{\"thread_pool\": {\"tasks\": 4, \"task\": []}}"), SIM_ERR_INVALID,
+                 "t.json:7:23: /processes/0/threads/0/program/0/thread_pool: missing key 'workers'; expected "
+                 "the number of worker threads, e.g. {\"workers\": 2, \"tasks\": 8, \"task\": [{\"io\": "
+                 "\"5ms\"}]}");
+    EXPECT_ERROR(SPROG(OBJS, "{\"thread_pool\": {\"workers\": 1, \"tasks\": 4, \"chunksize\": 2, \"task\": []}}"),
+                 SIM_ERR_INVALID,
+                 "t.json:7:50: /processes/0/threads/0/program/0/thread_pool/chunksize: unknown key "
+                 "'chunksize'; expected one of workers, tasks, task (or a comment key starting with '_')");
+    EXPECT_ERROR(SPROG(OBJS, "{\"process_pool\": {\"workers\": 1, \"tasks\": 4, \"start_method\": \"forks\", "
+                             "\"task\": []}}"), SIM_ERR_INVALID,
+                 "t.json:7:67: /processes/0/threads/0/program/0/process_pool/start_method: 'forks' is not a "
+                 "start method; expected \"fork\", \"spawn\", or \"forkserver\"");
+    EXPECT_ERROR(SPROG(OBJS, "{\"thread_pool\": [2, 4]}"), SIM_ERR_INVALID,
+                 "t.json:7:23: /processes/0/threads/0/program/0/thread_pool: expected a pool such as "
+                 "{\"workers\": 2, \"tasks\": 8, \"task\": [{\"io\": \"5ms\"}]}, got an array");
+    EXPECT_ERROR(SPROG(OBJS, "{\"thread_pool\": {\"workers\": 1, \"tasks\": 4, \"task\": {\"cpu\": \"1ms\"}}}"),
+                 SIM_ERR_INVALID,
+                 "t.json:7:58: /processes/0/threads/0/program/0/thread_pool/task: expected an array of "
+                 "operations, got an object");
+}
+
 static void test_override_errors(void)
 {
     static const char *const bad_value[] = {"python.switch_interval=abc"};
@@ -734,7 +1337,7 @@ static void test_override_errors(void)
     static const char *const created[] = {"gil.policy=old"};
     EXPECT_ERROR_SET(MINIMAL, created, SIM_ERR_INVALID,
                      "--set gil.policy=old: /gil: unknown key 'gil'; expected one of name, description, lesson, "
-                     "seed, schema_version, machine, python, processes (or a comment key starting with '_')");
+                     "seed, schema_version, machine, python, ipc, processes (or a comment key starting with '_')");
     static const char *const nested[] = {"machine={\"cores\": 0}"};
     EXPECT_ERROR_SET(MINIMAL, nested, SIM_ERR_INVALID,
                      "--set machine={\"cores\": 0}: /machine/cores: 0 is out of range; expected an integer from 1 "
@@ -782,6 +1385,19 @@ static void test_limits(void)
     char want[256];
     snprintf(want, sizeof(want), "t.json:1:%zu: /processes/0/threads/0/program/1000000/cpu: more than 1000000 "
              "operations in all; at most 1000000 are supported (a repeat body counts once)", len - 1);
+    EXPECT_ERROR(text, SIM_ERR_LIMIT, want);
+    free(text);
+
+    /* 100,001 synchronization objects. */
+    cap = 100001 * 24 + 256;
+    text = malloc(cap);
+    len = (size_t)snprintf(text, cap, "{\"name\": \"big\", \"processes\": [{\"name\": \"m\", \"sync\": {");
+    for (int i = 0; i < 100001; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%s\"o%d\": \"lock\"", i ? ", " : "", i);
+    snprintf(text + len, cap - len, "}, \"threads\": [{\"name\": \"t\", \"program\": []}]}]}");
+    snprintf(want, sizeof(want), "t.json:1:%zu: /processes/0/sync/o100000: more than 100000 synchronization objects "
+             "(with the RLocks of conditions declared without a lock); at most 100000 are supported",
+             (size_t)(strstr(text, "\"o100000\"") - text) + 12);
     EXPECT_ERROR(text, SIM_ERR_LIMIT, want);
     free(text);
 }
@@ -894,6 +1510,80 @@ static void test_mutations(void)
     free(buf);
 }
 
+/* The same for the objects, operations and pools: byte mutations of SYNC and
+ * POOLS, and names swapped for others, so that every lookup and kind check
+ * sees objects of every kind. */
+static void test_mutations_sync(void)
+{
+    static const char alphabet[] = "{}[]\",:0123456789-.e tfn\\/lqvcpbrs_\n";
+    static const char *const texts[] = {SYNC, POOLS};
+    static const char *const names[] = {"l", "r", "s", "b", "ev", "cv", "cv2", "bar", "q", "p", "mq", "cv3",
+                                        "count", "total", "results", "wire", "out", "n", "nope"};
+    int bad = 0, loaded = 0;
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    for (size_t k = 0; k < 2; k++) {
+        size_t n = strlen(texts[k]);
+        char *buf = malloc(n + 64);
+        for (int it = 0; it < 4000; it++) {
+            size_t l = n;
+            memcpy(buf, texts[k], n);
+            for (int m = 0; m < 1 + it % 3; m++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                size_t pos = (size_t)(x % l);
+                char ch = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+                int what = (int)((x >> 20) % 4);
+                if (what == 0) {
+                    buf[pos] = ch;
+                } else if (what == 1 && l > 1) {
+                    memmove(buf + pos, buf + pos + 1, l - pos - 1);
+                    l--;
+                } else if (what == 2 && l < n + 48) {
+                    memmove(buf + pos + 1, buf + pos, l - pos);
+                    buf[pos] = ch;
+                    l++;
+                } else {
+                    /* Replace the next quoted name with another one. */
+                    char *q = memchr(buf + pos, '"', l - pos);
+                    char *e = q ? memchr(q + 1, '"', l - (size_t)(q + 1 - buf)) : NULL;
+                    const char *nm = names[(x >> 40) % (sizeof(names) / sizeof(names[0]))];
+                    size_t old = e ? (size_t)(e - q - 1) : 0, nl = strlen(nm);
+                    if (!e || l - old + nl > n + 48)
+                        continue;
+                    memmove(q + 1 + nl, e, l - (size_t)(e - buf));
+                    memcpy(q + 1, nm, nl);
+                    l = l - old + nl;
+                }
+            }
+            SimError err;
+            SimScenario *sc = NULL;
+            int rc = sim_scenario_load_text("t.json", buf, l, NULL, 0, &sc, &err);
+            if (rc == 0) {
+                loaded++;
+                for (int i = 0; i < sc->n_threads; i++)
+                    if (sc->threads[i].prog_first + sc->threads[i].prog_len > sc->n_ops)
+                        bad++;
+                for (uint32_t i = 0; i < sc->n_ops; i++) {
+                    const SimOp *op = &sc->ops[i];
+                    if (op->kind >= SIM_OP_ACQUIRE && op->kind <= SIM_OP_GET && (op->obj < 0 || op->obj >= sc->n_prims))
+                        bad++;
+                    if (op->kind == SIM_OP_INCREMENT && (op->obj < 0 || op->obj >= sc->n_shared))
+                        bad++;
+                    if (op->kind == SIM_OP_POOL && (op->obj < 0 || op->obj >= sc->n_pools))
+                        bad++;
+                }
+                sim_scenario_destroy(sc);
+            } else if (strncmp(err.msg, "t.json:", 7) != 0 || sc || err.code != rc || strchr(err.msg, '\n')) {
+                bad++;
+            }
+        }
+        free(buf);
+    }
+    CHECK(bad == 0, "%d mutated inputs gave an unlocated error or an index out of range", bad);
+    CHECK(loaded > 100, "some mutations still load (%d)", loaded);
+}
+
 int main(void)
 {
     test_full();
@@ -902,12 +1592,16 @@ int main(void)
     test_overrides();
     test_explain_roundtrip();
     test_files();
+    test_sync_objects();
+    test_pools();
     test_syntax_errors();
     test_structure_errors();
     test_program_errors();
+    test_sync_errors();
     test_override_errors();
     test_limits();
     test_jsonloc();
     test_mutations();
+    test_mutations_sync();
     return test_report();
 }
