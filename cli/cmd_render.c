@@ -1,0 +1,249 @@
+/*
+ * cmd_render.c - `gilsim render`: simulate a scenario and export its
+ * timeline as PNG or SVG without a display.
+ *
+ * Every flag is checked before the simulation runs, so a bad size, range
+ * or output name costs nothing and writes nothing (exit 2). The picture is
+ * drawn by the same layout code as the viewer.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "render.h"
+
+static void render_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: gilsim render [FILE] -o OUT.png|OUT.svg [--size WxH] [--range A..B]\n"
+            "                     [--theme light|dark] [--scale S] [--projector]\n"
+            "                     [--set KEY=VALUE]... [--seed N] [--until T]\n\n"
+            "Simulates FILE (a scenario or the name of a bundled one; the built-in convoy\n"
+            "scenario when omitted) and draws its timeline, with legend, time axis, title and\n"
+            "a caption naming the scenario, its hash, the gilsim version, seed and parameters.\n"
+            "No display is needed.\n\n"
+            "  -o, --output PATH  where to write; .png or .svg chooses the format\n"
+            "  --size WxH         picture size in pixels before scaling (default 1920x1080)\n"
+            "  --range A..B       time range to show, e.g. 0ms..50ms, 1s.., ..200us\n"
+            "                     (default: the whole run)\n"
+            "  --theme T          light (default) or dark\n"
+            "  --scale S          draw everything S times larger (2 for high-DPI slides);\n"
+            "                     the PNG is then (W*S)x(H*S) pixels\n"
+            "  --projector        large text and lanes, for a room\n"
+            "  --set KEY=VALUE    override a scenario value, e.g. python.switch_interval=1ms\n"
+            "  --seed N           override the scenario's seed\n"
+            "  --until T          stop the simulation at time T\n\n"
+            "Sizes are limited to %d pixels per side and %lld pixels in total (after --scale).\n"
+            "Exit status: 0 written, 1 could not write, 2 invalid scenario or flags.\n",
+            R_EXPORT_MAX_SIDE, (long long)R_EXPORT_MAX_PIXELS);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static bool parse_size(const char *s, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(s, &end, 10);
+    if (errno || end == s || (*end != 'x' && *end != 'X'))
+        return false;
+    const char *p = end + 1;
+    long b = strtol(p, &end, 10);
+    if (errno || end == p || *end || a <= 0 || b <= 0 || a > 1000000 || b > 1000000)
+        return false;
+    *w = (int)a;
+    *h = (int)b;
+    return true;
+}
+
+/* A duration with a unit ("5ms"), or a bare number of seconds ("0", "1.5"),
+ * as scenario files allow. */
+static bool parse_time(const char *s, SimTime *out)
+{
+    if (sim_duration_parse(s, out) == SIM_OK)
+        return true;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 9e9)
+        return false;
+    *out = (SimTime)llround(v * 1e9);
+    return true;
+}
+
+/* "A..B" with either side optional; -1 marks an open side. */
+static bool parse_range(const char *s, SimTime *t0, SimTime *t1)
+{
+    const char *dots = strstr(s, "..");
+    if (!dots)
+        return false;
+    char a[64], b[64];
+    size_t la = (size_t)(dots - s), lb = strlen(dots + 2);
+    if (la >= sizeof(a) || lb >= sizeof(b))
+        return false;
+    memcpy(a, s, la);
+    a[la] = '\0';
+    memcpy(b, dots + 2, lb + 1);
+    *t0 = *t1 = -1;
+    if (la && !parse_time(a, t0))
+        return false;
+    if (lb && !parse_time(b, t1))
+        return false;
+    if (*t0 < -1 || *t1 < -1)
+        return false;
+    return true;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    CliSimOpts o = {.until = SIM_TIME_NEVER};
+    const char *out = NULL;
+    int forced_svg = -1; /* from --png / --svg */
+    int w = 1920, h = 1080;
+    double scale = 1.0;
+    bool projector = false;
+    RTheme theme = R_THEME_LIGHT;
+    SimTime r0 = -1, r1 = -1;
+    int rc = EXIT_USAGE;
+    CliRun run = {0};
+    RIndex *ix = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            render_usage(stdout);
+            cli_sim_opts_free(&o);
+            return EXIT_OK;
+        }
+        bool takes = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--png") == 0 ||
+                     strcmp(a, "--svg") == 0 || strcmp(a, "--size") == 0 ||
+                     strcmp(a, "--range") == 0 || strcmp(a, "--theme") == 0 ||
+                     strcmp(a, "--scale") == 0;
+        if (takes && !next) {
+            fprintf(stderr, "gilsim render: %s needs a value\n", a);
+            goto out;
+        }
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--png") == 0 ||
+            strcmp(a, "--svg") == 0) {
+            out = next;
+            forced_svg = strcmp(a, "--svg") == 0 ? 1 : strcmp(a, "--png") == 0 ? 0 : -1;
+            i++;
+        } else if (strcmp(a, "--size") == 0) {
+            if (!parse_size(next, &w, &h)) {
+                fprintf(stderr, "gilsim render: --size '%s': expected WIDTHxHEIGHT, e.g. 1920x1080\n",
+                        next);
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--range") == 0) {
+            if (!parse_range(next, &r0, &r1) || (r0 >= 0 && r1 >= 0 && r1 <= r0)) {
+                fprintf(stderr,
+                        "gilsim render: --range '%s': expected START..END with START < END, e.g. "
+                        "0ms..50ms\n",
+                        next);
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--theme") == 0) {
+            if (strcmp(next, "light") == 0)
+                theme = R_THEME_LIGHT;
+            else if (strcmp(next, "dark") == 0)
+                theme = R_THEME_DARK;
+            else {
+                fprintf(stderr, "gilsim render: --theme '%s': expected light or dark\n", next);
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--scale") == 0) {
+            char *end;
+            errno = 0;
+            scale = strtod(next, &end);
+            if (errno || end == next || *end || !isfinite(scale) || scale < 0.25 || scale > 8) {
+                fprintf(stderr, "gilsim render: --scale '%s': expected a number from 0.25 to 8\n",
+                        next);
+                goto out;
+            }
+            i++;
+        } else if (strcmp(a, "--projector") == 0) {
+            projector = true;
+        } else {
+            int k = cli_sim_opt(&o, argc, argv, &i);
+            if (k < 0)
+                goto out;
+            if (k == 0) {
+                fprintf(stderr, "gilsim render: unknown option '%s'; see 'gilsim render --help'\n",
+                        a);
+                goto out;
+            }
+        }
+    }
+    if (!out) {
+        fprintf(stderr, "gilsim render: no output; add -o OUT.png or -o OUT.svg\n");
+        goto out;
+    }
+    bool svg = forced_svg >= 0 ? forced_svg == 1 : ends_with(out, ".svg");
+    if (forced_svg < 0 && !svg && !ends_with(out, ".png")) {
+        fprintf(stderr, "gilsim render: -o '%s': the name must end in .png or .svg\n", out);
+        goto out;
+    }
+    SimError err;
+    if (render_export_check_size(w, h, scale, &err) < 0) {
+        fprintf(stderr, "gilsim render: %s\n", err.msg);
+        goto out;
+    }
+
+    if (cli_simulate(&o, &run, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE; /* as gilsim run */
+        goto out;
+    }
+    if (render_index_build(run.trace, &ix) < 0) {
+        fprintf(stderr, "gilsim render: out of memory while indexing the trace\n");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    RViewport vp = render_viewport_default(ix, (int)lround(w * scale), (int)lround(h * scale));
+    if (r0 >= 0)
+        vp.t0 = r0;
+    if (r1 >= 0)
+        vp.t1 = r1;
+    if (vp.t0 >= ix->end) {
+        char a[32], b[32];
+        fprintf(stderr, "gilsim render: --range starts at %s but the run ends at %s\n",
+                render_fmt_time(vp.t0, 4, a, sizeof(a)), render_fmt_time(ix->end, 4, b, sizeof(b)));
+        goto out;
+    }
+    if (vp.t1 <= vp.t0)
+        vp.t1 = vp.t0 + 1;
+    vp.scale = (float)scale;
+    vp.font_scale = projector ? 1.5f : 1.0f;
+    vp.theme = theme;
+    RLayoutOpts lo = render_layout_opts_export();
+    lo.version = GILSIM_VERSION;
+    int wrc = svg ? render_export_svg(ix, &vp, &lo, out, &err)
+                  : render_export_png(ix, &vp, &lo, out, &err);
+    if (wrc < 0) {
+        fprintf(stderr, "gilsim render: %s\n", err.msg);
+        rc = wrc == SIM_ERR_LIMIT ? EXIT_USAGE : EXIT_RUNTIME;
+        goto out;
+    }
+    char range[96];
+    printf("wrote %s (%dx%d, %s)\n", out, vp.width, vp.height,
+           render_fmt_range(vp.t0, vp.t1, range, sizeof(range)));
+    if (run.outcome == SIM_RUN_DEADLOCK)
+        fprintf(stderr, "gilsim render: note: the run ended in a deadlock\n");
+    rc = EXIT_OK;
+out:
+    render_index_destroy(ix);
+    cli_run_free(&run);
+    cli_sim_opts_free(&o);
+    return rc;
+}

@@ -1,0 +1,2 @@
+/* Temporary: commands whose files are not in the tree yet. */
+#include "cli.h"

@@ -1,0 +1,152 @@
+/*
+ * export.c - headless pictures of a run: a software renderer draws the
+ * frame into an ARGB8888 surface (no window, no display, no video driver)
+ * and SDL2_image writes it as PNG; the same draw list becomes SVG.
+ *
+ * Invariant: sizes are checked before anything is allocated, and files are
+ * written under a temporary name and renamed, so a refused or failed
+ * export leaves nothing behind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "SDL_image.h"
+
+#include "output.h"
+#include "render.h"
+
+int render_export_check_size(int width, int height, double scale, SimError *err)
+{
+    if (width < 64 || height < 64)
+        return sim_error_set(err, SIM_ERR_LIMIT, "size %dx%d is too small; use at least 64x64",
+                             width, height);
+    if (!(scale >= 0.25 && scale <= 8))
+        return sim_error_set(err, SIM_ERR_LIMIT, "scale %g is out of range; use 0.25 to 8", scale);
+    double w = width * scale, h = height * scale;
+    if (w > R_EXPORT_MAX_SIDE || h > R_EXPORT_MAX_SIDE || w * h > (double)R_EXPORT_MAX_PIXELS)
+        return sim_error_set(err, SIM_ERR_LIMIT,
+                             "image of %.0fx%.0f pixels is too large; at most %d pixels per side "
+                             "and %lld in total",
+                             w, h, R_EXPORT_MAX_SIDE, (long long)R_EXPORT_MAX_PIXELS);
+    return SIM_OK;
+}
+
+/* Layout and replay onto an existing renderer. */
+static int paint(SDL_Renderer *rend, const RIndex *ix, const RViewport *vp,
+                      const RLayoutOpts *opt, SimError *err)
+{
+    int rc = SIM_ERR_NOMEM;
+    RText *tx = render_text_create(rend, err);
+    if (!tx)
+        return err ? err->code : SIM_ERR_IO;
+    RBackend *be = render_backend_create(rend, tx, err);
+    RLayout *L = render_layout_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    if (!be || !L) {
+        sim_error_set(err, SIM_ERR_NOMEM, "out of memory for the frame");
+        goto out;
+    }
+    RTextMetrics tm = render_text_metrics(tx);
+    if (render_layout_build(L, ix, vp, opt, &tm, &dl) < 0) {
+        sim_error_set(err, SIM_ERR_NOMEM, "out of memory while laying out the frame");
+        goto out;
+    }
+    rc = render_backend_draw(be, &dl, err);
+out:
+    draw_list_free(&dl);
+    render_layout_destroy(L);
+    render_backend_destroy(be);
+    render_text_destroy(tx);
+    return rc;
+}
+
+SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                                   SimError *err)
+{
+    if (render_export_check_size(vp->width, vp->height, 1.0, err) < 0)
+        return NULL;
+    SDL_Surface *s =
+        SDL_CreateRGBSurfaceWithFormat(0, vp->width, vp->height, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s) {
+        sim_error_set(err, SIM_ERR_NOMEM, "cannot allocate a %dx%d image: %s", vp->width,
+                      vp->height, SDL_GetError());
+        return NULL;
+    }
+    SDL_Renderer *rend = SDL_CreateSoftwareRenderer(s);
+    if (!rend) {
+        sim_error_set(err, SIM_ERR_IO, "cannot create a software renderer: %s", SDL_GetError());
+        SDL_FreeSurface(s);
+        return NULL;
+    }
+    int rc = paint(rend, ix, vp, opt, err);
+    SDL_DestroyRenderer(rend);
+    if (rc < 0) {
+        SDL_FreeSurface(s);
+        return NULL;
+    }
+    return s;
+}
+
+int render_export_png(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                      const char *path, SimError *err)
+{
+    SDL_Surface *s = render_export_surface(ix, vp, opt, err);
+    if (!s)
+        return err ? err->code : SIM_ERR_IO;
+    char tmp[4096];
+    int fd = render_temp_beside(path, tmp, sizeof(tmp), err);
+    if (fd < 0) {
+        SDL_FreeSurface(s);
+        return SIM_ERR_IO;
+    }
+    close(fd);
+    int rc = SIM_OK;
+    if (IMG_SavePNG(s, tmp) < 0) {
+        rc = sim_error_set(err, SIM_ERR_IO, "cannot write PNG %s: %s", path, IMG_GetError());
+    } else {
+        /* IMG_SavePNG closes its file; reopen to flush it to disk. */
+        FILE *f = fopen(tmp, "rb");
+        if (f) {
+            fsync(fileno(f));
+            fclose(f);
+        }
+        if (rename(tmp, path) < 0)
+            rc = sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    }
+    if (rc < 0)
+        unlink(tmp);
+    SDL_FreeSurface(s);
+    return rc;
+}
+
+int render_export_svg(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                      const char *path, SimError *err)
+{
+    if (render_export_check_size(vp->width, vp->height, 1.0, err) < 0)
+        return SIM_ERR_LIMIT;
+    /* Text is measured with the same fonts as the PNG, so labels fit alike. */
+    RText *tx = render_text_create(NULL, err);
+    if (!tx)
+        return err ? err->code : SIM_ERR_IO;
+    RTextMetrics tm = render_text_metrics(tx);
+    RLayout *L = render_layout_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    int rc;
+    char *svg = NULL;
+    size_t len = 0;
+    if (!L || render_layout_build(L, ix, vp, opt, &tm, &dl) < 0 ||
+        !(svg = render_svg_from_list(&dl, &len)))
+        rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while drawing the SVG");
+    else
+        rc = render_write_atomic(path, svg, len, err);
+    free(svg);
+    draw_list_free(&dl);
+    render_layout_destroy(L);
+    render_text_destroy(tx);
+    return rc;
+}

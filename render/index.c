@@ -1,0 +1,530 @@
+/*
+ * index.c - turns a trace into lanes: per process a GIL lane and one lane
+ * per thread, then one lane per core, each a time-sorted tiling of spans
+ * with block prefix sums for level-of-detail summaries.
+ *
+ * Two passes over the records: the first counts, so every array is
+ * allocated once at its final size (ten million transitions must not pay
+ * for repeated growth); the second fills.
+ *
+ * Invariant: in every lane t[0] == 0, t[n] == end, t is strictly
+ * increasing and neighbouring spans have different values (equal-time
+ * records overwrite, equal values merge).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "sim.h"
+
+#define R_GROUP_ORPHANS (SIM_NONE - 1) /* threads whose process is unknown */
+
+static int lane_alloc(RLane *ln, size_t max_spans, int ncat, size_t max_marks)
+{
+    ln->t = malloc((max_spans + 1) * sizeof(*ln->t));
+    ln->v = malloc(max_spans * sizeof(*ln->v));
+    ln->ncat = ncat;
+    ln->cum = calloc((max_spans / R_LOD_BLOCK + 1) * (size_t)ncat, sizeof(*ln->cum));
+    if (max_marks)
+        ln->marks = malloc(max_marks * sizeof(*ln->marks));
+    if (!ln->t || !ln->v || !ln->cum || (max_marks && !ln->marks))
+        return SIM_ERR_NOMEM;
+    ln->t[0] = 0;
+    ln->v[0] = R_IDLE;
+    ln->n = 1;
+    return SIM_OK;
+}
+
+/* From time t on, the lane shows `value`. */
+static void lane_set(RLane *ln, SimTime t, uint32_t value)
+{
+    size_t last = ln->n - 1;
+    if (t <= ln->t[last]) {
+        /* Same instant as the current span's start: the later record wins. */
+        if (last > 0 && ln->v[last - 1] == value)
+            ln->n--;
+        else
+            ln->v[last] = value;
+        return;
+    }
+    if (ln->v[last] == value)
+        return;
+    ln->t[ln->n] = t;
+    ln->v[ln->n] = value;
+    ln->n++;
+}
+
+static uint32_t category(const RLane *ln, uint32_t v)
+{
+    if (ln->kind == R_LANE_THREAD)
+        return v == R_IDLE ? SIM_REASON_COUNT : v;
+    return 0; /* busy time only */
+}
+
+static void lane_finish(RLane *ln, SimTime end)
+{
+    /* A last span starting at `end` would be empty: drop it. */
+    if (ln->n > 1 && ln->t[ln->n - 1] >= end)
+        ln->n--;
+    ln->t[ln->n] = end;
+    int64_t *acc = ln->cum; /* block 0 starts at zero */
+    for (size_t i = 0; i < ln->n; i++) {
+        if (i % R_LOD_BLOCK == 0 && i > 0) {
+            int64_t *next = ln->cum + (i / R_LOD_BLOCK) * (size_t)ln->ncat;
+            memcpy(next, acc, (size_t)ln->ncat * sizeof(*acc));
+            acc = next;
+        }
+        if (ln->kind == R_LANE_THREAD || ln->v[i] != R_IDLE)
+            acc[category(ln, ln->v[i])] += ln->t[i + 1] - ln->t[i];
+    }
+}
+
+static void lane_free(RLane *ln)
+{
+    free(ln->t);
+    free(ln->v);
+    free(ln->cum);
+    free(ln->marks);
+    free(ln->mip.hist);
+    free(ln->mip.top);
+}
+
+/* ---- Level-of-detail pyramid -------------------------------------------- */
+
+typedef struct Scratch {
+    uint32_t id[64];
+    float w[64];
+    int n;
+} Scratch;
+
+static void scratch_add(Scratch *sc, uint32_t id, float w)
+{
+    for (int k = 0; k < sc->n; k++)
+        if (sc->id[k] == id) {
+            sc->w[k] += w;
+            return;
+        }
+    if (sc->n < 64) {
+        sc->id[sc->n] = id;
+        sc->w[sc->n++] = w;
+        return;
+    }
+    int m = 0; /* full: the lightest entry gives way */
+    for (int k = 1; k < 64; k++)
+        if (sc->w[k] < sc->w[m])
+            m = k;
+    if (sc->w[m] < w) {
+        sc->id[m] = id;
+        sc->w[m] = w;
+    }
+}
+
+/* Keeps the R_MIP_TOP heaviest entries of sc in t (busy is set apart). */
+static void scratch_to_top(const Scratch *sc, RMipTop *t)
+{
+    for (int k = 0; k < R_MIP_TOP; k++) {
+        t->id[k] = R_IDLE;
+        t->w[k] = 0;
+    }
+    for (int i = 0; i < sc->n; i++) {
+        float w = sc->w[i];
+        int m = 0;
+        for (int k = 1; k < R_MIP_TOP; k++)
+            if (t->w[k] < t->w[m])
+                m = k;
+        if (w > t->w[m]) {
+            t->id[m] = sc->id[i];
+            t->w[m] = w;
+        }
+    }
+}
+
+static void flush_bin(const RLane *ln, Scratch *sc, size_t bin)
+{
+    if (bin < ln->mip.nb[0])
+        scratch_to_top(sc, &ln->mip.top[bin]);
+    sc->n = 0;
+}
+
+static int lane_mip(RLane *ln, SimTime end)
+{
+    RMip *m = &ln->mip;
+    if (ln->n < 4 * R_MIP_SPANS)
+        return SIM_OK;
+    double want = (double)end * R_MIP_SPANS / (double)ln->n;
+    SimTime w0 = 1;
+    while ((double)w0 < want && w0 < ((SimTime)1 << 60))
+        w0 <<= 1;
+    size_t total = 0;
+    int levels = 0;
+    for (SimTime w = w0; levels < 48; w <<= 1) {
+        size_t nb = (size_t)((end + w - 1) / w);
+        m->off[levels] = total;
+        m->nb[levels] = nb;
+        total += nb;
+        levels++;
+        if (nb <= 1 || w > ((SimTime)1 << 61))
+            break;
+    }
+    bool threads = ln->kind == R_LANE_THREAD;
+    if (threads)
+        m->hist = calloc(total * (size_t)ln->ncat, sizeof(float));
+    else
+        m->top = calloc(total, sizeof(RMipTop));
+    if (threads ? !m->hist : !m->top)
+        return SIM_ERR_NOMEM;
+    m->levels = levels;
+    m->w0 = w0;
+
+    /* Level 0 from the spans. */
+    Scratch sc = {.n = 0};
+    size_t cur = 0;
+    for (size_t i = 0; i < ln->n; i++) {
+        SimTime a = ln->t[i], b = ln->t[i + 1];
+        uint32_t v = ln->v[i];
+        size_t first = (size_t)(a / w0), last = (size_t)((b - 1) / w0);
+        for (size_t bin = first; bin <= last && bin < m->nb[0]; bin++) {
+            SimTime lo = (SimTime)bin * w0, hi = lo + w0;
+            float w = (float)((b < hi ? b : hi) - (a > lo ? a : lo));
+            if (threads) {
+                m->hist[bin * (size_t)ln->ncat + (v == R_IDLE ? SIM_REASON_COUNT : v)] += w;
+                continue;
+            }
+            if (v == R_IDLE)
+                continue;
+            if (bin != cur) {
+                flush_bin(ln, &sc, cur);
+                cur = bin;
+            }
+            m->top[bin].busy += w;
+            scratch_add(&sc, v, w);
+        }
+    }
+    if (!threads)
+        flush_bin(ln, &sc, cur);
+
+    /* Each further level merges pairs of bins of the level below. */
+    for (int L = 1; L < levels; L++) {
+        size_t below = m->off[L - 1], here = m->off[L];
+        for (size_t b = 0; b < m->nb[L]; b++) {
+            size_t c0 = 2 * b, c1 = 2 * b + 1;
+            if (threads) {
+                float *dst = m->hist + (here + b) * (size_t)ln->ncat;
+                for (size_t c = c0; c <= c1 && c < m->nb[L - 1]; c++) {
+                    const float *src = m->hist + (below + c) * (size_t)ln->ncat;
+                    for (int k = 0; k < ln->ncat; k++)
+                        dst[k] += src[k];
+                }
+            } else {
+                Scratch mg = {.n = 0};
+                RMipTop *dst = &m->top[here + b];
+                for (size_t c = c0; c <= c1 && c < m->nb[L - 1]; c++) {
+                    const RMipTop *src = &m->top[below + c];
+                    dst->busy += src->busy;
+                    for (int k = 0; k < R_MIP_TOP; k++)
+                        if (src->w[k] > 0)
+                            scratch_add(&mg, src->id[k], src->w[k]);
+                }
+                scratch_to_top(&mg, dst);
+            }
+        }
+    }
+    return SIM_OK;
+}
+
+void render_index_destroy(RIndex *ix)
+{
+    if (!ix)
+        return;
+    for (uint32_t i = 0; i < ix->n_lanes; i++)
+        lane_free(&ix->lanes[i]);
+    free(ix->lanes);
+    free(ix->groups);
+    free(ix->thread_lane);
+    free(ix->gil_lane);
+    free(ix);
+}
+
+size_t render_lane_find(const RLane *ln, SimTime t)
+{
+    if (ln->n == 0)
+        return SIZE_MAX;
+    size_t lo = 0, hi = ln->n; /* answer in [lo, hi) */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ln->t[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const char *render_lane_name(const RIndex *ix, const RLane *ln, char *buf, size_t n)
+{
+    switch (ln->kind) {
+    case R_LANE_GIL:
+        snprintf(buf, n, "GIL");
+        break;
+    case R_LANE_THREAD: {
+        const SimThreadInfo *ti = sim_trace_thread(ix->tr, ln->id);
+        snprintf(buf, n, "%s", ti && ti->name && *ti->name ? ti->name : "?");
+        break;
+    }
+    default:
+        snprintf(buf, n, "core %u", ln->id);
+        break;
+    }
+    return buf;
+}
+
+typedef struct Counts {
+    size_t *thread_recs;  /* STATE records per thread */
+    size_t *gil_recs;     /* acquire + drop per GIL */
+    size_t *gil_marks;
+    size_t *core_runs;    /* Running records per core */
+} Counts;
+
+static void counts_free(Counts *c)
+{
+    free(c->thread_recs);
+    free(c->gil_recs);
+    free(c->gil_marks);
+    free(c->core_runs);
+}
+
+int render_index_build(const SimTrace *tr, RIndex **out)
+{
+    *out = NULL;
+    const SimRecord *recs = sim_trace_records(tr);
+    size_t nrec = sim_trace_count(tr);
+    uint32_t nth = sim_trace_thread_count(tr), nproc = sim_trace_process_count(tr);
+    uint32_t ngil = sim_trace_gil_count(tr);
+    const SimRunInfo *info = sim_trace_info(tr);
+    uint32_t ncore = info->cores > 0 ? (uint32_t)info->cores : 0;
+
+    /* Pass 1: sizes. */
+    for (size_t i = 0; i < nrec; i++) {
+        const SimRecord *r = &recs[i];
+        if (r->kind == SIM_REC_STATE && SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING && r->arg < 4096 &&
+            r->arg + 1 > ncore)
+            ncore = r->arg + 1;
+        if (r->kind >= SIM_REC_GIL_ACQUIRE && r->kind <= SIM_REC_FAILED_WAKEUP && r->arg < 65536 &&
+            r->arg + 1 > ngil)
+            ngil = r->arg + 1;
+    }
+    Counts cn = {calloc(nth + 1, sizeof(size_t)), calloc(ngil + 1, sizeof(size_t)),
+                 calloc(ngil + 1, sizeof(size_t)), calloc(ncore + 1, sizeof(size_t))};
+    RIndex *ix = calloc(1, sizeof(*ix));
+    uint32_t *running_core = calloc(nth + 1, sizeof(uint32_t));
+    if (!cn.thread_recs || !cn.gil_recs || !cn.gil_marks || !cn.core_runs || !ix || !running_core)
+        goto out_nomem;
+    ix->tr = tr;
+    ix->end = sim_trace_end(tr);
+    ix->n_cores = ncore;
+    ix->n_gils = ngil;
+    for (size_t i = 0; i < nrec; i++) {
+        const SimRecord *r = &recs[i];
+        if (r->t > ix->end)
+            ix->end = r->t;
+        switch (r->kind) {
+        case SIM_REC_STATE:
+            if (r->thread < nth)
+                cn.thread_recs[r->thread]++;
+            if (SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING && r->arg < ncore)
+                cn.core_runs[r->arg]++;
+            ix->transitions++;
+            break;
+        case SIM_REC_GIL_ACQUIRE:
+            if (r->arg < ngil)
+                cn.gil_recs[r->arg]++;
+            break;
+        case SIM_REC_GIL_DROP:
+            if (r->arg < ngil) {
+                cn.gil_recs[r->arg]++;
+                if (r->state == SIM_DROP_FORCED)
+                    cn.gil_marks[r->arg]++;
+            }
+            break;
+        case SIM_REC_DROP_REQUEST:
+        case SIM_REC_GIL_TIMEOUT:
+        case SIM_REC_FAILED_WAKEUP:
+            if (r->arg < ngil)
+                cn.gil_marks[r->arg]++;
+            break;
+        default:
+            break;
+        }
+    }
+    if (ix->end <= 0)
+        ix->end = 1;
+
+    /* Lanes and groups, in display order. */
+    ix->lanes = calloc((size_t)ngil + nth + ncore + 1, sizeof(*ix->lanes));
+    ix->groups = calloc((size_t)nproc + 2, sizeof(*ix->groups));
+    ix->thread_lane = malloc((nth + 1) * sizeof(uint32_t));
+    ix->gil_lane = malloc((ngil + 1) * sizeof(uint32_t));
+    if (!ix->lanes || !ix->groups || !ix->thread_lane || !ix->gil_lane)
+        goto out_nomem;
+    for (uint32_t g = 0; g < ngil; g++)
+        ix->gil_lane[g] = SIM_NONE;
+    for (uint32_t t = 0; t < nth; t++)
+        ix->thread_lane[t] = SIM_NONE;
+
+    for (uint32_t p = 0; p <= nproc; p++) {
+        uint32_t proc = p < nproc ? p : R_GROUP_ORPHANS;
+        RGroup *grp = &ix->groups[ix->n_groups];
+        grp->process = proc;
+        grp->first_lane = ix->n_lanes;
+        if (p < nproc) {
+            /* A GIL nobody ever took (free-threaded build, a process that
+             * never ran Python) gets no lane. */
+            uint32_t g = sim_trace_process(tr, p)->gil;
+            if (g < ngil && ix->gil_lane[g] == SIM_NONE && cn.gil_recs[g] > 0) {
+                RLane *ln = &ix->lanes[ix->n_lanes];
+                ln->kind = R_LANE_GIL;
+                ln->id = g;
+                ln->process = p;
+                ix->gil_lane[g] = ix->n_lanes++;
+                ix->n_gils_shown++;
+            }
+        } else {
+            for (uint32_t g = 0; g < ngil; g++) {
+                if (ix->gil_lane[g] != SIM_NONE || cn.gil_recs[g] == 0)
+                    continue;
+                RLane *ln = &ix->lanes[ix->n_lanes];
+                ln->kind = R_LANE_GIL;
+                ln->id = g;
+                ln->process = proc;
+                ix->gil_lane[g] = ix->n_lanes++;
+                ix->n_gils_shown++;
+            }
+        }
+        for (uint32_t t = 0; t < nth; t++) {
+            uint32_t tp = sim_trace_thread(tr, t)->process;
+            if (tp < nproc ? tp != p : p != nproc)
+                continue;
+            RLane *ln = &ix->lanes[ix->n_lanes];
+            ln->kind = R_LANE_THREAD;
+            ln->id = t;
+            ln->process = proc;
+            ix->thread_lane[t] = ix->n_lanes++;
+        }
+        grp->n_lanes = ix->n_lanes - grp->first_lane;
+        if (grp->n_lanes > 0)
+            ix->n_groups++;
+    }
+    if (ncore > 0) {
+        RGroup *grp = &ix->groups[ix->n_groups++];
+        grp->process = SIM_NONE;
+        grp->first_lane = ix->n_lanes;
+        grp->n_lanes = ncore;
+        for (uint32_t c = 0; c < ncore; c++) {
+            RLane *ln = &ix->lanes[ix->n_lanes++];
+            ln->kind = R_LANE_CORE;
+            ln->id = c;
+            ln->process = SIM_NONE;
+        }
+    }
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        RLane *ln = &ix->lanes[i];
+        int rc;
+        if (ln->kind == R_LANE_GIL)
+            rc = lane_alloc(ln, cn.gil_recs[ln->id] + 2, 1, cn.gil_marks[ln->id]);
+        else if (ln->kind == R_LANE_THREAD)
+            rc = lane_alloc(ln, cn.thread_recs[ln->id] + 2, SIM_REASON_COUNT + 1, 0);
+        else
+            rc = lane_alloc(ln, 2 * cn.core_runs[ln->id] + 2, 1, 0);
+        if (rc < 0)
+            goto out_nomem;
+    }
+
+    /* Pass 2: fill. */
+    for (uint32_t t = 0; t < nth; t++)
+        running_core[t] = SIM_NONE;
+    for (size_t i = 0; i < nrec; i++) {
+        const SimRecord *r = &recs[i];
+        switch (r->kind) {
+        case SIM_REC_STATE: {
+            if (r->thread >= nth)
+                break;
+            ix->reasons_used |= 1u << (r->reason < SIM_REASON_COUNT ? r->reason : 0);
+            lane_set(&ix->lanes[ix->thread_lane[r->thread]], r->t,
+                     r->reason < SIM_REASON_COUNT ? r->reason : SIM_R_NEW);
+            uint32_t was = running_core[r->thread];
+            if (was != SIM_NONE) {
+                RLane *cl = &ix->lanes[ix->n_lanes - ncore + was];
+                if (cl->v[cl->n - 1] == r->thread)
+                    lane_set(cl, r->t, R_IDLE);
+                running_core[r->thread] = SIM_NONE;
+            }
+            if (SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING && r->arg < ncore) {
+                lane_set(&ix->lanes[ix->n_lanes - ncore + r->arg], r->t, r->thread);
+                running_core[r->thread] = r->arg;
+            }
+            break;
+        }
+        case SIM_REC_GIL_ACQUIRE:
+            if (r->arg < ngil && r->thread < nth && ix->gil_lane[r->arg] != SIM_NONE)
+                lane_set(&ix->lanes[ix->gil_lane[r->arg]], r->t, r->thread);
+            break;
+        case SIM_REC_GIL_DROP:
+        case SIM_REC_DROP_REQUEST:
+        case SIM_REC_GIL_TIMEOUT:
+        case SIM_REC_FAILED_WAKEUP: {
+            if (r->arg >= ngil || ix->gil_lane[r->arg] == SIM_NONE)
+                break;
+            RLane *gl = &ix->lanes[ix->gil_lane[r->arg]];
+            int mk = -1;
+            if (r->kind == SIM_REC_GIL_DROP) {
+                if (gl->v[gl->n - 1] == r->thread)
+                    lane_set(gl, r->t, R_IDLE);
+                if (r->state == SIM_DROP_FORCED)
+                    mk = R_MARK_FORCED_DROP;
+            } else {
+                mk = r->kind == SIM_REC_DROP_REQUEST ? R_MARK_DROP_REQUEST
+                     : r->kind == SIM_REC_GIL_TIMEOUT ? R_MARK_TIMEOUT
+                                                      : R_MARK_FAILED_WAKEUP;
+            }
+            if (mk == R_MARK_DROP_REQUEST) {
+                /* A request is made because the requester's timed wait ran
+                 * out just before: the request's mark stands for both. */
+                for (size_t k = gl->n_marks, seen = 0; k-- > 0 && seen < 4; seen++) {
+                    RMark *prev = &gl->marks[k];
+                    if (prev->kind == R_MARK_TIMEOUT && prev->thread == r->thread) {
+                        memmove(prev, prev + 1, (gl->n_marks - k - 1) * sizeof(*prev));
+                        gl->n_marks--;
+                        break;
+                    }
+                }
+            }
+            if (mk >= 0)
+                gl->marks[gl->n_marks++] = (RMark){r->t, r->thread, r->other, (uint8_t)mk};
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        RLane *ln = &ix->lanes[i];
+        lane_finish(ln, ix->end);
+        if (lane_mip(ln, ix->end) < 0)
+            goto out_nomem;
+        for (size_t k = 0; k < ln->n_marks; k++)
+            ix->marks_used |= 1u << ln->marks[k].kind;
+    }
+
+    counts_free(&cn);
+    free(running_core);
+    *out = ix;
+    return SIM_OK;
+
+out_nomem:
+    counts_free(&cn);
+    free(running_core);
+    render_index_destroy(ix);
+    return SIM_ERR_NOMEM;
+}

@@ -1,0 +1,1209 @@
+/*
+ * layout.c - trace lanes plus a viewport become one frame's draw list:
+ * title and parameters, process groups with a GIL lane and thread lanes,
+ * core lanes, time axis, legend and provenance caption.
+ *
+ * Level of detail: a lane is walked column by column. A column that lies
+ * inside one span is skipped to that span's end in O(1); a column with
+ * several spans is summarised as its dominant value plus, when three or
+ * more spans share it, a runner-up band. Neighbouring columns with the
+ * same summary merge into one rectangle. So a lane costs O(visible spans
+ * + columns x log n) and draws at most two rectangles per column.
+ *
+ * Invariant: nothing here knows about SDL; geometry is integer device
+ * pixels derived from the viewport only, so the same inputs give the same
+ * draw list byte for byte.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "lod.h"
+#include "sim.h"
+
+#define R_GROUP_ORPHANS (SIM_NONE - 1)
+
+typedef struct Ctx {
+    RLayout *L;
+    const RIndex *ix;
+    const RViewport *vp;
+    const RLayoutOpts *opt;
+    const RTextMetrics *tm;
+    DrawList *dl;
+    const RPalette *pal;
+    double s, u;     /* device px per logical px; and for text-sized things */
+    double t0, npp;  /* time at the plot's left edge; ns per device px */
+    int f_title, f_body, f_small, f_label, f_caption;
+    int f_legend;
+    bool compact; /* short legend labels in small text, for small pictures */
+} Ctx;
+
+static int S(const Ctx *c, double v)
+{
+    return (int)lround(v * c->s);
+}
+
+static int U(const Ctx *c, double v)
+{
+    return (int)lround(v * c->u);
+}
+
+static int text_w(const Ctx *c, RFont f, int size, const char *s)
+{
+    if (c->tm && c->tm->width)
+        return c->tm->width(c->tm->ud, f, size, s);
+    return (int)(strlen(s) * (size_t)size * 6 / 10);
+}
+
+RLayoutOpts render_layout_opts_export(void)
+{
+    RLayoutOpts o;
+    memset(&o, 0, sizeof(o));
+    o.title = o.legend = o.caption = o.fit_lanes = o.labels = o.marks = o.auto_text = true;
+    o.version = GILSIM_VERSION;
+    o.cursor = -1;
+    return o;
+}
+
+RViewport render_viewport_default(const RIndex *ix, int width, int height)
+{
+    RViewport vp;
+    memset(&vp, 0, sizeof(vp));
+    vp.t0 = 0;
+    vp.t1 = ix && ix->end > 0 ? ix->end : 1;
+    vp.width = width;
+    vp.height = height;
+    vp.scale = 1.0f;
+    vp.font_scale = 1.0f;
+    vp.theme = R_THEME_LIGHT;
+    return vp;
+}
+
+RLayout *render_layout_create(void)
+{
+    return calloc(1, sizeof(RLayout));
+}
+
+void render_layout_destroy(RLayout *L)
+{
+    if (!L)
+        return;
+    free(L->lanes);
+    free(L->headers);
+    free(L);
+}
+
+double render_layout_x_of(const RLayout *L, SimTime t)
+{
+    double span = (double)(L->vp.t1 - L->vp.t0);
+    return L->plot.x + (double)(t - L->vp.t0) * L->plot.w / span;
+}
+
+SimTime render_layout_t_of(const RLayout *L, double x)
+{
+    double span = (double)(L->vp.t1 - L->vp.t0);
+    return L->vp.t0 + (SimTime)llround((x - L->plot.x) * span / (L->plot.w > 0 ? L->plot.w : 1));
+}
+
+/* ---- Colours of span values --------------------------------------------- */
+
+static bool value_style(const Ctx *c, const RLane *ln, uint32_t v, RColor *fill, RHatch *h)
+{
+    if (v == R_IDLE || v == R_NO_VALUE)
+        return false;
+    if (ln->kind == R_LANE_THREAD) {
+        *fill = render_reason_color((SimReason)v, c->vp->theme);
+        *h = render_reason_hatch((SimReason)v);
+        return fill->a != 0;
+    }
+    *fill = render_thread_color(v, c->vp->theme);
+    *h = R_HATCH_NONE;
+    return true;
+}
+
+static const char *value_label(const Ctx *c, const RLane *ln, uint32_t v)
+{
+    if (ln->kind == R_LANE_THREAD)
+        return render_reason_short((SimReason)v);
+    const SimThreadInfo *ti = sim_trace_thread(c->ix->tr, v);
+    return ti && ti->name ? ti->name : "?";
+}
+
+/* ---- Drawing one lane --------------------------------------------------- */
+
+typedef struct Run {
+    int c0, c1;
+    uint32_t dom, second;
+    int busy8;      /* drawn height in eighths of the lane */
+    bool open;
+} Run;
+
+typedef struct LaneDraw {
+    Ctx *c;
+    const RLane *ln;
+    RRect area;     /* where spans go (device px) */
+    Run run;
+    int last_end;   /* last drawn column + 1, for separators */
+    uint32_t last_val;
+} LaneDraw;
+
+static void flush_run(LaneDraw *ld)
+{
+    Run *r = &ld->run;
+    if (!r->open)
+        return;
+    r->open = false;
+    Ctx *c = ld->c;
+    RRect a = ld->area;
+    int bh = r->busy8 >= 8 ? a.h : a.h * r->busy8 / 8;
+    if (bh < 1)
+        bh = 1;
+    RRect box = {a.x + r->c0, a.y + a.h - bh, r->c1 - r->c0 + 1, bh};
+    RColor fill;
+    RHatch h;
+    bool drawn = value_style(c, ld->ln, r->dom, &fill, &h);
+    if (drawn) {
+        int period = U(c, 7) < 4 ? 4 : U(c, 7);
+        draw_rect_hatched(c->dl, box, fill, h, render_hatch_ink(fill), period);
+        if (r->second != R_NO_VALUE) {
+            RRect band = {box.x, box.y + box.h - box.h / 3, box.w, box.h / 3};
+            RColor f2;
+            RHatch h2;
+            if (value_style(c, ld->ln, r->second, &f2, &h2))
+                draw_rect_hatched(c->dl, band, f2, h2, render_hatch_ink(f2), period);
+            else
+                draw_rect(c->dl, band, c->pal->lane_bg);
+        }
+        /* A hairline between neighbouring holders keeps hand-overs visible. */
+        if (ld->ln->kind != R_LANE_THREAD && ld->last_end == r->c0 && ld->last_val != R_IDLE &&
+            ld->last_val != r->dom && box.w >= S(c, 4))
+            draw_rect(c->dl, rrect(box.x, box.y, U(c, 1) < 1 ? 1 : U(c, 1), box.h),
+                      c->pal->lane_bg);
+        if (c->opt->labels && r->second == R_NO_VALUE && r->busy8 >= 8 && box.w >= U(c, 26) &&
+            box.h >= U(c, 11)) {
+            const char *lab = value_label(c, ld->ln, r->dom);
+            /* Taller lanes get larger labels, up to the body size and a half. */
+            int fs = box.h * 38 / 100;
+            if (fs < c->f_small)
+                fs = c->f_small;
+            if (fs > c->f_body * 3 / 2)
+                fs = c->f_body * 3 / 2;
+            if (box.h < fs + S(c, 2))
+                fs = box.h - S(c, 2);
+            int tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            if (fs >= U(c, 8) && tw + U(c, 10) <= box.w) {
+                /* Where the span is cut by the plot edge, centre on what shows. */
+                RColor ink = render_text_on(fill);
+                if (h != R_HATCH_NONE) {
+                    RColor backing = fill;
+                    backing.a = 235;
+                    draw_rect(c->dl,
+                              rrect(box.x + box.w / 2 - tw / 2 - U(c, 3), box.y + box.h / 2 - fs * 6 / 10,
+                                    tw + U(c, 6), fs * 12 / 10),
+                              backing);
+                }
+                draw_text(c->dl, box.x + box.w / 2, box.y + box.h / 2, lab, R_FONT_REGULAR, fs,
+                          R_ALIGN_CENTER, ink);
+            }
+        }
+    }
+    ld->last_end = r->c1 + 1;
+    ld->last_val = drawn ? r->dom : R_IDLE;
+}
+
+static void emit(LaneDraw *ld, int c0, int c1, uint32_t dom, uint32_t second, int busy8)
+{
+    Run *r = &ld->run;
+    if (r->open && r->c1 + 1 == c0 && r->dom == dom && r->second == second && r->busy8 == busy8) {
+        r->c1 = c1;
+        return;
+    }
+    flush_run(ld);
+    *r = (Run){c0, c1, dom, second, busy8, true};
+}
+
+static void draw_lane_spans(Ctx *c, const RLane *ln, RRect area)
+{
+    if (ln->n == 0 || area.w <= 0 || area.h <= 0)
+        return;
+    LaneDraw ld = {.c = c, .ln = ln, .area = area, .last_end = -1, .last_val = R_IDLE};
+    int w = area.w;
+    double npp = c->npp, t0 = c->t0, end = (double)ln->t[ln->n];
+    int col = 0;
+    if (t0 < 0)
+        col = (int)floor(-t0 / npp);
+    if (col < 0)
+        col = 0;
+    /* Zoomed out past the finest pyramid level: read bins, not spans. */
+    if (ln->mip.levels > 0 && npp >= (double)ln->mip.w0) {
+        int L = 0;
+        while (L + 1 < ln->mip.levels && (double)(ln->mip.w0 << (L + 1)) <= npp)
+            L++;
+        for (; col < w; col++) {
+            double ta = t0 + col * npp, tb = ta + npp;
+            if (ta >= end)
+                break;
+            if (ta < 0)
+                ta = 0;
+            if (tb > end)
+                tb = end;
+            uint32_t dom, second;
+            int busy8;
+            lod_mip_column(ln, L, ta, tb, &dom, &second, &busy8);
+            emit(&ld, col, col, dom, second, busy8);
+            c->L->lod_columns++;
+        }
+        flush_run(&ld);
+        return;
+    }
+    size_t i = 0;
+    while (col < w) {
+        double ta = t0 + col * npp, tb = ta + npp;
+        if (ta >= end)
+            break;
+        if (ta < 0)
+            ta = 0;
+        if (tb > end)
+            tb = end;
+        i = lod_find_from(ln, i, ta);
+        double next = (double)ln->t[i + 1];
+        if (next >= tb) {
+            int last = (int)floor((next - t0) / npp) - 1;
+            if (last >= w)
+                last = w - 1;
+            if (last < col)
+                last = col;
+            emit(&ld, col, last, ln->v[i], R_NO_VALUE, 8);
+            col = last + 1;
+        } else {
+            size_t j = lod_find_from(ln, i, tb);
+            if (j > i && (double)ln->t[j] >= tb)
+                j--;
+            uint32_t dom, second;
+            int busy8;
+            lod_summarise(ln, i, j, ta, tb, &dom, &second, &busy8);
+            emit(&ld, col, col, dom, second, busy8);
+            c->L->lod_columns++;
+            col++;
+        }
+    }
+    flush_run(&ld);
+}
+
+/* ---- GIL marks ---------------------------------------------------------- */
+
+static size_t marks_lower(const RLane *ln, double t)
+{
+    size_t lo = 0, hi = ln->n_marks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((double)ln->marks[mid].t < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One glyph per mark; marks closer than `sep` pixels to the previous one
+ * of their kind are skipped with a binary search, so a lane never draws
+ * more than width / sep marks of a kind. */
+static void draw_marks(Ctx *c, const RLane *ln, RRect lane, RRect strip)
+{
+    if (!c->opt->marks || ln->n_marks == 0)
+        return;
+    RColor ink = c->pal->mark;
+    int a = strip.h * 45 / 100;
+    if (a < S(c, 2))
+        a = S(c, 2);
+    if (a > U(c, 6))
+        a = U(c, 6);
+    int sep = 2 * a + S(c, 2);
+    double t_end = c->t0 + c->npp * lane.w;
+    size_t visible = marks_lower(ln, t_end) - marks_lower(ln, c->t0);
+    if (visible > (size_t)(lane.w / sep)) {
+        /* Too many to tell apart: a rug of ticks shows where they crowd. */
+        RColor rug = ink;
+        rug.a = 120;
+        int last_x = -1;
+        size_t k = marks_lower(ln, c->t0);
+        while (k < ln->n_marks && (double)ln->marks[k].t <= t_end) {
+            int x = lane.x + (int)floor(((double)ln->marks[k].t - c->t0) / c->npp);
+            draw_rect(c->dl, rrect(x, strip.y + strip.h / 4, 1, strip.h / 2 + 1), rug);
+            last_x = x;
+            k = marks_lower(ln, c->t0 + (last_x + 2 - lane.x) * c->npp);
+        }
+        return;
+    }
+    static const uint8_t order[] = {R_MARK_FORCED_DROP, R_MARK_DROP_REQUEST, R_MARK_FAILED_WAKEUP,
+                                    R_MARK_TIMEOUT};
+    /* Columns taken by a drop request: a timeout there is its cause. */
+    uint8_t *taken = calloc((size_t)lane.w + 1, 1);
+    if (!taken) {
+        c->dl->oom = true;
+        return;
+    }
+    for (size_t o = 0; o < sizeof(order); o++) {
+        int kind = order[o];
+        int gap = kind == R_MARK_FORCED_DROP ? S(c, 3) : sep;
+        size_t k = marks_lower(ln, c->t0 - c->npp * a);
+        int last_x = -1000000;
+        while (k < ln->n_marks) {
+            const RMark *m = &ln->marks[k];
+            if ((double)m->t > t_end + c->npp * a)
+                break;
+            if (m->kind != kind) {
+                k++;
+                continue;
+            }
+            int col = (int)floor(((double)m->t - c->t0) / c->npp);
+            int x = lane.x + col;
+            if (x - last_x < gap) {
+                /* Jump to the first mark past the gap. */
+                k = marks_lower(ln, c->t0 + (last_x + gap - lane.x) * c->npp);
+                continue;
+            }
+            int cy = strip.y + strip.h / 2;
+            switch (kind) {
+            case R_MARK_FORCED_DROP:
+                draw_rect(c->dl, rrect(x - U(c, 1), lane.y, U(c, 2) < 2 ? 2 : U(c, 2), lane.h), ink);
+                break;
+            case R_MARK_DROP_REQUEST: {
+                /* Points down at the holder it asks to drop. */
+                int tip = strip.y + strip.h - 1, top = tip - a * 3 / 2;
+                if (top < strip.y)
+                    top = strip.y;
+                draw_tri(c->dl, x - a, top, x + a, top, x, tip, ink);
+                for (int d = -a; d <= a; d++)
+                    if (col + d >= 0 && col + d < lane.w)
+                        taken[col + d] = 1;
+                break;
+            }
+            case R_MARK_FAILED_WAKEUP: {
+                int r = a * 7 / 10;
+                draw_line(c->dl, x - r, cy - r, x + r, cy + r, ink, S(c, 1.5));
+                draw_line(c->dl, x - r, cy + r, x + r, cy - r, ink, S(c, 1.5));
+                break;
+            }
+            case R_MARK_TIMEOUT:
+                if (col >= 0 && col < lane.w && taken[col])
+                    break;
+                draw_line(c->dl, x, cy - a, x + a, cy, ink, S(c, 1));
+                draw_line(c->dl, x + a, cy, x, cy + a, ink, S(c, 1));
+                draw_line(c->dl, x, cy + a, x - a, cy, ink, S(c, 1));
+                draw_line(c->dl, x - a, cy, x, cy - a, ink, S(c, 1));
+                break;
+            }
+            last_x = x;
+            k++;
+        }
+    }
+    free(taken);
+}
+
+/* ---- Header, axis, legend, caption -------------------------------------- */
+
+static void short_hash(uint64_t h, char *buf, size_t n)
+{
+    snprintf(buf, n, "%08llx", (unsigned long long)(h >> 32));
+}
+
+typedef struct Seg {
+    char text[96];
+    bool accent;
+} Seg;
+
+/* The parameters that matter, as separately coloured segments. */
+static int param_segments(const Ctx *c, Seg *seg)
+{
+    const SimRunInfo *in = sim_trace_info(c->ix->tr);
+    char d[48];
+    int n = 0;
+    snprintf(seg[n].text, sizeof(seg[n].text), "switch interval %s",
+             render_fmt_time(in->switch_interval, 4, d, sizeof(d)));
+    seg[n++].accent = c->opt->hl_interval;
+    snprintf(seg[n].text, sizeof(seg[n].text), "%d core%s", in->cores, in->cores == 1 ? "" : "s");
+    seg[n++].accent = c->opt->hl_cores;
+    snprintf(seg[n].text, sizeof(seg[n].text), "GIL %s",
+             in->gil_policy && *in->gil_policy ? in->gil_policy : "new");
+    seg[n++].accent = false;
+    snprintf(seg[n].text, sizeof(seg[n].text), "Python %s",
+             in->python_version && *in->python_version ? in->python_version : "?");
+    seg[n++].accent = false;
+    snprintf(seg[n].text, sizeof(seg[n].text), "seed %llu", (unsigned long long)in->seed);
+    seg[n++].accent = false;
+    return n;
+}
+
+static const char *scenario_name(const Ctx *c)
+{
+    const SimRunInfo *in = sim_trace_info(c->ix->tr);
+    return in->scenario && *in->scenario ? in->scenario : "untitled scenario";
+}
+
+static void draw_title(Ctx *c, RRect r)
+{
+    Seg seg[8];
+    int n = param_segments(c, seg);
+    const char *sep = "  \xc2\xb7  "; /* " · " */
+    int fs = c->f_body, sw = text_w(c, R_FONT_REGULAR, fs, sep);
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        total += text_w(c, seg[i].accent ? R_FONT_BOLD : R_FONT_REGULAR, fs, seg[i].text) +
+                 (i ? sw : 0);
+    int cy = r.y + r.h / 2;
+    int name_w = text_w(c, R_FONT_BOLD, c->f_title, scenario_name(c));
+    /* Parameters on the right when they fit beside the name, else under it. */
+    bool beside = name_w + total + U(c, 24) <= r.w;
+    int py = beside ? cy : r.y + r.h + c->f_body * 6 / 10;
+    draw_text(c->dl, r.x, beside ? cy : r.y + r.h / 2, scenario_name(c), R_FONT_BOLD, c->f_title,
+              R_ALIGN_LEFT, c->pal->fg);
+    if (!beside && c->opt->caption)
+        return; /* narrow picture: the caption carries the parameters */
+    int x = beside ? r.x + r.w - total : r.x;
+    for (int i = 0; i < n; i++) {
+        if (i) {
+            draw_text(c->dl, x, py, sep, R_FONT_REGULAR, fs, R_ALIGN_LEFT, c->pal->fg_dim);
+            x += sw;
+        }
+        RFont f = seg[i].accent ? R_FONT_BOLD : R_FONT_REGULAR;
+        draw_text(c->dl, x, py, seg[i].text, f, fs, R_ALIGN_LEFT,
+                  seg[i].accent ? c->pal->accent : c->pal->fg_dim);
+        x += text_w(c, f, fs, seg[i].text);
+    }
+}
+
+static bool title_fits_one_row(Ctx *c, int width)
+{
+    Seg seg[8];
+    int n = param_segments(c, seg);
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        total += text_w(c, seg[i].accent ? R_FONT_BOLD : R_FONT_REGULAR, c->f_body, seg[i].text) +
+                 text_w(c, R_FONT_REGULAR, c->f_body, "  \xc2\xb7  ");
+    return text_w(c, R_FONT_BOLD, c->f_title, scenario_name(c)) + total + U(c, 24) <= width;
+}
+
+/* Grid lines behind the spans (grid = true) or the axis under them. */
+static void draw_axis(Ctx *c, RRect plot, int y_top, int y_bottom, bool grid)
+{
+    RLayout *L = c->L;
+    int label_px = U(c, 96);
+    SimTime min_step = (SimTime)ceil(label_px * c->npp);
+    RTicks tk = render_ticks(c->vp->t0, c->vp->t1, min_step);
+    L->ticks = tk;
+    int tick = U(c, 5), minor_tick = U(c, 3);
+    int line_w = S(c, 1) < 1 ? 1 : S(c, 1);
+    if (!grid)
+        draw_rect(c->dl, rrect(plot.x, y_bottom, plot.w, line_w), c->pal->axis);
+    SimTime first = (SimTime)floor((double)c->vp->t0 / (double)tk.minor) * tk.minor;
+    int fs = c->f_small;
+    for (SimTime t = first; t <= c->vp->t1; t += tk.minor) {
+        double xf = render_layout_x_of(L, t);
+        if (xf < plot.x - 0.5 || xf > plot.x + plot.w + 0.5)
+            continue;
+        int x = (int)lround(xf);
+        if (x >= plot.x + plot.w)
+            x = plot.x + plot.w - 1;
+        bool major = t % tk.step == 0;
+        if (grid) {
+            draw_rect(c->dl, rrect(x, y_top, line_w, y_bottom - y_top),
+                      major ? c->pal->grid_major : c->pal->grid);
+            continue;
+        }
+        if (!major) {
+            draw_rect(c->dl, rrect(x, y_bottom, line_w, minor_tick), c->pal->axis);
+            continue;
+        }
+        draw_rect(c->dl, rrect(x, y_bottom, line_w, tick), c->pal->axis);
+        char buf[48];
+        render_tick_label(&tk, t, buf, sizeof(buf));
+        int tw = text_w(c, R_FONT_REGULAR, fs, buf);
+        int lx = x;
+        RAlign al = R_ALIGN_CENTER;
+        if (x - tw / 2 < plot.x - U(c, 4)) {
+            lx = x - U(c, 2);
+            al = R_ALIGN_LEFT;
+        } else if (x + tw / 2 > plot.x + plot.w + U(c, 12)) {
+            lx = x + U(c, 2);
+            al = R_ALIGN_RIGHT;
+        }
+        draw_text(c->dl, lx, y_bottom + tick + fs * 7 / 10 + S(c, 2), buf, R_FONT_REGULAR, fs, al,
+                  c->pal->fg);
+    }
+}
+
+/* Legend entries: a swatch kind and a label. */
+typedef struct LegendItem {
+    int kind;   /* 0 reason, 1 mark, 2 thread colours */
+    int value;  /* SimReason or RMarkKind */
+    const char *label;
+    int w;      /* measured width including the swatch */
+} LegendItem;
+
+static const SimReason legend_order[] = {
+    SIM_R_PYTHON, SIM_R_C_CALL, SIM_R_NOGIL, SIM_R_WAIT_GIL, SIM_R_WAIT_CORE,
+    SIM_R_IO, SIM_R_SLEEP, SIM_R_LOCK, SIM_R_JOIN, SIM_R_SWITCH_WAIT,
+    SIM_R_START_WAIT, SIM_R_NEW, SIM_R_KILLED,
+};
+
+static const char *const mark_short[R_MARK_COUNT] = {
+    [R_MARK_DROP_REQUEST] = "drop request",
+    [R_MARK_TIMEOUT] = "timeout",
+    [R_MARK_FAILED_WAKEUP] = "failed wake-up",
+    [R_MARK_FORCED_DROP] = "forced drop",
+};
+
+static const char *const mark_labels[R_MARK_COUNT] = {
+    [R_MARK_DROP_REQUEST] = "timeout \xe2\x86\x92 drop request",
+    [R_MARK_TIMEOUT] = "timeout, no request",
+    [R_MARK_FAILED_WAKEUP] = "woke, GIL taken",
+    [R_MARK_FORCED_DROP] = "forced drop",
+};
+
+/* Reasons and marks that show in the visible range: the legend explains
+ * what is on the picture, not everything the run ever did. */
+static void used_in_range(const Ctx *c, uint32_t *reasons, uint32_t *marks)
+{
+    const RIndex *ix = c->ix;
+    double t0 = (double)c->vp->t0, t1 = (double)c->vp->t1;
+    if (t0 < 0)
+        t0 = 0;
+    if (t1 > (double)ix->end)
+        t1 = (double)ix->end;
+    *reasons = 0;
+    *marks = 0;
+    if (t1 <= t0)
+        return;
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        const RLane *ln = &ix->lanes[i];
+        if (ln->n == 0)
+            continue;
+        size_t a = render_lane_find(ln, (SimTime)t0), b = render_lane_find(ln, (SimTime)t1);
+        if (ln->kind == R_LANE_THREAD) {
+            if (b - a <= 4 * R_LOD_BLOCK) {
+                for (size_t k = a; k <= b && k < ln->n; k++)
+                    if (ln->v[k] != R_IDLE && (double)ln->t[k + 1] > t0 && (double)ln->t[k] < t1)
+                        *reasons |= 1u << ln->v[k];
+            } else {
+                double pa[SIM_REASON_COUNT + 1], pb[SIM_REASON_COUNT + 1];
+                lod_prefix(ln, a, t0, pa);
+                lod_prefix(ln, b, t1, pb);
+                for (int k = 0; k < SIM_REASON_COUNT; k++)
+                    if (pb[k] - pa[k] > 0)
+                        *reasons |= 1u << k;
+            }
+        }
+        if (ln->n_marks) {
+            size_t m0 = marks_lower(ln, t0), m1 = marks_lower(ln, t1);
+            if (m1 - m0 > 100000) {
+                *marks |= ix->marks_used;
+            } else {
+                for (size_t k = m0; k < m1; k++)
+                    *marks |= 1u << ln->marks[k].kind;
+            }
+        }
+    }
+}
+
+static int legend_items(Ctx *c, LegendItem *it)
+{
+    uint32_t reasons, marks;
+    used_in_range(c, &reasons, &marks);
+    int n = 0;
+    int sw = U(c, 22), gap = U(c, 6);
+    for (size_t i = 0; i < sizeof(legend_order) / sizeof(legend_order[0]); i++) {
+        SimReason r = legend_order[i];
+        if (!(reasons & (1u << r)))
+            continue;
+        const char *label = c->compact ? render_reason_short(r) : render_reason_label(r);
+        if (r == SIM_R_PYTHON && !c->compact && c->ix->n_gils_shown == 0)
+            label = "Running Python"; /* no GIL to hold (free-threaded) */
+        it[n] = (LegendItem){0, r, label, 0};
+        it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    bool has_gil = false;
+    for (uint32_t i = 0; i < c->ix->n_lanes; i++)
+        has_gil |= c->ix->lanes[i].kind != R_LANE_THREAD;
+    if (has_gil) {
+        it[n] = (LegendItem){2, 0, c->compact ? "holder" : "GIL / core lanes: holder's colour", 0};
+        it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    /* Zoomed out far enough that pixels hold several spans: explain the
+     * runner-up band. */
+    int est_w = c->vp->width * 8 / 10;
+    for (uint32_t i = 0; i < c->ix->n_lanes; i++) {
+        const RLane *ln = &c->ix->lanes[i];
+        size_t a = render_lane_find(ln, c->vp->t0), b = render_lane_find(ln, c->vp->t1);
+        if (a != SIZE_MAX && b - a > (size_t)est_w / 3) {
+            it[n] = (LegendItem){3, 0,
+                                 c->compact ? "band: runner-up"
+                                            : "crowded pixels: lower band = runner-up",
+                                 0};
+            it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+            n++;
+            break;
+        }
+    }
+    if (c->opt->marks) {
+        static const int mo[] = {R_MARK_DROP_REQUEST, R_MARK_TIMEOUT, R_MARK_FORCED_DROP,
+                                 R_MARK_FAILED_WAKEUP};
+        for (size_t i = 0; i < 4; i++) {
+            if (!(marks & (1u << mo[i])))
+                continue;
+            it[n] = (LegendItem){1, mo[i], c->compact ? mark_short[mo[i]] : mark_labels[mo[i]], 0};
+            it[n].w = U(c, 14) + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+            n++;
+        }
+    }
+    return n;
+}
+
+static int legend_rows(Ctx *c, const LegendItem *it, int n, int width)
+{
+    int rows = n ? 1 : 0, x = 0, spacing = U(c, c->compact ? 12 : 18);
+    for (int i = 0; i < n; i++) {
+        if (x > 0 && x + it[i].w > width) {
+            rows++;
+            x = 0;
+        }
+        x += it[i].w + spacing;
+    }
+    return rows;
+}
+
+static void draw_mark_glyph(Ctx *c, int kind, int x, int cy, int a)
+{
+    RColor ink = c->pal->fg;
+    switch (kind) {
+    case R_MARK_DROP_REQUEST:
+        draw_tri(c->dl, x - a, cy - a, x + a, cy - a, x, cy + a, ink);
+        break;
+    case R_MARK_TIMEOUT:
+        draw_line(c->dl, x, cy - a, x + a, cy, ink, S(c, 1));
+        draw_line(c->dl, x + a, cy, x, cy + a, ink, S(c, 1));
+        draw_line(c->dl, x, cy + a, x - a, cy, ink, S(c, 1));
+        draw_line(c->dl, x - a, cy, x, cy - a, ink, S(c, 1));
+        break;
+    case R_MARK_FAILED_WAKEUP:
+        draw_line(c->dl, x - a, cy - a, x + a, cy + a, ink, S(c, 1.5));
+        draw_line(c->dl, x - a, cy + a, x + a, cy - a, ink, S(c, 1.5));
+        break;
+    default:
+        draw_rect(c->dl, rrect(x - U(c, 1), cy - a - S(c, 2), U(c, 2) < 2 ? 2 : U(c, 2),
+                               2 * a + S(c, 4)),
+                  ink);
+        break;
+    }
+}
+
+static void draw_legend(Ctx *c, const LegendItem *it, int n, RRect r, int row_h)
+{
+    int x = r.x, y = r.y, spacing = U(c, c->compact ? 12 : 18), sw = U(c, 22), sh = U(c, 12), gap = U(c, 6);
+    int period = U(c, 7) < 4 ? 4 : U(c, 7);
+    for (int i = 0; i < n; i++) {
+        if (x > r.x && x + it[i].w > r.x + r.w) {
+            x = r.x;
+            y += row_h;
+        }
+        int cy = y + row_h / 2;
+        int lx;
+        if (it[i].kind == 0) {
+            SimReason rs = (SimReason)it[i].value;
+            RColor f = render_reason_color(rs, c->vp->theme);
+            RRect sr = rrect(x, cy - sh / 2, sw, sh);
+            draw_rect_hatched(c->dl, sr, f, render_reason_hatch(rs), render_hatch_ink(f), period);
+            draw_frame(c->dl, sr, c->pal->panel_border, 1);
+            lx = x + sw + gap;
+        } else if (it[i].kind == 2) {
+            int third = sw / 3;
+            for (int k = 0; k < 3; k++)
+                draw_rect(c->dl, rrect(x + k * third, cy - sh / 2, k == 2 ? sw - 2 * third : third, sh),
+                          render_thread_color((uint32_t)k, c->vp->theme));
+            lx = x + sw + gap;
+        } else if (it[i].kind == 3) {
+            RColor a = render_reason_color(SIM_R_WAIT_GIL, c->vp->theme);
+            RColor b = render_reason_color(SIM_R_PYTHON, c->vp->theme);
+            RRect sr = rrect(x, cy - sh / 2, sw, sh);
+            draw_rect_hatched(c->dl, sr, a, render_reason_hatch(SIM_R_WAIT_GIL),
+                              render_hatch_ink(a), period);
+            draw_rect(c->dl, rrect(x, cy - sh / 2 + sh - sh / 3, sw, sh / 3), b);
+            draw_frame(c->dl, sr, c->pal->panel_border, 1);
+            lx = x + sw + gap;
+        } else {
+            draw_mark_glyph(c, it[i].value, x + U(c, 7), cy, U(c, 5));
+            lx = x + U(c, 14) + gap;
+        }
+        draw_text(c->dl, lx, cy, it[i].label, R_FONT_REGULAR, c->f_legend, R_ALIGN_LEFT, c->pal->fg);
+        x += it[i].w + spacing;
+    }
+}
+
+static void caption_text(Ctx *c, char *buf, size_t n, bool with_range)
+{
+    const SimRunInfo *in = sim_trace_info(c->ix->tr);
+    char hash[24], si[32], e[32];
+    short_hash(in->scenario_hash, hash, sizeof(hash));
+    render_fmt_time(in->switch_interval, 4, si, sizeof(si));
+    int k = snprintf(buf, n,
+                     "gilsim %s  \xc2\xb7  scenario \xe2\x80\x9c%s\xe2\x80\x9d #%s  \xc2\xb7  "
+                     "seed %llu  \xc2\xb7  switch interval %s  \xc2\xb7  %d core%s  \xc2\xb7  "
+                     "GIL %s  \xc2\xb7  Python %s",
+                     c->opt->version ? c->opt->version : GILSIM_VERSION, scenario_name(c), hash,
+                     (unsigned long long)in->seed, si, in->cores, in->cores == 1 ? "" : "s",
+                     in->gil_policy && *in->gil_policy ? in->gil_policy : "new",
+                     in->python_version && *in->python_version ? in->python_version : "?");
+    if (with_range && k > 0 && (size_t)k < n) {
+        char r[96];
+        snprintf(buf + k, n - (size_t)k, "  \xc2\xb7  showing %s of %s",
+                 render_fmt_range(c->vp->t0, c->vp->t1, r, sizeof(r)),
+                 render_fmt_time(c->ix->end, 4, e, sizeof(e)));
+    }
+}
+
+/* The caption broken at its " · " separators into lines of at most width
+ * pixels; returns the number of lines (at most 4). */
+#define CAPTION_SEP "  \xc2\xb7  "
+static int caption_lines(Ctx *c, int width, char lines[4][640])
+{
+    char cap[640];
+    caption_text(c, cap, sizeof(cap), true);
+    int n = 0;
+    lines[0][0] = '\0';
+    const char *p = cap;
+    while (*p && n < 4) {
+        const char *sep = strstr(p, CAPTION_SEP);
+        size_t len = sep ? (size_t)(sep - p) : strlen(p);
+        char piece[640];
+        snprintf(piece, sizeof(piece), "%.*s", (int)len, p);
+        char trial[640];
+        size_t used = strlen(lines[n]);
+        bool fits = used + len + 8 < sizeof(trial);
+        if (fits) {
+            memcpy(trial, lines[n], used);
+            trial[used] = '\0';
+            if (used)
+                strcat(trial, CAPTION_SEP);
+            strcat(trial, piece);
+        }
+        if (*lines[n] && (!fits || text_w(c, R_FONT_REGULAR, c->f_caption, trial) > width)) {
+            if (++n == 4)
+                break;
+            memcpy(lines[n], piece, strlen(piece) + 1);
+        } else if (fits) {
+            memcpy(lines[n], trial, strlen(trial) + 1);
+        }
+        p = sep ? sep + strlen(CAPTION_SEP) : p + len;
+    }
+    return n < 4 ? n + 1 : 4;
+}
+
+/* ---- Lanes geometry ----------------------------------------------------- */
+
+static int lane_height(const Ctx *c, const RLane *ln, int lane_h)
+{
+    if (ln->kind == R_LANE_GIL)
+        return lane_h * 4 / 3;
+    if (ln->kind == R_LANE_CORE)
+        return lane_h * 5 / 6 > 1 ? lane_h * 5 / 6 : lane_h;
+    (void)c;
+    return lane_h;
+}
+
+static int content_height(const Ctx *c, int lane_h, int header_h, int group_gap)
+{
+    int h = 0;
+    for (uint32_t g = 0; g < c->ix->n_groups; g++) {
+        const RGroup *grp = &c->ix->groups[g];
+        h += header_h + (g ? group_gap : 0);
+        for (uint32_t k = 0; k < grp->n_lanes; k++)
+            h += lane_height(c, &c->ix->lanes[grp->first_lane + k], lane_h);
+    }
+    return h;
+}
+
+static void group_title(const Ctx *c, const RGroup *grp, char *buf, size_t n, char *sub, size_t sn)
+{
+    sub[0] = '\0';
+    if (grp->process == SIM_NONE) {
+        snprintf(buf, n, "Machine");
+        snprintf(sub, sn, "%u core%s", c->ix->n_cores, c->ix->n_cores == 1 ? "" : "s");
+    } else if (grp->process == R_GROUP_ORPHANS) {
+        snprintf(buf, n, "Threads");
+    } else {
+        const SimProcessInfo *pi = sim_trace_process(c->ix->tr, grp->process);
+        snprintf(buf, n, "%s", pi && pi->name && *pi->name ? pi->name : "process");
+        uint32_t threads = 0;
+        for (uint32_t k = 0; k < grp->n_lanes; k++)
+            threads += c->ix->lanes[grp->first_lane + k].kind == R_LANE_THREAD;
+        if (pi && pi->start_method && *pi->start_method && strcmp(pi->start_method, "initial"))
+            snprintf(sub, sn, "%u thread%s \xc2\xb7 started by %s", threads, threads == 1 ? "" : "s",
+                     pi->start_method);
+        else
+            snprintf(sub, sn, "%u thread%s", threads, threads == 1 ? "" : "s");
+    }
+}
+
+static int ensure_geom(RLayout *L, uint32_t n_lanes, uint32_t n_groups)
+{
+    if (L->n_lanes < n_lanes || !L->lanes) {
+        RLaneGeom *nl = realloc(L->lanes, (n_lanes + 1) * sizeof(*nl));
+        if (!nl)
+            return SIM_ERR_NOMEM;
+        L->lanes = nl;
+    }
+    if (L->n_groups < n_groups || !L->headers) {
+        RRect *nh = realloc(L->headers, (n_groups + 1) * sizeof(*nh));
+        if (!nh)
+            return SIM_ERR_NOMEM;
+        L->headers = nh;
+    }
+    L->n_lanes = n_lanes;
+    L->n_groups = n_groups;
+    return SIM_OK;
+}
+
+/* ---- The frame ---------------------------------------------------------- */
+
+int render_layout_build(RLayout *L, const RIndex *ix, const RViewport *vpin,
+                        const RLayoutOpts *opt, const RTextMetrics *tm, DrawList *dl)
+{
+    RViewport vp = *vpin;
+    if (vp.t1 <= vp.t0)
+        vp.t1 = vp.t0 + 1;
+    if (vp.scale <= 0)
+        vp.scale = 1;
+    if (vp.font_scale <= 0)
+        vp.font_scale = 1;
+    L->vp = vp;
+    draw_list_reset(dl);
+    if (ensure_geom(L, ix->n_lanes, ix->n_groups) < 0)
+        return SIM_ERR_NOMEM;
+    const RPalette *pal = render_palette(vp.theme);
+    dl->clear = pal->bg;
+    dl->width = vp.width;
+    dl->height = vp.height;
+    Ctx c = {.L = L, .ix = ix, .vp = &L->vp, .opt = opt, .tm = tm, .dl = dl, .pal = pal};
+    c.s = vp.scale;
+    c.u = (double)vp.scale * vp.font_scale;
+    const double u0 = c.u;
+    int grow = 0; /* 0 not tried, 1 grown, 2 undone */
+relayout:
+    L->u100 = (int)lround(c.u * 100);
+    c.f_title = U(&c, 20);
+    c.f_body = U(&c, 13);
+    c.f_small = U(&c, 12);
+    c.f_label = U(&c, 13);
+    c.f_caption = U(&c, 11);
+    L->lod_columns = 0;
+
+    int W = vp.width, H = vp.height;
+    int mx = U(&c, 14), my = U(&c, 10);
+
+    /* Top: title (one or two rows). */
+    int y = my;
+    L->title = rrect(mx, y, W - 2 * mx, 0);
+    if (opt->title) {
+        int row = U(&c, 30);
+        bool one = opt->caption || title_fits_one_row(&c, W - 2 * mx);
+        L->title.h = row;
+        y += row + (one ? 0 : U(&c, 18)) + S(&c, 6);
+    }
+
+    /* Below the lanes: axis, legend and caption follow the last lane; the
+     * viewer's reserved space is anchored to the bottom edge. */
+    char cap_lines[4][640];
+    int n_cap = opt->caption ? caption_lines(&c, W - 2 * mx, cap_lines) : 0;
+    int cap_line_h = U(&c, 16);
+    int caption_h = n_cap ? n_cap * cap_line_h + U(&c, 4) : 0;
+    LegendItem items[SIM_REASON_COUNT + 10];
+    int n_items = 0, legend_row_h = U(&c, 22), legend_h = 0;
+    if (opt->legend) {
+        c.compact = false;
+        c.f_legend = c.f_small;
+        n_items = legend_items(&c, items);
+        int rows = legend_rows(&c, items, n_items, W - 2 * mx);
+        if (rows > 2) {
+            /* Small picture: keep the lanes, shorten the legend. */
+            c.compact = true;
+            c.f_legend = c.f_caption;
+            legend_row_h = U(&c, 18);
+            n_items = legend_items(&c, items);
+            rows = legend_rows(&c, items, n_items, W - 2 * mx);
+        }
+        legend_h = rows * legend_row_h + S(&c, 4);
+    }
+    L->bottom = H - my - opt->reserve_bottom;
+    int axis_h = U(&c, 30);
+    int lanes_top = y + S(&c, 4);
+    int avail = L->bottom - lanes_top - axis_h - legend_h - caption_h - (legend_h ? S(&c, 6) : 0);
+    if (avail < 0)
+        avail = 0;
+
+    /* Lane heights: nominal, shrunk to fit (export) or to a readable
+     * minimum (viewer, which then scrolls), grown into spare room. */
+    int header_h = U(&c, 24), group_gap = S(&c, 6);
+    int nominal = U(&c, 28), max_h = U(&c, 110), min_h = opt->fit_lanes ? S(&c, 3) : U(&c, 16);
+    if (min_h < 2)
+        min_h = 2;
+    int lane_h = nominal;
+    int fixed = content_height(&c, 0, header_h, group_gap);
+    int per = content_height(&c, 1000, 0, 0); /* lanes' height in thousandths of lane_h */
+    if (per > 0) {
+        int fit = (int)((long long)(avail - fixed) * 1000 / per);
+        lane_h = fit < min_h ? min_h : fit > max_h ? max_h : fit;
+    }
+    if (opt->fit_lanes && fixed > avail / 3 && ix->n_groups > 0) {
+        header_h = header_h / 2 > U(&c, 12) ? header_h / 2 : U(&c, 12);
+        fixed = content_height(&c, 0, header_h, group_gap);
+        if (per > 0) {
+            int fit = (int)((long long)(avail - fixed) * 1000 / per);
+            lane_h = fit < min_h ? min_h : fit > max_h ? max_h : fit;
+        }
+    }
+    /* A roomy picture (few lanes on a large canvas) would leave the lanes
+     * at their largest and the text small: grow everything instead, once. */
+    if (opt->auto_text && per > 0) {
+        double fit = (double)(avail - fixed) * 1000 / per;
+        if (grow == 0 && fit > max_h * 1.1) {
+            /* Up to 1.6 times, or as much as the canvas is larger than a
+             * 1500 x 850 one, so a huge picture looks like a small one. */
+            double k = pow(fit / max_h, 0.75);
+            double cap = fmin((double)W / (1500 * c.s), (double)H / (850 * c.s));
+            if (cap < 1.6)
+                cap = 1.6;
+            c.u *= k < cap ? k : cap;
+            grow = 1;
+            goto relayout;
+        }
+        if (grow == 1 && fit < max_h * 0.7) {
+            /* Larger text took the room it was meant to fill: undo. */
+            c.u = u0;
+            grow = 2;
+            goto relayout;
+        }
+    }
+    L->lane_h = lane_h;
+    int content_h = content_height(&c, lane_h, header_h, group_gap);
+    L->content_h = content_h;
+    int shown_h = content_h < avail ? content_h : avail;
+    int max_scroll = content_h - shown_h;
+    if (L->vp.vscroll > max_scroll)
+        L->vp.vscroll = max_scroll;
+    if (L->vp.vscroll < 0)
+        L->vp.vscroll = 0;
+    int lanes_bottom = lanes_top + shown_h;
+
+    /* Label column from the widest lane name. */
+    int label_w = U(&c, 60);
+    char name[160];
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        const RLane *ln = &ix->lanes[i];
+        int lf = lane_height(&c, ln, lane_h) * 30 / 100;
+        if (lf < c.f_label)
+            lf = c.f_label;
+        if (lf > c.f_body * 3 / 2)
+            lf = c.f_body * 3 / 2;
+        int w = text_w(&c, ln->kind == R_LANE_GIL ? R_FONT_BOLD : R_FONT_REGULAR, lf,
+                       render_lane_name(ix, ln, name, sizeof(name))) +
+                lf * 8 / 10 + U(&c, 24);
+        if (w > label_w)
+            label_w = w;
+    }
+    if (label_w > W * 28 / 100)
+        label_w = W * 28 / 100;
+    L->labels = rrect(mx, lanes_top, label_w, shown_h);
+    L->plot = rrect(mx + label_w + U(&c, 6), lanes_top, W - (mx + label_w + U(&c, 6)) - U(&c, 18),
+                    shown_h);
+    if (L->plot.w < 1)
+        L->plot.w = 1;
+    L->lanes_clip = rrect(0, lanes_top, W, shown_h);
+    L->axis = rrect(L->plot.x, lanes_bottom, L->plot.w, axis_h);
+    L->legend = rrect(mx, lanes_bottom + axis_h + S(&c, 6), W - 2 * mx, legend_h);
+    L->caption = rrect(mx, L->legend.y + legend_h, W - 2 * mx, caption_h);
+    c.t0 = (double)vp.t0;
+    c.npp = (double)(vp.t1 - vp.t0) / L->plot.w;
+
+    if (opt->title)
+        draw_title(&c, L->title);
+
+    /* Geometry of every lane and header (scrolled). */
+    {
+        int yy = lanes_top - L->vp.vscroll;
+        for (uint32_t g = 0; g < ix->n_groups; g++) {
+            const RGroup *grp = &ix->groups[g];
+            if (g)
+                yy += group_gap;
+            L->headers[g] = rrect(mx, yy, W - 2 * mx + S(&c, 4), header_h);
+            yy += header_h;
+            for (uint32_t k = 0; k < grp->n_lanes; k++) {
+                uint32_t li = grp->first_lane + k;
+                int h = lane_height(&c, &ix->lanes[li], lane_h);
+                L->lanes[li] = (RLaneGeom){yy, h};
+                yy += h;
+            }
+        }
+        for (uint32_t g = 0; g < ix->n_groups; g++) {
+            RRect *hr = &L->headers[g];
+            if (hr->y + hr->h <= lanes_top || hr->y >= lanes_bottom)
+                hr->h = 0;
+        }
+        for (uint32_t i = 0; i < ix->n_lanes; i++) {
+            RLaneGeom *lg = &L->lanes[i];
+            if (lg->y + lg->h <= lanes_top || lg->y >= lanes_bottom)
+                lg->h = 0;
+        }
+    }
+
+    draw_clip(dl, L->lanes_clip);
+    /* Lane backgrounds, then grid, then spans and marks, then labels. */
+    for (uint32_t g = 0; g < ix->n_groups; g++) {
+        if (L->headers[g].h == 0)
+            continue;
+        RRect hr = L->headers[g];
+        draw_rect(dl, hr, pal->header_bg);
+        char title[160], sub[160];
+        group_title(&c, &ix->groups[g], title, sizeof(title), sub, sizeof(sub));
+        int fs = header_h < c.f_body + S(&c, 4) ? header_h - S(&c, 4) : c.f_body;
+        if (fs >= 6) {
+            draw_text(dl, hr.x + U(&c, 8), hr.y + hr.h / 2, title, R_FONT_BOLD, fs, R_ALIGN_LEFT,
+                      pal->fg);
+            int tw = text_w(&c, R_FONT_BOLD, fs, title);
+            draw_text(dl, hr.x + U(&c, 8) + tw + U(&c, 10), hr.y + hr.h / 2, sub, R_FONT_REGULAR,
+                      c.f_caption < fs ? c.f_caption : fs, R_ALIGN_LEFT, pal->fg_dim);
+        }
+    }
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        RLaneGeom lg = L->lanes[i];
+        if (lg.h == 0)
+            continue;
+        draw_rect(dl, rrect(L->plot.x, lg.y, L->plot.w, lg.h), (i & 1) ? pal->lane_alt : pal->lane_bg);
+    }
+    draw_unclip(dl);
+    draw_clip(dl, rrect(L->plot.x, lanes_top, L->plot.w, shown_h));
+    draw_axis(&c, L->plot, lanes_top, lanes_bottom, true);
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        RLaneGeom lg = L->lanes[i];
+        if (lg.h == 0)
+            continue;
+        const RLane *ln = &ix->lanes[i];
+        int pad = lg.h >= U(&c, 12) ? S(&c, 3) : lg.h >= 6 ? 1 : 0;
+        RRect lane = rrect(L->plot.x, lg.y + pad, L->plot.w, lg.h - 2 * pad);
+        if (ln->kind == R_LANE_GIL) {
+            /* Top part: marks; bottom part: holders. */
+            int strip_h = lane.h * 28 / 100;
+            RRect spans = rrect(lane.x, lane.y + strip_h, lane.w, lane.h - strip_h);
+            draw_lane_spans(&c, ln, spans);
+            draw_marks(&c, ln, lane, rrect(lane.x, lane.y, lane.w, strip_h));
+        } else {
+            draw_lane_spans(&c, ln, lane);
+        }
+    }
+    /* Selection and cursor over the spans. */
+    if (opt->has_sel && opt->sel_lane < ix->n_lanes && L->lanes[opt->sel_lane].h > 0) {
+        RLaneGeom lg = L->lanes[opt->sel_lane];
+        double xa = render_layout_x_of(L, opt->sel_t0), xb = render_layout_x_of(L, opt->sel_t1);
+        if (xa < L->plot.x - 4)
+            xa = L->plot.x - 4;
+        if (xb > L->plot.x + L->plot.w + 4)
+            xb = L->plot.x + L->plot.w + 4;
+        int th = S(&c, 2) < 2 ? 2 : S(&c, 2);
+        int xi = (int)floor(xa), wi = (int)ceil(xb) - xi;
+        if (wi < 2 * th + 1)
+            wi = 2 * th + 1, xi -= th;
+        draw_frame(dl, rrect(xi - th, lg.y, wi + 2 * th, lg.h), pal->select, th);
+    }
+    draw_unclip(dl);
+
+    /* Lane labels (not clipped by the plot, but by the lanes area). */
+    draw_clip(dl, L->lanes_clip);
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        RLaneGeom lg = L->lanes[i];
+        if (lg.h == 0)
+            continue;
+        const RLane *ln = &ix->lanes[i];
+        /* Names grow with tall lanes (slides), shrink with thin ones. */
+        int fs = lg.h * 30 / 100 > c.f_label ? lg.h * 30 / 100 : c.f_label;
+        if (fs > c.f_body * 3 / 2)
+            fs = c.f_body * 3 / 2;
+        if (fs > lg.h - S(&c, 2))
+            fs = lg.h - S(&c, 2);
+        if (fs < 6)
+            continue;
+        int cy = lg.y + lg.h / 2;
+        int x = L->labels.x + U(&c, 8);
+        render_lane_name(ix, ln, name, sizeof(name));
+        if (ln->kind == R_LANE_THREAD) {
+            int chip = fs * 8 / 10;
+            draw_rect(dl, rrect(x, cy - chip / 2, chip, chip), render_thread_color(ln->id, vp.theme));
+            x += chip + U(&c, 6);
+            const SimThreadInfo *ti = sim_trace_thread(ix->tr, ln->id);
+            draw_text(dl, x, cy, name, R_FONT_REGULAR, fs, R_ALIGN_LEFT,
+                      ti && ti->daemon ? pal->fg_dim : pal->fg);
+        } else if (ln->kind == R_LANE_GIL) {
+            x += fs * 8 / 10 + U(&c, 6);
+            draw_text(dl, x, cy, name, R_FONT_BOLD, fs, R_ALIGN_LEFT, pal->fg);
+        } else {
+            x += fs * 8 / 10 + U(&c, 6);
+            draw_text(dl, x, cy, name, R_FONT_REGULAR, fs, R_ALIGN_LEFT, pal->fg_dim);
+        }
+    }
+    draw_unclip(dl);
+
+    draw_axis(&c, L->plot, lanes_top, lanes_bottom, false);
+
+    /* Playback cursor across lanes and axis. */
+    if (opt->cursor >= 0 && opt->cursor >= vp.t0 && opt->cursor <= vp.t1) {
+        int x = (int)lround(render_layout_x_of(L, opt->cursor));
+        int th = S(&c, 2) < 2 ? 2 : S(&c, 2);
+        draw_rect(dl, rrect(x - th / 2, lanes_top, th, lanes_bottom - lanes_top + U(&c, 6)),
+                  pal->cursor);
+        int a = U(&c, 6);
+        draw_tri(dl, x - a, lanes_top - a, x + a, lanes_top - a, x, lanes_top + S(&c, 1), pal->cursor);
+    }
+
+    if (opt->legend && n_items)
+        draw_legend(&c, items, n_items, L->legend, legend_row_h);
+    for (int i = 0; i < n_cap; i++)
+        draw_text(dl, L->caption.x, L->caption.y + U(&c, 2) + i * cap_line_h + cap_line_h / 2,
+                  cap_lines[i], R_FONT_REGULAR, c.f_caption, R_ALIGN_LEFT, pal->fg_dim);
+    return dl->oom ? SIM_ERR_NOMEM : SIM_OK;
+}
+
+bool render_layout_hit(const RLayout *L, const RIndex *ix, int x, int y, RHit *hit)
+{
+    if (!rrect_contains(L->lanes_clip, x, y) || L->n_lanes != ix->n_lanes)
+        return false;
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        RLaneGeom lg = L->lanes[i];
+        if (lg.h == 0 || y < lg.y || y >= lg.y + lg.h)
+            continue;
+        const RLane *ln = &ix->lanes[i];
+        memset(hit, 0, sizeof(*hit));
+        hit->lane = i;
+        hit->kind = ln->kind;
+        hit->in_label = x < L->plot.x;
+        if (!hit->in_label && x >= L->plot.x + L->plot.w)
+            return false;
+        hit->t = render_layout_t_of(L, x + 0.5);
+        hit->thread = ln->kind == R_LANE_THREAD ? ln->id : SIM_NONE;
+        if (hit->in_label || hit->t < 0 || hit->t >= ix->end) {
+            hit->span = SIZE_MAX;
+            hit->value = R_IDLE;
+            return true;
+        }
+        size_t k = render_lane_find(ln, hit->t);
+        hit->span = k;
+        hit->value = ln->v[k];
+        hit->start = ln->t[k];
+        hit->end = ln->t[k + 1];
+        if (ln->kind != R_LANE_THREAD)
+            hit->thread = ln->v[k] == R_IDLE ? SIM_NONE : ln->v[k];
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,289 @@
+/*
+ * layout.h - the pure half of the renderer: a trace becomes lanes (index.c),
+ * lanes plus a viewport become a draw list (layout.c), and a point of that
+ * picture maps back to a lane and a span (hit-testing). No SDL anywhere:
+ * text widths come from an injected callback, so tests use a fake metric.
+ *
+ * Call order:
+ *
+ *     RIndex *ix;  render_index_build(trace, &ix);      // once per trace
+ *     RLayout *L = render_layout_create();
+ *     RViewport vp = render_viewport_default(ix, 1920, 1080);
+ *     render_layout_build(L, ix, &vp, &opts, &metrics, &dl);   // per frame
+ *     RHit h;  if (render_layout_hit(L, ix, x, y, &h)) ...
+ *     render_layout_destroy(L); render_index_destroy(ix);
+ *
+ * Invariant: a frame draws at most a few primitives per pixel column per
+ * lane, whatever the number of spans: spans narrower than a pixel are
+ * merged into per-column summaries (dominant value plus runner-up).
+ */
+#ifndef GILSIM_LAYOUT_H
+#define GILSIM_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "draw.h"
+#include "trace.h"
+
+/* ---- Palette ------------------------------------------------------------ */
+
+typedef enum RTheme { R_THEME_LIGHT = 0, R_THEME_DARK } RTheme;
+
+typedef struct RPalette {
+    RColor bg;        /* page */
+    RColor fg;        /* main text */
+    RColor fg_dim;    /* secondary text */
+    RColor lane_bg;   /* empty lane */
+    RColor lane_alt;  /* every other lane */
+    RColor header_bg; /* process header band */
+    RColor grid;      /* minor grid lines */
+    RColor grid_major;
+    RColor axis;      /* axis line and ticks */
+    RColor mark;      /* GIL event marks */
+    RColor cursor;    /* playback cursor */
+    RColor select;    /* selection outline */
+    RColor accent;    /* highlighted (changed) values */
+    RColor panel_bg;  /* viewer panels, tooltips */
+    RColor panel_fg;
+    RColor panel_border;
+    RColor arrow;     /* cause -> effect arrows */
+    RColor mixed;     /* runner-up band outline in dense columns */
+} RPalette;
+
+const RPalette *render_palette(RTheme theme);
+RColor render_reason_color(SimReason r, RTheme theme);
+RHatch render_reason_hatch(SimReason r);
+/* "Waiting for GIL" (legend) and "wait GIL" (inside spans). */
+const char *render_reason_label(SimReason r);
+const char *render_reason_short(SimReason r);
+/* Categorical, colour-blind-safe colour of a thread (GIL and core lanes). */
+RColor render_thread_color(uint32_t thread, RTheme theme);
+/* Black or white, whichever reads on `fill`. */
+RColor render_text_on(RColor fill);
+/* Hatch ink for a fill: dark on light colours, light on dark ones. */
+RColor render_hatch_ink(RColor fill);
+
+/* ---- Time formatting ---------------------------------------------------- */
+
+/* "5 ms", "12.5 µs", "1.234 s": a unit that keeps 1..999, up to `digits`
+ * significant digits, trailing zeros dropped. Returns buf. */
+char *render_fmt_time(SimTime ns, int digits, char *buf, size_t n);
+
+/* "0 ms – 30 ms": both ends, zero in the unit of the other end. */
+char *render_fmt_range(SimTime t0, SimTime t1, char *buf, size_t n);
+
+/* Axis ticks: a nice step (1, 2, 5 x 10^k ns) at least `min_step` wide,
+ * and the unit and decimals every label of that axis uses. */
+typedef struct RTicks {
+    SimTime step;      /* major tick spacing */
+    SimTime minor;     /* minor tick spacing (divides step) */
+    SimTime unit;      /* 1, 1000, 1e6 or 1e9 */
+    const char *unit_name;
+    int decimals;
+} RTicks;
+
+RTicks render_ticks(SimTime t0, SimTime t1, SimTime min_step);
+/* "12.5 ms" with the axis' unit and decimals. */
+char *render_tick_label(const RTicks *tk, SimTime t, char *buf, size_t n);
+
+/* ---- Lane index (built once per trace) --------------------------------- */
+
+typedef enum RLaneKind { R_LANE_GIL = 0, R_LANE_THREAD, R_LANE_CORE } RLaneKind;
+
+#define R_IDLE UINT32_MAX /* span value: nothing there (GIL free, core idle) */
+
+typedef enum RMarkKind {
+    R_MARK_DROP_REQUEST = 0,
+    R_MARK_TIMEOUT,
+    R_MARK_FAILED_WAKEUP,
+    R_MARK_FORCED_DROP,
+    R_MARK_COUNT
+} RMarkKind;
+
+typedef struct RMark {
+    SimTime t;
+    uint32_t thread; /* who made the mark */
+    uint32_t other;  /* thread involved plus one, 0 = none */
+    uint8_t kind;    /* RMarkKind */
+} RMark;
+
+/*
+ * A lane is a tiling of [0, end) by spans: span i covers [t[i], t[i+1]) and
+ * has value v[i]: a SimReason on thread lanes, a thread index (or R_IDLE)
+ * on GIL and core lanes. cum[] holds, for every block of R_LOD_BLOCK spans,
+ * the time each category received before the block starts; it turns the
+ * time-per-category of any interval into two lookups.
+ */
+#define R_LOD_BLOCK 32
+
+/*
+ * A pyramid of fixed time bins for views where a pixel holds many spans:
+ * level 0 bins are w0 ns wide (a power of two, about R_MIP_SPANS spans on
+ * average), level k bins are w0 << k. Thread lanes keep the time per
+ * category in every bin; GIL and core lanes keep the busy time and the
+ * three threads that held the lane longest. A column then reads two or
+ * three neighbouring bins instead of searching the spans.
+ */
+#define R_MIP_SPANS 32
+#define R_MIP_TOP 3
+
+typedef struct RMipTop {
+    float busy;
+    uint32_t id[R_MIP_TOP];
+    float w[R_MIP_TOP];
+} RMipTop;
+
+typedef struct RMip {
+    int levels;          /* 0: no pyramid (the lane is sparse) */
+    SimTime w0;
+    size_t off[48];      /* first bin of each level */
+    size_t nb[48];       /* bins per level */
+    float *hist;         /* thread lanes: bins x ncat */
+    RMipTop *top;        /* GIL and core lanes: bins */
+} RMip;
+
+typedef struct RLane {
+    uint8_t kind;       /* RLaneKind */
+    uint32_t id;        /* GIL, thread or core index */
+    uint32_t process;   /* owning process; SIM_NONE for cores */
+    size_t n;           /* spans */
+    SimTime *t;         /* n + 1 boundaries */
+    uint32_t *v;        /* n values */
+    int ncat;           /* categories in cum (thread lanes: reasons + idle) */
+    int64_t *cum;       /* (n / R_LOD_BLOCK + 1) * ncat */
+    RMark *marks;       /* GIL lanes: time-sorted marks */
+    size_t n_marks;
+    RMip mip;
+} RLane;
+
+typedef struct RGroup {
+    uint32_t process;    /* SIM_NONE: the machine (cores) */
+    uint32_t first_lane; /* lanes [first_lane, first_lane + n_lanes) */
+    uint32_t n_lanes;
+} RGroup;
+
+typedef struct RIndex {
+    const SimTrace *tr;   /* borrowed; must outlive the index */
+    SimTime end;          /* the later of the trace end and the last record */
+    RLane *lanes;         /* display order: per process GIL then threads; cores last */
+    uint32_t n_lanes;
+    RGroup *groups;
+    uint32_t n_groups;
+    uint32_t n_cores;
+    uint32_t *thread_lane; /* thread -> lane */
+    uint32_t *gil_lane;    /* gil -> lane or SIM_NONE */
+    uint32_t n_gils;
+    uint32_t n_gils_shown; /* GIL lanes (GILs somebody took) */
+    uint32_t reasons_used; /* bit per SimReason seen */
+    uint32_t marks_used;   /* bit per RMarkKind seen */
+    size_t transitions;    /* STATE records */
+} RIndex;
+
+/* Builds the lanes of tr. Returns 0, or SIM_ERR_NOMEM (-3) with *out NULL. */
+int render_index_build(const SimTrace *tr, RIndex **out);
+void render_index_destroy(RIndex *ix);
+/* Index of the span containing t (t clamped to the lane), or SIZE_MAX if the
+ * lane has no spans. */
+size_t render_lane_find(const RLane *ln, SimTime t);
+/* A lane's display name: "GIL", a thread name, "core 0". */
+const char *render_lane_name(const RIndex *ix, const RLane *ln, char *buf, size_t n);
+
+/* ---- Viewport and options ---------------------------------------------- */
+
+typedef struct RViewport {
+    SimTime t0, t1;     /* visible time range, t1 > t0 */
+    int width, height;  /* device pixels */
+    float scale;        /* device pixels per logical pixel (high DPI, --scale) */
+    float font_scale;   /* extra text and lane size (projector mode) */
+    RTheme theme;
+    int vscroll;        /* lanes scrolled up by this many device pixels */
+} RViewport;
+
+/* The whole run in a width x height picture, light theme, scale 1. */
+RViewport render_viewport_default(const RIndex *ix, int width, int height);
+
+typedef struct RLayoutOpts {
+    bool title;          /* scenario name and parameters on top */
+    bool legend;
+    bool caption;        /* provenance line at the bottom */
+    bool fit_lanes;      /* shrink lanes to fit the height (export) */
+    bool auto_text;      /* enlarge text and lanes when the picture is roomy */
+    int reserve_bottom;  /* device px kept free below the axis (viewer panels) */
+    const char *version; /* "0.1.0" for the caption */
+    bool hl_interval;    /* show the switch interval as changed */
+    bool hl_cores;       /* show the core count as changed */
+    bool labels;         /* text inside wide spans */
+    bool marks;          /* GIL marks */
+    SimTime cursor;      /* playback cursor time, or -1 */
+    bool has_sel;        /* selected span to outline */
+    uint32_t sel_lane;
+    SimTime sel_t0, sel_t1;
+} RLayoutOpts;
+
+/* Everything on, for exported images. */
+RLayoutOpts render_layout_opts_export(void);
+
+/* Text measuring, supplied by the caller (SDL_ttf, or a fake in tests). */
+typedef struct RTextMetrics {
+    int (*width)(void *ud, RFont font, int size_px, const char *s);
+    void *ud;
+} RTextMetrics;
+
+/* ---- Layout ------------------------------------------------------------- */
+
+typedef struct RLaneGeom {
+    int y, h;           /* device px; h == 0: scrolled out of view */
+} RLaneGeom;
+
+/* The geometry of the last frame built: what hit-testing and the viewer's
+ * overlays need. */
+typedef struct RLayout {
+    RViewport vp;
+    RRect plot;         /* lanes area (time runs along x) */
+    RRect lanes_clip;   /* visible part of the lanes, labels included */
+    RRect labels;       /* lane label column */
+    RRect axis;         /* tick labels under the lanes */
+    RRect legend;
+    RRect caption;
+    RRect title;
+    int bottom;         /* first device row free for the viewer (reserve_bottom) */
+    int lane_h;         /* nominal lane height this frame */
+    int content_h;      /* total lanes height before scrolling */
+    int u100;           /* text unit: 100 * scale * font_scale */
+    RLaneGeom *lanes;   /* [n_lanes] */
+    RRect *headers;     /* [n_groups] process header bands (h == 0 hidden) */
+    uint32_t n_lanes, n_groups;
+    size_t lod_columns; /* columns summarised by LOD in the last frame */
+    RTicks ticks;
+} RLayout;
+
+RLayout *render_layout_create(void);
+void render_layout_destroy(RLayout *L);
+
+/* Builds the frame into dl (reset first). Returns 0, or SIM_ERR_NOMEM. */
+int render_layout_build(RLayout *L, const RIndex *ix, const RViewport *vp,
+                        const RLayoutOpts *opt, const RTextMetrics *tm, DrawList *dl);
+
+/* x (device px) <-> time under the last frame. */
+double render_layout_x_of(const RLayout *L, SimTime t);
+SimTime render_layout_t_of(const RLayout *L, double x);
+
+/* ---- Hit-testing -------------------------------------------------------- */
+
+typedef struct RHit {
+    uint32_t lane;
+    uint8_t kind;       /* RLaneKind */
+    size_t span;        /* index in the lane */
+    uint32_t value;     /* SimReason or thread index (R_IDLE: nothing) */
+    uint32_t thread;    /* the thread concerned, or SIM_NONE */
+    SimTime t;          /* time under the point */
+    SimTime start, end; /* the span */
+    bool in_label;      /* the point is on the lane's name */
+} RHit;
+
+/* True if (x, y) is over a lane under the last frame built. */
+bool render_layout_hit(const RLayout *L, const RIndex *ix, int x, int y, RHit *hit);
+
+#endif /* GILSIM_LAYOUT_H */

@@ -1,0 +1,102 @@
+/*
+ * render.h - the SDL half of the renderer: fonts and text (text.c), the
+ * draw-list replayer (backend_sdl.c, the only file calling SDL_Render*),
+ * headless PNG and SVG export (export.c) and the interactive viewer
+ * (viewer.c).
+ *
+ * Errors come back as SimError values ("what was attempted: SDL's reason");
+ * nothing here prints or exits.
+ */
+#ifndef GILSIM_RENDER_H
+#define GILSIM_RENDER_H
+
+#include <stdbool.h>
+
+#include "SDL.h"
+
+#include "draw.h"
+#include "layout.h"
+#include "sim.h"
+
+/* ---- Text (SDL2_ttf, the DejaVu fonts bundled in assets/) --------------- */
+
+typedef struct RText RText;
+
+/* The assets directory: $GILSIM_ASSETS, else next to the executable
+ * (../assets, assets, ../share/gilsim/assets), else the source tree the
+ * binary was built from. Returns NULL if none holds the fonts. */
+const char *render_assets_dir(void);
+
+/* Opens the fonts. rend may be NULL when only measuring (SVG export);
+ * borrowed, must outlive the RText. */
+RText *render_text_create(SDL_Renderer *rend, SimError *err);
+void render_text_destroy(RText *tx);
+RTextMetrics render_text_metrics(RText *tx);
+int render_text_width(void *tx, RFont f, int size_px, const char *s);
+/* The cached texture of one line of text, rendered white (tint it with a
+ * colour modulation); owned by tx. NULL if it cannot be made. */
+SDL_Texture *render_text_texture(RText *tx, const char *s, RFont f, int size_px, int *w, int *h);
+/* Marks a frame boundary: textures unused for a while are released. */
+void render_text_frame_end(RText *tx);
+
+/* ---- Backend ------------------------------------------------------------ */
+
+typedef struct RBackend RBackend;
+
+/* rend and tx are borrowed. */
+RBackend *render_backend_create(SDL_Renderer *rend, RText *tx, SimError *err);
+void render_backend_destroy(RBackend *b);
+/* Clears to dl->clear and replays every command. */
+int render_backend_draw(RBackend *b, const DrawList *dl, SimError *err);
+
+/* ---- Export ------------------------------------------------------------- */
+
+/* Largest picture accepted, in device pixels per side and in total. */
+#define R_EXPORT_MAX_SIDE 16384
+#define R_EXPORT_MAX_PIXELS (16384LL * 16384LL)
+
+/* Checks a requested size (logical size times scale) before any work.
+ * Returns 0 or SIM_ERR_LIMIT with a one-line reason. */
+int render_export_check_size(int width, int height, double scale, SimError *err);
+
+/* Renders the viewport (vp->width x vp->height device pixels) to a PNG or
+ * SVG file, written atomically: nothing is left at path on failure. */
+int render_export_png(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                      const char *path, SimError *err);
+int render_export_svg(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                      const char *path, SimError *err);
+
+/* Draws a frame into a new ARGB8888 surface (tests, thumbnails). */
+SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                                   SimError *err);
+
+/* ---- Viewer ------------------------------------------------------------- */
+
+/* Re-simulation for live tuning: runs the scenario again with the given
+ * switch interval and core count. On success *out is a new trace owned by
+ * the caller; on failure err says why. */
+typedef int (*RResimFn)(void *ud, SimTime switch_interval, int cores, SimTrace **out,
+                        SimError *err);
+
+typedef struct RViewerOpts {
+    const char *title;    /* window title */
+    RTheme theme;
+    bool projector;       /* start in large-font mode */
+    double speed;         /* playback speed, sim ns per wall second (0: auto) */
+    RResimFn resim;       /* NULL: live tuning off */
+    void *resim_ud;
+    const char *version;
+    const char *screenshot_dir; /* where P saves; NULL: current directory */
+    int width, height;    /* window size; 0: fit the screen */
+} RViewerOpts;
+
+enum { R_VIEWER_NO_DISPLAY = -10 };
+
+/* Opens a window on *tr and runs until it is closed. *tr stays owned by
+ * the caller: when live tuning re-simulates, the viewer destroys the trace
+ * it replaces and stores the new one in *tr, which the caller destroys
+ * after the call. Returns 0, R_VIEWER_NO_DISPLAY when video cannot start
+ * (err says why, *tr untouched), or another negative code. */
+int render_viewer_run(SimTrace **tr, const RViewerOpts *opt, SimError *err);
+
+#endif /* GILSIM_RENDER_H */

@@ -1,0 +1,680 @@
+/*
+ * viewer.c - the interactive timeline window: SDL events in, the pure view
+ * state (view.c) updated, one frame laid out (layout.c + overlay.c) and
+ * replayed by the backend. Live tuning re-simulates through a callback the
+ * command supplies, so the renderer never depends on the command line.
+ *
+ * The loop sleeps in SDL_WaitEvent while nothing moves and wakes at 60 Hz
+ * only while playing or while a message fades, so an idle viewer costs no
+ * CPU.
+ *
+ * Invariant: the window shows exactly one trace and its index; a
+ * re-simulation swaps both at once (and keeps the old ones when it fails).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "render.h"
+#include "view.h"
+
+#define PROJECTOR_SCALE 1.6f
+#define TOAST_MS 3500
+
+typedef struct Viewer {
+    SDL_Window *win;
+    SDL_Renderer *rend;
+    RText *tx;
+    RBackend *be;
+    SimTrace *tr;
+    RIndex *ix;
+    RLayout *L;
+    DrawList dl;
+    RView v;
+    RViewerOpts opt;
+    int out_w, out_h;    /* renderer output, device px */
+    float dpi;           /* device px per window coordinate */
+    /* Mouse. */
+    int mx, my;          /* device px */
+    bool mouse_in;
+    bool pressing, dragged, scrubbing;
+    int press_x, press_y;
+    SimTime press_t0, press_t1;
+    int press_vscroll;
+    ROverlayGeom geom;
+    /* Live tuning. */
+    SimTime interval, interval0;
+    int cores, cores0;
+    char toast[320];
+    Uint32 toast_until;
+    /* Explanations, cached per cursor record. */
+    size_t explained;
+    char now[1024], why[1024];
+    RChain chain;
+    Uint64 last_tick;
+    bool fitted_sel;
+    bool quit;
+} Viewer;
+
+static void set_toast(Viewer *vw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_toast(Viewer *vw, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vw->toast, sizeof(vw->toast), fmt, ap);
+    va_end(ap);
+    vw->toast_until = SDL_GetTicks() + TOAST_MS;
+}
+
+static RViewport viewport(const Viewer *vw)
+{
+    RViewport vp;
+    memset(&vp, 0, sizeof(vp));
+    vp.t0 = vw->v.t0;
+    vp.t1 = vw->v.t1;
+    vp.width = vw->out_w;
+    vp.height = vw->out_h;
+    vp.scale = vw->dpi;
+    vp.font_scale = vw->v.projector ? PROJECTOR_SCALE : 1.0f;
+    vp.theme = vw->v.dark ? R_THEME_DARK : R_THEME_LIGHT;
+    vp.vscroll = vw->v.vscroll;
+    return vp;
+}
+
+static void update_size(Viewer *vw)
+{
+    int ww, wh;
+    SDL_GetWindowSize(vw->win, &ww, &wh);
+    if (SDL_GetRendererOutputSize(vw->rend, &vw->out_w, &vw->out_h) < 0) {
+        vw->out_w = ww;
+        vw->out_h = wh;
+    }
+    vw->dpi = ww > 0 ? (float)vw->out_w / (float)ww : 1.0f;
+    if (vw->dpi < 0.5f)
+        vw->dpi = 1.0f;
+}
+
+static void explain_cursor(Viewer *vw)
+{
+    if (vw->explained == vw->v.cursor)
+        return;
+    vw->explained = vw->v.cursor;
+    vw->now[0] = vw->why[0] = '\0';
+    vw->chain.n = 0;
+    size_t c = vw->v.cursor;
+    if (c == SIZE_MAX) {
+        snprintf(vw->now, sizeof(vw->now),
+                 "Press Space to play the run, \xe2\x86\x92 to step through it one transition "
+                 "at a time, ? for every key.");
+        return;
+    }
+    /* The records that share the cursor's instant, oldest first (at most
+     * three), each as a clause. */
+    const SimRecord *rs = sim_trace_records(vw->tr);
+    size_t first = c;
+    while (first > 0 && c - first < 2 && rs[first - 1].t == rs[c].t)
+        first--;
+    size_t k = 0;
+    for (size_t i = first; i <= c; i++) {
+        char clause[400];
+        render_explain_record(vw->ix, i, clause, sizeof(clause));
+        if (!*clause)
+            continue;
+        if (k && k < sizeof(vw->now))
+            k += (size_t)snprintf(vw->now + k, sizeof(vw->now) - k, "; ");
+        if (k < sizeof(vw->now))
+            k += (size_t)snprintf(vw->now + k, sizeof(vw->now) - k, "%s", clause);
+    }
+    if (k && k + 2 < sizeof(vw->now))
+        strcat(vw->now, ".");
+    render_explain_handover(vw->ix, c, vw->why, sizeof(vw->why));
+    if (*vw->why && strlen(vw->why) + 2 < sizeof(vw->why))
+        strcat(vw->why, ".");
+    render_explain_chain(vw->ix, c, &vw->chain);
+}
+
+static void selection_text(const Viewer *vw, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!vw->v.has_sel || vw->v.sel_lane >= vw->ix->n_lanes)
+        return;
+    RHit h;
+    memset(&h, 0, sizeof(h));
+    const RLane *ln = &vw->ix->lanes[vw->v.sel_lane];
+    size_t k = render_lane_find(ln, vw->v.sel_t0);
+    if (k == SIZE_MAX)
+        return;
+    h.lane = vw->v.sel_lane;
+    h.kind = ln->kind;
+    h.span = k;
+    h.value = ln->v[k];
+    h.start = ln->t[k];
+    h.end = ln->t[k + 1];
+    char lines[4][160];
+    int m = render_hit_describe(vw->ix, &h, lines);
+    size_t used = (size_t)snprintf(buf, n, "selected:");
+    for (int i = 0; i < m && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? " \xc2\xb7 " : " ", lines[i]);
+}
+
+static void draw(Viewer *vw)
+{
+    update_size(vw);
+    explain_cursor(vw);
+    RViewport vp = viewport(vw);
+    RLayoutOpts o = render_layout_opts_export();
+    o.caption = false; /* the title row carries the parameters */
+    o.fit_lanes = false;
+    o.auto_text = false; /* text size is the user's choice here (L) */
+    o.reserve_bottom = render_overlay_height(&vp);
+    o.version = vw->opt.version;
+    o.cursor = vw->v.cursor_t;
+    o.hl_interval = vw->interval != vw->interval0;
+    o.hl_cores = vw->cores != vw->cores0;
+    o.has_sel = vw->v.has_sel;
+    o.sel_lane = vw->v.sel_lane;
+    o.sel_t0 = vw->v.sel_t0;
+    o.sel_t1 = vw->v.sel_t1;
+    RTextMetrics tm = render_text_metrics(vw->tx);
+    if (render_layout_build(vw->L, vw->ix, &vp, &o, &tm, &vw->dl) < 0)
+        return;
+    vw->v.vscroll = vw->L->vp.vscroll;
+
+    char status[256], sp[40], sel[512];
+    snprintf(status, sizeof(status), "%s  \xc2\xb7  speed %s of run per second",
+             vw->v.playing ? "playing" : "paused", render_fmt_time((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
+    selection_text(vw, sel, sizeof(sel));
+    ROverlayIn in;
+    memset(&in, 0, sizeof(in));
+    in.explain_now = vw->now;
+    in.explain_why = vw->why;
+    in.selection = *sel ? sel : NULL;
+    in.status = status;
+    in.toast = SDL_TICKS_PASSED(SDL_GetTicks(), vw->toast_until) ? NULL : vw->toast;
+    in.mouse_x = vw->mx;
+    in.mouse_y = vw->my;
+    in.tooltip = vw->mouse_in && !vw->pressing &&
+                 render_layout_hit(vw->L, vw->ix, vw->mx, vw->my, &in.hover) && !in.hover.in_label;
+    in.chain = vw->chain;
+    render_overlay_build(vw->L, vw->ix, &vw->v, &in, &tm, &vw->dl, &vw->geom);
+    SimError err;
+    if (render_backend_draw(vw->be, &vw->dl, &err) == 0)
+        SDL_RenderPresent(vw->rend);
+}
+
+static SimTime time_at_mouse(const Viewer *vw)
+{
+    const RLayout *L = vw->L;
+    if (vw->mouse_in && vw->mx >= L->plot.x && vw->mx < L->plot.x + L->plot.w)
+        return render_layout_t_of(L, vw->mx);
+    return vw->v.t0 + (vw->v.t1 - vw->v.t0) / 2;
+}
+
+static void resimulate(Viewer *vw, SimTime interval, int cores)
+{
+    if (!vw->opt.resim) {
+        set_toast(vw, "live tuning needs a scenario to re-run");
+        return;
+    }
+    if (interval < 1000)
+        interval = 1000;
+    if (interval > 1000000000)
+        interval = 1000000000;
+    if (cores < 1)
+        cores = 1;
+    if (cores > 64)
+        cores = 64;
+    if (interval == vw->interval && cores == vw->cores) {
+        set_toast(vw, "already at the limit");
+        return;
+    }
+    Uint64 t0 = SDL_GetPerformanceCounter();
+    SimTrace *tr = NULL;
+    SimError err = {0, ""};
+    RIndex *ix = NULL;
+    if (vw->opt.resim(vw->opt.resim_ud, interval, cores, &tr, &err) < 0 || !tr) {
+        set_toast(vw, "re-simulation failed: %s", err.msg);
+        return;
+    }
+    if (render_index_build(tr, &ix) < 0) {
+        sim_trace_destroy(tr);
+        set_toast(vw, "re-simulation failed: out of memory");
+        return;
+    }
+    double ms = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
+                (double)SDL_GetPerformanceFrequency();
+    char a[32], b[32];
+    if (interval != vw->interval)
+        set_toast(vw, "switch interval %s \xe2\x86\x92 %s  \xc2\xb7  re-simulated in %.1f ms",
+                  render_fmt_time(vw->interval, 4, a, sizeof(a)),
+                  render_fmt_time(interval, 4, b, sizeof(b)), ms);
+    else
+        set_toast(vw, "cores %d \xe2\x86\x92 %d  \xc2\xb7  re-simulated in %.1f ms", vw->cores, cores, ms);
+    render_index_destroy(vw->ix);
+    sim_trace_destroy(vw->tr);
+    vw->tr = tr;
+    vw->ix = ix;
+    vw->interval = interval;
+    vw->cores = cores;
+    render_view_rebase(&vw->v, tr, ix->end);
+    if (vw->v.has_sel && vw->v.sel_lane >= ix->n_lanes)
+        vw->v.has_sel = false;
+    vw->explained = (size_t)-2;
+}
+
+static void screenshot(Viewer *vw)
+{
+    char path[4096];
+    const char *dir = vw->opt.screenshot_dir ? vw->opt.screenshot_dir : ".";
+    struct stat st;
+    int i;
+    for (i = 1; i < 10000; i++) {
+        snprintf(path, sizeof(path), "%s/gilsim-view-%03d.png", dir, i);
+        if (stat(path, &st) != 0 && errno == ENOENT)
+            break;
+    }
+    RViewport vp = viewport(vw);
+    vp.vscroll = 0;
+    RLayoutOpts o = render_layout_opts_export();
+    o.version = vw->opt.version;
+    o.auto_text = false; /* the picture is the view, text as on screen */
+    o.hl_interval = vw->interval != vw->interval0;
+    o.hl_cores = vw->cores != vw->cores0;
+    SimError err;
+    if (render_export_png(vw->ix, &vp, &o, path, &err) < 0)
+        set_toast(vw, "screenshot failed: %s", err.msg);
+    else
+        set_toast(vw, "saved %s", path);
+}
+
+static void select_at(Viewer *vw, int x, int y)
+{
+    RHit h;
+    if (!render_layout_hit(vw->L, vw->ix, x, y, &h) || h.span == SIZE_MAX) {
+        vw->v.has_sel = false;
+        return;
+    }
+    vw->v.has_sel = true;
+    vw->v.sel_lane = h.lane;
+    vw->v.sel_t0 = h.start;
+    vw->v.sel_t1 = h.end;
+    vw->v.sel_thread = h.thread;
+    vw->fitted_sel = false;
+}
+
+static void scrub_to(Viewer *vw, int x)
+{
+    RRect tr = vw->geom.scrub;
+    double f = (double)(x - tr.x) / (tr.w > 0 ? tr.w : 1);
+    if (f < 0)
+        f = 0;
+    if (f > 1)
+        f = 1;
+    render_view_seek(&vw->v, vw->tr, (SimTime)(f * (double)vw->v.end));
+    render_view_follow(&vw->v);
+}
+
+static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
+{
+    bool shift = (k->keysym.mod & KMOD_SHIFT) != 0;
+    RView *v = &vw->v;
+    SimTime anchor = time_at_mouse(vw);
+    switch (k->keysym.sym) {
+    case SDLK_SPACE:
+        if (!v->playing && v->cursor_t >= v->end)
+            render_view_seek(v, vw->tr, 0);
+        v->playing = !v->playing;
+        if (v->playing && (v->cursor_t < v->t0 || v->cursor_t > v->t1))
+            render_view_seek(v, vw->tr, v->t0 > 0 ? v->t0 : 0);
+        vw->last_tick = SDL_GetPerformanceCounter();
+        break;
+    case SDLK_RIGHT:
+    case SDLK_PERIOD:
+    case SDLK_LEFT:
+    case SDLK_COMMA: {
+        int dir = k->keysym.sym == SDLK_RIGHT || k->keysym.sym == SDLK_PERIOD ? 1 : -1;
+        uint32_t th = shift && v->has_sel ? v->sel_thread : SIM_NONE;
+        v->playing = false;
+        if (shift && th == SIM_NONE)
+            set_toast(vw, "select a thread's span first (click it)");
+        else if (!render_view_step(v, vw->tr, dir, th))
+            set_toast(vw, dir > 0 ? "no later transition" : "no earlier transition");
+        render_view_follow(v);
+        break;
+    }
+    case SDLK_LEFTBRACKET:
+        v->speed = v->speed / 2 < 1 ? 1 : v->speed / 2;
+        break;
+    case SDLK_RIGHTBRACKET:
+        v->speed = v->speed * 2 > 1e12 ? 1e12 : v->speed * 2;
+        break;
+    case SDLK_HOME:
+        v->playing = false;
+        v->cursor = SIZE_MAX;
+        v->cursor_t = 0;
+        render_view_follow(v);
+        break;
+    case SDLK_END:
+        v->playing = false;
+        render_view_seek(v, vw->tr, v->end);
+        render_view_follow(v);
+        break;
+    case SDLK_w:
+    case SDLK_PLUS:
+    case SDLK_EQUALS:
+    case SDLK_KP_PLUS:
+        render_view_zoom(v, shift ? 0.5 : 0.8, anchor);
+        break;
+    case SDLK_s:
+    case SDLK_MINUS:
+    case SDLK_KP_MINUS:
+        render_view_zoom(v, shift ? 2.0 : 1.25, anchor);
+        break;
+    case SDLK_a:
+        render_view_pan(v, shift ? -0.5 : -0.15);
+        break;
+    case SDLK_d:
+        render_view_pan(v, shift ? 0.5 : 0.15);
+        break;
+    case SDLK_UP:
+        v->vscroll -= vw->L->lane_h;
+        break;
+    case SDLK_DOWN:
+        v->vscroll += vw->L->lane_h;
+        break;
+    case SDLK_PAGEUP:
+        v->vscroll -= vw->L->plot.h * 9 / 10;
+        break;
+    case SDLK_PAGEDOWN:
+        v->vscroll += vw->L->plot.h * 9 / 10;
+        break;
+    case SDLK_f:
+        /* First press: the selection; again: the whole run. */
+        if (v->has_sel && !vw->fitted_sel) {
+            SimTime w = v->sel_t1 - v->sel_t0, pad = w / 10 + 1;
+            render_view_set_range(v, v->sel_t0 - pad, v->sel_t1 + pad);
+            vw->fitted_sel = true;
+        } else {
+            render_view_fit(v);
+            vw->fitted_sel = false;
+        }
+        break;
+    case SDLK_0:
+    case SDLK_KP_0:
+        render_view_fit(v);
+        break;
+    case SDLK_ESCAPE:
+        if (v->help)
+            v->help = false;
+        else if (v->has_sel)
+            v->has_sel = false;
+        else
+            vw->quit = true;
+        break;
+    case SDLK_q:
+        vw->quit = true;
+        break;
+    case SDLK_SLASH:
+        if (shift)
+            v->help = !v->help;
+        break;
+    case SDLK_QUESTION:
+    case SDLK_F1:
+        v->help = !v->help;
+        break;
+    case SDLK_l:
+        v->projector = !v->projector;
+        set_toast(vw, v->projector ? "projector mode: large text" : "projector mode off");
+        break;
+    case SDLK_t:
+        v->dark = !v->dark;
+        break;
+    case SDLK_x:
+        v->arrows = !v->arrows;
+        set_toast(vw, v->arrows ? "cause \xe2\x86\x92 effect arrows on" : "arrows off");
+        break;
+    case SDLK_i:
+        resimulate(vw, shift ? vw->interval * 2 : vw->interval / 2, vw->cores);
+        break;
+    case SDLK_c:
+        resimulate(vw, vw->interval, shift ? vw->cores * 2 : vw->cores / 2);
+        break;
+    case SDLK_p:
+        screenshot(vw);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_event(Viewer *vw, const SDL_Event *e)
+{
+    RView *v = &vw->v;
+    switch (e->type) {
+    case SDL_QUIT:
+        vw->quit = true;
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_CLOSE)
+            vw->quit = true;
+        else if (e->window.event == SDL_WINDOWEVENT_LEAVE)
+            vw->mouse_in = false;
+        break;
+    case SDL_KEYDOWN:
+        on_key(vw, &e->key);
+        break;
+    case SDL_MOUSEMOTION: {
+        vw->mx = (int)(e->motion.x * vw->dpi);
+        vw->my = (int)(e->motion.y * vw->dpi);
+        vw->mouse_in = true;
+        if (vw->scrubbing) {
+            scrub_to(vw, vw->mx);
+        } else if (vw->pressing) {
+            int dx = vw->mx - vw->press_x, dy = vw->my - vw->press_y;
+            if (abs(dx) > 4 * vw->dpi || abs(dy) > 4 * vw->dpi)
+                vw->dragged = true;
+            if (vw->dragged) {
+                double npp = (double)(vw->press_t1 - vw->press_t0) / (vw->L->plot.w > 0 ? vw->L->plot.w : 1);
+                SimTime d = (SimTime)(-dx * npp);
+                render_view_set_range(v, vw->press_t0 + d, vw->press_t1 + d);
+                v->vscroll = vw->press_vscroll - dy;
+            }
+        }
+        break;
+    }
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.button != SDL_BUTTON_LEFT && e->button.button != SDL_BUTTON_RIGHT)
+            break;
+        vw->mx = (int)(e->button.x * vw->dpi);
+        vw->my = (int)(e->button.y * vw->dpi);
+        if (rrect_contains(rrect(vw->geom.scrub.x - 8, vw->geom.scrub.y - 8, vw->geom.scrub.w + 16,
+                                 vw->geom.scrub.h + 16),
+                           vw->mx, vw->my)) {
+            vw->scrubbing = true;
+            v->playing = false;
+            scrub_to(vw, vw->mx);
+            break;
+        }
+        vw->pressing = true;
+        vw->dragged = e->button.button == SDL_BUTTON_RIGHT;
+        vw->press_x = vw->mx;
+        vw->press_y = vw->my;
+        vw->press_t0 = v->t0;
+        vw->press_t1 = v->t1;
+        vw->press_vscroll = v->vscroll;
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (vw->scrubbing) {
+            vw->scrubbing = false;
+        } else if (vw->pressing) {
+            if (!vw->dragged && !v->help)
+                select_at(vw, vw->mx, vw->my);
+            vw->pressing = false;
+            vw->dragged = false;
+        }
+        break;
+    case SDL_MOUSEWHEEL: {
+        int dy = e->wheel.y, dx = e->wheel.x;
+        if (e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED) {
+            dy = -dy;
+            dx = -dx;
+        }
+        SDL_Keymod mod = SDL_GetModState();
+        if (dy) {
+            double step = (mod & KMOD_SHIFT) ? 0.5 : (mod & KMOD_CTRL) ? 0.93 : 0.8;
+            render_view_zoom(v, dy > 0 ? step : 1.0 / step, time_at_mouse(vw));
+        }
+        if (dx)
+            render_view_pan(v, dx > 0 ? 0.1 : -0.1);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void viewer_free(Viewer *vw)
+{
+    draw_list_free(&vw->dl);
+    render_layout_destroy(vw->L);
+    render_index_destroy(vw->ix);
+    sim_trace_destroy(vw->tr);
+    render_backend_destroy(vw->be);
+    render_text_destroy(vw->tx);
+    if (vw->rend)
+        SDL_DestroyRenderer(vw->rend);
+    if (vw->win)
+        SDL_DestroyWindow(vw->win);
+}
+
+int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
+{
+    SimTrace *tr = *trp;
+    Viewer vw;
+    memset(&vw, 0, sizeof(vw));
+    vw.tr = tr;
+    vw.opt = *opt;
+    draw_list_init(&vw.dl);
+    int rc = SIM_OK;
+
+    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* With no Wayland session in sight, do not let SDL probe for one (the
+     * Wayland client library prints its own complaint to stderr); X11 and
+     * the Linux console remain. An explicit SDL_VIDEODRIVER wins. */
+#ifdef __linux__
+    if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
+#endif
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
+        const char *x = SDL_getenv("DISPLAY"), *wl = SDL_getenv("WAYLAND_DISPLAY");
+        if ((!x || !*x) && (!wl || !*wl))
+            sim_error_set(err, R_VIEWER_NO_DISPLAY, "neither DISPLAY nor WAYLAND_DISPLAY is set");
+        else if (x && *x)
+            sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open the X display '%s'", x);
+        else
+            sim_error_set(err, R_VIEWER_NO_DISPLAY, "%s", SDL_GetError());
+        return R_VIEWER_NO_DISPLAY;
+    }
+    /* Without X11, Wayland or a console, SDL falls back to drivers that
+     * draw nowhere; a window nobody sees is no display, unless asked for. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    const char *asked = SDL_getenv("SDL_VIDEODRIVER");
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
+        !(asked && strcmp(asked, driver) == 0)) {
+        sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
+                      driver);
+        SDL_Quit();
+        return R_VIEWER_NO_DISPLAY;
+    }
+    if (render_index_build(tr, &vw.ix) < 0) {
+        rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
+        goto out;
+    }
+    const SimRunInfo *info = sim_trace_info(tr);
+    vw.interval = vw.interval0 = info->switch_interval;
+    vw.cores = vw.cores0 = info->cores;
+
+    SDL_Rect bounds = {0, 0, 1600, 900};
+    SDL_GetDisplayUsableBounds(0, &bounds);
+    int w = bounds.w * 85 / 100, h = bounds.h * 85 / 100;
+    if (w > 1700)
+        w = 1700;
+    if (h > 1000)
+        h = 1000;
+    if (opt->width > 0 && opt->height > 0) {
+        w = opt->width;
+        h = opt->height;
+    }
+    char title[256];
+    snprintf(title, sizeof(title), "%s", opt->title ? opt->title : "gilsim");
+    vw.win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
+                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!vw.win) {
+        rc = sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+        goto out;
+    }
+    SDL_SetWindowMinimumSize(vw.win, 480, 320);
+    vw.rend = SDL_CreateRenderer(vw.win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!vw.rend)
+        vw.rend = SDL_CreateRenderer(vw.win, -1, SDL_RENDERER_SOFTWARE);
+    if (!vw.rend) {
+        rc = sim_error_set(err, SIM_ERR_IO, "cannot create a renderer: %s", SDL_GetError());
+        goto out;
+    }
+    vw.tx = render_text_create(vw.rend, err);
+    if (!vw.tx) {
+        rc = err->code ? err->code : SIM_ERR_IO;
+        goto out;
+    }
+    vw.be = render_backend_create(vw.rend, vw.tx, err);
+    vw.L = render_layout_create();
+    if (!vw.be || !vw.L) {
+        rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory for the viewer");
+        goto out;
+    }
+    render_view_init(&vw.v, vw.ix->end);
+    vw.v.dark = opt->theme == R_THEME_DARK;
+    vw.v.projector = opt->projector;
+    if (opt->speed > 0)
+        vw.v.speed = opt->speed;
+    vw.explained = (size_t)-2;
+    update_size(&vw);
+
+    bool dirty = true;
+    while (!vw.quit) {
+        if (dirty) {
+            draw(&vw);
+            dirty = false;
+        }
+        bool toast_on = !SDL_TICKS_PASSED(SDL_GetTicks(), vw.toast_until);
+        SDL_Event e;
+        int got = vw.v.playing || toast_on ? SDL_WaitEventTimeout(&e, 16) : SDL_WaitEvent(&e);
+        if (got) {
+            on_event(&vw, &e);
+            while (SDL_PollEvent(&e))
+                on_event(&vw, &e);
+            dirty = true;
+        }
+        if (vw.v.playing) {
+            Uint64 now = SDL_GetPerformanceCounter();
+            double dt = (double)(now - vw.last_tick) / (double)SDL_GetPerformanceFrequency();
+            vw.last_tick = now;
+            if (dt > 0.25)
+                dt = 0.25;
+            render_view_tick(&vw.v, vw.tr, dt);
+            render_view_follow(&vw.v);
+            dirty = true;
+        }
+        if (toast_on && SDL_TICKS_PASSED(SDL_GetTicks(), vw.toast_until))
+            dirty = true;
+    }
+out:
+    *trp = vw.tr; /* the caller owns the trace shown last */
+    vw.tr = NULL;
+    viewer_free(&vw);
+    SDL_Quit();
+    return rc;
+}

@@ -1,0 +1,708 @@
+/*
+ * test_layout.c - the pure renderer without SDL: lanes built from a fixed
+ * trace, the draw list of a fixed viewport (lane order, span rectangles,
+ * axis labels, caption), hit-testing, the level-of-detail bound, time
+ * formatting, explanations, the view state, the viewer chrome and the SVG.
+ *
+ * Text is measured by a fake metric (0.6 em per character), so positions
+ * do not depend on a font.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "output.h"
+#include "render_fixture.h"
+#include "test.h"
+#include "view.h"
+
+static int fake_width(void *ud, RFont f, int size, const char *s)
+{
+    (void)ud;
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    return chars * size * (f == R_FONT_BOLD ? 65 : 60) / 100;
+}
+
+static const RTextMetrics metrics = {fake_width, NULL};
+
+static bool has_text(const DrawList *dl, const char *want)
+{
+    for (size_t i = 0; i < dl->n; i++)
+        if (dl->cmds[i].kind == R_CMD_TEXT && strcmp(draw_text_of(dl, &dl->cmds[i]), want) == 0)
+            return true;
+    return false;
+}
+
+static const RCmd *find_text_containing(const DrawList *dl, const char *needle)
+{
+    for (size_t i = 0; i < dl->n; i++)
+        if (dl->cmds[i].kind == R_CMD_TEXT && strstr(draw_text_of(dl, &dl->cmds[i]), needle))
+            return &dl->cmds[i];
+    return NULL;
+}
+
+static bool same_color(RColor a, RColor b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+/* The widest filled rectangle of colour c whose top lies inside the lane. */
+static const RCmd *span_rect(const DrawList *dl, RLaneGeom g, RColor c, int x_near)
+{
+    const RCmd *best = NULL;
+    for (size_t i = 0; i < dl->n; i++) {
+        const RCmd *k = &dl->cmds[i];
+        if (k->kind != R_CMD_RECT || !same_color(k->color, c))
+            continue;
+        if (k->u.rect.y < g.y || k->u.rect.y >= g.y + g.h)
+            continue;
+        if (x_near >= 0 && (x_near < k->u.rect.x || x_near >= k->u.rect.x + k->u.rect.w))
+            continue;
+        if (!best || k->u.rect.w > best->u.rect.w)
+            best = k;
+    }
+    return best;
+}
+
+static size_t record_index(const SimTrace *tr, SimTime t, SimRecordKind kind, uint32_t thread)
+{
+    const SimRecord *r = sim_trace_records(tr);
+    for (size_t i = 0; i < sim_trace_count(tr); i++)
+        if (r[i].t == t && r[i].kind == kind && r[i].thread == thread)
+            return i;
+    return SIZE_MAX;
+}
+
+static void test_format(void)
+{
+    char b[64];
+    CHECK_STREQ(render_fmt_time(5 * MS, 4, b, sizeof(b)), "5 ms");
+    CHECK_STREQ(render_fmt_time(12500, 3, b, sizeof(b)), "12.5 \xc2\xb5s");
+    CHECK_STREQ(render_fmt_time(1234567890, 4, b, sizeof(b)), "1.235 s");
+    CHECK_STREQ(render_fmt_time(750, 3, b, sizeof(b)), "750 ns");
+    CHECK_STREQ(render_fmt_time(0, 3, b, sizeof(b)), "0 ns");
+    CHECK_STREQ(render_fmt_time(30 * US, 3, b, sizeof(b)), "30 \xc2\xb5s");
+
+    RTicks tk = render_ticks(0, 20 * MS, 2260 * US);
+    CHECK_EQ(tk.step, 5 * MS);
+    CHECK_EQ(tk.minor, 1 * MS);
+    CHECK_EQ(tk.unit, MS);
+    CHECK_EQ(tk.decimals, 0);
+    CHECK_STREQ(render_tick_label(&tk, 15 * MS, b, sizeof(b)), "15 ms");
+
+    tk = render_ticks(10250 * US, 10500 * US, 40 * US);
+    CHECK_EQ(tk.step, 50 * US);
+    CHECK_EQ(tk.unit, MS);
+    CHECK_EQ(tk.decimals, 2);
+    CHECK_STREQ(render_tick_label(&tk, 10300 * US, b, sizeof(b)), "10.30 ms");
+
+    tk = render_ticks(0, 1000 * MS, 90 * MS);
+    CHECK_EQ(tk.step, 100 * MS);
+    CHECK_STREQ(render_tick_label(&tk, 300 * MS, b, sizeof(b)), "300 ms");
+    CHECK_EQ(tk.minor * 5, tk.step);
+
+    tk = render_ticks(0, 2000, 300);
+    CHECK_EQ(tk.step, 500);
+    CHECK_STREQ(render_tick_label(&tk, 1500, b, sizeof(b)), "1.5 \xc2\xb5s");
+    tk = render_ticks(0, 900, 150);
+    CHECK_STREQ(render_tick_label(&tk, 400, b, sizeof(b)), "400 ns");
+    tk = render_ticks(0, 5184 * US, 400 * US);
+    CHECK_STREQ(render_tick_label(&tk, 1500 * US, b, sizeof(b)), "1.5 ms");
+
+    tk = render_ticks(0, 87 * 1000 * MS, 7 * 1000 * MS);
+    CHECK_EQ(tk.step, 10 * 1000 * MS);
+    CHECK_STREQ(render_tick_label(&tk, 20 * 1000 * MS, b, sizeof(b)), "20 s");
+}
+
+static void test_index(const RIndex *ix)
+{
+    /* Display order: main (GIL 0, io, hog), worker (GIL 1, w0), cores. */
+    CHECK_EQ(ix->n_groups, 3);
+    CHECK_EQ(ix->n_lanes, 7);
+    static const uint8_t kinds[] = {R_LANE_GIL, R_LANE_THREAD, R_LANE_THREAD, R_LANE_GIL,
+                                    R_LANE_THREAD, R_LANE_CORE, R_LANE_CORE};
+    static const uint32_t ids[] = {0, 0, 1, 1, 2, 0, 1};
+    for (uint32_t i = 0; i < 7 && i < ix->n_lanes; i++) {
+        CHECK(ix->lanes[i].kind == kinds[i], "lane %u kind %d", i, ix->lanes[i].kind);
+        CHECK(ix->lanes[i].id == ids[i], "lane %u id %u", i, ix->lanes[i].id);
+    }
+    CHECK_EQ(ix->groups[0].process, 0);
+    CHECK_EQ(ix->groups[1].process, 1);
+    CHECK_EQ(ix->groups[2].process, SIM_NONE);
+    CHECK_EQ(ix->end, 20 * MS);
+    CHECK_EQ(ix->n_cores, 2);
+
+    /* Every lane tiles [0, end) with strictly increasing boundaries and
+     * no two equal neighbours. */
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        const RLane *ln = &ix->lanes[i];
+        bool ok = ln->t[0] == 0 && ln->t[ln->n] == ix->end;
+        for (size_t k = 0; k < ln->n; k++) {
+            ok = ok && ln->t[k] < ln->t[k + 1];
+            if (k)
+                ok = ok && ln->v[k] != ln->v[k - 1];
+        }
+        CHECK(ok, "lane %u is not a clean tiling", i);
+    }
+
+    const RLane *io = &ix->lanes[1], *gil = &ix->lanes[0], *core1 = &ix->lanes[6];
+    struct {
+        const RLane *ln;
+        SimTime t;
+        uint32_t v;
+    } want[] = {
+        {io, 1 * MS, SIM_R_WAIT_GIL},      {io, 5045 * US, SIM_R_PYTHON},
+        {io, 5500 * US, SIM_R_IO},         {io, 7 * MS, SIM_R_WAIT_GIL},
+        {io, 18 * MS, SIM_R_EXITED},       {&ix->lanes[2], 5020 * US, SIM_R_WAIT_GIL},
+        {&ix->lanes[2], 19500 * US, SIM_R_KILLED},
+        {gil, 1 * MS, 1},                  {gil, 5020 * US, R_IDLE},
+        {gil, 5050 * US, 0},               {gil, 5070 * US, R_IDLE},
+        {gil, 6 * MS, 1},                  {&ix->lanes[3], 1500 * US, 2},
+        {&ix->lanes[3], 4 * MS, R_IDLE},   {&ix->lanes[4], 3 * MS, SIM_R_SLEEP},
+        {&ix->lanes[4], 6500 * US, SIM_R_NOGIL},
+        {core1, 1500 * US, 2},             {core1, 5050 * US, 0},
+        {core1, 9 * MS, R_IDLE},           {&ix->lanes[5], 3 * MS, 1},
+        {&ix->lanes[5], 5020 * US, R_IDLE},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        size_t k = render_lane_find(want[i].ln, want[i].t);
+        CHECK(k != SIZE_MAX && want[i].ln->v[k] == want[i].v, "check %zu: value %u at %lld, want %u",
+              i, k == SIZE_MAX ? 0 : want[i].ln->v[k], (long long)want[i].t, want[i].v);
+    }
+    size_t k = render_lane_find(io, 5045 * US);
+    CHECK_EQ(io->t[k], 5040 * US);
+    CHECK_EQ(io->t[k + 1], 5060 * US);
+
+    /* Marks: the timeout that led to each request is folded into it. */
+    CHECK_EQ(gil->n_marks, 7);
+    static const uint8_t mk[] = {R_MARK_DROP_REQUEST, R_MARK_FORCED_DROP, R_MARK_DROP_REQUEST,
+                                 R_MARK_FORCED_DROP, R_MARK_FAILED_WAKEUP, R_MARK_DROP_REQUEST,
+                                 R_MARK_FORCED_DROP};
+    for (size_t i = 0; i < 7 && i < gil->n_marks; i++)
+        CHECK(gil->marks[i].kind == mk[i], "mark %zu kind %d", i, gil->marks[i].kind);
+    CHECK_EQ(gil->marks[0].t, 5 * MS);
+    CHECK_EQ(gil->marks[0].other, 2);
+    CHECK_EQ(ix->marks_used, (1u << R_MARK_DROP_REQUEST) | (1u << R_MARK_FORCED_DROP) |
+                                 (1u << R_MARK_FAILED_WAKEUP));
+    CHECK(ix->reasons_used & (1u << SIM_R_NOGIL), "nogil used");
+    CHECK(!(ix->reasons_used & (1u << SIM_R_LOCK)), "lock unused");
+}
+
+static void test_frame(const RIndex *ix, RLayout *L, DrawList *dl)
+{
+    RViewport vp = render_viewport_default(ix, 1000, 600);
+    RLayoutOpts o = render_layout_opts_export();
+    o.version = "0.1.0";
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    CHECK(dl->n > 50 && dl->n < 3000, "%zu commands", dl->n);
+    CHECK_EQ(dl->width, 1000);
+    CHECK(same_color(dl->clear, render_palette(R_THEME_LIGHT)->bg), "clear colour");
+
+    /* Geometry: label column left of the plot, lanes top to bottom in
+     * display order, headers above their lanes, axis below. */
+    CHECK(L->plot.x > L->labels.x && L->plot.w > 700, "plot %d+%d", L->plot.x, L->plot.w);
+    CHECK(L->plot.x + L->plot.w <= 1000, "plot inside");
+    for (uint32_t i = 0; i < ix->n_lanes; i++) {
+        CHECK(L->lanes[i].h > 0, "lane %u visible", i);
+        if (i)
+            CHECK(L->lanes[i].y >= L->lanes[i - 1].y + L->lanes[i - 1].h, "lane %u below", i);
+    }
+    CHECK(L->headers[1].y + L->headers[1].h <= L->lanes[3].y, "worker header above its GIL");
+    CHECK(L->lanes[0].h > L->lanes[1].h, "GIL lane is taller than thread lanes");
+    CHECK(L->axis.y >= L->lanes[6].y + L->lanes[6].h, "axis under the lanes");
+    CHECK(L->legend.y >= L->axis.y + L->axis.h && L->caption.y >= L->legend.y + L->legend.h,
+          "legend and caption below the axis");
+    CHECK(L->caption.y + L->caption.h <= 600, "caption inside");
+
+    /* x <-> t. */
+    CHECK(fabs(render_layout_x_of(L, 0) - L->plot.x) < 1e-9, "x of 0");
+    CHECK(fabs(render_layout_x_of(L, 20 * MS) - (L->plot.x + L->plot.w)) < 1e-9, "x of end");
+    SimTime back = render_layout_t_of(L, render_layout_x_of(L, 7 * MS));
+    CHECK(llabs(back - 7 * MS) < 2, "t of x of t: %lld", (long long)back);
+
+    /* The io lane's first span: waiting for the GIL from 0 to 5.04 ms. */
+    RColor wait = render_reason_color(SIM_R_WAIT_GIL, R_THEME_LIGHT);
+    const RCmd *r = span_rect(dl, L->lanes[1], wait, L->plot.x + 5);
+    CHECK(r != NULL, "wait-GIL rect in the io lane");
+    if (r) {
+        int x_end = (int)lround(render_layout_x_of(L, 5040 * US));
+        CHECK_EQ(r->u.rect.x, L->plot.x);
+        CHECK(abs(r->u.rect.x + r->u.rect.w - x_end) <= 1, "ends at 5.04 ms: %d vs %d",
+              r->u.rect.x + r->u.rect.w, x_end);
+        CHECK_EQ(r->hatch, R_HATCH_DIAG);
+        CHECK(r->u.rect.y > L->lanes[1].y && r->u.rect.y + r->u.rect.h < L->lanes[1].y + L->lanes[1].h,
+              "padded inside the lane");
+    }
+    /* The worker's sleep, 2 ms to 6 ms, solid grey. */
+    r = span_rect(dl, L->lanes[4], render_reason_color(SIM_R_SLEEP, R_THEME_LIGHT),
+                  (int)render_layout_x_of(L, 4 * MS));
+    CHECK(r != NULL, "sleep rect");
+    if (r) {
+        CHECK(abs(r->u.rect.x - (int)lround(render_layout_x_of(L, 2 * MS))) <= 1, "sleep starts at 2 ms");
+        CHECK(abs(r->u.rect.x + r->u.rect.w - (int)lround(render_layout_x_of(L, 6 * MS))) <= 1,
+              "sleep ends at 6 ms");
+    }
+    /* The GIL lane shows hog's hold in hog's colour. */
+    r = span_rect(dl, L->lanes[0], render_thread_color(1, R_THEME_LIGHT), (int)render_layout_x_of(L, 2 * MS));
+    CHECK(r != NULL, "hog holds the GIL at 2 ms");
+
+    /* Labels inside wide spans; lane names; axis ticks every 5 ms. */
+    CHECK(has_text(dl, "wait GIL"), "span label");
+    CHECK(has_text(dl, "sleep"), "sleep label");
+    CHECK(has_text(dl, "io") && has_text(dl, "hog") && has_text(dl, "w0"), "thread names");
+    CHECK(has_text(dl, "GIL") && has_text(dl, "core 0") && has_text(dl, "core 1"), "lane names");
+    CHECK(has_text(dl, "main") && has_text(dl, "worker") && has_text(dl, "Machine"), "group headers");
+    const char *ticks[] = {"0 ms", "5 ms", "10 ms", "15 ms", "20 ms"};
+    for (int i = 0; i < 5; i++)
+        CHECK(has_text(dl, ticks[i]), "tick label %s", ticks[i]);
+    CHECK(!has_text(dl, "2.5 ms"), "no tick between majors");
+    CHECK_EQ(L->ticks.step, 5 * MS);
+    const RCmd *t5 = NULL;
+    for (size_t i = 0; i < dl->n; i++)
+        if (dl->cmds[i].kind == R_CMD_TEXT && strcmp(draw_text_of(dl, &dl->cmds[i]), "5 ms") == 0)
+            t5 = &dl->cmds[i];
+    CHECK(t5 != NULL, "5 ms label");
+    if (t5)
+        CHECK(abs(t5->u.text.x - (int)lround(render_layout_x_of(L, 5 * MS))) <= 1, "tick at 5 ms");
+
+    /* Title, parameters, legend, caption. */
+    CHECK(has_text(dl, "Convoy (fixture)"), "title");
+    CHECK(has_text(dl, "switch interval 5 ms") && has_text(dl, "2 cores") &&
+              has_text(dl, "Python 3.11") && has_text(dl, "seed 7") && has_text(dl, "GIL new"),
+          "parameters");
+    CHECK(has_text(dl, "Waiting for the GIL") && has_text(dl, "Running Python (holds GIL)") &&
+              has_text(dl, "Sleeping"),
+          "legend states");
+    CHECK(has_text(dl, "timeout \xe2\x86\x92 drop request") && has_text(dl, "forced drop") &&
+              has_text(dl, "woke, GIL taken"),
+          "legend marks");
+    CHECK(!has_text(dl, "Blocked on a lock"), "unused states stay out of the legend");
+    /* The caption may wrap: gather every line inside its rectangle. */
+    char capbuf[2048] = "";
+    for (size_t i = 0; i < dl->n; i++) {
+        const RCmd *k = &dl->cmds[i];
+        if (k->kind == R_CMD_TEXT && rrect_contains(L->caption, k->u.text.x, k->u.text.y)) {
+            strcat(capbuf, draw_text_of(dl, k));
+            strcat(capbuf, " | ");
+        }
+    }
+    CHECK(strstr(capbuf, "gilsim 0.1.0") != NULL, "caption: %s", capbuf);
+    {
+        const char *s = capbuf;
+        const char *parts[] = {"\xe2\x80\x9c" "Convoy (fixture)\xe2\x80\x9d", "#01234567", "seed 7",
+                               "switch interval 5 ms", "2 cores", "GIL new", "Python 3.11"};
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+            CHECK(strstr(s, parts[i]) != NULL, "caption has '%s': %s", parts[i], s);
+    }
+
+    /* A wider picture has room for the range in the caption. */
+    {
+        RViewport wide = render_viewport_default(ix, 1800, 600);
+        wide.t0 = 2 * MS;
+        wide.t1 = 12 * MS;
+        DrawList w;
+        draw_list_init(&w);
+        RLayout *LW = render_layout_create();
+        render_layout_build(LW, ix, &wide, &o, &metrics, &w);
+        const RCmd *c2 = find_text_containing(&w, "gilsim 0.1.0");
+        CHECK(c2 && strstr(draw_text_of(&w, c2), "showing 2 ms \xe2\x80\x93 12 ms of 20 ms"),
+              "caption range on one line: %s", c2 ? draw_text_of(&w, c2) : "(none)");
+        CHECK(find_text_containing(dl, "showing 0 ms \xe2\x80\x93 20 ms of 20 ms") != NULL,
+              "narrow caption wraps but keeps the range");
+        render_layout_destroy(LW);
+        draw_list_free(&w);
+    }
+
+    /* Every hatched rectangle carries a period and ink. */
+    for (size_t i = 0; i < dl->n; i++)
+        if (dl->cmds[i].kind == R_CMD_RECT && dl->cmds[i].hatch)
+            CHECK(dl->cmds[i].size >= 2 && dl->cmds[i].color2.a > 0, "hatch %zu", i);
+
+    /* Same inputs, same list. */
+    DrawList again;
+    draw_list_init(&again);
+    RLayout *L2 = render_layout_create();
+    render_layout_build(L2, ix, &vp, &o, &metrics, &again);
+    CHECK(again.n == dl->n && memcmp(again.cmds, dl->cmds, dl->n * sizeof(RCmd)) == 0 &&
+              again.text_n == dl->text_n && memcmp(again.text, dl->text, dl->text_n) == 0,
+          "deterministic draw list");
+    render_layout_destroy(L2);
+    draw_list_free(&again);
+}
+
+static void test_hit(const RIndex *ix, RLayout *L)
+{
+    RHit h;
+    int y_io = L->lanes[1].y + L->lanes[1].h / 2;
+    CHECK(render_layout_hit(L, ix, (int)render_layout_x_of(L, 3 * MS), y_io, &h), "hit io");
+    CHECK_EQ(h.lane, 1);
+    CHECK_EQ(h.kind, R_LANE_THREAD);
+    CHECK_EQ(h.value, SIM_R_WAIT_GIL);
+    CHECK_EQ(h.thread, 0);
+    CHECK_EQ(h.start, 0);
+    CHECK_EQ(h.end, 5040 * US);
+    CHECK(!h.in_label, "not on the label");
+
+    int y_gil = L->lanes[0].y + L->lanes[0].h * 3 / 4;
+    CHECK(render_layout_hit(L, ix, (int)render_layout_x_of(L, 2 * MS), y_gil, &h), "hit GIL");
+    CHECK_EQ(h.kind, R_LANE_GIL);
+    CHECK_EQ(h.value, 1);
+    CHECK_EQ(h.thread, 1);
+    CHECK_EQ(h.start, 0);
+    CHECK_EQ(h.end, 5010 * US);
+
+    int y_c1 = L->lanes[6].y + L->lanes[6].h / 2;
+    CHECK(render_layout_hit(L, ix, (int)render_layout_x_of(L, 1500 * US), y_c1, &h), "hit core 1");
+    CHECK_EQ(h.value, 2);
+    CHECK_EQ(h.thread, 2);
+    CHECK_EQ(h.start, 1 * MS);
+    CHECK_EQ(h.end, 2 * MS);
+    CHECK(render_layout_hit(L, ix, (int)render_layout_x_of(L, 3 * MS), y_c1, &h), "idle core");
+    CHECK_EQ(h.value, R_IDLE);
+    CHECK_EQ(h.thread, SIM_NONE);
+
+    CHECK(render_layout_hit(L, ix, L->labels.x + 5, y_io, &h) && h.in_label, "label column");
+    CHECK(!render_layout_hit(L, ix, L->plot.x + 10, L->axis.y + L->axis.h + 3, &h), "below lanes");
+    CHECK(!render_layout_hit(L, ix, L->plot.x + 10, 2, &h), "title row");
+
+    char lines[4][160];
+    CHECK(render_layout_hit(L, ix, (int)render_layout_x_of(L, 5500 * US), y_io, &h), "io span");
+    int n = render_hit_describe(ix, &h, lines);
+    CHECK_EQ(n, 4);
+    CHECK_STREQ(lines[0], "io \xc2\xb7 main");
+    CHECK_STREQ(lines[1], "Blocked on I/O");
+    CHECK_STREQ(lines[2], "Blocked (io)");
+    CHECK_STREQ(lines[3], "5.06 ms \xe2\x86\x92 6.06 ms  (1 ms)");
+}
+
+/* A dense trace: the frame stays within a few primitives per column. */
+static void test_lod(void)
+{
+    SimTrace *tr = fixture_synth(300000, 6, 2);
+    CHECK(tr != NULL, "synthetic trace");
+    if (!tr)
+        return;
+    RIndex *ix;
+    CHECK_EQ(render_index_build(tr, &ix), 0);
+    CHECK(ix->transitions >= 300000, "%zu transitions", ix->transitions);
+    RLayout *L = render_layout_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    SimTime spans[] = {ix->end, ix->end / 7, ix->end / 50, ix->end / 400};
+    for (int z = 0; z < 4; z++) {
+        RViewport vp = render_viewport_default(ix, 800, 500);
+        vp.t0 = ix->end / 3;
+        vp.t1 = vp.t0 + spans[z];
+        if (z == 0)
+            vp.t0 = 0;
+        RLayoutOpts o = render_layout_opts_export();
+        CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, &dl), 0);
+        size_t visible = 0;
+        for (uint32_t i = 0; i < ix->n_lanes; i++)
+            visible += render_lane_find(&ix->lanes[i], vp.t1) - render_lane_find(&ix->lanes[i], vp.t0);
+        size_t rects = draw_list_count(&dl, R_CMD_RECT);
+        size_t bound = (size_t)ix->n_lanes * (size_t)L->plot.w * 3 + 600;
+        CHECK(rects <= bound, "zoom %d: %zu rects > %zu for %zu visible spans", z, rects, bound, visible);
+        if (z == 0)
+            CHECK(visible > 50 * (size_t)L->plot.w, "zoom 0 exercises LOD: %zu spans", visible);
+        /* At most two span rectangles (plus a hairline) per column per lane. */
+        for (uint32_t i = 0; i < ix->n_lanes; i++) {
+            RLaneGeom g = L->lanes[i];
+            size_t in_lane = 0;
+            for (size_t k = 0; k < dl.n; k++) {
+                const RCmd *c = &dl.cmds[k];
+                if (c->kind == R_CMD_RECT && c->u.rect.y > g.y && c->u.rect.y < g.y + g.h &&
+                    c->u.rect.x >= L->plot.x && c->u.rect.w < L->plot.w)
+                    in_lane++;
+            }
+            CHECK(in_lane <= 3 * (size_t)L->plot.w, "zoom %d lane %u: %zu rects", z, i, in_lane);
+        }
+        CHECK(L->lod_columns <= (size_t)ix->n_lanes * (size_t)L->plot.w, "lod columns %zu",
+              L->lod_columns);
+    }
+    /* Hit-testing a crowded pixel still finds the exact span. */
+    RViewport vp = render_viewport_default(ix, 800, 500);
+    RLayoutOpts o = render_layout_opts_export();
+    render_layout_build(L, ix, &vp, &o, &metrics, &dl);
+    RHit h;
+    int x = L->plot.x + L->plot.w / 2, y = L->lanes[1].y + L->lanes[1].h / 2;
+    CHECK(render_layout_hit(L, ix, x, y, &h), "hit in a dense lane");
+    CHECK(h.start <= h.t && h.t < h.end, "span contains the time");
+    draw_list_free(&dl);
+    render_layout_destroy(L);
+    render_index_destroy(ix);
+    sim_trace_destroy(tr);
+}
+
+static void test_explain(const RIndex *ix)
+{
+    const SimTrace *tr = ix->tr;
+    char buf[1024];
+    size_t acq = record_index(tr, 5040 * US, SIM_REC_GIL_ACQUIRE, 0);
+    CHECK(acq != SIZE_MAX, "acquire record");
+    render_explain_handover(ix, acq, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io waited 5 ms with no switch \xe2\x86\x92 set the drop request; hog dropped "
+                     "the GIL at its next check point (+10 \xc2\xb5s); io took it (+30 \xc2\xb5s "
+                     "wake-up)");
+    render_explain_record(ix, acq, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io took the GIL from hog");
+    size_t drop = record_index(tr, 5010 * US, SIM_REC_GIL_DROP, 1);
+    render_explain_record(ix, drop, buf, sizeof(buf));
+    CHECK_STREQ(buf, "hog dropped the GIL at a check point because of the drop request");
+    size_t req = record_index(tr, 5 * MS, SIM_REC_DROP_REQUEST, 0);
+    render_explain_record(ix, req, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io waited a whole switch interval (5 ms) with no switch, so it set the drop "
+                     "request for hog");
+    size_t back = record_index(tr, 6060 * US, SIM_REC_STATE, 0);
+    render_explain_record(ix, back, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io finished its I/O and asks for the GIL");
+    size_t run = record_index(tr, 5040 * US, SIM_REC_STATE, 0);
+    render_explain_record(ix, run, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io holds the GIL and runs Python on core 1");
+    size_t killed = record_index(tr, 19 * MS, SIM_REC_STATE, 1);
+    render_explain_record(ix, killed, buf, sizeof(buf));
+    CHECK_STREQ(buf, "hog (a daemon) was killed as the last non-daemon thread ended");
+
+    /* The second round: io came back from I/O first. */
+    size_t acq2 = record_index(tr, 11100 * US, SIM_REC_GIL_ACQUIRE, 0);
+    render_explain_handover(ix, acq2 + 1, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io finished its I/O; io waited 5 ms with no switch \xe2\x86\x92 set the drop "
+                     "request; hog dropped the GIL at its next check point (+10 \xc2\xb5s); io took "
+                     "it (+30 \xc2\xb5s wake-up)");
+    /* After io went to I/O, hog took the GIL back. */
+    size_t acq3 = record_index(tr, 5090 * US, SIM_REC_GIL_ACQUIRE, 1);
+    render_explain_handover(ix, acq3, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io released the GIL for I/O; hog took it (+30 \xc2\xb5s wake-up)");
+
+    RChain ch;
+    CHECK(render_explain_chain(ix, acq, &ch), "chain");
+    CHECK_EQ(ch.n, 3);
+    CHECK_EQ(ch.t[0], 5 * MS);
+    CHECK_EQ(ch.lane[0], 0);
+    CHECK_EQ(ch.t[1], 5010 * US);
+    CHECK_EQ(ch.lane[1], 2);
+    CHECK_EQ(ch.t[2], 5040 * US);
+    CHECK_EQ(ch.lane[2], 1);
+    CHECK(render_explain_chain(ix, acq2, &ch), "chain with I/O");
+    CHECK_EQ(ch.n, 4);
+    CHECK_EQ(ch.t[0], 6060 * US);
+    CHECK_STREQ(ch.label[0], "I/O done \xe2\x86\x92 asks for the GIL");
+    CHECK(!render_explain_chain(ix, 0, &ch), "no hand-over before the first");
+}
+
+static void test_view(const SimTrace *tr)
+{
+    RView v;
+    render_view_init(&v, 20 * MS);
+    CHECK(v.t0 == 0 && v.t1 == 20 * MS, "fit");
+    CHECK_EQ(v.cursor, SIZE_MAX);
+    render_view_zoom(&v, 0.5, 10 * MS);
+    CHECK(v.t0 == 5 * MS && v.t1 == 15 * MS, "zoom around the middle: %lld..%lld",
+          (long long)v.t0, (long long)v.t1);
+    render_view_zoom(&v, 0.5, 7 * MS); /* the anchor keeps its place */
+    CHECK(v.t0 == 6 * MS && v.t1 == 11 * MS, "zoom around 7 ms: %lld..%lld", (long long)v.t0,
+          (long long)v.t1);
+    render_view_pan(&v, 0.2);
+    CHECK(v.t0 == 7 * MS && v.t1 == 12 * MS, "pan");
+    render_view_pan(&v, 10);
+    CHECK(v.t1 == 22 * MS + 1 && v.t1 - v.t0 == 5 * MS, "pan stops 10%% past the end: %lld",
+          (long long)v.t1);
+    render_view_zoom(&v, 1e-9, 10 * MS);
+    CHECK_EQ(v.t1 - v.t0, R_VIEW_MIN_SPAN);
+    render_view_zoom(&v, 1e9, 10 * MS);
+    CHECK(v.t0 < 0 && v.t1 > 20 * MS, "zoom out is bounded");
+    render_view_fit(&v);
+
+    /* Stepping walks records one by one; with a thread, its transitions. */
+    CHECK(render_view_step(&v, tr, 1, SIM_NONE), "step");
+    CHECK_EQ(v.cursor, 0);
+    CHECK(render_view_step(&v, tr, 1, SIM_NONE), "step");
+    CHECK_EQ(v.cursor, 1);
+    CHECK(render_view_step(&v, tr, -1, SIM_NONE) && v.cursor == 0, "back");
+    CHECK(!render_view_step(&v, tr, -1, SIM_NONE), "no step before the first");
+    CHECK(render_view_step(&v, tr, 1, 2), "w0's first transition");
+    CHECK_EQ(v.cursor_t, 1 * MS);
+    CHECK(render_view_step(&v, tr, 1, 2), "w0's second");
+    CHECK(v.cursor_t == 1 * MS && sim_trace_records(tr)[v.cursor].kind == SIM_REC_STATE,
+          "w0 runs at 1 ms");
+    CHECK(render_view_step(&v, tr, 1, 2) && v.cursor_t == 2 * MS, "w0 sleeps at 2 ms");
+
+    render_view_seek(&v, tr, 5040 * US);
+    CHECK_EQ(sim_trace_records(tr)[v.cursor].t, 5040 * US);
+    CHECK(v.cursor + 1 == sim_trace_count(tr) || sim_trace_records(tr)[v.cursor + 1].t > 5040 * US,
+          "last record at the time");
+    v.speed = 1 * MS;
+    v.playing = true;
+    CHECK(render_view_tick(&v, tr, 0.5), "tick");
+    CHECK_EQ(v.cursor_t, 5540 * US);
+    CHECK_EQ(sim_trace_records(tr)[v.cursor].t, 5090 * US);
+    CHECK(render_view_tick(&v, tr, 100), "run to the end");
+    CHECK(!v.playing && v.cursor_t == 20 * MS && v.cursor == sim_trace_count(tr) - 1, "stopped at the end");
+    render_view_set_range(&v, 1 * MS, 2 * MS);
+    render_view_follow(&v);
+    CHECK(v.t0 <= v.cursor_t && v.cursor_t <= v.t1 && v.t1 - v.t0 == 1 * MS, "follow keeps the width");
+}
+
+static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
+{
+    RView v;
+    render_view_init(&v, ix->end);
+    v.help = true;
+    RViewport vp = render_viewport_default(ix, 1280, 800);
+    RLayoutOpts o = render_layout_opts_export();
+    o.caption = false;
+    o.fit_lanes = false;
+    o.auto_text = false;
+    o.reserve_bottom = render_overlay_height(&vp);
+    o.cursor = 5040 * US;
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    CHECK(L->bottom + o.reserve_bottom <= 800, "room for the chrome");
+    CHECK(L->caption.y + L->caption.h <= L->bottom, "timeline above the chrome");
+    ROverlayIn in;
+    memset(&in, 0, sizeof(in));
+    in.explain_now = "io took the GIL from hog.";
+    in.explain_why = "io waited 5 ms with no switch.";
+    in.status = "paused";
+    in.toast = "switch interval 5 ms \xe2\x86\x92 2.5 ms";
+    size_t acq = record_index(ix->tr, 5040 * US, SIM_REC_GIL_ACQUIRE, 0);
+    render_explain_chain(ix, acq, &in.chain);
+    render_view_seek(&v, ix->tr, 5040 * US);
+    ROverlayGeom g;
+    CHECK_EQ(render_overlay_build(L, ix, &v, &in, &metrics, dl, &g), 0);
+    CHECK(g.scrub.x == L->plot.x && g.scrub.w > L->plot.w * 8 / 10 && g.scrub.y > g.panel.y,
+          "scrub bar under the panel");
+    CHECK(g.status.y + g.status.h <= 800, "status inside");
+    CHECK(has_text(dl, "io took the GIL from hog."), "explain text");
+    CHECK(has_text(dl, "Why") && has_text(dl, "Now"), "explain headings");
+    CHECK(has_text(dl, "switch interval 5 ms \xe2\x86\x92 2.5 ms"), "toast");
+    CHECK(has_text(dl, "Keys and mouse"), "help sheet");
+    int n = 0;
+    for (; render_help_lines[n]; n++) {
+        char key[128];
+        const char *tab = strchr(render_help_lines[n], '\t');
+        CHECK(tab != NULL, "help line %d has a tab", n);
+        size_t kl = tab ? (size_t)(tab - render_help_lines[n]) : 0;
+        memcpy(key, render_help_lines[n], kl);
+        key[kl] = '\0';
+        CHECK(has_text(dl, key), "help shows '%s'", key);
+    }
+    CHECK(n >= 20, "%d bindings", n);
+    CHECK(has_text(dl, "drop request") && has_text(dl, "takes the GIL"), "arrow labels");
+}
+
+static void test_svg(const RIndex *ix, RLayout *L, DrawList *dl)
+{
+    RViewport vp = render_viewport_default(ix, 900, 500);
+    RLayoutOpts o = render_layout_opts_export();
+    render_layout_build(L, ix, &vp, &o, &metrics, dl);
+    size_t len = 0;
+    char *svg = render_svg_from_list(dl, &len);
+    CHECK(svg != NULL && len == strlen(svg), "svg text");
+    if (!svg)
+        return;
+    CHECK(strncmp(svg, "<?xml", 5) == 0, "xml prolog");
+    CHECK(strstr(svg, "width=\"900\" height=\"500\"") != NULL, "size");
+    CHECK(strstr(svg, "<pattern id=\"h0\"") != NULL, "hatch patterns");
+    CHECK(strstr(svg, "fill=\"url(#h") != NULL, "hatched rects");
+    CHECK(strstr(svg, ">wait GIL</text>") != NULL, "text stays text");
+    CHECK(strstr(svg, "clip-path") == NULL, "clipping is geometric");
+    CHECK(strcmp(svg + len - 7, "</svg>\n") == 0, "closed");
+    /* Nothing drawn outside the picture. */
+    int bad = 0;
+    for (const char *p = svg; (p = strstr(p, "<rect x=\"")); p++) {
+        int x, y, w, h;
+        if (sscanf(p, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"", &x, &y, &w, &h) == 4 &&
+            (x < 0 || y < 0 || x + w > 900 || y + h > 500))
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+    free(svg);
+
+    /* Names are escaped. */
+    SimTrace *tr = sim_trace_create();
+    sim_trace_add_process(tr, "p<&>", SIM_NONE, 0, "initial");
+    sim_trace_add_thread(tr, "a\"<b>&c", 0, 0, 0);
+    sim_trace_set_gils(tr, 1);
+    SimRecord r = {0, 0, 0, 0, SIM_REC_STATE, SIM_ST_RUNNABLE, SIM_R_WAIT_GIL, 0};
+    sim_trace_push(tr, &r);
+    sim_trace_set_end(tr, 1000);
+    RIndex *ix2;
+    render_index_build(tr, &ix2);
+    vp = render_viewport_default(ix2, 600, 300);
+    render_layout_build(L, ix2, &vp, &o, &metrics, dl);
+    svg = render_svg_from_list(dl, &len);
+    CHECK(svg && strstr(svg, ">a&quot;&lt;b&gt;&amp;c</text>") != NULL, "escaped name");
+    CHECK(svg && !strstr(svg, "a\"<b>"), "no raw name");
+    free(svg);
+    render_index_destroy(ix2);
+    sim_trace_destroy(tr);
+}
+
+/* Degenerate inputs draw without crashing. */
+static void test_edges(RLayout *L, DrawList *dl)
+{
+    SimTrace *tr = sim_trace_create();
+    RIndex *ix;
+    CHECK_EQ(render_index_build(tr, &ix), 0);
+    CHECK_EQ(ix->n_lanes, 0);
+    RViewport vp = render_viewport_default(ix, 300, 200);
+    RLayoutOpts o = render_layout_opts_export();
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    RHit h;
+    CHECK(!render_layout_hit(L, ix, 150, 100, &h), "nothing to hit");
+    render_index_destroy(ix);
+    sim_trace_destroy(tr);
+
+    /* Hundreds of threads in a small picture: lanes shrink, nothing spills. */
+    tr = fixture_synth(20000, 60, 8);
+    CHECK_EQ(render_index_build(tr, &ix), 0);
+    vp = render_viewport_default(ix, 640, 360);
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    CHECK(L->lanes_clip.y + L->lanes_clip.h <= L->axis.y, "lanes end above the axis");
+    for (size_t i = 0; i < dl->n; i++) {
+        const RCmd *c = &dl->cmds[i];
+        if (c->kind == R_CMD_RECT)
+            CHECK(c->u.rect.y >= 0 && c->u.rect.y + c->u.rect.h <= 360 + 2, "rect %zu inside", i);
+    }
+    /* A viewport before the run and far after it. */
+    vp.t0 = -5000;
+    vp.t1 = -10;
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    vp.t0 = ix->end * 2;
+    vp.t1 = ix->end * 3;
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    render_index_destroy(ix);
+    sim_trace_destroy(tr);
+}
+
+int main(void)
+{
+    test_format();
+    SimTrace *tr = fixture_small();
+    CHECK(tr != NULL, "fixture");
+    if (!tr)
+        return test_report();
+    RIndex *ix = NULL;
+    CHECK_EQ(render_index_build(tr, &ix), 0);
+    RLayout *L = render_layout_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    test_index(ix);
+    test_frame(ix, L, &dl);
+    test_hit(ix, L);
+    test_explain(ix);
+    test_view(tr);
+    test_overlay(ix, L, &dl);
+    test_svg(ix, L, &dl);
+    test_edges(L, &dl);
+    test_lod();
+    draw_list_free(&dl);
+    render_layout_destroy(L);
+    render_index_destroy(ix);
+    sim_trace_destroy(tr);
+    return test_report();
+}

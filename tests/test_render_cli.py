@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The render command end to end: PNG and SVG files, their size and
+content, the SVG parsed as XML, and every refusal (bad flags, huge sizes,
+bad ranges) exiting 2 with one line and writing nothing.
+
+Prints "N passed, N failed" like the C tests.
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+GILSIM = os.environ.get("GILSIM", "build/cli/gilsim")
+passed = failed = 0
+
+
+def check(cond, msg):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAILED: " + msg, file=sys.stderr)
+
+
+def run(*args):
+    p = subprocess.run([GILSIM, "render", *args], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "convoy.png")
+        rc, so, se = run("-o", out, "--size", "1280x720", "--range", "0ms..40ms")
+        check(rc == 0, "render PNG: %d %s" % (rc, se))
+        check(os.path.exists(out) and png_size(out) == (1280, 720), "PNG is 1280x720")
+        check(os.path.getsize(out) > 20000 if os.path.exists(out) else False, "PNG has content")
+        check("wrote " + out in so, "reports what it wrote: " + so)
+
+        rc, so, se = run("-o", out, "--size", "800x450", "--scale", "2", "--theme", "dark")
+        check(rc == 0 and png_size(out) == (1600, 900), "scale 2 doubles the pixels")
+
+        svg = os.path.join(d, "convoy.svg")
+        rc, so, se = run("-o", svg, "--range", "..30ms", "--set", "python.switch_interval=2ms")
+        check(rc == 0, "render SVG: %s" % se)
+        try:
+            root = ET.parse(svg).getroot()
+            ns = "{http://www.w3.org/2000/svg}"
+            check(root.tag == ns + "svg", "root is <svg>")
+            check(root.get("width") == "1920" and root.get("height") == "1080", "SVG size")
+            texts = ["".join(t.itertext()) for t in root.iter(ns + "text")]
+            check(any(t == "Convoy effect" for t in texts), "title as text")
+            check(any("switch interval 2 ms" in t for t in texts), "override shown: %s" % texts[:8])
+            check(any("gilsim " in t and "seed" in t for t in texts), "caption")
+            check(any(t == "Waiting for the GIL" for t in texts), "legend")
+            check(len(list(root.iter(ns + "pattern"))) >= 2, "hatch patterns")
+            check(len(list(root.iter(ns + "rect"))) > 50, "rects")
+        except ET.ParseError as e:
+            check(False, "SVG well-formed: %s" % e)
+
+        # Refusals: exit 2, one line on stderr, nothing written.
+        bad = os.path.join(d, "bad.png")
+        cases = [
+            ("huge size", ["-o", bad, "--size", "20000x20000"]),
+            ("huge scaled size", ["-o", bad, "--size", "16384x16384", "--scale", "2"]),
+            ("malformed size", ["-o", bad, "--size", "wide"]),
+            ("bad range", ["-o", bad, "--range", "50ms..10ms"]),
+            ("malformed range", ["-o", bad, "--range", "soon"]),
+            ("range after the end", ["-o", bad, "--range", "500s..600s"]),
+            ("bad theme", ["-o", bad, "--theme", "blue"]),
+            ("bad scale", ["-o", bad, "--scale", "0"]),
+            ("unknown flag", ["-o", bad, "--sparkles"]),
+            ("no output", []),
+            ("bad extension", ["-o", os.path.join(d, "x.gif")]),
+            ("missing value", ["-o"]),
+            ("bad scenario", ["-o", bad, "/nonexistent/scenario.json"]),
+            ("bad override", ["-o", bad, "--set", "machine.cores=-3"]),
+        ]
+        for name, args in cases:
+            rc, so, se = run(*args)
+            lines = [l for l in se.splitlines() if l.strip()]
+            check(rc == 2, "%s: exit %d, want 2 (%s)" % (name, rc, se.strip()))
+            check(len(lines) == 1, "%s: one line of error, got %r" % (name, se))
+            check(not os.path.exists(bad), "%s: nothing written" % name)
+        rc, so, se = run("--help")
+        check(rc == 0 and "--range" in so and "--scale" in so, "--help")
+        leftovers = [f for f in os.listdir(d) if ".tmp" in f]
+        check(not leftovers, "no temporary files: %s" % leftovers)
+
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
