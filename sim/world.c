@@ -1648,7 +1648,9 @@ static void on_run(SimWorld *w, Thread *t)
         case POST_NONE:
             break;
         }
-        /* The end of a C call checks the eval breaker. */
+        /* The end of a C call checks the eval breaker. (Creating a process
+         * may have moved the GIL array: look the GIL up again.) */
+        g = &w->gils[t->gil];
         if (g->drop_request && t->holds_gil) {
             forced_drop(w, t);
             return;
