@@ -1,2 +1,0 @@
-/* Temporary: commands whose files are not in the tree yet. */
-#include "cli.h"
