@@ -313,6 +313,15 @@ static SimTime wake_latency(SimWorld *w, Thread *t)
 
 static inline Thread *T(SimWorld *w, uint32_t id) { return w->threads[id]; }
 
+/* The OS wakes a blocked thread: after the wake-up latency it wants a core
+ * to run `cont`. */
+static void os_wake(SimWorld *w, Thread *t, uint8_t cont)
+{
+    t->cont = cont;
+    t->waking = true;
+    schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+}
+
 /* ---- OS scheduler: cores and the run queue -------------------------------- */
 
 static void run_continuation(SimWorld *w, Thread *t);
@@ -533,9 +542,7 @@ static void gil_waiters_remove(Gil *g, uint32_t id)
 static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 {
     t->woke_by_timeout = timed_out;
-    t->cont = (uint8_t)cont;
-    t->waking = true;
-    schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+    os_wake(w, t, (uint8_t)cont);
 }
 
 /* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
@@ -573,9 +580,7 @@ static void notify_started(SimWorld *w, Thread *t)
     if (t->start_waiter != NO_THREAD) {
         Thread *p = T(w, t->start_waiter);
         t->start_waiter = NO_THREAD;
-        p->cont = CONT_TAKE_GIL;
-        p->waking = true;
-        schedule(w, w->now + wake_latency(w, p), EV_READY, p->id, 0);
+        os_wake(w, p, CONT_TAKE_GIL);
     }
 }
 
@@ -1047,9 +1052,7 @@ static void sync_timeout(SimWorld *w, Thread *t)
     t->timed_out = true;
     record_sync(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), 0, SIM_C_TIMEOUT);
     t->wait_prim = NULL;
-    t->cont = CONT_TAKE_GIL;
-    t->waking = true;
-    schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+    os_wake(w, t, CONT_TAKE_GIL);
 }
 
 /* Woken by a lock release: retry before taking the GIL (on a core). */
@@ -1385,9 +1388,7 @@ static void join_done(SimWorld *w, uint32_t *joiners, uint32_t n)
         if (j->done || (j->reason != SIM_R_JOIN && j->reason != SIM_R_START_WAIT))
             continue; /* gone, or its join(timeout) already gave up */
         cancel(w, &j->sync_timer);
-        j->cont = CONT_TAKE_GIL;
-        j->waking = true;
-        schedule(w, w->now + wake_latency(w, j), EV_READY, j->id, 0);
+        os_wake(w, j, CONT_TAKE_GIL);
     }
 }
 
@@ -2319,9 +2320,7 @@ static void on_event(SimWorld *w, const SimEvent *ev)
     case EV_BLOCK_END: {
         Thread *t = T(w, ev->thread);
         t->block_ev = 0;
-        t->cont = CONT_TAKE_GIL;
-        t->waking = true;
-        schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+        os_wake(w, t, CONT_TAKE_GIL);
         break;
     }
     case EV_GIL_TIMEOUT: {
@@ -2397,9 +2396,7 @@ static void on_event(SimWorld *w, const SimEvent *ev)
                 if (p->joiners[i] == t->id)
                     p->joiners[i] = p->joiners[--p->n_joiners];
         }
-        t->cont = CONT_TAKE_GIL;
-        t->waking = true;
-        schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+        os_wake(w, t, CONT_TAKE_GIL);
         break;
     }
     }
