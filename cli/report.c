@@ -331,6 +331,21 @@ cJSON *cli_report_json(const CliRun *run, const SimStats *st)
         cJSON_AddNumberToObject(gj, "timeouts", (double)g->timeouts);
         cJSON_AddNumberToObject(gj, "failed_wakeups", (double)g->failed_wakeups);
         cJSON_AddNumberToObject(gj, "held_ns", (double)g->held_ns);
+        /* Subinterpreters with their own GIL (python.gil = per-interpreter). */
+        cJSON *interps = cJSON_AddArrayToObject(o, "interpreter_gils");
+        for (uint32_t k = pi->gil; k < (uint32_t)st->n_gils; k++) {
+            bool used = false;
+            for (uint32_t t = 0; t < sim_trace_thread_count(tr); t++)
+                used |= sim_trace_thread(tr, t)->process == p && sim_trace_thread(tr, t)->gil == k;
+            if (!used && k != pi->gil)
+                break;
+            cJSON *ij = cJSON_CreateObject();
+            cJSON_AddNumberToObject(ij, "interpreter", (double)(k - pi->gil));
+            cJSON_AddNumberToObject(ij, "acquisitions", (double)st->gils[k].acquisitions);
+            cJSON_AddNumberToObject(ij, "switches", (double)st->gils[k].switches);
+            cJSON_AddNumberToObject(ij, "held_ns", (double)st->gils[k].held_ns);
+            cJSON_AddItemToArray(interps, ij);
+        }
         cJSON_AddItemToArray(procs, o);
     }
 

@@ -75,6 +75,11 @@ void sim_config_defaults(SimConfig *cfg)
     cfg->tick_cost = 15;
     cfg->ft_overhead = 1.08;
     cfg->thread_start_cost = 100 * NS_PER_US;
+    /* Old-GIL costs calibrated on Beazley's countdown (gil-model.md, O1):
+     * 7.8 s alone, 11.3 s for two threads on one core, 15.4 s on four. */
+    cfg->old_signal_cost = 700;
+    cfg->old_contention_cost = 800;
+    cfg->interp_start_cost = 2 * NS_PER_MS;
     cfg->fork_cost = 2 * NS_PER_MS;
     cfg->spawn_cost = 50 * NS_PER_MS;
     cfg->forkserver_cost = 3 * NS_PER_MS;
@@ -89,7 +94,8 @@ void sim_config_defaults(SimConfig *cfg)
 
 /* ---- Names of enumerated values (index = enum value) -------------------- */
 
-static const char *const GIL_NAMES[SIM_GIL_POLICY_COUNT] = {"new", "new-noforce", "old", "none"};
+static const char *const GIL_NAMES[SIM_GIL_POLICY_COUNT] = {"new", "new-noforce", "old", "none",
+                                                              "per-interpreter"};
 static const char *const WAKE_NAMES[] = {"random", "fifo"};
 static const char *const START_NAMES[] = {"auto", "manual"};
 static const char *const METHOD_NAMES[] = {"fork", "spawn", "forkserver"};
@@ -111,10 +117,11 @@ static const char *const MACHINE_KEYS[] = {
 static const char *const PYTHON_KEYS[] = {
     "version", "gil", "switch_interval", "check_point_gap", "check_interval", "tick_cost",
     "ft_overhead", "thread_start_cost", "fork_cost", "spawn_cost", "forkserver_cost", "ipc_cost",
-    "pickle_cost", "increment_cost", "call_cost", "pool_submit_cost",
+    "pickle_cost", "increment_cost", "call_cost", "pool_submit_cost", "old_signal_cost",
+    "old_contention_cost", "interp_start_cost",
 };
 static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "sync", "shared", "threads"};
-static const char *const THREAD_KEYS[] = {"name", "daemon", "start", "program"};
+static const char *const THREAD_KEYS[] = {"name", "daemon", "start", "interpreter", "program"};
 static const char *const FORK_KEYS[] = {"name", "program"};
 static const char *const DIST_KEYS[] = {"uniform", "exp"};
 static const char *const THREAD_POOL_KEYS[] = {"workers", "tasks", "task"};
@@ -2458,6 +2465,13 @@ static int load_thread(Loader *c, const cJSON *t, int proc, int index)
         ts->manual_start = mode == 1;
         path_pop(c, mark);
     }
+    if ((v = enter(c, t, "interpreter", &mark))) {
+        double k;
+        if ((rc = get_integer(c, v, 0, 63, &k)) < 0)
+            return rc;
+        ts->interpreter = (int)k;
+        path_pop(c, mark);
+    }
     if (!(v = enter(c, t, "program", &mark)))
         return fail_missing(c, "program", "an array of operations (it may be empty)");
     if ((rc = compile_program(c, v, index)) < 0)
@@ -2736,6 +2750,9 @@ static int load_python(Loader *c, const cJSON *py, SimConfig *cfg)
         {"increment_cost", offsetof(SimConfig, increment_cost)},
         {"call_cost", offsetof(SimConfig, call_cost)},
         {"pool_submit_cost", offsetof(SimConfig, pool_submit_cost)},
+        {"old_signal_cost", offsetof(SimConfig, old_signal_cost)},
+        {"old_contention_cost", offsetof(SimConfig, old_contention_cost)},
+        {"interp_start_cost", offsetof(SimConfig, interp_start_cost)},
     };
     size_t mark;
     int rc, e;
@@ -2774,6 +2791,9 @@ static int load_python(Loader *c, const cJSON *py, SimConfig *cfg)
     if ((v = enter(c, py, "gil", &mark))) {
         if ((rc = get_enum(c, v, GIL_NAMES, COUNT(GIL_NAMES), "a GIL policy", &e)) < 0)
             return rc;
+        if (e == SIM_GIL_PER_INTERP && ver < 312)
+            return fail(c, "per-interpreter GILs arrived in Python 3.12 (PEP 684); set python.version "
+                           "to \"3.12\" or later");
         cfg->gil = (uint8_t)e;
         path_pop(c, mark);
     }
@@ -3312,7 +3332,10 @@ char *sim_scenario_explain_config(const SimScenario *sc)
     out_duration(o, "pickle_cost", cfg->pickle_cost, false);
     out_duration(o, "increment_cost", cfg->increment_cost, false);
     out_duration(o, "call_cost", cfg->call_cost, false);
-    out_duration(o, "pool_submit_cost", cfg->pool_submit_cost, true);
+    out_duration(o, "pool_submit_cost", cfg->pool_submit_cost, false);
+    out_duration(o, "old_signal_cost", cfg->old_signal_cost, false);
+    out_duration(o, "old_contention_cost", cfg->old_contention_cost, false);
+    out_duration(o, "interp_start_cost", cfg->interp_start_cost, true);
     out_add(o, "  }\n}\n");
     char *s = strdup(o->buf);
     free(o);

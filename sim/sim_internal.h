@@ -188,6 +188,7 @@ typedef struct SimThreadSpec {
     int process;         /* process template index */
     bool daemon;
     bool manual_start;   /* started by a `start` op instead of with its process */
+    int interpreter;     /* subinterpreter of its process (0 = main); its own GIL under "per-interpreter" */
     uint32_t prog_first; /* into SimScenario.ops */
     uint32_t prog_len;
 } SimThreadSpec;
@@ -209,6 +210,7 @@ typedef enum SimGilPolicy {
     SIM_GIL_NEW_NOFORCE, /* new GIL without FORCE_SWITCHING */
     SIM_GIL_OLD,         /* CPython <= 3.1 ticks */
     SIM_GIL_NONE,        /* free-threaded */
+    SIM_GIL_PER_INTERP,  /* 3.12+ (PEP 684): the new GIL, one per interpreter */
     SIM_GIL_POLICY_COUNT
 } SimGilPolicy;
 
@@ -242,6 +244,7 @@ typedef struct SimConfig {
     SimTime increment_cost;  /* bytecode of one `x += 1` (read to write) */
     SimTime call_cost;       /* the call in `c = x; f(); x = c + 1` */
     SimTime pool_submit_cost;/* ThreadPoolExecutor.submit: a Future and a queue put */
+    SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */
 } SimConfig;
 
 struct SimScenario {

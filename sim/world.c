@@ -204,6 +204,8 @@ typedef struct Process {
     uint32_t *joiners;
     uint32_t n_joiners, cap_joiners;
     struct PoolRun *pool;    /* a pool's worker process: its pool */
+    uint32_t n_interp;       /* interpreters with their own GIL: gil .. gil + n_interp - 1 */
+    uint64_t interp_started; /* bit k: subinterpreter k exists */
     Prim **prims;            /* [spec->n_prims], by template index - first_prim */
     Shared *shared;          /* [spec->n_shared] */
 } Process;
@@ -217,8 +219,7 @@ typedef struct Core {
 
 struct SimWorld {
     const SimScenario *sc;
-    const SimConfig *cfg;    /* points at cfg_copy */
-    SimConfig cfg_copy;
+    const SimConfig *cfg;
     SimTime now;
     SimQueue q;
     SimTrace *trace;
@@ -810,7 +811,8 @@ static void gil_drop(SimWorld *w, Thread *t, SimDropKind kind)
     record(w, SIM_REC_GIL_DROP, t->id, t->gil, 0, (uint8_t)kind, 0,
            kind == SIM_DROP_FORCED ? SIM_C_DROP_REQUEST : kind == SIM_DROP_EXIT ? SIM_C_EXIT : SIM_C_OP_BEGIN);
     gil_signal_one(w, g, t->id);
-    if (request_pending && kind != SIM_DROP_EXIT && w->cfg->gil == SIM_GIL_NEW &&
+    if (request_pending && kind != SIM_DROP_EXIT &&
+        (w->cfg->gil == SIM_GIL_NEW || w->cfg->gil == SIM_GIL_PER_INTERP) &&
         g->last_holder == t->id) {
         g->drop_request = false;
         assert(g->switch_waiter == NO_THREAD);
@@ -1514,6 +1516,12 @@ static void thread_advance(SimWorld *w, Thread *t)
                 t->post = POST_START_THREAD;
                 t->post_target = op->target;
                 dur = w->cfg->thread_start_cost;
+                int k = w->sc->threads[op->target].interpreter;
+                Process *self = w->procs[t->proc];
+                if (k > 0 && k < 64 && !(self->interp_started & (1ull << k))) {
+                    self->interp_started |= 1ull << k; /* Py_NewInterpreterFromConfig */
+                    dur += w->cfg->interp_start_cost;
+                }
             } else {
                 const SimProcessSpec *ps = &w->sc->procs[op->target];
                 t->post = POST_START_PROCESS;
@@ -2117,7 +2125,7 @@ static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t pr
     Process *p = w->procs[proc];
     t->id = w->n_threads;
     t->proc = proc;
-    t->gil = p->gil;
+    t->gil = p->gil + ((uint32_t)spec->interpreter < p->n_interp ? (uint32_t)spec->interpreter : 0);
     t->spec = spec;
     t->daemon = spec->daemon;
     t->reason = SIM_R_NEW;
@@ -2132,7 +2140,7 @@ static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t pr
     t->pool = p->pool;
     sim_rng_seed(&t->rng, w->cfg->seed, 1000 + t->id);
     w->threads[w->n_threads++] = t;
-    if (sim_trace_add_thread(w->trace, name ? name : spec->name, proc, p->gil, spec->daemon) < 0)
+    if (sim_trace_add_thread(w->trace, name ? name : spec->name, proc, t->gil, spec->daemon) < 0)
         w->oom = true;
     push_u32(w, &p->threads, &p->n_threads, &p->cap_threads, t->id);
     if (!t->daemon)
@@ -2142,8 +2150,15 @@ static Thread *create_thread(SimWorld *w, const SimThreadSpec *spec, uint32_t pr
 
 static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name)
 {
+    /* One GIL per process; under "per-interpreter", one per subinterpreter
+     * its threads live in, numbered from the process's main GIL. */
+    uint32_t n_interp = 1;
+    if (w->cfg->gil == SIM_GIL_PER_INTERP)
+        for (int i = 0; i < spec->n_threads; i++)
+            if ((uint32_t)w->sc->threads[spec->first_thread + i].interpreter + 1 > n_interp)
+                n_interp = (uint32_t)w->sc->threads[spec->first_thread + i].interpreter + 1;
     if (!grow_array((void **)&w->procs, &w->cap_procs, w->n_procs + 1, sizeof(Process *)) ||
-        !grow_array((void **)&w->gils, &w->cap_gils, w->n_gils + 1, sizeof(Gil))) {
+        !grow_array((void **)&w->gils, &w->cap_gils, w->n_gils + n_interp, sizeof(Gil))) {
         w->oom = true;
         return NULL;
     }
@@ -2155,10 +2170,13 @@ static Process *create_process(SimWorld *w, const SimProcessSpec *spec, uint32_t
     p->id = w->n_procs;
     p->spec = spec;
     p->gil = w->n_gils;
-    Gil *g = &w->gils[w->n_gils++];
-    memset(g, 0, sizeof(*g));
-    g->holder = g->last_holder = g->switch_waiter = NO_THREAD;
-    sim_rng_seed(&g->rng, w->cfg->seed, 1 + p->gil);
+    p->n_interp = n_interp;
+    for (uint32_t k = 0; k < n_interp; k++) {
+        Gil *g = &w->gils[w->n_gils++];
+        memset(g, 0, sizeof(*g));
+        g->holder = g->last_holder = g->switch_waiter = NO_THREAD;
+        sim_rng_seed(&g->rng, w->cfg->seed, 1 + p->gil + k);
+    }
     w->procs[w->n_procs++] = p;
     static const char *const methods[] = {"fork", "spawn", "forkserver", "initial", "os.fork"};
     if (sim_trace_add_process(w->trace, name ? name : spec->name, parent, p->gil, methods[spec->start_method]) < 0)
@@ -2431,16 +2449,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
         return NULL;
     }
     w->sc = sc;
-    w->cfg_copy = sc->cfg;
-    /* Old-GIL costs calibrated on Beazley's countdown (gil-model.md, O1):
-     * 7.8 s alone, 11.3 s with two threads on one core, 15.4 s on four. */
-    if (w->cfg_copy.old_signal_cost <= 0)
-        w->cfg_copy.old_signal_cost = 700;
-    if (w->cfg_copy.old_contention_cost <= 0)
-        w->cfg_copy.old_contention_cost = 800;
-    if (w->cfg_copy.pool_submit_cost <= 0)
-        w->cfg_copy.pool_submit_cost = 20000;
-    w->cfg = &w->cfg_copy;
+    w->cfg = &sc->cfg;
     w->outcome = -1;
     w->rq_head = w->rq_tail = NO_THREAD;
     sim_queue_init(&w->q);
@@ -2450,7 +2459,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
         goto out_nomem;
     for (int c = 0; c < sc->cfg.cores; c++)
         w->cores[c] = (Core){NO_THREAD, NO_THREAD, 0, 0};
-    static const char *const policies[] = {"new", "new-noforce", "old", "none"};
+    static const char *const policies[] = {"new", "new-noforce", "old", "none", "per-interpreter"};
     char version[16];
     snprintf(version, sizeof(version), "%d.%d", sc->cfg.py_major, sc->cfg.py_minor);
     SimRunInfo info = {sc->name, sc->hash, sc->cfg.seed, sc->cfg.cores, sc->cfg.switch_interval,

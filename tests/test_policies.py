@@ -3,7 +3,7 @@
 Beazley's countdown on the old GIL, the old GIL's fast but wasteful I/O
 response against the new GIL's convoy, FORCE_SWITCHING, and free-threaded
 scaling and lost updates."""
-from gilsim_test import check, close_to, report, scenario_file, run_json, thread, process, simple
+from gilsim_test import check, close_to, report, scenario_file, gilsim, run_json, thread, process, simple
 
 COUNTDOWN = 7.8  # Beazley, PyCon 2010: countdown(100M) alone on Python 2.6
 
@@ -77,8 +77,27 @@ def test_free_threaded():
     check(v['lost_updates'] == 0, 'the same on 3.12 with the GIL loses none')
 
 
+def test_per_interpreter():
+    sc = simple('interpreters', {
+        'main': [{'start': 'a'}, {'start': 'b'}, {'join': 'a'}, {'join': 'b'}],
+        'a': {'start': 'manual', 'interpreter': 1, 'program': [{'cpu': 1.0}]},
+        'b': {'start': 'manual', 'interpreter': 2, 'program': [{'cpu': 1.0}]},
+    }, version='3.12', gil='per-interpreter')
+    r = run_json(scenario_file(sc, 'interp.json'))
+    close_to(r['sim_time_ns'] / 1e9, 1.0, 0.05, 'per-interpreter: two threads in two subinterpreters on 2 cores take half of 2 s')
+    gils = process(r, 'main')['interpreter_gils']
+    check(len(gils) == 3 and all(g['acquisitions'] >= 1 for g in gils), 'each interpreter has its own GIL (%d)' % len(gils))
+    sc['python']['gil'] = 'new'
+    r = run_json(scenario_file(sc, 'interp-shared.json'))
+    check(r['sim_time_ns'] / 1e9 > 1.9, 'with the new GIL the subinterpreters share one GIL (%.2f s)' % (r['sim_time_ns'] / 1e9))
+    sc['python'] = {'version': '3.11', 'gil': 'per-interpreter'}
+    rc, out, err = gilsim('run', scenario_file(sc, 'interp-311.json'))
+    check(rc == 2 and 'PEP 684' in err, 'per-interpreter GILs need 3.12: a located error (%s)' % err.strip())
+
+
 if __name__ == '__main__':
     test_beazley_countdown()
     test_io_response()
     test_free_threaded()
+    test_per_interpreter()
     report()

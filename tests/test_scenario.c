@@ -411,7 +411,7 @@ static void test_explain_roundtrip(void)
                   strstr(cfg, "\"gil\": \"new\"") && strstr(cfg, "\"ft_overhead\": 1.08") &&
                   strstr(cfg, "\"pipe_latency\": \"20us\"") && strstr(cfg, "\"pickle_cost\": \"20us\"") &&
                   strstr(cfg, "\"increment_cost\": \"40ns\"") && strstr(cfg, "\"call_cost\": \"100ns\"") &&
-                  strstr(cfg, "\"pool_submit_cost\": \"20us\"\n"),
+                  strstr(cfg, "\"pool_submit_cost\": \"20us\"") && strstr(cfg, "\"interp_start_cost\": \"2ms\"\n"),
                   "default values print in their shortest form:\n%s", cfg);
         }
         if (i == 2) {
@@ -896,7 +896,7 @@ static void test_structure_errors(void)
                  "\"2.7\" or \"3.0\" to \"3.14\"");
     EXPECT_ERROR("{\"name\": \"x\", \"python\": {\"gil\": \"nogil\"}, \"processes\": []}", SIM_ERR_INVALID,
                  "t.json:1:33: /python/gil: 'nogil' is not a GIL policy; expected \"new\", \"new-noforce\", "
-                 "\"old\", or \"none\"");
+                 "\"old\", \"none\", or \"per-interpreter\"");
     EXPECT_ERROR("{\"name\": \"x\", \"machine\": {\"wakeup_policy\": \"lifo\"}, \"processes\": []}",
                  SIM_ERR_INVALID, "t.json:1:44: /machine/wakeup_policy: 'lifo' is not a wakeup policy; expected "
                  "\"random\" or \"fifo\"");
