@@ -18,9 +18,10 @@
 static void render_usage(FILE *f)
 {
     fprintf(f,
-            "usage: gilsim render [FILE] -o OUT.png|OUT.svg [--size WxH] [--range A..B]\n"
+            "usage: gilsim render [FILE [FILE_B]] -o OUT.png|OUT.svg [--size WxH] [--range A..B]\n"
             "                     [--theme light|dark] [--scale S] [--projector]\n"
-            "                     [--set KEY=VALUE]... [--seed N] [--until T]\n\n"
+            "                     [--set KEY=VALUE]... [--seed N] [--until T]\n"
+            "                     [--compare KEY=VALUE]...\n\n"
             "Simulates FILE (a scenario or the name of a bundled one; the built-in convoy\n"
             "scenario when omitted) and draws its timeline, with legend, time axis, title and\n"
             "a caption naming the scenario, its hash, the gilsim version, seed and parameters.\n"
@@ -35,7 +36,11 @@ static void render_usage(FILE *f)
             "  --projector        large text and lanes, for a room\n"
             "  --set KEY=VALUE    override a scenario value, e.g. python.switch_interval=1ms\n"
             "  --seed N           override the scenario's seed\n"
-            "  --until T          stop the simulation at time T\n\n"
+            "  --until T          stop the simulation at time T\n"
+            "  --compare KEY=VALUE  draw a second run of FILE with this override too\n\n"
+            "Compare: with two files, or one file and --compare, both runs are stacked on one\n"
+            "shared time axis (A on top, B below) with their key statistics side by side and\n"
+            "the notable differences highlighted.\n\n"
             "Sizes are limited to %d pixels per side and %lld pixels in total (after --scale).\n"
             "Exit status: 0 written, 1 could not write, 2 invalid scenario or flags.\n",
             R_EXPORT_MAX_SIDE, (long long)R_EXPORT_MAX_PIXELS);
@@ -112,8 +117,11 @@ int cmd_render(int argc, char **argv)
     RTheme theme = R_THEME_LIGHT;
     SimTime r0 = -1, r1 = -1;
     int rc = EXIT_USAGE;
-    CliRun run = {0};
-    RIndex *ix = NULL;
+    CliRun run = {0}, run_b = {0};
+    RIndex *ix = NULL, *ix_b = NULL;
+    const char *file_b = NULL;
+    const char **cmp = NULL;
+    int n_cmp = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -126,7 +134,7 @@ int cmd_render(int argc, char **argv)
         bool takes = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--png") == 0 ||
                      strcmp(a, "--svg") == 0 || strcmp(a, "--size") == 0 ||
                      strcmp(a, "--range") == 0 || strcmp(a, "--theme") == 0 ||
-                     strcmp(a, "--scale") == 0;
+                     strcmp(a, "--scale") == 0 || strcmp(a, "--compare") == 0;
         if (takes && !next) {
             fprintf(stderr, "gilsim render: %s needs a value\n", a);
             goto out;
@@ -174,6 +182,21 @@ int cmd_render(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--projector") == 0) {
             projector = true;
+        } else if (strcmp(a, "--compare") == 0) {
+            if (!strchr(next, '=')) {
+                fprintf(stderr, "gilsim render: --compare '%s': expected KEY=VALUE\n", next);
+                goto out;
+            }
+            const char **nc = realloc(cmp, (size_t)(n_cmp + 1) * sizeof(*nc));
+            if (!nc) {
+                fprintf(stderr, "gilsim render: out of memory\n");
+                goto out;
+            }
+            cmp = nc;
+            cmp[n_cmp++] = next;
+            i++;
+        } else if (a[0] != '-' && o.file && !file_b) {
+            file_b = a;
         } else {
             int k = cli_sim_opt(&o, argc, argv, &i);
             if (k < 0)
@@ -200,10 +223,30 @@ int cmd_render(int argc, char **argv)
         goto out;
     }
 
+    if (file_b && n_cmp) {
+        fprintf(stderr, "gilsim render: compare two files or use --compare, not both\n");
+        goto out;
+    }
     if (cli_simulate(&o, &run, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE; /* as gilsim run */
         goto out;
+    }
+    if (file_b || n_cmp) {
+        CliSimOpts ob = o; /* shares o's overrides, which outlive it */
+        ob.file = file_b ? file_b : o.file;
+        int k = file_b ? cli_simulate(&ob, &run_b, &err)
+                       : cli_simulate_with(&o, cmp, n_cmp, &run_b, &err);
+        if (k < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+            goto out;
+        }
+        if (render_index_build(run_b.trace, &ix_b) < 0) {
+            fprintf(stderr, "gilsim render: out of memory while indexing the trace\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
     }
     if (render_index_build(run.trace, &ix) < 0) {
         fprintf(stderr, "gilsim render: out of memory while indexing the trace\n");
@@ -211,14 +254,19 @@ int cmd_render(int argc, char **argv)
         goto out;
     }
     RViewport vp = render_viewport_default(ix, (int)lround(w * scale), (int)lround(h * scale));
+    SimTime end = ix->end;
+    if (ix_b && ix_b->end > end) {
+        end = ix_b->end; /* one time axis for both runs */
+        vp.t1 = end;
+    }
     if (r0 >= 0)
         vp.t0 = r0;
     if (r1 >= 0)
         vp.t1 = r1;
-    if (vp.t0 >= ix->end) {
+    if (vp.t0 >= end) {
         char a[32], b[32];
         fprintf(stderr, "gilsim render: --range starts at %s but the run ends at %s\n",
-                render_fmt_time(vp.t0, 4, a, sizeof(a)), render_fmt_time(ix->end, 4, b, sizeof(b)));
+                render_fmt_time(vp.t0, 4, a, sizeof(a)), render_fmt_time(end, 4, b, sizeof(b)));
         goto out;
     }
     if (vp.t1 <= vp.t0)
@@ -228,8 +276,16 @@ int cmd_render(int argc, char **argv)
     vp.theme = theme;
     RLayoutOpts lo = render_layout_opts_export();
     lo.version = GILSIM_VERSION;
-    int wrc = svg ? render_export_svg(ix, &vp, &lo, out, &err)
+    int wrc;
+    if (ix_b) {
+        RCmpRow rows[R_CMP_MAX_ROWS];
+        int n_rows = render_compare_stats(run.trace, run_b.trace, rows, R_CMP_MAX_ROWS);
+        const RIndex *pair[2] = {ix, ix_b};
+        wrc = render_export_compare(pair, &vp, &lo, rows, n_rows, out, svg, &err);
+    } else {
+        wrc = svg ? render_export_svg(ix, &vp, &lo, out, &err)
                   : render_export_png(ix, &vp, &lo, out, &err);
+    }
     if (wrc < 0) {
         fprintf(stderr, "gilsim render: %s\n", err.msg);
         rc = wrc == SIM_ERR_LIMIT ? EXIT_USAGE : EXIT_RUNTIME;
@@ -238,11 +294,17 @@ int cmd_render(int argc, char **argv)
     char range[96];
     printf("wrote %s (%dx%d, %s)\n", out, vp.width, vp.height,
            render_fmt_range(vp.t0, vp.t1, range, sizeof(range)));
-    if (run.outcome == SIM_RUN_DEADLOCK)
+    if (ix_b)
+        printf("compared \xe2\x80\x9c%s\xe2\x80\x9d (A) with \xe2\x80\x9c%s\xe2\x80\x9d (B)\n",
+               sim_scenario_name(run.sc), sim_scenario_name(run_b.sc));
+    if (run.outcome == SIM_RUN_DEADLOCK || (ix_b && run_b.outcome == SIM_RUN_DEADLOCK))
         fprintf(stderr, "gilsim render: note: the run ended in a deadlock\n");
     rc = EXIT_OK;
 out:
     render_index_destroy(ix);
+    render_index_destroy(ix_b);
+    cli_run_free(&run_b);
+    free(cmp);
     cli_run_free(&run);
     cli_sim_opts_free(&o);
     return rc;

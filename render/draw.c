@@ -196,3 +196,52 @@ size_t draw_list_count(const DrawList *dl, RCmdKind k)
         n += dl->cmds[i].kind == k;
     return n;
 }
+
+void draw_list_append(DrawList *dl, const DrawList *src, int dx, int dy)
+{
+    for (size_t i = 0; i < src->n && !dl->oom; i++) {
+        const RCmd *s = &src->cmds[i];
+        RCmd *c = push(dl, (RCmdKind)s->kind);
+        if (!c)
+            return;
+        *c = *s;
+        switch (s->kind) {
+        case R_CMD_RECT:
+        case R_CMD_FRAME:
+            c->u.rect.x += dx;
+            c->u.rect.y += dy;
+            break;
+        case R_CMD_CLIP:
+            if (s->u.rect.w >= 0) {
+                c->u.rect.x += dx;
+                c->u.rect.y += dy;
+            }
+            break;
+        case R_CMD_LINE:
+            c->u.line.x0 += dx;
+            c->u.line.x1 += dx;
+            c->u.line.y0 += dy;
+            c->u.line.y1 += dy;
+            break;
+        case R_CMD_TRI:
+            for (int k = 0; k < 3; k++) {
+                c->u.tri.x[k] += dx;
+                c->u.tri.y[k] += dy;
+            }
+            break;
+        case R_CMD_TEXT: {
+            c->u.text.x += dx;
+            c->u.text.y += dy;
+            long off = arena_add(dl, draw_text_of(src, s), s->u.text.len);
+            if (off < 0) {
+                dl->n--;
+                return;
+            }
+            c->u.text.off = (uint32_t)off;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}

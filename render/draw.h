@@ -108,6 +108,9 @@ void draw_textf(DrawList *dl, int x, int y, RFont f, int size, RAlign a, RColor 
 void draw_clip(DrawList *dl, RRect r);
 void draw_unclip(DrawList *dl);
 
+/* Appends src's commands to dl, moved by (dx, dy) (stacked frames). */
+void draw_list_append(DrawList *dl, const DrawList *src, int dx, int dy);
+
 /* Counts commands of one kind (tests and benchmarks). */
 size_t draw_list_count(const DrawList *dl, RCmdKind k);
 

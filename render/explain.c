@@ -246,10 +246,21 @@ char *render_explain_record(const RIndex *ix, size_t rec, char *buf, size_t n)
         unsigned k = r->other;
         switch (r->state) {
         case SIM_SYNC_ACQUIRE:
-            snprintf(buf, n, "%s acquired %s%s", x, ob, k ? " (others still waiting)" : "");
+            if (r->reason == 1)
+                snprintf(buf, n,
+                         "the fork copied %s held by %s into the child, where %s does not "
+                         "exist: nobody will ever release it",
+                         ob, x, x);
+            else if (r->reason == 2)
+                snprintf(buf, n, "the fork copied %s into the child still held by %s's copy", ob, x);
+            else
+                snprintf(buf, n, "%s acquired %s%s", x, ob, k ? " (others still waiting)" : "");
             break;
         case SIM_SYNC_RELEASE:
-            snprintf(buf, n, "%s released %s (%u waiting)", x, ob, k);
+            if (r->reason == 1)
+                snprintf(buf, n, "%s released %s once but still holds it (nested)", x, ob);
+            else
+                snprintf(buf, n, "%s released %s (%u waiting)", x, ob, k);
             break;
         case SIM_SYNC_BLOCK:
             snprintf(buf, n, "%s waits for %s (%u waiting now)", x, ob, k);

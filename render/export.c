@@ -150,3 +150,96 @@ int render_export_svg(const RIndex *ix, const RViewport *vp, const RLayoutOpts *
     render_text_destroy(tx);
     return rc;
 }
+
+/* ---- Compare: two runs in one picture ----------------------------------- */
+
+static int compare_list(const RIndex *const ix[2], const RViewport *vp, const RLayoutOpts *opt,
+                        const RCmpRow *rows, int n_rows, const RTextMetrics *tm, DrawList *dl,
+                        SimError *err)
+{
+    RCompare *C = render_compare_create();
+    int rc = C ? render_compare_build(C, ix, vp, opt, rows, n_rows, tm, dl) : SIM_ERR_NOMEM;
+    render_compare_destroy(C);
+    if (rc < 0)
+        sim_error_set(err, SIM_ERR_NOMEM, "out of memory while laying out the comparison");
+    return rc;
+}
+
+static int save_png(SDL_Surface *s, const char *path, SimError *err)
+{
+    char tmp[4096];
+    int fd = render_temp_beside(path, tmp, sizeof(tmp), err);
+    if (fd < 0)
+        return SIM_ERR_IO;
+    close(fd);
+    int rc = SIM_OK;
+    if (IMG_SavePNG(s, tmp) < 0) {
+        rc = sim_error_set(err, SIM_ERR_IO, "cannot write PNG %s: %s", path, IMG_GetError());
+    } else {
+        FILE *f = fopen(tmp, "rb");
+        if (f) {
+            fsync(fileno(f));
+            fclose(f);
+        }
+        if (rename(tmp, path) < 0)
+            rc = sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    }
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const RLayoutOpts *opt,
+                          const RCmpRow *rows, int n_rows, const char *path, bool svg,
+                          SimError *err)
+{
+    if (render_export_check_size(vp->width, vp->height, 1.0, err) < 0)
+        return SIM_ERR_LIMIT;
+    DrawList dl;
+    draw_list_init(&dl);
+    int rc;
+    if (svg) {
+        RText *tx = render_text_create(NULL, err);
+        if (!tx)
+            return err ? err->code : SIM_ERR_IO;
+        RTextMetrics tm = render_text_metrics(tx);
+        char *doc = NULL;
+        size_t len = 0;
+        rc = compare_list(ix, vp, opt, rows, n_rows, &tm, &dl, err);
+        if (rc == SIM_OK && !(doc = render_svg_from_list(&dl, &len)))
+            rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while drawing the SVG");
+        if (rc == SIM_OK)
+            rc = render_write_atomic(path, doc, len, err);
+        free(doc);
+        render_text_destroy(tx);
+        draw_list_free(&dl);
+        return rc;
+    }
+    SDL_Surface *s =
+        SDL_CreateRGBSurfaceWithFormat(0, vp->width, vp->height, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s)
+        return sim_error_set(err, SIM_ERR_NOMEM, "cannot allocate a %dx%d image: %s", vp->width,
+                             vp->height, SDL_GetError());
+    SDL_Renderer *rend = SDL_CreateSoftwareRenderer(s);
+    RText *tx = rend ? render_text_create(rend, err) : NULL;
+    RBackend *be = tx ? render_backend_create(rend, tx, err) : NULL;
+    if (!be) {
+        rc = rend ? (err && err->code ? err->code : SIM_ERR_NOMEM)
+                  : sim_error_set(err, SIM_ERR_IO, "cannot create a software renderer: %s",
+                                  SDL_GetError());
+    } else {
+        RTextMetrics tm = render_text_metrics(tx);
+        rc = compare_list(ix, vp, opt, rows, n_rows, &tm, &dl, err);
+        if (rc == SIM_OK)
+            rc = render_backend_draw(be, &dl, err);
+    }
+    render_backend_destroy(be);
+    render_text_destroy(tx);
+    if (rend)
+        SDL_DestroyRenderer(rend);
+    draw_list_free(&dl);
+    if (rc == SIM_OK)
+        rc = save_png(s, path, err);
+    SDL_FreeSurface(s);
+    return rc;
+}

@@ -37,23 +37,29 @@ static int lane_alloc(RLane *ln, size_t max_spans, int ncat, size_t max_marks)
     return SIM_OK;
 }
 
+/* From time t on, the step function (tt, vv, *n spans) has `value`. */
+static void step_set(SimTime *tt, uint32_t *vv, size_t *n, SimTime t, uint32_t value)
+{
+    size_t last = *n - 1;
+    if (t <= tt[last]) {
+        /* Same instant as the current span's start: the later record wins. */
+        if (last > 0 && vv[last - 1] == value)
+            (*n)--;
+        else
+            vv[last] = value;
+        return;
+    }
+    if (vv[last] == value)
+        return;
+    tt[*n] = t;
+    vv[*n] = value;
+    (*n)++;
+}
+
 /* From time t on, the lane shows `value`. */
 static void lane_set(RLane *ln, SimTime t, uint32_t value)
 {
-    size_t last = ln->n - 1;
-    if (t <= ln->t[last]) {
-        /* Same instant as the current span's start: the later record wins. */
-        if (last > 0 && ln->v[last - 1] == value)
-            ln->n--;
-        else
-            ln->v[last] = value;
-        return;
-    }
-    if (ln->v[last] == value)
-        return;
-    ln->t[ln->n] = t;
-    ln->v[ln->n] = value;
-    ln->n++;
+    step_set(ln->t, ln->v, &ln->n, t, value);
 }
 
 static uint32_t category(const RLane *ln, uint32_t v)
@@ -83,6 +89,8 @@ static void lane_finish(RLane *ln, SimTime end)
 
 static void lane_free(RLane *ln)
 {
+    free(ln->wt);
+    free(ln->wv);
     free(ln->t);
     free(ln->v);
     free(ln->cum);
@@ -244,6 +252,7 @@ void render_index_destroy(RIndex *ix)
     free(ix->groups);
     free(ix->thread_lane);
     free(ix->gil_lane);
+    free(ix->object_lane);
     free(ix);
 }
 
@@ -273,6 +282,11 @@ const char *render_lane_name(const RIndex *ix, const RLane *ln, char *buf, size_
         snprintf(buf, n, "%s", ti && ti->name && *ti->name ? ti->name : "?");
         break;
     }
+    case R_LANE_OBJECT: {
+        const SimObjectInfo *oi = sim_trace_object(ix->tr, ln->id);
+        snprintf(buf, n, "%s", oi && oi->name && *oi->name ? oi->name : "object");
+        break;
+    }
     default:
         snprintf(buf, n, "core %u", ln->id);
         break;
@@ -280,11 +294,139 @@ const char *render_lane_name(const RIndex *ix, const RLane *ln, char *buf, size_
     return buf;
 }
 
+uint32_t render_lane_waiters(const RLane *ln, SimTime t)
+{
+    if (ln->kind != R_LANE_OBJECT || ln->wn == 0 || t < 0)
+        return 0;
+    size_t lo = 0, hi = ln->wn;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ln->wt[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return ln->wv[lo];
+}
+
+const char *render_lane_object_kind(const RIndex *ix, const RLane *ln)
+{
+    if (ln->kind != R_LANE_OBJECT)
+        return "";
+    const SimObjectInfo *oi = sim_trace_object(ix->tr, ln->id);
+    return oi && oi->kind ? oi->kind : "object";
+}
+
+static RObjKind object_kind(const char *k)
+{
+    if (!k)
+        return R_OBJ_WAITONLY;
+    if (!strcmp(k, "lock") || !strcmp(k, "rlock") || !strcmp(k, "condition"))
+        return R_OBJ_LOCK;
+    if (!strcmp(k, "semaphore") || !strcmp(k, "bounded_semaphore"))
+        return R_OBJ_SEMAPHORE;
+    if (!strcmp(k, "event"))
+        return R_OBJ_EVENT;
+    if (!strcmp(k, "queue") || !strcmp(k, "pipe") || !strcmp(k, "mp_queue"))
+        return R_OBJ_QUEUE;
+    return R_OBJ_WAITONLY;
+}
+
+/* One SYNC record on its object's lane: owner or count, waiters, marks. */
+static void object_record(RLane *ln, const SimRecord *r, int64_t *holders)
+{
+    SimSyncEvent e = (SimSyncEvent)r->state;
+    uint32_t cur = ln->v[ln->n - 1];
+    int mk = -1;
+    bool waiters = false;
+    switch (e) {
+    case SIM_SYNC_ACQUIRE:
+        waiters = true;
+        if (ln->okind == R_OBJ_LOCK) {
+            /* A nested RLock acquire keeps the owner. */
+            if (cur == R_IDLE || (cur & ~R_LOST) != r->thread) {
+                uint32_t v = r->thread | (r->reason == 1 ? R_LOST : 0);
+                lane_set(ln, r->t, v);
+                if (v & R_LOST)
+                    ln->lost = true;
+            }
+        } else if (ln->okind == R_OBJ_SEMAPHORE) {
+            ++*holders;
+            lane_set(ln, r->t, (uint32_t)*holders);
+            if ((uint32_t)*holders > ln->vmax)
+                ln->vmax = (uint32_t)*holders;
+        }
+        break;
+    case SIM_SYNC_RELEASE:
+        waiters = true;
+        if (ln->okind == R_OBJ_LOCK) {
+            if (r->reason != 1) /* reason 1: a nested release, still held */
+                lane_set(ln, r->t, R_IDLE);
+        } else if (ln->okind == R_OBJ_SEMAPHORE) {
+            if (*holders > 0)
+                --*holders;
+            lane_set(ln, r->t, *holders ? (uint32_t)*holders : R_IDLE);
+        }
+        break;
+    case SIM_SYNC_BLOCK:
+        waiters = true;
+        mk = R_SMARK_BLOCK;
+        break;
+    case SIM_SYNC_WAKE:
+        waiters = true;
+        mk = R_SMARK_WAKE;
+        break;
+    case SIM_SYNC_TIMEOUT:
+        waiters = true;
+        mk = R_SMARK_TIMEOUT;
+        break;
+    case SIM_SYNC_TRY_FAIL:
+    case SIM_SYNC_ERROR:
+        mk = R_SMARK_FAIL;
+        break;
+    case SIM_SYNC_SET:
+        if (ln->okind == R_OBJ_EVENT)
+            lane_set(ln, r->t, 1);
+        mk = R_SMARK_SIGNAL;
+        break;
+    case SIM_SYNC_CLEAR:
+        if (ln->okind == R_OBJ_EVENT)
+            lane_set(ln, r->t, R_IDLE);
+        break;
+    case SIM_SYNC_NOTIFY:
+    case SIM_SYNC_BROKEN:
+        mk = R_SMARK_SIGNAL;
+        break;
+    case SIM_SYNC_PASS:
+        if (ln->okind == R_OBJ_WAITONLY)
+            mk = R_SMARK_SIGNAL; /* a barrier let its parties go */
+        break;
+    case SIM_SYNC_PUT:
+    case SIM_SYNC_GET:
+        if (ln->okind == R_OBJ_QUEUE) {
+            lane_set(ln, r->t, r->other ? r->other : R_IDLE);
+            if (r->other > ln->vmax)
+                ln->vmax = r->other;
+        }
+        break;
+    default:
+        break;
+    }
+    if (waiters) {
+        step_set(ln->wt, ln->wv, &ln->wn, r->t, r->other);
+        if (r->other > ln->wmax)
+            ln->wmax = r->other;
+    }
+    if (mk >= 0)
+        ln->marks[ln->n_marks++] = (RMark){r->t, r->thread, 0, (uint8_t)mk};
+}
+
 typedef struct Counts {
     size_t *thread_recs;  /* STATE records per thread */
     size_t *gil_recs;     /* acquire + drop per GIL */
     size_t *gil_marks;
     size_t *core_runs;    /* Running records per core */
+    size_t *obj_recs;     /* SYNC records per object */
 } Counts;
 
 static void counts_free(Counts *c)
@@ -293,6 +435,7 @@ static void counts_free(Counts *c)
     free(c->gil_recs);
     free(c->gil_marks);
     free(c->core_runs);
+    free(c->obj_recs);
 }
 
 int render_index_build(const SimTrace *tr, RIndex **out)
@@ -302,6 +445,7 @@ int render_index_build(const SimTrace *tr, RIndex **out)
     size_t nrec = sim_trace_count(tr);
     uint32_t nth = sim_trace_thread_count(tr), nproc = sim_trace_process_count(tr);
     uint32_t ngil = sim_trace_gil_count(tr);
+    uint32_t nobj = sim_trace_object_count(tr);
     const SimRunInfo *info = sim_trace_info(tr);
     uint32_t ncore = info->cores > 0 ? (uint32_t)info->cores : 0;
 
@@ -316,10 +460,13 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             ngil = r->arg + 1;
     }
     Counts cn = {calloc(nth + 1, sizeof(size_t)), calloc(ngil + 1, sizeof(size_t)),
-                 calloc(ngil + 1, sizeof(size_t)), calloc(ncore + 1, sizeof(size_t))};
+                 calloc(ngil + 1, sizeof(size_t)), calloc(ncore + 1, sizeof(size_t)),
+                 calloc(nobj + 1, sizeof(size_t))};
     RIndex *ix = calloc(1, sizeof(*ix));
     uint32_t *running_core = calloc(nth + 1, sizeof(uint32_t));
-    if (!cn.thread_recs || !cn.gil_recs || !cn.gil_marks || !cn.core_runs || !ix || !running_core)
+    int64_t *holders = calloc(nobj + 1, sizeof(int64_t));
+    if (!cn.thread_recs || !cn.gil_recs || !cn.gil_marks || !cn.core_runs || !cn.obj_recs || !ix ||
+        !running_core || !holders)
         goto out_nomem;
     ix->tr = tr;
     ix->end = sim_trace_end(tr);
@@ -354,6 +501,10 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             if (r->arg < ngil)
                 cn.gil_marks[r->arg]++;
             break;
+        case SIM_REC_SYNC:
+            if (r->arg < nobj && r->state != SIM_SYNC_WRITE)
+                cn.obj_recs[r->arg]++;
+            break;
         default:
             break;
         }
@@ -362,12 +513,16 @@ int render_index_build(const SimTrace *tr, RIndex **out)
         ix->end = 1;
 
     /* Lanes and groups, in display order. */
-    ix->lanes = calloc((size_t)ngil + nth + ncore + 1, sizeof(*ix->lanes));
+    ix->lanes = calloc((size_t)ngil + nth + nobj + ncore + 1, sizeof(*ix->lanes));
+    ix->object_lane = malloc((nobj + 1) * sizeof(uint32_t));
+    ix->n_objects = nobj;
     ix->groups = calloc((size_t)nproc + 2, sizeof(*ix->groups));
     ix->thread_lane = malloc((nth + 1) * sizeof(uint32_t));
     ix->gil_lane = malloc((ngil + 1) * sizeof(uint32_t));
-    if (!ix->lanes || !ix->groups || !ix->thread_lane || !ix->gil_lane)
+    if (!ix->lanes || !ix->groups || !ix->thread_lane || !ix->gil_lane || !ix->object_lane)
         goto out_nomem;
+    for (uint32_t o = 0; o < nobj; o++)
+        ix->object_lane[o] = SIM_NONE;
     for (uint32_t g = 0; g < ngil; g++)
         ix->gil_lane[g] = SIM_NONE;
     for (uint32_t t = 0; t < nth; t++)
@@ -412,6 +567,27 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             ln->process = proc;
             ix->thread_lane[t] = ix->n_lanes++;
         }
+        /* Synchronization objects somebody used, after the threads; shared
+         * variables are not primitives and get no lane. */
+        for (uint32_t o = 0; o < nobj; o++) {
+            const SimObjectInfo *oi = sim_trace_object(tr, o);
+            if (cn.obj_recs[o] == 0 || (oi->kind && !strcmp(oi->kind, "shared")))
+                continue;
+            if (oi->process < nproc ? oi->process != p : p != nproc)
+                continue;
+            RLane *ln = &ix->lanes[ix->n_lanes];
+            ln->kind = R_LANE_OBJECT;
+            ln->id = o;
+            ln->process = proc;
+            ln->okind = (uint8_t)object_kind(oi->kind);
+            if ((ln->okind == R_OBJ_SEMAPHORE || ln->okind == R_OBJ_QUEUE) && oi->initial > 0 &&
+                oi->initial < (int64_t)R_LOST)
+                ln->vmax = (uint32_t)oi->initial;
+            if (ln->okind == R_OBJ_EVENT)
+                ln->vmax = 1;
+            ix->object_lane[o] = ix->n_lanes++;
+            ix->n_object_lanes++;
+        }
         grp->n_lanes = ix->n_lanes - grp->first_lane;
         if (grp->n_lanes > 0)
             ix->n_groups++;
@@ -435,6 +611,19 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             rc = lane_alloc(ln, cn.gil_recs[ln->id] + 2, 1, cn.gil_marks[ln->id]);
         else if (ln->kind == R_LANE_THREAD)
             rc = lane_alloc(ln, cn.thread_recs[ln->id] + 2, SIM_REASON_COUNT + 1, 0);
+        else if (ln->kind == R_LANE_OBJECT) {
+            size_t k = cn.obj_recs[ln->id];
+            rc = lane_alloc(ln, k + 2, 1, k);
+            ln->wt = malloc((k + 3) * sizeof(*ln->wt));
+            ln->wv = malloc((k + 2) * sizeof(*ln->wv));
+            if (rc == SIM_OK && (!ln->wt || !ln->wv))
+                rc = SIM_ERR_NOMEM;
+            if (rc == SIM_OK) {
+                ln->wt[0] = 0;
+                ln->wv[0] = 0;
+                ln->wn = 1;
+            }
+        }
         else
             rc = lane_alloc(ln, 2 * cn.core_runs[ln->id] + 2, 1, 0);
         if (rc < 0)
@@ -466,6 +655,10 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             }
             break;
         }
+        case SIM_REC_SYNC:
+            if (r->arg < nobj && ix->object_lane[r->arg] != SIM_NONE && r->state != SIM_SYNC_WRITE)
+                object_record(&ix->lanes[ix->object_lane[r->arg]], r, &holders[r->arg]);
+            break;
         case SIM_REC_GIL_ACQUIRE:
             if (r->arg < ngil && r->thread < nth && ix->gil_lane[r->arg] != SIM_NONE)
                 lane_set(&ix->lanes[ix->gil_lane[r->arg]], r->t, r->thread);
@@ -508,22 +701,87 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             break;
         }
     }
+    /* An object that was only ever taken and given back in the same instant
+     * (an internal mutex) would be an empty lane: drop it. */
+    {
+        uint32_t w = 0, *remap = malloc((ix->n_lanes + 1) * sizeof(uint32_t));
+        if (!remap)
+            goto out_nomem;
+        for (uint32_t i = 0; i < ix->n_lanes; i++) {
+            RLane *ln = &ix->lanes[i];
+            if (ln->kind == R_LANE_OBJECT && ln->n == 1 && ln->v[0] == R_IDLE && ln->wmax == 0 &&
+                ln->n_marks == 0) {
+                ix->object_lane[ln->id] = SIM_NONE;
+                ix->n_object_lanes--;
+                lane_free(ln);
+                remap[i] = SIM_NONE;
+                continue;
+            }
+            remap[i] = w;
+            if (w != i)
+                ix->lanes[w] = *ln;
+            w++;
+        }
+        if (w != ix->n_lanes) {
+            for (uint32_t g = 0; g < ix->n_groups; g++) {
+                RGroup *grp = &ix->groups[g];
+                uint32_t first = SIM_NONE, n = 0;
+                for (uint32_t k = 0; k < grp->n_lanes; k++) {
+                    uint32_t to = remap[grp->first_lane + k];
+                    if (to == SIM_NONE)
+                        continue;
+                    if (first == SIM_NONE)
+                        first = to;
+                    n++;
+                }
+                grp->first_lane = first == SIM_NONE ? 0 : first;
+                grp->n_lanes = n;
+            }
+            uint32_t ng = 0;
+            for (uint32_t g = 0; g < ix->n_groups; g++)
+                if (ix->groups[g].n_lanes)
+                    ix->groups[ng++] = ix->groups[g];
+            ix->n_groups = ng;
+            for (uint32_t t = 0; t < nth; t++)
+                if (ix->thread_lane[t] != SIM_NONE)
+                    ix->thread_lane[t] = remap[ix->thread_lane[t]];
+            for (uint32_t g = 0; g < ngil; g++)
+                if (ix->gil_lane[g] != SIM_NONE)
+                    ix->gil_lane[g] = remap[ix->gil_lane[g]];
+            for (uint32_t o = 0; o < nobj; o++)
+                if (ix->object_lane[o] != SIM_NONE)
+                    ix->object_lane[o] = remap[ix->object_lane[o]];
+            memset(&ix->lanes[w], 0, (ix->n_lanes - w) * sizeof(RLane));
+            ix->n_lanes = w;
+        }
+        free(remap);
+    }
     for (uint32_t i = 0; i < ix->n_lanes; i++) {
         RLane *ln = &ix->lanes[i];
         lane_finish(ln, ix->end);
+        if (ln->kind == R_LANE_OBJECT) {
+            if (ln->wn > 1 && ln->wt[ln->wn - 1] >= ix->end)
+                ln->wn--;
+            ln->wt[ln->wn] = ix->end;
+            if (ln->vmax == 0)
+                ln->vmax = 1;
+        }
         if (lane_mip(ln, ix->end) < 0)
             goto out_nomem;
-        for (size_t k = 0; k < ln->n_marks; k++)
-            ix->marks_used |= 1u << ln->marks[k].kind;
+        if (ln->kind != R_LANE_OBJECT)
+            for (size_t k = 0; k < ln->n_marks; k++)
+                ix->marks_used |= 1u << ln->marks[k].kind;
     }
 
     counts_free(&cn);
+    free(holders);
     free(running_core);
     *out = ix;
     return SIM_OK;
 
 out_nomem:
     counts_free(&cn);
+    free(holders);
     free(running_core);
     render_index_destroy(ix);
     return SIM_ERR_NOMEM;

@@ -38,6 +38,7 @@ typedef struct Ctx {
     int f_title, f_body, f_small, f_label, f_caption;
     int f_legend;
     bool compact; /* short legend labels in small text, for small pictures */
+    char vbuf[96];  /* value_label's text for counted values */
 } Ctx;
 
 static int S(const Ctx *c, double v)
@@ -64,6 +65,7 @@ RLayoutOpts render_layout_opts_export(void)
     o.title = o.legend = o.caption = o.fit_lanes = o.labels = o.marks = o.auto_text = true;
     o.version = GILSIM_VERSION;
     o.cursor = -1;
+    o.hide_after = -1;
     return o;
 }
 
@@ -109,10 +111,33 @@ SimTime render_layout_t_of(const RLayout *L, double x)
 
 /* ---- Colours of span values --------------------------------------------- */
 
+/* Fills of object lanes' counted values (Okabe-Ito hues). */
+static const RColor obj_fill[R_OBJ_COUNT] = {
+    [R_OBJ_SEMAPHORE] = {240, 228, 66, 255}, /* yellow: held while others may wait */
+    [R_OBJ_EVENT] = {86, 180, 233, 255},     /* sky blue: set */
+    [R_OBJ_QUEUE] = {86, 180, 233, 255},     /* sky blue: items */
+};
+static const RColor lost_fill = {150, 150, 150, 255};
+
 static bool value_style(const Ctx *c, const RLane *ln, uint32_t v, RColor *fill, RHatch *h)
 {
     if (v == R_IDLE || v == R_NO_VALUE)
         return false;
+    if (ln->kind == R_LANE_OBJECT) {
+        if (ln->okind == R_OBJ_LOCK) {
+            if (v & R_LOST) {
+                *fill = lost_fill;
+                *h = R_HATCH_CROSS;
+                return true;
+            }
+            *fill = render_thread_color(v, c->vp->theme);
+            *h = R_HATCH_NONE;
+            return true;
+        }
+        *fill = obj_fill[ln->okind < R_OBJ_COUNT ? ln->okind : 0];
+        *h = R_HATCH_NONE;
+        return fill->a != 0;
+    }
     if (ln->kind == R_LANE_THREAD) {
         *fill = render_reason_color((SimReason)v, c->vp->theme);
         *h = render_reason_hatch((SimReason)v);
@@ -123,10 +148,36 @@ static bool value_style(const Ctx *c, const RLane *ln, uint32_t v, RColor *fill,
     return true;
 }
 
-static const char *value_label(const Ctx *c, const RLane *ln, uint32_t v)
+static const char *value_label(Ctx *c, const RLane *ln, uint32_t v)
 {
     if (ln->kind == R_LANE_THREAD)
         return render_reason_short((SimReason)v);
+    if (ln->kind == R_LANE_OBJECT) {
+        switch (ln->okind) {
+        case R_OBJ_LOCK: {
+            const SimThreadInfo *ti = sim_trace_thread(c->ix->tr, v & ~R_LOST);
+            if (v & R_LOST)
+                snprintf(c->vbuf, sizeof(c->vbuf), "held by a lost thread (%s)",
+                         ti && ti->name ? ti->name : "?");
+            else
+                snprintf(c->vbuf, sizeof(c->vbuf), "%s", ti && ti->name ? ti->name : "?");
+            break;
+        }
+        case R_OBJ_SEMAPHORE:
+            snprintf(c->vbuf, sizeof(c->vbuf), "%u of %u held", v, ln->vmax);
+            break;
+        case R_OBJ_EVENT:
+            snprintf(c->vbuf, sizeof(c->vbuf), "set");
+            break;
+        case R_OBJ_QUEUE:
+            snprintf(c->vbuf, sizeof(c->vbuf), "%u item%s", v, v == 1 ? "" : "s");
+            break;
+        default:
+            c->vbuf[0] = '\0';
+            break;
+        }
+        return c->vbuf;
+    }
     const SimThreadInfo *ti = sim_trace_thread(c->ix->tr, v);
     return ti && ti->name ? ti->name : "?";
 }
@@ -158,6 +209,17 @@ static void flush_run(LaneDraw *ld)
     Ctx *c = ld->c;
     RRect a = ld->area;
     int bh = r->busy8 >= 8 ? a.h : a.h * r->busy8 / 8;
+    /* Counted objects (semaphore holders, queue items) draw as tall as
+     * they are full. */
+    bool counted = ld->ln->kind == R_LANE_OBJECT &&
+                   (ld->ln->okind == R_OBJ_SEMAPHORE || ld->ln->okind == R_OBJ_QUEUE) &&
+                   r->dom != R_IDLE && r->dom != R_NO_VALUE;
+    if (counted) {
+        uint32_t v = r->dom > ld->ln->vmax ? ld->ln->vmax : r->dom;
+        bh = (int)((long long)bh * v / ld->ln->vmax);
+        if (bh < a.h / 6)
+            bh = a.h / 6;
+    }
     if (bh < 1)
         bh = 1;
     RRect box = {a.x + r->c0, a.y + a.h - bh, r->c1 - r->c0 + 1, bh};
@@ -181,7 +243,26 @@ static void flush_run(LaneDraw *ld)
             ld->last_val != r->dom && box.w >= S(c, 4))
             draw_rect(c->dl, rrect(box.x, box.y, U(c, 1) < 1 ? 1 : U(c, 1), box.h),
                       c->pal->lane_bg);
-        if (c->opt->labels && r->second == R_NO_VALUE && r->busy8 >= 8 && box.w >= U(c, 26) &&
+        if (counted && c->opt->labels && r->second == R_NO_VALUE && r->busy8 >= 8) {
+            /* Counts are read above a short bar: label on the lane, not the bar. */
+            const char *lab = value_label(c, ld->ln, r->dom);
+            int fs = a.h * 38 / 100;
+            if (fs < c->f_small)
+                fs = c->f_small;
+            if (fs > c->f_body)
+                fs = c->f_body;
+            int tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            if (fs >= U(c, 8) && fs + S(c, 2) <= a.h && tw + U(c, 10) <= box.w) {
+                RColor backing = c->pal->lane_bg;
+                backing.a = 200;
+                draw_rect(c->dl,
+                          rrect(box.x + box.w / 2 - tw / 2 - U(c, 3), a.y + a.h / 2 - fs * 6 / 10,
+                                tw + U(c, 6), fs * 12 / 10),
+                          backing);
+                draw_text(c->dl, box.x + box.w / 2, a.y + a.h / 2, lab, R_FONT_REGULAR, fs,
+                          R_ALIGN_CENTER, c->pal->fg);
+            }
+        } else if (c->opt->labels && r->second == R_NO_VALUE && r->busy8 >= 8 && box.w >= U(c, 26) &&
             box.h >= U(c, 11)) {
             const char *lab = value_label(c, ld->ln, r->dom);
             /* Taller lanes get larger labels, up to the body size and a half. */
@@ -403,6 +484,205 @@ static void draw_marks(Ctx *c, const RLane *ln, RRect lane, RRect strip)
     free(taken);
 }
 
+/* ---- Object lanes: waiters and marks ------------------------------------ */
+
+/* The most waiters in [ta, tb), reading at most 64 spans (else 64 samples). */
+static uint32_t waiters_max(const RLane *ln, size_t *from, double ta, double tb, double *next)
+{
+    size_t i = *from;
+    if (i + 1 < ln->wn && (double)ln->wt[i + 1] <= ta) {
+        size_t lo = i, hi = ln->wn;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((double)ln->wt[mid] <= ta)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        i = lo;
+    }
+    *from = i;
+    *next = (double)ln->wt[i + 1];
+    if (*next >= tb)
+        return ln->wv[i];
+    uint32_t m = ln->wv[i];
+    size_t k = i + 1, seen = 0;
+    while (k < ln->wn && (double)ln->wt[k] < tb && seen < 64) {
+        if (ln->wv[k] > m)
+            m = ln->wv[k];
+        k++;
+        seen++;
+    }
+    if (k < ln->wn && (double)ln->wt[k] < tb) {
+        double q = (tb - ta) / 64;
+        for (double ts = ta; ts < tb; ts += q) {
+            uint32_t w = render_lane_waiters(ln, (SimTime)ts);
+            if (w > m)
+                m = w;
+        }
+    }
+    return m;
+}
+
+static size_t wfind(const RLane *ln, double t)
+{
+    size_t lo = 0, hi = ln->wn;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((double)ln->wt[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The number of waiting threads as a step area (height per waiter), with
+ * "n waiting" where a step is wide enough to read. */
+static void draw_waiters(Ctx *c, const RLane *ln, RRect strip)
+{
+    if (ln->wmax == 0 || strip.h <= 0 || strip.w <= 0)
+        return;
+    RColor fill = render_reason_color(SIM_R_LOCK, c->vp->theme);
+    RColor edge = fill;
+    edge.r = (uint8_t)(edge.r * 7 / 10);
+    edge.g = (uint8_t)(edge.g * 7 / 10);
+    edge.b = (uint8_t)(edge.b * 7 / 10);
+    double end = (double)ln->wt[ln->wn];
+    int col = c->t0 < 0 ? (int)floor(-c->t0 / c->npp) : 0;
+    size_t from = wfind(ln, c->t0 + col * c->npp > 0 ? c->t0 + col * c->npp : 0);
+    int run0 = -1;
+    uint32_t run_v = 0;
+    int fs = c->f_caption;
+    for (;;) {
+        bool done = col >= strip.w;
+        double ta = c->t0 + col * c->npp, tb = ta + c->npp;
+        if (!done && ta >= end)
+            done = true;
+        uint32_t v = 0;
+        int last = col;
+        if (!done) {
+            double next;
+            v = waiters_max(ln, &from, ta < 0 ? 0 : ta, tb > end ? end : tb, &next);
+            if (next >= tb) {
+                last = (int)floor((next - c->t0) / c->npp) - 1;
+                if (last >= strip.w)
+                    last = strip.w - 1;
+                if (last < col)
+                    last = col;
+            }
+        }
+        if (run0 >= 0 && (done || v != run_v)) {
+            /* Close the run [run0, col). */
+            if (run_v > 0) {
+                int h = (int)((long long)strip.h * (run_v > ln->wmax ? ln->wmax : run_v) / ln->wmax);
+                if (h < S(c, 2))
+                    h = S(c, 2);
+                RRect box = rrect(strip.x + run0, strip.y + strip.h - h, col - run0, h);
+                draw_rect(c->dl, box, fill);
+                draw_rect(c->dl, rrect(box.x, box.y, box.w, S(c, 1) < 1 ? 1 : S(c, 1)), edge);
+                char lab[32];
+                snprintf(lab, sizeof(lab), "%u waiting", run_v);
+                int tw = text_w(c, R_FONT_REGULAR, fs, lab);
+                if (c->opt->labels && fs >= U(c, 8) && strip.h >= fs && tw + U(c, 8) <= box.w) {
+                    RColor ink = render_text_on(fill);
+                    int ty = strip.y + strip.h - fs * 6 / 10 - S(c, 1);
+                    if (h < fs + S(c, 2)) {
+                        ink = c->pal->fg;
+                        ty = box.y - fs * 6 / 10;
+                        if (ty - fs / 2 < strip.y - strip.h)
+                            ty = strip.y + strip.h / 2;
+                    }
+                    draw_text(c->dl, box.x + U(c, 4), ty, lab, R_FONT_REGULAR, fs, R_ALIGN_LEFT, ink);
+                }
+            }
+            run0 = -1;
+        }
+        if (done)
+            break;
+        if (run0 < 0) {
+            run0 = col;
+            run_v = v;
+        }
+        c->L->lod_columns += last > col ? 0 : 1;
+        col = last + 1;
+    }
+}
+
+/* Block, wake, timeout, failure and signal marks on an object lane, thinned
+ * like the GIL's marks: at most one of a kind per few pixels. */
+static void draw_sync_marks(Ctx *c, const RLane *ln, RRect lane, int base_y)
+{
+    if (!c->opt->marks || ln->n_marks == 0)
+        return;
+    RColor ink = c->pal->mark;
+    int a = lane.h * 18 / 100;
+    if (a < S(c, 2))
+        a = S(c, 2);
+    if (a > U(c, 5))
+        a = U(c, 5);
+    int sep = 2 * a + S(c, 2);
+    double t_end = c->t0 + c->npp * lane.w;
+    size_t visible = marks_lower(ln, t_end) - marks_lower(ln, c->t0);
+    if (visible > (size_t)(lane.w / sep) * 2) {
+        /* Too many to tell apart: a rug along the base line. */
+        RColor rug = ink;
+        rug.a = 110;
+        size_t k = marks_lower(ln, c->t0);
+        while (k < ln->n_marks && (double)ln->marks[k].t <= t_end) {
+            int x = lane.x + (int)floor(((double)ln->marks[k].t - c->t0) / c->npp);
+            draw_rect(c->dl, rrect(x, base_y - a, 1, a), rug);
+            k = marks_lower(ln, c->t0 + (x + 2 - lane.x) * c->npp);
+        }
+        return;
+    }
+    for (int kind = R_SMARK_BLOCK; kind <= R_SMARK_SIGNAL; kind++) {
+        size_t k = marks_lower(ln, c->t0 - c->npp * a);
+        int last_x = -1000000;
+        while (k < ln->n_marks) {
+            const RMark *m = &ln->marks[k];
+            if ((double)m->t > t_end + c->npp * a)
+                break;
+            if (m->kind != kind) {
+                k++;
+                continue;
+            }
+            int x = lane.x + (int)floor(((double)m->t - c->t0) / c->npp);
+            if (x - last_x < sep) {
+                k = marks_lower(ln, c->t0 + (last_x + sep - lane.x) * c->npp);
+                continue;
+            }
+            switch (kind) {
+            case R_SMARK_BLOCK: /* down: a thread goes to wait */
+                draw_tri(c->dl, x - a, base_y - a, x + a, base_y - a, x, base_y, ink);
+                break;
+            case R_SMARK_WAKE: /* up: a waiter leaves */
+                draw_tri(c->dl, x - a, base_y, x + a, base_y, x, base_y - a, ink);
+                break;
+            case R_SMARK_TIMEOUT: {
+                int cy = base_y - a;
+                draw_line(c->dl, x, cy - a, x + a, cy, ink, S(c, 1));
+                draw_line(c->dl, x + a, cy, x, cy + a, ink, S(c, 1));
+                draw_line(c->dl, x, cy + a, x - a, cy, ink, S(c, 1));
+                draw_line(c->dl, x - a, cy, x, cy - a, ink, S(c, 1));
+                break;
+            }
+            case R_SMARK_FAIL: {
+                int cy = base_y - a;
+                draw_line(c->dl, x - a, cy - a, x + a, cy + a, ink, S(c, 1.5));
+                draw_line(c->dl, x - a, cy + a, x + a, cy - a, ink, S(c, 1.5));
+                break;
+            }
+            default: /* signal: a bar across the lane */
+                draw_rect(c->dl, rrect(x - S(c, 1), lane.y, S(c, 2) < 2 ? 2 : S(c, 2), lane.h), ink);
+                break;
+            }
+            last_x = x;
+            k++;
+        }
+    }
+}
+
 /* ---- Header, axis, legend, caption -------------------------------------- */
 
 static void short_hash(uint64_t h, char *buf, size_t n)
@@ -454,6 +734,16 @@ static void draw_title(Ctx *c, RRect r)
         total += text_w(c, seg[i].accent ? R_FONT_BOLD : R_FONT_REGULAR, fs, seg[i].text) +
                  (i ? sw : 0);
     int cy = r.y + r.h / 2;
+    if (c->opt->tag && *c->opt->tag) {
+        /* Compare: a badge names the run. */
+        int tw = text_w(c, R_FONT_BOLD, c->f_title, c->opt->tag);
+        int bw = tw + U(c, 14), bh = c->f_title + U(c, 8);
+        draw_rect(c->dl, rrect(r.x, cy - bh / 2, bw, bh), c->pal->accent);
+        draw_text(c->dl, r.x + bw / 2, cy, c->opt->tag, R_FONT_BOLD, c->f_title, R_ALIGN_CENTER,
+                  render_text_on(c->pal->accent));
+        r.x += bw + U(c, 10);
+        r.w -= bw + U(c, 10);
+    }
     int name_w = text_w(c, R_FONT_BOLD, c->f_title, scenario_name(c));
     /* Parameters on the right when they fit beside the name, else under it. */
     bool beside = name_w + total + U(c, 24) <= r.w;
@@ -569,6 +859,8 @@ static void used_in_range(const Ctx *c, uint32_t *reasons, uint32_t *marks)
 {
     const RIndex *ix = c->ix;
     double t0 = (double)c->vp->t0, t1 = (double)c->vp->t1;
+    if (c->opt->hide_after >= 0 && t1 > (double)c->opt->hide_after)
+        t1 = (double)c->opt->hide_after;
     if (t0 < 0)
         t0 = 0;
     if (t1 > (double)ix->end)
@@ -596,7 +888,7 @@ static void used_in_range(const Ctx *c, uint32_t *reasons, uint32_t *marks)
                         *reasons |= 1u << k;
             }
         }
-        if (ln->n_marks) {
+        if (ln->n_marks && ln->kind != R_LANE_OBJECT) {
             size_t m0 = marks_lower(ln, t0), m1 = marks_lower(ln, t1);
             if (m1 - m0 > 100000) {
                 *marks |= ix->marks_used;
@@ -629,8 +921,46 @@ static int legend_items(Ctx *c, LegendItem *it)
     for (uint32_t i = 0; i < c->ix->n_lanes; i++)
         has_gil |= c->ix->lanes[i].kind != R_LANE_THREAD;
     if (has_gil) {
-        it[n] = (LegendItem){2, 0, c->compact ? "holder" : "GIL / core lanes: holder's colour", 0};
+        it[n] = (LegendItem){2, 0,
+                             c->compact                   ? "holder"
+                             : c->ix->n_object_lanes == 0 ? "GIL / core lanes: holder's colour"
+                                                          : "GIL / core / lock lanes: holder's colour",
+                             0};
         it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    /* Object lanes: waiters, lost owners, wait and wake marks. */
+    bool waits = false, lost = false, smarks = false, signals = false;
+    for (uint32_t i = 0; i < c->ix->n_lanes; i++) {
+        const RLane *ln = &c->ix->lanes[i];
+        if (ln->kind != R_LANE_OBJECT)
+            continue;
+        waits |= ln->wmax > 0;
+        lost |= ln->lost;
+        for (size_t k = 0; k < ln->n_marks && !(smarks && signals); k++) {
+            signals |= ln->marks[k].kind == R_SMARK_SIGNAL;
+            smarks |= ln->marks[k].kind != R_SMARK_SIGNAL;
+        }
+    }
+    if (waits) {
+        it[n] = (LegendItem){4, 0, c->compact ? "waiting" : "threads waiting on the object", 0};
+        it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    if (lost) {
+        it[n] = (LegendItem){5, 0, c->compact ? "lost owner" : "held by a lost thread (fork)", 0};
+        it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    if (smarks && c->opt->marks) {
+        it[n] = (LegendItem){6, 0, c->compact ? "waits / woken" : "starts waiting / is woken", 0};
+        it[n].w = U(c, 24) + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    if (signals && c->opt->marks) {
+        it[n] = (LegendItem){1, R_MARK_FORCED_DROP,
+                             c->compact ? "set / notify" : "event set, notify, barrier released", 0};
+        it[n].w = U(c, 14) + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
         n++;
     }
     /* Zoomed out far enough that pixels hold several spans: explain the
@@ -734,6 +1064,23 @@ static void draw_legend(Ctx *c, const LegendItem *it, int n, RRect r, int row_h)
             draw_rect(c->dl, rrect(x, cy - sh / 2 + sh - sh / 3, sw, sh / 3), b);
             draw_frame(c->dl, sr, c->pal->panel_border, 1);
             lx = x + sw + gap;
+        } else if (it[i].kind == 4) {
+            RColor f = render_reason_color(SIM_R_LOCK, c->vp->theme);
+            draw_rect(c->dl, rrect(x, cy, sw / 2, sh / 2), f);
+            draw_rect(c->dl, rrect(x + sw / 2, cy - sh / 2, sw - sw / 2, sh), f);
+            lx = x + sw + gap;
+        } else if (it[i].kind == 5) {
+            RRect sr = rrect(x, cy - sh / 2, sw, sh);
+            draw_rect_hatched(c->dl, sr, lost_fill, R_HATCH_CROSS, render_hatch_ink(lost_fill), period);
+            draw_frame(c->dl, sr, c->pal->panel_border, 1);
+            lx = x + sw + gap;
+        } else if (it[i].kind == 6) {
+            int a = U(c, 5);
+            draw_tri(c->dl, x + U(c, 6) - a, cy - a / 2, x + U(c, 6) + a, cy - a / 2, x + U(c, 6),
+                     cy + a / 2, c->pal->fg);
+            draw_tri(c->dl, x + U(c, 18) - a, cy + a / 2, x + U(c, 18) + a, cy + a / 2, x + U(c, 18),
+                     cy - a / 2, c->pal->fg);
+            lx = x + U(c, 24) + gap;
         } else {
             draw_mark_glyph(c, it[i].value, x + U(c, 7), cy, U(c, 5));
             lx = x + U(c, 14) + gap;
@@ -810,6 +1157,8 @@ static int lane_height(const Ctx *c, const RLane *ln, int lane_h)
         return lane_h * 4 / 3;
     if (ln->kind == R_LANE_CORE)
         return lane_h * 5 / 6 > 1 ? lane_h * 5 / 6 : lane_h;
+    if (ln->kind == R_LANE_OBJECT && ln->wmax > 0 && ln->okind != R_OBJ_WAITONLY)
+        return lane_h * 3 / 2; /* two rows: holders above, waiters below */
     (void)c;
     return lane_h;
 }
@@ -920,7 +1269,7 @@ relayout:
     int n_cap = opt->caption ? caption_lines(&c, W - 2 * mx, cap_lines) : 0;
     int cap_line_h = U(&c, 16);
     int caption_h = n_cap ? n_cap * cap_line_h + U(&c, 4) : 0;
-    LegendItem items[SIM_REASON_COUNT + 10];
+    LegendItem items[SIM_REASON_COUNT + 16];
     int n_items = 0, legend_row_h = U(&c, 22), legend_h = 0;
     if (opt->legend) {
         c.compact = false;
@@ -1011,11 +1360,15 @@ relayout:
         int w = text_w(&c, ln->kind == R_LANE_GIL ? R_FONT_BOLD : R_FONT_REGULAR, lf,
                        render_lane_name(ix, ln, name, sizeof(name))) +
                 lf * 8 / 10 + U(&c, 24);
+        if (ln->kind == R_LANE_OBJECT)
+            w += text_w(&c, R_FONT_REGULAR, c.f_caption, render_lane_object_kind(ix, ln)) + U(&c, 5);
         if (w > label_w)
             label_w = w;
     }
     if (label_w > W * 28 / 100)
         label_w = W * 28 / 100;
+    if (opt->label_w > 0)
+        label_w = opt->label_w;
     L->labels = rrect(mx, lanes_top, label_w, shown_h);
     L->plot = rrect(mx + label_w + U(&c, 6), lanes_top, W - (mx + label_w + U(&c, 6)) - U(&c, 18),
                     shown_h);
@@ -1084,8 +1437,16 @@ relayout:
         draw_rect(dl, rrect(L->plot.x, lg.y, L->plot.w, lg.h), (i & 1) ? pal->lane_alt : pal->lane_bg);
     }
     draw_unclip(dl);
+    /* Quiz: the run after hide_after stays behind a veil. */
+    int x_hide = L->plot.x + L->plot.w;
+    if (opt->hide_after >= 0) {
+        double xh = render_layout_x_of(L, opt->hide_after);
+        x_hide = xh < L->plot.x ? L->plot.x : xh > L->plot.x + L->plot.w ? L->plot.x + L->plot.w
+                                                                         : (int)lround(xh);
+    }
     draw_clip(dl, rrect(L->plot.x, lanes_top, L->plot.w, shown_h));
     draw_axis(&c, L->plot, lanes_top, lanes_bottom, true);
+    draw_clip(dl, rrect(L->plot.x, lanes_top, x_hide - L->plot.x, shown_h));
     for (uint32_t i = 0; i < ix->n_lanes; i++) {
         RLaneGeom lg = L->lanes[i];
         if (lg.h == 0)
@@ -1099,6 +1460,15 @@ relayout:
             RRect spans = rrect(lane.x, lane.y + strip_h, lane.w, lane.h - strip_h);
             draw_lane_spans(&c, ln, spans);
             draw_marks(&c, ln, lane, rrect(lane.x, lane.y, lane.w, strip_h));
+        } else if (ln->kind == R_LANE_OBJECT) {
+            /* Top: owner, holders, fill or "set"; bottom: waiters. */
+            int wh = ln->wmax == 0 ? 0 : ln->okind == R_OBJ_WAITONLY ? lane.h : lane.h * 42 / 100;
+            RRect top = rrect(lane.x, lane.y, lane.w, lane.h - wh);
+            RRect bot = rrect(lane.x, lane.y + lane.h - wh, lane.w, wh);
+            if (top.h > 0)
+                draw_lane_spans(&c, ln, top);
+            draw_waiters(&c, ln, bot);
+            draw_sync_marks(&c, ln, lane, wh ? bot.y + S(&c, 1) : lane.y + lane.h);
         } else {
             draw_lane_spans(&c, ln, lane);
         }
@@ -1118,6 +1488,20 @@ relayout:
         draw_frame(dl, rrect(xi - th, lg.y, wi + 2 * th, lg.h), pal->select, th);
     }
     draw_unclip(dl);
+    if (x_hide < L->plot.x + L->plot.w) {
+        RRect veil = rrect(x_hide, lanes_top, L->plot.x + L->plot.w - x_hide, shown_h);
+        draw_rect_hatched(dl, veil, pal->lane_alt, R_HATCH_DIAG, pal->grid_major,
+                          U(&c, 14) < 6 ? 6 : U(&c, 14));
+        const char *q = "What happens next?";
+        int fs = c.f_title;
+        int tw = text_w(&c, R_FONT_BOLD, fs, q);
+        if (tw + U(&c, 24) <= veil.w) {
+            int cy = veil.y + veil.h / 2;
+            draw_rect(dl, rrect(veil.x + veil.w / 2 - tw / 2 - U(&c, 10), cy - fs, tw + U(&c, 20), 2 * fs),
+                      pal->panel_bg);
+            draw_text(dl, veil.x + veil.w / 2, cy, q, R_FONT_BOLD, fs, R_ALIGN_CENTER, pal->fg);
+        }
+    }
 
     /* Lane labels (not clipped by the plot, but by the lanes area). */
     draw_clip(dl, L->lanes_clip);
@@ -1147,6 +1531,17 @@ relayout:
         } else if (ln->kind == R_LANE_GIL) {
             x += fs * 8 / 10 + U(&c, 6);
             draw_text(dl, x, cy, name, R_FONT_BOLD, fs, R_ALIGN_LEFT, pal->fg);
+        } else if (ln->kind == R_LANE_OBJECT) {
+            /* A hollow chip: an object, not a thread; the kind in small text. */
+            int chip = fs * 8 / 10;
+            draw_frame(dl, rrect(x, cy - chip / 2, chip, chip), pal->fg_dim, S(&c, 1) < 1 ? 1 : S(&c, 1));
+            x += chip + U(&c, 6);
+            draw_text(dl, x, cy, name, R_FONT_REGULAR, fs, R_ALIGN_LEFT, pal->fg);
+            int kfs = c.f_caption < fs ? c.f_caption : fs;
+            int nx = x + text_w(&c, R_FONT_REGULAR, fs, name) + U(&c, 5);
+            const char *kind = render_lane_object_kind(ix, ln);
+            if (nx + text_w(&c, R_FONT_REGULAR, kfs, kind) <= L->labels.x + L->labels.w)
+                draw_text(dl, nx, cy, kind, R_FONT_REGULAR, kfs, R_ALIGN_LEFT, pal->fg_dim);
         } else {
             x += fs * 8 / 10 + U(&c, 6);
             draw_text(dl, x, cy, name, R_FONT_REGULAR, fs, R_ALIGN_LEFT, pal->fg_dim);
@@ -1201,7 +1596,9 @@ bool render_layout_hit(const RLayout *L, const RIndex *ix, int x, int y, RHit *h
         hit->value = ln->v[k];
         hit->start = ln->t[k];
         hit->end = ln->t[k + 1];
-        if (ln->kind != R_LANE_THREAD)
+        if (ln->kind == R_LANE_OBJECT)
+            hit->thread = ln->okind == R_OBJ_LOCK && ln->v[k] != R_IDLE ? (ln->v[k] & ~R_LOST) : SIM_NONE;
+        else if (ln->kind != R_LANE_THREAD)
             hit->thread = ln->v[k] == R_IDLE ? SIM_NONE : ln->v[k];
         return true;
     }

@@ -90,7 +90,30 @@ char *render_tick_label(const RTicks *tk, SimTime t, char *buf, size_t n);
 
 /* ---- Lane index (built once per trace) --------------------------------- */
 
-typedef enum RLaneKind { R_LANE_GIL = 0, R_LANE_THREAD, R_LANE_CORE } RLaneKind;
+typedef enum RLaneKind { R_LANE_GIL = 0, R_LANE_THREAD, R_LANE_CORE, R_LANE_OBJECT } RLaneKind;
+
+/* What an object lane's span values mean (RLane.okind). */
+typedef enum RObjKind {
+    R_OBJ_LOCK = 0,  /* lock, rlock, condition: the owning thread (| R_LOST) */
+    R_OBJ_SEMAPHORE, /* semaphore, bounded_semaphore: threads holding it */
+    R_OBJ_EVENT,     /* event: 1 while set */
+    R_OBJ_QUEUE,     /* queue, pipe, mp_queue: items inside */
+    R_OBJ_WAITONLY,  /* barrier and the rest: only waiters and marks */
+    R_OBJ_COUNT
+} RObjKind;
+
+/* Owner value flag on lock lanes: the ownership came through a fork to a
+ * thread that does not exist in this process, so nobody will release it. */
+#define R_LOST 0x40000000u
+
+/* Marks on object lanes (RMark.kind), apart from the GIL's RMarkKind. */
+typedef enum RSyncMark {
+    R_SMARK_BLOCK = 16, /* a thread started waiting */
+    R_SMARK_WAKE,       /* a waiter was woken */
+    R_SMARK_TIMEOUT,    /* a wait timed out */
+    R_SMARK_FAIL,       /* a non-blocking acquire failed, or a misuse error */
+    R_SMARK_SIGNAL,     /* set, notify, barrier pass or break */
+} RSyncMark;
 
 #define R_IDLE UINT32_MAX /* span value: nothing there (GIL free, core idle) */
 
@@ -153,9 +176,17 @@ typedef struct RLane {
     uint32_t *v;        /* n values */
     int ncat;           /* categories in cum (thread lanes: reasons + idle) */
     int64_t *cum;       /* (n / R_LOD_BLOCK + 1) * ncat */
-    RMark *marks;       /* GIL lanes: time-sorted marks */
+    RMark *marks;       /* GIL and object lanes: time-sorted marks */
     size_t n_marks;
     RMip mip;
+    /* Object lanes only. */
+    uint8_t okind;      /* RObjKind */
+    uint32_t vmax;      /* largest count (semaphore capacity, queue size) */
+    size_t wn;          /* waiters: a step function of wn spans */
+    SimTime *wt;        /* wn + 1 boundaries, like t */
+    uint32_t *wv;       /* threads waiting on the object */
+    uint32_t wmax;      /* most waiters at once */
+    bool lost;          /* some span is held by a lost thread */
 } RLane;
 
 typedef struct RGroup {
@@ -167,7 +198,7 @@ typedef struct RGroup {
 typedef struct RIndex {
     const SimTrace *tr;   /* borrowed; must outlive the index */
     SimTime end;          /* the later of the trace end and the last record */
-    RLane *lanes;         /* display order: per process GIL then threads; cores last */
+    RLane *lanes;         /* display order: per process GIL, threads, objects; cores last */
     uint32_t n_lanes;
     RGroup *groups;
     uint32_t n_groups;
@@ -176,6 +207,9 @@ typedef struct RIndex {
     uint32_t *gil_lane;    /* gil -> lane or SIM_NONE */
     uint32_t n_gils;
     uint32_t n_gils_shown; /* GIL lanes (GILs somebody took) */
+    uint32_t *object_lane; /* object -> lane or SIM_NONE (unused, or shared variables) */
+    uint32_t n_objects;
+    uint32_t n_object_lanes;
     uint32_t reasons_used; /* bit per SimReason seen */
     uint32_t marks_used;   /* bit per RMarkKind seen */
     size_t transitions;    /* STATE records */
@@ -187,8 +221,12 @@ void render_index_destroy(RIndex *ix);
 /* Index of the span containing t (t clamped to the lane), or SIZE_MAX if the
  * lane has no spans. */
 size_t render_lane_find(const RLane *ln, SimTime t);
-/* A lane's display name: "GIL", a thread name, "core 0". */
+/* A lane's display name: "GIL", a thread name, "core 0", "log_lock". */
 const char *render_lane_name(const RIndex *ix, const RLane *ln, char *buf, size_t n);
+/* Threads waiting on an object lane's object at time t. */
+uint32_t render_lane_waiters(const RLane *ln, SimTime t);
+/* An object lane's object kind as the scenario spells it ("semaphore"). */
+const char *render_lane_object_kind(const RIndex *ix, const RLane *ln);
 
 /* ---- Viewport and options ---------------------------------------------- */
 
@@ -220,6 +258,9 @@ typedef struct RLayoutOpts {
     bool has_sel;        /* selected span to outline */
     uint32_t sel_lane;
     SimTime sel_t0, sel_t1;
+    const char *tag;     /* "A", "B": a badge before the title (compare), or NULL */
+    int label_w;         /* lane label column width in device px; 0: from the names */
+    SimTime hide_after;  /* quiz: draw nothing of the run after this time; -1: all */
 } RLayoutOpts;
 
 /* Everything on, for exported images. */
@@ -276,7 +317,7 @@ typedef struct RHit {
     uint32_t lane;
     uint8_t kind;       /* RLaneKind */
     size_t span;        /* index in the lane */
-    uint32_t value;     /* SimReason or thread index (R_IDLE: nothing) */
+    uint32_t value;     /* SimReason, thread index (R_IDLE: nothing) or object count */
     uint32_t thread;    /* the thread concerned, or SIM_NONE */
     SimTime t;          /* time under the point */
     SimTime start, end; /* the span */

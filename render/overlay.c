@@ -32,6 +32,8 @@ const char *const render_help_lines[] = {
     "hover\ttooltip: thread, state, reason, start, duration",
     "click a span\tselect it and show its details",
     "Esc\tclear the selection / close help / quit",
+    "Q\tlesson panel: the scenario's description and lesson",
+    "Enter\tquiz (--quiz): reveal the run, its statistics and the lesson",
     "I   Shift+I\thalve / double the switch interval, re-simulate",
     "C   Shift+C\thalve / double the cores, re-simulate",
     "X\tcause \xe2\x86\x92 effect arrows on / off",
@@ -39,7 +41,7 @@ const char *const render_help_lines[] = {
     "T\tlight / dark theme",
     "P\tsave the current view as PNG",
     "?   F1\tthis help",
-    "Q\tquit",
+    "Ctrl+Q\tquit",
     NULL,
 };
 
@@ -75,6 +77,13 @@ int render_overlay_height(const RViewport *vp)
     double u = (double)vp->scale * (vp->font_scale > 0 ? vp->font_scale : 1);
     /* Panel of four text lines, scrub bar, status line, gaps. */
     return (int)lround(u * (4 * 19 + 16) + u * 26 + u * 22 + u * 8);
+}
+
+int render_lesson_height(const RViewport *vp)
+{
+    double u = (double)vp->scale * (vp->font_scale > 0 ? vp->font_scale : 1);
+    /* Title, description and three lines of lesson, padding, gap. */
+    return (int)lround(u * (5 * 19 + 16) + u * 8);
 }
 
 /* Draws s wrapped into at most max_lines lines of width w; returns lines. */
@@ -171,6 +180,40 @@ int render_hit_describe(const RIndex *ix, const RHit *h, char lines[4][160])
             snprintf(lines[n++], 160, "held by %s", sim_trace_thread(ix->tr, h->value)->name);
         break;
     }
+    case R_LANE_OBJECT: {
+        snprintf(lines[n++], 160, "%s %s", render_lane_object_kind(ix, ln), name);
+        if (h->span == SIZE_MAX)
+            return n;
+        uint32_t w = render_lane_waiters(ln, h->t), v = h->value;
+        char what[128] = "";
+        switch (ln->okind) {
+        case R_OBJ_LOCK:
+            if (v == R_IDLE)
+                snprintf(what, sizeof(what), "free");
+            else if (v & R_LOST)
+                snprintf(what, sizeof(what), "held by a lost thread (%s, via fork)",
+                         sim_trace_thread(ix->tr, v & ~R_LOST)->name);
+            else
+                snprintf(what, sizeof(what), "held by %s", sim_trace_thread(ix->tr, v)->name);
+            break;
+        case R_OBJ_SEMAPHORE:
+            snprintf(what, sizeof(what), "%u of %u held", v == R_IDLE ? 0 : v, ln->vmax);
+            break;
+        case R_OBJ_EVENT:
+            snprintf(what, sizeof(what), "%s", v == R_IDLE ? "clear" : "set");
+            break;
+        case R_OBJ_QUEUE:
+            snprintf(what, sizeof(what), "%u item%s", v == R_IDLE ? 0 : v, v == 1 ? "" : "s");
+            break;
+        default:
+            break;
+        }
+        if (*what)
+            snprintf(lines[n++], 160, "%s \xc2\xb7 %u waiting", what, w);
+        else
+            snprintf(lines[n++], 160, "%u waiting", w);
+        break;
+    }
     default:
         snprintf(lines[n++], 160, "%s", name);
         if (h->span == SIZE_MAX)
@@ -189,7 +232,7 @@ int render_hit_describe(const RIndex *ix, const RHit *h, char lines[4][160])
 static void draw_tooltip(OCtx *c, const ROverlayIn *in)
 {
     char lines[4][160];
-    int n = render_hit_describe(c->ix, &in->hover, lines);
+    int n = render_hit_describe(in->hover_ix ? in->hover_ix : c->ix, &in->hover, lines);
     if (n == 0)
         return;
     int fs = U(c, 13), lh = U(c, 19), pad = U(c, 8);
@@ -344,7 +387,7 @@ static void draw_help(OCtx *c)
     }
 }
 
-static void draw_scrub(OCtx *c, RRect track)
+static void draw_scrub(OCtx *c, RRect track, bool hide_end)
 {
     const RView *v = c->v;
     const RPalette *p = c->pal;
@@ -372,7 +415,8 @@ static void draw_scrub(OCtx *c, RRect track)
     draw_text(c->dl, track.x - U(c, 6), track.y + track.h / 2, "0", R_FONT_REGULAR, fs,
               R_ALIGN_RIGHT, p->fg_dim);
     draw_text(c->dl, track.x + track.w + U(c, 6), track.y + track.h / 2,
-              render_fmt_time(v->end, 3, e, sizeof(e)), R_FONT_REGULAR, fs, R_ALIGN_LEFT, p->fg_dim);
+              hide_end ? "?" : render_fmt_time(v->end, 3, e, sizeof(e)), R_FONT_REGULAR, fs,
+              R_ALIGN_LEFT, p->fg_dim);
 }
 
 int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
@@ -390,6 +434,36 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
     if (v->arrows && in->chain.n >= 2)
         draw_chain(&c, &in->chain);
 
+    /* Lesson panel: what the scenario is about and what to notice. */
+    geom->lesson = rrect(mx, y, 0, 0);
+    if (v->lesson && in->lesson_text && *in->lesson_text) {
+        RRect lp = {mx, y, W - 2 * mx, 5 * lh + 2 * pad};
+        geom->lesson = lp;
+        panel_box(&c, lp);
+        RColor band = p->accent;
+        draw_rect(dl, rrect(lp.x, lp.y, S(&c, 4) < 3 ? 3 : S(&c, 4), lp.h), band);
+        int lx = lp.x + pad + U(&c, 4), lw = lp.w - 2 * pad - U(&c, 4);
+        const char *head = in->lesson_head && *in->lesson_head ? in->lesson_head : "Lesson";
+        int hw = tw(&c, R_FONT_BOLD, fs, head);
+        draw_text(dl, lx, lp.y + pad + lh / 2, head, R_FONT_BOLD, fs, R_ALIGN_LEFT, p->accent);
+        char title[512];
+        snprintf(title, sizeof(title), "%s", in->lesson_title ? in->lesson_title : "");
+        draw_text(dl, lx + hw + U(&c, 10), lp.y + pad + lh / 2, title, R_FONT_BOLD, fs,
+                  R_ALIGN_LEFT, p->panel_fg);
+        const char *hint = "Q hides this panel";
+        int tw_t = tw(&c, R_FONT_BOLD, fs, title);
+        if (hw + tw_t + tw(&c, R_FONT_REGULAR, U(&c, 11), hint) + U(&c, 40) <= lw)
+            draw_text(dl, lp.x + lp.w - pad, lp.y + pad + lh / 2, hint, R_FONT_REGULAR, U(&c, 11),
+                      R_ALIGN_RIGHT, p->fg_dim);
+        int used = 1;
+        if (in->lesson_desc && *in->lesson_desc)
+            used += draw_wrapped(&c, lx, lp.y + pad + used * lh, lw, lh, in->lesson_desc,
+                                 R_FONT_REGULAR, fs, p->fg_dim, 1);
+        draw_wrapped(&c, lx, lp.y + pad + used * lh, lw, lh, in->lesson_text, R_FONT_REGULAR, fs,
+                     p->panel_fg, 5 - used);
+        y += render_lesson_height(&L->vp);
+    }
+
     /* Explain panel. */
     RRect panel = {mx, y, W - 2 * mx, 4 * lh + 2 * pad};
     geom->panel = panel;
@@ -402,6 +476,10 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
         if (v->cursor == SIZE_MAX)
             snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  before the first transition",
                      v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96", fmt_t(v->cursor_t, t, sizeof(t)));
+        else if (in->hide_end)
+            snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  record %zu (%s)",
+                     v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96", fmt_t(v->cursor_t, t, sizeof(t)),
+                     v->cursor + 1, sim_record_kind_name((SimRecordKind)rs[v->cursor].kind));
         else
             snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  record %zu of %zu (%s)",
                      v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96", fmt_t(v->cursor_t, t, sizeof(t)),
@@ -439,7 +517,7 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
     RRect track = {L->plot.x, y, L->plot.w - end_w, U(&c, 14)};
     geom->scrub = track;
     draw_text(dl, mx, track.y + track.h / 2, "run", R_FONT_BOLD, U(&c, 12), R_ALIGN_LEFT, p->fg_dim);
-    draw_scrub(&c, track);
+    draw_scrub(&c, track, in->hide_end);
 
     /* Status line: key hints left, state right. */
     y = track.y + track.h + U(&c, 6);
@@ -447,7 +525,7 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
     geom->status = st;
     const char *hints = "Space play \xc2\xb7 \xe2\x86\x90/\xe2\x86\x92 step \xc2\xb7 W/S zoom "
                         "\xc2\xb7 A/D pan \xc2\xb7 I/\xe2\x87\xa7I interval \xc2\xb7 C/\xe2\x87\xa7""C "
-                        "cores \xc2\xb7 L projector \xc2\xb7 ? help";
+                        "cores \xc2\xb7 L projector \xc2\xb7 Q lesson \xc2\xb7 ? help";
     int sfs = U(&c, 12);
     int right_w = in->status ? tw(&c, R_FONT_REGULAR, sfs, in->status) : 0;
     if (tw(&c, R_FONT_REGULAR, sfs, hints) + right_w + U(&c, 24) <= st.w)

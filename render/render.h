@@ -15,6 +15,7 @@
 #include "SDL.h"
 
 #include "draw.h"
+#include "compare.h"
 #include "layout.h"
 #include "sim.h"
 
@@ -66,6 +67,12 @@ int render_export_png(const RIndex *ix, const RViewport *vp, const RLayoutOpts *
 int render_export_svg(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
                       const char *path, SimError *err);
 
+/* Two runs stacked on one time axis with their statistics (compare.h),
+ * to a PNG, or an SVG when svg is true; written atomically. */
+int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const RLayoutOpts *opt,
+                          const RCmpRow *rows, int n_rows, const char *path, bool svg,
+                          SimError *err);
+
 /* Draws a frame into a new ARGB8888 surface (tests, thumbnails). */
 SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
                                    SimError *err);
@@ -88,6 +95,17 @@ typedef struct RViewerOpts {
     const char *version;
     const char *screenshot_dir; /* where P saves; NULL: current directory */
     int width, height;    /* window size; 0: fit the screen */
+    /* Lesson panel (Q): shown at start when `lesson` is not empty. */
+    const char *lesson_title;
+    const char *description;
+    const char *lesson;
+    /* Quiz: statistics and the timeline after the cursor stay hidden, the
+     * panel asks `quiz_question`, until Enter reveals everything. */
+    bool quiz;
+    const char *quiz_question;
+    /* Compare: a second run (borrowed) stacked under the first on the same
+     * time axis, with both runs' statistics; live tuning is off. */
+    const SimTrace *compare;
 } RViewerOpts;
 
 enum { R_VIEWER_NO_DISPLAY = -10 };
@@ -98,5 +116,15 @@ enum { R_VIEWER_NO_DISPLAY = -10 };
  * after the call. Returns 0, R_VIEWER_NO_DISPLAY when video cannot start
  * (err says why, *tr untouched), or another negative code. */
 int render_viewer_run(SimTrace **tr, const RViewerOpts *opt, SimError *err);
+
+/* The sweep chart in a window (gilsim view --sweep): hovering marks a
+ * point, a click calls pick(ud, point), which opens that point's timeline
+ * (render_viewer_run, in a second window) and returns when it is closed.
+ * Esc or Q closes the chart. Returns 0, R_VIEWER_NO_DISPLAY or another
+ * negative code with err set. */
+struct RChart;
+typedef int (*RChartPickFn)(void *ud, int point, SimError *err);
+int render_chart_viewer_run(const struct RChart *chart, RChartPickFn pick, void *ud,
+                            const RViewerOpts *opt, SimError *err);
 
 #endif /* GILSIM_RENDER_H */

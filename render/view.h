@@ -39,6 +39,7 @@ typedef struct RView {
     uint32_t sel_thread; /* thread of the selection, or SIM_NONE */
     /* Display toggles. */
     bool help, projector, dark, arrows;
+    bool lesson;         /* the lesson panel (Q) */
 } RView;
 
 void render_view_init(RView *v, SimTime end);
@@ -99,17 +100,27 @@ typedef struct ROverlayIn {
     bool tooltip;
     int mouse_x, mouse_y;
     RHit hover;
+    const RIndex *hover_ix;  /* the index hover refers to; NULL: the frame's */
     RChain chain;            /* arrows to draw (n == 0: none) */
+    /* Lesson panel (shown while v->lesson and lesson_text is not empty). */
+    const char *lesson_head;  /* "Lesson", or "Quiz" before the reveal */
+    const char *lesson_title; /* scenario name */
+    const char *lesson_desc;  /* one-line description */
+    const char *lesson_text;  /* the lesson, or the quiz question */
+    bool hide_end;            /* quiz: the run's length and record count stay unsaid */
 } ROverlayIn;
 
 typedef struct ROverlayGeom {
     RRect panel;   /* explain panel */
     RRect scrub;   /* scrub bar track */
     RRect status;
+    RRect lesson;  /* lesson panel (h == 0: hidden) */
 } ROverlayGeom;
 
 /* Device pixels the chrome needs below the legend and caption. */
 int render_overlay_height(const RViewport *vp);
+/* Extra device pixels the lesson panel takes above the explain panel. */
+int render_lesson_height(const RViewport *vp);
 
 /* Appends the chrome to dl (after render_layout_build with reserve_bottom
  * = render_overlay_height). Fills geom for hit-testing the scrub bar. */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "chart.h"
 #include "render.h"
 #include "view.h"
 
@@ -57,7 +58,21 @@ typedef struct Viewer {
     Uint64 last_tick;
     bool fitted_sel;
     bool quit;
+    /* Compare: a second run under the first, on the same time axis. */
+    const SimTrace *tr_b;
+    RIndex *ix_b;
+    RCompare *C;
+    RCmpRow rows[R_CMP_MAX_ROWS];
+    int n_rows;
+    /* Quiz: the future and the statistics stay hidden until Enter. */
+    bool quiz_hidden;
 } Viewer;
+
+/* The geometry of the frame shown (run A's in compare mode). */
+static RLayout *lay(const Viewer *vw)
+{
+    return vw->C ? vw->C->L[0] : vw->L;
+}
 
 static void set_toast(Viewer *vw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_toast(Viewer *vw, const char *fmt, ...)
@@ -170,21 +185,33 @@ static void draw(Viewer *vw)
     o.fit_lanes = false;
     o.auto_text = false; /* text size is the user's choice here (L) */
     o.reserve_bottom = render_overlay_height(&vp);
+    if (vw->v.lesson && ((vw->opt.lesson && *vw->opt.lesson) ||
+                         (vw->quiz_hidden && vw->opt.quiz_question && *vw->opt.quiz_question)))
+        o.reserve_bottom += render_lesson_height(&vp);
     o.version = vw->opt.version;
     o.cursor = vw->v.cursor_t;
     o.hl_interval = vw->interval != vw->interval0;
     o.hl_cores = vw->cores != vw->cores0;
+    if (vw->quiz_hidden)
+        o.hide_after = vw->v.cursor_t > 0 ? vw->v.cursor_t : 0;
     o.has_sel = vw->v.has_sel;
     o.sel_lane = vw->v.sel_lane;
     o.sel_t0 = vw->v.sel_t0;
     o.sel_t1 = vw->v.sel_t1;
     RTextMetrics tm = render_text_metrics(vw->tx);
-    if (render_layout_build(vw->L, vw->ix, &vp, &o, &tm, &vw->dl) < 0)
+    if (vw->C) {
+        const RIndex *pair[2] = {vw->ix, vw->ix_b};
+        if (render_compare_build(vw->C, pair, &vp, &o, vw->rows, vw->quiz_hidden ? 0 : vw->n_rows,
+                                 &tm, &vw->dl) < 0)
+            return;
+    } else if (render_layout_build(vw->L, vw->ix, &vp, &o, &tm, &vw->dl) < 0) {
         return;
-    vw->v.vscroll = vw->L->vp.vscroll;
+    }
+    vw->v.vscroll = lay(vw)->vp.vscroll;
 
     char status[256], sp[40], sel[512];
-    snprintf(status, sizeof(status), "%s  \xc2\xb7  speed %s of run per second",
+    snprintf(status, sizeof(status), "%s%s  \xc2\xb7  speed %s of run per second",
+             vw->quiz_hidden ? "quiz: Enter reveals  \xc2\xb7  " : "",
              vw->v.playing ? "playing" : "paused", render_fmt_time((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
     selection_text(vw, sel, sizeof(sel));
     ROverlayIn in;
@@ -196,10 +223,32 @@ static void draw(Viewer *vw)
     in.toast = SDL_TICKS_PASSED(SDL_GetTicks(), vw->toast_until) ? NULL : vw->toast;
     in.mouse_x = vw->mx;
     in.mouse_y = vw->my;
-    in.tooltip = vw->mouse_in && !vw->pressing &&
-                 render_layout_hit(vw->L, vw->ix, vw->mx, vw->my, &in.hover) && !in.hover.in_label;
+    if (vw->C) {
+        const RIndex *pair[2] = {vw->ix, vw->ix_b};
+        int run = 0;
+        in.tooltip = vw->mouse_in && !vw->pressing &&
+                     render_compare_hit(vw->C, pair, vw->mx, vw->my, &run, &in.hover) &&
+                     !in.hover.in_label;
+        in.hover_ix = pair[run];
+    } else {
+        in.tooltip = vw->mouse_in && !vw->pressing &&
+                     render_layout_hit(vw->L, vw->ix, vw->mx, vw->my, &in.hover) &&
+                     !in.hover.in_label;
+    }
     in.chain = vw->chain;
-    render_overlay_build(vw->L, vw->ix, &vw->v, &in, &tm, &vw->dl, &vw->geom);
+    in.lesson_title = vw->opt.lesson_title;
+    in.lesson_desc = vw->opt.description;
+    in.lesson_head = "Lesson";
+    in.lesson_text = vw->opt.lesson;
+    if (vw->quiz_hidden) {
+        in.lesson_head = "Quiz";
+        in.lesson_text = vw->opt.quiz_question;
+        in.hide_end = true;
+        /* Nothing past the cursor may leak through a tooltip. */
+        if (in.tooltip && in.hover.t > vw->v.cursor_t)
+            in.tooltip = false;
+    }
+    render_overlay_build(lay(vw), vw->ix, &vw->v, &in, &tm, &vw->dl, &vw->geom);
     SimError err;
     if (render_backend_draw(vw->be, &vw->dl, &err) == 0)
         SDL_RenderPresent(vw->rend);
@@ -207,7 +256,7 @@ static void draw(Viewer *vw)
 
 static SimTime time_at_mouse(const Viewer *vw)
 {
-    const RLayout *L = vw->L;
+    const RLayout *L = lay(vw);
     if (vw->mouse_in && vw->mx >= L->plot.x && vw->mx < L->plot.x + L->plot.w)
         return render_layout_t_of(L, vw->mx);
     return vw->v.t0 + (vw->v.t1 - vw->v.t0) / 2;
@@ -215,6 +264,10 @@ static SimTime time_at_mouse(const Viewer *vw)
 
 static void resimulate(Viewer *vw, SimTime interval, int cores)
 {
+    if (vw->C) {
+        set_toast(vw, "live tuning is off while comparing two runs");
+        return;
+    }
     if (!vw->opt.resim) {
         set_toast(vw, "live tuning needs a scenario to re-run");
         return;
@@ -293,7 +346,12 @@ static void screenshot(Viewer *vw)
 static void select_at(Viewer *vw, int x, int y)
 {
     RHit h;
-    if (!render_layout_hit(vw->L, vw->ix, x, y, &h) || h.span == SIZE_MAX) {
+    if (vw->C && y >= vw->C->y_off[1]) {
+        vw->v.has_sel = false; /* selection, stepping and explaining follow run A */
+        return;
+    }
+    if (!render_layout_hit(lay(vw), vw->ix, x, y, &h) || h.span == SIZE_MAX ||
+        (vw->quiz_hidden && h.t > vw->v.cursor_t)) {
         vw->v.has_sel = false;
         return;
     }
@@ -380,16 +438,16 @@ static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
         render_view_pan(v, shift ? 0.5 : 0.15);
         break;
     case SDLK_UP:
-        v->vscroll -= vw->L->lane_h;
+        v->vscroll -= lay(vw)->lane_h;
         break;
     case SDLK_DOWN:
-        v->vscroll += vw->L->lane_h;
+        v->vscroll += lay(vw)->lane_h;
         break;
     case SDLK_PAGEUP:
-        v->vscroll -= vw->L->plot.h * 9 / 10;
+        v->vscroll -= lay(vw)->plot.h * 9 / 10;
         break;
     case SDLK_PAGEDOWN:
-        v->vscroll += vw->L->plot.h * 9 / 10;
+        v->vscroll += lay(vw)->plot.h * 9 / 10;
         break;
     case SDLK_f:
         /* First press: the selection; again: the whole run. */
@@ -414,8 +472,21 @@ static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
         else
             vw->quit = true;
         break;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER:
+        if (vw->quiz_hidden) {
+            vw->quiz_hidden = false;
+            v->lesson = vw->opt.lesson && *vw->opt.lesson;
+            set_toast(vw, "revealed: the whole run%s", vw->C ? " and the statistics" : "");
+        }
+        break;
     case SDLK_q:
-        vw->quit = true;
+        if (k->keysym.mod & KMOD_CTRL)
+            vw->quit = true;
+        else if (vw->quiz_hidden || (vw->opt.lesson && *vw->opt.lesson))
+            v->lesson = !v->lesson;
+        else
+            set_toast(vw, "this scenario has no lesson text");
         break;
     case SDLK_SLASH:
         if (shift)
@@ -477,7 +548,7 @@ static void on_event(Viewer *vw, const SDL_Event *e)
             if (abs(dx) > 4 * vw->dpi || abs(dy) > 4 * vw->dpi)
                 vw->dragged = true;
             if (vw->dragged) {
-                double npp = (double)(vw->press_t1 - vw->press_t0) / (vw->L->plot.w > 0 ? vw->L->plot.w : 1);
+                double npp = (double)(vw->press_t1 - vw->press_t0) / (lay(vw)->plot.w > 0 ? lay(vw)->plot.w : 1);
                 SimTime d = (SimTime)(-dx * npp);
                 render_view_set_range(v, vw->press_t0 + d, vw->press_t1 + d);
                 v->vscroll = vw->press_vscroll - dy;
@@ -540,6 +611,8 @@ static void viewer_free(Viewer *vw)
 {
     draw_list_free(&vw->dl);
     render_layout_destroy(vw->L);
+    render_compare_destroy(vw->C);
+    render_index_destroy(vw->ix_b);
     render_index_destroy(vw->ix);
     sim_trace_destroy(vw->tr);
     render_backend_destroy(vw->be);
@@ -568,6 +641,8 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
 #endif
+    /* Opened from the sweep chart's window, SDL is already up: leave it up. */
+    bool sdl_was_up = SDL_WasInit(SDL_INIT_VIDEO) != 0;
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         const char *x = SDL_getenv("DISPLAY"), *wl = SDL_getenv("WAYLAND_DISPLAY");
         if ((!x || !*x) && (!wl || !*wl))
@@ -586,12 +661,22 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
         !(asked && strcmp(asked, driver) == 0)) {
         sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
                       driver);
-        SDL_Quit();
+        if (!sdl_was_up)
+            SDL_Quit();
         return R_VIEWER_NO_DISPLAY;
     }
     if (render_index_build(tr, &vw.ix) < 0) {
         rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
         goto out;
+    }
+    if (opt->compare) {
+        vw.tr_b = opt->compare;
+        vw.C = render_compare_create();
+        if (!vw.C || render_index_build(vw.tr_b, &vw.ix_b) < 0) {
+            rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
+            goto out;
+        }
+        vw.n_rows = render_compare_stats(tr, vw.tr_b, vw.rows, R_CMP_MAX_ROWS);
     }
     const SimRunInfo *info = sim_trace_info(tr);
     vw.interval = vw.interval0 = info->switch_interval;
@@ -635,9 +720,17 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
         rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory for the viewer");
         goto out;
     }
-    render_view_init(&vw.v, vw.ix->end);
+    render_view_init(&vw.v, vw.ix_b && vw.ix_b->end > vw.ix->end ? vw.ix_b->end : vw.ix->end);
     vw.v.dark = opt->theme == R_THEME_DARK;
     vw.v.projector = opt->projector;
+    vw.v.lesson = opt->lesson && *opt->lesson;
+    vw.quiz_hidden = opt->quiz;
+    if (opt->quiz) {
+        vw.v.lesson = opt->quiz_question && *opt->quiz_question;
+        /* A little room past the end, so the right edge does not give the
+         * run's length away. */
+        render_view_set_range(&vw.v, 0, vw.v.end + vw.v.end / 10);
+    }
     if (opt->speed > 0)
         vw.v.speed = opt->speed;
     vw.explained = (size_t)-2;
@@ -675,6 +768,194 @@ out:
     *trp = vw.tr; /* the caller owns the trace shown last */
     vw.tr = NULL;
     viewer_free(&vw);
+    if (!sdl_was_up)
+        SDL_Quit();
+    return rc;
+}
+
+/* ---- The sweep chart window --------------------------------------------- */
+
+int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
+                            const RViewerOpts *opt, SimError *err)
+{
+#ifdef __linux__
+    if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
+#endif
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
+        const char *x = SDL_getenv("DISPLAY");
+        if (!x || !*x)
+            sim_error_set(err, R_VIEWER_NO_DISPLAY, "neither DISPLAY nor WAYLAND_DISPLAY is set");
+        else
+            sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open the X display '%s'", x);
+        return R_VIEWER_NO_DISPLAY;
+    }
+    const char *driver = SDL_GetCurrentVideoDriver();
+    const char *asked = SDL_getenv("SDL_VIDEODRIVER");
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
+        !(asked && strcmp(asked, driver) == 0)) {
+        sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
+                      driver);
+        SDL_Quit();
+        return R_VIEWER_NO_DISPLAY;
+    }
+    int rc = SIM_OK;
+    SDL_Window *win = NULL;
+    SDL_Renderer *rend = NULL;
+    RText *tx = NULL;
+    RBackend *be = NULL;
+    DrawList dl;
+    draw_list_init(&dl);
+    RChartGeom geom;
+    memset(&geom, 0, sizeof(geom));
+    int w = opt->width > 0 ? opt->width : 1400, h = opt->height > 0 ? opt->height : 850;
+    win = SDL_CreateWindow(opt->title ? opt->title : "gilsim sweep", SDL_WINDOWPOS_CENTERED,
+                           SDL_WINDOWPOS_CENTERED, w, h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!win) {
+        rc = sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+        goto out;
+    }
+    rend = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!rend)
+        rend = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    if (!rend || !(tx = render_text_create(rend, err)) || !(be = render_backend_create(rend, tx, err))) {
+        rc = err->code ? err->code : sim_error_set(err, SIM_ERR_IO, "cannot create a renderer");
+        goto out;
+    }
+    bool dark = opt->theme == R_THEME_DARK, quit = false, dirty = true;
+    int mx = -1, my = -1, hover = -1, sel = -1;
+    char note[320] = "";
+    while (!quit) {
+        if (dirty) {
+            int ww, wh, ow, oh;
+            SDL_GetWindowSize(win, &ww, &wh);
+            if (SDL_GetRendererOutputSize(rend, &ow, &oh) < 0)
+                ow = ww, oh = wh;
+            float dpi = ww > 0 ? (float)ow / (float)ww : 1.0f;
+            RChartStyle st = render_chart_style_default();
+            st.width = ow;
+            st.height = oh;
+            st.scale = dpi;
+            st.theme = dark ? R_THEME_DARK : R_THEME_LIGHT;
+            RTextMetrics tm = render_text_metrics(tx);
+            if (render_chart_build(chart, &st, &tm, &dl, &geom) < 0) {
+                rc = sim_error_set(err, SIM_ERR_NOMEM, "cannot draw the chart");
+                goto out;
+            }
+            hover = mx >= 0 ? render_chart_hit(&geom, (int)(mx * dpi), (int)(my * dpi)) : -1;
+            if (sel >= geom.n_x)
+                sel = geom.n_x - 1;
+            if (hover < 0)
+                hover = sel;
+            const RPalette *pal = render_palette(st.theme);
+            if (hover >= 0 && hover < geom.n_x) {
+                /* The point under the mouse: a rule across the panels. */
+                RColor rule = pal->accent;
+                rule.a = 150;
+                for (int k = 0; k < geom.n_panels; k++)
+                    draw_rect(&dl, rrect(geom.px[hover] - 1, geom.plot[k].y, 3, geom.plot[k].h), rule);
+            }
+            char hint[512];
+            if (*note)
+                snprintf(hint, sizeof(hint), "%s", note);
+            else if (hover >= 0 && pick)
+                snprintf(hint, sizeof(hint), "click to open this point's timeline");
+            else
+                snprintf(hint, sizeof(hint),
+                         "click a point (or \xe2\x86\x90 \xe2\x86\x92 and Enter) to open its timeline  "
+                         "\xc2\xb7  T theme  \xc2\xb7  Esc quits");
+            int fs = (int)lround(13 * dpi);
+            int tw = render_text_width(tx, R_FONT_REGULAR, fs, hint);
+            RRect box = {ow - tw - (int)(30 * dpi), (int)(8 * dpi), tw + (int)(20 * dpi), fs * 2};
+            draw_rect(&dl, box, pal->panel_bg);
+            draw_frame(&dl, box, pal->panel_border, 1);
+            draw_text(&dl, box.x + (int)(10 * dpi), box.y + box.h / 2, hint, R_FONT_REGULAR, fs,
+                      R_ALIGN_LEFT, pal->panel_fg);
+            if (render_backend_draw(be, &dl, err) == 0)
+                SDL_RenderPresent(rend);
+            dirty = false;
+        }
+        SDL_Event e;
+        if (!SDL_WaitEvent(&e))
+            continue;
+        do {
+            switch (e.type) {
+            case SDL_QUIT:
+                quit = true;
+                break;
+            case SDL_WINDOWEVENT:
+                if (e.window.event == SDL_WINDOWEVENT_CLOSE)
+                    quit = true;
+                dirty = true;
+                break;
+            case SDL_KEYDOWN: {
+                SDL_Keycode kc = e.key.keysym.sym;
+                if (kc == SDLK_ESCAPE || kc == SDLK_q)
+                    quit = true;
+                else if (kc == SDLK_t)
+                    dark = !dark;
+                else if (kc == SDLK_RIGHT || kc == SDLK_LEFT) {
+                    /* Keyboard: walk the points, Enter opens one. */
+                    mx = -1;
+                    note[0] = '\0';
+                    sel = sel < 0 ? 0 : sel + (kc == SDLK_RIGHT ? 1 : -1);
+                    if (sel < 0)
+                        sel = 0;
+                    if (sel >= chart->n_x)
+                        sel = chart->n_x - 1;
+                } else if ((kc == SDLK_RETURN || kc == SDLK_KP_ENTER) && sel >= 0 && pick) {
+                    SimError perr = {0, ""};
+                    if (pick(ud, sel, &perr) < 0)
+                        snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
+                    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+                    SDL_RaiseWindow(win);
+                    SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
+                }
+                dirty = true;
+                break;
+            }
+            case SDL_MOUSEMOTION:
+                mx = e.motion.x;
+                my = e.motion.y;
+                note[0] = '\0';
+                dirty = true;
+                break;
+            case SDL_MOUSEBUTTONUP:
+                if (e.button.button == SDL_BUTTON_LEFT && pick) {
+                    mx = e.button.x;
+                    my = e.button.y;
+                    int ww, ow, oh;
+                    SDL_GetWindowSize(win, &ww, NULL);
+                    SDL_GetRendererOutputSize(rend, &ow, &oh);
+                    float dpi = ww > 0 ? (float)ow / (float)ww : 1.0f;
+                    int p = render_chart_hit(&geom, (int)(mx * dpi), (int)(my * dpi));
+                    if (p >= 0) {
+                        SimError perr = {0, ""};
+                        /* The point's timeline in its own window; back here when
+                         * it closes. */
+                        if (pick(ud, p, &perr) < 0)
+                            snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
+                        SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+                        SDL_RaiseWindow(win);
+                        SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
+                    }
+                }
+                dirty = true;
+                break;
+            default:
+                break;
+            }
+        } while (SDL_PollEvent(&e));
+    }
+out:
+    render_chart_geom_fini(&geom);
+    draw_list_free(&dl);
+    render_backend_destroy(be);
+    render_text_destroy(tx);
+    if (rend)
+        SDL_DestroyRenderer(rend);
+    if (win)
+        SDL_DestroyWindow(win);
     SDL_Quit();
     return rc;
 }

@@ -5,6 +5,8 @@
  *   fixture_small()  a hand-written 20 ms convoy: process "main" (io, hog)
  *                    and a spawned "worker" (w0), two GILs, two cores; every
  *                    record kind the lanes use, at round times tests check.
+ *   fixture_sync()   10 ms of locks, a semaphore, a queue and a lock
+ *                    inherited through a fork (object lanes).
  *   fixture_synth()  a generated run of any size (millions of transitions)
  *                    with GIL hand-overs, forced drops, I/O and core lanes.
  *
@@ -119,6 +121,91 @@ static inline SimTrace *fixture_small(void)
     fix_state(&f, 19 * MS, HOG, SIM_ST_TERMINATED, SIM_R_KILLED, 0, SIM_C_DAEMON_KILL);
     fix_gil(&f, 19 * MS, SIM_REC_GIL_DROP, HOG, 0, 0, SIM_DROP_EXIT, SIM_C_DAEMON_KILL);
     sim_trace_set_end(tr, 20 * MS);
+    if (f.failed) {
+        sim_trace_destroy(tr);
+        return NULL;
+    }
+    return tr;
+}
+
+static inline void fix_sync(FixState *f, SimTime t, uint32_t th, SimSyncEvent e, uint32_t obj,
+                            uint32_t other, uint8_t reason, SimCause cause)
+{
+    SimRecord r = {t, th, obj, other, SIM_REC_SYNC, (uint8_t)e, reason, (uint8_t)cause};
+    fix_push(f, r);
+}
+
+/*
+ * fixture_sync(): 10 ms with synchronization objects. Process "main"
+ * (threads a, b, c) and a forked "child" (thread cm). Objects:
+ *   0 mu     lock       a holds 1-4 ms, b waits 2-4 ms then holds 4-6 ms
+ *   1 slots  semaphore  capacity 2: a, b from 1 ms; c waits 1.5-3 ms; all
+ *                       released at 8 ms
+ *   2 q      queue      maxsize 4: puts at 2 and 2.5 ms, gets at 5 and 7 ms
+ *   3 flag   shared     written at 3 ms (no lane: not a primitive)
+ *   4 unused lock       never used (no lane)
+ *   5 mu     lock       the child's copy: inherited at 5 ms by a, a parent
+ *                       thread (lost: never released); cm waits from 6 ms
+ *   6 inner  lock       taken and given back at 2 ms (no lane: nothing shows)
+ */
+static inline SimTrace *fixture_sync(void)
+{
+    FixState f = {sim_trace_create(), {0}, 0};
+    if (!f.tr)
+        return NULL;
+    SimTrace *tr = f.tr;
+    sim_trace_add_process(tr, "main", SIM_NONE, 0, "initial");
+    sim_trace_add_process(tr, "child", 0, 1, "os.fork");
+    sim_trace_add_thread(tr, "a", 0, 0, 0);
+    sim_trace_add_thread(tr, "b", 0, 0, 0);
+    sim_trace_add_thread(tr, "c", 0, 0, 0);
+    sim_trace_add_thread(tr, "cm", 1, 1, 0);
+    sim_trace_add_object(tr, "mu", 0, "lock", 0);
+    sim_trace_add_object(tr, "slots", 0, "semaphore", 2);
+    sim_trace_add_object(tr, "q", 0, "queue", 4);
+    sim_trace_add_object(tr, "flag", 0, "shared", 0);
+    sim_trace_add_object(tr, "unused", 0, "lock", 0);
+    sim_trace_add_object(tr, "mu", 1, "lock", 0);
+    sim_trace_add_object(tr, "inner", 0, "lock", 0);
+    sim_trace_set_gils(tr, 2);
+    SimRunInfo info = {"Locks (fixture)", 0x1111222233334444ULL, 3, 2, 5 * MS, "new", "3.12", 0};
+    sim_trace_set_info(tr, &info);
+    enum { A = 0, B = 1, C = 2, CM = 3 };
+    for (uint32_t th = A; th <= C; th++)
+        fix_state(&f, 0, th, SIM_ST_BLOCKED, SIM_R_SLEEP, 0, SIM_C_THREAD_START);
+    fix_sync(&f, 1 * MS, A, SIM_SYNC_ACQUIRE, 0, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 1 * MS, A, SIM_SYNC_ACQUIRE, 1, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 1 * MS, B, SIM_SYNC_ACQUIRE, 1, 0, 0, SIM_C_OP_BEGIN);
+    fix_state(&f, 1500 * US, C, SIM_ST_BLOCKED, SIM_R_LOCK, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 1500 * US, C, SIM_SYNC_BLOCK, 1, 1, 0, SIM_C_OP_BEGIN);
+    fix_state(&f, 2 * MS, B, SIM_ST_BLOCKED, SIM_R_LOCK, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 2 * MS, B, SIM_SYNC_BLOCK, 0, 1, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 2 * MS, A, SIM_SYNC_ACQUIRE, 6, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 2 * MS, A, SIM_SYNC_RELEASE, 6, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 2 * MS, A, SIM_SYNC_PUT, 2, 1, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 2500 * US, A, SIM_SYNC_PUT, 2, 2, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 3 * MS, A, SIM_SYNC_RELEASE, 1, 1, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 3 * MS, C, SIM_SYNC_WAKE, 1, 0, 0, SIM_C_OBJECT);
+    fix_sync(&f, 3 * MS, C, SIM_SYNC_ACQUIRE, 1, 0, 0, SIM_C_OBJECT);
+    fix_state(&f, 3 * MS, C, SIM_ST_BLOCKED, SIM_R_SLEEP, 0, SIM_C_OBJECT);
+    fix_sync(&f, 3 * MS, A, SIM_SYNC_WRITE, 3, 0, 0, SIM_C_OP_END);
+    fix_sync(&f, 4 * MS, A, SIM_SYNC_RELEASE, 0, 1, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 4 * MS, B, SIM_SYNC_WAKE, 0, 0, 0, SIM_C_OBJECT);
+    fix_sync(&f, 4 * MS, B, SIM_SYNC_ACQUIRE, 0, 0, 0, SIM_C_OBJECT);
+    fix_state(&f, 4 * MS, B, SIM_ST_BLOCKED, SIM_R_SLEEP, 0, SIM_C_OBJECT);
+    fix_state(&f, 5 * MS, CM, SIM_ST_BLOCKED, SIM_R_SLEEP, 0, SIM_C_FORK);
+    fix_sync(&f, 5 * MS, A, SIM_SYNC_ACQUIRE, 5, 0, 1, SIM_C_FORK);
+    fix_sync(&f, 5 * MS, B, SIM_SYNC_GET, 2, 1, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 6 * MS, B, SIM_SYNC_RELEASE, 0, 0, 0, SIM_C_OP_BEGIN);
+    fix_state(&f, 6 * MS, CM, SIM_ST_BLOCKED, SIM_R_LOCK, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 6 * MS, CM, SIM_SYNC_BLOCK, 5, 1, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 7 * MS, C, SIM_SYNC_GET, 2, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 8 * MS, A, SIM_SYNC_RELEASE, 1, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 8 * MS, B, SIM_SYNC_RELEASE, 1, 0, 0, SIM_C_OP_BEGIN);
+    fix_sync(&f, 8 * MS, C, SIM_SYNC_RELEASE, 1, 0, 0, SIM_C_OP_BEGIN);
+    for (uint32_t th = A; th <= C; th++)
+        fix_state(&f, 9 * MS, th, SIM_ST_TERMINATED, SIM_R_EXITED, 0, SIM_C_EXIT);
+    sim_trace_set_end(tr, 10 * MS);
     if (f.failed) {
         sim_trace_destroy(tr);
         return NULL;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "layout.h"
 #include "output.h"
 #include "render_fixture.h"
@@ -679,6 +680,228 @@ static void test_edges(RLayout *L, DrawList *dl)
     sim_trace_destroy(tr);
 }
 
+/* Object lanes: which objects get one, where, and what they hold. */
+static void test_objects(void)
+{
+    SimTrace *tr = fixture_sync();
+    CHECK(tr != NULL, "sync fixture");
+    if (!tr)
+        return;
+    RIndex *ix = NULL;
+    CHECK_EQ(render_index_build(tr, &ix), 0);
+    if (!ix) {
+        sim_trace_destroy(tr);
+        return;
+    }
+    enum { A = 0, B = 1, C = 2, CM = 3 };
+    /* mu, slots, q in main, mu in the child; not the shared variable, the
+     * unused lock or the mutex that never showed. */
+    CHECK_EQ(ix->n_object_lanes, 4);
+    CHECK_EQ(ix->object_lane[3], SIM_NONE);
+    CHECK_EQ(ix->object_lane[4], SIM_NONE);
+    CHECK_EQ(ix->object_lane[6], SIM_NONE);
+    /* Display order: main's threads, then its objects; the child's thread,
+     * then its object; the cores last. */
+    CHECK_EQ(ix->object_lane[0], ix->thread_lane[C] + 1);
+    CHECK_EQ(ix->object_lane[1], ix->object_lane[0] + 1);
+    CHECK_EQ(ix->object_lane[2], ix->object_lane[1] + 1);
+    CHECK_EQ(ix->object_lane[5], ix->thread_lane[CM] + 1);
+    CHECK(ix->lanes[ix->n_lanes - 1].kind == R_LANE_CORE, "cores last");
+    CHECK_EQ(ix->n_groups, 3);
+    CHECK_EQ(ix->groups[0].n_lanes, 6);
+    CHECK_EQ(ix->groups[1].first_lane, 6);
+    CHECK_EQ(ix->groups[1].n_lanes, 2);
+    char name[64];
+    const RLane *mu = &ix->lanes[ix->object_lane[0]];
+    CHECK_STREQ(render_lane_name(ix, mu, name, sizeof(name)), "mu");
+    CHECK_STREQ(render_lane_object_kind(ix, mu), "lock");
+    CHECK_EQ(mu->okind, R_OBJ_LOCK);
+    /* The owner over time, and the waiters. */
+    CHECK_EQ(mu->v[render_lane_find(mu, 500 * US)], R_IDLE);
+    CHECK_EQ(mu->v[render_lane_find(mu, 1500 * US)], A);
+    CHECK_EQ(mu->v[render_lane_find(mu, 5 * MS)], B);
+    CHECK_EQ(mu->v[render_lane_find(mu, 7 * MS)], R_IDLE);
+    CHECK_EQ(render_lane_waiters(mu, 1 * MS), 0);
+    CHECK_EQ(render_lane_waiters(mu, 3 * MS), 1);
+    CHECK_EQ(render_lane_waiters(mu, 4 * MS), 0);
+    CHECK_EQ(mu->wmax, 1);
+    CHECK_EQ(mu->n_marks, 2);
+    CHECK_EQ(mu->marks[0].kind, R_SMARK_BLOCK);
+    CHECK_EQ(mu->marks[1].kind, R_SMARK_WAKE);
+    CHECK(!mu->lost, "mu is released");
+    const RLane *slots = &ix->lanes[ix->object_lane[1]];
+    CHECK_EQ(slots->okind, R_OBJ_SEMAPHORE);
+    CHECK_EQ(slots->vmax, 2);
+    CHECK_EQ(slots->v[render_lane_find(slots, 2 * MS)], 2);
+    CHECK_EQ(slots->v[render_lane_find(slots, 3500 * US)], 2);
+    CHECK_EQ(slots->v[render_lane_find(slots, 9 * MS)], R_IDLE);
+    CHECK_EQ(render_lane_waiters(slots, 2 * MS), 1);
+    const RLane *q = &ix->lanes[ix->object_lane[2]];
+    CHECK_EQ(q->okind, R_OBJ_QUEUE);
+    CHECK_EQ(q->vmax, 4);
+    CHECK_EQ(q->v[render_lane_find(q, 3 * MS)], 2);
+    CHECK_EQ(q->v[render_lane_find(q, 6 * MS)], 1);
+    CHECK_EQ(q->v[render_lane_find(q, 8 * MS)], R_IDLE);
+    CHECK_EQ(q->wmax, 0);
+    const RLane *cmu = &ix->lanes[ix->object_lane[5]];
+    CHECK_EQ(cmu->process, 1);
+    CHECK_EQ(cmu->v[render_lane_find(cmu, 9 * MS)], A | R_LOST);
+    CHECK(cmu->lost, "the child's lock is held by a lost thread");
+    CHECK_EQ(render_lane_waiters(cmu, 9 * MS), 1);
+
+    /* The frame: names, kinds, owners, counts and waiters are drawn. */
+    RLayout *L = render_layout_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    RViewport vp = render_viewport_default(ix, 1600, 900);
+    RLayoutOpts o = render_layout_opts_export();
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, &dl), 0);
+    CHECK(has_text(&dl, "mu"), "object lane name");
+    CHECK(has_text(&dl, "semaphore"), "object kind beside its name");
+    CHECK(has_text(&dl, "2 of 2 held"), "semaphore holders");
+    CHECK(has_text(&dl, "2 items"), "queue fill");
+    CHECK(find_text_containing(&dl, "held by a lost thread (a)") != NULL, "lost owner label");
+    CHECK(has_text(&dl, "1 waiting"), "waiters count");
+    CHECK(has_text(&dl, "threads waiting on the object"), "legend: waiters");
+    CHECK(find_text_containing(&dl, "held by a lost thread (fork)") != NULL, "legend: lost owner");
+    /* a's colour spans mu's lane from 1 ms to 4 ms, in the lane's top part. */
+    RLaneGeom g = L->lanes[ix->object_lane[0]];
+    CHECK(g.h > L->lanes[ix->thread_lane[A]].h, "a lane with waiters is taller");
+    int x1 = (int)lround(render_layout_x_of(L, 1 * MS)), x4 = (int)lround(render_layout_x_of(L, 4 * MS));
+    const RCmd *r = span_rect(&dl, g, render_thread_color(A, R_THEME_LIGHT), (x1 + x4) / 2);
+    CHECK(r != NULL, "owner span");
+    if (r) {
+        CHECK(abs(r->u.rect.x - x1) <= 1 && abs(r->u.rect.x + r->u.rect.w - x4) <= 1,
+              "owner span %d..%d, want %d..%d", r->u.rect.x, r->u.rect.x + r->u.rect.w, x1, x4);
+        CHECK(r->u.rect.y + r->u.rect.h <= g.y + g.h * 7 / 10, "owner above the waiters");
+    }
+    /* Hit-testing names the object and its owner. */
+    RHit h;
+    int x = (int)lround(render_layout_x_of(L, 3 * MS));
+    CHECK(render_layout_hit(L, ix, x, g.y + g.h / 3, &h), "hit mu");
+    CHECK_EQ(h.kind, R_LANE_OBJECT);
+    CHECK_EQ(h.thread, A);
+    char lines[4][160];
+    int n = render_hit_describe(ix, &h, lines);
+    CHECK(n >= 2, "lines %d", n);
+    CHECK_STREQ(lines[0], "lock mu");
+    CHECK_STREQ(lines[1], "held by a \xc2\xb7 1 waiting");
+    RLaneGeom cg = L->lanes[ix->object_lane[5]];
+    x = (int)lround(render_layout_x_of(L, 9 * MS));
+    CHECK(render_layout_hit(L, ix, x, cg.y + cg.h / 3, &h), "hit the child's mu");
+    CHECK_EQ(h.thread, A);
+    n = render_hit_describe(ix, &h, lines);
+    CHECK(n >= 2 && strstr(lines[1], "lost thread") != NULL, "lost: %s", n >= 2 ? lines[1] : "");
+    /* Zoomed far out, the lanes stay bounded: a 200 px wide frame. */
+    RViewport small = render_viewport_default(ix, 200, 400);
+    CHECK_EQ(render_layout_build(L, ix, &small, &o, &metrics, &dl), 0);
+    /* The explain panel names the object. */
+    size_t rec = record_index(tr, 5 * MS, SIM_REC_SYNC, A);
+    char buf[512];
+    render_explain_record(ix, rec, buf, sizeof(buf));
+    CHECK(strstr(buf, "lock mu") != NULL && strstr(buf, "nobody will ever release") != NULL,
+          "explain names the object and the lost owner: %s", buf);
+    draw_list_free(&dl);
+    render_layout_destroy(L);
+    render_index_destroy(ix);
+    sim_trace_destroy(tr);
+}
+
+/* Two runs stacked on one time axis, with their statistics. */
+static void test_compare(void)
+{
+    SimTrace *a = fixture_small(), *b = fixture_sync();
+    RIndex *ia = NULL, *ib = NULL;
+    CHECK(a && b, "fixtures");
+    if (!a || !b || render_index_build(a, &ia) < 0 || render_index_build(b, &ib) < 0) {
+        CHECK(false, "index");
+        goto out;
+    }
+    /* The same run twice: nothing changed, nothing highlighted. */
+    RCmpRow rows[R_CMP_MAX_ROWS];
+    int n = render_compare_stats(a, a, rows, R_CMP_MAX_ROWS);
+    CHECK(n >= 3 + 2 * 3, "rows %d", n);
+    CHECK_STREQ(rows[0].label, "makespan");
+    CHECK_STREQ(rows[0].a, "20 ms");
+    CHECK_STREQ(rows[0].b, "20 ms");
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        any |= rows[i].hl;
+        CHECK_STREQ(rows[i].delta, "=");
+    }
+    CHECK(!any, "nothing highlighted");
+    CHECK(n >= 2 && strcmp(rows[1].label, "GIL switches / s") == 0, "switches row");
+    bool io = false;
+    for (int i = 0; i < n; i++)
+        io |= strcmp(rows[i].label, "io I/O p50") == 0;
+    CHECK(io, "I/O p50 of the thread that does I/O");
+    /* Different runs: makespan 20 ms vs 10 ms, threads of one run only. */
+    n = render_compare_stats(a, b, rows, R_CMP_MAX_ROWS);
+    CHECK_STREQ(rows[0].b, "10 ms");
+    CHECK_STREQ(rows[0].delta, "-50%");
+    CHECK(rows[0].hl, "a halved makespan is highlighted");
+    bool only_a = false, only_b = false;
+    for (int i = 0; i < n; i++) {
+        only_a |= strcmp(rows[i].delta, "only A") == 0;
+        only_b |= strcmp(rows[i].delta, "only B") == 0;
+    }
+    CHECK(only_a && only_b, "threads of one run only");
+
+    RCompare *C = render_compare_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    const RIndex *pair[2] = {ia, ib};
+    RViewport vp = render_viewport_default(ia, 1600, 1000);
+    RLayoutOpts o = render_layout_opts_export();
+    CHECK_EQ(render_compare_build(C, pair, &vp, &o, rows, n, &metrics, &dl), 0);
+    /* A on top, B under it, the table under both, all inside the picture. */
+    CHECK_EQ(C->y_off[0], 0);
+    CHECK(C->y_off[1] == C->h[0] && C->h[0] > 200 && C->h[1] > 200, "bands %d %d", C->h[0], C->h[1]);
+    CHECK(C->stats.h > 0 && C->stats.y >= C->y_off[1] + C->h[1] &&
+              C->stats.y + C->stats.h <= vp.height,
+          "table at %d+%d", C->stats.y, C->stats.h);
+    /* One time axis: the same plot in x, so a time is at the same x. */
+    CHECK_EQ(C->L[0]->plot.x, C->L[1]->plot.x);
+    CHECK_EQ(C->L[0]->plot.w, C->L[1]->plot.w);
+    CHECK(fabs(render_layout_x_of(C->L[0], 5 * MS) - render_layout_x_of(C->L[1], 5 * MS)) < 0.5,
+          "same x for the same time");
+    CHECK(has_text(&dl, "A") && has_text(&dl, "B"), "run tags");
+    CHECK(has_text(&dl, "Convoy (fixture)") && has_text(&dl, "Locks (fixture)"), "both titles");
+    CHECK(has_text(&dl, "makespan") && has_text(&dl, "-50%"), "statistics");
+    /* One legend, under B. */
+    int legends = 0;
+    for (size_t i = 0; i < dl.n; i++)
+        if (dl.cmds[i].kind == R_CMD_TEXT &&
+            strstr(draw_text_of(&dl, &dl.cmds[i]), "holder's colour") != NULL) {
+            legends++;
+            CHECK(dl.cmds[i].u.text.y > C->y_off[1], "legend under B");
+        }
+    CHECK_EQ(legends, 1);
+    /* Hit-testing finds the run and its lane. */
+    RHit h;
+    int run = -1;
+    RLaneGeom g = C->L[1]->lanes[ib->object_lane[0]];
+    int x = (int)lround(render_layout_x_of(C->L[1], 3 * MS));
+    CHECK(render_compare_hit(C, pair, x, C->y_off[1] + g.y + g.h / 4, &run, &h), "hit B");
+    CHECK_EQ(run, 1);
+    CHECK_EQ(h.kind, R_LANE_OBJECT);
+    g = C->L[0]->lanes[ia->thread_lane[1]];
+    CHECK(render_compare_hit(C, pair, x, g.y + g.h / 2, &run, &h), "hit A");
+    CHECK_EQ(run, 0);
+    CHECK_EQ(h.thread, 1);
+    /* Without rows (a quiz), no table and the runs take the room. */
+    CHECK_EQ(render_compare_build(C, pair, &vp, &o, rows, 0, &metrics, &dl), 0);
+    CHECK_EQ(C->stats.h, 0);
+    CHECK(!has_text(&dl, "makespan"), "no statistics");
+    draw_list_free(&dl);
+    render_compare_destroy(C);
+out:
+    render_index_destroy(ia);
+    render_index_destroy(ib);
+    sim_trace_destroy(a);
+    sim_trace_destroy(b);
+}
+
 int main(void)
 {
     test_format();
@@ -700,6 +923,8 @@ int main(void)
     test_svg(ix, L, &dl);
     test_edges(L, &dl);
     test_lod();
+    test_objects();
+    test_compare();
     draw_list_free(&dl);
     render_layout_destroy(L);
     render_index_destroy(ix);

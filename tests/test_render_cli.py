@@ -68,11 +68,49 @@ def main():
         except ET.ParseError as e:
             check(False, "SVG well-formed: %s" % e)
 
+        # Compare: the same scenario with an override, and two scenarios.
+        cmp_png = os.path.join(d, "compare.png")
+        rc, so, se = run("convoy", "--compare", "python.switch_interval=1ms", "-o", cmp_png,
+                         "--size", "1400x800", "--range", "0ms..40ms")
+        check(rc == 0, "compare PNG: %d %s" % (rc, se))
+        check(os.path.exists(cmp_png) and png_size(cmp_png) == (1400, 800), "compare PNG size")
+        check("compared" in so and "(A)" in so and "(B)" in so, "compare says what: " + so)
+        cmp_svg = os.path.join(d, "compare.svg")
+        rc, so, se = run("convoy", "--compare", "python.switch_interval=1ms", "-o", cmp_svg,
+                         "--range", "0ms..40ms")
+        check(rc == 0, "compare SVG: %s" % se)
+        try:
+            ns = "{http://www.w3.org/2000/svg}"
+            texts = [t.text or "" for t in ET.parse(cmp_svg).getroot().iter(ns + "text")]
+            check("A" in texts and "B" in texts, "run tags A and B")
+            check(texts.count("Convoy effect") == 2, "both titles")
+            check(any("switch interval 5 ms" in t for t in texts) and
+                  any("switch interval 1 ms" in t for t in texts), "both intervals shown")
+            check("makespan" in texts and "GIL switches / s" in texts, "statistics table")
+            check("io I/O p50" in texts and "hog running" in texts and
+                  "io waiting for GIL" in texts, "per-thread statistics")
+            check("3.047 s" in texts and "1.047 s" in texts and "-66%" in texts,
+                  "makespans and their change: %s" % [t for t in texts if "%" in t])
+            check(texts.count("Waiting for the GIL") == 1, "one legend for both runs")
+        except ET.ParseError as e:
+            check(False, "compare SVG well-formed: %s" % e)
+        rc, so, se = run("convoy", "convoy_4cpu", "-o", cmp_svg, "--range", "0ms..60ms")
+        check(rc == 0, "compare two files: %s" % se)
+        try:
+            texts = [t.text or "" for t in ET.parse(cmp_svg).getroot().iter(ns + "text")]
+            check("Convoy effect: I/O beside 4 CPU-bound threads" in texts, "B's title")
+            check("cpu1 running" in texts and "only B" in texts, "threads of one run only")
+        except ET.ParseError as e:
+            check(False, "compare SVG well-formed: %s" % e)
+
         # Refusals: exit 2, one line on stderr, nothing written.
         bad = os.path.join(d, "bad.png")
         cases = [
             ("huge size", ["-o", bad, "--size", "20000x20000"]),
             ("huge scaled size", ["-o", bad, "--size", "16384x16384", "--scale", "2"]),
+            ("compare two ways", ["-o", bad, "convoy", "convoy_4cpu", "--compare",
+                                  "python.switch_interval=1ms"]),
+            ("compare without a value", ["-o", bad, "--compare", "fast"]),
             ("malformed size", ["-o", bad, "--size", "wide"]),
             ("bad range", ["-o", bad, "--range", "50ms..10ms"]),
             ("malformed range", ["-o", bad, "--range", "soon"]),

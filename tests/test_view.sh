@@ -3,7 +3,8 @@
 # key presses, mouse moves and clicks (xdotool), screenshots of the screen
 # (ImageMagick's import) checked for content and for change after a zoom,
 # a live switch-interval change, help, selection and playback; the P
-# screenshot; a clean exit on q and on Esc; the one-line no-display message
+# screenshot; a clean exit on Ctrl+Q and on Esc; the lesson panel (Q), quiz
+# mode (--quiz, Enter reveals) and compare mode; the one-line no-display message
 # and the --headless PNG that `make run` uses.
 #
 # Skips (exit 77) with a message when Xvfb, xdotool or ImageMagick is
@@ -190,10 +191,10 @@ if start_viewer; then
         check '[ "$size" = "1280x800" ]' "the saved view is the window's size ($size)"
     fi
 
-    # q quits cleanly.
-    key q
+    # Ctrl+Q quits cleanly (Q alone toggles the lesson panel).
+    key ctrl+q
     wait_exit
-    check '[ "$status" = 0 ]' "q exits with status 0 (got $status)"
+    check '[ "$status" = 0 ]' "Ctrl+Q exits with status 0 (got $status)"
 fi
 
 # Esc with nothing selected quits too.
@@ -203,6 +204,79 @@ if start_viewer --theme dark; then
     key Escape
     wait_exit
     check '[ "$status" = 0 ]' "Esc exits with status 0 (got $status)"
+fi
+
+# A bundled scenario by name opens with its lesson panel; Q hides it and
+# brings it back.
+if start_viewer semaphore_pool; then
+    shot s12_lesson
+    key q
+    shot s12b_nolesson
+    check '[ "$(differ s12_lesson s12b_nolesson)" -gt 20000 ]' \
+        "Q hides the lesson panel ($(differ s12_lesson s12b_nolesson) pixels differ)"
+    key q
+    shot s12c_lesson
+    check '[ "$(differ s12_lesson s12c_lesson)" -lt 3000 ]' "Q shows the lesson panel again"
+    key ctrl+q
+    wait_exit
+    check '[ "$status" = 0 ]' "lesson viewer exits with status 0 (got $status)"
+fi
+
+# Quiz: the run after the cursor and the statistics stay hidden; playing
+# uncovers the run up to the cursor; Enter reveals everything.
+if start_viewer counter_lock --quiz; then
+    shot s13_quiz
+    check '[ "$(colours s13_quiz)" -gt 50 ]' "quiz start has content"
+    key space
+    sleep 2
+    key space
+    shot s13b_played
+    check '[ "$(differ s13_quiz s13b_played)" -gt 2000 ]' \
+        "playing uncovers the run up to the cursor ($(differ s13_quiz s13b_played) pixels differ)"
+    key Return
+    shot s13c_revealed
+    check '[ "$(differ s13b_played s13c_revealed)" -gt 30000 ]' \
+        "Enter reveals the rest ($(differ s13b_played s13c_revealed) pixels differ)"
+    key ctrl+q
+    wait_exit
+    check '[ "$status" = 0 ]' "quiz viewer exits with status 0 (got $status)"
+fi
+
+# Compare: two runs on one time axis open and close cleanly.
+if start_viewer convoy --compare python.switch_interval=1ms; then
+    shot s14_compare
+    check '[ "$(colours s14_compare)" -gt 200 ]' "compare view has content"
+    key w w
+    shot s14b_zoom
+    check '[ "$(differ s14_compare s14b_zoom)" -gt 20000 ]' "zoom moves both runs"
+    key ctrl+q
+    wait_exit
+    check '[ "$status" = 0 ]' "compare viewer exits with status 0 (got $status)"
+fi
+
+# A sweep's chart: Right picks the first point, Enter opens its timeline in
+# a second window, closing it returns to the chart, Esc closes the chart.
+if "$GILSIM" sweep convoy --set python.switch_interval=1ms..20ms:log:3 --runs 1 --until 400ms \
+    -o "$work/sweep.csv" --quiet >/dev/null 2>&1 && start_viewer --sweep "$work/sweep.csv"; then
+    shot s15_sweep
+    check '[ "$(colours s15_sweep)" -gt 50 ]' "sweep chart has content"
+    key Right Right
+    shot s15b_point
+    check '[ "$(differ s15_sweep s15b_point)" -gt 200 ]' "arrow keys mark a point"
+    key Return
+    sleep 2
+    point=$(xdotool search --onlyvisible --name 'ms$' 2>/dev/null | head -n 1)
+    check '[ -n "$point" ]' "Enter opens the point's timeline window"
+    shot s15c_timeline
+    check '[ "$(differ s15b_point s15c_timeline)" -gt 100000 ]' "the timeline shows"
+    key ctrl+q
+    sleep 1
+    shot s15d_back
+    check '[ "$(differ s15b_point s15d_back)" -lt 5000 ]' \
+        "closing the timeline returns to the chart ($(differ s15b_point s15d_back) pixels differ)"
+    key Escape
+    wait_exit
+    check '[ "$status" = 0 ]' "sweep viewer exits with status 0 (got $status)"
 fi
 
 # No display: one line and status 1; --headless renders instead.
@@ -224,6 +298,17 @@ if [ -f "$work/headless.png" ]; then
     check '[ "$size" = "1920x1080" ]' "--headless PNG is 1920x1080 ($size)"
 fi
 check 'grep -q "headless.png" "$work/headless.txt"' "--headless says where the picture is"
+
+# --sweep refuses a missing or foreign CSV, and extra arguments, in one line
+# with status 2 before any window opens.
+printf 'a,b\n1,2\n' >"$work/foreign.csv"
+for args in "--sweep $work/none.csv" "--sweep $work/foreign.csv" "convoy --sweep $work/foreign.csv"; do
+    # shellcheck disable=SC2086
+    out=$(env -u DISPLAY -u WAYLAND_DISPLAY timeout 60 "$GILSIM" view $args 2>&1 >/dev/null)
+    status=$?
+    check '[ "$status" = 2 ]' "view $args: status 2 (got $status: $out)"
+    check '[ "$(printf "%s\n" "$out" | wc -l)" = 1 ]' "view $args: one line ($out)"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
