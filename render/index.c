@@ -274,9 +274,17 @@ size_t render_lane_find(const RLane *ln, SimTime t)
 const char *render_lane_name(const RIndex *ix, const RLane *ln, char *buf, size_t n)
 {
     switch (ln->kind) {
-    case R_LANE_GIL:
-        snprintf(buf, n, "GIL");
+    case R_LANE_GIL: {
+        /* A subinterpreter's own GIL is named after its interpreter. */
+        const SimProcessInfo *pi = ln->process < sim_trace_process_count(ix->tr)
+                                       ? sim_trace_process(ix->tr, ln->process)
+                                       : NULL;
+        if (pi && ln->id > pi->gil)
+            snprintf(buf, n, "GIL %u", ln->id - pi->gil);
+        else
+            snprintf(buf, n, "GIL");
         break;
+    }
     case R_LANE_THREAD: {
         const SimThreadInfo *ti = sim_trace_thread(ix->tr, ln->id);
         snprintf(buf, n, "%s", ti && ti->name && *ti->name ? ti->name : "?");
@@ -543,6 +551,21 @@ int render_index_build(const SimTrace *tr, RIndex **out)
                 ln->id = g;
                 ln->process = p;
                 ix->gil_lane[g] = ix->n_lanes++;
+                ix->n_gils_shown++;
+            }
+            /* Subinterpreters with a GIL of their own (per-interpreter
+             * GILs): their lanes follow the main one, in GIL order. */
+            for (uint32_t sg = g + 1; sg < ngil; sg++) {
+                bool mine = false;
+                for (uint32_t t = 0; t < nth && !mine; t++)
+                    mine = sim_trace_thread(tr, t)->process == p && sim_trace_thread(tr, t)->gil == sg;
+                if (!mine || ix->gil_lane[sg] != SIM_NONE || cn.gil_recs[sg] == 0)
+                    continue;
+                RLane *ln = &ix->lanes[ix->n_lanes];
+                ln->kind = R_LANE_GIL;
+                ln->id = sg;
+                ln->process = p;
+                ix->gil_lane[sg] = ix->n_lanes++;
                 ix->n_gils_shown++;
             }
         } else {
