@@ -25,7 +25,8 @@ thumb daemon_threads     0ms..32ms
 thumb gui_latency        0ms..100ms
 thumb old_gil_battle     0ms..2ms
 thumb free_threaded_scaling 0ms..560ms
-thumb counter_lock       0ms..1ms
+thumb per_interpreter    0ms..20ms
+thumb counter_lock       0ms..6ms
 thumb counter_race_39    0ms..2ms
 thumb counter_race_311   0ms..2ms
 thumb counter_race_call  0ms..2ms
