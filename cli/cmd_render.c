@@ -259,6 +259,12 @@ int cmd_render(int argc, char **argv)
         end = ix_b->end; /* one time axis for both runs */
         vp.t1 = end;
     }
+    SimTime v0, v1;
+    if (r0 < 0 && r1 < 0 && !ix_b && sim_scenario_view_range(run.sc, &v0, &v1) && v0 < end) {
+        /* No --range: the stretch the scenario's author chose to show. */
+        r0 = v0;
+        r1 = v1;
+    }
     if (r0 >= 0)
         vp.t0 = r0;
     if (r1 >= 0)

@@ -101,6 +101,11 @@ static int render_instead(const CliRun *run, SimTrace *tr, const char *path, RTh
     }
     RViewport vp = render_viewport_default(ix, 1920, 1080);
     vp.theme = theme;
+    SimTime v0, v1;
+    if (sim_scenario_view_range(run->sc, &v0, &v1) && v0 < ix->end) {
+        vp.t0 = v0;
+        vp.t1 = v1;
+    }
     RLayoutOpts lo = render_layout_opts_export();
     SimError err;
     int rc = render_export_png(ix, &vp, &lo, path, &err);
@@ -507,6 +512,7 @@ static int sweep_pick(void *ud, int p, SimError *err)
     vo.lesson_title = sim_scenario_name(run.sc);
     vo.description = sim_scenario_description(run.sc);
     vo.lesson = sim_scenario_lesson(run.sc);
+    sim_scenario_view_range(run.sc, &vo.view_t0, &vo.view_t1);
     SimTrace *tr = run.trace;
     run.trace = NULL;
     int rc = render_viewer_run(&tr, &vo, err);
@@ -692,6 +698,7 @@ int cmd_view(int argc, char **argv)
     vo.lesson_title = sim_scenario_name(run.sc);
     vo.description = sim_scenario_description(run.sc);
     vo.lesson = sim_scenario_lesson(run.sc);
+    sim_scenario_view_range(run.sc, &vo.view_t0, &vo.view_t1);
     if (vo.quiz) {
         quiz_question(&run, question, sizeof(question));
         vo.quiz_question = question;

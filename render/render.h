@@ -86,6 +86,7 @@ typedef int (*RResimFn)(void *ud, SimTime switch_interval, int cores, SimTrace *
                         SimError *err);
 
 typedef struct RViewerOpts {
+    SimTime view_t0, view_t1; /* first stretch to show (view_t1 = 0: the whole run) */
     const char *title;    /* window title */
     RTheme theme;
     bool projector;       /* start in large-font mode */

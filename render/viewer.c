@@ -731,6 +731,8 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
          * run's length away. */
         render_view_set_range(&vw.v, 0, vw.v.end + vw.v.end / 10);
     }
+    else if (opt->view_t1 > opt->view_t0 && opt->view_t0 < vw.v.end)
+        render_view_set_range(&vw.v, opt->view_t0, opt->view_t1);
     if (opt->speed > 0)
         vw.v.speed = opt->speed;
     vw.explained = (size_t)-2;

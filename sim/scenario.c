@@ -109,8 +109,9 @@ static const char *const PRIM_ARTICLES[SIM_PRIM_KIND_COUNT] = {
 };
 
 static const char *const ROOT_KEYS[] = {
-    "name", "description", "lesson", "seed", "schema_version", "machine", "python", "ipc", "processes",
+    "name", "description", "lesson", "seed", "schema_version", "machine", "python", "ipc", "view", "processes",
 };
+static const char *const VIEW_KEYS[] = {"range"};
 static const char *const MACHINE_KEYS[] = {
     "cores", "time_slice", "context_switch", "wake_latency", "wakeup_policy", "pipe_latency",
 };
@@ -2972,6 +2973,38 @@ static int apply_overrides(Loader *c, cJSON *root, const char *const *overrides,
 
 /* ---- The scenario ------------------------------------------------------- */
 
+/* "view": {"range": "A..B"}: what the viewer and render show first. */
+static int load_view(Loader *c, const cJSON *v, SimScenario *sc)
+{
+    size_t mark;
+    int rc;
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected an object such as {\"range\": \"0ms..40ms\"}, got %s", type_name(v));
+    if ((rc = check_keys(c, v, VIEW_KEYS, COUNT(VIEW_KEYS))) < 0)
+        return rc;
+    const cJSON *r = enter(c, v, "range", &mark);
+    if (!r)
+        return 0;
+    const char *text;
+    if ((rc = get_string(c, r, "a range such as \"0ms..40ms\"", &text)) < 0)
+        return rc;
+    const char *dots = strstr(text, "..");
+    char a[64], b[64], q[64];
+    SimTime t0, t1;
+    if (!dots || (size_t)(dots - text) >= sizeof(a) || strlen(dots + 2) >= sizeof(b))
+        return fail(c, "'%s' is not a range; expected START..END, e.g. \"0ms..40ms\"", quote(text, q, sizeof(q)));
+    memcpy(a, text, (size_t)(dots - text));
+    a[dots - text] = '\0';
+    strcpy(b, dots + 2);
+    if (sim_duration_parse(a, &t0) != SIM_OK || sim_duration_parse(b, &t1) != SIM_OK || t1 <= t0)
+        return fail(c, "'%s' is not a range; expected START..END with durations and START < END, e.g. "
+                       "\"0ms..40ms\"", quote(text, q, sizeof(q)));
+    sc->view_t0 = t0;
+    sc->view_t1 = t1;
+    path_pop(c, mark);
+    return 0;
+}
+
 static int load_root(Loader *c, const cJSON *root)
 {
     SimScenario *sc = c->sc;
@@ -3017,6 +3050,11 @@ static int load_root(Loader *c, const cJSON *root)
     }
     if (!(sc->lesson = strdup(s)))
         return nomem(c);
+    if ((v = enter(c, root, "view", &mark))) {
+        if ((rc = load_view(c, v, sc)) < 0)
+            return rc;
+        path_pop(c, mark);
+    }
     if ((v = enter(c, root, "seed", &mark))) {
         if ((rc = get_seed(c, v, &sc->cfg.seed)) < 0)
             return rc;
@@ -3258,6 +3296,15 @@ const char *sim_scenario_lesson(const SimScenario *sc)
 uint64_t sim_scenario_seed(const SimScenario *sc)
 {
     return sc->cfg.seed;
+}
+
+bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1)
+{
+    if (!sc || sc->view_t1 <= 0)
+        return false;
+    *t0 = sc->view_t0;
+    *t1 = sc->view_t1;
+    return true;
 }
 
 uint64_t sim_scenario_hash(const SimScenario *sc)

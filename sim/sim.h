@@ -74,6 +74,9 @@ const char *sim_scenario_name(const SimScenario *sc);
 const char *sim_scenario_description(const SimScenario *sc);
 const char *sim_scenario_lesson(const SimScenario *sc);   /* "" if none */
 uint64_t sim_scenario_seed(const SimScenario *sc);
+/* The stretch of time the scenario's author wants shown first ("view":
+ * {"range": "0ms..40ms"}); returns false when the scenario names none. */
+bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1);
 /* FNV-1a 64 of the scenario file's bytes (before overrides). */
 uint64_t sim_scenario_hash(const SimScenario *sc);
 

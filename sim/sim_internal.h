@@ -252,6 +252,7 @@ struct SimScenario {
     char *description;
     char *lesson;
     char *source;            /* file path or embedded name */
+    SimTime view_t0, view_t1; /* "view": {"range"}: first stretch to show; t1 = 0 when none */
     uint64_t hash;
     SimConfig cfg;
     SimProcessSpec *procs;

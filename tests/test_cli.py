@@ -112,6 +112,17 @@ def test_bad_input():
     check(rc == 0 and out.strip().endswith(': ok'), 'validate says ok for a good file')
 
 
+def test_view_range():
+    out = os.path.join(os.path.dirname(scenario_file({}, 'x.json')), 'first.png')
+    rc, msg, err = gilsim('render', 'convoy', '-o', out, '--size', '320x180')
+    check(rc == 0 and '0 ms' in msg and '40 ms' in msg, 'render shows the scenario\'s "view" range by default (%s)' % msg.strip())
+    rc, msg, err = gilsim('render', 'convoy', '-o', out, '--size', '320x180', '--range', '0ms..10ms')
+    check(rc == 0 and '10 ms' in msg, '--range still wins (%s)' % msg.strip())
+    bad_view = dict(simple('v', {'a': [{'cpu': '1ms'}]}), view={'range': '5ms..1ms'})
+    rc, _, err = gilsim('validate', scenario_file(bad_view, 'badview.json'))
+    check(rc == 2 and '/view/range' in err and 'START < END' in err, 'a backwards view range is a located error')
+
+
 def test_deadlock_exit():
     sc = simple('join cycle', {'a': [{'join': 'b'}], 'b': [{'join': 'a'}]})
     path = scenario_file(sc, 'cycle.json')
@@ -130,5 +141,6 @@ if __name__ == '__main__':
     test_report_forms()
     test_overrides_and_determinism()
     test_bad_input()
+    test_view_range()
     test_deadlock_exit()
     report()
