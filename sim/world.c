@@ -36,7 +36,7 @@ typedef enum EventType {
     EV_READY,        /* a wake-up latency has passed: the thread wants a core */
     EV_ON_CORE,      /* a context switch finished: run the thread's continuation */
     EV_RUN,          /* a running thread reached the end of its work or a check point */
-    EV_BLOCK_END,    /* I/O or sleep finished */
+    EV_BLOCK_END,    /* I/O or sleep finished and the OS woke the thread */
     EV_GIL_TIMEOUT,  /* a timed wait in take_gil expired */
     EV_SLICE,        /* a core's OS time slice expired (thread = core index) */
     EV_PROC_START,   /* a process finished starting up (thread = process index) */
@@ -1405,7 +1405,9 @@ static void do_pending(SimWorld *w, Thread *t)
     case PEND_SLEEP:
         set_reason(w, t, what == PEND_IO ? SIM_R_IO : SIM_R_SLEEP, SIM_C_OP_BEGIN, 0);
         release_core(w, t);
-        t->block_ev = schedule(w, w->now + t->pending_dur, EV_BLOCK_END, t->id, 0);
+        /* The thread draws nothing while blocked, so its wake-up latency can
+         * be drawn now: one event for "done and scheduled again", not two. */
+        t->block_ev = schedule(w, w->now + t->pending_dur + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
         break;
     case PEND_NOGIL:
         begin_work(w, t, SIM_OP_NOGIL, t->pending_dur, SIM_C_OP_BEGIN);
@@ -2338,7 +2340,7 @@ static void on_event(SimWorld *w, const SimEvent *ev)
     case EV_BLOCK_END: {
         Thread *t = T(w, ev->thread);
         t->block_ev = 0;
-        os_wake(w, t, CONT_TAKE_GIL);
+        request_core(w, t, CONT_TAKE_GIL);
         break;
     }
     case EV_GIL_TIMEOUT: {
