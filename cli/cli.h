@@ -56,9 +56,6 @@ char *cli_find_scenario(const char *name);
 /* The folder of the bundled scenarios (malloc'd), or NULL. */
 char *cli_scenario_dir(void);
 
-/* Writes a file atomically: to a temporary name, then renamed into place,
- * so a failure never leaves a partial output. */
-int cli_write_file(const char *path, const void *data, size_t n, SimError *err);
 
 /* Commands. */
 int cmd_run(int argc, char **argv);

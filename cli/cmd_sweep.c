@@ -17,6 +17,7 @@
 
 #include "chart.h"
 #include "cli.h"
+#include "output.h"
 #include "render.h"
 #include "sweep.h"
 
@@ -382,7 +383,7 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (out) {
-        if (cli_write_file(out, csv, len, &err) < 0) {
+        if (render_write_atomic(out, csv, len, &err) < 0) {
             fprintf(stderr, "gilsim sweep: %s\n", err.msg);
             if (plot)
                 unlink(plot); /* all outputs or none */

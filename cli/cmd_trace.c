@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "output.h"
 #include "export_trace.h"
 
 typedef enum TraceFormat { FMT_NONE = 0, FMT_CHROME, FMT_CSV } TraceFormat;
@@ -96,17 +97,11 @@ static int export_to(TraceFormat fmt, const SimTrace *tr, FILE *f, ExportTraceSt
  * into place; on any failure the temporary file is removed. */
 static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, ExportTraceStats *st)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        fprintf(stderr, "gilsim trace: %s: out of memory\n", path);
-        return EXIT_RUNTIME;
-    }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
+    char tmp[4096];
+    SimError err;
+    int fd = render_temp_beside(path, tmp, sizeof(tmp), &err);
     if (fd < 0) {
-        fprintf(stderr, "gilsim trace: %s: cannot write: %s\n", path, strerror(errno));
-        free(tmp);
+        fprintf(stderr, "gilsim trace: %s\n", err.msg);
         return EXIT_RUNTIME;
     }
     FILE *f = fdopen(fd, "wb");
@@ -114,7 +109,6 @@ static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, E
         int e = errno;
         close(fd);
         unlink(tmp);
-        free(tmp);
         fprintf(stderr, "gilsim trace: %s: cannot write: %s\n", path, strerror(e));
         return EXIT_RUNTIME;
     }
@@ -125,10 +119,6 @@ static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, E
         e = errno;
     }
     if (rc == SIM_OK) {
-        /* mkstemp creates 0600; outputs are ordinary files. */
-        mode_t um = umask(0);
-        umask(um);
-        chmod(tmp, 0666 & ~um);
         if (rename(tmp, path) != 0) {
             rc = SIM_ERR_IO;
             e = errno;
@@ -143,7 +133,6 @@ static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, E
         else
             fprintf(stderr, "gilsim trace: %s: out of memory\n", path);
     }
-    free(tmp);
     return rc == SIM_OK ? EXIT_OK : EXIT_RUNTIME;
 }
 

@@ -3,8 +3,7 @@
  * loading and running a scenario, finding bundled scenarios, and writing
  * output files atomically.
  *
- * Invariant: an output file either appears whole under its final name or
- * not at all (written to a temporary file in the same directory, renamed).
+ * Output files are written atomically by render/fileio.c for every command.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -216,40 +215,4 @@ char *cli_find_scenario(const char *name)
             return strdup(path);
     }
     return NULL;
-}
-
-int cli_write_file(const char *path, const void *data, size_t n, SimError *err)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp)
-        return sim_error_set(err, SIM_ERR_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return sim_error_set(err, SIM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    FILE *f = fdopen(fd, "wb");
-    bool ok = f && fwrite(data, 1, n, f) == n;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    else
-        close(fd);
-    if (ok) {
-        /* mkstemp creates 0600; outputs are ordinary files. */
-        mode_t um = umask(0);
-        umask(um);
-        chmod(tmp, 0666 & ~um);
-        ok = rename(tmp, path) == 0;
-    }
-    if (!ok) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        return sim_error_set(err, SIM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    free(tmp);
-    return SIM_OK;
 }

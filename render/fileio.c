@@ -23,7 +23,7 @@ int render_temp_beside(const char *path, char *tmp, size_t n, SimError *err)
     }
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        sim_error_set(err, SIM_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+        sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
     mode_t mask = umask(0);
