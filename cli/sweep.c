@@ -362,136 +362,57 @@ static void run_free(Run *r)
     r->n_io = 0;
 }
 
-/* k-th smallest of v[lo..hi) (0-based k within the whole array), moving
- * elements; everything before k ends up <= v[k] and everything after >=.
- * Exactly the value a full sort would put at k, at a fraction of the cost
- * of qsort with a comparison callback. */
-static SimTime select_kth(SimTime *v, size_t lo, size_t hi, size_t k)
-{
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        SimTime a = v[lo], b = v[mid], c = v[hi - 1];
-        SimTime pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-        /* Three-way partition: [lo, lt) < pivot, [lt, gt) == pivot, [gt, hi) > pivot. */
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            if (v[i] < pivot) {
-                SimTime t = v[lt];
-                v[lt++] = v[i];
-                v[i++] = t;
-            } else if (v[i] > pivot) {
-                SimTime t = v[--gt];
-                v[gt] = v[i];
-                v[i] = t;
-            } else {
-                i++;
-            }
-        }
-        if (k < lt)
-            hi = lt;
-        else if (k >= gt)
-            lo = gt;
-        else
-            return pivot;
-    }
-    return v[k];
-}
-
-/* Nearest-rank percentile, as sim_stats_compute defines it. */
-static size_t rank_of(size_t n, double p)
-{
-    size_t k = (size_t)(p * (double)n + 0.999999999);
-    return k < 1 ? 0 : (k > n ? n - 1 : k - 1);
-}
-
-typedef struct Scan {
-    uint8_t reason;     /* current SimReason */
-    SimTime since;      /* when it entered it */
-    SimTime io_start;   /* -1 unless an I/O op waits to run Python again */
-    SimTime *lat;       /* completed I/O latencies */
-    size_t n_lat, cap_lat;
-} Scan;
-
 /*
- * The figures of one run, in one pass over the trace. Definitions follow
- * sim_stats_compute (so `gilsim run` reports the same latencies): an I/O
- * operation lasts from entering Blocked(io) until the thread next runs
- * Python; a switch is an acquisition by a thread other than the previous
- * holder. The extra figure is the time during which some thread waited
- * for a GIL while fewer threads ran than there are cores.
+ * The figures of one run. Latencies, switches, forced drops, failed
+ * wake-ups and Python time come from sim_stats_compute, so `gilsim run`
+ * reports the same numbers; the one figure of its own, the time during
+ * which some thread waited for a GIL while fewer threads ran than there
+ * are cores, takes one more pass over the state records.
  */
 static int measure(const SimTrace *tr, Run *out)
 {
+    SimStats *st = sim_stats_compute(tr);
+    if (!st)
+        return SIM_ERR_NOMEM;
     uint32_t nt = sim_trace_thread_count(tr);
     int cores = sim_trace_info(tr)->cores;
     SimTime end = sim_trace_end(tr);
-    Scan *sc = calloc(nt ? nt : 1, sizeof(Scan));
-    if (!sc)
+    uint8_t *reason = calloc(nt ? nt : 1, 1);
+    if (!reason) {
+        sim_stats_destroy(st);
         return SIM_ERR_NOMEM;
-    for (uint32_t i = 0; i < nt; i++)
-        sc[i].io_start = -1;
+    }
     const SimRecord *rec = sim_trace_records(tr);
     size_t n = sim_trace_count(tr);
     int waiting = 0, running = 0, rc = SIM_OK;
-    SimTime last = 0, idle = 0, python = 0;
-    uint64_t switches = 0, forced = 0, failed = 0;
-    for (size_t i = 0; i < n && rc == SIM_OK; i++) {
+    SimTime last = 0, idle = 0;
+    for (size_t i = 0; i < n; i++) {
         const SimRecord *r = &rec[i];
-        if (r->thread >= nt)
+        if (r->kind != SIM_REC_STATE || r->thread >= nt)
             continue;
-        switch (r->kind) {
-        case SIM_REC_STATE: {
-            Scan *s = &sc[r->thread];
-            if (r->t > last) {
-                if (waiting > 0 && running < cores)
-                    idle += r->t - last;
-                last = r->t;
-            }
-            SimReason old = (SimReason)s->reason, nw = (SimReason)r->reason;
-            if (old == SIM_R_PYTHON)
-                python += r->t - s->since;
-            waiting += (nw == SIM_R_WAIT_GIL) - (old == SIM_R_WAIT_GIL);
-            running += (sim_reason_state(nw) == SIM_ST_RUNNING) -
-                       (sim_reason_state(old) == SIM_ST_RUNNING);
-            s->reason = (uint8_t)nw;
-            s->since = r->t;
-            if (nw == SIM_R_IO) {
-                s->io_start = r->t;
-            } else if (nw == SIM_R_PYTHON && s->io_start >= 0) {
-                if (s->n_lat == s->cap_lat) {
-                    size_t cap = s->cap_lat ? s->cap_lat * 2 : 256;
-                    SimTime *nl = realloc(s->lat, cap * sizeof(SimTime));
-                    if (!nl) {
-                        rc = SIM_ERR_NOMEM;
-                        break;
-                    }
-                    s->lat = nl;
-                    s->cap_lat = cap;
-                }
-                s->lat[s->n_lat++] = r->t - s->io_start;
-                s->io_start = -1;
-            }
-            break;
+        if (r->t > last) {
+            if (waiting > 0 && running < cores)
+                idle += r->t - last;
+            last = r->t;
         }
-        case SIM_REC_GIL_ACQUIRE:
-            switches += r->other != 0 && r->other != r->thread + 1;
-            break;
-        case SIM_REC_GIL_DROP:
-            forced += r->state == SIM_DROP_FORCED;
-            break;
-        case SIM_REC_FAILED_WAKEUP:
-            failed++;
-            break;
-        default:
-            break;
-        }
+        SimReason old = (SimReason)reason[r->thread], nw = (SimReason)r->reason;
+        waiting += (nw == SIM_R_WAIT_GIL) - (old == SIM_R_WAIT_GIL);
+        running += (sim_reason_state(nw) == SIM_ST_RUNNING) - (sim_reason_state(old) == SIM_ST_RUNNING);
+        reason[r->thread] = (uint8_t)nw;
     }
     if (end > last && waiting > 0 && running < cores)
         idle += end - last;
-    for (uint32_t i = 0; i < nt; i++)
-        if (sc[i].reason == SIM_R_PYTHON && end > sc[i].since)
-            python += end - sc[i].since;
+    free(reason);
 
+    SimTime python = 0;
+    for (int i = 0; i < st->n_threads; i++)
+        python += st->threads[i].state_ns[SIM_R_PYTHON];
+    uint64_t switches = 0, forced = 0, failed = 0;
+    for (int g = 0; g < st->n_gils; g++) {
+        switches += st->gils[g].switches;
+        forced += st->gils[g].forced_drops;
+        failed += st->gils[g].failed_wakeups;
+    }
     double secs = (double)end / 1e9;
     double per_s = secs > 0 ? 1 / secs : NAN;
     out->m[M_MAKESPAN] = secs;
@@ -502,13 +423,13 @@ static int measure(const SimTrace *tr, Run *out)
     out->m[M_IDLE] = end > 0 ? (double)idle / (double)end : NAN;
 
     int n_io = 0;
-    for (uint32_t i = 0; i < nt; i++)
-        n_io += sc[i].n_lat > 0;
-    if (rc == SIM_OK && !(out->io = calloc(n_io ? (size_t)n_io : 1, sizeof(RunIo))))
+    for (int i = 0; i < st->n_threads; i++)
+        n_io += st->threads[i].io.count > 0;
+    if (!(out->io = calloc(n_io ? (size_t)n_io : 1, sizeof(RunIo))))
         rc = SIM_ERR_NOMEM;
     for (uint32_t i = 0; i < nt && rc == SIM_OK; i++) {
-        Scan *s = &sc[i];
-        if (!s->n_lat)
+        const SimLatency *lat = &st->threads[i].io;
+        if (!lat->count)
             continue;
         const SimThreadInfo *ti = sim_trace_thread(tr, i);
         const SimProcessInfo *pi = sim_trace_process(tr, ti->process);
@@ -528,17 +449,13 @@ static int measure(const SimTrace *tr, Run *out)
             rc = SIM_ERR_NOMEM;
             break;
         }
-        size_t k50 = rank_of(s->n_lat, 0.50), k90 = rank_of(s->n_lat, 0.90),
-               k99 = rank_of(s->n_lat, 0.99);
-        io->v[T_P50] = (double)select_kth(s->lat, 0, s->n_lat, k50) / 1e6;
-        io->v[T_P90] = (double)select_kth(s->lat, k50, s->n_lat, k90) / 1e6;
-        io->v[T_P99] = (double)select_kth(s->lat, k90, s->n_lat, k99) / 1e6;
-        io->v[T_OPS] = (double)s->n_lat * per_s;
+        io->v[T_P50] = (double)lat->p50 / 1e6;
+        io->v[T_P90] = (double)lat->p90 / 1e6;
+        io->v[T_P99] = (double)lat->p99 / 1e6;
+        io->v[T_OPS] = (double)lat->count * per_s;
         out->n_io++;
     }
-    for (uint32_t i = 0; i < nt; i++)
-        free(sc[i].lat);
-    free(sc);
+    sim_stats_destroy(st);
     return rc;
 }
 

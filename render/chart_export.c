@@ -30,31 +30,6 @@ static int build(const RChart *c, const RChartStyle *st, RText *tx, DrawList *dl
     return SIM_OK;
 }
 
-/* Writes the surface as PNG under a temporary name, then renames it. */
-static int save_png(SDL_Surface *s, const char *path, SimError *err)
-{
-    char tmp[4096];
-    int fd = render_temp_beside(path, tmp, sizeof(tmp), err);
-    if (fd < 0)
-        return SIM_ERR_IO;
-    close(fd);
-    int rc = SIM_OK;
-    if (IMG_SavePNG(s, tmp) < 0) {
-        rc = sim_error_set(err, SIM_ERR_IO, "cannot write PNG %s: %s", path, IMG_GetError());
-    } else {
-        /* IMG_SavePNG closed the file; reopen it to flush it to disk. */
-        FILE *f = fopen(tmp, "rb");
-        if (f) {
-            fsync(fileno(f));
-            fclose(f);
-        }
-        if (rename(tmp, path) < 0)
-            rc = sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    }
-    if (rc < 0)
-        unlink(tmp);
-    return rc;
-}
 
 int render_chart_export_png(const RChart *c, const RChartStyle *st, const char *path,
                             SimError *err)
@@ -90,7 +65,7 @@ int render_chart_export_png(const RChart *c, const RChartStyle *st, const char *
     if ((rc = render_backend_draw(be, &dl, err)) < 0)
         goto out;
     SDL_RenderPresent(rend);
-    rc = save_png(s, path, err);
+    rc = render_save_png(s, path, err);
 out:
     draw_list_free(&dl);
     render_backend_destroy(be);

@@ -91,18 +91,12 @@ SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const 
     return s;
 }
 
-int render_export_png(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
-                      const char *path, SimError *err)
+int render_save_png(SDL_Surface *s, const char *path, SimError *err)
 {
-    SDL_Surface *s = render_export_surface(ix, vp, opt, err);
-    if (!s)
-        return err ? err->code : SIM_ERR_IO;
     char tmp[4096];
     int fd = render_temp_beside(path, tmp, sizeof(tmp), err);
-    if (fd < 0) {
-        SDL_FreeSurface(s);
+    if (fd < 0)
         return SIM_ERR_IO;
-    }
     close(fd);
     int rc = SIM_OK;
     if (IMG_SavePNG(s, tmp) < 0) {
@@ -119,6 +113,16 @@ int render_export_png(const RIndex *ix, const RViewport *vp, const RLayoutOpts *
     }
     if (rc < 0)
         unlink(tmp);
+    return rc;
+}
+
+int render_export_png(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
+                      const char *path, SimError *err)
+{
+    SDL_Surface *s = render_export_surface(ix, vp, opt, err);
+    if (!s)
+        return err ? err->code : SIM_ERR_IO;
+    int rc = render_save_png(s, path, err);
     SDL_FreeSurface(s);
     return rc;
 }
@@ -165,29 +169,6 @@ static int compare_list(const RIndex *const ix[2], const RViewport *vp, const RL
     return rc;
 }
 
-static int save_png(SDL_Surface *s, const char *path, SimError *err)
-{
-    char tmp[4096];
-    int fd = render_temp_beside(path, tmp, sizeof(tmp), err);
-    if (fd < 0)
-        return SIM_ERR_IO;
-    close(fd);
-    int rc = SIM_OK;
-    if (IMG_SavePNG(s, tmp) < 0) {
-        rc = sim_error_set(err, SIM_ERR_IO, "cannot write PNG %s: %s", path, IMG_GetError());
-    } else {
-        FILE *f = fopen(tmp, "rb");
-        if (f) {
-            fsync(fileno(f));
-            fclose(f);
-        }
-        if (rename(tmp, path) < 0)
-            rc = sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    }
-    if (rc < 0)
-        unlink(tmp);
-    return rc;
-}
 
 int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const RLayoutOpts *opt,
                           const RCmpRow *rows, int n_rows, const char *path, bool svg,
@@ -239,7 +220,7 @@ int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const 
         SDL_DestroyRenderer(rend);
     draw_list_free(&dl);
     if (rc == SIM_OK)
-        rc = save_png(s, path, err);
+        rc = render_save_png(s, path, err);
     SDL_FreeSurface(s);
     return rc;
 }

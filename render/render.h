@@ -73,6 +73,9 @@ int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const 
                           const RCmpRow *rows, int n_rows, const char *path, bool svg,
                           SimError *err);
 
+/* Writes a surface as PNG, atomically (temporary file, then rename). */
+int render_save_png(SDL_Surface *s, const char *path, SimError *err);
+
 /* Draws a frame into a new ARGB8888 surface (tests, thumbnails). */
 SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
                                    SimError *err);

@@ -2,8 +2,9 @@
  * stats.c - per-thread and per-GIL statistics computed from a trace alone,
  * so that `run`, the exports and the viewer report the same figures.
  *
- * Latencies are exact (every sample kept, nearest-rank percentiles), which
- * is affordable because a trace already stores every transition.
+ * Latencies are exact (every sample kept, nearest-rank percentiles found by
+ * selection rather than sorting), which is affordable because a trace
+ * already stores every transition.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,37 +30,67 @@ static bool samples_push(Samples *s, SimTime x)
     return true;
 }
 
-static int cmp_time(const void *a, const void *b)
+/* Nearest-rank index (0-based) of the p-th percentile of n samples. */
+static size_t rank_index(size_t n, double p)
 {
-    SimTime x = *(const SimTime *)a, y = *(const SimTime *)b;
-    return (x > y) - (x < y);
+    size_t k = (size_t)(p * (double)n + 0.999999999);
+    return k < 1 ? 0 : (k > n ? n - 1 : k - 1);
 }
 
-static SimTime rank(const Samples *s, double p)
+/* The k-th smallest of v[lo..hi), k counted in the whole array: the value a
+ * full sort would put at k, found by three-way partitioning in linear time.
+ * Afterwards everything before k is <= v[k] and everything after is >=, so
+ * a larger k can be searched in [k, hi) next. */
+static SimTime select_kth(SimTime *v, size_t lo, size_t hi, size_t k)
 {
-    size_t k = (size_t)(p * (double)s->n + 0.999999999);
-    if (k < 1)
-        k = 1;
-    if (k > s->n)
-        k = s->n;
-    return s->v[k - 1];
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        SimTime a = v[lo], b = v[mid], c = v[hi - 1];
+        SimTime pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            if (v[i] < pivot) {
+                SimTime t = v[lt];
+                v[lt++] = v[i];
+                v[i++] = t;
+            } else if (v[i] > pivot) {
+                SimTime t = v[--gt];
+                v[gt] = v[i];
+                v[i] = t;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return pivot;
+    }
+    return v[k];
 }
 
+/* Percentiles without sorting: the sweep summarizes thousands of runs. */
 static void summarize(Samples *s, SimLatency *out)
 {
     memset(out, 0, sizeof(*out));
     out->count = s->n;
     if (!s->n)
         return;
-    qsort(s->v, s->n, sizeof(SimTime), cmp_time);
     double sum = 0;
-    for (size_t i = 0; i < s->n; i++)
+    SimTime max = s->v[0];
+    for (size_t i = 0; i < s->n; i++) {
         sum += (double)s->v[i];
+        if (s->v[i] > max)
+            max = s->v[i];
+    }
     out->mean = (SimTime)(sum / (double)s->n);
-    out->p50 = rank(s, 0.50);
-    out->p90 = rank(s, 0.90);
-    out->p99 = rank(s, 0.99);
-    out->max = s->v[s->n - 1];
+    size_t k50 = rank_index(s->n, 0.50), k90 = rank_index(s->n, 0.90), k99 = rank_index(s->n, 0.99);
+    out->p50 = select_kth(s->v, 0, s->n, k50);
+    out->p90 = select_kth(s->v, k50, s->n, k90);
+    out->p99 = select_kth(s->v, k90, s->n, k99);
+    out->max = max;
 }
 
 /* Per-thread scan state. */

@@ -466,7 +466,7 @@ static SimTime next_check_point(SimWorld *w, Thread *t)
 
 static double old_slowdown(SimWorld *w, const Gil *g);
 static uint32_t old_contenders(SimWorld *w, const Gil *g);
-static void gil_signal_one(SimWorld *w, Gil *g, uint32_t signaller);
+static void gil_signal_one(SimWorld *w, Gil *g);
 
 /* Plans the single pending event of a thread that runs work on a core. */
 static void plan_run(SimWorld *w, Thread *t)
@@ -486,7 +486,7 @@ static void plan_run(SimWorld *w, Thread *t)
     t->run_ev = schedule(w, at, EV_RUN, t->id, 0);
     /* Old GIL: the holder's next tick release wakes a blocked waiter. */
     if (w->cfg->gil == SIM_GIL_OLD && t->work_kind == SIM_OP_CPU && t->holds_gil && g->n_waiters)
-        gil_signal_one(w, g, t->id);
+        gil_signal_one(w, g);
 }
 
 static void start_segment(SimWorld *w, Thread *t)
@@ -547,7 +547,7 @@ static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 }
 
 /* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
-static void gil_signal_one(SimWorld *w, Gil *g, uint32_t signaller)
+static void gil_signal_one(SimWorld *w, Gil *g)
 {
     if (g->n_waiters == 0 || w->cfg->gil == SIM_GIL_NONE)
         return;
@@ -557,7 +557,6 @@ static void gil_signal_one(SimWorld *w, Gil *g, uint32_t signaller)
     g->n_waiters--;
     Thread *t = T(w, id);
     cancel(w, &t->gil_timer);
-    (void)signaller;
     wake_from_cond(w, t, CONT_GIL_CHECK, false);
 }
 
@@ -637,7 +636,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
             old_replan_holder(w, g);
         Thread *h = g->holder == NO_THREAD ? NULL : T(w, g->holder);
         if (h && h->core >= 0 && h->work_kind == SIM_OP_CPU && h->run_ev)
-            gil_signal_one(w, g, h->id);
+            gil_signal_one(w, g);
     }
 }
 
@@ -745,7 +744,7 @@ static void noforce_check(SimWorld *w, Thread *t, Gil *g)
     record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, h->id + 1, 0, 0, SIM_C_GIL_SIGNAL);
     gil_wait(w, t, SIM_C_GIL_SIGNAL);
     if (ticking)
-        gil_signal_one(w, g, h->id); /* the holder's next drop signals again */
+        gil_signal_one(w, g); /* the holder's next drop signals again */
 }
 
 /* take_gil() on a core: take it if free, else wait. */
@@ -810,7 +809,7 @@ static void gil_drop(SimWorld *w, Thread *t, SimDropKind kind)
     t->holds_gil = false;
     record(w, SIM_REC_GIL_DROP, t->id, t->gil, 0, (uint8_t)kind, 0,
            kind == SIM_DROP_FORCED ? SIM_C_DROP_REQUEST : kind == SIM_DROP_EXIT ? SIM_C_EXIT : SIM_C_OP_BEGIN);
-    gil_signal_one(w, g, t->id);
+    gil_signal_one(w, g);
     if (request_pending && kind != SIM_DROP_EXIT &&
         (w->cfg->gil == SIM_GIL_NEW || w->cfg->gil == SIM_GIL_PER_INTERP) &&
         g->last_holder == t->id) {
@@ -1593,6 +1592,23 @@ static void thread_advance(SimWorld *w, Thread *t)
     }
 }
 
+/* How long a multiprocessing child takes to start running: a spawned one
+ * starts an interpreter; a fork server is started on first use, then each
+ * child is a cheap fork from it; a forked child runs at once. */
+static SimTime process_start_delay(SimWorld *w, const SimProcessSpec *ps)
+{
+    if (ps->start_method == SIM_START_SPAWN)
+        return w->cfg->spawn_cost;
+    if (ps->start_method != SIM_START_FORKSERVER)
+        return 0;
+    SimTime delay = w->cfg->forkserver_cost;
+    if (!w->forkserver_up) {
+        delay += w->cfg->spawn_cost;
+        w->forkserver_up = true;
+    }
+    return delay;
+}
+
 /* A work op ran to its end (or to a check point with a drop request). */
 static void on_run(SimWorld *w, Thread *t)
 {
@@ -1636,17 +1652,7 @@ static void on_run(SimWorld *w, Thread *t)
             Process *p = create_process(w, ps, t->proc, NULL);
             if (!p)
                 return;
-            SimTime delay = 0;
-            if (ps->start_method == SIM_START_SPAWN)
-                delay = w->cfg->spawn_cost;
-            else if (ps->start_method == SIM_START_FORKSERVER) {
-                delay = w->cfg->forkserver_cost;
-                if (!w->forkserver_up) {
-                    delay += w->cfg->spawn_cost;
-                    w->forkserver_up = true;
-                }
-            }
-            schedule(w, w->now + delay, EV_PROC_START, p->id, 0);
+            schedule(w, w->now + process_start_delay(w, ps), EV_PROC_START, p->id, 0);
             break;
         }
         case POST_FORK: {
@@ -1937,17 +1943,7 @@ static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
     if (!p)
         return;
     p->pool = r;
-    SimTime delay = 0;
-    if (pspec->start_method == SIM_START_SPAWN)
-        delay = w->cfg->spawn_cost;
-    else if (pspec->start_method == SIM_START_FORKSERVER) {
-        delay = w->cfg->forkserver_cost;
-        if (!w->forkserver_up) {
-            delay += w->cfg->spawn_cost;
-            w->forkserver_up = true;
-        }
-    }
-    schedule(w, w->now + delay, EV_PROC_START, p->id, 0);
+    schedule(w, w->now + process_start_delay(w, pspec), EV_PROC_START, p->id, 0);
 }
 
 /* The submitting side of a POOL op. */
@@ -2565,9 +2561,6 @@ int sim_world_run(SimWorld *w, SimTime until)
         }
         if (sim_queue_peek_time(&w->q) > until) {
             w->now = until;
-            sim_trace_set_end(w->trace, until);
-            if (until == SIM_TIME_NEVER)
-                continue;
             finish(w, SIM_RUN_UNTIL);
             return w->outcome;
         }
