@@ -23,14 +23,11 @@ static const char *outcome_name(int o)
     }
 }
 
-static const char *thread_end(const SimTrace *tr, uint32_t thread)
+/* How a thread ended ("exited", "killed"), or NULL while it lives. */
+static const char *thread_end(const SimThreadStats *ts)
 {
-    /* The last STATE record of a terminated thread says how it ended. */
-    const SimRecord *r = sim_trace_records(tr);
-    for (size_t i = sim_trace_count(tr); i-- > 0;)
-        if (r[i].thread == thread && r[i].kind == SIM_REC_STATE)
-            return SIM_REC_NEW_STATE(&r[i]) == SIM_ST_TERMINATED ? sim_reason_name((SimReason)r[i].reason) : NULL;
-    return NULL;
+    SimReason r = (SimReason)ts->last_reason;
+    return sim_reason_state(r) == SIM_ST_TERMINATED ? sim_reason_name(r) : NULL;
 }
 
 static cJSON *latency_json(const SimLatency *l)
@@ -294,7 +291,7 @@ cJSON *cli_report_json(const CliRun *run, const SimStats *st)
             cJSON_AddNumberToObject(o, "finished_ns", (double)ts->finished_ns);
         else
             cJSON_AddNullToObject(o, "finished_ns");
-        const char *end = thread_end(tr, (uint32_t)i);
+        const char *end = thread_end(&st->threads[i]);
         if (end)
             cJSON_AddStringToObject(o, "end", end);
         else
@@ -399,7 +396,7 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
         const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
         const SimThreadStats *ts = &st->threads[i];
         fmt_dur(ts->finished_ns, a, sizeof(a));
-        const char *end = thread_end(tr, (uint32_t)i);
+        const char *end = thread_end(&st->threads[i]);
         char mark = end && strcmp(end, "killed") == 0 ? '*' : ' ';
         fmt_dur(ts->running_ns, b, sizeof(b));
         fmt_dur(ts->state_ns[SIM_R_WAIT_GIL], c, sizeof(c));
@@ -418,7 +415,7 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
     }
     bool killed = false;
     for (int i = 0; i < st->n_threads; i++) {
-        const char *end = thread_end(tr, (uint32_t)i);
+        const char *end = thread_end(&st->threads[i]);
         killed |= end && strcmp(end, "killed") == 0;
     }
     if (killed)
@@ -512,7 +509,7 @@ void cli_report_csv(FILE *f, const CliRun *run, const SimStats *st)
     for (int i = 0; i < st->n_threads; i++) {
         const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
         const SimThreadStats *ts = &st->threads[i];
-        const char *end = thread_end(tr, (uint32_t)i);
+        const char *end = thread_end(&st->threads[i]);
         cli_csv_field(f, sim_trace_process(tr, ti->process)->name);
         fputc(',', f);
         cli_csv_field(f, ti->name);

@@ -129,6 +129,7 @@ typedef struct SimLatency {
 
 typedef struct SimThreadStats {
     SimTime started_ns, finished_ns;      /* -1 if never started / still alive */
+    uint8_t last_reason;                  /* SimReason at the end: exited/killed once terminated */
     SimTime state_ns[SIM_REASON_COUNT];   /* time spent per reason */
     SimTime running_ns, runnable_ns, blocked_ns;
     uint64_t gil_acquisitions;

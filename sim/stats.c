@@ -286,6 +286,7 @@ SimStats *sim_stats_compute(const SimTrace *tr)
             default: break;
             }
         }
+        ts->last_reason = (uint8_t)s->reason;
         summarize(&s->io, &ts->io);
         summarize(&s->gil, &ts->gil_wait);
     }
