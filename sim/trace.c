@@ -237,6 +237,25 @@ const char *sim_sync_error_message(SimSyncError e)
     return (unsigned)e < SIM_SERR_COUNT ? sync_error_messages[e] : "?";
 }
 
+const char *sim_sync_detail_name(SimSyncEvent e, uint8_t detail)
+{
+    if (detail == 0)
+        return "";
+    switch (e) {
+    case SIM_SYNC_ACQUIRE:
+        return detail == SIM_ACQ_FORK_ORPHAN ? "fork_orphan" : detail == SIM_ACQ_FORK_COPY ? "fork_copy" : "?";
+    case SIM_SYNC_RELEASE:
+        return detail == SIM_REL_PARTIAL ? "partial" : "?";
+    case SIM_SYNC_BLOCK:
+    case SIM_SYNC_TIMEOUT:
+        return detail == SIM_QSIDE_PUT ? "put" : "?";
+    case SIM_SYNC_ERROR:
+        return sim_sync_error_message((SimSyncError)detail);
+    default:
+        return "?";
+    }
+}
+
 /* A growable text buffer for the dump. */
 typedef struct Buf {
     char *p;

@@ -105,6 +105,25 @@ typedef enum SimSyncEvent {
     SIM_SYNC_EVENT_COUNT
 } SimSyncEvent;
 
+/* SYNC records carry a detail in `reason` whose meaning depends on the
+ * event; 0 always means the plain case. */
+typedef enum SimAcquireDetail {
+    SIM_ACQ_PLAIN = 0,
+    SIM_ACQ_FORK_ORPHAN,  /* in a fork child: held by a thread that does not exist there;
+                             `thread` is the parent's thread that held it */
+    SIM_ACQ_FORK_COPY,    /* in a fork child: the forking thread's copy holds it */
+} SimAcquireDetail;
+
+typedef enum SimReleaseDetail {
+    SIM_REL_PLAIN = 0,
+    SIM_REL_PARTIAL,      /* an RLock's depth went down; the thread still holds it */
+} SimReleaseDetail;
+
+typedef enum SimQueueSide {
+    SIM_QSIDE_GET = 0,    /* BLOCK and TIMEOUT on a queue: a get (or any other wait) */
+    SIM_QSIDE_PUT,        /* ... a put waiting for room (queue.Full on timeout) */
+} SimQueueSide;
+
 typedef enum SimSyncError {
     SIM_SERR_NONE = 0,
     SIM_SERR_RELEASE_UNLOCKED,  /* RuntimeError: release unlocked lock */
@@ -232,5 +251,8 @@ const char *sim_record_kind_name(SimRecordKind k);
 const char *sim_cause_name(SimCause c);
 const char *sim_sync_event_name(SimSyncEvent e);
 const char *sim_sync_error_message(SimSyncError e); /* "RuntimeError: release unlocked lock" */
+/* The detail of a SYNC record in words ("fork_orphan", "partial", "put");
+ * "" for the plain case, the error message for SIM_SYNC_ERROR. */
+const char *sim_sync_detail_name(SimSyncEvent e, uint8_t detail);
 
 #endif /* GILSIM_TRACE_H */

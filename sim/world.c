@@ -976,7 +976,7 @@ static SimSyncError prim_release(SimWorld *w, Thread *t, Prim *p, bool all_depth
         if (p->owner != t->id)
             return SIM_SERR_RELEASE_UNOWNED;
         if (!all_depth && --p->count > 0) {
-            record_sync(w, t, p, SIM_SYNC_RELEASE, prim_waiting(p), 1, SIM_C_OP_BEGIN);
+            record_sync(w, t, p, SIM_SYNC_RELEASE, prim_waiting(p), SIM_REL_PARTIAL, SIM_C_OP_BEGIN);
             return SIM_SERR_NONE;
         }
         p->count = 0;
@@ -1793,14 +1793,14 @@ static void fork_owner(SimWorld *w, const Prim *src, Prim *dst, const Thread *fo
         return;
     if (src->owner == forker->id) {
         dst->owner = copy->id;
-        record_sync(w, copy, dst, SIM_SYNC_ACQUIRE, 0, 2, SIM_C_FORK);
+        record_sync(w, copy, dst, SIM_SYNC_ACQUIRE, 0, SIM_ACQ_FORK_COPY, SIM_C_FORK);
         return;
     }
     dst->owner = GHOST;
     dst->ghost_of = src->owner == GHOST ? src->ghost_of : src->owner;
     /* Named after the parent's thread: the viewer and the deadlock report
      * say who held it when the process forked. */
-    record(w, SIM_REC_SYNC, dst->ghost_of, dst->id, 0, SIM_SYNC_ACQUIRE, 1, SIM_C_FORK);
+    record(w, SIM_REC_SYNC, dst->ghost_of, dst->id, 0, SIM_SYNC_ACQUIRE, SIM_ACQ_FORK_ORPHAN, SIM_C_FORK);
 }
 
 static Prim *prim_fork_copy(SimWorld *w, const Prim *src, uint32_t process, const Thread *forker, Thread *copy)
