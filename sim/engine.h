@@ -1,0 +1,375 @@
+/*
+ * engine.h - what the files of the simulation engine share; never included
+ * outside sim/. As Lua's files share lstate.h, each engine file holds one
+ * job and they meet here:
+ *
+ *   world.c    the event loop, event dispatch, the trace writer, the
+ *              invariant checker and the public SimWorld API
+ *   sched.c    the OS: cores, the run queue, time slices, wake-ups      os_
+ *   gil.c      every GIL design and every rule a design changes         gil_
+ *   thread.c   a thread's life: work on a core, blocking, joins, exit   work_, thread_
+ *   program.c  the interpreter: a thread's program, op by op            prog_
+ *   sync.c     threading's primitives, queues, pipes, shared variables  sync_, prim_
+ *   process.c  processes, their objects, and fork                       proc_
+ *   pool.c     ThreadPoolExecutor and multiprocessing.Pool              pool_
+ *
+ * Invariants (sim_world_check tests them; debug builds after every event):
+ *  - a GIL has at most one holder, and the holder's `holds_gil` is set;
+ *  - a thread is on at most one core, and core.thread points back at it;
+ *  - a thread in a GIL's waiter list has no core and (new GIL) an armed
+ *    timeout;
+ *  - the run queue holds exactly the threads marked in_runq;
+ *  - events are dispatched in (time, push order), so runs are reproducible.
+ */
+#ifndef GILSIM_ENGINE_H
+#define GILSIM_ENGINE_H
+
+#include "sim_internal.h"
+
+#define NO_THREAD UINT32_MAX
+#define GHOST (UINT32_MAX - 1) /* owner of a lock held by a thread lost in a fork */
+#define MAX_LOOP_DEPTH 17
+#define NO_WORK 0xff           /* Thread.work_kind when no work op is in progress */
+
+/* ---- Events and continuations ------------------------------------------- */
+
+typedef enum EventType {
+    EV_THREAD_BEGIN, /* a thread starts: it needs a core, then the GIL */
+    EV_READY,        /* a wake-up latency has passed: the thread wants a core */
+    EV_ON_CORE,      /* a context switch finished: run the thread's continuation */
+    EV_RUN,          /* a running thread reached the end of its work or a check point */
+    EV_BLOCK_END,    /* I/O or sleep finished and the OS woke the thread */
+    EV_GIL_TIMEOUT,  /* a timed wait in take_gil expired */
+    EV_SLICE,        /* a core's OS time slice expired (thread = core index) */
+    EV_PROC_START,   /* a process finished starting up (thread = process index) */
+    EV_SYNC_TIMEOUT, /* a timed wait on a synchronization object expired */
+    EV_PIPE_DELIVER, /* a message reaches the reading end of a pipe (data = object slot) */
+    EV_JOIN_TIMEOUT, /* a join(timeout) gave up */
+} EventType;
+
+/* What a thread does once it is on a core. */
+typedef enum Cont {
+    CONT_NONE,
+    CONT_TAKE_GIL,      /* call take_gil; when it succeeds, continue the program */
+    CONT_GIL_CHECK,     /* woken inside take_gil: look at the GIL again */
+    CONT_RESUME_WORK,   /* resume the current work op after a preemption */
+    CONT_DO_PENDING,    /* start the blocking action that waited for a switch */
+    CONT_RUN_PROGRAM,   /* holds the GIL already (fork child): run the program */
+    CONT_PRIM_RETRY,    /* woken by a lock release: try to take it, then the GIL */
+} Cont;
+
+/* How a thread blocked on an object goes on when it is woken. */
+typedef enum WakeMode {
+    WAKE_RETRY,    /* a lock was released: retry the acquire before the GIL */
+    WAKE_NOTIFIED, /* notified, set, passed or fed: take the GIL and go on */
+} WakeMode;
+
+/* What happens when a GIL-holding C call (a start or a fork) ends. */
+typedef enum Post {
+    POST_NONE,
+    POST_START_THREAD,
+    POST_START_PROCESS,
+    POST_FORK,
+} Post;
+
+/* ---- The world's parts --------------------------------------------------- */
+
+/* A synchronization object of one process (or shared by several: pipes). */
+typedef struct Prim {
+    uint32_t id;            /* trace object index */
+    uint32_t slot;          /* index in SimWorld.all_prims */
+    const SimPrimSpec *spec;
+    uint8_t kind;           /* SimPrimKind */
+    uint32_t owner;         /* LOCK/RLOCK: holder, NO_THREAD, or GHOST */
+    uint32_t ghost_of;      /* GHOST: who held it in the parent at the fork */
+    int64_t count;          /* RLOCK depth, SEMAPHORE value, EVENT flag, BARRIER arrivals, items */
+    bool broken;            /* BARRIER */
+    uint32_t *waiters;      /* acquirers; condition/event/barrier waiters; queue getters */
+    uint32_t n_waiters, cap_waiters;
+    uint32_t *waiters2;     /* QUEUE: putters (not_full) */
+    uint32_t n_waiters2, cap_waiters2;
+    struct Prim *lock;      /* CONDITION, QUEUE: the lock they use */
+} Prim;
+
+typedef struct Shared {
+    uint32_t id;            /* trace object index */
+    int64_t value;
+    uint64_t version;       /* writes so far: a stale read shows as a version gap */
+} Shared;
+
+typedef struct Loop {
+    uint32_t start, end, left;
+} Loop;
+
+typedef struct PoolRun PoolRun; /* pool.c */
+
+typedef struct Thread {
+    uint32_t id;
+    uint32_t proc;
+    uint32_t gil;
+    const SimThreadSpec *spec;
+    bool daemon;
+    uint8_t reason;          /* current SimReason (state derives from it) */
+    bool started, done;
+    bool holds_gil;
+    bool ever_held_gil;      /* Thread.start() returns once the child ran */
+    SimRng rng;
+    /* program (program.c) */
+    uint32_t pc, prog_end;
+    Loop loops[MAX_LOOP_DEPTH];
+    int depth;
+    uint8_t post;            /* Post action at the end of a c_call */
+    int32_t post_target;
+    /* current work op: cpu, c_call, nogil (thread.c) */
+    uint8_t work_kind;       /* SimOpKind, or NO_WORK */
+    SimTime work_left;       /* ns of work still to do */
+    SimTime work_done;       /* ns done in this op (check point phase) */
+    SimTime seg_start;       /* when the current run segment began */
+    double seg_factor;       /* wall time per unit of work in this segment (old GIL) */
+    bool run_to_end;         /* run_ev is the end of the work, not a check point */
+    bool no_check;           /* the current cpu work passes no check point */
+    SimHandle run_ev;
+    /* blocking (thread.c) */
+    uint8_t pending;         /* SimWaitKind: the blocking action after the GIL is released */
+    SimTime pending_dur;     /* its duration (I/O, sleep, nogil) or timeout (-1 = none) */
+    int32_t pending_target;  /* the thread, process or object it concerns */
+    uint8_t wait_kind;       /* SimWaitKind of the blocking action in progress */
+    int32_t wait_target;
+    SimHandle block_ev;
+    uint32_t *joiners;       /* threads joining this one */
+    uint32_t n_joiners, cap_joiners;
+    uint32_t start_waiter;   /* thread blocked in Thread.start() on us */
+    /* scheduling (sched.c) */
+    uint8_t cont;            /* Cont */
+    int32_t core;            /* -1 when not on a core */
+    int32_t last_core;
+    uint32_t rq_next;        /* run queue link */
+    bool in_runq;
+    bool waking;             /* a READY or ON_CORE event is pending */
+    /* take_gil (gil.c) */
+    uint64_t saved_switch;
+    SimHandle gil_timer;
+    bool woke_by_timeout;
+    uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
+    /* the synchronization op in progress (sync.c) */
+    const SimOp *sync_op;
+    uint8_t phase;           /* the op's step; each op names its steps */
+    bool timed_out;          /* its last wait timed out */
+    bool sync_failed;        /* woken by a broken barrier */
+    uint8_t wait_mode;       /* WakeMode */
+    uint8_t wait_list;       /* 0: Prim.waiters, 1: Prim.waiters2 */
+    Prim *wait_prim;
+    SimHandle sync_timer;
+    SimTime sync_deadline;   /* absolute end of the current timed wait, -1 none */
+    Prim *retry_prim;        /* the lock to retry when woken by its release */
+    int64_t inc_read;        /* INCREMENT: the value read */
+    uint64_t inc_version;
+    int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
+    /* pools (pool.c) */
+    PoolRun *pool;           /* pool workers: the pool they serve */
+    PoolRun *pool_run;       /* a POOL op's submitter: the pool it runs */
+    uint32_t pool_items;     /* process-pool worker: items left in its chunk */
+    bool pool_busy;          /* process-pool worker: a chunk's result is owed */
+} Thread;
+
+typedef struct Gil {
+    bool locked;
+    uint32_t holder, last_holder;
+    uint64_t switch_number;
+    bool drop_request;
+    bool spec_retake;        /* new-noforce: the holder drops and re-takes at every check point */
+    uint32_t switch_waiter;  /* the dropper in FORCE_SWITCHING wait */
+    uint32_t *waiters;       /* threads in take_gil's timed wait, by arrival */
+    uint32_t n_waiters, cap_waiters;
+    SimRng rng;
+} Gil;
+
+typedef struct Process {
+    uint32_t id;
+    const SimProcessSpec *spec;
+    uint32_t gil;
+    uint32_t *threads;       /* thread ids of this process */
+    uint32_t n_threads, cap_threads;
+    uint32_t live_nondaemon;
+    bool started, done;
+    uint32_t *joiners;
+    uint32_t n_joiners, cap_joiners;
+    PoolRun *pool;           /* a pool's worker process: its pool */
+    uint32_t n_interp;       /* interpreters with their own GIL: gil .. gil + n_interp - 1 */
+    uint64_t interp_started; /* bit k: subinterpreter k exists */
+    Prim **prims;            /* [spec->n_prims], by template index - first_prim */
+    Shared *shared;          /* [spec->n_shared] */
+} Process;
+
+typedef struct Core {
+    uint32_t thread;         /* running (or reserved for) thread, NO_THREAD if idle */
+    uint32_t last;           /* last thread that ran here (context switch cost) */
+    SimTime since;           /* when the current thread got the core */
+    SimHandle slice_ev;
+} Core;
+
+struct SimWorld {
+    const SimScenario *sc;
+    const SimConfig *cfg;
+    SimTime now;
+    SimQueue q;
+    SimTrace *trace;
+    uint64_t events;
+    Thread **threads;
+    uint32_t n_threads, cap_threads;
+    Process **procs;
+    uint32_t n_procs, cap_procs;
+    Gil *gils;
+    uint32_t n_gils, cap_gils;
+    Core *cores;
+    uint32_t rq_head, rq_tail, rq_len;
+    uint32_t live_procs;     /* processes started and not done, plus pending starts */
+    bool forkserver_up;
+    PoolRun **pools;         /* every pool run, for freeing */
+    uint32_t n_pools, cap_pools;
+    Prim **all_prims;        /* every object, for freeing */
+    uint32_t n_all_prims, cap_all_prims;
+    Prim **ipc;              /* top-level objects shared by every process */
+    int ipc_first;           /* template index of the first top-level object */
+    SimRng os_rng;           /* the OS's choices among an object's waiters */
+    bool oom;
+    bool finished;
+    int outcome;
+};
+
+static inline Thread *T(SimWorld *w, uint32_t id) { return w->threads[id]; }
+
+/* ---- world.c: events, the trace, arrays ----------------------------------- */
+
+/* Each sets w->oom and returns 0/false when memory runs out; the run loop
+ * then ends with SIM_ERR_NOMEM. */
+bool world_grow(SimWorld *w, void **p, uint32_t *cap, uint32_t need, size_t elem);
+bool world_push_u32(SimWorld *w, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v);
+SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data);
+void world_cancel(SimWorld *w, SimHandle *h);
+void world_record(SimWorld *w, uint8_t kind, uint32_t thread, uint32_t arg, uint32_t other,
+                  uint8_t state, uint8_t reason, uint8_t cause);
+/* The one place thread states change, so the trace chain stays intact. */
+void world_set_reason(SimWorld *w, Thread *t, SimReason reason, SimCause cause, uint32_t other);
+
+/* ---- sched.c: the OS ------------------------------------------------------ */
+
+/* The OS wakes a blocked thread: after the wake-up latency it wants a core
+ * to run `cont`. */
+void os_wake(SimWorld *w, Thread *t, Cont cont);
+/* The thread blocks for `dur` (I/O, sleep) and is woken by the OS after
+ * it: one event for "done and scheduled again". */
+void os_block_for(SimWorld *w, Thread *t, SimTime dur);
+void os_request_core(SimWorld *w, Thread *t, Cont cont);
+void os_release_core(SimWorld *w, Thread *t);
+void os_runq_remove(SimWorld *w, Thread *t);
+/* EV_SLICE: core c's time slice ran out. */
+void os_slice_expired(SimWorld *w, uint32_t c);
+
+/* ---- gil.c: the GIL, every design ----------------------------------------- */
+
+void gil_init(SimWorld *w, Gil *g, uint32_t index);
+/* How many GILs a process of this template has (one per interpreter under
+ * "per-interpreter", else one). */
+uint32_t gil_count_for(SimWorld *w, const SimProcessSpec *spec);
+const char *gil_policy_name(int policy);
+/* take_gil() on a core: take it if free, else wait. */
+void gil_take(SimWorld *w, Thread *t);
+/* A woken waiter looks at the GIL again (the body of take_gil's loop). */
+void gil_check(SimWorld *w, Thread *t);
+/* EV_GIL_TIMEOUT: the timed wait in take_gil ran out. */
+void gil_timed_out(SimWorld *w, Thread *t);
+/* drop_gil(); afterwards the thread may be in the FORCE_SWITCHING wait. */
+void gil_drop(SimWorld *w, Thread *t, SimDropKind kind);
+bool gil_in_switch_wait(const Thread *t);
+/* The holder stops at a check point because of a drop request. */
+void gil_forced_drop(SimWorld *w, Thread *t);
+/* At a check point outside cpu work (the end of a C call, an increment's
+ * loop jump): drops the GIL if a drop request is pending; true if it did. */
+bool gil_check_point(SimWorld *w, Thread *t);
+/* An os.fork() child's first thread starts holding its process's GIL. */
+void gil_give_to_fork_child(SimWorld *w, Thread *t);
+/* A killed thread lets go of the GIL and leaves its waiters. */
+void gil_forget(SimWorld *w, Thread *t);
+/* The OS preempts the holder: true if the GIL went free with it (old GIL). */
+bool gil_preempted(SimWorld *w, Thread *t);
+/* Work on the GIL's terms: the wall-time factor of the holder's bytecode,
+ * the duration of a cpu op, whether another thread can run between the
+ * read and the write of `x += 1`. */
+double gil_work_pace(SimWorld *w, Thread *t);
+SimTime gil_work_duration(SimWorld *w, SimOpKind kind, SimTime dur);
+bool gil_increment_can_interleave(SimWorld *w, bool call_between);
+/* A work segment was planned: the old GIL's holder wakes a waiter at its next tick. */
+void gil_work_planned(SimWorld *w, Thread *t);
+/* When the running holder stops for a drop request: the time of its next
+ * check point, or SIM_TIME_NEVER when it need not stop. */
+SimTime gil_next_stop(SimWorld *w, const Thread *t);
+
+/* ---- thread.c: a thread's life -------------------------------------------- */
+
+Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name);
+void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause);
+/* Releases the GIL for a blocking action `what` (a SimWaitKind), with
+ * FORCE_SWITCHING's wait first if a request is pending. dur is the
+ * action's length (I/O, sleep, nogil) or its timeout (-1 = none). */
+void thread_release_for(SimWorld *w, Thread *t, SimWaitKind what, SimTime dur, int32_t target);
+/* Starts the blocking action whose GIL release is done. */
+void thread_do_pending(SimWorld *w, Thread *t);
+/* Wakes the threads of a join list whose join has not given up. */
+void thread_wake_joiners(SimWorld *w, uint32_t *joiners, uint32_t n);
+/* EV_JOIN_TIMEOUT */
+void thread_join_timed_out(SimWorld *w, Thread *t);
+void work_begin(SimWorld *w, Thread *t, SimOpKind kind, SimTime dur, SimCause cause);
+void work_resume(SimWorld *w, Thread *t);
+void work_account(SimWorld *w, Thread *t);
+void work_plan(SimWorld *w, Thread *t);
+
+/* ---- program.c: the interpreter ------------------------------------------- */
+
+/* The thread (on a core, holding the GIL) finished its current op; run the next. */
+void prog_advance(SimWorld *w, Thread *t);
+/* EV_RUN: a work op ran to its end (or to a check point with a drop request). */
+void prog_work_done(SimWorld *w, Thread *t);
+/* Runs what a thread planned to do once it got a core. */
+void prog_continue(SimWorld *w, Thread *t);
+
+/* ---- sync.c: synchronization objects -------------------------------------- */
+
+Prim *prim_new(SimWorld *w, const SimPrimSpec *spec, uint8_t kind, const char *name, uint32_t process);
+/* The lock a Condition or a Queue uses internally, when it has its own. */
+Prim *prim_inner_lock(SimWorld *w, const SimPrimSpec *spec, uint32_t process);
+void prim_list_remove(Prim *p, int list, uint32_t id);
+void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause);
+void prim_wake_one(SimWorld *w, Prim *p, int list, bool fifo, WakeMode mode);
+void prim_wake_all(SimWorld *w, Prim *p, int list, WakeMode mode);
+void sync_record(SimWorld *w, Thread *t, Prim *p, SimSyncEvent ev, uint32_t n, uint8_t detail, SimCause cause);
+/* Runs the thread's current synchronization op from its step. The thread
+ * holds the GIL and a core. True when the op is over (the program goes
+ * on), false when the thread blocked, started work or ended. */
+bool sync_step(SimWorld *w, Thread *t);
+/* Releases the GIL and waits on an object's list; returns false (blocked). */
+bool sync_block(SimWorld *w, Thread *t, Prim *p, int list, WakeMode mode, SimTime timeout, uint8_t next_phase);
+void sync_enter_wait(SimWorld *w, Thread *t);
+void sync_timed_out(SimWorld *w, Thread *t);
+void sync_retry(SimWorld *w, Thread *t);
+void sync_pipe_deliver(SimWorld *w, Prim *p);
+
+/* ---- process.c: processes and fork ---------------------------------------- */
+
+Process *proc_create(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name);
+/* The process's threads come to life; forker: the thread whose os.fork()
+ * made it (its first thread then starts holding the fresh GIL). */
+void proc_begin(SimWorld *w, Process *p, const Thread *forker);
+void proc_end(SimWorld *w, Process *p, Thread *last);
+/* What starting a multiprocessing child costs the parent (a fork, or
+ * launching an interpreter), and how long the child takes to start. */
+SimTime proc_launch_cost(SimWorld *w, const SimProcessSpec *ps);
+SimTime proc_start_delay(SimWorld *w, const SimProcessSpec *ps);
+
+/* ---- pool.c: pools -------------------------------------------------------- */
+
+bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op);
+bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op);
+void pool_worker_exit(SimWorld *w, Thread *t);
+
+#endif /* GILSIM_ENGINE_H */

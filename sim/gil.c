@@ -1,0 +1,490 @@
+/*
+ * gil.c - the GIL: every design gilsim models, and every rule in which the
+ * design changes what a thread does. A new policy or wake-up rule touches
+ * this file only.
+ *
+ * The new GIL (CPython 3.2+, Python/ceval_gil.c): take_gil waits on a
+ * condition variable for one switch interval; only a timeout with no
+ * switch meanwhile (switch_number unchanged) sets the drop request; the
+ * holder notices it at its next check point (the eval breaker), drops the
+ * GIL, signals one waiter (chosen as the OS would: machine.wakeup_policy)
+ * and, with FORCE_SWITCHING, waits until some other thread took the GIL.
+ * Every return from the condition variable costs the OS wake-up latency
+ * and needs a core (sched.c). CPU work is not simulated check point by
+ * check point: a running holder has one pending event, at the end of its
+ * work or at the next check point once a drop request is pending, so a
+ * 60 s CPU-bound thread costs a handful of events per hand-over.
+ *
+ * The other designs, selected by python.gil:
+ *   "new-noforce"      the new GIL without FORCE_SWITCHING: the dropper
+ *                      re-takes the GIL before the woken waiter runs;
+ *   "old"              CPython <= 3.1: a release and re-acquire every
+ *                      check_interval ticks, waiters woken to fail;
+ *   "none"             free-threaded (PEP 703): no lock, slower bytecode;
+ *   "per-interpreter"  3.12+ (PEP 684): the new GIL, one per interpreter.
+ *
+ * Invariant: a GIL has at most one holder; the holder's holds_gil is set
+ * and its `gil` names this GIL; every thread in `waiters` has no core.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "engine.h"
+
+static const char *const POLICY_NAMES[SIM_GIL_POLICY_COUNT] = {"new", "new-noforce", "old", "none",
+                                                                 "per-interpreter"};
+
+const char *gil_policy_name(int policy)
+{
+    return policy >= 0 && policy < SIM_GIL_POLICY_COUNT ? POLICY_NAMES[policy] : "?";
+}
+
+void gil_init(SimWorld *w, Gil *g, uint32_t index)
+{
+    memset(g, 0, sizeof(*g));
+    g->holder = g->last_holder = g->switch_waiter = NO_THREAD;
+    sim_rng_seed(&g->rng, w->cfg->seed, 1 + index);
+}
+
+uint32_t gil_count_for(SimWorld *w, const SimProcessSpec *spec)
+{
+    /* Under "per-interpreter", one per subinterpreter its threads live in,
+     * numbered from the process's main GIL. */
+    uint32_t n_interp = 1;
+    if (w->cfg->gil == SIM_GIL_PER_INTERP)
+        for (int i = 0; i < spec->n_threads; i++)
+            if ((uint32_t)w->sc->threads[spec->first_thread + i].interpreter + 1 > n_interp)
+                n_interp = (uint32_t)w->sc->threads[spec->first_thread + i].interpreter + 1;
+    return n_interp;
+}
+
+/* ---- The new GIL ------------------------------------------------------------ */
+
+static void gil_waiters_remove(Gil *g, uint32_t id)
+{
+    for (uint32_t i = 0; i < g->n_waiters; i++) {
+        if (g->waiters[i] == id) {
+            memmove(&g->waiters[i], &g->waiters[i + 1], (g->n_waiters - i - 1) * sizeof(uint32_t));
+            g->n_waiters--;
+            return;
+        }
+    }
+}
+
+/* The thread returns from its condition-variable wait after the OS wake-up latency. */
+static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
+{
+    t->woke_by_timeout = timed_out;
+    os_wake(w, t, cont);
+}
+
+/* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
+static void gil_signal_one(SimWorld *w, Gil *g)
+{
+    if (g->n_waiters == 0 || w->cfg->gil == SIM_GIL_NONE)
+        return;
+    uint32_t i = w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&g->rng, g->n_waiters);
+    uint32_t id = g->waiters[i];
+    memmove(&g->waiters[i], &g->waiters[i + 1], (g->n_waiters - i - 1) * sizeof(uint32_t));
+    g->n_waiters--;
+    Thread *t = T(w, id);
+    world_cancel(w, &t->gil_timer);
+    wake_from_cond(w, t, CONT_GIL_CHECK, false);
+}
+
+/* The holder learns of a drop request at its next check point. */
+static void gil_notify_holder(SimWorld *w, Gil *g)
+{
+    if (g->holder == NO_THREAD)
+        return;
+    Thread *h = T(w, g->holder);
+    if (h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU && !h->no_check) {
+        work_account(w, h);
+        work_plan(w, h);
+    }
+}
+
+static void notify_started(SimWorld *w, Thread *t)
+{
+    if (t->ever_held_gil)
+        return;
+    t->ever_held_gil = true;
+    if (t->start_waiter != NO_THREAD) {
+        Thread *p = T(w, t->start_waiter);
+        t->start_waiter = NO_THREAD;
+        os_wake(w, p, CONT_TAKE_GIL);
+    }
+}
+
+static void old_replan_holder(SimWorld *w, Gil *g);
+static uint32_t old_contenders(SimWorld *w, const Gil *g);
+static double old_slowdown(SimWorld *w, const Gil *g);
+
+static void gil_acquire(SimWorld *w, Thread *t, SimCause cause)
+{
+    Gil *g = &w->gils[t->gil];
+    if (w->cfg->gil == SIM_GIL_NONE) {
+        /* Free-threaded: attaching to the interpreter takes no lock. */
+        t->holds_gil = true;
+        notify_started(w, t);
+        return;
+    }
+    assert(!g->locked);
+    g->locked = true;
+    g->holder = t->id;
+    uint32_t prev = g->last_holder;
+    if (g->last_holder != t->id) {
+        g->last_holder = t->id;
+        g->switch_number++;
+    }
+    if (w->cfg->gil != SIM_GIL_NEW_NOFORCE || prev != t->id) {
+        g->drop_request = false;
+        g->spec_retake = false;
+    }
+    t->holds_gil = true;
+    world_record(w, SIM_REC_GIL_ACQUIRE, t->id, t->gil, prev == NO_THREAD ? 0 : prev + 1, 0, 0, (uint8_t)cause);
+    /* FORCE_SWITCHING: the thread that dropped the GIL may go on now. */
+    if (g->switch_waiter != NO_THREAD) {
+        Thread *d = T(w, g->switch_waiter);
+        g->switch_waiter = NO_THREAD;
+        wake_from_cond(w, d, (Cont)d->after_switch, false);
+    }
+    notify_started(w, t);
+}
+
+/* Enters take_gil's timed wait: one switch interval on the condition variable. */
+static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
+{
+    Gil *g = &w->gils[t->gil];
+    t->saved_switch = g->switch_number;
+    if (!world_push_u32(w, &g->waiters, &g->n_waiters, &g->cap_waiters, t->id))
+        return;
+    if (w->cfg->gil != SIM_GIL_OLD)
+        t->gil_timer = world_schedule(w, w->now + w->cfg->switch_interval, EV_GIL_TIMEOUT, t->id, 0);
+    world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
+    os_release_core(w, t);
+    if (w->cfg->gil == SIM_GIL_OLD) {
+        /* A plain blocking acquire: woken by the holder's next release,
+         * which comes within one check interval while it runs bytecode. */
+        if (g->n_waiters == 1)
+            old_replan_holder(w, g);
+        Thread *h = g->holder == NO_THREAD ? NULL : T(w, g->holder);
+        if (h && h->core >= 0 && h->work_kind == SIM_OP_CPU && h->run_ev)
+            gil_signal_one(w, g);
+    }
+}
+
+/* ---- The old GIL (CPython <= 3.1) ------------------------------------------
+ *
+ * Every check_interval ticks the holder releases the GIL and re-acquires it
+ * at once; a release signals one blocked waiter, which needs the OS wake-up
+ * latency to run and almost always finds the GIL taken again (a failed
+ * wake-up). It wins only if its attempt falls in the instant between the
+ * release and the re-acquire: one tick of the check interval. Ticks are
+ * not simulated one by one: while threads wait, the holder's bytecode runs
+ * slower by the cost of signalling them on every release, and more on
+ * several cores, where the woken waiters fight over the lock's mutex
+ * (calibrated on Beazley's countdown, gil-model.md section 8 O1).
+ */
+
+/* Threads of a GIL that want it: blocked on it, or woken or runnable on
+ * their way into take_gil. */
+static uint32_t old_contenders(SimWorld *w, const Gil *g)
+{
+    if (g->n_waiters)
+        return g->n_waiters;
+    if (g->holder == NO_THREAD)
+        return 0;
+    Process *p = w->procs[T(w, g->holder)->proc];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n_threads; i++) {
+        Thread *t = T(w, p->threads[i]);
+        if (!t->done && t->id != g->holder && t->gil == T(w, g->holder)->gil &&
+            (t->in_runq || t->waking) && (t->cont == CONT_TAKE_GIL || t->cont == CONT_GIL_CHECK))
+            n++;
+    }
+    return n;
+}
+
+/* Wall time per unit of bytecode for the holder of an old GIL. */
+static double old_slowdown(SimWorld *w, const Gil *g)
+{
+    if (w->cfg->gil != SIM_GIL_OLD || old_contenders(w, g) == 0)
+        return 1.0;
+    double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost;
+    double overhead = (double)w->cfg->old_signal_cost;
+    if (w->cfg->cores > 1)
+        overhead += (double)w->cfg->old_contention_cost;
+    return period > 0 ? 1.0 + overhead / period : 1.0;
+}
+
+/* Waiters came or went: the holder's pace changes. */
+static void old_replan_holder(SimWorld *w, Gil *g)
+{
+    if (g->holder == NO_THREAD)
+        return;
+    Thread *h = T(w, g->holder);
+    if (h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU) {
+        work_account(w, h);
+        work_plan(w, h);
+    }
+}
+
+/* A woken waiter tries the old GIL while its holder runs. */
+static void old_check(SimWorld *w, Thread *t, Gil *g)
+{
+    Thread *h = T(w, g->holder);
+    bool ticking = h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU;
+    uint32_t every = w->cfg->check_interval > 0 ? (uint32_t)w->cfg->check_interval : 1;
+    if (ticking && sim_rng_below(&g->rng, every) == 0) {
+        /* Caught between the holder's release and its re-acquire. */
+        gil_waiters_remove(g, t->id);
+        world_cancel(w, &h->run_ev);
+        work_account(w, h);
+        g->locked = false;
+        g->holder = NO_THREAD;
+        h->holds_gil = false;
+        world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
+        h->cont = CONT_TAKE_GIL;
+        gil_acquire(w, t, SIM_C_GIL_SIGNAL);
+        gil_wait(w, h, SIM_C_GIL_BUSY); /* the old holder now waits; it keeps its resumable work */
+        prog_advance(w, t);
+        return;
+    }
+    world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, h->id + 1, 0, 0, SIM_C_GIL_SIGNAL);
+    gil_wait(w, t, SIM_C_GIL_SIGNAL);
+}
+
+/* new-noforce: a woken waiter races the holder that drops and re-takes the
+ * GIL at every check point; it wins if it looks during the instant the GIL
+ * is free, about one tick out of a check-point gap. */
+static void noforce_check(SimWorld *w, Thread *t, Gil *g)
+{
+    Thread *h = T(w, g->holder);
+    bool ticking = h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU && !h->no_check;
+    SimTime gap = w->cfg->check_point_gap > 0 ? w->cfg->check_point_gap : 1;
+    if (ticking && (SimTime)sim_rng_below(&g->rng, (uint64_t)gap) < w->cfg->tick_cost) {
+        world_cancel(w, &h->run_ev);
+        work_account(w, h);
+        g->locked = false;
+        g->holder = NO_THREAD;
+        h->holds_gil = false;
+        world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
+        gil_acquire(w, t, SIM_C_GIL_SIGNAL);
+        gil_wait(w, h, SIM_C_GIL_BUSY); /* the old holder's next take_gil finds it taken */
+        prog_advance(w, t);
+        return;
+    }
+    world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, h->id + 1, 0, 0, SIM_C_GIL_SIGNAL);
+    gil_wait(w, t, SIM_C_GIL_SIGNAL);
+    if (ticking)
+        gil_signal_one(w, g); /* the holder's next drop signals again */
+}
+
+/* take_gil() on a core: take it if free, else wait. */
+void gil_take(SimWorld *w, Thread *t)
+{
+    Gil *g = &w->gils[t->gil];
+    if (!g->locked || w->cfg->gil == SIM_GIL_NONE) {
+        gil_acquire(w, t, SIM_C_GIL_FREE);
+        prog_advance(w, t);
+        return;
+    }
+    gil_wait(w, t, SIM_C_GIL_BUSY);
+}
+
+/* A woken waiter looks at the GIL again (the body of take_gil's loop). */
+void gil_check(SimWorld *w, Thread *t)
+{
+    Gil *g = &w->gils[t->gil];
+    if (!g->locked) {
+        gil_acquire(w, t, t->woke_by_timeout ? SIM_C_GIL_TIMEOUT : SIM_C_GIL_SIGNAL);
+        prog_advance(w, t);
+        return;
+    }
+    uint32_t holder_ref = g->holder == NO_THREAD ? 0 : g->holder + 1;
+    if (w->cfg->gil == SIM_GIL_OLD) {
+        old_check(w, t, g);
+        return;
+    }
+    if (w->cfg->gil == SIM_GIL_NEW_NOFORCE && g->spec_retake) {
+        noforce_check(w, t, g);
+        return;
+    }
+    if (t->woke_by_timeout) {
+        if (g->switch_number == t->saved_switch && !g->drop_request) {
+            g->drop_request = true;
+            world_record(w, SIM_REC_DROP_REQUEST, t->id, t->gil, holder_ref, 0, 0, SIM_C_GIL_TIMEOUT);
+            gil_notify_holder(w, g);
+        }
+    } else {
+        world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, holder_ref, 0, 0, SIM_C_GIL_SIGNAL);
+    }
+    gil_wait(w, t, t->woke_by_timeout ? SIM_C_GIL_TIMEOUT : SIM_C_GIL_SIGNAL);
+}
+
+/*
+ * drop_gil(). Returns with the thread either still on its core (no switch
+ * wait) or in the FORCE_SWITCHING wait, where after_switch says what it does
+ * once another thread has taken the GIL.
+ */
+void gil_drop(SimWorld *w, Thread *t, SimDropKind kind)
+{
+    Gil *g = &w->gils[t->gil];
+    if (w->cfg->gil == SIM_GIL_NONE) {
+        t->holds_gil = false;
+        return;
+    }
+    assert(g->holder == t->id);
+    bool request_pending = g->drop_request;
+    g->locked = false;
+    g->holder = NO_THREAD;
+    g->last_holder = t->id;
+    t->holds_gil = false;
+    world_record(w, SIM_REC_GIL_DROP, t->id, t->gil, 0, (uint8_t)kind, 0,
+           kind == SIM_DROP_FORCED ? SIM_C_DROP_REQUEST : kind == SIM_DROP_EXIT ? SIM_C_EXIT : SIM_C_OP_BEGIN);
+    gil_signal_one(w, g);
+    if (request_pending && kind != SIM_DROP_EXIT &&
+        (w->cfg->gil == SIM_GIL_NEW || w->cfg->gil == SIM_GIL_PER_INTERP) &&
+        g->last_holder == t->id) {
+        g->drop_request = false;
+        assert(g->switch_waiter == NO_THREAD);
+        g->switch_waiter = t->id;
+        world_set_reason(w, t, SIM_R_SWITCH_WAIT, kind == SIM_DROP_FORCED ? SIM_C_DROP_REQUEST : SIM_C_OP_BEGIN, 0);
+        os_release_core(w, t);
+    }
+}
+
+bool gil_in_switch_wait(const Thread *t) { return t->reason == SIM_R_SWITCH_WAIT; }
+
+/* The holder stops at a check point because of a drop request. */
+void gil_forced_drop(SimWorld *w, Thread *t)
+{
+    t->after_switch = CONT_TAKE_GIL;
+    Gil *g = &w->gils[t->gil];
+    if (w->cfg->gil == SIM_GIL_NEW_NOFORCE) {
+        /* Without FORCE_SWITCHING the dropper takes the GIL straight back:
+         * it is still running, the woken waiter is not. The request stays
+         * set (only its setter resets it), so from now on the holder drops
+         * and re-takes at every check point; those are not simulated one
+         * by one (see gil_check). */
+        gil_drop(w, t, SIM_DROP_FORCED);
+        gil_acquire(w, t, SIM_C_GIL_FREE);
+        g->spec_retake = true;
+        prog_advance(w, t);
+        return;
+    }
+    gil_drop(w, t, SIM_DROP_FORCED);
+    if (!gil_in_switch_wait(t))
+        gil_take(w, t);
+}
+
+
+void gil_timed_out(SimWorld *w, Thread *t)
+{
+    Gil *g = &w->gils[t->gil];
+    t->gil_timer = 0;
+    gil_waiters_remove(g, t->id);
+    world_record(w, SIM_REC_GIL_TIMEOUT, t->id, t->gil, g->holder == NO_THREAD ? 0 : g->holder + 1, 0, 0,
+                 SIM_C_GIL_TIMEOUT);
+    wake_from_cond(w, t, CONT_GIL_CHECK, true);
+}
+
+bool gil_check_point(SimWorld *w, Thread *t)
+{
+    if (!t->holds_gil || !w->gils[t->gil].drop_request)
+        return false;
+    gil_forced_drop(w, t);
+    return true;
+}
+
+/* ---- Where the design changes the rest of the engine -------------------------- */
+
+void gil_give_to_fork_child(SimWorld *w, Thread *t)
+{
+    uint32_t gi = w->procs[t->proc]->gil;
+    Gil *g = &w->gils[gi];
+    t->holds_gil = true;
+    t->ever_held_gil = true;
+    if (w->cfg->gil != SIM_GIL_NONE) {
+        g->locked = true;
+        g->holder = g->last_holder = t->id;
+        world_record(w, SIM_REC_GIL_ACQUIRE, t->id, gi, 0, 0, 0, SIM_C_FORK);
+    }
+}
+
+void gil_forget(SimWorld *w, Thread *t)
+{
+    Gil *g = &w->gils[t->gil];
+    world_cancel(w, &t->gil_timer);
+    gil_waiters_remove(g, t->id);
+    if (g->switch_waiter == t->id)
+        g->switch_waiter = NO_THREAD;
+    if (t->holds_gil && w->cfg->gil != SIM_GIL_NONE) {
+        g->locked = false;
+        g->holder = NO_THREAD;
+        world_record(w, SIM_REC_GIL_DROP, t->id, t->gil, 0, SIM_DROP_EXIT, 0, SIM_C_DAEMON_KILL);
+    }
+    t->holds_gil = false;
+}
+
+bool gil_preempted(SimWorld *w, Thread *t)
+{
+    /* Old GIL: with waiters, every tick release is a syscall that wakes
+     * one, and that is where the OS preempts: between the release and the
+     * re-acquire, so the GIL is left free. */
+    Gil *g = &w->gils[t->gil];
+    if (w->cfg->gil == SIM_GIL_OLD && t->holds_gil && t->work_kind == SIM_OP_CPU && old_contenders(w, g)) {
+        gil_drop(w, t, SIM_DROP_FORCED);
+        return true;
+    }
+    return false;
+}
+
+double gil_work_pace(SimWorld *w, Thread *t)
+{
+    return t->work_kind == SIM_OP_CPU && t->holds_gil ? old_slowdown(w, &w->gils[t->gil]) : 1.0;
+}
+
+SimTime gil_work_duration(SimWorld *w, SimOpKind kind, SimTime dur)
+{
+    /* Free-threaded builds pay for it in every bytecode (PEP 703). */
+    if (kind == SIM_OP_CPU && w->cfg->gil == SIM_GIL_NONE && w->cfg->ft_overhead > 1.0)
+        dur = (SimTime)((double)dur * w->cfg->ft_overhead + 0.5);
+    return dur;
+}
+
+bool gil_increment_can_interleave(SimWorld *w, bool call_between)
+{
+    /* Before 3.10 the eval breaker is checked between the load and the
+     * store of `x += 1`; from 3.10 only a call between them is a check
+     * point. Without a GIL, nothing keeps other threads out. */
+    if (call_between || w->cfg->gil == SIM_GIL_NONE)
+        return true;
+    return !(w->cfg->py_major > 3 || (w->cfg->py_major == 3 && w->cfg->py_minor >= 10));
+}
+
+void gil_work_planned(SimWorld *w, Thread *t)
+{
+    /* Old GIL: the holder's next tick release wakes a blocked waiter. */
+    Gil *g = &w->gils[t->gil];
+    if (w->cfg->gil == SIM_GIL_OLD && t->work_kind == SIM_OP_CPU && t->holds_gil && g->n_waiters)
+        gil_signal_one(w, g);
+}
+
+/* Time from now until the next eval-breaker check of the running cpu op. */
+static SimTime next_check_point(SimWorld *w, const Thread *t)
+{
+    SimTime gap = w->cfg->check_point_gap;
+    SimTime done = t->work_done + (w->now - t->seg_start);
+    SimTime into = done % gap;
+    return into ? gap - into : 0;
+}
+
+SimTime gil_next_stop(SimWorld *w, const Thread *t)
+{
+    const Gil *g = &w->gils[t->gil];
+    if (t->work_kind == SIM_OP_CPU && !t->no_check && t->holds_gil && g->drop_request && !g->spec_retake)
+        return w->now + next_check_point(w, t);
+    return SIM_TIME_NEVER;
+}

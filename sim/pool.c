@@ -1,0 +1,252 @@
+/*
+ * pool.c - concurrent.futures.ThreadPoolExecutor and multiprocessing.Pool.
+ *
+ * ThreadPoolExecutor: submit() queues a work item and starts a worker
+ * thread while fewer than max_workers exist and none is
+ * idle; workers loop on a SimpleQueue; shutdown(wait=True) wakes the idle
+ * workers and joins them all. multiprocessing.Pool(n).map: n worker
+ * processes started by the chosen method, chunks of
+ * ceil(items / (4 n)) items pickled into a pipe, each chunk unpickled, run
+ * and its result pickled back. The parent's helper threads (task and result
+ * handlers) are folded into the submitting thread.
+ *
+ * Invariant: a pool's live_workers counts its workers that have not
+ * ended; shutdown returns to the submitter exactly when it reaches zero.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine.h"
+
+struct PoolRun {
+    const SimPoolSpec *spec;
+    uint32_t submitter;
+    uint32_t submitted;      /* items (thread pool) or chunks (process pool) sent */
+    uint32_t units;          /* items or chunks in all */
+    uint32_t results;        /* chunks whose result came back */
+    uint32_t chunk;          /* items per chunk */
+    uint32_t taken;          /* chunks taken by workers */
+    uint32_t workers, live_workers;
+    bool shutdown;
+    Prim *work;              /* pending work: count = queued items or chunks; waiters = idle workers */
+};
+
+static PoolRun *pool_new(SimWorld *w, Thread *submitter, const SimPoolSpec *ps)
+{
+    if (!world_grow(w, (void **)&w->pools, &w->cap_pools, w->n_pools + 1, sizeof(PoolRun *)))
+        return NULL;
+    PoolRun *r = calloc(1, sizeof(*r));
+    if (!r) {
+        w->oom = true;
+        return NULL;
+    }
+    w->pools[w->n_pools++] = r;
+    r->spec = ps;
+    r->submitter = submitter->id;
+    char name[64];
+    snprintf(name, sizeof(name), "%s%u.work", ps->processes ? "Pool" : "ThreadPoolExecutor", w->n_pools - 1);
+    r->work = prim_new(w, NULL, ps->processes ? SIM_PRIM_PIPE : SIM_PRIM_QUEUE, name, submitter->proc);
+    if (ps->processes) {
+        /* Pool.map's default: divmod(len, 4 * processes), rounded up. */
+        uint32_t c = ps->chunksize;
+        if (c == 0) {
+            uint32_t d = 4u * (uint32_t)ps->workers;
+            c = ps->tasks / d + (ps->tasks % d ? 1 : 0);
+            if (c == 0)
+                c = 1;
+        }
+        r->chunk = c;
+        r->units = ps->tasks / c + (ps->tasks % c ? 1 : 0);
+    } else {
+        r->chunk = 1;
+        r->units = ps->tasks;
+    }
+    return r;
+}
+
+static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
+{
+    const SimPoolSpec *ps = r->spec;
+    r->workers++;
+    r->live_workers++;
+    char name[128];
+    if (!ps->processes) {
+        /* As CPython names them: ThreadPoolExecutor-<pool>_<worker>. */
+        snprintf(name, sizeof(name), "%s_%u", w->sc->threads[ps->worker_thread].name, r->workers - 1);
+        Thread *wk = thread_create(w, &w->sc->threads[ps->worker_thread], submitter->proc, name);
+        if (!wk)
+            return;
+        wk->pool = r;
+        wk->started = true;
+        world_schedule(w, w->now, EV_THREAD_BEGIN, wk->id, 0);
+        return;
+    }
+    const SimProcessSpec *pspec = &w->sc->procs[ps->worker_process];
+    snprintf(name, sizeof(name), "%s-%u", pspec->name, r->workers);
+    Process *p = proc_create(w, pspec, submitter->proc, name);
+    if (!p)
+        return;
+    p->pool = r;
+    world_schedule(w, w->now + proc_start_delay(w, pspec), EV_PROC_START, p->id, 0);
+}
+
+/* The submitting side of a POOL op. */
+bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
+{
+    const SimPoolSpec *ps = &w->sc->pools[op->obj];
+    PoolRun *r = t->pool_run;
+    for (;;) {
+        switch (t->phase) {
+        case 0: /* create the pool */
+            if (!(r = t->pool_run = pool_new(w, t, ps)))
+                return false;
+            if (ps->processes) {
+                t->phase = 1;
+                continue;
+            }
+            t->phase = 3;
+            continue;
+        case 1: /* process pool: start the workers, each costing the parent a fork or a launch */
+            if (r->workers < (uint32_t)ps->workers) {
+                SimTime cost = proc_launch_cost(w, &w->sc->procs[ps->worker_process]);
+                t->phase = 2;
+                t->no_check = true;
+                work_begin(w, t, SIM_OP_C_CALL, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
+                return false;
+            }
+            t->phase = 3;
+            continue;
+        case 2:
+            pool_start_worker(w, t, r);
+            t->phase = 1;
+            continue;
+        case 3: /* submit one item or pickle one chunk, holding the GIL */
+            if (r->submitted < r->units) {
+                SimTime cost = ps->processes ? w->cfg->pickle_cost : w->cfg->pool_submit_cost;
+                bool new_worker = !ps->processes && r->work->n_waiters == 0 && r->workers < (uint32_t)ps->workers;
+                if (new_worker)
+                    cost += w->cfg->thread_start_cost;
+                t->phase = 4;
+                work_begin(w, t, SIM_OP_CPU, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
+                return false;
+            }
+            t->phase = 5;
+            continue;
+        case 4:
+            r->submitted++;
+            if (ps->processes) {
+                world_schedule(w, w->now + w->cfg->pipe_latency, EV_PIPE_DELIVER, t->id, (int64_t)r->work->slot);
+            } else {
+                r->work->count++;
+                sync_record(w, t, r->work, SIM_SYNC_PUT, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
+                if (r->work->n_waiters)
+                    prim_wake_one(w, r->work, 0, true, WAKE_NOTIFIED);
+                else if (r->workers < (uint32_t)ps->workers)
+                    pool_start_worker(w, t, r);
+            }
+            t->phase = 3;
+            continue;
+        case 5: /* map() waits for the results; shutdown(wait=True) joins the workers */
+            if (ps->processes && r->results < r->units)
+                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, 5);
+            if (!r->shutdown) {
+                r->shutdown = true;
+                prim_wake_all(w, r->work, 0, WAKE_NOTIFIED);
+            }
+            if (r->live_workers > 0)
+                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, 5);
+            return true;
+        default:
+            return true;
+        }
+    }
+}
+
+/* A worker's loop: take an item (or a chunk), run the task program on it,
+ * come back here. The POOL op's loop frame jumps back to this op after each
+ * run of the body. */
+bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
+{
+    PoolRun *r = t->pool;
+    uint32_t here = (uint32_t)(op - w->sc->ops);
+    uint32_t body_end = here + 1 + op->body_len;
+    if (t->phase == 0 && t->depth > 0 && t->loops[t->depth - 1].start == here)
+        t->depth--; /* back from a run of the body */
+    for (;;) {
+        switch (t->phase) {
+        case 0:
+            if (r->spec->processes && t->pool_items > 0) {
+                t->pool_items--;
+                t->phase = 3;
+                continue;
+            }
+            if (r->spec->processes && t->pool_busy) {
+                /* A chunk is done: pickle its result and send it back. */
+                t->pool_busy = false;
+                t->phase = 5;
+                work_begin(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1, SIM_C_OP_BEGIN);
+                return false;
+            }
+            if (r->work->count > 0) {
+                r->work->count--;
+                sync_record(w, t, r->work, SIM_SYNC_GET, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
+                if (r->spec->processes) {
+                    uint32_t left = r->spec->tasks - r->chunk * r->taken++;
+                    t->pool_items = left < r->chunk ? left : r->chunk;
+                    t->pool_busy = true;
+                    t->phase = 2;
+                    work_begin(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1,
+                               SIM_C_OP_BEGIN);
+                    return false;
+                }
+                t->phase = 3;
+                continue;
+            }
+            if (r->shutdown) {
+                t->pc = body_end; /* the sentinel: leave the loop, the thread ends */
+                return true;
+            }
+            return sync_block(w, t, r->work, 0, WAKE_NOTIFIED, -1, 0);
+        case 2: /* unpickled a chunk */
+            t->phase = 0;
+            continue;
+        case 3: /* run the task program once, then come back to this op */
+            if (op->body_len == 0) {
+                t->phase = 0;
+                continue;
+            }
+            if (t->depth >= MAX_LOOP_DEPTH)
+                return true;
+            t->loops[t->depth++] = (Loop){here, body_end, 2};
+            t->pc = here + 1;
+            return true;
+        case 5: /* result pickled: it reaches the parent after the pipe */
+            r->results++;
+            if (r->results >= r->units) {
+                Thread *sub = T(w, r->submitter);
+                if (sub->wait_prim == r->work) {
+                    prim_list_remove(r->work, 1, sub->id);
+                    prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
+                }
+            }
+            t->phase = 0;
+            continue;
+        default:
+            return true;
+        }
+    }
+}
+
+/* A pool worker thread ended: the last one lets shutdown(wait=True) return. */
+void pool_worker_exit(SimWorld *w, Thread *t)
+{
+    PoolRun *r = t->pool;
+    if (--r->live_workers == 0 && r->shutdown) {
+        Thread *sub = T(w, r->submitter);
+        if (sub->wait_prim == r->work) {
+            prim_list_remove(r->work, 1, sub->id);
+            prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
+        }
+    }
+}
+

@@ -1,0 +1,277 @@
+/*
+ * program.c - the interpreter: runs a thread's program op by op.
+ *
+ * A program is a flat run of SimScenario.ops; a `repeat` op is followed by
+ * its body and runs through a small loop stack. A thread steps through its
+ * program only while it holds the GIL and a core (prog_advance): work ops
+ * become work segments (thread.c), blocking ops release the GIL first,
+ * synchronization ops run in sync.c and pools in pool.c, and creating a
+ * thread or a process is a GIL-holding C call whose effect happens when it
+ * ends (prog_work_done). Adding an op means the compiler (sim/ loader) and
+ * this file, plus the file of what the op works on.
+ *
+ * Invariant: prog_advance is only called on a thread that holds the GIL
+ * (or runs free-threaded) and has a core.
+ */
+#include <assert.h>
+
+#include "engine.h"
+
+/* The next op to run, after the ends of finished loops. NULL: the end. */
+static const SimOp *prog_next(SimWorld *w, Thread *t)
+{
+    const SimOp *ops = w->sc->ops;
+    for (;;) {
+        if (t->depth > 0 && t->pc == t->loops[t->depth - 1].end) {
+            Loop *l = &t->loops[t->depth - 1];
+            if (--l->left > 0) {
+                t->pc = l->start;
+                continue;
+            }
+            t->depth--;
+            continue;
+        }
+        if (t->pc >= t->prog_end)
+            return NULL;
+        const SimOp *op = &ops[t->pc];
+        if (op->kind == SIM_OP_REPEAT) {
+            uint32_t start = t->pc + 1, end = start + op->body_len;
+            if (op->count == 0 || op->body_len == 0 || t->depth >= MAX_LOOP_DEPTH) {
+                t->pc = end;
+                continue;
+            }
+            t->loops[t->depth++] = (Loop){start, end, op->count};
+            t->pc = start;
+            continue;
+        }
+        t->pc++;
+        return op;
+    }
+}
+
+/* A sync op is over. An increment ends at a check point (the loop's
+ * backward jump), where a pending drop request is honoured. Returns true
+ * if the thread dropped the GIL there. */
+static bool sync_op_done(SimWorld *w, Thread *t)
+{
+    bool was_increment = t->sync_op->kind == SIM_OP_INCREMENT;
+    t->sync_op = NULL;
+    return was_increment && gil_check_point(w, t);
+}
+
+/* Thread.start() or Process.start(): the C call that creates it. */
+static void begin_start(SimWorld *w, Thread *t, const SimOp *op)
+{
+    SimTime dur;
+    t->post_target = op->target;
+    if (op->target_kind == SIM_TARGET_THREAD) {
+        t->post = POST_START_THREAD;
+        dur = w->cfg->thread_start_cost;
+        int k = w->sc->threads[op->target].interpreter;
+        Process *self = w->procs[t->proc];
+        if (k > 0 && k < 64 && !(self->interp_started & (1ull << k))) {
+            self->interp_started |= 1ull << k; /* Py_NewInterpreterFromConfig */
+            dur += w->cfg->interp_start_cost;
+        }
+    } else {
+        t->post = POST_START_PROCESS;
+        dur = proc_launch_cost(w, &w->sc->procs[op->target]);
+    }
+    work_begin(w, t, SIM_OP_C_CALL, dur > 0 ? dur : 1, SIM_C_OP_BEGIN);
+}
+
+/* join(): false when there is nothing to wait for (never started, or over:
+ * joining something already finished never releases the GIL). */
+static bool begin_join(SimWorld *w, Thread *t, const SimOp *op)
+{
+    if (op->target_kind == SIM_TARGET_THREAD) {
+        Process *self = w->procs[t->proc];
+        Thread *target = NULL;
+        for (uint32_t i = 0; i < self->n_threads; i++) {
+            Thread *c = T(w, self->threads[i]);
+            if (c->spec == &w->sc->threads[op->target])
+                target = c;
+        }
+        if (!target || target->done)
+            return false;
+        thread_release_for(w, t, SIM_WAIT_JOIN_THREAD, op->timeout, (int32_t)target->id);
+        return true;
+    }
+    Process *target = NULL;
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        if (w->procs[i]->spec == &w->sc->procs[op->target])
+            target = w->procs[i];
+    if (!target || target->done)
+        return false;
+    thread_release_for(w, t, SIM_WAIT_JOIN_PROCESS, op->timeout, (int32_t)target->id);
+    return true;
+}
+
+void prog_advance(SimWorld *w, Thread *t)
+{
+    assert(t->holds_gil && t->core >= 0);
+    /* Resume a cpu op interrupted by a forced drop or a preemption. */
+    if (t->work_kind != NO_WORK && t->work_left > 0) {
+        work_resume(w, t);
+        return;
+    }
+    t->work_kind = NO_WORK;
+    t->no_check = false;
+    if (t->sync_op && (!sync_step(w, t) || sync_op_done(w, t)))
+        return;
+    for (;;) {
+        const SimOp *op = prog_next(w, t);
+        if (!op) {
+            thread_exit(w, t, SIM_R_EXITED, SIM_C_EXIT);
+            return;
+        }
+        switch ((SimOpKind)op->kind) {
+        case SIM_OP_CPU:
+        case SIM_OP_C_CALL: {
+            SimTime dur = sim_dist_sample(&op->dur, &t->rng);
+            if (dur == 0)
+                continue;
+            t->post = POST_NONE;
+            work_begin(w, t, (SimOpKind)op->kind, dur, SIM_C_OP_BEGIN);
+            return;
+        }
+        case SIM_OP_NOGIL:
+            thread_release_for(w, t, SIM_WAIT_NOGIL, sim_dist_sample(&op->dur, &t->rng), 0);
+            return;
+        case SIM_OP_IO:
+            thread_release_for(w, t, SIM_WAIT_IO, sim_dist_sample(&op->dur, &t->rng), 0);
+            return;
+        case SIM_OP_SLEEP:
+            thread_release_for(w, t, SIM_WAIT_SLEEP, sim_dist_sample(&op->dur, &t->rng), 0);
+            return;
+        case SIM_OP_START:
+            /* Creating the OS thread or process runs in C with the GIL held. */
+            begin_start(w, t, op);
+            return;
+        case SIM_OP_FORK:
+            t->post = POST_FORK;
+            t->post_target = op->target;
+            work_begin(w, t, SIM_OP_C_CALL, w->cfg->fork_cost > 0 ? w->cfg->fork_cost : 1, SIM_C_OP_BEGIN);
+            return;
+        case SIM_OP_JOIN:
+            if (begin_join(w, t, op))
+                return;
+            continue;
+        case SIM_OP_ACQUIRE:
+        case SIM_OP_RELEASE:
+        case SIM_OP_WAIT:
+        case SIM_OP_SET:
+        case SIM_OP_CLEAR:
+        case SIM_OP_NOTIFY:
+        case SIM_OP_PUT:
+        case SIM_OP_GET:
+        case SIM_OP_INCREMENT:
+        case SIM_OP_POOL:
+            t->sync_op = op;
+            t->phase = 0;
+            t->timed_out = false;
+            t->sync_failed = false;
+            if (!sync_step(w, t) || sync_op_done(w, t))
+                return;
+            continue;
+        case SIM_OP_REPEAT:
+        case SIM_OP_KIND_COUNT:
+            break;
+        }
+    }
+}
+
+/* A GIL-holding C call that created something ended: the effect happens
+ * now. Returns false when the thread went on elsewhere (Thread.start()
+ * waits for the new thread) or memory ran out. */
+static bool finish_c_call(SimWorld *w, Thread *t)
+{
+    Post post = (Post)t->post;
+    t->post = POST_NONE;
+    switch (post) {
+    case POST_START_THREAD: {
+        Thread *child = thread_create(w, &w->sc->threads[t->post_target], t->proc, NULL);
+        if (!child)
+            return false;
+        child->started = true;
+        world_schedule(w, w->now, EV_THREAD_BEGIN, child->id, 0);
+        /* Thread.start() waits on _started, releasing the GIL. */
+        thread_release_for(w, t, SIM_WAIT_START, 0, (int32_t)child->id);
+        return false;
+    }
+    case POST_START_PROCESS: {
+        const SimProcessSpec *ps = &w->sc->procs[t->post_target];
+        Process *p = proc_create(w, ps, t->proc, NULL);
+        if (!p)
+            return false;
+        world_schedule(w, w->now + proc_start_delay(w, ps), EV_PROC_START, p->id, 0);
+        return true;
+    }
+    case POST_FORK: {
+        Process *p = proc_create(w, &w->sc->procs[t->post_target], t->proc, NULL);
+        if (!p)
+            return false;
+        proc_begin(w, p, t);
+        return true;
+    }
+    case POST_NONE:
+        break;
+    }
+    return true;
+}
+
+void prog_work_done(SimWorld *w, Thread *t)
+{
+    t->run_ev = 0;
+    work_account(w, t);
+    if (t->run_to_end) {
+        t->work_done += t->work_left; /* rounding of a slowed-down segment */
+        t->work_left = 0;
+    }
+    if (t->work_left > 0) {
+        /* A check point with a drop request pending. */
+        assert(t->work_kind == SIM_OP_CPU && w->gils[t->gil].drop_request && t->holds_gil);
+        gil_forced_drop(w, t);
+        return;
+    }
+    uint8_t kind = t->work_kind;
+    t->work_kind = NO_WORK;
+    if (kind == SIM_OP_NOGIL) {
+        /* Py_END_ALLOW_THREADS: take the GIL back, still on this core. */
+        gil_take(w, t);
+        return;
+    }
+    /* The end of a C call checks the eval breaker. */
+    if (kind == SIM_OP_C_CALL && (!finish_c_call(w, t) || gil_check_point(w, t)))
+        return;
+    prog_advance(w, t);
+}
+
+void prog_continue(SimWorld *w, Thread *t)
+{
+    t->waking = false;
+    Cont c = (Cont)t->cont;
+    t->cont = CONT_NONE;
+    switch (c) {
+    case CONT_TAKE_GIL:
+        gil_take(w, t);
+        break;
+    case CONT_GIL_CHECK:
+        gil_check(w, t);
+        break;
+    case CONT_RESUME_WORK:
+        work_resume(w, t);
+        break;
+    case CONT_DO_PENDING:
+        thread_do_pending(w, t);
+        break;
+    case CONT_RUN_PROGRAM:
+        prog_advance(w, t);
+        break;
+    case CONT_PRIM_RETRY:
+        sync_retry(w, t);
+        break;
+    case CONT_NONE:
+        break;
+    }
+}

@@ -1,0 +1,186 @@
+/*
+ * sched.c - the operating system: N cores, one FIFO run queue, time slices
+ * and the wake-up of blocked threads.
+ *
+ * A thread that wants to run asks for a core (os_request_core): it gets its
+ * last core if idle, else the lowest idle one, else it queues. A core that
+ * changes hands costs a context switch before the thread's continuation
+ * runs. While threads wait for a core, every busy core has a time-slice
+ * timer; when it expires the running thread is preempted (keeping the GIL
+ * if it holds it, except where gil_preempted says otherwise) and queues at
+ * the back. Every wake-up from a blocking call or a condition variable
+ * costs the machine's wake-up latency, drawn from the woken thread's own
+ * random stream, before the thread even asks for a core.
+ *
+ * Invariant: a core's `thread` and that thread's `core` point at each
+ * other; a queued thread has in_runq set and no core.
+ */
+#include "engine.h"
+
+static SimTime wake_latency(SimWorld *w, Thread *t)
+{
+    return sim_dist_sample(&w->cfg->wake_latency, &t->rng);
+}
+
+void os_wake(SimWorld *w, Thread *t, Cont cont)
+{
+    t->cont = (uint8_t)cont;
+    t->waking = true;
+    world_schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+}
+
+void os_block_for(SimWorld *w, Thread *t, SimTime dur)
+{
+    /* The thread draws nothing while blocked, so its wake-up latency can be
+     * drawn now: one event for "done and scheduled again", not two. */
+    t->block_ev = world_schedule(w, w->now + dur + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
+}
+
+/* ---- The run queue -------------------------------------------------------- */
+
+static void runq_push(SimWorld *w, Thread *t)
+{
+    t->rq_next = NO_THREAD;
+    t->in_runq = true;
+    if (w->rq_tail == NO_THREAD)
+        w->rq_head = t->id;
+    else
+        T(w, w->rq_tail)->rq_next = t->id;
+    w->rq_tail = t->id;
+    w->rq_len++;
+}
+
+static Thread *runq_pop(SimWorld *w)
+{
+    if (w->rq_head == NO_THREAD)
+        return NULL;
+    Thread *t = T(w, w->rq_head);
+    w->rq_head = t->rq_next;
+    if (w->rq_head == NO_THREAD)
+        w->rq_tail = NO_THREAD;
+    t->in_runq = false;
+    w->rq_len--;
+    return t;
+}
+
+void os_runq_remove(SimWorld *w, Thread *t)
+{
+    uint32_t prev = NO_THREAD;
+    for (uint32_t id = w->rq_head; id != NO_THREAD; id = T(w, id)->rq_next) {
+        if (id == t->id) {
+            if (prev == NO_THREAD)
+                w->rq_head = t->rq_next;
+            else
+                T(w, prev)->rq_next = t->rq_next;
+            if (w->rq_tail == id)
+                w->rq_tail = prev;
+            t->in_runq = false;
+            w->rq_len--;
+            return;
+        }
+        prev = id;
+    }
+}
+
+/* ---- Cores ---------------------------------------------------------------- */
+
+/* Arms the time-slice timers of busy cores once threads wait for a core. */
+static void arm_slices(SimWorld *w)
+{
+    for (int c = 0; c < w->cfg->cores; c++) {
+        Core *k = &w->cores[c];
+        if (k->thread != NO_THREAD && !k->slice_ev) {
+            SimTime at = k->since + w->cfg->time_slice;
+            if (at < w->now)
+                at = w->now;
+            k->slice_ev = world_schedule(w, at, EV_SLICE, (uint32_t)c, 0);
+        }
+    }
+}
+
+/* Gives core c to thread t, paying the context switch when it changes hands. */
+static void assign_core(SimWorld *w, Thread *t, uint32_t c)
+{
+    Core *k = &w->cores[c];
+    k->thread = t->id;
+    k->since = w->now;
+    t->core = (int32_t)c;
+    bool switch_cost = k->last != t->id && w->cfg->ctx_switch > 0;
+    k->last = t->id;
+    t->last_core = (int32_t)c;
+    if (switch_cost) {
+        t->waking = true;
+        world_schedule(w, w->now + w->cfg->ctx_switch, EV_ON_CORE, t->id, 0);
+    } else {
+        prog_continue(w, t);
+    }
+}
+
+static void dispatch(SimWorld *w, uint32_t c)
+{
+    if (w->cores[c].thread != NO_THREAD)
+        return;
+    Thread *t = runq_pop(w);
+    if (t)
+        assign_core(w, t, c);
+}
+
+void os_request_core(SimWorld *w, Thread *t, Cont cont)
+{
+    t->cont = (uint8_t)cont;
+    int free_core = -1;
+    if (t->last_core >= 0 && w->cores[t->last_core].thread == NO_THREAD)
+        free_core = t->last_core;
+    for (int c = 0; free_core < 0 && c < w->cfg->cores; c++)
+        if (w->cores[c].thread == NO_THREAD)
+            free_core = c;
+    if (free_core >= 0) {
+        assign_core(w, t, (uint32_t)free_core);
+        return;
+    }
+    /* Every core is busy. A thread waiting inside take_gil stays "waiting for
+     * the GIL" in the picture; anything else is waiting for a core. */
+    if (cont != CONT_GIL_CHECK)
+        world_set_reason(w, t, SIM_R_WAIT_CORE, SIM_C_NONE, 0);
+    runq_push(w, t);
+    arm_slices(w);
+}
+
+void os_release_core(SimWorld *w, Thread *t)
+{
+    if (t->core < 0)
+        return;
+    uint32_t c = (uint32_t)t->core;
+    Core *k = &w->cores[c];
+    k->thread = NO_THREAD;
+    world_cancel(w, &k->slice_ev);
+    t->core = -1;
+    dispatch(w, c);
+}
+
+void os_slice_expired(SimWorld *w, uint32_t c)
+{
+    Core *k = &w->cores[c];
+    k->slice_ev = 0;
+    if (k->thread == NO_THREAD || w->rq_len == 0)
+        return;
+    Thread *t = T(w, k->thread);
+    if (t->waking || !t->run_ev) {
+        /* Mid context switch: look again one slice later. */
+        k->since = w->now;
+        arm_slices(w);
+        return;
+    }
+    /* Preempt: the thread keeps the GIL if it holds it. */
+    world_cancel(w, &t->run_ev);
+    work_account(w, t);
+    k->thread = NO_THREAD;
+    t->core = -1;
+    t->cont = CONT_RESUME_WORK;
+    if (gil_preempted(w, t))
+        t->cont = CONT_TAKE_GIL;
+    world_set_reason(w, t, SIM_R_WAIT_CORE, SIM_C_PREEMPTED, 0);
+    runq_push(w, t);
+    dispatch(w, c);
+    arm_slices(w);
+}

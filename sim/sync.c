@@ -1,0 +1,529 @@
+/*
+ * sync.c - threading's primitives as CPython builds them, queue.Queue,
+ * pipes and multiprocessing queues, and shared variables with `x += 1`.
+ *
+ * An acquire first tries without releasing the GIL; only a contended
+ * acquire releases the GIL, blocks, and re-takes the GIL after the wake-up
+ * (Modules/_threadmodule.c acquire_timed). A released lock wakes one
+ * waiter, chosen as the OS would, and that waiter retries when it runs,
+ * so another thread may barge in first. Condition.wait releases its lock,
+ * waits to be notified (oldest waiter first, as the deque in
+ * Lib/threading.py), re-takes the GIL and then the lock. queue.Queue is one
+ * Lock and two Conditions, as Lib/queue.py.
+ *
+ * Invariant: a thread is in at most one object's wait list (wait_prim
+ * names it), and a thread in a wait list is Blocked with no core.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- Objects -------------------------------------------------------------------- */
+
+static const char *const prim_kind_names[SIM_PRIM_KIND_COUNT] = {
+    "lock", "rlock", "semaphore", "bounded_semaphore", "event", "condition",
+    "barrier", "queue", "pipe", "mp_queue",
+};
+
+Prim *prim_new(SimWorld *w, const SimPrimSpec *spec, uint8_t kind, const char *name, uint32_t process)
+{
+    if (!world_grow(w, (void **)&w->all_prims, &w->cap_all_prims, w->n_all_prims + 1, sizeof(Prim *)))
+        return NULL;
+    Prim *p = calloc(1, sizeof(*p));
+    if (!p) {
+        w->oom = true;
+        return NULL;
+    }
+    p->spec = spec;
+    p->kind = kind;
+    p->owner = NO_THREAD;
+    p->slot = w->n_all_prims;
+    if (kind == SIM_PRIM_SEMAPHORE || kind == SIM_PRIM_BOUNDED_SEMAPHORE)
+        p->count = spec->value;
+    w->all_prims[w->n_all_prims++] = p;
+    int64_t initial = spec && kind == spec->kind ? spec->value : 0;
+    int id = sim_trace_add_object(w->trace, name, process, prim_kind_names[kind], initial);
+    if (id < 0)
+        w->oom = true;
+    p->id = (uint32_t)(id < 0 ? 0 : id);
+    return p;
+}
+
+/* The lock a Condition or a Queue uses internally, when it has its own. */
+Prim *prim_inner_lock(SimWorld *w, const SimPrimSpec *spec, uint32_t process)
+{
+    char name[256];
+    bool queue = spec->kind == SIM_PRIM_QUEUE;
+    snprintf(name, sizeof(name), "%s.%s", spec->name, queue ? "mutex" : "lock");
+    return prim_new(w, spec, queue ? SIM_PRIM_LOCK : SIM_PRIM_RLOCK, name, process);
+}
+
+/* ---- Wait lists and wake-ups ------------------------------------------------------ */
+
+void sync_record(SimWorld *w, Thread *t, Prim *p, SimSyncEvent ev, uint32_t n, uint8_t detail, SimCause cause)
+{
+    world_record(w, SIM_REC_SYNC, t ? t->id : SIM_NONE, p->id, n, (uint8_t)ev, detail, (uint8_t)cause);
+}
+
+static uint32_t *prim_list(Prim *p, int list, uint32_t **n, uint32_t **cap)
+{
+    if (list == 0) {
+        *n = &p->n_waiters;
+        *cap = &p->cap_waiters;
+        return p->waiters;
+    }
+    *n = &p->n_waiters2;
+    *cap = &p->cap_waiters2;
+    return p->waiters2;
+}
+
+void prim_list_remove(Prim *p, int list, uint32_t id)
+{
+    uint32_t *n, *cap;
+    uint32_t *a = prim_list(p, list, &n, &cap);
+    for (uint32_t i = 0; i < *n; i++) {
+        if (a[i] == id) {
+            memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(uint32_t));
+            (*n)--;
+            return;
+        }
+    }
+}
+
+static bool prim_list_add(SimWorld *w, Prim *p, int list, uint32_t id)
+{
+    return list == 0 ? world_push_u32(w, &p->waiters, &p->n_waiters, &p->cap_waiters, id)
+                     : world_push_u32(w, &p->waiters2, &p->n_waiters2, &p->cap_waiters2, id);
+}
+
+static uint32_t prim_waiting(const Prim *p) { return p->n_waiters + p->n_waiters2; }
+
+/* Takes a lock or semaphore if it is free; a lost-in-fork owner never lets go. */
+static bool prim_try_take(Prim *p, Thread *t)
+{
+    switch (p->kind) {
+    case SIM_PRIM_LOCK:
+        if (p->owner != NO_THREAD)
+            return false;
+        p->owner = t->id;
+        return true;
+    case SIM_PRIM_RLOCK:
+        if (p->owner == t->id) {
+            p->count++;
+            return true;
+        }
+        if (p->owner != NO_THREAD)
+            return false;
+        p->owner = t->id;
+        p->count = 1;
+        return true;
+    case SIM_PRIM_SEMAPHORE:
+    case SIM_PRIM_BOUNDED_SEMAPHORE:
+        if (p->count <= 0)
+            return false;
+        p->count--;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The blocked thread gets going again after the OS wake-up latency. */
+void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
+{
+    world_cancel(w, &t->sync_timer);
+    t->wait_prim = NULL;
+    t->retry_prim = p;
+    sync_record(w, t, p, SIM_SYNC_WAKE, prim_waiting(p), 0, cause);
+    os_wake(w, t, mode == WAKE_RETRY ? CONT_PRIM_RETRY : CONT_TAKE_GIL);
+}
+
+/* Wakes one waiter of a list: by the OS's choice for locks, oldest first for
+ * Condition (its waiters queue up in a deque). */
+void prim_wake_one(SimWorld *w, Prim *p, int list, bool fifo, WakeMode mode)
+{
+    uint32_t *n, *cap;
+    uint32_t *a = prim_list(p, list, &n, &cap);
+    if (*n == 0)
+        return;
+    uint32_t i = fifo || w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&w->os_rng, *n);
+    uint32_t id = a[i];
+    memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(uint32_t));
+    (*n)--;
+    prim_wake(w, T(w, id), p, mode, SIM_C_OBJECT);
+}
+
+void prim_wake_all(SimWorld *w, Prim *p, int list, WakeMode mode)
+{
+    uint32_t *n, *cap;
+    prim_list(p, list, &n, &cap);
+    while (*n)
+        prim_wake_one(w, p, list, true, mode);
+}
+
+/* Lets go of a lock-like object; NULL error means fine. */
+static SimSyncError prim_release(SimWorld *w, Thread *t, Prim *p, bool all_depth)
+{
+    switch (p->kind) {
+    case SIM_PRIM_LOCK:
+        if (p->owner == NO_THREAD)
+            return SIM_SERR_RELEASE_UNLOCKED;
+        p->owner = NO_THREAD;
+        break;
+    case SIM_PRIM_RLOCK:
+        if (p->owner != t->id)
+            return SIM_SERR_RELEASE_UNOWNED;
+        if (!all_depth && --p->count > 0) {
+            sync_record(w, t, p, SIM_SYNC_RELEASE, prim_waiting(p), SIM_REL_PARTIAL, SIM_C_OP_BEGIN);
+            return SIM_SERR_NONE;
+        }
+        p->count = 0;
+        p->owner = NO_THREAD;
+        break;
+    case SIM_PRIM_SEMAPHORE:
+    case SIM_PRIM_BOUNDED_SEMAPHORE:
+        if (p->kind == SIM_PRIM_BOUNDED_SEMAPHORE && p->count >= p->spec->value)
+            return SIM_SERR_TOO_MANY_RELEASES;
+        p->count++;
+        break;
+    default:
+        break;
+    }
+    sync_record(w, t, p, SIM_SYNC_RELEASE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
+    prim_wake_one(w, p, 0, false, WAKE_RETRY);
+    return SIM_SERR_NONE;
+}
+
+/* A misuse Python raises for: the exception ends the thread. */
+static void sync_raise(SimWorld *w, Thread *t, Prim *p, SimSyncError e)
+{
+    sync_record(w, t, p, SIM_SYNC_ERROR, 0, (uint8_t)e, SIM_C_ERROR);
+    t->sync_op = NULL;
+    thread_exit(w, t, SIM_R_EXITED, SIM_C_ERROR);
+}
+
+/* Releases the GIL and waits on an object's list; false = blocked. */
+bool sync_block(SimWorld *w, Thread *t, Prim *p, int list, WakeMode mode, SimTime timeout, uint8_t next_phase)
+{
+    t->wait_prim = p;
+    t->wait_list = (uint8_t)list;
+    t->wait_mode = (uint8_t)mode;
+    t->phase = next_phase;
+    thread_release_for(w, t, SIM_WAIT_OBJECT, timeout, (int32_t)p->id);
+    return false;
+}
+
+/* do_pending for SIM_WAIT_OBJECT: the GIL is released; now really wait. */
+void sync_enter_wait(SimWorld *w, Thread *t)
+{
+    Prim *p = t->wait_prim;
+    /* A lock freed while we let go of the GIL is simply taken. */
+    if (t->wait_mode == WAKE_RETRY && t->wait_list == 0 && prim_try_take(p, t)) {
+        t->wait_prim = NULL;
+        sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OBJECT);
+        gil_take(w, t);
+        return;
+    }
+    uint32_t other = 0;
+    if ((p->kind == SIM_PRIM_LOCK || p->kind == SIM_PRIM_RLOCK) && p->owner < GHOST)
+        other = p->owner + 1;
+    world_set_reason(w, t, p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE ? SIM_R_IO : SIM_R_LOCK,
+               SIM_C_OP_BEGIN, other);
+    os_release_core(w, t);
+    prim_list_add(w, p, t->wait_list, t->id);
+    sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->wait_list, SIM_C_OP_BEGIN);
+    if (t->pending_dur >= 0) {
+        t->sync_deadline = w->now + t->pending_dur;
+        t->sync_timer = world_schedule(w, t->sync_deadline, EV_SYNC_TIMEOUT, t->id, 0);
+    } else {
+        t->sync_deadline = -1;
+    }
+}
+
+/* A timed wait ran out: leave the list, then take the GIL and go on. */
+void sync_timed_out(SimWorld *w, Thread *t)
+{
+    Prim *p = t->wait_prim;
+    t->sync_timer = 0;
+    if (!p)
+        return;
+    prim_list_remove(p, t->wait_list, t->id);
+    t->timed_out = true;
+    sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), 0, SIM_C_TIMEOUT);
+    t->wait_prim = NULL;
+    os_wake(w, t, CONT_TAKE_GIL);
+}
+
+/* Woken by a lock release: retry before taking the GIL (on a core). */
+void sync_retry(SimWorld *w, Thread *t)
+{
+    Prim *p = t->retry_prim;
+    if (prim_try_take(p, t)) {
+        sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OBJECT);
+        gil_take(w, t);
+        return;
+    }
+    /* Another thread barged in while we woke up: wait again, until the
+     * original deadline if there was one. */
+    t->wait_prim = p;
+    t->wait_list = 0;
+    t->wait_mode = WAKE_RETRY;
+    t->pending_dur = t->sync_deadline < 0 ? -1 : t->sync_deadline > w->now ? t->sync_deadline - w->now : 0;
+    sync_enter_wait(w, t);
+}
+
+static Prim *op_prim(SimWorld *w, Thread *t, const SimOp *op)
+{
+    const SimPrimSpec *ps = &w->sc->prims[op->obj];
+    if (ps->process < 0)
+        return w->ipc[op->obj - w->ipc_first];
+    Process *pr = w->procs[t->proc];
+    return pr->prims[op->obj - pr->spec->first_prim];
+}
+
+static bool owns(const Prim *lock, const Thread *t) { return lock->owner == t->id; }
+
+/* Takes `lock` for a compound op, blocking if needed; true when held now. */
+static bool sync_lock(SimWorld *w, Thread *t, Prim *lock, uint8_t next_phase)
+{
+    if (prim_try_take(lock, t)) {
+        sync_record(w, t, lock, SIM_SYNC_ACQUIRE, prim_waiting(lock), 0, SIM_C_OP_BEGIN);
+        t->phase = next_phase;
+        return true;
+    }
+    sync_block(w, t, lock, 0, WAKE_RETRY, -1, next_phase);
+    return false;
+}
+
+/* Starts a stretch of bytecode inside a compound op (the thread goes on at
+ * the next phase when it ends). `atomic`: no check point inside. */
+static bool sync_work(SimWorld *w, Thread *t, SimTime dur, bool atomic, uint8_t next_phase)
+{
+    t->phase = next_phase;
+    t->no_check = atomic;
+    work_begin(w, t, SIM_OP_CPU, dur > 0 ? dur : 1, SIM_C_OP_BEGIN);
+    return false;
+}
+
+
+/*
+ * Runs the thread's current synchronization op from its phase. The thread
+ * holds the GIL and a core. Returns true when the op is over (the program
+ * goes on), false when the thread blocked, started work or ended.
+ */
+bool sync_step(SimWorld *w, Thread *t)
+{
+    const SimOp *op = t->sync_op;
+    if (op->kind == SIM_OP_INCREMENT) {
+        Shared *v = &w->procs[t->proc]->shared[op->obj - w->procs[t->proc]->spec->first_shared];
+        if (t->phase == 0) {
+            /* Read now, write when the bytecode in between has run. Before
+             * 3.10 the eval breaker is checked between the load and the
+             * store; from 3.10 only a call between them is a check point. */
+            t->inc_read = v->value;
+            t->inc_version = v->version;
+            bool call = op->flags & SIM_OPF_CALL_BETWEEN;
+            bool atomic = !gil_increment_can_interleave(w, call);
+            return sync_work(w, t, w->cfg->increment_cost + (call ? w->cfg->call_cost : 0), atomic, 1);
+        }
+        uint64_t lost = v->version - t->inc_version;
+        v->value = t->inc_read + 1;
+        v->version++;
+        world_record(w, SIM_REC_SYNC, t->id, v->id, (uint32_t)(lost > UINT32_MAX ? UINT32_MAX : lost), SIM_SYNC_WRITE, 0,
+               SIM_C_OP_END);
+        return true;
+    }
+    if (op->kind == SIM_OP_POOL)
+        return op->flags & SIM_OPF_POOL_WORKER ? pool_worker_step(w, t, op) : pool_submit_step(w, t, op);
+    Prim *p = op_prim(w, t, op);
+    switch ((SimOpKind)op->kind) {
+    case SIM_OP_ACQUIRE:
+        if (t->phase == 0) {
+            if (prim_try_take(p, t)) {
+                sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
+                return true;
+            }
+            if ((op->flags & SIM_OPF_NONBLOCKING) || op->timeout == 0) {
+                sync_record(w, t, p, SIM_SYNC_TRY_FAIL, prim_waiting(p), 0, SIM_C_OP_BEGIN);
+                return true;
+            }
+            return sync_block(w, t, p, 0, WAKE_RETRY, op->timeout, 1);
+        }
+        return true; /* acquired while woken, or timed out (acquire returned False) */
+    case SIM_OP_RELEASE: {
+        SimSyncError e = prim_release(w, t, p, false);
+        if (e) {
+            sync_raise(w, t, p, e);
+            return false;
+        }
+        return true;
+    }
+    case SIM_OP_SET:
+        p->count = 1;
+        sync_record(w, t, p, SIM_SYNC_SET, p->n_waiters, 0, SIM_C_OP_BEGIN);
+        prim_wake_all(w, p, 0, WAKE_NOTIFIED);
+        return true;
+    case SIM_OP_CLEAR:
+        p->count = 0;
+        sync_record(w, t, p, SIM_SYNC_CLEAR, 0, 0, SIM_C_OP_BEGIN);
+        return true;
+    case SIM_OP_NOTIFY: {
+        if (!owns(p->lock, t)) {
+            sync_raise(w, t, p, SIM_SERR_NOTIFY_UNOWNED);
+            return false;
+        }
+        uint32_t n = op->count == 0 ? p->n_waiters : op->count;
+        if (n > p->n_waiters)
+            n = p->n_waiters;
+        sync_record(w, t, p, SIM_SYNC_NOTIFY, n, 0, SIM_C_OP_BEGIN);
+        for (uint32_t i = 0; i < n; i++)
+            prim_wake_one(w, p, 0, true, WAKE_NOTIFIED);
+        return true;
+    }
+    case SIM_OP_WAIT:
+        switch (p->kind) {
+        case SIM_PRIM_EVENT:
+            if (t->phase == 0) {
+                if (p->count || op->timeout == 0) {
+                    sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OP_BEGIN);
+                    return true;
+                }
+                return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
+            }
+            if (!t->timed_out)
+                sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OBJECT);
+            return true;
+        case SIM_PRIM_CONDITION:
+            if (t->phase == 0) {
+                if (!owns(p->lock, t)) {
+                    sync_raise(w, t, p, SIM_SERR_WAIT_UNOWNED);
+                    return false;
+                }
+                t->saved_depth = p->lock->count;
+                prim_release(w, t, p->lock, true);
+                return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
+            }
+            if (t->phase == 1) {
+                /* _acquire_restore: take the lock back (it may be contended). */
+                if (!sync_lock(w, t, p->lock, 2))
+                    return false;
+            }
+            if (p->lock->kind == SIM_PRIM_RLOCK)
+                p->lock->count = t->saved_depth;
+            return true;
+        case SIM_PRIM_BARRIER: {
+            SimTime timeout = op->timeout >= 0 ? op->timeout : p->spec->timeout;
+            if (t->phase == 0) {
+                if (p->broken) {
+                    sync_raise(w, t, p, SIM_SERR_BROKEN_BARRIER);
+                    return false;
+                }
+                if (++p->count >= p->spec->value) {
+                    p->count = 0;
+                    sync_record(w, t, p, SIM_SYNC_PASS, (uint32_t)p->spec->value, 0, SIM_C_OP_BEGIN);
+                    prim_wake_all(w, p, 0, WAKE_NOTIFIED);
+                    return true;
+                }
+                return sync_block(w, t, p, 0, WAKE_NOTIFIED, timeout, 1);
+            }
+            if (t->timed_out && !p->broken) {
+                /* The waiter that timed out breaks the barrier for everyone. */
+                p->broken = true;
+                sync_record(w, t, p, SIM_SYNC_BROKEN, p->n_waiters, 0, SIM_C_TIMEOUT);
+                for (uint32_t i = 0; i < p->n_waiters; i++)
+                    T(w, p->waiters[i])->sync_failed = true;
+                prim_wake_all(w, p, 0, WAKE_NOTIFIED);
+            }
+            if (t->timed_out || t->sync_failed) {
+                t->sync_failed = false;
+                sync_raise(w, t, p, SIM_SERR_BROKEN_BARRIER);
+                return false;
+            }
+            return true;
+        }
+        default:
+            return true;
+        }
+    case SIM_OP_PUT:
+    case SIM_OP_GET: {
+        bool put = op->kind == SIM_OP_PUT;
+        if (p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE) {
+            bool pickle = p->kind == SIM_PRIM_MP_QUEUE;
+            if (put) {
+                /* Pickling holds the GIL; the bytes then travel the pipe. */
+                if (t->phase == 0 && pickle)
+                    return sync_work(w, t, w->cfg->pickle_cost, false, 1);
+                SimTime transfer = sim_dist_sample(&op->dur, &t->rng);
+                world_schedule(w, w->now + w->cfg->pipe_latency + transfer, EV_PIPE_DELIVER, t->id, (int64_t)p->slot);
+                sync_record(w, t, p, SIM_SYNC_PUT, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
+                return true;
+            }
+            if (t->phase == 0) {
+                if (p->count == 0)
+                    return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
+                t->phase = 1;
+            }
+            if (t->phase == 1) {
+                if (t->timed_out)
+                    return true;
+                if (p->count == 0) /* another reader took it first */
+                    return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
+                p->count--;
+                sync_record(w, t, p, SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
+                if (pickle)
+                    return sync_work(w, t, w->cfg->pickle_cost, false, 2);
+            }
+            return true;
+        }
+        /* queue.Queue: `with self.not_full:` / `with self.not_empty:` */
+        int64_t maxsize = p->spec->value;
+        for (;;) {
+            switch (t->phase) {
+            case 0:
+                if (!sync_lock(w, t, p->lock, 2))
+                    return false;
+                continue;
+            case 1: /* woken from a condition wait: re-take the mutex */
+                if (!sync_lock(w, t, p->lock, 2))
+                    return false;
+                continue;
+            case 2: {
+                bool blocked = put ? maxsize > 0 && p->count >= maxsize : p->count == 0;
+                if (blocked) {
+                    if (t->timed_out || op->timeout == 0) {
+                        /* queue.Full / queue.Empty */
+                        sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), put, SIM_C_TIMEOUT);
+                        prim_release(w, t, p->lock, false);
+                        return true;
+                    }
+                    prim_release(w, t, p->lock, false);
+                    return sync_block(w, t, p, put ? 1 : 0, WAKE_NOTIFIED, op->timeout, 1);
+                }
+                if (put)
+                    p->count++;
+                else
+                    p->count--;
+                sync_record(w, t, p, put ? SIM_SYNC_PUT : SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
+                prim_wake_one(w, p, put ? 0 : 1, true, WAKE_NOTIFIED);
+                prim_release(w, t, p->lock, false);
+                return true;
+            }
+            default:
+                return true;
+            }
+        }
+    }
+    default:
+        return true;
+    }
+}
+
+/* A message arrives at a pipe's reading end. */
+void sync_pipe_deliver(SimWorld *w, Prim *p)
+{
+    p->count++;
+    prim_wake_one(w, p, 0, true, WAKE_NOTIFIED);
+}
+

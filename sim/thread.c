@@ -1,0 +1,264 @@
+/*
+ * thread.c - a thread's life: created, running work on a core, blocked
+ * in a call that released the GIL, joined, ended or killed.
+ *
+ * Work (cpu, c_call, nogil) runs in segments: a segment starts when the
+ * thread gets a core and ends when it is preempted, stops at a check point
+ * or finishes; work_left and work_done carry the op across segments. A
+ * segment is one event (EV_RUN), planned at the end of the work or at the
+ * check point where the holder must stop for a drop request (gil.c says
+ * when), so simulated CPU time costs nothing per nanosecond.
+ *
+ * A blocking call first releases the GIL (thread_release_for); under
+ * FORCE_SWITCHING with a drop request pending, it waits until another
+ * thread took the GIL and only then starts the action itself
+ * (thread_do_pending).
+ *
+ * Invariant: a thread with work in progress has exactly one EV_RUN
+ * pending while it is on a core, and none while it is not.
+ */
+#include <stdlib.h>
+
+#include "engine.h"
+
+/* ---- Work segments ---------------------------------------------------------- */
+
+void work_plan(SimWorld *w, Thread *t)
+{
+    world_cancel(w, &t->run_ev);
+    t->seg_factor = gil_work_pace(w, t);
+    SimTime at = w->now + (SimTime)((double)t->work_left * t->seg_factor + 0.5);
+    t->run_to_end = true;
+    SimTime stop = gil_next_stop(w, t);
+    if (stop < at) {
+        at = stop;
+        t->run_to_end = false;
+    }
+    t->run_ev = world_schedule(w, at, EV_RUN, t->id, 0);
+    gil_work_planned(w, t);
+}
+
+static SimReason work_reason(uint8_t kind)
+{
+    return kind == SIM_OP_CPU ? SIM_R_PYTHON : kind == SIM_OP_C_CALL ? SIM_R_C_CALL : SIM_R_NOGIL;
+}
+
+void work_resume(SimWorld *w, Thread *t)
+{
+    t->seg_start = w->now;
+    world_set_reason(w, t, work_reason(t->work_kind), SIM_C_NONE, 0);
+    work_plan(w, t);
+}
+
+/* Accounts the work done since the segment began (preemption or a stop). */
+void work_account(SimWorld *w, Thread *t)
+{
+    SimTime ran = w->now - t->seg_start;
+    if (t->seg_factor > 1.0)
+        ran = (SimTime)((double)ran / t->seg_factor);
+    if (ran > t->work_left)
+        ran = t->work_left;
+    t->work_left -= ran;
+    t->work_done += ran;
+    t->seg_start = w->now;
+}
+
+void work_begin(SimWorld *w, Thread *t, SimOpKind kind, SimTime dur, SimCause cause)
+{
+    t->work_kind = (uint8_t)kind;
+    t->work_left = gil_work_duration(w, kind, dur);
+    t->work_done = 0;
+    t->seg_start = w->now;
+    world_set_reason(w, t, work_reason(kind), cause, 0);
+    work_plan(w, t);
+}
+
+/* ---- Blocking calls ----------------------------------------------------------- */
+
+void thread_release_for(SimWorld *w, Thread *t, SimWaitKind what, SimTime dur, int32_t target)
+{
+    t->pending = (uint8_t)what;
+    t->pending_dur = dur;
+    t->pending_target = target;
+    t->after_switch = CONT_DO_PENDING;
+    gil_drop(w, t, SIM_DROP_VOLUNTARY);
+    if (!gil_in_switch_wait(t))
+        thread_do_pending(w, t);
+}
+
+void thread_wake_joiners(SimWorld *w, uint32_t *joiners, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        Thread *j = T(w, joiners[i]);
+        if (j->done || (j->reason != SIM_R_JOIN && j->reason != SIM_R_START_WAIT))
+            continue; /* gone, or its join(timeout) already gave up */
+        world_cancel(w, &j->sync_timer);
+        os_wake(w, j, CONT_TAKE_GIL);
+    }
+}
+
+/* Waits in a join list until the target ends (or the timeout). */
+static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list, uint32_t *n, uint32_t *cap)
+{
+    os_release_core(w, t);
+    if (target_done) {
+        thread_wake_joiners(w, &t->id, 1);
+        return;
+    }
+    world_push_u32(w, list, n, cap, t->id);
+    if (t->pending_dur >= 0)
+        t->sync_timer = world_schedule(w, w->now + t->pending_dur, EV_JOIN_TIMEOUT, t->id, 0);
+}
+
+void thread_do_pending(SimWorld *w, Thread *t)
+{
+    SimWaitKind what = (SimWaitKind)t->pending;
+    t->pending = SIM_WAIT_NONE;
+    t->wait_kind = (uint8_t)what;
+    t->wait_target = t->pending_target;
+    switch (what) {
+    case SIM_WAIT_IO:
+    case SIM_WAIT_SLEEP:
+        world_set_reason(w, t, what == SIM_WAIT_IO ? SIM_R_IO : SIM_R_SLEEP, SIM_C_OP_BEGIN, 0);
+        os_release_core(w, t);
+        os_block_for(w, t, t->pending_dur);
+        break;
+    case SIM_WAIT_NOGIL:
+        work_begin(w, t, SIM_OP_NOGIL, t->pending_dur, SIM_C_OP_BEGIN);
+        break;
+    case SIM_WAIT_JOIN_THREAD: {
+        Thread *target = T(w, (uint32_t)t->pending_target);
+        world_set_reason(w, t, SIM_R_JOIN, SIM_C_OP_BEGIN, target->id + 1);
+        join_wait(w, t, target->done, &target->joiners, &target->n_joiners, &target->cap_joiners);
+        break;
+    }
+    case SIM_WAIT_JOIN_PROCESS: {
+        Process *p = w->procs[t->pending_target];
+        world_set_reason(w, t, SIM_R_JOIN, SIM_C_OP_BEGIN, 0);
+        join_wait(w, t, p->done, &p->joiners, &p->n_joiners, &p->cap_joiners);
+        break;
+    }
+    case SIM_WAIT_START: {
+        Thread *child = T(w, (uint32_t)t->pending_target);
+        world_set_reason(w, t, SIM_R_START_WAIT, SIM_C_OP_BEGIN, child->id + 1);
+        os_release_core(w, t);
+        if (child->ever_held_gil || child->done)
+            thread_wake_joiners(w, &t->id, 1);
+        else
+            child->start_waiter = t->id;
+        break;
+    }
+    case SIM_WAIT_OBJECT:
+        sync_enter_wait(w, t);
+        break;
+    case SIM_WAIT_NONE:
+    case SIM_WAIT_KIND_COUNT:
+        break;
+    }
+}
+
+static void list_remove_swap(uint32_t *list, uint32_t *n, uint32_t id)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (list[i] == id)
+            list[i] = list[--*n];
+}
+
+void thread_join_timed_out(SimWorld *w, Thread *t)
+{
+    /* join(timeout) returns; the joined thread or process goes on. */
+    t->sync_timer = 0;
+    if (t->done || t->reason != SIM_R_JOIN)
+        return;
+    if (t->wait_kind == SIM_WAIT_JOIN_THREAD) {
+        Thread *target = T(w, (uint32_t)t->wait_target);
+        list_remove_swap(target->joiners, &target->n_joiners, t->id);
+    } else {
+        Process *p = w->procs[t->wait_target];
+        list_remove_swap(p->joiners, &p->n_joiners, t->id);
+    }
+    os_wake(w, t, CONT_TAKE_GIL);
+}
+
+/* ---- Creation and the end -------------------------------------------------------- */
+
+Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name)
+{
+    if (!world_grow(w, (void **)&w->threads, &w->cap_threads, w->n_threads + 1, sizeof(Thread *)))
+        return NULL;
+    Thread *t = calloc(1, sizeof(*t));
+    if (!t) {
+        w->oom = true;
+        return NULL;
+    }
+    Process *p = w->procs[proc];
+    t->id = w->n_threads;
+    t->proc = proc;
+    t->gil = p->gil + ((uint32_t)spec->interpreter < p->n_interp ? (uint32_t)spec->interpreter : 0);
+    t->spec = spec;
+    t->daemon = spec->daemon;
+    t->reason = SIM_R_NEW;
+    t->pc = spec->prog_first;
+    t->prog_end = spec->prog_first + spec->prog_len;
+    t->work_kind = NO_WORK;
+    t->core = -1;
+    t->last_core = -1;
+    t->rq_next = NO_THREAD;
+    t->start_waiter = NO_THREAD;
+    t->sync_deadline = -1;
+    t->pool = p->pool;
+    sim_rng_seed(&t->rng, w->cfg->seed, 1000 + t->id);
+    w->threads[w->n_threads++] = t;
+    if (sim_trace_add_thread(w->trace, name ? name : spec->name, proc, t->gil, spec->daemon) < 0)
+        w->oom = true;
+    world_push_u32(w, &p->threads, &p->n_threads, &p->cap_threads, t->id);
+    if (!t->daemon)
+        p->live_nondaemon++;
+    return t;
+}
+
+/* A daemon thread at interpreter shutdown: it stops wherever it is. */
+static void thread_kill(SimWorld *w, Thread *t)
+{
+    world_cancel(w, &t->run_ev);
+    world_cancel(w, &t->block_ev);
+    world_cancel(w, &t->sync_timer);
+    if (t->wait_prim) {
+        prim_list_remove(t->wait_prim, t->wait_list, t->id);
+        t->wait_prim = NULL;
+    }
+    if (t->in_runq)
+        os_runq_remove(w, t);
+    gil_forget(w, t);
+    thread_exit(w, t, SIM_R_KILLED, SIM_C_DAEMON_KILL);
+}
+
+void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
+{
+    if (t->done)
+        return;
+    if (t->holds_gil)
+        gil_drop(w, t, SIM_DROP_EXIT);
+    t->done = true;
+    t->waking = false;
+    world_set_reason(w, t, how, cause, 0);
+    os_release_core(w, t);
+    thread_wake_joiners(w, t->joiners, t->n_joiners);
+    t->n_joiners = 0;
+    if (t->start_waiter != NO_THREAD) {
+        thread_wake_joiners(w, &t->start_waiter, 1);
+        t->start_waiter = NO_THREAD;
+    }
+    if (t->pool)
+        pool_worker_exit(w, t);
+    Process *p = w->procs[t->proc];
+    if (!t->daemon && --p->live_nondaemon == 0) {
+        /* Interpreter shutdown: daemon threads do not survive it. */
+        for (uint32_t i = 0; i < p->n_threads; i++) {
+            Thread *d = T(w, p->threads[i]);
+            if (!d->done)
+                thread_kill(w, d);
+        }
+        proc_end(w, p, t);
+    }
+}
