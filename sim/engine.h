@@ -305,6 +305,9 @@ void gil_work_planned(SimWorld *w, Thread *t);
  * check point, or SIM_TIME_NEVER when it need not stop. */
 SimTime gil_next_stop(SimWorld *w, const Thread *t);
 
+/* The GIL's part of sim_world_check. */
+int gil_check_sane(const SimWorld *w, SimError *err);
+
 /* ---- thread.c: a thread's life -------------------------------------------- */
 
 Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name);

@@ -90,6 +90,22 @@ static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
     world_schedule(w, w->now + proc_start_delay(w, pspec), EV_PROC_START, p->id, 0);
 }
 
+/* The steps of a POOL op (Thread.phase), for the submitter and for a worker. */
+enum {
+    SUBMIT_CREATE = 0,      /* create the pool */
+    SUBMIT_START_WORKERS,   /* process pool: start the next worker (a fork or a launch) */
+    SUBMIT_WORKER_LAUNCHED, /* its start cost is paid: the worker process exists */
+    SUBMIT_NEXT,            /* submit the next item or pickle the next chunk */
+    SUBMIT_SENT,            /* it is sent */
+    SUBMIT_FINISH,          /* map() waits for the results; shutdown(wait=True) for the workers */
+};
+enum {
+    WORKER_TAKE = 0,        /* take an item or a chunk, or wait for one */
+    WORKER_UNPICKLED,       /* a chunk is unpickled */
+    WORKER_RUN_TASK,        /* run the task program once on the next item */
+    WORKER_RESULT_PICKLED,  /* a chunk's result is pickled: send it back */
+};
+
 /* The submitting side of a POOL op. */
 bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
 {
@@ -97,42 +113,42 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
     PoolRun *r = t->pool_run;
     for (;;) {
         switch (t->phase) {
-        case 0: /* create the pool */
+        case SUBMIT_CREATE: /* create the pool */
             if (!(r = t->pool_run = pool_new(w, t, ps)))
                 return false;
             if (ps->processes) {
-                t->phase = 1;
+                t->phase = SUBMIT_START_WORKERS;
                 continue;
             }
-            t->phase = 3;
+            t->phase = SUBMIT_NEXT;
             continue;
-        case 1: /* process pool: start the workers, each costing the parent a fork or a launch */
+        case SUBMIT_START_WORKERS: /* process pool: start the workers, each costing the parent a fork or a launch */
             if (r->workers < (uint32_t)ps->workers) {
                 SimTime cost = proc_launch_cost(w, &w->sc->procs[ps->worker_process]);
-                t->phase = 2;
+                t->phase = SUBMIT_WORKER_LAUNCHED;
                 t->no_check = true;
                 work_begin(w, t, SIM_OP_C_CALL, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }
-            t->phase = 3;
+            t->phase = SUBMIT_NEXT;
             continue;
-        case 2:
+        case SUBMIT_WORKER_LAUNCHED:
             pool_start_worker(w, t, r);
-            t->phase = 1;
+            t->phase = SUBMIT_START_WORKERS;
             continue;
-        case 3: /* submit one item or pickle one chunk, holding the GIL */
+        case SUBMIT_NEXT: /* submit one item or pickle one chunk, holding the GIL */
             if (r->submitted < r->units) {
                 SimTime cost = ps->processes ? w->cfg->pickle_cost : w->cfg->pool_submit_cost;
                 bool new_worker = !ps->processes && r->work->n_waiters == 0 && r->workers < (uint32_t)ps->workers;
                 if (new_worker)
                     cost += w->cfg->thread_start_cost;
-                t->phase = 4;
+                t->phase = SUBMIT_SENT;
                 work_begin(w, t, SIM_OP_CPU, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }
-            t->phase = 5;
+            t->phase = SUBMIT_FINISH;
             continue;
-        case 4:
+        case SUBMIT_SENT:
             r->submitted++;
             if (ps->processes) {
                 world_schedule(w, w->now + w->cfg->pipe_latency, EV_PIPE_DELIVER, t->id, (int64_t)r->work->slot);
@@ -144,17 +160,17 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
                 else if (r->workers < (uint32_t)ps->workers)
                     pool_start_worker(w, t, r);
             }
-            t->phase = 3;
+            t->phase = SUBMIT_NEXT;
             continue;
-        case 5: /* map() waits for the results; shutdown(wait=True) joins the workers */
+        case SUBMIT_FINISH: /* map() waits for the results; shutdown(wait=True) joins the workers */
             if (ps->processes && r->results < r->units)
-                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, 5);
+                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, SUBMIT_FINISH);
             if (!r->shutdown) {
                 r->shutdown = true;
                 prim_wake_all(w, r->work, 0, WAKE_NOTIFIED);
             }
             if (r->live_workers > 0)
-                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, 5);
+                return sync_block(w, t, r->work, 1, WAKE_NOTIFIED, -1, SUBMIT_FINISH);
             return true;
         default:
             return true;
@@ -170,20 +186,20 @@ bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
     PoolRun *r = t->pool;
     uint32_t here = (uint32_t)(op - w->sc->ops);
     uint32_t body_end = here + 1 + op->body_len;
-    if (t->phase == 0 && t->depth > 0 && t->loops[t->depth - 1].start == here)
+    if (t->phase == WORKER_TAKE && t->depth > 0 && t->loops[t->depth - 1].start == here)
         t->depth--; /* back from a run of the body */
     for (;;) {
         switch (t->phase) {
-        case 0:
+        case WORKER_TAKE:
             if (r->spec->processes && t->pool_items > 0) {
                 t->pool_items--;
-                t->phase = 3;
+                t->phase = WORKER_RUN_TASK;
                 continue;
             }
             if (r->spec->processes && t->pool_busy) {
                 /* A chunk is done: pickle its result and send it back. */
                 t->pool_busy = false;
-                t->phase = 5;
+                t->phase = WORKER_RESULT_PICKLED;
                 work_begin(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }
@@ -194,25 +210,25 @@ bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
                     uint32_t left = r->spec->tasks - r->chunk * r->taken++;
                     t->pool_items = left < r->chunk ? left : r->chunk;
                     t->pool_busy = true;
-                    t->phase = 2;
+                    t->phase = WORKER_UNPICKLED;
                     work_begin(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1,
                                SIM_C_OP_BEGIN);
                     return false;
                 }
-                t->phase = 3;
+                t->phase = WORKER_RUN_TASK;
                 continue;
             }
             if (r->shutdown) {
                 t->pc = body_end; /* the sentinel: leave the loop, the thread ends */
                 return true;
             }
-            return sync_block(w, t, r->work, 0, WAKE_NOTIFIED, -1, 0);
-        case 2: /* unpickled a chunk */
-            t->phase = 0;
+            return sync_block(w, t, r->work, 0, WAKE_NOTIFIED, -1, WORKER_TAKE);
+        case WORKER_UNPICKLED: /* unpickled a chunk */
+            t->phase = WORKER_TAKE;
             continue;
-        case 3: /* run the task program once, then come back to this op */
+        case WORKER_RUN_TASK: /* run the task program once, then come back to this op */
             if (op->body_len == 0) {
-                t->phase = 0;
+                t->phase = WORKER_TAKE;
                 continue;
             }
             if (t->depth >= MAX_LOOP_DEPTH)
@@ -220,7 +236,7 @@ bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
             t->loops[t->depth++] = (Loop){here, body_end, 2};
             t->pc = here + 1;
             return true;
-        case 5: /* result pickled: it reaches the parent after the pipe */
+        case WORKER_RESULT_PICKLED: /* result pickled: it reaches the parent after the pipe */
             r->results++;
             if (r->results >= r->units) {
                 Thread *sub = T(w, r->submitter);
@@ -229,7 +245,7 @@ bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
                     prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
                 }
             }
-            t->phase = 0;
+            t->phase = WORKER_TAKE;
             continue;
         default:
             return true;

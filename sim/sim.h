@@ -101,8 +101,17 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err);
 void sim_world_destroy(SimWorld *w);
 
 /* Runs until the outcome is decided or the clock would pass `until`.
- * Returns a SIM_RUN_* value, or SIM_ERR_NOMEM. */
+ * Returns a SIM_RUN_* value, or SIM_ERR_NOMEM. A run stopped at `until` is
+ * over: calling again returns the same outcome (the trace ends there). */
 int sim_world_run(SimWorld *w, SimTime until);
+
+/* Checks the world's invariants (a GIL has at most one holder, cores and
+ * threads point at each other, GIL waiters have no core, the run queue
+ * and the process count are consistent). Returns SIM_OK, or
+ * SIM_ERR_INVALID with err naming the broken one: a bug in gilsim, never
+ * in the scenario. Builds with SIM_CHECK_INVARIANTS (debug builds) check
+ * after every event and abort on a failure. */
+int sim_world_check(const SimWorld *w, SimError *err);
 
 /* The trace recorded so far; owned by the world, valid until it is destroyed. */
 const SimTrace *sim_world_trace(const SimWorld *w);

@@ -285,6 +285,28 @@ static Prim *op_prim(SimWorld *w, Thread *t, const SimOp *op)
 
 static bool owns(const Prim *lock, const Thread *t) { return lock->owner == t->id; }
 
+/* ---- Ops ------------------------------------------------------------------------
+ *
+ * Each op that can block or run bytecode midway goes through named steps;
+ * Thread.phase holds the step to run when the thread is back on a core
+ * with the GIL. Every op starts at its step 0.
+ */
+
+enum { ACQUIRE_TRY = 0, ACQUIRE_WOKEN };              /* acquire: woken with it, or timed out */
+enum { EVENT_CHECK = 0, EVENT_WOKEN };                /* Event.wait */
+enum { COND_RELEASE = 0, COND_RELOCK, COND_RELOCKED }; /* Condition.wait */
+enum { BARRIER_ARRIVE = 0, BARRIER_WOKEN };           /* Barrier.wait */
+enum { PIPE_START = 0, PIPE_READY, PIPE_DONE };       /* send: pickled; recv: woken, unpickled */
+enum { QUEUE_LOCK = 0, QUEUE_LOCKED };                /* queue.Queue put/get under its mutex */
+enum { INCREMENT_READ = 0, INCREMENT_WRITE };         /* x += 1 */
+
+/* A misuse Python raises for ends the thread; returns false (not over). */
+static bool raise_error(SimWorld *w, Thread *t, Prim *p, SimSyncError e)
+{
+    sync_raise(w, t, p, e);
+    return false;
+}
+
 /* Takes `lock` for a compound op, blocking if needed; true when held now. */
 static bool sync_lock(SimWorld *w, Thread *t, Prim *lock, uint8_t next_phase)
 {
@@ -298,7 +320,7 @@ static bool sync_lock(SimWorld *w, Thread *t, Prim *lock, uint8_t next_phase)
 }
 
 /* Starts a stretch of bytecode inside a compound op (the thread goes on at
- * the next phase when it ends). `atomic`: no check point inside. */
+ * the next step when it ends). `atomic`: no check point inside. */
 static bool sync_work(SimWorld *w, Thread *t, SimTime dur, bool atomic, uint8_t next_phase)
 {
     t->phase = next_phase;
@@ -307,59 +329,195 @@ static bool sync_work(SimWorld *w, Thread *t, SimTime dur, bool atomic, uint8_t 
     return false;
 }
 
+/* x += 1: read now, write when the bytecode in between has run; a write
+ * over a value another thread wrote since the read loses those updates. */
+static bool step_increment(SimWorld *w, Thread *t, const SimOp *op)
+{
+    Process *pr = w->procs[t->proc];
+    Shared *v = &pr->shared[op->obj - pr->spec->first_shared];
+    if (t->phase == INCREMENT_READ) {
+        t->inc_read = v->value;
+        t->inc_version = v->version;
+        bool call = op->flags & SIM_OPF_CALL_BETWEEN;
+        bool atomic = !gil_increment_can_interleave(w, call);
+        return sync_work(w, t, w->cfg->increment_cost + (call ? w->cfg->call_cost : 0), atomic, INCREMENT_WRITE);
+    }
+    uint64_t lost = v->version - t->inc_version;
+    v->value = t->inc_read + 1;
+    v->version++;
+    world_record(w, SIM_REC_SYNC, t->id, v->id, (uint32_t)(lost > UINT32_MAX ? UINT32_MAX : lost), SIM_SYNC_WRITE,
+                 0, SIM_C_OP_END);
+    return true;
+}
 
-/*
- * Runs the thread's current synchronization op from its phase. The thread
- * holds the GIL and a core. Returns true when the op is over (the program
- * goes on), false when the thread blocked, started work or ended.
- */
+static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    if (t->phase == ACQUIRE_WOKEN)
+        return true; /* acquired while woken, or timed out (acquire returned False) */
+    if (prim_try_take(p, t)) {
+        sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
+        return true;
+    }
+    if ((op->flags & SIM_OPF_NONBLOCKING) || op->timeout == 0) {
+        sync_record(w, t, p, SIM_SYNC_TRY_FAIL, prim_waiting(p), 0, SIM_C_OP_BEGIN);
+        return true;
+    }
+    return sync_block(w, t, p, 0, WAKE_RETRY, op->timeout, ACQUIRE_WOKEN);
+}
+
+static bool step_release(SimWorld *w, Thread *t, Prim *p)
+{
+    SimSyncError e = prim_release(w, t, p, false);
+    return e ? raise_error(w, t, p, e) : true;
+}
+
+static bool step_notify(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    if (!owns(p->lock, t))
+        return raise_error(w, t, p, SIM_SERR_NOTIFY_UNOWNED);
+    uint32_t n = op->count == 0 ? p->n_waiters : op->count;
+    if (n > p->n_waiters)
+        n = p->n_waiters;
+    sync_record(w, t, p, SIM_SYNC_NOTIFY, n, 0, SIM_C_OP_BEGIN);
+    for (uint32_t i = 0; i < n; i++)
+        prim_wake_one(w, p, 0, true, WAKE_NOTIFIED);
+    return true;
+}
+
+static bool step_event_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    if (t->phase == EVENT_CHECK) {
+        if (p->count || op->timeout == 0) {
+            sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OP_BEGIN);
+            return true;
+        }
+        return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, EVENT_WOKEN);
+    }
+    if (!t->timed_out)
+        sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OBJECT);
+    return true;
+}
+
+static bool step_condition_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    if (t->phase == COND_RELEASE) {
+        if (!owns(p->lock, t))
+            return raise_error(w, t, p, SIM_SERR_WAIT_UNOWNED);
+        t->saved_depth = p->lock->count;
+        prim_release(w, t, p->lock, true);
+        return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, COND_RELOCK);
+    }
+    /* _acquire_restore: take the lock back (it may be contended). */
+    if (t->phase == COND_RELOCK && !sync_lock(w, t, p->lock, COND_RELOCKED))
+        return false;
+    if (p->lock->kind == SIM_PRIM_RLOCK)
+        p->lock->count = t->saved_depth;
+    return true;
+}
+
+static bool step_barrier_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    SimTime timeout = op->timeout >= 0 ? op->timeout : p->spec->timeout;
+    if (t->phase == BARRIER_ARRIVE) {
+        if (p->broken)
+            return raise_error(w, t, p, SIM_SERR_BROKEN_BARRIER);
+        if (++p->count >= p->spec->value) {
+            p->count = 0;
+            sync_record(w, t, p, SIM_SYNC_PASS, (uint32_t)p->spec->value, 0, SIM_C_OP_BEGIN);
+            prim_wake_all(w, p, 0, WAKE_NOTIFIED);
+            return true;
+        }
+        return sync_block(w, t, p, 0, WAKE_NOTIFIED, timeout, BARRIER_WOKEN);
+    }
+    if (t->timed_out && !p->broken) {
+        /* The waiter that timed out breaks the barrier for everyone. */
+        p->broken = true;
+        sync_record(w, t, p, SIM_SYNC_BROKEN, p->n_waiters, 0, SIM_C_TIMEOUT);
+        for (uint32_t i = 0; i < p->n_waiters; i++)
+            T(w, p->waiters[i])->sync_failed = true;
+        prim_wake_all(w, p, 0, WAKE_NOTIFIED);
+    }
+    if (t->timed_out || t->sync_failed) {
+        t->sync_failed = false;
+        return raise_error(w, t, p, SIM_SERR_BROKEN_BARRIER);
+    }
+    return true;
+}
+
+/* A pipe end or a multiprocessing queue: pickling holds the GIL; the bytes
+ * travel the pipe; a reader blocks (in I/O) until a message arrives. */
+static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    bool pickle = p->kind == SIM_PRIM_MP_QUEUE;
+    if (op->kind == SIM_OP_PUT) {
+        if (t->phase == PIPE_START && pickle)
+            return sync_work(w, t, w->cfg->pickle_cost, false, PIPE_READY);
+        SimTime transfer = sim_dist_sample(&op->dur, &t->rng);
+        world_schedule(w, w->now + w->cfg->pipe_latency + transfer, EV_PIPE_DELIVER, t->id, (int64_t)p->slot);
+        sync_record(w, t, p, SIM_SYNC_PUT, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
+        return true;
+    }
+    if (t->phase == PIPE_START) {
+        if (p->count == 0)
+            return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, PIPE_READY);
+        t->phase = PIPE_READY;
+    }
+    if (t->phase == PIPE_READY) {
+        if (t->timed_out)
+            return true;
+        if (p->count == 0) /* another reader took it first */
+            return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, PIPE_READY);
+        p->count--;
+        sync_record(w, t, p, SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
+        if (pickle)
+            return sync_work(w, t, w->cfg->pickle_cost, false, PIPE_DONE);
+    }
+    return true;
+}
+
+/* queue.Queue: `with self.not_full:` / `with self.not_empty:` */
+static bool step_queue(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
+{
+    bool put = op->kind == SIM_OP_PUT;
+    if (t->phase == QUEUE_LOCK && !sync_lock(w, t, p->lock, QUEUE_LOCKED))
+        return false;
+    int64_t maxsize = p->spec->value;
+    bool blocked = put ? maxsize > 0 && p->count >= maxsize : p->count == 0;
+    if (blocked) {
+        if (t->timed_out || op->timeout == 0) {
+            /* queue.Full / queue.Empty */
+            sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), put ? SIM_QSIDE_PUT : SIM_QSIDE_GET,
+                        SIM_C_TIMEOUT);
+            prim_release(w, t, p->lock, false);
+            return true;
+        }
+        /* Wait on not_full / not_empty; woken, take the mutex again. */
+        prim_release(w, t, p->lock, false);
+        return sync_block(w, t, p, put ? 1 : 0, WAKE_NOTIFIED, op->timeout, QUEUE_LOCK);
+    }
+    if (put)
+        p->count++;
+    else
+        p->count--;
+    sync_record(w, t, p, put ? SIM_SYNC_PUT : SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
+    prim_wake_one(w, p, put ? 0 : 1, true, WAKE_NOTIFIED);
+    prim_release(w, t, p->lock, false);
+    return true;
+}
+
 bool sync_step(SimWorld *w, Thread *t)
 {
     const SimOp *op = t->sync_op;
-    if (op->kind == SIM_OP_INCREMENT) {
-        Shared *v = &w->procs[t->proc]->shared[op->obj - w->procs[t->proc]->spec->first_shared];
-        if (t->phase == 0) {
-            /* Read now, write when the bytecode in between has run. Before
-             * 3.10 the eval breaker is checked between the load and the
-             * store; from 3.10 only a call between them is a check point. */
-            t->inc_read = v->value;
-            t->inc_version = v->version;
-            bool call = op->flags & SIM_OPF_CALL_BETWEEN;
-            bool atomic = !gil_increment_can_interleave(w, call);
-            return sync_work(w, t, w->cfg->increment_cost + (call ? w->cfg->call_cost : 0), atomic, 1);
-        }
-        uint64_t lost = v->version - t->inc_version;
-        v->value = t->inc_read + 1;
-        v->version++;
-        world_record(w, SIM_REC_SYNC, t->id, v->id, (uint32_t)(lost > UINT32_MAX ? UINT32_MAX : lost), SIM_SYNC_WRITE, 0,
-               SIM_C_OP_END);
-        return true;
-    }
+    if (op->kind == SIM_OP_INCREMENT)
+        return step_increment(w, t, op);
     if (op->kind == SIM_OP_POOL)
         return op->flags & SIM_OPF_POOL_WORKER ? pool_worker_step(w, t, op) : pool_submit_step(w, t, op);
     Prim *p = op_prim(w, t, op);
     switch ((SimOpKind)op->kind) {
     case SIM_OP_ACQUIRE:
-        if (t->phase == 0) {
-            if (prim_try_take(p, t)) {
-                sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
-                return true;
-            }
-            if ((op->flags & SIM_OPF_NONBLOCKING) || op->timeout == 0) {
-                sync_record(w, t, p, SIM_SYNC_TRY_FAIL, prim_waiting(p), 0, SIM_C_OP_BEGIN);
-                return true;
-            }
-            return sync_block(w, t, p, 0, WAKE_RETRY, op->timeout, 1);
-        }
-        return true; /* acquired while woken, or timed out (acquire returned False) */
-    case SIM_OP_RELEASE: {
-        SimSyncError e = prim_release(w, t, p, false);
-        if (e) {
-            sync_raise(w, t, p, e);
-            return false;
-        }
-        return true;
-    }
+        return step_acquire(w, t, op, p);
+    case SIM_OP_RELEASE:
+        return step_release(w, t, p);
     case SIM_OP_SET:
         p->count = 1;
         sync_record(w, t, p, SIM_SYNC_SET, p->n_waiters, 0, SIM_C_OP_BEGIN);
@@ -369,152 +527,17 @@ bool sync_step(SimWorld *w, Thread *t)
         p->count = 0;
         sync_record(w, t, p, SIM_SYNC_CLEAR, 0, 0, SIM_C_OP_BEGIN);
         return true;
-    case SIM_OP_NOTIFY: {
-        if (!owns(p->lock, t)) {
-            sync_raise(w, t, p, SIM_SERR_NOTIFY_UNOWNED);
-            return false;
-        }
-        uint32_t n = op->count == 0 ? p->n_waiters : op->count;
-        if (n > p->n_waiters)
-            n = p->n_waiters;
-        sync_record(w, t, p, SIM_SYNC_NOTIFY, n, 0, SIM_C_OP_BEGIN);
-        for (uint32_t i = 0; i < n; i++)
-            prim_wake_one(w, p, 0, true, WAKE_NOTIFIED);
-        return true;
-    }
+    case SIM_OP_NOTIFY:
+        return step_notify(w, t, op, p);
     case SIM_OP_WAIT:
-        switch (p->kind) {
-        case SIM_PRIM_EVENT:
-            if (t->phase == 0) {
-                if (p->count || op->timeout == 0) {
-                    sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OP_BEGIN);
-                    return true;
-                }
-                return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
-            }
-            if (!t->timed_out)
-                sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OBJECT);
-            return true;
-        case SIM_PRIM_CONDITION:
-            if (t->phase == 0) {
-                if (!owns(p->lock, t)) {
-                    sync_raise(w, t, p, SIM_SERR_WAIT_UNOWNED);
-                    return false;
-                }
-                t->saved_depth = p->lock->count;
-                prim_release(w, t, p->lock, true);
-                return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
-            }
-            if (t->phase == 1) {
-                /* _acquire_restore: take the lock back (it may be contended). */
-                if (!sync_lock(w, t, p->lock, 2))
-                    return false;
-            }
-            if (p->lock->kind == SIM_PRIM_RLOCK)
-                p->lock->count = t->saved_depth;
-            return true;
-        case SIM_PRIM_BARRIER: {
-            SimTime timeout = op->timeout >= 0 ? op->timeout : p->spec->timeout;
-            if (t->phase == 0) {
-                if (p->broken) {
-                    sync_raise(w, t, p, SIM_SERR_BROKEN_BARRIER);
-                    return false;
-                }
-                if (++p->count >= p->spec->value) {
-                    p->count = 0;
-                    sync_record(w, t, p, SIM_SYNC_PASS, (uint32_t)p->spec->value, 0, SIM_C_OP_BEGIN);
-                    prim_wake_all(w, p, 0, WAKE_NOTIFIED);
-                    return true;
-                }
-                return sync_block(w, t, p, 0, WAKE_NOTIFIED, timeout, 1);
-            }
-            if (t->timed_out && !p->broken) {
-                /* The waiter that timed out breaks the barrier for everyone. */
-                p->broken = true;
-                sync_record(w, t, p, SIM_SYNC_BROKEN, p->n_waiters, 0, SIM_C_TIMEOUT);
-                for (uint32_t i = 0; i < p->n_waiters; i++)
-                    T(w, p->waiters[i])->sync_failed = true;
-                prim_wake_all(w, p, 0, WAKE_NOTIFIED);
-            }
-            if (t->timed_out || t->sync_failed) {
-                t->sync_failed = false;
-                sync_raise(w, t, p, SIM_SERR_BROKEN_BARRIER);
-                return false;
-            }
-            return true;
-        }
-        default:
-            return true;
-        }
+        return p->kind == SIM_PRIM_EVENT       ? step_event_wait(w, t, op, p)
+               : p->kind == SIM_PRIM_CONDITION ? step_condition_wait(w, t, op, p)
+               : p->kind == SIM_PRIM_BARRIER   ? step_barrier_wait(w, t, op, p)
+                                               : true;
     case SIM_OP_PUT:
-    case SIM_OP_GET: {
-        bool put = op->kind == SIM_OP_PUT;
-        if (p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE) {
-            bool pickle = p->kind == SIM_PRIM_MP_QUEUE;
-            if (put) {
-                /* Pickling holds the GIL; the bytes then travel the pipe. */
-                if (t->phase == 0 && pickle)
-                    return sync_work(w, t, w->cfg->pickle_cost, false, 1);
-                SimTime transfer = sim_dist_sample(&op->dur, &t->rng);
-                world_schedule(w, w->now + w->cfg->pipe_latency + transfer, EV_PIPE_DELIVER, t->id, (int64_t)p->slot);
-                sync_record(w, t, p, SIM_SYNC_PUT, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
-                return true;
-            }
-            if (t->phase == 0) {
-                if (p->count == 0)
-                    return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
-                t->phase = 1;
-            }
-            if (t->phase == 1) {
-                if (t->timed_out)
-                    return true;
-                if (p->count == 0) /* another reader took it first */
-                    return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, 1);
-                p->count--;
-                sync_record(w, t, p, SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
-                if (pickle)
-                    return sync_work(w, t, w->cfg->pickle_cost, false, 2);
-            }
-            return true;
-        }
-        /* queue.Queue: `with self.not_full:` / `with self.not_empty:` */
-        int64_t maxsize = p->spec->value;
-        for (;;) {
-            switch (t->phase) {
-            case 0:
-                if (!sync_lock(w, t, p->lock, 2))
-                    return false;
-                continue;
-            case 1: /* woken from a condition wait: re-take the mutex */
-                if (!sync_lock(w, t, p->lock, 2))
-                    return false;
-                continue;
-            case 2: {
-                bool blocked = put ? maxsize > 0 && p->count >= maxsize : p->count == 0;
-                if (blocked) {
-                    if (t->timed_out || op->timeout == 0) {
-                        /* queue.Full / queue.Empty */
-                        sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), put, SIM_C_TIMEOUT);
-                        prim_release(w, t, p->lock, false);
-                        return true;
-                    }
-                    prim_release(w, t, p->lock, false);
-                    return sync_block(w, t, p, put ? 1 : 0, WAKE_NOTIFIED, op->timeout, 1);
-                }
-                if (put)
-                    p->count++;
-                else
-                    p->count--;
-                sync_record(w, t, p, put ? SIM_SYNC_PUT : SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
-                prim_wake_one(w, p, put ? 0 : 1, true, WAKE_NOTIFIED);
-                prim_release(w, t, p->lock, false);
-                return true;
-            }
-            default:
-                return true;
-            }
-        }
-    }
+    case SIM_OP_GET:
+        return p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE ? step_pipe(w, t, op, p)
+                                                                         : step_queue(w, t, op, p);
     default:
         return true;
     }

@@ -244,6 +244,55 @@ void sim_world_destroy(SimWorld *w)
     free(w);
 }
 
+/* ---- Invariants ----------------------------------------------------------------- */
+
+int sim_world_check(const SimWorld *w, SimError *err)
+{
+    int rc = gil_check_sane(w, err);
+    if (rc < 0)
+        return rc;
+    uint32_t queued = 0;
+    for (uint32_t i = 0; i < w->n_threads; i++) {
+        const Thread *t = w->threads[i];
+        if (t->core >= 0 && (t->core >= w->cfg->cores || w->cores[t->core].thread != t->id))
+            return sim_error_set(err, SIM_ERR_INVALID, "thread %u is on core %d, which runs another", i, t->core);
+        if (t->in_runq && t->core >= 0)
+            return sim_error_set(err, SIM_ERR_INVALID, "thread %u is queued for a core and on core %d", i, t->core);
+        queued += t->in_runq;
+    }
+    for (int c = 0; c < w->cfg->cores; c++) {
+        uint32_t id = w->cores[c].thread;
+        if (id != NO_THREAD && (id >= w->n_threads || w->threads[id]->core != c))
+            return sim_error_set(err, SIM_ERR_INVALID, "core %d runs thread %u, which is not on it", c, id);
+    }
+    uint32_t walked = 0;
+    for (uint32_t id = w->rq_head; id != NO_THREAD && walked <= w->n_threads; id = w->threads[id]->rq_next)
+        walked += w->threads[id]->in_runq;
+    if (queued != w->rq_len || walked != w->rq_len)
+        return sim_error_set(err, SIM_ERR_INVALID, "run queue: length %u, %u marked, %u linked", w->rq_len, queued,
+                             walked);
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        live += !w->procs[i]->done;
+    if (live != w->live_procs)
+        return sim_error_set(err, SIM_ERR_INVALID, "%u processes alive, %u counted", live, w->live_procs);
+    return SIM_OK;
+}
+
+#ifdef SIM_CHECK_INVARIANTS
+static void check_invariants(const SimWorld *w)
+{
+    SimError err;
+    if (sim_world_check(w, &err) < 0) {
+        fprintf(stderr, "gilsim: invariant broken at t=%lld ns after event %llu: %s\n", (long long)w->now,
+                (unsigned long long)w->events, err.msg);
+        abort();
+    }
+}
+#else
+static void check_invariants(const SimWorld *w) { (void)w; }
+#endif /* SIM_CHECK_INVARIANTS */
+
 static void finish(SimWorld *w, int outcome)
 {
     w->finished = true;
@@ -277,6 +326,7 @@ int sim_world_run(SimWorld *w, SimTime until)
         w->now = ev.t;
         w->events++;
         on_event(w, &ev);
+        check_invariants(w);
     }
     if (w->oom)
         return SIM_ERR_NOMEM;

@@ -2,15 +2,16 @@
  * test_gil.c - the GIL state machine on hand-built worlds with a fixed
  * wake-up latency, so every hand-over happens at an exact, known time.
  *
- * Each case checks one rule of Python/ceval_gil.c as gil-model.md §1 and §7
- * state it: the timed wait, the drop request only after a timeout with no
- * switch, the holder's check point, FORCE_SWITCHING, C calls without check
- * points, voluntary release around I/O, OS preemption keeping the GIL.
+ * Each case checks one rule of Python/ceval_gil.c (take_gil, drop_gil):
+ * the timed wait, the drop request only after a timeout with no switch,
+ * the holder's check point, FORCE_SWITCHING, C calls without check points,
+ * voluntary release around I/O, OS preemption keeping the GIL. The last
+ * case breaks a world on purpose to show sim_world_check notices.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "engine.h" /* white-box: the invariant test breaks a world on purpose */
 #include "test.h"
 
 #define MS 1000000LL
@@ -93,8 +94,10 @@ static SimWorld *run(Builder *b, SimTime until)
     SimError err;
     SimWorld *w = sim_world_create(&b->sc, &err);
     CHECK(w != NULL, "world created: %s", w ? "" : err.msg);
-    if (w)
+    if (w) {
         sim_world_run(w, until);
+        CHECK(sim_world_check(w, &err) == SIM_OK, "invariants hold after the run: %s", err.msg);
+    }
     return w;
 }
 
@@ -341,6 +344,45 @@ static void test_determinism(void)
     free(dumps[1]);
 }
 
+/* sim_world_check finds each kind of broken state it promises to. */
+static void test_invariant_checker(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    add_process(&b, "p");
+    SimOp cpu[] = {op(SIM_OP_CPU, 20 * MS)};
+    add_thread(&b, "a", false, cpu, 1);
+    add_thread(&b, "b", false, cpu, 1);
+    SimError err;
+    SimWorld *w = sim_world_create(&b.sc, &err);
+    CHECK(w != NULL, "world created");
+    if (!w)
+        return;
+    sim_world_run(w, 7 * MS); /* mid-run: one holds the GIL, the other waits */
+    CHECK(sim_world_check(w, &err) == SIM_OK, "a healthy world passes: %s", err.msg);
+    Gil *g = &w->gils[0];
+    uint32_t holder = g->holder;
+    CHECK(holder != NO_THREAD, "someone holds the GIL at 7 ms");
+    g->holder = NO_THREAD;
+    CHECK(sim_world_check(w, &err) == SIM_ERR_INVALID && strstr(err.msg, "locked=1"),
+          "a locked GIL without a holder is caught: %s", err.msg);
+    g->holder = holder;
+    w->threads[holder == 0 ? 1 : 0]->holds_gil = true;
+    CHECK(sim_world_check(w, &err) == SIM_ERR_INVALID, "two holders are caught: %s", err.msg);
+    w->threads[holder == 0 ? 1 : 0]->holds_gil = false;
+    int32_t core = w->threads[holder]->core;
+    w->threads[holder]->core = core == 0 ? 1 : 0;
+    CHECK(sim_world_check(w, &err) == SIM_ERR_INVALID && strstr(err.msg, "core"),
+          "a thread and a core that disagree are caught: %s", err.msg);
+    w->threads[holder]->core = core;
+    w->live_procs++;
+    CHECK(sim_world_check(w, &err) == SIM_ERR_INVALID && strstr(err.msg, "processes"),
+          "a wrong process count is caught: %s", err.msg);
+    w->live_procs--;
+    CHECK(sim_world_check(w, &err) == SIM_OK, "restored, it passes again: %s", err.msg);
+    sim_world_destroy(w);
+}
+
 int main(void)
 {
     test_single_thread();
@@ -352,5 +394,6 @@ int main(void)
     test_preemption_keeps_gil();
     test_check_point_by_version();
     test_determinism();
+    test_invariant_checker();
     return test_report();
 }

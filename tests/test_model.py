@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""The published results the model must reproduce (gil-model.md §8), checked
-by running the real binary on scenario files.
+"""The published results the model must reproduce, checked by running the
+real binary on scenario files. Sources: Beazley, "Understanding the Python
+GIL" (PyCon 2010); Skvortsov, "Python behind the scenes #13: the GIL and its
+effects on Python multithreading" (2021), its tables N1 and C2.
 
 - N1: CPU-bound work split over 2/4/8 threads on 2 cores takes about as long
   as sequential (Skvortsov: 6.52 / 6.57 / 6.59 / 6.58 s).
