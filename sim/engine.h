@@ -29,7 +29,7 @@
 #define NO_THREAD UINT32_MAX
 #define GHOST (UINT32_MAX - 1) /* owner of a lock held by a thread lost in a fork */
 #define MAX_LOOP_DEPTH 17
-#define NO_WORK 0xff           /* Thread.work_kind when no work op is in progress */
+#define NO_WORK 0xff           /* Thread.work.kind when no work op is in progress */
 
 /* ---- Events and continuations ------------------------------------------- */
 
@@ -114,28 +114,34 @@ typedef struct Thread {
     bool holds_gil;
     bool ever_held_gil;      /* Thread.start() returns once the child ran */
     SimRng rng;
-    /* program (program.c) */
-    uint32_t pc, prog_end;
-    Loop loops[MAX_LOOP_DEPTH];
-    int depth;
-    uint8_t post;            /* Post action at the end of a c_call */
-    int32_t post_target;
-    /* current work op: cpu, c_call, nogil (thread.c) */
-    uint8_t work_kind;       /* SimOpKind, or NO_WORK */
-    SimTime work_left;       /* ns of work still to do */
-    SimTime work_done;       /* ns done in this op (check point phase) */
-    SimTime seg_start;       /* when the current run segment began */
-    double seg_factor;       /* wall time per unit of work in this segment (old GIL) */
-    bool run_to_end;         /* run_ev is the end of the work, not a check point */
-    bool no_check;           /* the current cpu work passes no check point */
-    SimHandle run_ev;
-    /* blocking (thread.c) */
-    uint8_t pending;         /* SimWaitKind: the blocking action after the GIL is released */
-    SimTime pending_dur;     /* its duration (I/O, sleep, nogil) or timeout (-1 = none) */
-    int32_t pending_target;  /* the thread, process or object it concerns */
-    uint8_t wait_kind;       /* SimWaitKind of the blocking action in progress */
-    int32_t wait_target;
-    SimHandle block_ev;
+    /* the program (program.c) */
+    struct {
+        uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
+        Loop loops[MAX_LOOP_DEPTH];
+        int depth;
+        uint8_t post;            /* Post: what the current C call creates when it ends */
+        int32_t post_target;
+    } prog;
+    /* the work op in progress: cpu, c_call, nogil (thread.c) */
+    struct {
+        uint8_t kind;            /* SimOpKind, or NO_WORK */
+        SimTime left;            /* ns of work still to do */
+        SimTime done;            /* ns done in this op (places the check points) */
+        SimTime seg_start;       /* when the current run segment began */
+        double seg_factor;       /* wall time per unit of work in this segment (old GIL) */
+        bool to_end;             /* ev is the end of the work, not a check point */
+        bool no_check;           /* the work passes no check point */
+        SimHandle ev;            /* EV_RUN */
+    } work;
+    /* a blocking call (thread.c) */
+    struct {
+        uint8_t pending;         /* SimWaitKind to start once the GIL is released */
+        SimTime dur;             /* its duration (I/O, sleep, nogil) or timeout (-1 = none) */
+        int32_t target;          /* the thread, process or object it concerns */
+        uint8_t kind;            /* SimWaitKind of the call in progress */
+        int32_t of;              /* ... and the thread, process or object it waits for */
+        SimHandle ev;            /* EV_BLOCK_END of an I/O or a sleep */
+    } block;
     uint32_t *joiners;       /* threads joining this one */
     uint32_t n_joiners, cap_joiners;
     uint32_t start_waiter;   /* thread blocked in Thread.start() on us */
@@ -146,30 +152,36 @@ typedef struct Thread {
     uint32_t rq_next;        /* run queue link */
     bool in_runq;
     bool waking;             /* a READY or ON_CORE event is pending */
-    /* take_gil (gil.c) */
-    uint64_t saved_switch;
-    SimHandle gil_timer;
-    bool woke_by_timeout;
-    uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
+    SimHandle wait_timer;    /* the timeout of a wait on an object or of a join */
+    /* inside take_gil (gil.c) */
+    struct {
+        uint64_t saved_switch;   /* the GIL's switch_number when the wait began */
+        SimHandle timer;         /* the switch interval's timeout */
+        bool by_timeout;         /* the last wake-up was that timeout */
+        uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
+    } gil_wait;
     /* the synchronization op in progress (sync.c) */
-    const SimOp *sync_op;
-    uint8_t phase;           /* the op's step; each op names its steps */
-    bool timed_out;          /* its last wait timed out */
-    bool sync_failed;        /* woken by a broken barrier */
-    uint8_t wait_mode;       /* WakeMode */
-    uint8_t wait_list;       /* 0: Prim.waiters, 1: Prim.waiters2 */
-    Prim *wait_prim;
-    SimHandle sync_timer;
-    SimTime sync_deadline;   /* absolute end of the current timed wait, -1 none */
-    Prim *retry_prim;        /* the lock to retry when woken by its release */
-    int64_t inc_read;        /* INCREMENT: the value read */
-    uint64_t inc_version;
-    int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
+    struct {
+        const SimOp *op;
+        uint8_t phase;           /* the op's step; each op names its steps */
+        bool timed_out;          /* its last wait timed out */
+        bool failed;             /* woken by a broken barrier */
+        uint8_t mode;            /* WakeMode */
+        uint8_t list;            /* 0: Prim.waiters, 1: Prim.waiters2 */
+        Prim *prim;              /* the object whose list it waits in */
+        SimTime deadline;        /* absolute end of the current timed wait, -1 none */
+        Prim *retry;             /* the lock to retry when woken by its release */
+        int64_t inc_read;        /* INCREMENT: the value read */
+        uint64_t inc_version;    /* INCREMENT: the variable's writes when read */
+        int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
+    } sync;
     /* pools (pool.c) */
-    PoolRun *pool;           /* pool workers: the pool they serve */
-    PoolRun *pool_run;       /* a POOL op's submitter: the pool it runs */
-    uint32_t pool_items;     /* process-pool worker: items left in its chunk */
-    bool pool_busy;          /* process-pool worker: a chunk's result is owed */
+    struct {
+        PoolRun *serves;         /* pool workers: the pool they serve */
+        PoolRun *runs;           /* a POOL op's submitter: the pool it runs */
+        uint32_t items;          /* process-pool worker: items left in its chunk */
+        bool busy;               /* process-pool worker: a chunk's result is owed */
+    } pool;
 } Thread;
 
 typedef struct Gil {

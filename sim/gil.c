@@ -74,7 +74,7 @@ static void gil_waiters_remove(Gil *g, uint32_t id)
 /* The thread returns from its condition-variable wait after the OS wake-up latency. */
 static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 {
-    t->woke_by_timeout = timed_out;
+    t->gil_wait.by_timeout = timed_out;
     os_wake(w, t, cont);
 }
 
@@ -88,7 +88,7 @@ static void gil_signal_one(SimWorld *w, Gil *g)
     memmove(&g->waiters[i], &g->waiters[i + 1], (g->n_waiters - i - 1) * sizeof(uint32_t));
     g->n_waiters--;
     Thread *t = T(w, id);
-    world_cancel(w, &t->gil_timer);
+    world_cancel(w, &t->gil_wait.timer);
     wake_from_cond(w, t, CONT_GIL_CHECK, false);
 }
 
@@ -98,7 +98,7 @@ static void gil_notify_holder(SimWorld *w, Gil *g)
     if (g->holder == NO_THREAD)
         return;
     Thread *h = T(w, g->holder);
-    if (h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU && !h->no_check) {
+    if (h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && !h->work.no_check) {
         work_account(w, h);
         work_plan(w, h);
     }
@@ -147,7 +147,7 @@ static void gil_acquire(SimWorld *w, Thread *t, SimCause cause)
     if (g->switch_waiter != NO_THREAD) {
         Thread *d = T(w, g->switch_waiter);
         g->switch_waiter = NO_THREAD;
-        wake_from_cond(w, d, (Cont)d->after_switch, false);
+        wake_from_cond(w, d, (Cont)d->gil_wait.after_switch, false);
     }
     notify_started(w, t);
 }
@@ -156,11 +156,11 @@ static void gil_acquire(SimWorld *w, Thread *t, SimCause cause)
 static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
 {
     Gil *g = &w->gils[t->gil];
-    t->saved_switch = g->switch_number;
+    t->gil_wait.saved_switch = g->switch_number;
     if (!world_push_u32(w, &g->waiters, &g->n_waiters, &g->cap_waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
-        t->gil_timer = world_schedule(w, w->now + w->cfg->switch_interval, EV_GIL_TIMEOUT, t->id, 0);
+        t->gil_wait.timer = world_schedule(w, w->now + w->cfg->switch_interval, EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
     os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {
@@ -169,7 +169,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
         if (g->n_waiters == 1)
             old_replan_holder(w, g);
         Thread *h = g->holder == NO_THREAD ? NULL : T(w, g->holder);
-        if (h && h->core >= 0 && h->work_kind == SIM_OP_CPU && h->run_ev)
+        if (h && h->core >= 0 && h->work.kind == SIM_OP_CPU && h->work.ev)
             gil_signal_one(w, g);
     }
 }
@@ -226,7 +226,7 @@ static void old_replan_holder(SimWorld *w, Gil *g)
     if (g->holder == NO_THREAD)
         return;
     Thread *h = T(w, g->holder);
-    if (h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU) {
+    if (h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU) {
         work_account(w, h);
         work_plan(w, h);
     }
@@ -236,12 +236,12 @@ static void old_replan_holder(SimWorld *w, Gil *g)
 static void old_check(SimWorld *w, Thread *t, Gil *g)
 {
     Thread *h = T(w, g->holder);
-    bool ticking = h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU;
+    bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU;
     uint32_t every = w->cfg->check_interval > 0 ? (uint32_t)w->cfg->check_interval : 1;
     if (ticking && sim_rng_below(&g->rng, every) == 0) {
         /* Caught between the holder's release and its re-acquire. */
         gil_waiters_remove(g, t->id);
-        world_cancel(w, &h->run_ev);
+        world_cancel(w, &h->work.ev);
         work_account(w, h);
         g->locked = false;
         g->holder = NO_THREAD;
@@ -263,10 +263,10 @@ static void old_check(SimWorld *w, Thread *t, Gil *g)
 static void noforce_check(SimWorld *w, Thread *t, Gil *g)
 {
     Thread *h = T(w, g->holder);
-    bool ticking = h->core >= 0 && !h->waking && h->run_ev && h->work_kind == SIM_OP_CPU && !h->no_check;
+    bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && !h->work.no_check;
     SimTime gap = w->cfg->check_point_gap > 0 ? w->cfg->check_point_gap : 1;
     if (ticking && (SimTime)sim_rng_below(&g->rng, (uint64_t)gap) < w->cfg->tick_cost) {
-        world_cancel(w, &h->run_ev);
+        world_cancel(w, &h->work.ev);
         work_account(w, h);
         g->locked = false;
         g->holder = NO_THREAD;
@@ -300,7 +300,7 @@ void gil_check(SimWorld *w, Thread *t)
 {
     Gil *g = &w->gils[t->gil];
     if (!g->locked) {
-        gil_acquire(w, t, t->woke_by_timeout ? SIM_C_GIL_TIMEOUT : SIM_C_GIL_SIGNAL);
+        gil_acquire(w, t, t->gil_wait.by_timeout ? SIM_C_GIL_TIMEOUT : SIM_C_GIL_SIGNAL);
         prog_advance(w, t);
         return;
     }
@@ -313,8 +313,8 @@ void gil_check(SimWorld *w, Thread *t)
         noforce_check(w, t, g);
         return;
     }
-    if (t->woke_by_timeout) {
-        if (g->switch_number == t->saved_switch && !g->drop_request) {
+    if (t->gil_wait.by_timeout) {
+        if (g->switch_number == t->gil_wait.saved_switch && !g->drop_request) {
             g->drop_request = true;
             world_record(w, SIM_REC_DROP_REQUEST, t->id, t->gil, holder_ref, 0, 0, SIM_C_GIL_TIMEOUT);
             gil_notify_holder(w, g);
@@ -322,7 +322,7 @@ void gil_check(SimWorld *w, Thread *t)
     } else {
         world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, holder_ref, 0, 0, SIM_C_GIL_SIGNAL);
     }
-    gil_wait(w, t, t->woke_by_timeout ? SIM_C_GIL_TIMEOUT : SIM_C_GIL_SIGNAL);
+    gil_wait(w, t, t->gil_wait.by_timeout ? SIM_C_GIL_TIMEOUT : SIM_C_GIL_SIGNAL);
 }
 
 /*
@@ -362,7 +362,7 @@ bool gil_in_switch_wait(const Thread *t) { return t->reason == SIM_R_SWITCH_WAIT
 /* The holder stops at a check point because of a drop request. */
 void gil_forced_drop(SimWorld *w, Thread *t)
 {
-    t->after_switch = CONT_TAKE_GIL;
+    t->gil_wait.after_switch = CONT_TAKE_GIL;
     Gil *g = &w->gils[t->gil];
     if (w->cfg->gil == SIM_GIL_NEW_NOFORCE) {
         /* Without FORCE_SWITCHING the dropper takes the GIL straight back:
@@ -385,7 +385,7 @@ void gil_forced_drop(SimWorld *w, Thread *t)
 void gil_timed_out(SimWorld *w, Thread *t)
 {
     Gil *g = &w->gils[t->gil];
-    t->gil_timer = 0;
+    t->gil_wait.timer = 0;
     gil_waiters_remove(g, t->id);
     world_record(w, SIM_REC_GIL_TIMEOUT, t->id, t->gil, g->holder == NO_THREAD ? 0 : g->holder + 1, 0, 0,
                  SIM_C_GIL_TIMEOUT);
@@ -418,7 +418,7 @@ void gil_give_to_fork_child(SimWorld *w, Thread *t)
 void gil_forget(SimWorld *w, Thread *t)
 {
     Gil *g = &w->gils[t->gil];
-    world_cancel(w, &t->gil_timer);
+    world_cancel(w, &t->gil_wait.timer);
     gil_waiters_remove(g, t->id);
     if (g->switch_waiter == t->id)
         g->switch_waiter = NO_THREAD;
@@ -436,7 +436,7 @@ bool gil_preempted(SimWorld *w, Thread *t)
      * one, and that is where the OS preempts: between the release and the
      * re-acquire, so the GIL is left free. */
     Gil *g = &w->gils[t->gil];
-    if (w->cfg->gil == SIM_GIL_OLD && t->holds_gil && t->work_kind == SIM_OP_CPU && old_contenders(w, g)) {
+    if (w->cfg->gil == SIM_GIL_OLD && t->holds_gil && t->work.kind == SIM_OP_CPU && old_contenders(w, g)) {
         gil_drop(w, t, SIM_DROP_FORCED);
         return true;
     }
@@ -445,7 +445,7 @@ bool gil_preempted(SimWorld *w, Thread *t)
 
 double gil_work_pace(SimWorld *w, Thread *t)
 {
-    return t->work_kind == SIM_OP_CPU && t->holds_gil ? old_slowdown(w, &w->gils[t->gil]) : 1.0;
+    return t->work.kind == SIM_OP_CPU && t->holds_gil ? old_slowdown(w, &w->gils[t->gil]) : 1.0;
 }
 
 SimTime gil_work_duration(SimWorld *w, SimOpKind kind, SimTime dur)
@@ -470,7 +470,7 @@ void gil_work_planned(SimWorld *w, Thread *t)
 {
     /* Old GIL: the holder's next tick release wakes a blocked waiter. */
     Gil *g = &w->gils[t->gil];
-    if (w->cfg->gil == SIM_GIL_OLD && t->work_kind == SIM_OP_CPU && t->holds_gil && g->n_waiters)
+    if (w->cfg->gil == SIM_GIL_OLD && t->work.kind == SIM_OP_CPU && t->holds_gil && g->n_waiters)
         gil_signal_one(w, g);
 }
 
@@ -478,7 +478,7 @@ void gil_work_planned(SimWorld *w, Thread *t)
 static SimTime next_check_point(SimWorld *w, const Thread *t)
 {
     SimTime gap = w->cfg->check_point_gap;
-    SimTime done = t->work_done + (w->now - t->seg_start);
+    SimTime done = t->work.done + (w->now - t->work.seg_start);
     SimTime into = done % gap;
     return into ? gap - into : 0;
 }
@@ -486,7 +486,7 @@ static SimTime next_check_point(SimWorld *w, const Thread *t)
 SimTime gil_next_stop(SimWorld *w, const Thread *t)
 {
     const Gil *g = &w->gils[t->gil];
-    if (t->work_kind == SIM_OP_CPU && !t->no_check && t->holds_gil && g->drop_request && !g->spec_retake)
+    if (t->work.kind == SIM_OP_CPU && !t->work.no_check && t->holds_gil && g->drop_request && !g->spec_retake)
         return w->now + next_check_point(w, t);
     return SIM_TIME_NEVER;
 }
@@ -507,7 +507,7 @@ int gil_check_sane(const SimWorld *w, SimError *err)
         }
         for (uint32_t i = 0; i < g->n_waiters; i++) {
             const Thread *t = g->waiters[i] < w->n_threads ? w->threads[g->waiters[i]] : NULL;
-            if (!t || t->done || t->core >= 0 || t->gil != gi || (w->cfg->gil != SIM_GIL_OLD && !t->gil_timer))
+            if (!t || t->done || t->core >= 0 || t->gil != gi || (w->cfg->gil != SIM_GIL_OLD && !t->gil_wait.timer))
                 return sim_error_set(err, SIM_ERR_INVALID, "GIL %u: waiter %u is on a core, done or without a timeout",
                                      gi, g->waiters[i]);
         }

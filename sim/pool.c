@@ -76,7 +76,7 @@ static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
         Thread *wk = thread_create(w, &w->sc->threads[ps->worker_thread], submitter->proc, name);
         if (!wk)
             return;
-        wk->pool = r;
+        wk->pool.serves = r;
         wk->started = true;
         world_schedule(w, w->now, EV_THREAD_BEGIN, wk->id, 0);
         return;
@@ -90,7 +90,7 @@ static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
     world_schedule(w, w->now + proc_start_delay(w, pspec), EV_PROC_START, p->id, 0);
 }
 
-/* The steps of a POOL op (Thread.phase), for the submitter and for a worker. */
+/* The steps of a POOL op (Thread.sync.phase), for the submitter and for a worker. */
 enum {
     SUBMIT_CREATE = 0,      /* create the pool */
     SUBMIT_START_WORKERS,   /* process pool: start the next worker (a fork or a launch) */
@@ -110,31 +110,31 @@ enum {
 bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
 {
     const SimPoolSpec *ps = &w->sc->pools[op->obj];
-    PoolRun *r = t->pool_run;
+    PoolRun *r = t->pool.runs;
     for (;;) {
-        switch (t->phase) {
+        switch (t->sync.phase) {
         case SUBMIT_CREATE: /* create the pool */
-            if (!(r = t->pool_run = pool_new(w, t, ps)))
+            if (!(r = t->pool.runs = pool_new(w, t, ps)))
                 return false;
             if (ps->processes) {
-                t->phase = SUBMIT_START_WORKERS;
+                t->sync.phase = SUBMIT_START_WORKERS;
                 continue;
             }
-            t->phase = SUBMIT_NEXT;
+            t->sync.phase = SUBMIT_NEXT;
             continue;
         case SUBMIT_START_WORKERS: /* process pool: start the workers, each costing the parent a fork or a launch */
             if (r->workers < (uint32_t)ps->workers) {
                 SimTime cost = proc_launch_cost(w, &w->sc->procs[ps->worker_process]);
-                t->phase = SUBMIT_WORKER_LAUNCHED;
-                t->no_check = true;
+                t->sync.phase = SUBMIT_WORKER_LAUNCHED;
+                t->work.no_check = true;
                 work_begin(w, t, SIM_OP_C_CALL, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }
-            t->phase = SUBMIT_NEXT;
+            t->sync.phase = SUBMIT_NEXT;
             continue;
         case SUBMIT_WORKER_LAUNCHED:
             pool_start_worker(w, t, r);
-            t->phase = SUBMIT_START_WORKERS;
+            t->sync.phase = SUBMIT_START_WORKERS;
             continue;
         case SUBMIT_NEXT: /* submit one item or pickle one chunk, holding the GIL */
             if (r->submitted < r->units) {
@@ -142,11 +142,11 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
                 bool new_worker = !ps->processes && r->work->n_waiters == 0 && r->workers < (uint32_t)ps->workers;
                 if (new_worker)
                     cost += w->cfg->thread_start_cost;
-                t->phase = SUBMIT_SENT;
+                t->sync.phase = SUBMIT_SENT;
                 work_begin(w, t, SIM_OP_CPU, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }
-            t->phase = SUBMIT_FINISH;
+            t->sync.phase = SUBMIT_FINISH;
             continue;
         case SUBMIT_SENT:
             r->submitted++;
@@ -160,7 +160,7 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
                 else if (r->workers < (uint32_t)ps->workers)
                     pool_start_worker(w, t, r);
             }
-            t->phase = SUBMIT_NEXT;
+            t->sync.phase = SUBMIT_NEXT;
             continue;
         case SUBMIT_FINISH: /* map() waits for the results; shutdown(wait=True) joins the workers */
             if (ps->processes && r->results < r->units)
@@ -183,23 +183,23 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
  * run of the body. */
 bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
 {
-    PoolRun *r = t->pool;
+    PoolRun *r = t->pool.serves;
     uint32_t here = (uint32_t)(op - w->sc->ops);
     uint32_t body_end = here + 1 + op->body_len;
-    if (t->phase == WORKER_TAKE && t->depth > 0 && t->loops[t->depth - 1].start == here)
-        t->depth--; /* back from a run of the body */
+    if (t->sync.phase == WORKER_TAKE && t->prog.depth > 0 && t->prog.loops[t->prog.depth - 1].start == here)
+        t->prog.depth--; /* back from a run of the body */
     for (;;) {
-        switch (t->phase) {
+        switch (t->sync.phase) {
         case WORKER_TAKE:
-            if (r->spec->processes && t->pool_items > 0) {
-                t->pool_items--;
-                t->phase = WORKER_RUN_TASK;
+            if (r->spec->processes && t->pool.items > 0) {
+                t->pool.items--;
+                t->sync.phase = WORKER_RUN_TASK;
                 continue;
             }
-            if (r->spec->processes && t->pool_busy) {
+            if (r->spec->processes && t->pool.busy) {
                 /* A chunk is done: pickle its result and send it back. */
-                t->pool_busy = false;
-                t->phase = WORKER_RESULT_PICKLED;
+                t->pool.busy = false;
+                t->sync.phase = WORKER_RESULT_PICKLED;
                 work_begin(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }
@@ -208,44 +208,44 @@ bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
                 sync_record(w, t, r->work, SIM_SYNC_GET, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
                 if (r->spec->processes) {
                     uint32_t left = r->spec->tasks - r->chunk * r->taken++;
-                    t->pool_items = left < r->chunk ? left : r->chunk;
-                    t->pool_busy = true;
-                    t->phase = WORKER_UNPICKLED;
+                    t->pool.items = left < r->chunk ? left : r->chunk;
+                    t->pool.busy = true;
+                    t->sync.phase = WORKER_UNPICKLED;
                     work_begin(w, t, SIM_OP_CPU, w->cfg->pickle_cost > 0 ? w->cfg->pickle_cost : 1,
                                SIM_C_OP_BEGIN);
                     return false;
                 }
-                t->phase = WORKER_RUN_TASK;
+                t->sync.phase = WORKER_RUN_TASK;
                 continue;
             }
             if (r->shutdown) {
-                t->pc = body_end; /* the sentinel: leave the loop, the thread ends */
+                t->prog.pc = body_end; /* the sentinel: leave the loop, the thread ends */
                 return true;
             }
             return sync_block(w, t, r->work, 0, WAKE_NOTIFIED, -1, WORKER_TAKE);
         case WORKER_UNPICKLED: /* unpickled a chunk */
-            t->phase = WORKER_TAKE;
+            t->sync.phase = WORKER_TAKE;
             continue;
         case WORKER_RUN_TASK: /* run the task program once, then come back to this op */
             if (op->body_len == 0) {
-                t->phase = WORKER_TAKE;
+                t->sync.phase = WORKER_TAKE;
                 continue;
             }
-            if (t->depth >= MAX_LOOP_DEPTH)
+            if (t->prog.depth >= MAX_LOOP_DEPTH)
                 return true;
-            t->loops[t->depth++] = (Loop){here, body_end, 2};
-            t->pc = here + 1;
+            t->prog.loops[t->prog.depth++] = (Loop){here, body_end, 2};
+            t->prog.pc = here + 1;
             return true;
         case WORKER_RESULT_PICKLED: /* result pickled: it reaches the parent after the pipe */
             r->results++;
             if (r->results >= r->units) {
                 Thread *sub = T(w, r->submitter);
-                if (sub->wait_prim == r->work) {
+                if (sub->sync.prim == r->work) {
                     prim_list_remove(r->work, 1, sub->id);
                     prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
                 }
             }
-            t->phase = WORKER_TAKE;
+            t->sync.phase = WORKER_TAKE;
             continue;
         default:
             return true;
@@ -256,10 +256,10 @@ bool pool_worker_step(SimWorld *w, Thread *t, const SimOp *op)
 /* A pool worker thread ended: the last one lets shutdown(wait=True) return. */
 void pool_worker_exit(SimWorld *w, Thread *t)
 {
-    PoolRun *r = t->pool;
+    PoolRun *r = t->pool.serves;
     if (--r->live_workers == 0 && r->shutdown) {
         Thread *sub = T(w, r->submitter);
-        if (sub->wait_prim == r->work) {
+        if (sub->sync.prim == r->work) {
             prim_list_remove(r->work, 1, sub->id);
             prim_wake(w, sub, r->work, WAKE_NOTIFIED, SIM_C_OBJECT);
         }

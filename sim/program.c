@@ -22,29 +22,29 @@ static const SimOp *prog_next(SimWorld *w, Thread *t)
 {
     const SimOp *ops = w->sc->ops;
     for (;;) {
-        if (t->depth > 0 && t->pc == t->loops[t->depth - 1].end) {
-            Loop *l = &t->loops[t->depth - 1];
+        if (t->prog.depth > 0 && t->prog.pc == t->prog.loops[t->prog.depth - 1].end) {
+            Loop *l = &t->prog.loops[t->prog.depth - 1];
             if (--l->left > 0) {
-                t->pc = l->start;
+                t->prog.pc = l->start;
                 continue;
             }
-            t->depth--;
+            t->prog.depth--;
             continue;
         }
-        if (t->pc >= t->prog_end)
+        if (t->prog.pc >= t->prog.end)
             return NULL;
-        const SimOp *op = &ops[t->pc];
+        const SimOp *op = &ops[t->prog.pc];
         if (op->kind == SIM_OP_REPEAT) {
-            uint32_t start = t->pc + 1, end = start + op->body_len;
-            if (op->count == 0 || op->body_len == 0 || t->depth >= MAX_LOOP_DEPTH) {
-                t->pc = end;
+            uint32_t start = t->prog.pc + 1, end = start + op->body_len;
+            if (op->count == 0 || op->body_len == 0 || t->prog.depth >= MAX_LOOP_DEPTH) {
+                t->prog.pc = end;
                 continue;
             }
-            t->loops[t->depth++] = (Loop){start, end, op->count};
-            t->pc = start;
+            t->prog.loops[t->prog.depth++] = (Loop){start, end, op->count};
+            t->prog.pc = start;
             continue;
         }
-        t->pc++;
+        t->prog.pc++;
         return op;
     }
 }
@@ -54,8 +54,8 @@ static const SimOp *prog_next(SimWorld *w, Thread *t)
  * if the thread dropped the GIL there. */
 static bool sync_op_done(SimWorld *w, Thread *t)
 {
-    bool was_increment = t->sync_op->kind == SIM_OP_INCREMENT;
-    t->sync_op = NULL;
+    bool was_increment = t->sync.op->kind == SIM_OP_INCREMENT;
+    t->sync.op = NULL;
     return was_increment && gil_check_point(w, t);
 }
 
@@ -63,9 +63,9 @@ static bool sync_op_done(SimWorld *w, Thread *t)
 static void begin_start(SimWorld *w, Thread *t, const SimOp *op)
 {
     SimTime dur;
-    t->post_target = op->target;
+    t->prog.post_target = op->target;
     if (op->target_kind == SIM_TARGET_THREAD) {
-        t->post = POST_START_THREAD;
+        t->prog.post = POST_START_THREAD;
         dur = w->cfg->thread_start_cost;
         int k = w->sc->threads[op->target].interpreter;
         Process *self = w->procs[t->proc];
@@ -74,7 +74,7 @@ static void begin_start(SimWorld *w, Thread *t, const SimOp *op)
             dur += w->cfg->interp_start_cost;
         }
     } else {
-        t->post = POST_START_PROCESS;
+        t->prog.post = POST_START_PROCESS;
         dur = proc_launch_cost(w, &w->sc->procs[op->target]);
     }
     work_begin(w, t, SIM_OP_C_CALL, dur > 0 ? dur : 1, SIM_C_OP_BEGIN);
@@ -111,13 +111,13 @@ void prog_advance(SimWorld *w, Thread *t)
 {
     assert(t->holds_gil && t->core >= 0);
     /* Resume a cpu op interrupted by a forced drop or a preemption. */
-    if (t->work_kind != NO_WORK && t->work_left > 0) {
+    if (t->work.kind != NO_WORK && t->work.left > 0) {
         work_resume(w, t);
         return;
     }
-    t->work_kind = NO_WORK;
-    t->no_check = false;
-    if (t->sync_op && (!sync_step(w, t) || sync_op_done(w, t)))
+    t->work.kind = NO_WORK;
+    t->work.no_check = false;
+    if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
     for (;;) {
         const SimOp *op = prog_next(w, t);
@@ -131,7 +131,7 @@ void prog_advance(SimWorld *w, Thread *t)
             SimTime dur = sim_dist_sample(&op->dur, &t->rng);
             if (dur == 0)
                 continue;
-            t->post = POST_NONE;
+            t->prog.post = POST_NONE;
             work_begin(w, t, (SimOpKind)op->kind, dur, SIM_C_OP_BEGIN);
             return;
         }
@@ -149,8 +149,8 @@ void prog_advance(SimWorld *w, Thread *t)
             begin_start(w, t, op);
             return;
         case SIM_OP_FORK:
-            t->post = POST_FORK;
-            t->post_target = op->target;
+            t->prog.post = POST_FORK;
+            t->prog.post_target = op->target;
             work_begin(w, t, SIM_OP_C_CALL, w->cfg->fork_cost > 0 ? w->cfg->fork_cost : 1, SIM_C_OP_BEGIN);
             return;
         case SIM_OP_JOIN:
@@ -167,10 +167,10 @@ void prog_advance(SimWorld *w, Thread *t)
         case SIM_OP_GET:
         case SIM_OP_INCREMENT:
         case SIM_OP_POOL:
-            t->sync_op = op;
-            t->phase = 0;
-            t->timed_out = false;
-            t->sync_failed = false;
+            t->sync.op = op;
+            t->sync.phase = 0;
+            t->sync.timed_out = false;
+            t->sync.failed = false;
             if (!sync_step(w, t) || sync_op_done(w, t))
                 return;
             continue;
@@ -186,11 +186,11 @@ void prog_advance(SimWorld *w, Thread *t)
  * waits for the new thread) or memory ran out. */
 static bool finish_c_call(SimWorld *w, Thread *t)
 {
-    Post post = (Post)t->post;
-    t->post = POST_NONE;
+    Post post = (Post)t->prog.post;
+    t->prog.post = POST_NONE;
     switch (post) {
     case POST_START_THREAD: {
-        Thread *child = thread_create(w, &w->sc->threads[t->post_target], t->proc, NULL);
+        Thread *child = thread_create(w, &w->sc->threads[t->prog.post_target], t->proc, NULL);
         if (!child)
             return false;
         child->started = true;
@@ -200,7 +200,7 @@ static bool finish_c_call(SimWorld *w, Thread *t)
         return false;
     }
     case POST_START_PROCESS: {
-        const SimProcessSpec *ps = &w->sc->procs[t->post_target];
+        const SimProcessSpec *ps = &w->sc->procs[t->prog.post_target];
         Process *p = proc_create(w, ps, t->proc, NULL);
         if (!p)
             return false;
@@ -208,7 +208,7 @@ static bool finish_c_call(SimWorld *w, Thread *t)
         return true;
     }
     case POST_FORK: {
-        Process *p = proc_create(w, &w->sc->procs[t->post_target], t->proc, NULL);
+        Process *p = proc_create(w, &w->sc->procs[t->prog.post_target], t->proc, NULL);
         if (!p)
             return false;
         proc_begin(w, p, t);
@@ -222,20 +222,20 @@ static bool finish_c_call(SimWorld *w, Thread *t)
 
 void prog_work_done(SimWorld *w, Thread *t)
 {
-    t->run_ev = 0;
+    t->work.ev = 0;
     work_account(w, t);
-    if (t->run_to_end) {
-        t->work_done += t->work_left; /* rounding of a slowed-down segment */
-        t->work_left = 0;
+    if (t->work.to_end) {
+        t->work.done += t->work.left; /* rounding of a slowed-down segment */
+        t->work.left = 0;
     }
-    if (t->work_left > 0) {
+    if (t->work.left > 0) {
         /* A check point with a drop request pending. */
-        assert(t->work_kind == SIM_OP_CPU && w->gils[t->gil].drop_request && t->holds_gil);
+        assert(t->work.kind == SIM_OP_CPU && w->gils[t->gil].drop_request && t->holds_gil);
         gil_forced_drop(w, t);
         return;
     }
-    uint8_t kind = t->work_kind;
-    t->work_kind = NO_WORK;
+    uint8_t kind = t->work.kind;
+    t->work.kind = NO_WORK;
     if (kind == SIM_OP_NOGIL) {
         /* Py_END_ALLOW_THREADS: take the GIL back, still on this core. */
         gil_take(w, t);

@@ -33,7 +33,7 @@ void os_block_for(SimWorld *w, Thread *t, SimTime dur)
 {
     /* The thread draws nothing while blocked, so its wake-up latency can be
      * drawn now: one event for "done and scheduled again", not two. */
-    t->block_ev = world_schedule(w, w->now + dur + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
+    t->block.ev = world_schedule(w, w->now + dur + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
 }
 
 /* ---- The run queue -------------------------------------------------------- */
@@ -165,14 +165,14 @@ void os_slice_expired(SimWorld *w, uint32_t c)
     if (k->thread == NO_THREAD || w->rq_len == 0)
         return;
     Thread *t = T(w, k->thread);
-    if (t->waking || !t->run_ev) {
+    if (t->waking || !t->work.ev) {
         /* Mid context switch: look again one slice later. */
         k->since = w->now;
         arm_slices(w);
         return;
     }
     /* Preempt: the thread keeps the GIL if it holds it. */
-    world_cancel(w, &t->run_ev);
+    world_cancel(w, &t->work.ev);
     work_account(w, t);
     k->thread = NO_THREAD;
     t->core = -1;

@@ -133,9 +133,9 @@ static bool prim_try_take(Prim *p, Thread *t)
 /* The blocked thread gets going again after the OS wake-up latency. */
 void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
 {
-    world_cancel(w, &t->sync_timer);
-    t->wait_prim = NULL;
-    t->retry_prim = p;
+    world_cancel(w, &t->wait_timer);
+    t->sync.prim = NULL;
+    t->sync.retry = p;
     sync_record(w, t, p, SIM_SYNC_WAKE, prim_waiting(p), 0, cause);
     os_wake(w, t, mode == WAKE_RETRY ? CONT_PRIM_RETRY : CONT_TAKE_GIL);
 }
@@ -200,17 +200,17 @@ static SimSyncError prim_release(SimWorld *w, Thread *t, Prim *p, bool all_depth
 static void sync_raise(SimWorld *w, Thread *t, Prim *p, SimSyncError e)
 {
     sync_record(w, t, p, SIM_SYNC_ERROR, 0, (uint8_t)e, SIM_C_ERROR);
-    t->sync_op = NULL;
+    t->sync.op = NULL;
     thread_exit(w, t, SIM_R_EXITED, SIM_C_ERROR);
 }
 
 /* Releases the GIL and waits on an object's list; false = blocked. */
 bool sync_block(SimWorld *w, Thread *t, Prim *p, int list, WakeMode mode, SimTime timeout, uint8_t next_phase)
 {
-    t->wait_prim = p;
-    t->wait_list = (uint8_t)list;
-    t->wait_mode = (uint8_t)mode;
-    t->phase = next_phase;
+    t->sync.prim = p;
+    t->sync.list = (uint8_t)list;
+    t->sync.mode = (uint8_t)mode;
+    t->sync.phase = next_phase;
     thread_release_for(w, t, SIM_WAIT_OBJECT, timeout, (int32_t)p->id);
     return false;
 }
@@ -218,10 +218,10 @@ bool sync_block(SimWorld *w, Thread *t, Prim *p, int list, WakeMode mode, SimTim
 /* do_pending for SIM_WAIT_OBJECT: the GIL is released; now really wait. */
 void sync_enter_wait(SimWorld *w, Thread *t)
 {
-    Prim *p = t->wait_prim;
+    Prim *p = t->sync.prim;
     /* A lock freed while we let go of the GIL is simply taken. */
-    if (t->wait_mode == WAKE_RETRY && t->wait_list == 0 && prim_try_take(p, t)) {
-        t->wait_prim = NULL;
+    if (t->sync.mode == WAKE_RETRY && t->sync.list == 0 && prim_try_take(p, t)) {
+        t->sync.prim = NULL;
         sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OBJECT);
         gil_take(w, t);
         return;
@@ -232,34 +232,34 @@ void sync_enter_wait(SimWorld *w, Thread *t)
     world_set_reason(w, t, p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE ? SIM_R_IO : SIM_R_LOCK,
                SIM_C_OP_BEGIN, other);
     os_release_core(w, t);
-    prim_list_add(w, p, t->wait_list, t->id);
-    sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->wait_list, SIM_C_OP_BEGIN);
-    if (t->pending_dur >= 0) {
-        t->sync_deadline = w->now + t->pending_dur;
-        t->sync_timer = world_schedule(w, t->sync_deadline, EV_SYNC_TIMEOUT, t->id, 0);
+    prim_list_add(w, p, t->sync.list, t->id);
+    sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
+    if (t->block.dur >= 0) {
+        t->sync.deadline = w->now + t->block.dur;
+        t->wait_timer = world_schedule(w, t->sync.deadline, EV_SYNC_TIMEOUT, t->id, 0);
     } else {
-        t->sync_deadline = -1;
+        t->sync.deadline = -1;
     }
 }
 
 /* A timed wait ran out: leave the list, then take the GIL and go on. */
 void sync_timed_out(SimWorld *w, Thread *t)
 {
-    Prim *p = t->wait_prim;
-    t->sync_timer = 0;
+    Prim *p = t->sync.prim;
+    t->wait_timer = 0;
     if (!p)
         return;
-    prim_list_remove(p, t->wait_list, t->id);
-    t->timed_out = true;
+    prim_list_remove(p, t->sync.list, t->id);
+    t->sync.timed_out = true;
     sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), 0, SIM_C_TIMEOUT);
-    t->wait_prim = NULL;
+    t->sync.prim = NULL;
     os_wake(w, t, CONT_TAKE_GIL);
 }
 
 /* Woken by a lock release: retry before taking the GIL (on a core). */
 void sync_retry(SimWorld *w, Thread *t)
 {
-    Prim *p = t->retry_prim;
+    Prim *p = t->sync.retry;
     if (prim_try_take(p, t)) {
         sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OBJECT);
         gil_take(w, t);
@@ -267,10 +267,10 @@ void sync_retry(SimWorld *w, Thread *t)
     }
     /* Another thread barged in while we woke up: wait again, until the
      * original deadline if there was one. */
-    t->wait_prim = p;
-    t->wait_list = 0;
-    t->wait_mode = WAKE_RETRY;
-    t->pending_dur = t->sync_deadline < 0 ? -1 : t->sync_deadline > w->now ? t->sync_deadline - w->now : 0;
+    t->sync.prim = p;
+    t->sync.list = 0;
+    t->sync.mode = WAKE_RETRY;
+    t->block.dur = t->sync.deadline < 0 ? -1 : t->sync.deadline > w->now ? t->sync.deadline - w->now : 0;
     sync_enter_wait(w, t);
 }
 
@@ -288,7 +288,7 @@ static bool owns(const Prim *lock, const Thread *t) { return lock->owner == t->i
 /* ---- Ops ------------------------------------------------------------------------
  *
  * Each op that can block or run bytecode midway goes through named steps;
- * Thread.phase holds the step to run when the thread is back on a core
+ * Thread.sync.phase holds the step to run when the thread is back on a core
  * with the GIL. Every op starts at its step 0.
  */
 
@@ -312,7 +312,7 @@ static bool sync_lock(SimWorld *w, Thread *t, Prim *lock, uint8_t next_phase)
 {
     if (prim_try_take(lock, t)) {
         sync_record(w, t, lock, SIM_SYNC_ACQUIRE, prim_waiting(lock), 0, SIM_C_OP_BEGIN);
-        t->phase = next_phase;
+        t->sync.phase = next_phase;
         return true;
     }
     sync_block(w, t, lock, 0, WAKE_RETRY, -1, next_phase);
@@ -323,8 +323,8 @@ static bool sync_lock(SimWorld *w, Thread *t, Prim *lock, uint8_t next_phase)
  * the next step when it ends). `atomic`: no check point inside. */
 static bool sync_work(SimWorld *w, Thread *t, SimTime dur, bool atomic, uint8_t next_phase)
 {
-    t->phase = next_phase;
-    t->no_check = atomic;
+    t->sync.phase = next_phase;
+    t->work.no_check = atomic;
     work_begin(w, t, SIM_OP_CPU, dur > 0 ? dur : 1, SIM_C_OP_BEGIN);
     return false;
 }
@@ -335,15 +335,15 @@ static bool step_increment(SimWorld *w, Thread *t, const SimOp *op)
 {
     Process *pr = w->procs[t->proc];
     Shared *v = &pr->shared[op->obj - pr->spec->first_shared];
-    if (t->phase == INCREMENT_READ) {
-        t->inc_read = v->value;
-        t->inc_version = v->version;
+    if (t->sync.phase == INCREMENT_READ) {
+        t->sync.inc_read = v->value;
+        t->sync.inc_version = v->version;
         bool call = op->flags & SIM_OPF_CALL_BETWEEN;
         bool atomic = !gil_increment_can_interleave(w, call);
         return sync_work(w, t, w->cfg->increment_cost + (call ? w->cfg->call_cost : 0), atomic, INCREMENT_WRITE);
     }
-    uint64_t lost = v->version - t->inc_version;
-    v->value = t->inc_read + 1;
+    uint64_t lost = v->version - t->sync.inc_version;
+    v->value = t->sync.inc_read + 1;
     v->version++;
     world_record(w, SIM_REC_SYNC, t->id, v->id, (uint32_t)(lost > UINT32_MAX ? UINT32_MAX : lost), SIM_SYNC_WRITE,
                  0, SIM_C_OP_END);
@@ -352,7 +352,7 @@ static bool step_increment(SimWorld *w, Thread *t, const SimOp *op)
 
 static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
-    if (t->phase == ACQUIRE_WOKEN)
+    if (t->sync.phase == ACQUIRE_WOKEN)
         return true; /* acquired while woken, or timed out (acquire returned False) */
     if (prim_try_take(p, t)) {
         sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
@@ -386,39 +386,39 @@ static bool step_notify(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 
 static bool step_event_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
-    if (t->phase == EVENT_CHECK) {
+    if (t->sync.phase == EVENT_CHECK) {
         if (p->count || op->timeout == 0) {
             sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OP_BEGIN);
             return true;
         }
         return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, EVENT_WOKEN);
     }
-    if (!t->timed_out)
+    if (!t->sync.timed_out)
         sync_record(w, t, p, SIM_SYNC_PASS, 0, 0, SIM_C_OBJECT);
     return true;
 }
 
 static bool step_condition_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
-    if (t->phase == COND_RELEASE) {
+    if (t->sync.phase == COND_RELEASE) {
         if (!owns(p->lock, t))
             return raise_error(w, t, p, SIM_SERR_WAIT_UNOWNED);
-        t->saved_depth = p->lock->count;
+        t->sync.saved_depth = p->lock->count;
         prim_release(w, t, p->lock, true);
         return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, COND_RELOCK);
     }
     /* _acquire_restore: take the lock back (it may be contended). */
-    if (t->phase == COND_RELOCK && !sync_lock(w, t, p->lock, COND_RELOCKED))
+    if (t->sync.phase == COND_RELOCK && !sync_lock(w, t, p->lock, COND_RELOCKED))
         return false;
     if (p->lock->kind == SIM_PRIM_RLOCK)
-        p->lock->count = t->saved_depth;
+        p->lock->count = t->sync.saved_depth;
     return true;
 }
 
 static bool step_barrier_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
     SimTime timeout = op->timeout >= 0 ? op->timeout : p->spec->timeout;
-    if (t->phase == BARRIER_ARRIVE) {
+    if (t->sync.phase == BARRIER_ARRIVE) {
         if (p->broken)
             return raise_error(w, t, p, SIM_SERR_BROKEN_BARRIER);
         if (++p->count >= p->spec->value) {
@@ -429,16 +429,16 @@ static bool step_barrier_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
         }
         return sync_block(w, t, p, 0, WAKE_NOTIFIED, timeout, BARRIER_WOKEN);
     }
-    if (t->timed_out && !p->broken) {
+    if (t->sync.timed_out && !p->broken) {
         /* The waiter that timed out breaks the barrier for everyone. */
         p->broken = true;
         sync_record(w, t, p, SIM_SYNC_BROKEN, p->n_waiters, 0, SIM_C_TIMEOUT);
         for (uint32_t i = 0; i < p->n_waiters; i++)
-            T(w, p->waiters[i])->sync_failed = true;
+            T(w, p->waiters[i])->sync.failed = true;
         prim_wake_all(w, p, 0, WAKE_NOTIFIED);
     }
-    if (t->timed_out || t->sync_failed) {
-        t->sync_failed = false;
+    if (t->sync.timed_out || t->sync.failed) {
+        t->sync.failed = false;
         return raise_error(w, t, p, SIM_SERR_BROKEN_BARRIER);
     }
     return true;
@@ -450,20 +450,20 @@ static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
     bool pickle = p->kind == SIM_PRIM_MP_QUEUE;
     if (op->kind == SIM_OP_PUT) {
-        if (t->phase == PIPE_START && pickle)
+        if (t->sync.phase == PIPE_START && pickle)
             return sync_work(w, t, w->cfg->pickle_cost, false, PIPE_READY);
         SimTime transfer = sim_dist_sample(&op->dur, &t->rng);
         world_schedule(w, w->now + w->cfg->pipe_latency + transfer, EV_PIPE_DELIVER, t->id, (int64_t)p->slot);
         sync_record(w, t, p, SIM_SYNC_PUT, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
         return true;
     }
-    if (t->phase == PIPE_START) {
+    if (t->sync.phase == PIPE_START) {
         if (p->count == 0)
             return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, PIPE_READY);
-        t->phase = PIPE_READY;
+        t->sync.phase = PIPE_READY;
     }
-    if (t->phase == PIPE_READY) {
-        if (t->timed_out)
+    if (t->sync.phase == PIPE_READY) {
+        if (t->sync.timed_out)
             return true;
         if (p->count == 0) /* another reader took it first */
             return sync_block(w, t, p, 0, WAKE_NOTIFIED, op->timeout, PIPE_READY);
@@ -479,12 +479,12 @@ static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 static bool step_queue(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
     bool put = op->kind == SIM_OP_PUT;
-    if (t->phase == QUEUE_LOCK && !sync_lock(w, t, p->lock, QUEUE_LOCKED))
+    if (t->sync.phase == QUEUE_LOCK && !sync_lock(w, t, p->lock, QUEUE_LOCKED))
         return false;
     int64_t maxsize = p->spec->value;
     bool blocked = put ? maxsize > 0 && p->count >= maxsize : p->count == 0;
     if (blocked) {
-        if (t->timed_out || op->timeout == 0) {
+        if (t->sync.timed_out || op->timeout == 0) {
             /* queue.Full / queue.Empty */
             sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), put ? SIM_QSIDE_PUT : SIM_QSIDE_GET,
                         SIM_C_TIMEOUT);
@@ -507,7 +507,7 @@ static bool step_queue(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 
 bool sync_step(SimWorld *w, Thread *t)
 {
-    const SimOp *op = t->sync_op;
+    const SimOp *op = t->sync.op;
     if (op->kind == SIM_OP_INCREMENT)
         return step_increment(w, t, op);
     if (op->kind == SIM_OP_POOL)

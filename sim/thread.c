@@ -25,16 +25,16 @@
 
 void work_plan(SimWorld *w, Thread *t)
 {
-    world_cancel(w, &t->run_ev);
-    t->seg_factor = gil_work_pace(w, t);
-    SimTime at = w->now + (SimTime)((double)t->work_left * t->seg_factor + 0.5);
-    t->run_to_end = true;
+    world_cancel(w, &t->work.ev);
+    t->work.seg_factor = gil_work_pace(w, t);
+    SimTime at = w->now + (SimTime)((double)t->work.left * t->work.seg_factor + 0.5);
+    t->work.to_end = true;
     SimTime stop = gil_next_stop(w, t);
     if (stop < at) {
         at = stop;
-        t->run_to_end = false;
+        t->work.to_end = false;
     }
-    t->run_ev = world_schedule(w, at, EV_RUN, t->id, 0);
+    t->work.ev = world_schedule(w, at, EV_RUN, t->id, 0);
     gil_work_planned(w, t);
 }
 
@@ -45,30 +45,30 @@ static SimReason work_reason(uint8_t kind)
 
 void work_resume(SimWorld *w, Thread *t)
 {
-    t->seg_start = w->now;
-    world_set_reason(w, t, work_reason(t->work_kind), SIM_C_NONE, 0);
+    t->work.seg_start = w->now;
+    world_set_reason(w, t, work_reason(t->work.kind), SIM_C_NONE, 0);
     work_plan(w, t);
 }
 
 /* Accounts the work done since the segment began (preemption or a stop). */
 void work_account(SimWorld *w, Thread *t)
 {
-    SimTime ran = w->now - t->seg_start;
-    if (t->seg_factor > 1.0)
-        ran = (SimTime)((double)ran / t->seg_factor);
-    if (ran > t->work_left)
-        ran = t->work_left;
-    t->work_left -= ran;
-    t->work_done += ran;
-    t->seg_start = w->now;
+    SimTime ran = w->now - t->work.seg_start;
+    if (t->work.seg_factor > 1.0)
+        ran = (SimTime)((double)ran / t->work.seg_factor);
+    if (ran > t->work.left)
+        ran = t->work.left;
+    t->work.left -= ran;
+    t->work.done += ran;
+    t->work.seg_start = w->now;
 }
 
 void work_begin(SimWorld *w, Thread *t, SimOpKind kind, SimTime dur, SimCause cause)
 {
-    t->work_kind = (uint8_t)kind;
-    t->work_left = gil_work_duration(w, kind, dur);
-    t->work_done = 0;
-    t->seg_start = w->now;
+    t->work.kind = (uint8_t)kind;
+    t->work.left = gil_work_duration(w, kind, dur);
+    t->work.done = 0;
+    t->work.seg_start = w->now;
     world_set_reason(w, t, work_reason(kind), cause, 0);
     work_plan(w, t);
 }
@@ -77,10 +77,10 @@ void work_begin(SimWorld *w, Thread *t, SimOpKind kind, SimTime dur, SimCause ca
 
 void thread_release_for(SimWorld *w, Thread *t, SimWaitKind what, SimTime dur, int32_t target)
 {
-    t->pending = (uint8_t)what;
-    t->pending_dur = dur;
-    t->pending_target = target;
-    t->after_switch = CONT_DO_PENDING;
+    t->block.pending = (uint8_t)what;
+    t->block.dur = dur;
+    t->block.target = target;
+    t->gil_wait.after_switch = CONT_DO_PENDING;
     gil_drop(w, t, SIM_DROP_VOLUNTARY);
     if (!gil_in_switch_wait(t))
         thread_do_pending(w, t);
@@ -92,7 +92,7 @@ void thread_wake_joiners(SimWorld *w, uint32_t *joiners, uint32_t n)
         Thread *j = T(w, joiners[i]);
         if (j->done || (j->reason != SIM_R_JOIN && j->reason != SIM_R_START_WAIT))
             continue; /* gone, or its join(timeout) already gave up */
-        world_cancel(w, &j->sync_timer);
+        world_cancel(w, &j->wait_timer);
         os_wake(w, j, CONT_TAKE_GIL);
     }
 }
@@ -106,40 +106,40 @@ static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list,
         return;
     }
     world_push_u32(w, list, n, cap, t->id);
-    if (t->pending_dur >= 0)
-        t->sync_timer = world_schedule(w, w->now + t->pending_dur, EV_JOIN_TIMEOUT, t->id, 0);
+    if (t->block.dur >= 0)
+        t->wait_timer = world_schedule(w, w->now + t->block.dur, EV_JOIN_TIMEOUT, t->id, 0);
 }
 
 void thread_do_pending(SimWorld *w, Thread *t)
 {
-    SimWaitKind what = (SimWaitKind)t->pending;
-    t->pending = SIM_WAIT_NONE;
-    t->wait_kind = (uint8_t)what;
-    t->wait_target = t->pending_target;
+    SimWaitKind what = (SimWaitKind)t->block.pending;
+    t->block.pending = SIM_WAIT_NONE;
+    t->block.kind = (uint8_t)what;
+    t->block.of = t->block.target;
     switch (what) {
     case SIM_WAIT_IO:
     case SIM_WAIT_SLEEP:
         world_set_reason(w, t, what == SIM_WAIT_IO ? SIM_R_IO : SIM_R_SLEEP, SIM_C_OP_BEGIN, 0);
         os_release_core(w, t);
-        os_block_for(w, t, t->pending_dur);
+        os_block_for(w, t, t->block.dur);
         break;
     case SIM_WAIT_NOGIL:
-        work_begin(w, t, SIM_OP_NOGIL, t->pending_dur, SIM_C_OP_BEGIN);
+        work_begin(w, t, SIM_OP_NOGIL, t->block.dur, SIM_C_OP_BEGIN);
         break;
     case SIM_WAIT_JOIN_THREAD: {
-        Thread *target = T(w, (uint32_t)t->pending_target);
+        Thread *target = T(w, (uint32_t)t->block.target);
         world_set_reason(w, t, SIM_R_JOIN, SIM_C_OP_BEGIN, target->id + 1);
         join_wait(w, t, target->done, &target->joiners, &target->n_joiners, &target->cap_joiners);
         break;
     }
     case SIM_WAIT_JOIN_PROCESS: {
-        Process *p = w->procs[t->pending_target];
+        Process *p = w->procs[t->block.target];
         world_set_reason(w, t, SIM_R_JOIN, SIM_C_OP_BEGIN, 0);
         join_wait(w, t, p->done, &p->joiners, &p->n_joiners, &p->cap_joiners);
         break;
     }
     case SIM_WAIT_START: {
-        Thread *child = T(w, (uint32_t)t->pending_target);
+        Thread *child = T(w, (uint32_t)t->block.target);
         world_set_reason(w, t, SIM_R_START_WAIT, SIM_C_OP_BEGIN, child->id + 1);
         os_release_core(w, t);
         if (child->ever_held_gil || child->done)
@@ -167,14 +167,14 @@ static void list_remove_swap(uint32_t *list, uint32_t *n, uint32_t id)
 void thread_join_timed_out(SimWorld *w, Thread *t)
 {
     /* join(timeout) returns; the joined thread or process goes on. */
-    t->sync_timer = 0;
+    t->wait_timer = 0;
     if (t->done || t->reason != SIM_R_JOIN)
         return;
-    if (t->wait_kind == SIM_WAIT_JOIN_THREAD) {
-        Thread *target = T(w, (uint32_t)t->wait_target);
+    if (t->block.kind == SIM_WAIT_JOIN_THREAD) {
+        Thread *target = T(w, (uint32_t)t->block.of);
         list_remove_swap(target->joiners, &target->n_joiners, t->id);
     } else {
-        Process *p = w->procs[t->wait_target];
+        Process *p = w->procs[t->block.of];
         list_remove_swap(p->joiners, &p->n_joiners, t->id);
     }
     os_wake(w, t, CONT_TAKE_GIL);
@@ -198,15 +198,15 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
     t->spec = spec;
     t->daemon = spec->daemon;
     t->reason = SIM_R_NEW;
-    t->pc = spec->prog_first;
-    t->prog_end = spec->prog_first + spec->prog_len;
-    t->work_kind = NO_WORK;
+    t->prog.pc = spec->prog_first;
+    t->prog.end = spec->prog_first + spec->prog_len;
+    t->work.kind = NO_WORK;
     t->core = -1;
     t->last_core = -1;
     t->rq_next = NO_THREAD;
     t->start_waiter = NO_THREAD;
-    t->sync_deadline = -1;
-    t->pool = p->pool;
+    t->sync.deadline = -1;
+    t->pool.serves = p->pool;
     sim_rng_seed(&t->rng, w->cfg->seed, 1000 + t->id);
     w->threads[w->n_threads++] = t;
     if (sim_trace_add_thread(w->trace, name ? name : spec->name, proc, t->gil, spec->daemon) < 0)
@@ -220,12 +220,12 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
 /* A daemon thread at interpreter shutdown: it stops wherever it is. */
 static void thread_kill(SimWorld *w, Thread *t)
 {
-    world_cancel(w, &t->run_ev);
-    world_cancel(w, &t->block_ev);
-    world_cancel(w, &t->sync_timer);
-    if (t->wait_prim) {
-        prim_list_remove(t->wait_prim, t->wait_list, t->id);
-        t->wait_prim = NULL;
+    world_cancel(w, &t->work.ev);
+    world_cancel(w, &t->block.ev);
+    world_cancel(w, &t->wait_timer);
+    if (t->sync.prim) {
+        prim_list_remove(t->sync.prim, t->sync.list, t->id);
+        t->sync.prim = NULL;
     }
     if (t->in_runq)
         os_runq_remove(w, t);
@@ -249,7 +249,7 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
         thread_wake_joiners(w, &t->start_waiter, 1);
         t->start_waiter = NO_THREAD;
     }
-    if (t->pool)
+    if (t->pool.serves)
         pool_worker_exit(w, t);
     Process *p = w->procs[t->proc];
     if (!t->daemon && --p->live_nondaemon == 0) {

@@ -103,7 +103,7 @@ static void on_event(SimWorld *w, const SimEvent *ev)
         prog_work_done(w, t);
         break;
     case EV_BLOCK_END:
-        t->block_ev = 0;
+        t->block.ev = 0;
         os_request_core(w, t, CONT_TAKE_GIL);
         break;
     case EV_GIL_TIMEOUT:
@@ -140,10 +140,10 @@ static void report_deadlock(SimWorld *w)
         if (t->done || !t->started)
             continue;
         uint32_t other = 0;
-        if (t->wait_kind == SIM_WAIT_JOIN_THREAD || t->wait_kind == SIM_WAIT_START ||
-            t->wait_kind == SIM_WAIT_JOIN_PROCESS || t->wait_kind == SIM_WAIT_OBJECT)
-            other = (uint32_t)t->wait_target + 1;
-        world_record(w, SIM_REC_DEADLOCK, t->id, t->wait_kind, other, 0, t->reason, SIM_C_DEADLOCK);
+        if (t->block.kind == SIM_WAIT_JOIN_THREAD || t->block.kind == SIM_WAIT_START ||
+            t->block.kind == SIM_WAIT_JOIN_PROCESS || t->block.kind == SIM_WAIT_OBJECT)
+            other = (uint32_t)t->block.of + 1;
+        world_record(w, SIM_REC_DEADLOCK, t->id, t->block.kind, other, 0, t->reason, SIM_C_DEADLOCK);
     }
 }
 
