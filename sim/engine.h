@@ -371,6 +371,8 @@ void sync_pipe_deliver(SimWorld *w, Prim *p);
 
 /* ---- process.c: processes and fork ---------------------------------------- */
 
+/* The top-level "ipc" objects every process shares, made once per run. */
+bool proc_make_ipc_objects(SimWorld *w);
 Process *proc_create(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name);
 /* The process's threads come to life; forker: the thread whose os.fork()
  * made it (its first thread then starts holding the fresh GIL). */

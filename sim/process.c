@@ -71,6 +71,29 @@ SimTime proc_start_delay(SimWorld *w, const SimProcessSpec *ps)
 
 /* ---- Objects ------------------------------------------------------------------ */
 
+bool proc_make_ipc_objects(SimWorld *w)
+{
+    const SimScenario *sc = w->sc;
+    w->ipc_first = sc->n_prims;
+    for (int i = 0; i < sc->n_prims; i++)
+        if (sc->prims[i].process < 0 && w->ipc_first == sc->n_prims)
+            w->ipc_first = i;
+    if (w->ipc_first == sc->n_prims)
+        return true;
+    int n = sc->n_prims - w->ipc_first;
+    w->ipc = calloc((size_t)n, sizeof(Prim *));
+    if (!w->ipc)
+        return false;
+    for (int i = 0; i < n; i++) {
+        const SimPrimSpec *sp = &sc->prims[w->ipc_first + i];
+        if (!(w->ipc[i] = prim_new(w, sp, sp->kind, sp->name, SIM_NONE)))
+            return false;
+        if (sp->kind == SIM_PRIM_QUEUE || sp->kind == SIM_PRIM_CONDITION)
+            w->ipc[i]->lock = prim_inner_lock(w, sp, SIM_NONE);
+    }
+    return true;
+}
+
 /* Fresh objects for a process that starts from nothing (not a fork). */
 static bool make_objects(SimWorld *w, Process *p)
 {

@@ -47,19 +47,28 @@ typedef enum SimReason {
     SIM_REASON_COUNT
 } SimReason;
 
-/* What a record says happened. */
+/* What a record says happened, and what its fields mean. `thread` is
+ * always the thread the record is about; `other` names another thread
+ * plus one (0 = none) unless said otherwise. */
 typedef enum SimRecordKind {
-    SIM_REC_STATE = 0,     /* thread changed state; see SimRecord */
-    SIM_REC_GIL_ACQUIRE,   /* thread took GIL `arg`; other = previous holder+1 */
+    SIM_REC_STATE = 0,     /* thread changed state: state = new | old << 4, reason = new SimReason,
+                              arg = core when Running, else 0 */
+    SIM_REC_GIL_ACQUIRE,   /* thread took GIL `arg`; other = previous holder */
     SIM_REC_GIL_DROP,      /* thread released GIL `arg`; state = SimDropKind */
-    SIM_REC_DROP_REQUEST,  /* thread set the drop request on GIL `arg`; other = holder+1 */
-    SIM_REC_GIL_TIMEOUT,   /* thread's timed wait on GIL `arg` expired */
-    SIM_REC_FAILED_WAKEUP, /* thread woke and found GIL `arg` taken; other = holder+1 */
-    SIM_REC_PROC_START,    /* process `arg` began; thread = its first thread */
+    SIM_REC_DROP_REQUEST,  /* thread set the drop request on GIL `arg`; other = the holder */
+    SIM_REC_GIL_TIMEOUT,   /* thread's timed wait on GIL `arg` expired; other = the holder */
+    SIM_REC_FAILED_WAKEUP, /* thread woke and found GIL `arg` taken; other = the holder */
+    SIM_REC_PROC_START,    /* process `arg` began; thread = its first thread; other = the forking
+                              thread of an os.fork() child */
     SIM_REC_PROC_EXIT,     /* process `arg` ended; thread = its last thread */
-    SIM_REC_FORK,          /* thread forked; arg = child process */
-    SIM_REC_DEADLOCK,      /* thread is stuck forever; arg = SimWaitKind, other says on what */
-    SIM_REC_SYNC,          /* a primitive changed: state = SimSyncEvent, arg = object; see below */
+    SIM_REC_FORK,          /* thread called os.fork(); arg = the child process, other = the child's
+                              thread, state = 1 if other threads were alive in the parent */
+    SIM_REC_DEADLOCK,      /* thread is stuck forever: arg = SimWaitKind, other = what it waits
+                              for (SimWaitKind says: a thread, a process or an object, plus one),
+                              reason = its SimReason at the end */
+    SIM_REC_SYNC,          /* a primitive changed: state = SimSyncEvent, arg = the object,
+                              other = per event (SimSyncEvent), reason = the event's detail
+                              (SimAcquireDetail, SimReleaseDetail, SimQueueSide, SimSyncError) */
     SIM_REC_KIND_COUNT
 } SimRecordKind;
 

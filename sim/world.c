@@ -130,9 +130,8 @@ static void on_event(SimWorld *w, const SimEvent *ev)
 
 /* ---- Deadlock reporting -------------------------------------------------------- */
 
-/* Every live thread is stuck: say what each waits for. DEADLOCK records
- * carry arg = the Pending kind and other = the awaited thread + 1 (thread
- * joins and Thread.start) or the awaited process + 1 (process joins). */
+/* Every live thread is stuck: say what each waits for, in a DEADLOCK
+ * record (trace.h). */
 static void report_deadlock(SimWorld *w)
 {
     for (uint32_t i = 0; i < w->n_threads; i++) {
@@ -174,23 +173,8 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     if (sim_trace_set_info(w->trace, &info) < 0)
         goto out_nomem;
     sim_rng_seed(&w->os_rng, sc->cfg.seed, 999);
-    w->ipc_first = sc->n_prims;
-    for (int i = 0; i < sc->n_prims; i++)
-        if (sc->prims[i].process < 0 && w->ipc_first == sc->n_prims)
-            w->ipc_first = i;
-    if (w->ipc_first < sc->n_prims) {
-        int n = sc->n_prims - w->ipc_first;
-        w->ipc = calloc((size_t)n, sizeof(Prim *));
-        if (!w->ipc)
-            goto out_nomem;
-        for (int i = 0; i < n; i++) {
-            const SimPrimSpec *sp = &sc->prims[w->ipc_first + i];
-            if (!(w->ipc[i] = prim_new(w, sp, sp->kind, sp->name, SIM_NONE)))
-                goto out_nomem;
-            if (sp->kind == SIM_PRIM_QUEUE || sp->kind == SIM_PRIM_CONDITION)
-                w->ipc[i]->lock = prim_inner_lock(w, sp, SIM_NONE);
-        }
-    }
+    if (!proc_make_ipc_objects(w))
+        goto out_nomem;
     for (int i = 0; i < sc->n_procs; i++) {
         if (sc->procs[i].manual_start)
             continue;
