@@ -198,7 +198,12 @@ struct SimScenario {
     int n_pools;
 };
 
-/* Fills cfg with the documented defaults for a Python version. */
+/* Fills cfg with the documented defaults (seed 1, Python 3.12). */
 void sim_config_defaults(SimConfig *cfg);
+
+/* Shortest exact text of a duration as scenario files write it, one that
+ * sim_duration_parse reads back to the same value: "5ms", "1.5us", "100ns".
+ * (sim_duration_format, for people, rounds to 4 digits: "5 ms".) Returns buf. */
+char *sim_duration_format_exact(SimTime ns, char *buf, size_t n);
 
 #endif /* GILSIM_SCENARIO_H */
