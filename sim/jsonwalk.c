@@ -515,6 +515,22 @@ int ld_get_integer(Loader *c, const cJSON *v, double lo, double hi, double *out)
     return 0;
 }
 
+int ld_get_number(Loader *c, const cJSON *v, double lo, double hi, double *out)
+{
+    char range[96], a[32], b[32], num[48];
+    ld_fmt_double(lo, a, sizeof(a));
+    ld_fmt_double(hi, b, sizeof(b));
+    snprintf(range, sizeof(range), "a number from %s to %s", a, b);
+    if (!cJSON_IsNumber(v))
+        return fail(c, "expected %s, got %s", range, ld_type_name(v));
+    if (!isfinite(v->valuedouble) || v->valuedouble < lo || v->valuedouble > hi) {
+        ld_raw_number(c, v, num, sizeof(num));
+        return fail(c, "%s is out of range; expected %s", num, range);
+    }
+    *out = v->valuedouble;
+    return 0;
+}
+
 int ld_get_seed(Loader *c, const cJSON *v, uint64_t *out)
 {
     static const char range[] = "an integer from 0 to 18446744073709551615";

@@ -224,6 +224,8 @@ int ld_get_bool(Loader *c, const cJSON *v, bool *out);
 int ld_get_enum(Loader *c, const cJSON *v, const char *const *names, int n, const char *what, int *out);
 /* An integer in [lo, hi]. */
 int ld_get_integer(Loader *c, const cJSON *v, double lo, double hi, double *out);
+/* A number in [lo, hi]. */
+int ld_get_number(Loader *c, const cJSON *v, double lo, double hi, double *out);
 /* An integer in [0, 2^64). */
 int ld_get_seed(Loader *c, const cJSON *v, uint64_t *out);
 /* A plain duration, "5ms" or a number of seconds; rule DUR_NONNEG or DUR_POSITIVE. */
@@ -275,9 +277,12 @@ int ld_make_pool_workers(Loader *c);
 
 /* ---- config.c ----------------------------------------------------------- */
 
-int ld_load_machine(Loader *c, const cJSON *m, SimConfig *cfg);
-/* py may be NULL: the version-dependent defaults are set all the same. */
-int ld_load_python(Loader *c, const cJSON *py, SimConfig *cfg);
+enum { PARAMS_MACHINE = 0, PARAMS_PYTHON, PARAMS_SECTION_COUNT };
+
+/* The "machine" or "python" object at the current path into cfg, which
+ * holds the defaults. obj may be NULL (the section is absent): the rules
+ * that run anyway, such as python.version's defaults, still run. */
+int ld_load_config(Loader *c, const cJSON *obj, int section, SimConfig *cfg);
 
 /* ---- overrides.c -------------------------------------------------------- */
 

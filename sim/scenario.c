@@ -342,18 +342,12 @@ static int load_root(Loader *c, const cJSON *root)
     }
 
     v = ld_enter(c, root, "python", &mark);
-    rc = ld_load_python(c, v, &sc->cfg);
-    if (rc < 0)
+    if ((rc = ld_load_config(c, v, PARAMS_PYTHON, &sc->cfg)) < 0)
         return rc;
     if (v)
         ld_path_pop(c, mark);
-    /* CPython keeps the interval in whole microseconds, at least 1. */
-    sc->cfg.switch_interval = sc->cfg.switch_interval / NS_PER_US * NS_PER_US;
-    if (sc->cfg.switch_interval < NS_PER_US)
-        sc->cfg.switch_interval = NS_PER_US;
-
     if ((v = ld_enter(c, root, "machine", &mark))) {
-        if ((rc = ld_load_machine(c, v, &sc->cfg)) < 0)
+        if ((rc = ld_load_config(c, v, PARAMS_MACHINE, &sc->cfg)) < 0)
             return rc;
         ld_path_pop(c, mark);
     }

@@ -201,6 +201,10 @@ struct SimScenario {
 /* Fills cfg with the documented defaults (seed 1, Python 3.12). */
 void sim_config_defaults(SimConfig *cfg);
 
+/* "new", "new-noforce", "old", "none" or "per-interpreter", as scenarios
+ * spell a SimGilPolicy; "?" for any other value. */
+const char *sim_gil_policy_name(int policy);
+
 /* Shortest exact text of a duration as scenario files write it, one that
  * sim_duration_parse reads back to the same value: "5ms", "1.5us", "100ns".
  * (sim_duration_format, for people, rounds to 4 digits: "5 ms".) Returns buf. */
