@@ -464,7 +464,7 @@ static void op_names(char *buf, size_t size)
     const char *names[N_OPS];
     for (int i = 0; i < N_OPS; i++)
         names[i] = OPS[i].name;
-    ld_join_names(names, N_OPS, buf, size);
+    ld_join_names(names, N_OPS, "", ", ", ", ", buf, size);
 }
 
 /* Compiles the op object at the current path into vec. */
@@ -530,7 +530,7 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         for (int i = 0; i < N_OPS; i++)
             if (ld_find_name(OPS[i].mods, OPS[i].n_mods, k) >= 0)
                 names[n++] = OPS[i].name;
-        ld_join_names(names, n, list, sizeof(list));
+        ld_join_names(names, n, "", ", ", ", ", list, sizeof(list));
         return fail(c, "'%s' without an operation; expected it beside one of %s", k, list);
     }
     if (!key) {

@@ -133,22 +133,15 @@ const char *ld_suggest(const char *word, const char *const *names, int n)
     return best;
 }
 
-void ld_join_names(const char *const *names, int n, char *buf, size_t size)
+void ld_join_names(const char *const *names, int n, const char *q, const char *last2, const char *last,
+                   char *buf, size_t size)
 {
     size_t l = 0;
     buf[0] = '\0';
-    for (int i = 0; i < n && l < size; i++)
-        l += (size_t)snprintf(buf + l, size - l, "%s%s", i ? ", " : "", names[i]);
-}
-
-/* "\"a\"", "\"a\" and \"b\"", "\"a\", \"b\" and \"c\"". */
-static void join_quoted(const char *const *names, int n, char *buf, size_t size)
-{
-    size_t l = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < n && l < size; i++)
-        l += (size_t)snprintf(buf + l, size - l, "%s\"%s\"", i == 0 ? "" : i < n - 1 ? ", " : " and ",
-                              names[i]);
+    for (int i = 0; i < n && l < size; i++) {
+        const char *sep = i == 0 ? "" : i < n - 1 ? ", " : n == 2 ? last2 : last;
+        l += (size_t)snprintf(buf + l, size - l, "%s%s%s%s", sep, q, names[i], q);
+    }
 }
 
 /* ---- JSON pointer of the current value ---------------------------------- */
@@ -336,7 +329,7 @@ static int fail_unknown_key(Loader *c, const char *key, const char *const *keys,
         rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
                       "unknown key '%s'; did you mean '%s'?", ld_quote(key, q, sizeof(q)), best);
     } else {
-        ld_join_names(keys, n, list, sizeof(list));
+        ld_join_names(keys, n, "", ", ", ", ", list, sizeof(list));
         rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
                       "unknown key '%s'; expected one of %s (or a comment key starting with '_')",
                       ld_quote(key, q, sizeof(q)), list);
@@ -401,7 +394,7 @@ int ld_check_only(Loader *c, const cJSON *obj, const char *const *keys, int n, c
             rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
                           "unknown key '%s' in %s; did you mean '%s'?", q, in, best);
         } else {
-            join_quoted(keys, n, list, sizeof(list));
+            ld_join_names(keys, n, "\"", " and ", " and ", list, sizeof(list));
             rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
                           "unknown key '%s' in %s; expected only %s", q, in, list);
         }
@@ -482,11 +475,7 @@ int ld_get_bool(Loader *c, const cJSON *v, bool *out)
 int ld_get_enum(Loader *c, const cJSON *v, const char *const *names, int n, const char *what, int *out)
 {
     char list[160], q[64];
-    size_t l = 0;
-    for (int i = 0; i < n && l < sizeof(list); i++) {
-        const char *sep = i == 0 ? "" : i < n - 1 ? ", " : n == 2 ? " or " : ", or ";
-        l += (size_t)snprintf(list + l, sizeof(list) - l, "%s\"%s\"", sep, names[i]);
-    }
+    ld_join_names(names, n, "\"", " or ", ", or ", list, sizeof(list));
     if (!cJSON_IsString(v) || !v->valuestring)
         return fail(c, "expected %s, got %s", list, ld_type_name(v));
     int i = ld_find_name(names, n, v->valuestring);

@@ -127,7 +127,8 @@ typedef struct Loader {
     SimScenario *sc;     /* being built; destroyed by the caller on failure */
     int cap_procs, cap_threads;
     uint32_t cap_ops;
-    ProcExtra *extra;    /* [cap_procs] */
+    ProcExtra *extra;    /* [cap_extra], one per process template */
+    int cap_extra;
     int n_decl_procs;    /* processes declared in "processes"; fork children follow */
     NameTable names;
     Ref *refs;
@@ -160,8 +161,14 @@ int ld_find_name(const char *const *names, int n, const char *s);
 void ld_suggest_consider(const char *word, const char *cand, const char **best, int *best_d);
 /* The closest plausible name for a misspelt word, or NULL. */
 const char *ld_suggest(const char *word, const char *const *names, int n);
-/* "a, b, c" into buf, cut when full. */
-void ld_join_names(const char *const *names, int n, char *buf, size_t size);
+/*
+ * names[0, n) as a list for a message, into buf (cut when full): each name
+ * between quote marks q ("" or "\""), ", " between them but `last` before
+ * the last one, or `last2` when there are only two: ("", ", ", ", ") gives
+ * a, b, c; ("\"", " or ", ", or ") gives "a" or "b" and "a", "b", or "c".
+ */
+void ld_join_names(const char *const *names, int n, const char *q, const char *last2, const char *last,
+                   char *buf, size_t size);
 
 /* ---- jsonwalk.c: the JSON pointer of the current value ------------------ */
 

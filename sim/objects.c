@@ -97,19 +97,21 @@ int ld_register_process_name(Loader *c, const char *name, int index)
 /* "a lock, rlock, semaphore or bounded_semaphore" for a SimPrimKind mask. */
 static void kinds_phrase(unsigned kinds, char *buf, size_t size)
 {
-    int total = 0, n = 0;
-    size_t l = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < SIM_PRIM_KIND_COUNT; k++)
-        total += (int)(kinds >> k & 1);
-    for (int k = 0; k < SIM_PRIM_KIND_COUNT && l < size; k++) {
+    const char *names[SIM_PRIM_KIND_COUNT];
+    char list[128];
+    int n = 0, first = -1;
+    for (int k = 0; k < SIM_PRIM_KIND_COUNT; k++) {
         if (!(kinds >> k & 1))
             continue;
-        const char *sep = n == 0 ? "" : n == total - 1 ? " or " : ", ";
-        l += (size_t)snprintf(buf + l, size - l, "%s%s%s%s", sep, n == 0 ? ld_prim_articles[k] : "",
-                              n == 0 ? " " : "", ld_prim_names[k]);
-        n++;
+        if (first < 0)
+            first = k;
+        names[n++] = ld_prim_names[k];
     }
+    ld_join_names(names, n, "", " or ", " or ", list, sizeof(list));
+    if (first < 0)
+        buf[0] = '\0';
+    else
+        snprintf(buf, size, "%s %s", ld_prim_articles[first], list);
 }
 
 /* A comma-separated list of names for a message, cut with "..." when full. */
@@ -223,7 +225,7 @@ static int get_prim_type(Loader *c, const cJSON *v, int *out)
     const char *best = ld_suggest(s, ld_prim_names, SIM_PRIM_KIND_COUNT);
     if (best)
         return fail(c, "'%s' is not a synchronization type; did you mean '%s'?", q, best);
-    ld_join_names(ld_prim_names, SIM_PRIM_KIND_COUNT, list, sizeof(list));
+    ld_join_names(ld_prim_names, SIM_PRIM_KIND_COUNT, "", ", ", ", ", list, sizeof(list));
     return fail(c, "'%s' is not a synchronization type; expected one of %s", q, list);
 }
 

@@ -37,39 +37,13 @@ static const char *const START_NAMES[] = {"auto", "manual"};
 
 int ld_grow_procs(Loader *c, int need)
 {
-    if (need <= c->cap_procs)
-        return 0;
-    int cap = c->cap_procs ? c->cap_procs * 2 : 8;
-    while (cap < need)
-        cap *= 2;
-    SimProcessSpec *p = realloc(c->sc->procs, (size_t)cap * sizeof(*p));
-    if (!p)
-        return ld_nomem(c);
-    c->sc->procs = p;
-    ProcExtra *e = realloc(c->extra, (size_t)cap * sizeof(*e));
-    if (!e)
-        return ld_nomem(c);
-    c->extra = e;
-    memset(p + c->cap_procs, 0, (size_t)(cap - c->cap_procs) * sizeof(*p));
-    memset(e + c->cap_procs, 0, (size_t)(cap - c->cap_procs) * sizeof(*e));
-    c->cap_procs = cap;
-    return 0;
+    int rc = ld_grow_array(c, (void **)&c->sc->procs, &c->cap_procs, need, sizeof(*c->sc->procs));
+    return rc < 0 ? rc : ld_grow_array(c, (void **)&c->extra, &c->cap_extra, need, sizeof(*c->extra));
 }
 
 int ld_grow_threads(Loader *c, int need)
 {
-    if (need <= c->cap_threads)
-        return 0;
-    int cap = c->cap_threads ? c->cap_threads * 2 : 8;
-    while (cap < need)
-        cap *= 2;
-    SimThreadSpec *t = realloc(c->sc->threads, (size_t)cap * sizeof(*t));
-    if (!t)
-        return ld_nomem(c);
-    memset(t + c->cap_threads, 0, (size_t)(cap - c->cap_threads) * sizeof(*t));
-    c->sc->threads = t;
-    c->cap_threads = cap;
-    return 0;
+    return ld_grow_array(c, (void **)&c->sc->threads, &c->cap_threads, need, sizeof(*c->sc->threads));
 }
 
 int ld_grow_array(Loader *c, void **arr, int *cap, int need, size_t size)
@@ -391,7 +365,7 @@ static void loader_fini(Loader *c)
     for (size_t i = 0; i < c->n_refs; i++)
         free(c->refs[i].ptr);
     free(c->refs);
-    for (int p = 0; p < c->cap_procs; p++)
+    for (int p = 0; p < c->cap_extra; p++)
         free(c->extra[p].ptr);
     free(c->extra);
     for (int i = 0; i < c->n_ipc; i++)
