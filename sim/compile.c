@@ -180,7 +180,8 @@ static int compile_fork(Loader *c, const cJSON *f, int thread, int *target)
         return rc;
     const cJSON *prog = cJSON_GetObjectItemCaseSensitive(f, "program");
     if (!prog)
-        return ld_fail_missing(c, "program", "the child's operations, e.g. {\"program\": [{\"cpu\": \"1ms\"}]}");
+        return ld_fail_missing(c, "program",
+                               "the child's operations, e.g. {\"program\": [{\"cpu\": \"1ms\"}]}");
     const cJSON *nv = ld_enter(c, f, "name", &mark);
     if (nv) {
         rc = ld_get_name(c, nv, &name);
@@ -274,9 +275,9 @@ static int compile_pool(Loader *c, const cJSON *v, bool processes, const Ctx *x,
     if (processes && sc->n_procs + c->synth_procs >= MAX_PROCS)
         return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
                              "are supported", MAX_PROCS, MAX_PROCS);
-    if ((rc = ld_grow_array(c, (void **)&sc->pools, &c->cap_pools, sc->n_pools + 1, sizeof(*sc->pools))) < 0 ||
-        (rc = ld_grow_array(c, (void **)&c->pool_extra, &c->cap_pool_extra, sc->n_pools + 1,
-                         sizeof(*c->pool_extra))) < 0)
+    rc = ld_grow_array(c, (void **)&sc->pools, &c->cap_pools, sc->n_pools + 1, sizeof(*sc->pools));
+    if (rc < 0 || (rc = ld_grow_array(c, (void **)&c->pool_extra, &c->cap_pool_extra, sc->n_pools + 1,
+                                      sizeof(*c->pool_extra))) < 0)
         return rc;
 
     /* The worker's program: its loop op, then the task, whose names resolve
@@ -371,8 +372,8 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         /* `with cv:` takes the condition's lock. */
         int lock = kind == SIM_PRIM_CONDITION ? c->sc->prims[obj].lock : obj;
         if (!(v = ld_enter(c, o, "do", &mark)))
-            return ld_fail_missing(c, "do", "the operations to run while holding it, e.g. {\"with\": \"lock\", "
-                                         "\"do\": [{\"cpu\": \"1ms\"}]}");
+            return ld_fail_missing(c, "do", "the operations to run while holding it, e.g. "
+                                            "{\"with\": \"lock\", \"do\": [{\"cpu\": \"1ms\"}]}");
         if (!cJSON_IsArray(v))
             return fail(c, "expected an array of operations, got %s", ld_type_name(v));
         if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
@@ -513,10 +514,10 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         op_names(list, sizeof(list));
         if (best)
             rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0,
-                          "unknown operation '%s'; did you mean '%s'?", q, best);
+                             "unknown operation '%s'; did you mean '%s'?", q, best);
         else
             rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0,
-                          "unknown operation '%s'; expected one of %s", q, list);
+                             "unknown operation '%s'; expected one of %s", q, list);
         free(at);
         return rc;
     }
@@ -579,7 +580,7 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         ld_path_pop(c, mark);
         if (!do_item)
             return ld_fail_missing(c, "do", "the operations to repeat, e.g. {\"repeat\": 10, \"do\": "
-                                         "[{\"cpu\": \"1ms\"}]}");
+                                            "[{\"cpu\": \"1ms\"}]}");
         if (depth + 1 > MAX_REPEAT_DEPTH)
             return fail(c, "repeat nested %d levels deep; expected at most %d levels", depth + 1,
                         MAX_REPEAT_DEPTH);

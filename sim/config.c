@@ -449,7 +449,8 @@ static bool param_schema(const Param *p, const SimConfig *def, cJSON *prop)
     case INTEGER:
     case NUMBER:
         ok = cJSON_AddStringToObject(prop, "type", p->type == INTEGER ? "integer" : "number") &&
-             cJSON_AddNumberToObject(prop, "minimum", p->lo) && cJSON_AddNumberToObject(prop, "maximum", p->hi);
+             cJSON_AddNumberToObject(prop, "minimum", p->lo) &&
+             cJSON_AddNumberToObject(prop, "maximum", p->hi);
         break;
     case DURATION:
     case POS_DURATION:

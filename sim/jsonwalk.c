@@ -264,7 +264,7 @@ static const Override *override_below(const Loader *c, const char *ptr)
  * keys; a duplicate is always in the file, never from an override.
  */
 void ld_locate(const Loader *c, const char *ptr, int how, unsigned nth, bool line_only, char *buf,
-                   size_t n)
+               size_t n)
 {
     const Override *o = nth == 0 ? override_covering(c, ptr) : NULL;
     size_t off = 0;
@@ -300,7 +300,7 @@ void ld_locate(const Loader *c, const char *ptr, int how, unsigned nth, bool lin
 /* Fails with the message shown for pointer disp but located at loc_ptr. */
 __attribute__((format(printf, 7, 8)))
 int ld_fail_loc(Loader *c, int code, const char *disp, const char *loc_ptr, int how, unsigned nth,
-                    const char *fmt, ...)
+                const char *fmt, ...)
 {
     if (c->oom)
         return ld_nomem(c);
@@ -327,12 +327,12 @@ static int fail_unknown_key(Loader *c, const char *key, const char *const *keys,
     int rc;
     if (best) {
         rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                      "unknown key '%s'; did you mean '%s'?", ld_quote(key, q, sizeof(q)), best);
+                         "unknown key '%s'; did you mean '%s'?", ld_quote(key, q, sizeof(q)), best);
     } else {
         ld_join_names(keys, n, "", ", ", ", ", list, sizeof(list));
         rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                      "unknown key '%s'; expected one of %s (or a comment key starting with '_')",
-                      ld_quote(key, q, sizeof(q)), list);
+                         "unknown key '%s'; expected one of %s (or a comment key starting with '_')",
+                         ld_quote(key, q, sizeof(q)), list);
     }
     ld_path_pop(c, mark);
     return rc;
@@ -345,8 +345,8 @@ int ld_fail_duplicate_key(Loader *c, const char *key)
     size_t mark = ld_path_push_key(c, key);
     ld_locate(c, c->path, AT_KEY, 0, true, first, sizeof(first));
     int rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 1,
-                      "duplicate key '%s' (first at %s)",
-                      ld_quote(key, q, sizeof(q)), first);
+                         "duplicate key '%s' (first at %s)",
+                         ld_quote(key, q, sizeof(q)), first);
     ld_path_pop(c, mark);
     return rc;
 }
@@ -392,11 +392,11 @@ int ld_check_only(Loader *c, const cJSON *obj, const char *const *keys, int n, c
         ld_quote(k, q, sizeof(q));
         if (best) {
             rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                          "unknown key '%s' in %s; did you mean '%s'?", q, in, best);
+                             "unknown key '%s' in %s; did you mean '%s'?", q, in, best);
         } else {
             ld_join_names(keys, n, "\"", " and ", " and ", list, sizeof(list));
             rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                          "unknown key '%s' in %s; expected only %s", q, in, list);
+                             "unknown key '%s' in %s; expected only %s", q, in, list);
         }
         ld_path_pop(c, mark);
         return rc;

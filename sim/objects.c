@@ -184,7 +184,7 @@ static int check_object_name(Loader *c, int scope, const char *key, const char *
     if (!*key) {
         mark = ld_path_push_key(c, key);
         rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                      "the name is empty; expected a non-empty name");
+                         "the name is empty; expected a non-empty name");
         ld_path_pop(c, mark);
         return rc;
     }
@@ -201,9 +201,10 @@ static int check_object_name(Loader *c, int scope, const char *key, const char *
     free(at);
     mark = ld_path_push_key(c, key);
     rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
-                  "duplicate object name '%s' in process '%s' (first under \"%s\" at %s); expected names "
-                  "unique across \"sync\" and \"shared\"",
-                  ld_quote(key, q, sizeof(q)), ld_quote(c->sc->procs[proc].name, q2, sizeof(q2)), prev, first);
+                     "duplicate object name '%s' in process '%s' (first under \"%s\" at %s); expected names "
+                     "unique across \"sync\" and \"shared\"",
+                     ld_quote(key, q, sizeof(q)), ld_quote(c->sc->procs[proc].name, q2, sizeof(q2)), prev,
+                     first);
     ld_path_pop(c, mark);
     return rc;
 }
@@ -303,7 +304,7 @@ static int load_prim_spec(Loader *c, const cJSON *v, int proc, bool ipc, SimPrim
             return rc;
         if (!(f = ld_enter(c, v, "parties", &mark)))
             return ld_fail_missing(c, "parties", "the number of threads that wait for each other, e.g. "
-                                              "{\"type\": \"barrier\", \"parties\": 3}");
+                                                 "{\"type\": \"barrier\", \"parties\": 3}");
         if ((rc = ld_get_integer(c, f, 1, MAX_COUNT, &n)) < 0)
             return rc;
         out->value = (int64_t)n;
@@ -359,7 +360,8 @@ static int load_sync(Loader *c, const cJSON *v, int proc, size_t base_len)
         SimPrimSpec spec;
         if ((rc = load_prim_spec(c, m, proc, false, &spec)) < 0)
             return rc;
-        if ((rc = ld_grow_array(c, (void **)&sc->prims, &c->cap_prims, sc->n_prims + 1, sizeof(*sc->prims))) < 0)
+        rc = ld_grow_array(c, (void **)&sc->prims, &c->cap_prims, sc->n_prims + 1, sizeof(*sc->prims));
+        if (rc < 0)
             return rc;
         if (!(spec.name = strdup(k)))
             return ld_nomem(c);
@@ -477,7 +479,8 @@ static int add_condition_locks(Loader *c, int proc)
             continue;
         if (sc->n_prims + c->n_ipc >= MAX_PRIMS)
             return fail_too_many_prims(c);
-        if ((rc = ld_grow_array(c, (void **)&sc->prims, &c->cap_prims, sc->n_prims + 1, sizeof(*sc->prims))) < 0)
+        rc = ld_grow_array(c, (void **)&sc->prims, &c->cap_prims, sc->n_prims + 1, sizeof(*sc->prims));
+        if (rc < 0)
             return rc;
         size_t len = strlen(sc->prims[i].name) + sizeof(".lock");
         char *name = malloc(len);
@@ -635,7 +638,7 @@ static int fail_no_object(Loader *c, const Ctx *x, const char *name, bool shared
  * for "ipc" object k; *kind its kind, which must be in `kinds`.
  */
 int ld_resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, const char *op, int *obj,
-                        int *kind)
+                    int *kind)
 {
     char need[160], what[200], q[64], hint[160] = "";
     const char *name;
@@ -671,8 +674,8 @@ int ld_resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, con
         if (sp->kind == SIM_PRIM_CONDITION && (kinds & KINDS_LOCK))
             snprintf(hint, sizeof(hint),
                      " (to hold a condition's lock, use {\"with\": \"%s\", \"do\": [...]})", q);
-        return fail(c, "'%s' is %s %s; %s needs %s%s", q, ld_prim_articles[sp->kind], ld_prim_names[sp->kind], op,
-                    need, hint);
+        return fail(c, "'%s' is %s %s; %s needs %s%s", q, ld_prim_articles[sp->kind], ld_prim_names[sp->kind],
+                    op, need, hint);
     }
     *kind = sp->kind;
     return 0;

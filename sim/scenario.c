@@ -333,7 +333,7 @@ static int load_root(Loader *c, const cJSON *root)
     }
     if (!(v = ld_enter(c, root, "processes", &mark)))
         return ld_fail_missing(c, "processes", "an array of processes, e.g. [{\"name\": \"main\", "
-                                            "\"threads\": [...]}]");
+                                               "\"threads\": [...]}]");
     if ((rc = load_processes(c, v)) < 0)
         return rc;
     ld_path_pop(c, mark);
