@@ -116,11 +116,23 @@ int cmd_validate(int argc, char **argv)
     int rc = EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: gilsim validate FILE [--set KEY=VALUE]...\n\n"
+            printf("usage: gilsim validate FILE [--set KEY=VALUE]...\n"
+                   "       gilsim validate --schema-params\n\n"
                    "Checks a scenario without running it. Prints 'FILE: ok' or the first error as\n"
-                   "FILE:LINE:COL: /json/pointer: message, and exits 0 or 2.\n");
+                   "FILE:LINE:COL: /json/pointer: message, and exits 0 or 2.\n\n"
+                   "  --schema-params  print the JSON Schema of \"machine\" and \"python\" as the\n"
+                   "                   loader checks them (tools/update_schema.py puts it in\n"
+                   "                   scenarios/schema.json)\n");
             cli_sim_opts_free(&o);
             return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--schema-params") == 0) {
+            char *text = sim_config_schema();
+            if (text)
+                printf("%s\n", text);
+            free(text);
+            cli_sim_opts_free(&o);
+            return text ? EXIT_OK : EXIT_RUNTIME;
         }
         int k = cli_sim_opt(&o, argc, argv, &i);
         if (k < 0)

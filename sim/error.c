@@ -2,7 +2,10 @@
  * error.c - error values, durations and small shared helpers.
  *
  * Durations are integer nanoseconds everywhere; parsing rounds to the
- * nearest nanosecond and refuses anything that would overflow int64.
+ * nearest nanosecond and refuses anything that would overflow int64. They
+ * are written two ways: rounded for people (sim_duration_format, "1.5 ms")
+ * and exact in the scenario's own syntax (sim_duration_format_exact,
+ * "1.5ms"), which parses back to the same value.
  */
 #include <ctype.h>
 #include <math.h>
@@ -80,5 +83,37 @@ char *sim_duration_format(SimTime ns, char *buf, size_t n)
         snprintf(buf, n, "%s%.4g ms", sign, a / 1e6);
     else
         snprintf(buf, n, "%s%.4g s", sign, a / 1e9);
+    return buf;
+}
+
+char *sim_duration_format_exact(SimTime ns, char *buf, size_t n)
+{
+    static const struct {
+        const char *unit;
+        long long scale;
+        int digits;
+    } units[] = {{"s", 1000000000, 9}, {"ms", 1000000, 6}, {"us", 1000, 3}, {"ns", 1, 0}};
+    char best[48] = "";
+    if (ns < 0) {
+        snprintf(buf, n, "%lldns", (long long)ns);
+        return buf;
+    }
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        char tmp[48];
+        long long whole = ns / units[u].scale, frac = ns % units[u].scale;
+        if (whole == 0 && units[u].scale > 1)
+            continue;
+        if (frac) {
+            int l = snprintf(tmp, sizeof(tmp), "%lld.%0*lld", whole, units[u].digits, frac);
+            while (l > 0 && tmp[l - 1] == '0')
+                tmp[--l] = '\0';
+            snprintf(tmp + l, sizeof(tmp) - (size_t)l, "%s", units[u].unit);
+        } else {
+            snprintf(tmp, sizeof(tmp), "%lld%s", whole, units[u].unit);
+        }
+        if (!best[0] || strlen(tmp) < strlen(best))
+            memcpy(best, tmp, sizeof(best));
+    }
+    snprintf(buf, n, "%s", best);
     return buf;
 }

@@ -84,6 +84,13 @@ uint64_t sim_scenario_hash(const SimScenario *sc);
  * text. Returns a malloc'd string owned by the caller, or NULL on no memory. */
 char *sim_scenario_explain_config(const SimScenario *sc);
 
+/* The JSON Schema of a scenario's "machine" and "python" objects, as the
+ * text of {"machine": SCHEMA, "python": SCHEMA}: the same parameters,
+ * ranges, defaults and descriptions the loader uses. scenarios/schema.json
+ * holds them as $defs.machine and $defs.python (tools/update_schema.py).
+ * Returns a malloc'd string owned by the caller, or NULL on no memory. */
+char *sim_config_schema(void);
+
 /* ---- Worlds ------------------------------------------------------------- */
 
 typedef struct SimWorld SimWorld;

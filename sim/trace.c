@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim_internal.h"
+#include "strbuf.h"
 
 
 SimTrace *sim_trace_create(void)
@@ -256,92 +257,57 @@ const char *sim_sync_detail_name(SimSyncEvent e, uint8_t detail)
     }
 }
 
-/* A growable text buffer for the dump. */
-typedef struct Buf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} Buf;
-
-static void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(Buf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t ncap = b->cap ? b->cap * 2 : 4096;
-        while (ncap < b->n + (size_t)k + 1)
-            ncap *= 2;
-        char *np = realloc(b->p, ncap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
 int sim_trace_dump(const SimTrace *tr, char **out, size_t *len)
 {
-    Buf b = {0};
-    buf_printf(&b, "# scenario=%s seed=%llu cores=%d interval=%lld policy=%s python=%s\n",
-               tr->info.scenario ? tr->info.scenario : "", (unsigned long long)tr->info.seed,
-               tr->info.cores, (long long)tr->info.switch_interval,
-               tr->info.gil_policy ? tr->info.gil_policy : "",
-               tr->info.python_version ? tr->info.python_version : "");
+    SimStrBuf b = {0};
+    sim_strbuf_printf(&b, "# scenario=%s seed=%llu cores=%d interval=%lld policy=%s python=%s\n",
+                      tr->info.scenario ? tr->info.scenario : "", (unsigned long long)tr->info.seed,
+                      tr->info.cores, (long long)tr->info.switch_interval,
+                      tr->info.gil_policy ? tr->info.gil_policy : "",
+                      tr->info.python_version ? tr->info.python_version : "");
     for (uint32_t i = 0; i < tr->n_procs; i++)
-        buf_printf(&b, "# process %u %s parent=%d gil=%u start=%s\n", i, tr->procs[i].name,
-                   tr->procs[i].parent == SIM_NONE ? -1 : (int)tr->procs[i].parent,
-                   tr->procs[i].gil, tr->procs[i].start_method);
+        sim_strbuf_printf(&b, "# process %u %s parent=%d gil=%u start=%s\n", i, tr->procs[i].name,
+                          tr->procs[i].parent == SIM_NONE ? -1 : (int)tr->procs[i].parent,
+                          tr->procs[i].gil, tr->procs[i].start_method);
     for (uint32_t i = 0; i < tr->n_threads; i++)
-        buf_printf(&b, "# thread %u %s process=%u%s\n", i, tr->threads[i].name,
-                   tr->threads[i].process, tr->threads[i].daemon ? " daemon" : "");
+        sim_strbuf_printf(&b, "# thread %u %s process=%u%s\n", i, tr->threads[i].name,
+                          tr->threads[i].process, tr->threads[i].daemon ? " daemon" : "");
     for (uint32_t i = 0; i < tr->n_objects; i++)
-        buf_printf(&b, "# object %u %s process=%u kind=%s initial=%lld\n", i, tr->objects[i].name,
-                   tr->objects[i].process, tr->objects[i].kind, (long long)tr->objects[i].initial);
+        sim_strbuf_printf(&b, "# object %u %s process=%u kind=%s initial=%lld\n", i, tr->objects[i].name,
+                          tr->objects[i].process, tr->objects[i].kind, (long long)tr->objects[i].initial);
     for (size_t i = 0; i < tr->n; i++) {
         const SimRecord *r = &tr->recs[i];
         const char *tn = r->thread < tr->n_threads ? tr->threads[r->thread].name : "?";
-        buf_printf(&b, "t=%lld %s %s", (long long)r->t, tn, sim_record_kind_name(r->kind));
+        sim_strbuf_printf(&b, "t=%lld %s %s", (long long)r->t, tn, sim_record_kind_name(r->kind));
         switch (r->kind) {
         case SIM_REC_STATE:
-            buf_printf(&b, " %s->%s(%s)", sim_state_name(SIM_REC_OLD_STATE(r)),
-                       sim_state_name(SIM_REC_NEW_STATE(r)), sim_reason_name(r->reason));
+            sim_strbuf_printf(&b, " %s->%s(%s)", sim_state_name(SIM_REC_OLD_STATE(r)),
+                              sim_state_name(SIM_REC_NEW_STATE(r)), sim_reason_name(r->reason));
             if (SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING)
-                buf_printf(&b, " core=%u", r->arg);
+                sim_strbuf_printf(&b, " core=%u", r->arg);
             break;
         case SIM_REC_SYNC:
-            buf_printf(&b, " %s obj=%u n=%u", sim_sync_event_name((SimSyncEvent)r->state), r->arg, r->other);
+            sim_strbuf_printf(&b, " %s obj=%u n=%u", sim_sync_event_name((SimSyncEvent)r->state), r->arg,
+                              r->other);
             if (r->state == SIM_SYNC_ERROR)
-                buf_printf(&b, " error=%s", sim_sync_error_message((SimSyncError)r->reason));
-            buf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
+                sim_strbuf_printf(&b, " error=%s", sim_sync_error_message((SimSyncError)r->reason));
+            sim_strbuf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
             continue;
         case SIM_REC_GIL_DROP:
-            buf_printf(&b, " gil=%u %s", r->arg,
-                       r->state == SIM_DROP_FORCED ? "forced" : r->state == SIM_DROP_EXIT ? "exit" : "voluntary");
+            sim_strbuf_printf(&b, " gil=%u %s", r->arg,
+                              r->state == SIM_DROP_FORCED ? "forced"
+                              : r->state == SIM_DROP_EXIT ? "exit" : "voluntary");
             break;
         default:
-            buf_printf(&b, " arg=%u", r->arg);
+            sim_strbuf_printf(&b, " arg=%u", r->arg);
             break;
         }
         if (r->other)
-            buf_printf(&b, " other=%s", r->other - 1 < tr->n_threads ? tr->threads[r->other - 1].name : "?");
-        buf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
+            sim_strbuf_printf(&b, " other=%s",
+                              r->other - 1 < tr->n_threads ? tr->threads[r->other - 1].name : "?");
+        sim_strbuf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
     }
-    buf_printf(&b, "# end=%lld outcome=%d\n", (long long)tr->end, tr->info.outcome);
+    sim_strbuf_printf(&b, "# end=%lld outcome=%d\n", (long long)tr->end, tr->info.outcome);
     if (b.oom) {
         free(b.p);
         return SIM_ERR_NOMEM;

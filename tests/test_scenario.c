@@ -432,6 +432,29 @@ static void test_explain_roundtrip(void)
     }
 }
 
+/* What derives from the parameter table besides loading and explaining:
+ * the GIL policy names and the JSON Schema of "machine" and "python". */
+static void test_config_table(void)
+{
+    static const char *const gils[] = {"new", "new-noforce", "old", "none", "per-interpreter"};
+    for (int i = 0; i < SIM_GIL_POLICY_COUNT; i++)
+        CHECK_STREQ(sim_gil_policy_name(i), gils[i]);
+    CHECK_STREQ(sim_gil_policy_name(SIM_GIL_POLICY_COUNT), "?");
+    CHECK_STREQ(sim_gil_policy_name(-1), "?");
+
+    char *schema = sim_config_schema();
+    CHECK(schema != NULL, "the schema of the parameters is text");
+    if (!schema)
+        return;
+    /* Spot checks; tests/test_schema.py compares it all with schema.json. */
+    CHECK(strstr(schema, "\"machine\":") && strstr(schema, "\"python\":") &&
+          strstr(schema, "\"additionalProperties\":\tfalse"), "both sections, closed:\n%s", schema);
+    CHECK(strstr(schema, "\"maximum\":\t1024") && strstr(schema, "\"default\":\t1.08") &&
+          strstr(schema, "\"default\":\t\"4ms\"") && strstr(schema, "\"default\":\t\"3.12\"") &&
+          strstr(schema, "\"#/$defs/positive_duration\""), "ranges and defaults from the table:\n%s", schema);
+    free(schema);
+}
+
 static void test_files(void)
 {
     SimError err;
@@ -1593,6 +1616,7 @@ int main(void)
     test_version_defaults();
     test_overrides();
     test_explain_roundtrip();
+    test_config_table();
     test_files();
     test_sync_objects();
     test_pools();

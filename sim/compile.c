@@ -1,0 +1,858 @@
+/*
+ * compile.c - thread programs: operation objects compiled into flat SimOp
+ * runs, fork children, pools, and the start/join names resolved at the end.
+ *
+ * Each thread's program is one contiguous run of SimScenario.ops, a repeat
+ * (or `with`) body following its op. A fork child gets its own process and
+ * thread templates, appended behind the declared ones as the walk meets
+ * the fork, and its program is compiled on the spot. A pool's worker
+ * program is compiled where the pool is met but placed after the walk
+ * (ld_make_pool_workers), behind every declared and fork-child template.
+ * start and join may name processes declared further down, so they are
+ * recorded as Refs and resolved once every name is known.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+
+static const char *const FORK_KEYS[] = {"name", "program"};
+static const char *const THREAD_POOL_KEYS[] = {"workers", "tasks", "task"};
+static const char *const PROCESS_POOL_KEYS[] = {"workers", "tasks", "chunksize", "start_method", "task"};
+
+/* ---- Operations ----------------------------------------------------------
+ * Each operation object has exactly one operation key; the keys listed as
+ * modifiers may stand beside it. `family` says how it is compiled.
+ */
+enum {
+    F_DUR = 0, F_REPEAT, F_START, F_JOIN, F_FORK, F_ACQUIRE, F_RELEASE, F_WITH, F_WAIT, F_SET,
+    F_CLEAR, F_NOTIFY, F_NOTIFY_ALL, F_PUT, F_GET, F_INCREMENT, F_THREAD_POOL, F_PROCESS_POOL,
+};
+
+static const char *const MODS_DO[] = {"do"};
+static const char *const MODS_ACQUIRE[] = {"timeout", "blocking"};
+static const char *const MODS_TIMEOUT[] = {"timeout"};
+static const char *const MODS_NOTIFY[] = {"n"};
+static const char *const MODS_PUT[] = {"timeout", "transfer"};
+static const char *const MODS_INCREMENT[] = {"call_between"};
+
+typedef struct OpDef {
+    const char *name;
+    uint8_t kind;   /* SimOpKind of the (first) op it makes */
+    uint8_t family;
+    const char *const *mods;
+    int n_mods;
+} OpDef;
+
+#define MODS(m) m, (int)(sizeof(m) / sizeof((m)[0]))
+static const OpDef OPS[] = {
+    {"cpu", SIM_OP_CPU, F_DUR, NULL, 0},
+    {"c_call", SIM_OP_C_CALL, F_DUR, NULL, 0},
+    {"nogil", SIM_OP_NOGIL, F_DUR, NULL, 0},
+    {"io", SIM_OP_IO, F_DUR, NULL, 0},
+    {"sleep", SIM_OP_SLEEP, F_DUR, NULL, 0},
+    {"repeat", SIM_OP_REPEAT, F_REPEAT, MODS(MODS_DO)},
+    {"start", SIM_OP_START, F_START, NULL, 0},
+    {"join", SIM_OP_JOIN, F_JOIN, MODS(MODS_TIMEOUT)},
+    {"fork", SIM_OP_FORK, F_FORK, NULL, 0},
+    {"acquire", SIM_OP_ACQUIRE, F_ACQUIRE, MODS(MODS_ACQUIRE)},
+    {"release", SIM_OP_RELEASE, F_RELEASE, NULL, 0},
+    {"with", SIM_OP_ACQUIRE, F_WITH, MODS(MODS_DO)},
+    {"wait", SIM_OP_WAIT, F_WAIT, MODS(MODS_TIMEOUT)},
+    {"set", SIM_OP_SET, F_SET, NULL, 0},
+    {"clear", SIM_OP_CLEAR, F_CLEAR, NULL, 0},
+    {"notify", SIM_OP_NOTIFY, F_NOTIFY, MODS(MODS_NOTIFY)},
+    {"notify_all", SIM_OP_NOTIFY, F_NOTIFY_ALL, NULL, 0},
+    {"put", SIM_OP_PUT, F_PUT, MODS(MODS_PUT)},
+    {"get", SIM_OP_GET, F_GET, MODS(MODS_TIMEOUT)},
+    {"send", SIM_OP_PUT, F_PUT, MODS(MODS_PUT)},
+    {"recv", SIM_OP_GET, F_GET, MODS(MODS_TIMEOUT)},
+    {"increment", SIM_OP_INCREMENT, F_INCREMENT, MODS(MODS_INCREMENT)},
+    {"thread_pool", SIM_OP_POOL, F_THREAD_POOL, NULL, 0},
+    {"process_pool", SIM_OP_POOL, F_PROCESS_POOL, NULL, 0},
+};
+#undef MODS
+#define N_OPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
+
+static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth);
+
+/* ---- Programs ----------------------------------------------------------- */
+
+/* "a" or "an" before an operation or key name. */
+static const char *article(const char *word)
+{
+    return word[0] && strchr("aeiou", word[0]) ? "an" : "a";
+}
+
+/* Appends a zeroed op of `kind` to vec; *out points at it until the next push. */
+static int op_push(Loader *c, OpVec *vec, int kind, SimOp **out)
+{
+    if (c->ops_made >= MAX_OPS)
+        return fail_limit(c, "more than %u operations in all; at most %u are supported (a repeat "
+                             "body counts once)", MAX_OPS, MAX_OPS);
+    if (vec->n == vec->cap) {
+        uint32_t cap = vec->cap ? vec->cap * 2 : 16;
+        SimOp *v = realloc(vec->v, cap * sizeof(*v));
+        if (!v)
+            return ld_nomem(c);
+        vec->v = v;
+        vec->cap = cap;
+    }
+    SimOp *op = &vec->v[vec->n++];
+    memset(op, 0, sizeof(*op));
+    op->kind = (uint8_t)kind;
+    op->target = -1;
+    op->obj = -1;
+    op->timeout = -1; /* blocking ops wait for as long as it takes */
+    c->ops_made++;
+    *out = op;
+    return 0;
+}
+
+/* Appends vec to sc->ops; *first is where it starts. */
+static int ops_append(Loader *c, const OpVec *vec, uint32_t *first)
+{
+    SimScenario *sc = c->sc;
+    if (sc->n_ops + vec->n > c->cap_ops) {
+        uint32_t cap = c->cap_ops ? c->cap_ops : 64;
+        while (cap < sc->n_ops + vec->n)
+            cap *= 2;
+        SimOp *ops = realloc(sc->ops, cap * sizeof(*ops));
+        if (!ops)
+            return ld_nomem(c);
+        sc->ops = ops;
+        c->cap_ops = cap;
+    }
+    if (vec->n)
+        memcpy(sc->ops + sc->n_ops, vec->v, vec->n * sizeof(*vec->v));
+    *first = sc->n_ops;
+    sc->n_ops += vec->n;
+    return 0;
+}
+
+/* Adds the process and thread templates of an os.fork() child. */
+static int add_fork_child(Loader *c, int parent_thread, int *child_proc, int *child_thread)
+{
+    SimScenario *sc = c->sc;
+    int rc;
+    if (sc->n_procs + c->synth_procs >= MAX_PROCS)
+        return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
+                             "are supported", MAX_PROCS, MAX_PROCS);
+    if (sc->n_threads + c->synth_threads >= MAX_THREADS)
+        return fail_limit(c, "more than %d threads (fork children and pool workers included); at most %d are "
+                             "supported", MAX_THREADS, MAX_THREADS);
+    if ((rc = ld_grow_procs(c, sc->n_procs + 1)) < 0 || (rc = ld_grow_threads(c, sc->n_threads + 1)) < 0)
+        return rc;
+    int p = sc->n_procs++, t = sc->n_threads++;
+    int parent = sc->threads[parent_thread].process;
+    SimProcessSpec *ps = &sc->procs[p];
+    ps->start_method = SIM_START_OSFORK;
+    ps->manual_start = true;
+    ps->first_thread = t;
+    ps->n_threads = 1;
+    /* The child works on copies of the parent's objects, made at the fork. */
+    ps->first_prim = sc->procs[parent].first_prim;
+    ps->n_prims = sc->procs[parent].n_prims;
+    ps->first_shared = sc->procs[parent].first_shared;
+    ps->n_shared = sc->procs[parent].n_shared;
+    c->extra[p].parent = parent;
+    SimThreadSpec *ts = &sc->threads[t];
+    ts->process = p;
+    ts->name = strdup(sc->threads[parent_thread].name);
+    if (!ts->name || ld_names_add(&c->names, p, ts->name, t) < 0)
+        return ld_nomem(c);
+    *child_proc = p;
+    *child_thread = t;
+    return 0;
+}
+
+static int compile_fork(Loader *c, const cJSON *f, int thread, int *target)
+{
+    size_t mark;
+    int rc, p = 0, t = 0;
+    const char *name = NULL;
+    if (!cJSON_IsObject(f))
+        return fail(c, "expected the child {\"name\": \"...\", \"program\": [...]}, got %s", ld_type_name(f));
+    if ((rc = ld_check_keys(c, f, FORK_KEYS, COUNT(FORK_KEYS))) < 0)
+        return rc;
+    const cJSON *prog = cJSON_GetObjectItemCaseSensitive(f, "program");
+    if (!prog)
+        return ld_fail_missing(c, "program",
+                               "the child's operations, e.g. {\"program\": [{\"cpu\": \"1ms\"}]}");
+    const cJSON *nv = ld_enter(c, f, "name", &mark);
+    if (nv) {
+        rc = ld_get_name(c, nv, &name);
+        ld_path_pop(c, mark);
+        if (rc < 0)
+            return rc;
+    }
+    if ((rc = add_fork_child(c, thread, &p, &t)) < 0)
+        return rc;
+    if (name) {
+        ld_enter(c, f, "name", &mark);
+        c->sc->procs[p].name = strdup(name);
+        rc = c->sc->procs[p].name ? ld_register_process_name(c, c->sc->procs[p].name, p) : ld_nomem(c);
+        ld_path_pop(c, mark);
+        if (rc < 0)
+            return rc;
+    } else if (!(c->extra[p].ptr = ld_path_dup(c))) {
+        return ld_nomem(c);
+    }
+    *target = p;
+    ld_enter(c, f, "program", &mark);
+    rc = ld_compile_program(c, prog, t);
+    ld_path_pop(c, mark);
+    return rc;
+}
+
+/* A pool's definition at the current path; records the pool and its worker
+ * program (placed after the walk) and returns its index in *index. */
+static int compile_pool(Loader *c, const cJSON *v, bool processes, const Ctx *x, int *index)
+{
+    SimScenario *sc = c->sc;
+    SimPoolSpec ps;
+    size_t mark;
+    int rc, e;
+    double n;
+    char expected[160];
+    const cJSON *f;
+    const char *example = processes ? "{\"workers\": 4, \"tasks\": 100, \"task\": [{\"cpu\": \"2ms\"}]}"
+                                    : "{\"workers\": 2, \"tasks\": 8, \"task\": [{\"io\": \"5ms\"}]}";
+
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected a pool such as %s, got %s", example, ld_type_name(v));
+    if ((rc = processes ? ld_check_keys(c, v, PROCESS_POOL_KEYS, COUNT(PROCESS_POOL_KEYS))
+                        : ld_check_keys(c, v, THREAD_POOL_KEYS, COUNT(THREAD_POOL_KEYS))) < 0)
+        return rc;
+    memset(&ps, 0, sizeof(ps));
+    ps.processes = processes;
+    ps.worker_thread = -1;
+    ps.worker_process = -1;
+    if (!(f = ld_enter(c, v, "workers", &mark))) {
+        snprintf(expected, sizeof(expected), "the number of worker %s, e.g. %s",
+                 processes ? "processes" : "threads", example);
+        return ld_fail_missing(c, "workers", expected);
+    }
+    if ((rc = ld_get_integer(c, f, 1, processes ? MAX_PROCS : MAX_THREADS, &n)) < 0)
+        return rc;
+    ps.workers = (int)n;
+    ld_path_pop(c, mark);
+    if (!(f = ld_enter(c, v, "tasks", &mark))) {
+        snprintf(expected, sizeof(expected), "the number of items to run the task on, e.g. %s", example);
+        return ld_fail_missing(c, "tasks", expected);
+    }
+    if ((rc = ld_get_integer(c, f, 0, MAX_COUNT, &n)) < 0)
+        return rc;
+    ps.tasks = (uint32_t)n;
+    ld_path_pop(c, mark);
+    if (processes) {
+        if ((f = ld_enter(c, v, "chunksize", &mark))) {
+            if ((rc = ld_get_integer(c, f, 1, MAX_COUNT, &n)) < 0)
+                return rc;
+            ps.chunksize = (uint32_t)n;
+            ld_path_pop(c, mark);
+        }
+        ps.start_method = c->default_method;
+        if ((f = ld_enter(c, v, "start_method", &mark))) {
+            if ((rc = ld_get_enum(c, f, ld_method_names, COUNT(ld_method_names), "a start method", &e)) < 0)
+                return rc;
+            ps.start_method = (uint8_t)e;
+            ld_path_pop(c, mark);
+        }
+    }
+    if (!(f = ld_enter(c, v, "task", &mark))) {
+        snprintf(expected, sizeof(expected), "the operations run for each item, e.g. %s", example);
+        return ld_fail_missing(c, "task", expected);
+    }
+    if (!cJSON_IsArray(f))
+        return fail(c, "expected an array of operations, got %s", ld_type_name(f));
+    if (sc->n_threads + c->synth_threads >= MAX_THREADS)
+        return fail_limit(c, "more than %d threads (fork children and pool workers included); at most %d are "
+                             "supported", MAX_THREADS, MAX_THREADS);
+    if (processes && sc->n_procs + c->synth_procs >= MAX_PROCS)
+        return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
+                             "are supported", MAX_PROCS, MAX_PROCS);
+    rc = ld_grow_array(c, (void **)&sc->pools, &c->cap_pools, sc->n_pools + 1, sizeof(*sc->pools));
+    if (rc < 0 || (rc = ld_grow_array(c, (void **)&c->pool_extra, &c->cap_pool_extra, sc->n_pools + 1,
+                                      sizeof(*c->pool_extra))) < 0)
+        return rc;
+
+    /* The worker's program: its loop op, then the task, whose names resolve
+     * like the submitter's (a process pool's: only "ipc"). */
+    int k = sc->n_pools;
+    OpVec prog = {NULL, 0, 0};
+    SimOp *op;
+    Ctx tx = {-1, processes ? -1 : x->proc, x->proc, true};
+    rc = op_push(c, &prog, SIM_OP_POOL, &op);
+    if (rc == 0) {
+        op->flags = SIM_OPF_POOL_WORKER;
+        op->obj = k;
+        rc = compile_ops(c, f, &prog, &tx, 0);
+    }
+    if (rc < 0) {
+        free(prog.v);
+        return rc;
+    }
+    prog.v[0].body_len = prog.n - 1;
+    ld_path_pop(c, mark);
+    sc->pools[k] = ps;
+    c->pool_extra[k] = (PoolExtra){prog, x->proc};
+    sc->n_pools++;
+    c->synth_threads++;
+    c->synth_procs += processes;
+    *index = k;
+    return 0;
+}
+
+/* Reads the "timeout" modifier of op object o, if there; *out is kept otherwise. */
+static int op_timeout(Loader *c, const cJSON *o, SimTime *out)
+{
+    size_t mark;
+    const cJSON *v = ld_enter(c, o, "timeout", &mark);
+    if (!v)
+        return 0;
+    int rc = ld_get_duration(c, v, DUR_NONNEG, out);
+    if (rc == 0)
+        ld_path_pop(c, mark);
+    return rc;
+}
+
+/* The synchronization ops and increment; the current path is the op object. */
+static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const OpDef *def, OpVec *vec,
+                           const Ctx *x, int depth)
+{
+    static const unsigned kinds_of[] = {
+        [F_ACQUIRE] = KINDS_LOCK, [F_RELEASE] = KINDS_LOCK, [F_WITH] = KINDS_WITH,
+        [F_WAIT] = KINDS_WAIT, [F_SET] = PK(SIM_PRIM_EVENT), [F_CLEAR] = PK(SIM_PRIM_EVENT),
+        [F_NOTIFY] = PK(SIM_PRIM_CONDITION), [F_NOTIFY_ALL] = PK(SIM_PRIM_CONDITION),
+        [F_PUT] = KINDS_QUEUE, [F_GET] = KINDS_QUEUE,
+    };
+    size_t mark = ld_path_push_key(c, key->string);
+    int obj = -1, kind = 0, rc;
+    SimTime timeout = -1;
+    SimOp *op;
+    const cJSON *v;
+    char q[64];
+
+    if (def->family == F_INCREMENT)
+        rc = ld_resolve_shared(c, x, key, &obj);
+    else
+        rc = ld_resolve_prim(c, x, key, kinds_of[def->family], key->string, &obj, &kind);
+    if (rc < 0)
+        return rc;
+    ld_path_pop(c, mark);
+    if (ld_find_name(def->mods, def->n_mods, "timeout") >= 0 && (rc = op_timeout(c, o, &timeout)) < 0)
+        return rc;
+
+    switch (def->family) {
+    case F_ACQUIRE: {
+        bool blocking = true;
+        if ((v = ld_enter(c, o, "blocking", &mark))) {
+            if ((rc = ld_get_bool(c, v, &blocking)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if (!blocking && timeout >= 0) {
+            ld_enter(c, o, "timeout", &mark);
+            return fail(c, "can't specify a timeout for a non-blocking call (CPython raises ValueError); "
+                           "expected either \"timeout\" or \"blocking\": false");
+        }
+        if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->timeout = timeout;
+        if (!blocking)
+            op->flags |= SIM_OPF_NONBLOCKING;
+        return 0;
+    }
+    case F_WITH: {
+        /* `with cv:` takes the condition's lock. */
+        int lock = kind == SIM_PRIM_CONDITION ? c->sc->prims[obj].lock : obj;
+        if (!(v = ld_enter(c, o, "do", &mark)))
+            return ld_fail_missing(c, "do", "the operations to run while holding it, e.g. "
+                                            "{\"with\": \"lock\", \"do\": [{\"cpu\": \"1ms\"}]}");
+        if (!cJSON_IsArray(v))
+            return fail(c, "expected an array of operations, got %s", ld_type_name(v));
+        if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
+            return rc;
+        op->obj = lock;
+        if ((rc = compile_ops(c, v, vec, x, depth)) < 0)
+            return rc;
+        if ((rc = op_push(c, vec, SIM_OP_RELEASE, &op)) < 0)
+            return rc;
+        op->obj = lock;
+        ld_path_pop(c, mark);
+        return 0;
+    }
+    case F_NOTIFY: {
+        double n = 1;
+        if ((v = ld_enter(c, o, "n", &mark))) {
+            if ((rc = ld_get_integer(c, v, 1, MAX_COUNT, &n)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if ((rc = op_push(c, vec, SIM_OP_NOTIFY, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->count = (uint32_t)n;
+        return 0;
+    }
+    case F_PUT: {
+        SimDist transfer = {SIM_DIST_FIXED, 0, 0};
+        if ((v = ld_enter(c, o, "transfer", &mark))) {
+            if (kind != SIM_PRIM_PIPE && kind != SIM_PRIM_MP_QUEUE)
+                return fail(c, "'%s' is %s %s; \"transfer\" is the time a payload takes through a pipe, so "
+                               "it applies only to a pipe or mp_queue",
+                            ld_quote(c->sc->prims[obj].name, q, sizeof(q)), ld_prim_articles[kind],
+                            ld_prim_names[kind]);
+            if ((rc = ld_get_dist(c, v, &transfer)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if ((rc = op_push(c, vec, SIM_OP_PUT, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->timeout = timeout;
+        op->dur = transfer;
+        return 0;
+    }
+    case F_INCREMENT: {
+        bool call = false;
+        if ((v = ld_enter(c, o, "call_between", &mark))) {
+            if ((rc = ld_get_bool(c, v, &call)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if ((rc = op_push(c, vec, SIM_OP_INCREMENT, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        if (call)
+            op->flags |= SIM_OPF_CALL_BETWEEN;
+        return 0;
+    }
+    default: /* release, wait, set, clear, notify_all, get */
+        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        if (def->family == F_WAIT || def->family == F_GET)
+            op->timeout = timeout;
+        return 0; /* notify_all: count 0 */
+    }
+}
+
+static const OpDef *find_op(const char *k)
+{
+    for (int i = 0; i < N_OPS; i++)
+        if (strcmp(OPS[i].name, k) == 0)
+            return &OPS[i];
+    return NULL;
+}
+
+/* True if k may stand beside some operation. */
+static bool is_modifier(const char *k)
+{
+    for (int i = 0; i < N_OPS; i++)
+        if (ld_find_name(OPS[i].mods, OPS[i].n_mods, k) >= 0)
+            return true;
+    return false;
+}
+
+static void op_names(char *buf, size_t size)
+{
+    const char *names[N_OPS];
+    for (int i = 0; i < N_OPS; i++)
+        names[i] = OPS[i].name;
+    ld_join_names(names, N_OPS, "", ", ", ", ", buf, size);
+}
+
+/* Compiles the op object at the current path into vec. */
+static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int depth)
+{
+    const cJSON *key = NULL, *unknown = NULL, *mod = NULL;
+    const OpDef *def = NULL;
+    char q[64], list[320];
+    size_t mark;
+    int rc;
+
+    if (!cJSON_IsObject(o))
+        return fail(c, "expected an operation such as {\"cpu\": \"1ms\"}, got %s", ld_type_name(o));
+    for (const cJSON *m = o->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        const OpDef *d;
+        if (ld_ignored_key(k))
+            continue;
+        if ((d = find_op(k))) {
+            if (key && strcmp(key->string, k) == 0)
+                return ld_fail_duplicate_key(c, k);
+            if (key)
+                return fail(c, "an operation has one kind, got both '%s' and '%s'; expected one "
+                               "operation per object, e.g. [{\"cpu\": \"1ms\"}, {\"io\": \"2ms\"}]",
+                            key->string, k);
+            key = m;
+            def = d;
+        } else if (is_modifier(k)) {
+            if (!mod)
+                mod = m;
+        } else if (!unknown) {
+            unknown = m;
+        }
+    }
+    if (!key && unknown) {
+        /* Shown at the op object, located at the misspelt key. */
+        const char *k = unknown->string ? unknown->string : "";
+        const char *best = NULL;
+        int best_d = INT_MAX;
+        for (int i = 0; i < N_OPS; i++)
+            ld_suggest_consider(k, OPS[i].name, &best, &best_d);
+        char *at = ld_path_child(c, k);
+        if (!at)
+            return ld_nomem(c);
+        ld_quote(k, q, sizeof(q));
+        op_names(list, sizeof(list));
+        if (best)
+            rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0,
+                             "unknown operation '%s'; did you mean '%s'?", q, best);
+        else
+            rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, at, AT_KEY, 0,
+                             "unknown operation '%s'; expected one of %s", q, list);
+        free(at);
+        return rc;
+    }
+    if (!key && mod) {
+        const char *k = mod->string;
+        if (strcmp(k, "do") == 0)
+            return fail(c, "'do' without 'repeat' or 'with'; expected {\"repeat\": N, \"do\": [...]} or "
+                           "{\"with\": LOCK, \"do\": [...]}");
+        const char *names[N_OPS];
+        int n = 0;
+        for (int i = 0; i < N_OPS; i++)
+            if (ld_find_name(OPS[i].mods, OPS[i].n_mods, k) >= 0)
+                names[n++] = OPS[i].name;
+        ld_join_names(names, n, "", ", ", ", ", list, sizeof(list));
+        return fail(c, "'%s' without an operation; expected it beside one of %s", k, list);
+    }
+    if (!key) {
+        op_names(list, sizeof(list));
+        return fail(c, "empty operation; expected one of %s", list);
+    }
+
+    /* The keys allowed beside this operation. */
+    const char *allowed[4];
+    char in[64];
+    allowed[0] = def->name;
+    for (int i = 0; i < def->n_mods; i++)
+        allowed[1 + i] = def->mods[i];
+    snprintf(in, sizeof(in), "%s %s operation", article(def->name), def->name);
+    if ((rc = ld_check_only(c, o, allowed, 1 + def->n_mods, in)) < 0)
+        return rc;
+    if (x->task && (def->family == F_START || def->family == F_JOIN || def->family == F_FORK ||
+                    def->family == F_THREAD_POOL || def->family == F_PROCESS_POOL)) {
+        mark = ld_path_push_key(c, key->string);
+        return fail(c, "'%s' is not supported in a pool's task; expected the task's own work: cpu, c_call, "
+                       "nogil, io, sleep, repeat, with and the synchronization operations", def->name);
+    }
+    if (def->family >= F_ACQUIRE && def->family <= F_INCREMENT)
+        return compile_sync_op(c, o, key, def, vec, x, depth);
+
+    SimTime timeout = -1;
+    if (def->family == F_JOIN && (rc = op_timeout(c, o, &timeout)) < 0)
+        return rc;
+    const cJSON *do_item = cJSON_GetObjectItemCaseSensitive(o, "do");
+    mark = ld_path_push_key(c, key->string);
+    switch (def->family) {
+    case F_DUR: {
+        SimDist d;
+        if ((rc = ld_get_dist(c, key, &d)) < 0)
+            break;
+        SimOp *op;
+        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+            break;
+        op->dur = d;
+        break;
+    }
+    case F_REPEAT: {
+        double n;
+        if ((rc = ld_get_integer(c, key, 0, INT32_MAX, &n)) < 0)
+            break;
+        ld_path_pop(c, mark);
+        if (!do_item)
+            return ld_fail_missing(c, "do", "the operations to repeat, e.g. {\"repeat\": 10, \"do\": "
+                                            "[{\"cpu\": \"1ms\"}]}");
+        if (depth + 1 > MAX_REPEAT_DEPTH)
+            return fail(c, "repeat nested %d levels deep; expected at most %d levels", depth + 1,
+                        MAX_REPEAT_DEPTH);
+        mark = ld_path_push_key(c, "do");
+        if (!cJSON_IsArray(do_item)) {
+            rc = fail(c, "expected an array of operations, got %s", ld_type_name(do_item));
+            break;
+        }
+        SimOp *op;
+        if ((rc = op_push(c, vec, SIM_OP_REPEAT, &op)) < 0)
+            break;
+        uint32_t at = vec->n - 1;
+        vec->v[at].count = (uint32_t)n;
+        if ((rc = compile_ops(c, do_item, vec, x, depth + 1)) < 0)
+            break;
+        vec->v[at].body_len = vec->n - at - 1;
+        break;
+    }
+    case F_START:
+    case F_JOIN: {
+        const char *name;
+        if ((rc = ld_get_string(c, key, "the name of a thread or process", &name)) < 0)
+            break;
+        if (!*name) {
+            rc = fail(c, "the name is empty; expected the name of a thread or process");
+            break;
+        }
+        if (c->n_refs == c->cap_refs) {
+            size_t cap = c->cap_refs ? c->cap_refs * 2 : 16;
+            Ref *r = realloc(c->refs, cap * sizeof(*r));
+            if (!r) {
+                rc = ld_nomem(c);
+                break;
+            }
+            c->refs = r;
+            c->cap_refs = cap;
+        }
+        SimOp *op;
+        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+            break;
+        op->timeout = timeout;
+        Ref *r = &c->refs[c->n_refs];
+        r->thread = x->thread;
+        r->op = vec->n - 1;
+        r->name = name;
+        r->ptr = ld_path_dup(c);
+        if (!r->ptr) {
+            rc = ld_nomem(c);
+            break;
+        }
+        c->n_refs++;
+        break;
+    }
+    case F_FORK: {
+        int target = -1;
+        /* The child's program is compiled (and appended) before the op is
+         * pushed, so the op count check sees the child's ops first. */
+        if ((rc = compile_fork(c, key, x->thread, &target)) < 0)
+            break;
+        SimOp *op;
+        if ((rc = op_push(c, vec, SIM_OP_FORK, &op)) < 0)
+            break;
+        op->target = target;
+        break;
+    }
+    case F_THREAD_POOL:
+    case F_PROCESS_POOL: {
+        int k = -1;
+        if ((rc = compile_pool(c, key, def->family == F_PROCESS_POOL, x, &k)) < 0)
+            break;
+        SimOp *op;
+        if ((rc = op_push(c, vec, SIM_OP_POOL, &op)) < 0)
+            break;
+        op->obj = k;
+        break;
+    }
+    default:
+        rc = 0;
+        break;
+    }
+    ld_path_pop(c, mark);
+    return rc;
+}
+
+static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth)
+{
+    size_t i = 0;
+    for (const cJSON *o = arr->child; o; o = o->next, i++) {
+        size_t mark = ld_path_push_index(c, i);
+        int rc = compile_op(c, o, vec, x, depth);
+        ld_path_pop(c, mark);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Compiles the program at the current path and appends it to sc->ops as
+ * the program of `thread`. */
+int ld_compile_program(Loader *c, const cJSON *v, int thread)
+{
+    OpVec vec = {NULL, 0, 0};
+    SimScenario *sc = c->sc;
+    Ctx x = {thread, sc->threads[thread].process, -1, false};
+    uint32_t first = 0;
+    int rc;
+    if (!cJSON_IsArray(v))
+        return fail(c, "expected an array of operations, got %s", ld_type_name(v));
+    rc = compile_ops(c, v, &vec, &x, 0);
+    if (rc == 0)
+        rc = ops_append(c, &vec, &first);
+    if (rc == 0) {
+        sc->threads[thread].prog_first = first;
+        sc->threads[thread].prog_len = vec.n;
+    }
+    free(vec.v);
+    return rc;
+}
+
+/* ---- Pool workers, after the walk ---------------------------------------- */
+
+static const char *const POOL_PROCESS_NAMES[] = {"ForkPoolWorker", "SpawnPoolWorker", "ForkServerPoolWorker"};
+
+/*
+ * Each pool's worker template, behind every declared and fork-child one: a
+ * thread pool's worker thread runs in the submitter's process; a process
+ * pool's worker is a process whose one thread, "MainThread", runs the loop.
+ */
+int ld_make_pool_workers(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    int rc;
+    for (int k = 0; k < sc->n_pools; k++) {
+        SimPoolSpec *ps = &sc->pools[k];
+        PoolExtra *pe = &c->pool_extra[k];
+        if ((rc = ld_grow_threads(c, sc->n_threads + 1)) < 0)
+            return rc;
+        int proc = pe->proc;
+        if (ps->processes) {
+            if ((rc = ld_grow_procs(c, sc->n_procs + 1)) < 0)
+                return rc;
+            int m = ps->start_method < COUNT(POOL_PROCESS_NAMES) ? ps->start_method : 0;
+            const char *base = POOL_PROCESS_NAMES[m];
+            size_t len = strlen(base) + 24;
+            char *name = malloc(len);
+            if (!name)
+                return ld_nomem(c);
+            snprintf(name, len, "%s", base);
+            for (int i = 2; ld_names_find(&c->names, -1, name) >= 0; i++)
+                snprintf(name, len, "%s-%d", base, i);
+            proc = sc->n_procs++;
+            SimProcessSpec *pp = &sc->procs[proc];
+            memset(pp, 0, sizeof(*pp));
+            pp->name = name;
+            pp->start_method = ps->start_method;
+            pp->manual_start = true;
+            pp->first_thread = sc->n_threads;
+            pp->n_threads = 1;
+            c->extra[proc].parent = -1;
+            if (ld_names_add(&c->names, -1, name, proc) < 0)
+                return ld_nomem(c);
+            ps->worker_process = proc;
+        }
+        int t = sc->n_threads;
+        SimThreadSpec *ts = &sc->threads[t];
+        char tname[48];
+        snprintf(tname, sizeof(tname), "ThreadPoolExecutor-%d", k);
+        memset(ts, 0, sizeof(*ts));
+        if (!(ts->name = strdup(ps->processes ? "MainThread" : tname)))
+            return ld_nomem(c);
+        sc->n_threads++;
+        ts->process = proc;
+        ts->manual_start = !ps->processes;
+        uint32_t first = 0;
+        if ((rc = ops_append(c, &pe->prog, &first)) < 0)
+            return rc;
+        ts->prog_first = first;
+        ts->prog_len = pe->prog.n;
+        ps->worker_thread = t;
+        ps->task_first = first + 1;
+        ps->task_len = pe->prog.n - 1;
+        free(pe->prog.v);
+        pe->prog = (OpVec){NULL, 0, 0};
+    }
+    return 0;
+}
+
+/* ---- Names of fork children and start/join targets, after the walk ------- */
+
+/* Default names of fork children: "<parent>-child", then "-2", "-3"... */
+int ld_name_fork_children(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    for (int p = c->n_decl_procs; p < sc->n_procs; p++) {
+        if (sc->procs[p].name)
+            continue;
+        const char *parent = sc->procs[c->extra[p].parent].name;
+        size_t len = strlen(parent) + 32;
+        char *name = malloc(len);
+        if (!name)
+            return ld_nomem(c);
+        snprintf(name, len, "%s-child", parent);
+        for (int k = 2; ld_names_find(&c->names, -1, name) >= 0; k++)
+            snprintf(name, len, "%s-child-%d", parent, k);
+        sc->procs[p].name = name;
+        if (ld_names_add(&c->names, -1, name, p) < 0)
+            return ld_nomem(c);
+    }
+    return 0;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail_ref(Loader *c, const Ref *r, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return ld_fail_loc(c, SIM_ERR_INVALID, r->ptr, r->ptr, AT_VALUE, 0, "%s", msg);
+}
+
+int ld_resolve_ref(Loader *c, const Ref *r)
+{
+    SimScenario *sc = c->sc;
+    SimOp *op = &sc->ops[sc->threads[r->thread].prog_first + r->op];
+    int p = sc->threads[r->thread].process;
+    bool start = op->kind == SIM_OP_START;
+    const char *verb = start ? "start" : "join";
+    char q[64], q2[64], where[320];
+    ld_quote(r->name, q, sizeof(q));
+
+    int u = ld_names_find(&c->names, p, r->name);
+    if (u >= 0) {
+        if (u == r->thread)
+            return fail_ref(c, r, "thread '%s' cannot %s itself; expected another thread or a process",
+                            q, verb);
+        if (start && !sc->threads[u].manual_start)
+            return fail_ref(c, r, "thread '%s' starts with its process; declare it with "
+                                  "\"start\": \"manual\" to start it here", q);
+        op->target_kind = SIM_TARGET_THREAD;
+        op->target = u;
+        return 0;
+    }
+    int t = ld_names_find(&c->names, -1, r->name);
+    if (t < 0) {
+        const char *best = NULL;
+        int best_d = INT_MAX;
+        const SimProcessSpec *ps = &sc->procs[p];
+        for (int i = ps->first_thread; i < ps->first_thread + ps->n_threads; i++)
+            ld_suggest_consider(r->name, sc->threads[i].name, &best, &best_d);
+        for (int i = 0; i < sc->n_procs; i++)
+            ld_suggest_consider(r->name, sc->procs[i].name, &best, &best_d);
+        ld_quote(sc->procs[p].name, q2, sizeof(q2));
+        if (best)
+            return fail_ref(c, r, "no thread '%s' in process '%s' and no process '%s'; did you mean '%s'?",
+                            q, q2, q, best);
+        return fail_ref(c, r, "no thread '%s' in process '%s' and no process '%s'; expected the name "
+                              "of a thread of this process or of a process", q, q2, q);
+    }
+    if (t == p)
+        return fail_ref(c, r, "a thread cannot %s its own process '%s'; expected another process or a "
+                              "thread", verb, q);
+    if (start && t >= c->n_decl_procs) {
+        ld_locate(c, c->extra[t].ptr, AT_VALUE, 0, true, where, sizeof(where));
+        return fail_ref(c, r, "process '%s' is created by the fork at %s and cannot be started; "
+                              "expected a process declared with \"start\": \"manual\"", q, where);
+    }
+    if (start && !sc->procs[t].manual_start)
+        return fail_ref(c, r, "process '%s' starts with the run; declare it with \"start\": \"manual\" "
+                              "to start it here", q);
+    op->target_kind = SIM_TARGET_PROCESS;
+    op->target = t;
+    return 0;
+}

@@ -1,0 +1,510 @@
+/*
+ * config.c - the configuration parameters, machine.* and python.*, as one
+ * table, and everything derived from it: the defaults, the keys a section
+ * accepts, the loading of its values (from the file or --set alike), the
+ * explain-config text and the JSON Schema of the two sections.
+ *
+ * Invariant: a parameter is one row of PARAMS (plus its SimConfig field),
+ * and nothing else in the library lists parameters. Rows are in the order
+ * explain-config prints them, which is also the order in which they are
+ * loaded and checked. The few rules that are not a type and a range are
+ * named hooks on their rows: python.version fixes the defaults of the rows
+ * that follow it (gil, check_point_gap) and the default start method;
+ * python.gil "per-interpreter" needs 3.12; switch_interval is kept in
+ * whole microseconds. This is also the only file that names GIL policies.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "strbuf.h"
+
+/* ---- The table ----------------------------------------------------------- */
+
+typedef enum ParamType {
+    INTEGER,      /* int in [lo, hi] */
+    NUMBER,       /* double in [lo, hi] */
+    DURATION,     /* SimTime >= 0 */
+    POS_DURATION, /* SimTime > 0 */
+    DISTRIBUTION, /* SimDist: a duration, {"uniform": [LOW, HIGH]} or {"exp": MEAN} */
+    ENUM,         /* uint8_t, an index into the row's names */
+    VERSION,      /* "MAJOR.MINOR": two ints, the major at field, the minor at minor_field */
+} ParamType;
+
+/* The values of an ENUM parameter, index = stored value. */
+typedef struct ParamNames {
+    const char *const *names;
+    int n;
+    const char *what; /* what a value is, for messages: "a GIL policy" */
+} ParamNames;
+
+typedef struct Param {
+    uint8_t section;       /* PARAMS_MACHINE or PARAMS_PYTHON */
+    const char *key;
+    uint8_t type;          /* ParamType */
+    const char *unit;      /* what the stored number counts ("ns" for every duration);
+                              documentation only: no output shows it */
+    size_t field;          /* where in SimConfig; FIELD() checks its C type */
+    double lo, hi;         /* INTEGER, NUMBER: the accepted range */
+    double def;            /* the default: the value, nanoseconds, an ENUM index or,
+                              for VERSION, 100 * MAJOR + MINOR */
+    SimDist dist;          /* DISTRIBUTION: the default */
+    const ParamNames *names;   /* ENUM: the values */
+    size_t minor_field;    /* VERSION: where the minor goes */
+    /* The default when it follows python.version (def is then unused). */
+    double (*by_version)(int ver);
+    /* A rule beyond type and range, checked once the value is stored, at its pointer. */
+    int (*check)(Loader *c, const SimConfig *cfg);
+    /* Runs once the key has been read, or found absent. */
+    void (*after)(Loader *c, SimConfig *cfg);
+    const char *help;      /* the description in the JSON Schema, or NULL */
+} Param;
+
+/* offsetof(SimConfig, f), refused at compile time unless f has type T, so
+ * a row cannot read or write its field as the wrong type (GCC says "size
+ * of unnamed array is negative"). */
+#define FIELD(f, T) \
+    (offsetof(SimConfig, f) + 0 * sizeof(char[_Generic(((SimConfig *)0)->f, T: 1, default: -1)]))
+
+#define US NS_PER_US
+#define MS NS_PER_MS
+
+static const char *const SECTION_NAMES[PARAMS_SECTION_COUNT] = {"machine", "python"};
+
+static const char *const GIL_NAMES[] = {"new", "new-noforce", "old", "none", "per-interpreter"};
+_Static_assert(sizeof(GIL_NAMES) / sizeof(GIL_NAMES[0]) == SIM_GIL_POLICY_COUNT,
+               "one name per SimGilPolicy");
+static const char *const WAKE_NAMES[] = {"random", "fifo"};
+static const ParamNames GIL_POLICIES = {GIL_NAMES, COUNT(GIL_NAMES), "a GIL policy"};
+static const ParamNames WAKE_POLICIES = {WAKE_NAMES, COUNT(WAKE_NAMES), "a wakeup policy"};
+
+static double gil_for_version(int ver);
+static double check_point_gap_for_version(int ver);
+static int gil_needs_version(Loader *c, const SimConfig *cfg);
+static void version_defaults(Loader *c, SimConfig *cfg);
+static void whole_microseconds(Loader *c, SimConfig *cfg);
+
+/*
+ * One row a parameter: {section, key, type, unit, FIELD(field, C type)},
+ * then by name what applies to it: .lo/.hi, .def (or .dist, or
+ * .by_version), .names, the hooks, .help. Adding a parameter is adding a
+ * row here and its field to SimConfig, then running tools/update_schema.py.
+ */
+#define MACHINE PARAMS_MACHINE
+#define PYTHON PARAMS_PYTHON
+static const Param PARAMS[] = {
+    {MACHINE, "cores", INTEGER, "cores", FIELD(cores, int), .lo = 1, .hi = 1024, .def = 2},
+    {MACHINE, "time_slice", POS_DURATION, "ns", FIELD(time_slice, SimTime), .def = 4 * MS,
+     .help = "OS quantum when threads outnumber cores."},
+    {MACHINE, "context_switch", DURATION, "ns", FIELD(ctx_switch, SimTime), .def = 2 * US},
+    {MACHINE, "wake_latency", DISTRIBUTION, "ns", FIELD(wake_latency, SimDist),
+     .dist = {SIM_DIST_UNIFORM, 10 * US, 40 * US},
+     .help = "From a wake-up signal until the thread runs."},
+    {MACHINE, "wakeup_policy", ENUM, "", FIELD(wake_policy, uint8_t), .names = &WAKE_POLICIES,
+     .def = SIM_WAKE_RANDOM, .help = "Which condition-variable waiter the OS wakes."},
+    /* Rough costs of CPython 3.12 on a current x86-64 machine, like the
+     * pickle, increment, call and pool-submit costs below. */
+    {MACHINE, "pipe_latency", DURATION, "ns", FIELD(pipe_latency, SimTime), .def = 20 * US,
+     .help = "A message's trip through a pipe, on top of its \"transfer\"."},
+
+    /* First: the defaults of the rows with by_version follow it. */
+    {PYTHON, "version", VERSION, "", FIELD(py_major, int), .minor_field = FIELD(py_minor, int), .def = 312,
+     .after = version_defaults},
+    {PYTHON, "gil", ENUM, "", FIELD(gil, uint8_t), .names = &GIL_POLICIES, .by_version = gil_for_version,
+     .check = gil_needs_version,
+     .help = "Default: \"old\" before 3.2, else \"new\"; \"per-interpreter\" needs 3.12+."},
+    {PYTHON, "switch_interval", POS_DURATION, "ns", FIELD(switch_interval, SimTime), .def = 5 * MS,
+     .after = whole_microseconds,
+     .help = "Rounded down to whole microseconds, at least 1us, as CPython stores it."},
+    {PYTHON, "check_point_gap", POS_DURATION, "ns", FIELD(check_point_gap, SimTime),
+     .by_version = check_point_gap_for_version,
+     .help = "Bytecode time between eval-breaker checks. Default: \"30ns\" up to 3.9, \"100ns\" from 3.10."},
+    {PYTHON, "check_interval", INTEGER, "ticks", FIELD(check_interval, int), .lo = 1, .hi = INT_MAX,
+     .def = 100, .help = "Old GIL: ticks between releases."},
+    {PYTHON, "tick_cost", POS_DURATION, "ns", FIELD(tick_cost, SimTime), .def = 15},
+    {PYTHON, "ft_overhead", NUMBER, "factor", FIELD(ft_overhead, double), .lo = 1, .hi = 1000, .def = 1.08,
+     .help = "Free-threaded build: CPU work multiplier."},
+    {PYTHON, "thread_start_cost", DURATION, "ns", FIELD(thread_start_cost, SimTime), .def = 100 * US},
+    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), .def = 2 * MS},
+    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), .def = 50 * MS},
+    {PYTHON, "forkserver_cost", DURATION, "ns", FIELD(forkserver_cost, SimTime), .def = 3 * MS},
+    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), .def = 500 * US},
+    {PYTHON, "pickle_cost", DURATION, "ns", FIELD(pickle_cost, SimTime), .def = 20 * US,
+     .help = "multiprocessing: pickling one message, on each side, holding the GIL."},
+    {PYTHON, "increment_cost", DURATION, "ns", FIELD(increment_cost, SimTime), .def = 40,
+     .help = "The bytecode of one `x += 1`, from the read to the write."},
+    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), .def = 100,
+     .help = "The call in `c = x; f(); x = c + 1` (an increment with \"call_between\")."},
+    {PYTHON, "pool_submit_cost", DURATION, "ns", FIELD(pool_submit_cost, SimTime), .def = 20 * US,
+     .help = "ThreadPoolExecutor.submit: a Future and a queue put."},
+    /* Old-GIL costs calibrated on Beazley's countdown (gil-model.md, O1):
+     * 7.8 s alone, 11.3 s for two threads on one core, 15.4 s on four. */
+    {PYTHON, "old_signal_cost", DURATION, "ns", FIELD(old_signal_cost, SimTime), .def = 700,
+     .help = "Old GIL: a release that wakes a waiter."},
+    {PYTHON, "old_contention_cost", DURATION, "ns", FIELD(old_contention_cost, SimTime), .def = 800,
+     .help = "Old GIL, several cores: woken waiters fighting for the lock."},
+    {PYTHON, "interp_start_cost", DURATION, "ns", FIELD(interp_start_cost, SimTime), .def = 2 * MS,
+     .help = "Creating a subinterpreter: paid by the first start of a thread in it."},
+};
+#undef MACHINE
+#undef PYTHON
+
+/* ld_check_keys takes at most 64 keys (a mask of those seen); the size of
+ * the whole table bounds that of each section. */
+_Static_assert(sizeof(PARAMS) / sizeof(PARAMS[0]) <= 64, "ld_check_keys takes at most 64 keys");
+
+#define FOR_EACH_PARAM(p, sec) \
+    for (const Param *p = PARAMS; p < PARAMS + COUNT(PARAMS); p++) \
+        if (p->section == (sec))
+
+/* ---- The special rules --------------------------------------------------- */
+
+static int version_of(const SimConfig *cfg)
+{
+    return cfg->py_major * 100 + cfg->py_minor;
+}
+
+/* "MAJOR.MINOR" for the supported versions: 2.0-2.7, 3.0-3.14. The schema's
+ * pattern says the same and must change with it. */
+#define VERSION_PATTERN "^(2\\.[0-7]|3\\.([0-9]|1[0-4]))$"
+static bool parse_version(const char *s, int *major, int *minor)
+{
+    if ((s[0] != '2' && s[0] != '3') || s[1] != '.')
+        return false;
+    const char *m = s + 2;
+    size_t digits = strspn(m, "0123456789");
+    if (digits == 0 || digits > 2 || m[digits] || (digits == 2 && m[0] == '0'))
+        return false;
+    int mi = atoi(m), ma = s[0] - '0';
+    if ((ma == 2 && mi > 7) || (ma == 3 && mi > 14))
+        return false;
+    *major = ma;
+    *minor = mi;
+    return true;
+}
+
+/* The new GIL arrived in 3.2; before it, the ticks of the old one. */
+static double gil_for_version(int ver)
+{
+    return ver < 302 ? SIM_GIL_OLD : SIM_GIL_NEW;
+}
+
+static double check_point_gap_for_version(int ver)
+{
+    return ver <= 309 ? 30 : 100;
+}
+
+static int gil_needs_version(Loader *c, const SimConfig *cfg)
+{
+    if (cfg->gil == SIM_GIL_PER_INTERP && version_of(cfg) < 312)
+        return fail(c, "per-interpreter GILs arrived in Python 3.12 (PEP 684); set python.version "
+                       "to \"3.12\" or later");
+    return 0;
+}
+
+static void store(SimConfig *cfg, const Param *p, double v);
+
+/* The defaults that follow python.version, in every row that has one. */
+static void apply_version_defaults(SimConfig *cfg)
+{
+    int ver = version_of(cfg);
+    for (const Param *p = PARAMS; p < PARAMS + COUNT(PARAMS); p++)
+        if (p->by_version)
+            store(cfg, p, p->by_version(ver));
+}
+
+/* After python.version, before the values that may override its defaults. */
+static void version_defaults(Loader *c, SimConfig *cfg)
+{
+    apply_version_defaults(cfg);
+    c->default_method = version_of(cfg) >= 314 ? SIM_START_FORKSERVER : SIM_START_FORK;
+}
+
+/* CPython keeps the interval in whole microseconds, at least 1. */
+static void whole_microseconds(Loader *c, SimConfig *cfg)
+{
+    (void)c;
+    cfg->switch_interval = cfg->switch_interval / NS_PER_US * NS_PER_US;
+    if (cfg->switch_interval < NS_PER_US)
+        cfg->switch_interval = NS_PER_US;
+}
+
+const char *sim_gil_policy_name(int policy)
+{
+    return policy >= 0 && policy < SIM_GIL_POLICY_COUNT ? GIL_NAMES[policy] : "?";
+}
+
+/* ---- Values in SimConfig ------------------------------------------------- */
+
+static void *at(SimConfig *cfg, size_t field)
+{
+    return (char *)cfg + field;
+}
+
+static const void *at_const(const SimConfig *cfg, size_t field)
+{
+    return (const char *)cfg + field;
+}
+
+/* Stores a default (any type but DISTRIBUTION) in the row's field. */
+static void store(SimConfig *cfg, const Param *p, double v)
+{
+    switch ((ParamType)p->type) {
+    case INTEGER:
+        *(int *)at(cfg, p->field) = (int)v;
+        break;
+    case NUMBER:
+        *(double *)at(cfg, p->field) = v;
+        break;
+    case DURATION:
+    case POS_DURATION:
+        *(SimTime *)at(cfg, p->field) = (SimTime)v;
+        break;
+    case ENUM:
+        *(uint8_t *)at(cfg, p->field) = (uint8_t)v;
+        break;
+    case VERSION:
+        *(int *)at(cfg, p->field) = (int)v / 100;
+        *(int *)at(cfg, p->minor_field) = (int)v % 100;
+        break;
+    case DISTRIBUTION: /* its default is a SimDist, set by sim_config_defaults */
+        break;
+    }
+}
+
+void sim_config_defaults(SimConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->seed = 1;
+    for (const Param *p = PARAMS; p < PARAMS + COUNT(PARAMS); p++) {
+        if (p->type == DISTRIBUTION)
+            *(SimDist *)at(cfg, p->field) = p->dist;
+        else if (!p->by_version)
+            store(cfg, p, p->def);
+    }
+    apply_version_defaults(cfg);
+}
+
+/* The value of a row in cfg as JSON text, the way a scenario writes it:
+ * 4, "5ms", {"uniform": ["10us", "40us"]}, "fifo", "3.12", 1.08. */
+static void format_value(const Param *p, const SimConfig *cfg, char *buf, size_t n)
+{
+    const void *v = at_const(cfg, p->field);
+    char a[48], b[48];
+    switch ((ParamType)p->type) {
+    case INTEGER:
+        snprintf(buf, n, "%d", *(const int *)v);
+        break;
+    case NUMBER:
+        ld_fmt_double(*(const double *)v, buf, n);
+        break;
+    case DURATION:
+    case POS_DURATION:
+        snprintf(buf, n, "\"%s\"", sim_duration_format_exact(*(const SimTime *)v, a, sizeof(a)));
+        break;
+    case DISTRIBUTION: {
+        const SimDist *d = v;
+        sim_duration_format_exact(d->a, a, sizeof(a));
+        sim_duration_format_exact(d->b, b, sizeof(b));
+        if (d->kind == SIM_DIST_UNIFORM)
+            snprintf(buf, n, "{\"uniform\": [\"%s\", \"%s\"]}", a, b);
+        else if (d->kind == SIM_DIST_EXP)
+            snprintf(buf, n, "{\"exp\": \"%s\"}", a);
+        else
+            snprintf(buf, n, "\"%s\"", a);
+        break;
+    }
+    case ENUM: {
+        uint8_t i = *(const uint8_t *)v;
+        snprintf(buf, n, "\"%s\"", p->names->names[i < p->names->n ? i : 0]);
+        break;
+    }
+    case VERSION:
+        snprintf(buf, n, "\"%d.%d\"", *(const int *)v, *(const int *)at_const(cfg, p->minor_field));
+        break;
+    }
+}
+
+/* ---- Loading ------------------------------------------------------------- */
+
+static int load_version(Loader *c, const Param *p, const cJSON *v, SimConfig *cfg)
+{
+    char q[64];
+    const char *text = ld_override_text(c, v);
+    if (!text && cJSON_IsNumber(v))
+        return fail(c, "expected a string such as \"3.12\", got a number; quote the version "
+                       "(as a number, 3.10 would be 3.1)");
+    if (!text && (!cJSON_IsString(v) || !v->valuestring))
+        return fail(c, "expected a string such as \"3.12\", got %s", ld_type_name(v));
+    if (!text)
+        text = v->valuestring;
+    if (!parse_version(text, (int *)at(cfg, p->field), (int *)at(cfg, p->minor_field)))
+        return fail(c, "'%s' is not a supported Python version; expected \"2.0\" to \"2.7\" or "
+                       "\"3.0\" to \"3.14\"", ld_quote(text, q, sizeof(q)));
+    return 0;
+}
+
+/* The value v of row p, at the current path, into cfg. */
+static int load_param(Loader *c, const Param *p, const cJSON *v, SimConfig *cfg)
+{
+    void *f = at(cfg, p->field);
+    double n;
+    int e, rc = 0;
+    switch ((ParamType)p->type) {
+    case INTEGER:
+        if ((rc = ld_get_integer(c, v, p->lo, p->hi, &n)) == 0)
+            *(int *)f = (int)n;
+        break;
+    case NUMBER:
+        rc = ld_get_number(c, v, p->lo, p->hi, f);
+        break;
+    case DURATION:
+        rc = ld_get_duration(c, v, DUR_NONNEG, f);
+        break;
+    case POS_DURATION:
+        rc = ld_get_duration(c, v, DUR_POSITIVE, f);
+        break;
+    case DISTRIBUTION:
+        rc = ld_get_dist(c, v, f);
+        break;
+    case ENUM:
+        if ((rc = ld_get_enum(c, v, p->names->names, p->names->n, p->names->what, &e)) == 0)
+            *(uint8_t *)f = (uint8_t)e;
+        break;
+    case VERSION:
+        rc = load_version(c, p, v, cfg);
+        break;
+    }
+    if (rc == 0 && p->check)
+        rc = p->check(c, cfg);
+    return rc;
+}
+
+/* The keys of a section, in table order; returns how many. */
+static int section_keys(int section, const char *keys[COUNT(PARAMS)])
+{
+    int n = 0;
+    FOR_EACH_PARAM(p, section)
+        keys[n++] = p->key;
+    return n;
+}
+
+int ld_load_config(Loader *c, const cJSON *obj, int section, SimConfig *cfg)
+{
+    const char *keys[COUNT(PARAMS)];
+    int n = section_keys(section, keys), rc;
+    if (obj && !cJSON_IsObject(obj))
+        return fail(c, "expected an object, got %s", ld_type_name(obj));
+    if (obj && (rc = ld_check_keys(c, obj, keys, n)) < 0)
+        return rc;
+    FOR_EACH_PARAM(p, section) {
+        size_t mark;
+        const cJSON *v = obj ? ld_enter(c, obj, p->key, &mark) : NULL;
+        if (v) {
+            if ((rc = load_param(c, p, v, cfg)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if (p->after)
+            p->after(c, cfg);
+    }
+    return 0;
+}
+
+/* ---- Explaining the configuration ---------------------------------------- */
+
+char *sim_scenario_explain_config(const SimScenario *sc)
+{
+    SimStrBuf b = {0};
+    char value[128];
+    sim_strbuf_printf(&b, "{\n  \"seed\": %llu", (unsigned long long)sc->cfg.seed);
+    for (int s = 0; s < PARAMS_SECTION_COUNT; s++) {
+        const char *sep = "";
+        sim_strbuf_printf(&b, ",\n  \"%s\": {", SECTION_NAMES[s]);
+        FOR_EACH_PARAM(p, s) {
+            format_value(p, &sc->cfg, value, sizeof(value));
+            sim_strbuf_printf(&b, "%s\n    \"%s\": %s", sep, p->key, value);
+            sep = ",";
+        }
+        sim_strbuf_printf(&b, "\n  }");
+    }
+    sim_strbuf_printf(&b, "\n}\n");
+    return sim_strbuf_take(&b);
+}
+
+/* ---- The JSON Schema of the sections -------------------------------------- */
+
+/* The schema of one parameter into prop; false when out of memory. */
+static bool param_schema(const Param *p, const SimConfig *def, cJSON *prop)
+{
+    static const char *const refs[] = {
+        [DURATION] = "#/$defs/duration",
+        [POS_DURATION] = "#/$defs/positive_duration",
+        [DISTRIBUTION] = "#/$defs/distribution",
+    };
+    bool ok = true;
+    switch ((ParamType)p->type) {
+    case INTEGER:
+    case NUMBER:
+        ok = cJSON_AddStringToObject(prop, "type", p->type == INTEGER ? "integer" : "number") &&
+             cJSON_AddNumberToObject(prop, "minimum", p->lo) &&
+             cJSON_AddNumberToObject(prop, "maximum", p->hi);
+        break;
+    case DURATION:
+    case POS_DURATION:
+    case DISTRIBUTION:
+        ok = cJSON_AddStringToObject(prop, "$ref", refs[p->type]) != NULL;
+        break;
+    case ENUM: {
+        cJSON *names = cJSON_CreateStringArray(p->names->names, p->names->n);
+        ok = names && cJSON_AddItemToObject(prop, "enum", names);
+        if (!ok)
+            cJSON_Delete(names);
+        break;
+    }
+    case VERSION:
+        ok = cJSON_AddStringToObject(prop, "type", "string") &&
+             cJSON_AddStringToObject(prop, "pattern", VERSION_PATTERN);
+        break;
+    }
+    if (ok && !p->by_version) {
+        char text[128];
+        format_value(p, def, text, sizeof(text));
+        cJSON *d = cJSON_Parse(text);
+        ok = d && cJSON_AddItemToObject(prop, "default", d);
+        if (!ok)
+            cJSON_Delete(d);
+    }
+    if (ok && p->help)
+        ok = cJSON_AddStringToObject(prop, "description", p->help) != NULL;
+    return ok;
+}
+
+char *sim_config_schema(void)
+{
+    SimConfig def;
+    char *text = NULL;
+    bool ok;
+    cJSON *root = cJSON_CreateObject();
+    sim_config_defaults(&def);
+    ok = root != NULL;
+    for (int s = 0; ok && s < PARAMS_SECTION_COUNT; s++) {
+        cJSON *sec = cJSON_AddObjectToObject(root, SECTION_NAMES[s]);
+        cJSON *props = sec && cJSON_AddStringToObject(sec, "type", "object")
+                           ? cJSON_AddObjectToObject(sec, "properties") : NULL;
+        ok = props != NULL;
+        FOR_EACH_PARAM(p, s) {
+            cJSON *prop = ok ? cJSON_AddObjectToObject(props, p->key) : NULL;
+            ok = prop && param_schema(p, &def, prop);
+        }
+        cJSON *comments = ok ? cJSON_AddObjectToObject(sec, "patternProperties") : NULL;
+        ok = comments && cJSON_AddTrueToObject(comments, "^[$_]") &&
+             cJSON_AddFalseToObject(sec, "additionalProperties");
+    }
+    if (ok)
+        text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
