@@ -284,7 +284,6 @@ void gil_init(SimWorld *w, Gil *g, uint32_t index);
 /* How many GILs a process of this template has (one per interpreter under
  * "per-interpreter", else one). */
 uint32_t gil_count_for(SimWorld *w, const SimProcessSpec *spec);
-const char *gil_policy_name(int policy);
 /* take_gil() on a core: take it if free, else wait. */
 void gil_take(SimWorld *w, Thread *t);
 /* A woken waiter looks at the GIL again (the body of take_gil's loop). */

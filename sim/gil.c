@@ -31,14 +31,6 @@
 
 #include "engine.h"
 
-static const char *const POLICY_NAMES[SIM_GIL_POLICY_COUNT] = {"new", "new-noforce", "old", "none",
-                                                                 "per-interpreter"};
-
-const char *gil_policy_name(int policy)
-{
-    return policy >= 0 && policy < SIM_GIL_POLICY_COUNT ? POLICY_NAMES[policy] : "?";
-}
-
 void gil_init(SimWorld *w, Gil *g, uint32_t index)
 {
     memset(g, 0, sizeof(*g));

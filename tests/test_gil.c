@@ -29,25 +29,14 @@ static void builder_init(Builder *b, int cores)
 {
     memset(b, 0, sizeof(*b));
     SimConfig *c = &b->sc.cfg;
-    c->seed = 1;
+    /* The defaults, made exact: no context-switch cost, a fixed wake-up
+     * latency, the oldest waiter woken first, no free-threading overhead. */
+    sim_config_defaults(c);
     c->cores = cores;
-    c->time_slice = 4 * MS;
     c->ctx_switch = 0;
     c->wake_latency = (SimDist){SIM_DIST_FIXED, 10 * US, 0};
     c->wake_policy = SIM_WAKE_FIFO;
-    c->py_major = 3;
-    c->py_minor = 12;
-    c->gil = SIM_GIL_NEW;
-    c->switch_interval = 5 * MS;
-    c->check_point_gap = 100;
-    c->check_interval = 100;
-    c->tick_cost = 15;
     c->ft_overhead = 1.0;
-    c->thread_start_cost = 100 * US;
-    c->fork_cost = 2 * MS;
-    c->spawn_cost = 50 * MS;
-    c->forkserver_cost = 3 * MS;
-    c->ipc_cost = 500 * US;
     b->sc.name = "test";
     b->sc.description = "";
     b->sc.lesson = "";
