@@ -330,14 +330,6 @@ static const char *drop_name(unsigned k)
     }
 }
 
-static const char *wait_name(unsigned k)
-{
-    static const char *const names[SIM_WAIT_KIND_COUNT] = {
-        "nothing", "io", "sleep", "nogil", "join_thread", "join_process", "start", "object",
-    };
-    return k < SIM_WAIT_KIND_COUNT ? names[k] : "unknown";
-}
-
 /* ---- Chrome Trace Event JSON ------------------------------------------------- */
 
 typedef struct Request {
@@ -733,26 +725,26 @@ static void sync_instant(Chrome *c, const SimRecord *r)
     OUT_LIT(o, "}}");
 }
 
-static void deadlock_instant(Chrome *c, const SimRecord *r)
+static void deadlock_instant(Chrome *c, size_t rec)
 {
     Out *o = &c->o;
+    const SimRecord *r = &c->r[rec];
+    SimWait w;
+    sim_trace_wait(c->tr, rec, &w);
     ev_instant_open(c, r, ",\"name\":\"deadlock\",\"cat\":\"deadlock\",\"args\":{\"waits_for\":\"");
-    const char *w = wait_name(r->arg);
-    out_put(o, w, strlen(w));
+    const char *kind = sim_wait_kind_name(w.kind);
+    out_put(o, kind, strlen(kind));
     OUT_LIT(o, "\"");
-    if (r->other) {
-        uint32_t x = r->other - 1;
-        const Str *on = NULL;
-        if ((r->arg == SIM_WAIT_JOIN_THREAD || r->arg == SIM_WAIT_START) && x < c->nt)
-            on = &c->nm.thread[x];
-        else if (r->arg == SIM_WAIT_JOIN_PROCESS && x < c->np)
-            on = &c->nm.process[x];
-        else if (r->arg == SIM_WAIT_OBJECT && x < c->no)
-            on = &c->nm.object[x];
-        if (on) {
-            OUT_LIT(o, ",\"on\":");
-            out_str(o, on);
-        }
+    const Str *on = NULL;
+    if (w.thread < c->nt)
+        on = &c->nm.thread[w.thread];
+    else if (w.process < c->np)
+        on = &c->nm.process[w.process];
+    else if (w.object < c->no)
+        on = &c->nm.object[w.object];
+    if (on) {
+        OUT_LIT(o, ",\"on\":");
+        out_str(o, on);
     }
     OUT_LIT(o, "}}");
 }
@@ -915,7 +907,7 @@ static bool write_records(Chrome *c, const uint32_t *next)
             OUT_LIT(&c->o, "}}");
             break;
         case SIM_REC_DEADLOCK:
-            deadlock_instant(c, r);
+            deadlock_instant(c, i);
             break;
         case SIM_REC_SYNC:
             sync_instant(c, r);

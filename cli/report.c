@@ -54,107 +54,28 @@ static const char *thread_label(const SimTrace *tr, uint32_t t, char *buf, size_
     return buf;
 }
 
-/* Who holds a lock-like object at the end of the trace: the thread of its
- * last ACQUIRE without a later RELEASE. *inherited says the ownership came
- * through a fork from a thread of the parent. */
-static uint32_t object_owner(const SimTrace *tr, uint32_t obj, bool *inherited)
-{
-    const SimRecord *r = sim_trace_records(tr);
-    uint32_t owner = SIM_NONE;
-    *inherited = false;
-    for (size_t i = 0; i < sim_trace_count(tr); i++) {
-        if (r[i].kind != SIM_REC_SYNC || r[i].arg != obj)
-            continue;
-        if (r[i].state == SIM_SYNC_ACQUIRE) {
-            owner = r[i].thread;
-            *inherited = r[i].reason == 1;
-        } else if (r[i].state == SIM_SYNC_RELEASE && r[i].reason == 0) {
-            owner = SIM_NONE;
-        }
-    }
-    return owner;
-}
-
-typedef struct StuckWait {
-    char text[512];
-    uint32_t next; /* the thread it waits for, SIM_NONE if none */
-} StuckWait;
-
-/* Describes what a deadlocked thread waits for, in words. */
-static void describe_wait(const SimTrace *tr, const SimRecord *r, StuckWait *out)
-{
-    char who[256];
-    out->next = SIM_NONE;
-    switch ((SimWaitKind)r->arg) {
-    case SIM_WAIT_JOIN_THREAD:
-        out->next = r->other - 1;
-        snprintf(out->text, sizeof(out->text), "join of thread %s", thread_label(tr, r->other - 1, who, sizeof(who)));
-        break;
-    case SIM_WAIT_START:
-        out->next = r->other - 1;
-        snprintf(out->text, sizeof(out->text), "Thread.start() of %s", thread_label(tr, r->other - 1, who, sizeof(who)));
-        break;
-    case SIM_WAIT_JOIN_PROCESS: {
-        const SimProcessInfo *p = sim_trace_process(tr, r->other - 1);
-        snprintf(out->text, sizeof(out->text), "join of process %s", p ? p->name : "?");
-        break;
-    }
-    case SIM_WAIT_OBJECT: {
-        const SimObjectInfo *o = sim_trace_object(tr, r->other - 1);
-        if (!o) {
-            snprintf(out->text, sizeof(out->text), "an object");
-            break;
-        }
-        bool lockish = strcmp(o->kind, "lock") == 0 || strcmp(o->kind, "rlock") == 0;
-        if (!lockish) {
-            snprintf(out->text, sizeof(out->text), "%s '%s', which nothing left can signal", o->kind, o->name);
-            break;
-        }
-        bool inherited;
-        uint32_t owner = object_owner(tr, r->other - 1, &inherited);
-        const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
-        if (owner == SIM_NONE)
-            snprintf(out->text, sizeof(out->text), "%s '%s'", o->kind, o->name);
-        else if (inherited || (ti && sim_trace_thread(tr, owner)->process != ti->process))
-            snprintf(out->text, sizeof(out->text),
-                     "%s '%s', held by a thread that does not exist in this process: %s held it when the "
-                     "process forked, and only the forking thread was copied",
-                     o->kind, o->name, thread_label(tr, owner, who, sizeof(who)));
-        else {
-            out->next = owner;
-            snprintf(out->text, sizeof(out->text), "%s '%s' held by %s", o->kind, o->name,
-                     thread_label(tr, owner, who, sizeof(who)));
-        }
-        break;
-    }
-    default:
-        snprintf(out->text, sizeof(out->text), "%s", sim_reason_name((SimReason)r->reason));
-        break;
-    }
-}
-
 static cJSON *deadlock_json(const SimTrace *tr)
 {
     const SimRecord *recs = sim_trace_records(tr);
     size_t n = sim_trace_count(tr);
     uint32_t nt = sim_trace_thread_count(tr);
-    StuckWait *waits = calloc(nt ? nt : 1, sizeof(*waits));
+    SimWait *waits = calloc(nt ? nt : 1, sizeof(*waits));
     bool *stuck = calloc(nt ? nt : 1, sizeof(bool));
     cJSON *threads = cJSON_CreateArray();
-    char who[256];
+    char who[256], what[512];
     for (size_t i = 0; waits && stuck && i < n; i++) {
         const SimRecord *r = &recs[i];
         if (r->kind != SIM_REC_DEADLOCK || r->thread >= nt)
             continue;
         const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
-        StuckWait *sw = &waits[r->thread];
-        describe_wait(tr, r, sw);
+        SimWait *sw = &waits[r->thread];
+        sim_trace_wait(tr, i, sw);
         stuck[r->thread] = true;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "process", sim_trace_process(tr, ti->process)->name);
         cJSON_AddStringToObject(o, "thread", ti->name);
         cJSON_AddStringToObject(o, "state", sim_reason_name((SimReason)r->reason));
-        cJSON_AddStringToObject(o, "waits_for", sw->text);
+        cJSON_AddStringToObject(o, "waits_for", sim_trace_wait_text(tr, i, what, sizeof(what)));
         if (sw->next != SIM_NONE)
             cJSON_AddStringToObject(o, "on", thread_label(tr, sw->next, who, sizeof(who)));
         cJSON_AddItemToArray(threads, o);
