@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "run.h"
 #include "sim.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
@@ -30,21 +31,13 @@ typedef struct CliSimOpts {
 int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i);
 void cli_sim_opts_free(CliSimOpts *o);
 
-/* A finished simulation. */
-typedef struct CliRun {
-    SimScenario *sc;
-    SimTrace *trace;
-    int outcome;             /* SIM_RUN_* */
-    uint64_t events;
-} CliRun;
-
-/* Loads (file or built-in default), applies overrides, runs to the end.
- * Returns 0, or a negative SIM_ERR_* with err filled. */
-int cli_simulate(const CliSimOpts *o, CliRun *run, SimError *err);
+/* Loads (file or built-in default), applies overrides, runs to the end
+ * (run_result_fini releases it). Returns 0, or a negative SIM_ERR_* with
+ * err filled. */
+int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err);
 /* Re-runs an already loaded scenario with extra overrides (live tuning). */
-int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, CliRun *run,
+int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, RunResult *run,
                       SimError *err);
-void cli_run_free(CliRun *run);
 
 /* The built-in default scenario (the convoy effect), embedded in the binary. */
 extern const char cli_default_scenario[];

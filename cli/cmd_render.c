@@ -117,7 +117,7 @@ int cmd_render(int argc, char **argv)
     RTheme theme = R_THEME_LIGHT;
     SimTime r0 = -1, r1 = -1;
     int rc = EXIT_USAGE;
-    CliRun run = {0}, run_b = {0};
+    RunResult run = {0}, run_b = {0};
     RIndex *ix = NULL, *ix_b = NULL;
     const char *file_b = NULL;
     const char **cmp = NULL;
@@ -309,9 +309,9 @@ int cmd_render(int argc, char **argv)
 out:
     render_index_destroy(ix);
     render_index_destroy(ix_b);
-    cli_run_free(&run_b);
+    run_result_fini(&run_b);
     free(cmp);
-    cli_run_free(&run);
+    run_result_fini(&run);
     cli_sim_opts_free(&o);
     return rc;
 }

@@ -17,7 +17,7 @@
 #include "chart.h"
 #include "cli.h"
 #include "render.h"
-#include "report.h"
+#include "run_report.h"
 
 static void view_usage(FILE *f)
 {
@@ -65,13 +65,13 @@ static int resim(void *ud, SimTime interval, int cores, SimTrace **out, SimError
     snprintf(a, sizeof(a), "python.switch_interval=%lldns", (long long)interval);
     snprintf(b, sizeof(b), "machine.cores=%d", cores);
     const char *extra[2] = {a, b};
-    CliRun run;
+    RunResult run;
     int rc = cli_simulate_with(vc->o, extra, 2, &run, err);
     if (rc < 0)
         return rc;
     *out = run.trace;
     run.trace = NULL;
-    cli_run_free(&run);
+    run_result_fini(&run);
     return SIM_OK;
 }
 
@@ -92,7 +92,7 @@ static bool parse_size(const char *s, int *w, int *h)
 }
 
 /* Headless stand-in for the window: the whole run as a 1920x1080 PNG. */
-static int render_instead(const CliRun *run, SimTrace *tr, const char *path, RTheme theme)
+static int render_instead(const RunResult *run, SimTrace *tr, const char *path, RTheme theme)
 {
     RIndex *ix = NULL;
     if (render_index_build(tr, &ix) < 0) {
@@ -119,9 +119,9 @@ static int render_instead(const CliRun *run, SimTrace *tr, const char *path, RTh
            sim_scenario_name(run->sc), path);
     SimStats *st = sim_stats_compute(tr);
     if (st) {
-        CliRun shown = *run;
+        RunResult shown = *run;
         shown.trace = tr;
-        cli_report_text(stdout, &shown, st);
+        run_report_text(stdout, &shown, st);
         sim_stats_destroy(st);
     }
     return EXIT_OK;
@@ -130,7 +130,7 @@ static int render_instead(const CliRun *run, SimTrace *tr, const char *path, RTh
 /* The quiz's question. Scenarios carry no "quiz" text yet, so the question
  * is built from what the run contains: the prediction that run's lesson
  * is about (locks, I/O latency, parallel speed-up), then how to go on. */
-static void quiz_question(const CliRun *run, char *buf, size_t n)
+static void quiz_question(const RunResult *run, char *buf, size_t n)
 {
     const SimTrace *tr = run->trace;
     uint32_t nth = sim_trace_thread_count(tr), nproc = sim_trace_process_count(tr);
@@ -498,7 +498,7 @@ static int sweep_pick(void *ud, int p, SimError *err)
     o.file = *file ? file : NULL;
     o.sets = list;
     o.n_sets = n;
-    CliRun run;
+    RunResult run;
     if (cli_simulate(&o, &run, err) < 0)
         return err->code ? err->code : SIM_ERR_INVALID;
     char title[512];
@@ -517,7 +517,7 @@ static int sweep_pick(void *ud, int p, SimError *err)
     run.trace = NULL;
     int rc = render_viewer_run(&tr, &vo, err);
     sim_trace_destroy(tr);
-    cli_run_free(&run);
+    run_result_fini(&run);
     return rc;
 }
 
@@ -569,7 +569,7 @@ int cmd_view(int argc, char **argv)
     memset(&vo, 0, sizeof(vo));
     const char *headless = NULL;
     int rc = EXIT_USAGE;
-    CliRun run = {0}, run_b = {0};
+    RunResult run = {0}, run_b = {0};
     const char *file_b = NULL;
     const char **cmp = NULL;
     int n_cmp = 0;
@@ -725,9 +725,9 @@ int cmd_view(int argc, char **argv)
     }
     sim_trace_destroy(tr);
 out:
-    cli_run_free(&run_b);
+    run_result_fini(&run_b);
     free(cmp);
-    cli_run_free(&run);
+    run_result_fini(&run);
     cli_sim_opts_free(&o);
     return rc;
 }

@@ -115,40 +115,20 @@ static int load(const CliSimOpts *o, const char *const *extra, int n_extra, SimS
     return rc;
 }
 
-int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, CliRun *run, SimError *err)
+int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, RunResult *run,
+                      SimError *err)
 {
+    SimScenario *sc = NULL;
     memset(run, 0, sizeof(*run));
-    int rc = load(o, extra, n_extra, &run->sc, err);
+    int rc = load(o, extra, n_extra, &sc, err);
     if (rc < 0)
         return rc;
-    SimWorld *w = sim_world_create(run->sc, err);
-    if (!w) {
-        cli_run_free(run);
-        return err ? err->code : SIM_ERR_INVALID;
-    }
-    rc = sim_world_run(w, o->until);
-    if (rc < 0) {
-        sim_world_destroy(w);
-        cli_run_free(run);
-        return sim_error_set(err, rc, "%s: the simulation ran out of memory", sim_scenario_name(run->sc));
-    }
-    run->outcome = rc;
-    run->events = sim_world_events(w);
-    run->trace = sim_world_take_trace(w);
-    sim_world_destroy(w);
-    return SIM_OK;
+    return run_result_simulate(sc, o->until, run, err);
 }
 
-int cli_simulate(const CliSimOpts *o, CliRun *run, SimError *err)
+int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err)
 {
     return cli_simulate_with(o, NULL, 0, run, err);
-}
-
-void cli_run_free(CliRun *run)
-{
-    sim_trace_destroy(run->trace);
-    sim_scenario_destroy(run->sc);
-    memset(run, 0, sizeof(*run));
 }
 
 static bool is_file(const char *p)

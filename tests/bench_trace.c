@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "export_trace.h"
+#include "trace_export.h"
 #include "sim.h"
 
 static double now_s(void)
@@ -62,7 +62,7 @@ static char *workload(int procs, int threads, int rounds)
     return s;
 }
 
-typedef int (*Writer)(const SimTrace *, FILE *, ExportTraceStats *);
+typedef int (*Writer)(const SimTrace *, FILE *, TraceExportStats *);
 
 /* Median MB/s of `runs` exports into path; *bytes gets the output size. */
 static double measure(Writer w, const SimTrace *tr, const char *path, int runs, uint64_t *bytes)
@@ -73,7 +73,7 @@ static double measure(Writer w, const SimTrace *tr, const char *path, int runs, 
     for (int i = 0; i < runs; i++) {
         double a = now_s();
         FILE *f = fopen(path, "wb");
-        ExportTraceStats st = {0};
+        TraceExportStats st = {0};
         if (!f || w(tr, f, &st) != SIM_OK) {
             if (f)
                 fclose(f);
@@ -146,8 +146,8 @@ int main(void)
         Writer w;
         double target;
     } formats[] = {
-        {"Chrome JSON", export_trace_chrome, 50},
-        {"CSV", export_trace_csv, 0},
+        {"Chrome JSON", trace_export_chrome, 50},
+        {"CSV", trace_export_csv, 0},
     };
     int rc = 0;
     for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
