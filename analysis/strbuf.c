@@ -111,6 +111,7 @@ const char *strbuf_str(const StrBuf *b)
 void strbuf_reset(StrBuf *b)
 {
     b->n = 0;
+    b->oom = false;
     if (b->s)
         b->s[0] = '\0';
 }

@@ -46,7 +46,8 @@ void strbuf_commit(StrBuf *b, size_t k);
 /* The text, "" while nothing was appended; valid until the next append. */
 const char *strbuf_str(const StrBuf *b);
 
-/* Empties the text and keeps the memory (and the oom mark). */
+/* Empties the text and clears the oom mark, keeping the memory: the
+ * buffer takes appends again. */
 void strbuf_reset(StrBuf *b);
 
 /* Hands the text over: malloc'd and NUL-terminated ("" for an empty

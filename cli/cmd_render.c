@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "duration_text.h"
 #include "render.h"
 
 static void render_usage(FILE *f)
@@ -272,7 +273,7 @@ int cmd_render(int argc, char **argv)
     if (vp.t0 >= end) {
         char a[32], b[32];
         fprintf(stderr, "gilsim render: --range starts at %s but the run ends at %s\n",
-                render_fmt_time(vp.t0, 4, a, sizeof(a)), render_fmt_time(end, 4, b, sizeof(b)));
+                duration_text_rounded(vp.t0, 4, a, sizeof(a)), duration_text_rounded(end, 4, b, sizeof(b)));
         goto out;
     }
     if (vp.t1 <= vp.t0)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "duration_text.h"
 #include "sweep.h"
 
 #define MAX_VALUES 10000    /* values of one swept key */
@@ -61,39 +62,6 @@ static bool parse_number(const char *s, double *v)
 static bool looks_integer(const char *s)
 {
     return !strpbrk(s, ".eEnNiI");
-}
-
-/* ns as the shortest exact text with the largest unit it is at least one
- * of ("175.702us", "50ms"); zero takes zero_unit. The text parses back to
- * exactly ns (checked; "123ns" otherwise). */
-static void fmt_duration_exact(SimTime ns, const char *zero_unit, char *buf, size_t n)
-{
-    static const struct {
-        SimTime u;
-        const char *name;
-        int digits;
-    } units[] = {{1000000000, "s", 9}, {1000000, "ms", 6}, {1000, "us", 3}, {1, "ns", 0}};
-    if (ns == 0) {
-        snprintf(buf, n, "0%.2s", zero_unit ? zero_unit : "s");
-        return;
-    }
-    int k = 0;
-    while (k < 3 && ns < units[k].u)
-        k++;
-    long long whole = (long long)(ns / units[k].u), frac = (long long)(ns % units[k].u);
-    if (frac == 0) {
-        snprintf(buf, n, "%lld%s", whole, units[k].name);
-    } else {
-        char f[24];
-        snprintf(f, sizeof(f), "%0*lld", units[k].digits, frac);
-        size_t l = strlen(f);
-        while (l > 0 && f[l - 1] == '0')
-            f[--l] = '\0';
-        snprintf(buf, n, "%lld.%s%s", whole, f, units[k].name);
-    }
-    SimTime back;
-    if (!parse_duration(buf, &back) || back != ns)
-        snprintf(buf, n, "%lldns", (long long)ns);
 }
 
 /* The unit a duration was written with, spelled as the CSV spells it. */
@@ -219,7 +187,7 @@ static int parse_range(const char *v, SweepKey *k, char *why, size_t wn)
         char text[64];
         if (dur) {
             SimTime ns = i == 0 ? da : i == n - 1 ? db : (SimTime)llround(round_sig(x, digits));
-            fmt_duration_exact(ns, zero_unit, text, sizeof(text));
+            duration_text_exact(ns, zero_unit, text, sizeof(text));
             rc = set_value(k, (int)i, text, (double)ns);
         } else if (integers) {
             snprintf(text, sizeof(text), "%lld", (long long)llround(x));
@@ -1014,7 +982,7 @@ char *sweep_csv(const SweepResult *r, size_t *len)
         putf(&sweep, "%s%s=%s", k ? ";" : "", sp->keys[k].key, sp->keys[k].spec);
     char until[48] = "", hash[24], seed[32], runs[16];
     if (sp->until != SIM_TIME_NEVER)
-        fmt_duration_exact(sp->until, "s", until, sizeof(until));
+        duration_text_exact(sp->until, "s", until, sizeof(until));
     snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)r->hash);
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)r->seed);
     snprintf(runs, sizeof(runs), "%d", r->runs);
@@ -1434,8 +1402,8 @@ SweepChart *sweep_chart_create(const SweepResult *r, const SweepChartOpts *opt, 
     char a[32], b[32];
     if (X->duration)
         ch->title = keepf(c, "%s: %s from %s to %s", r->name, X->key,
-                          render_fmt_time((SimTime)X->num[0], 4, a, sizeof(a)),
-                          render_fmt_time((SimTime)X->num[n_x - 1], 4, b, sizeof(b)));
+                          duration_text_rounded((SimTime)X->num[0], 4, a, sizeof(a)),
+                          duration_text_rounded((SimTime)X->num[n_x - 1], 4, b, sizeof(b)));
     else
         ch->title = keepf(c, "%s: %s from %s to %s", r->name, X->key, X->values[0],
                           X->values[n_x - 1]);
@@ -1464,7 +1432,7 @@ SweepChart *sweep_chart_create(const SweepResult *r, const SweepChartOpts *opt, 
     for (int i = 0; i < sp->n_fixed; i++)
         putf(&cap, "  \xc2\xb7  --set %s", sp->fixed[i]);
     if (sp->until != SIM_TIME_NEVER)
-        putf(&cap, "  \xc2\xb7  --until %s", render_fmt_time(sp->until, 4, a, sizeof(a)));
+        putf(&cap, "  \xc2\xb7  --until %s", duration_text_rounded(sp->until, 4, a, sizeof(a)));
     if (r->deadlocks)
         putf(&cap, "  \xc2\xb7  %d run%s deadlocked", r->deadlocks, r->deadlocks == 1 ? "" : "s");
     ch->caption = cap.oom ? NULL : keep(c, cap.s);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "duration_text.h"
 
 #define SEP "  \xc2\xb7  " /* the caption's " · " */
 #define MAX_TICKS 64
@@ -68,17 +69,6 @@ RChartStyle render_chart_style_default(void)
 
 /* ---- Numbers and ticks -------------------------------------------------- */
 
-static void trim_zeros(char *s)
-{
-    if (!strchr(s, '.'))
-        return;
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '0')
-        s[--n] = '\0';
-    if (n > 0 && s[n - 1] == '.')
-        s[--n] = '\0';
-}
-
 /* A tick label: "0.25", "40", "12k", "1.5M". step (0: unknown) sets the
  * decimals of a linear axis so that one axis never mixes precisions. */
 static void fmt_num(double v, double step, char *buf, size_t n)
@@ -95,7 +85,7 @@ static void fmt_num(double v, double step, char *buf, size_t n)
         if (dec > 9)
             dec = 9;
         snprintf(buf, n, "%.*f", dec, v);
-        trim_zeros(buf);
+        decimal_trim_zeros(buf);
     } else if (a >= 1 && v == floor(v)) {
         snprintf(buf, n, "%.0f", v);
     } else {
@@ -120,7 +110,7 @@ static void axis_label(const Ctx *c, const Axis *a, bool duration, double v, dou
     (void)c;
     (void)a;
     if (duration)
-        render_fmt_time((SimTime)llround(v), 3, buf, n);
+        duration_text_rounded((SimTime)llround(v), 3, buf, n);
     else
         fmt_num(v, step, buf, n);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "duration_text.h"
 #include "sim.h"
 #include "view.h"
 
@@ -41,7 +42,7 @@ static const char *oname(const RIndex *ix, uint32_t o, char *buf, size_t n)
 
 static char *dur(SimTime ns, char *buf, size_t n)
 {
-    return render_fmt_time(ns, 3, buf, n);
+    return duration_text_rounded(ns, 3, buf, n);
 }
 
 /* The reason thread th had just before time t (from its lane). */

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "chart.h"
+#include "duration_text.h"
 #include "render.h"
 #include "view.h"
 
@@ -212,7 +213,7 @@ static void draw(Viewer *vw)
     char status[256], sp[40], sel[512];
     snprintf(status, sizeof(status), "%s%s  \xc2\xb7  speed %s of run per second",
              vw->quiz_hidden ? "quiz: Enter reveals  \xc2\xb7  " : "",
-             vw->v.playing ? "playing" : "paused", render_fmt_time((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
+             vw->v.playing ? "playing" : "paused", duration_text_rounded((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
     selection_text(vw, sel, sizeof(sel));
     ROverlayIn in;
     memset(&in, 0, sizeof(in));
@@ -302,8 +303,8 @@ static void resimulate(Viewer *vw, SimTime interval, int cores)
     char a[32], b[32];
     if (interval != vw->interval)
         set_toast(vw, "switch interval %s \xe2\x86\x92 %s  \xc2\xb7  re-simulated in %.1f ms",
-                  render_fmt_time(vw->interval, 4, a, sizeof(a)),
-                  render_fmt_time(interval, 4, b, sizeof(b)), ms);
+                  duration_text_rounded(vw->interval, 4, a, sizeof(a)),
+                  duration_text_rounded(interval, 4, b, sizeof(b)), ms);
     else
         set_toast(vw, "cores %d \xe2\x86\x92 %d  \xc2\xb7  re-simulated in %.1f ms", vw->cores, cores, ms);
     render_index_destroy(vw->ix);
