@@ -15,7 +15,7 @@ int run_result_simulate(SimScenario *sc, SimTime until, RunResult *out, SimError
     SimWorld *w = sim_world_create(sc, err);
     if (!w) {
         run_result_fini(out);
-        return err ? err->code : SIM_ERR_INVALID;
+        return err && err->code < 0 ? err->code : SIM_ERR_NOMEM;
     }
     int rc = sim_world_run(w, until);
     if (rc < 0) {

@@ -20,6 +20,7 @@
 #include "output.h"
 #include "render.h"
 #include "sweep.h"
+#include "sweep_chart.h"
 
 static void sweep_usage(FILE *f)
 {
@@ -158,7 +159,7 @@ int cmd_sweep(int argc, char **argv)
     int rc = EXIT_USAGE;
     SweepResult *res = NULL;
     SweepChart *chart = NULL;
-    char *csv = NULL;
+    char *csv = NULL, *path = NULL;
     char why[600];
 
     for (int i = 1; i < argc; i++) {
@@ -336,8 +337,12 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
 
+    path = o.file ? cli_find_scenario(o.file) : NULL;
     SweepSpec sp = {
         .file = o.file,
+        .source_path = o.file ? (path ? path : o.file) : NULL,
+        .source_name = cli_default_scenario_name,
+        .source_text = cli_default_scenario,
         .fixed = fixed,
         .n_fixed = n_fixed,
         .keys = keys,
@@ -359,7 +364,7 @@ int cmd_sweep(int argc, char **argv)
     /* The chart first: it is the output most likely to fail (fonts), and
      * then no CSV is left behind without it. */
     if (plot) {
-        SweepChartOpts copt = {.metrics = metrics, .x_key = x_key, .theme = theme};
+        SweepChartOpts copt = {.metrics = metrics, .x_key = x_key};
         chart = sweep_chart_create(res, &copt, &err);
         if (!chart) {
             fprintf(stderr, "gilsim sweep: %s\n", err.msg);
@@ -415,6 +420,7 @@ int cmd_sweep(int argc, char **argv)
                 sweep_result_deadlocks(res), sweep_result_deadlocks(res) == 1 ? "" : "s");
     rc = EXIT_OK;
 out:
+    free(path);
     free(csv);
     sweep_chart_destroy(chart);
     sweep_result_destroy(res);

@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "chart.h"
 #include "cli.h"
 #include "render.h"
 #include "run_report.h"
+#include "sweep.h"
+#include "sweep_chart.h"
+#include "text_file.h"
 
 static void view_usage(FILE *f)
 {
@@ -174,336 +176,44 @@ static void quiz_question(const RunResult *run, char *buf, size_t n)
 
 /* ---- view --sweep: the chart of a sweep, each point one click from its run */
 
-typedef struct Csv {
-    char **cell; /* rows x cols, row 0 the header */
-    int rows, cols;
-    char *text;
-} Csv;
-
-static void csv_free(Csv *cv)
-{
-    if (cv->cell)
-        for (long i = 0; i < (long)cv->rows * cv->cols; i++)
-            free(cv->cell[i]);
-    free(cv->cell);
-    free(cv->text);
-    memset(cv, 0, sizeof(*cv));
-}
-
-/* RFC 4180 fields: quotes around a field, "" inside them for a quote. */
-static int csv_load(const char *path, Csv *cv, char *why, size_t wn)
-{
-    memset(cv, 0, sizeof(*cv));
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, wn, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *t = malloc(cap + 1);
-    for (size_t k; t && (k = fread(t + n, 1, cap - n, f)) > 0;) {
-        n += k;
-        if (n == cap) {
-            char *nt = realloc(t, cap * 2 + 1);
-            if (!nt) {
-                free(t);
-                t = NULL;
-                break;
-            }
-            t = nt;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!t) {
-        snprintf(why, wn, "out of memory reading %s", path);
-        return -1;
-    }
-    t[n] = '\0';
-    cv->text = t;
-    size_t ccap = 0, nc = 0;
-    char field[4096];
-    int row_cols = 0;
-    const char *p = t;
-    while (*p) {
-        size_t fl = 0;
-        if (*p == '"') {
-            p++;
-            while (*p && !(*p == '"' && p[1] != '"')) {
-                if (*p == '"')
-                    p++;
-                if (fl + 1 < sizeof(field))
-                    field[fl++] = *p;
-                p++;
-            }
-            if (*p == '"')
-                p++;
-        }
-        while (*p && *p != ',' && *p != '\n' && *p != '\r') {
-            if (fl + 1 < sizeof(field))
-                field[fl++] = *p;
-            p++;
-        }
-        field[fl] = '\0';
-        if (nc == ccap) {
-            ccap = ccap ? ccap * 2 : 256;
-            char **ncell = realloc(cv->cell, ccap * sizeof(*ncell));
-            if (!ncell)
-                goto nomem;
-            cv->cell = ncell;
-        }
-        if (!(cv->cell[nc++] = strdup(field)))
-            goto nomem;
-        row_cols++;
-        if (*p == ',') {
-            p++;
-            continue;
-        }
-        while (*p == '\r')
-            p++;
-        if (*p == '\n')
-            p++;
-        if (cv->rows == 0)
-            cv->cols = row_cols;
-        if (row_cols != cv->cols) {
-            cv->rows = (int)((nc - (size_t)row_cols) / (size_t)cv->cols);
-            snprintf(why, wn, "%s: line %d has %d fields, the header %d", path, cv->rows + 1,
-                     row_cols, cv->cols);
-            for (size_t i = nc - (size_t)row_cols; i < nc; i++)
-                free(cv->cell[i]);
-            return -1;
-        }
-        cv->rows++;
-        row_cols = 0;
-    }
-    if (cv->rows < 2) {
-        snprintf(why, wn, "%s: no points (expected a CSV written by gilsim sweep)", path);
-        return -1;
-    }
-    return 0;
-nomem:
-    cv->rows = (int)(nc / (size_t)(cv->cols ? cv->cols : 1));
-    snprintf(why, wn, "out of memory reading %s", path);
-    return -1;
-}
-
-static const char *cell(const Csv *cv, int r, int c)
-{
-    return c >= 0 && c < cv->cols && r >= 0 && r < cv->rows ? cv->cell[(long)r * cv->cols + c] : "";
-}
-
-static int col(const Csv *cv, const char *name)
-{
-    for (int c = 0; c < cv->cols; c++)
-        if (strcmp(cell(cv, 0, c), name) == 0)
-            return c;
-    return -1;
-}
-
-static double num(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    return end == s ? NAN : v;
-}
-
-#define SW_MAX_LINES 12
-
 typedef struct SweepView {
-    Csv cv;
-    char dir[4096];      /* the CSV's folder, to find a relative scenario */
-    int n;               /* points */
-    double *x, *vals;    /* [n] and [lines * 3 * n] */
-    char **xl;           /* [n] category labels */
-    RChartLine lines[SW_MAX_LINES];
-    RChartPanel panels[4];
-    char names[SW_MAX_LINES][96];
-    char title[256], subtitle[512], caption[512], xlabel[128];
-    RChart chart;
+    const SweepResult *r;
+    const char *csv_dir;  /* the CSV's folder, to find a scenario named relative to it */
     RViewerOpts vo;
 } SweepView;
-
-/* Adds a line from the columns PREFIX_median/_min/_max; false if absent. */
-static bool sweep_line(SweepView *sv, int *nl, const char *prefix, const char *label)
-{
-    char name[256];
-    snprintf(name, sizeof(name), "%s_median", prefix);
-    int cm = col(&sv->cv, name);
-    if (cm < 0 || *nl >= SW_MAX_LINES)
-        return false;
-    snprintf(name, sizeof(name), "%s_min", prefix);
-    int c0 = col(&sv->cv, name);
-    snprintf(name, sizeof(name), "%s_max", prefix);
-    int c1 = col(&sv->cv, name);
-    double *v = sv->vals + (size_t)*nl * 3 * (size_t)sv->n;
-    for (int i = 0; i < sv->n; i++) {
-        v[i] = num(cell(&sv->cv, i + 1, cm));
-        v[sv->n + i] = c0 >= 0 ? num(cell(&sv->cv, i + 1, c0)) : NAN;
-        v[2 * sv->n + i] = c1 >= 0 ? num(cell(&sv->cv, i + 1, c1)) : NAN;
-    }
-    RChartLine *ln = &sv->lines[*nl];
-    snprintf(sv->names[*nl], sizeof(sv->names[*nl]), "%s", label);
-    ln->label = sv->names[*nl];
-    ln->color = render_thread_color((uint32_t)*nl, R_THEME_LIGHT);
-    ln->y = v;
-    ln->lo = c0 >= 0 && c1 >= 0 ? v + sv->n : NULL;
-    ln->hi = c0 >= 0 && c1 >= 0 ? v + 2 * sv->n : NULL;
-    (*nl)++;
-    return true;
-}
-
-static int sweep_view_build(SweepView *sv, char *why, size_t wn)
-{
-    Csv *cv = &sv->cv;
-    int c_set = col(cv, "set"), c_scen = col(cv, "scenario"), c_mk = col(cv, "makespan_s_median");
-    if (c_set < 0 || c_scen < 0 || c_mk < 1) {
-        snprintf(why, wn, "not a gilsim sweep CSV: no set, scenario or makespan column");
-        return -1;
-    }
-    sv->n = cv->rows - 1;
-    sv->x = calloc((size_t)sv->n, sizeof(double));
-    sv->xl = calloc((size_t)sv->n, sizeof(char *));
-    sv->vals = calloc((size_t)SW_MAX_LINES * 3 * (size_t)sv->n, sizeof(double));
-    if (!sv->x || !sv->xl || !sv->vals) {
-        snprintf(why, wn, "out of memory");
-        return -1;
-    }
-    /* The swept keys are the columns before the figures; "KEY_ns" holds a
-     * duration key's value in ns. */
-    int keys = 0;
-    for (int c = 0; c < c_mk; c++)
-        keys += strstr(cell(cv, 0, c), "_ns") == NULL;
-    char ns_name[160];
-    snprintf(ns_name, sizeof(ns_name), "%s_ns", cell(cv, 0, 0));
-    bool duration = keys == 1 && c_mk > 1 && strcmp(cell(cv, 0, 1), ns_name) == 0;
-    bool increasing = keys == 1;
-    for (int i = 0; i < sv->n; i++) {
-        sv->x[i] = num(cell(cv, i + 1, duration ? 1 : 0));
-        if (isnan(sv->x[i]) || (i && sv->x[i] <= sv->x[i - 1]))
-            increasing = false;
-        char lab[256] = "";
-        for (int c = 0, k = 0; c < c_mk; c++) {
-            if (strstr(cell(cv, 0, c), "_ns"))
-                continue;
-            size_t u = strlen(lab);
-            snprintf(lab + u, sizeof(lab) - u, "%s%s", k++ ? " \xc2\xb7 " : "", cell(cv, i + 1, c));
-        }
-        sv->xl[i] = strdup(lab);
-    }
-    RChart *ch = &sv->chart;
-    ch->n_x = sv->n;
-    ch->x = sv->x;
-    ch->x_labels = (const char *const *)sv->xl;
-    ch->x_kind = !increasing ? R_X_CATEGORY : duration ? R_X_DURATION : R_X_NUMBER;
-    ch->x_log = increasing && sv->x[0] > 0 && sv->x[sv->n - 1] / sv->x[0] > 20;
-    ch->x_mark = NAN;
-    if (duration && strcmp(cell(cv, 0, 0), "python.switch_interval") == 0) {
-        ch->x_mark = 5e6;
-        ch->x_mark_label = "default 5 ms";
-    }
-    snprintf(sv->xlabel, sizeof(sv->xlabel), "%s", keys == 1 ? cell(cv, 0, 0) : "point");
-    ch->x_label = sv->xlabel;
-    /* Panels: I/O latency per I/O thread, switches per second, throughput. */
-    int nl = 0, np = 0;
-    int first = nl;
-    for (int c = 0; c < cv->cols; c++) {
-        const char *h = cell(cv, 0, c);
-        size_t hl = strlen(h);
-        if (strncmp(h, "io_p50_ms[", 10) == 0 && hl > 7 && strcmp(h + hl - 7, "_median") == 0) {
-            char prefix[256], label[128];
-            snprintf(prefix, sizeof(prefix), "%.*s", (int)(hl - 7), h);
-            const char *lb = strchr(h, '['), *rb = strchr(h, ']');
-            snprintf(label, sizeof(label), "%.*s p50", lb && rb ? (int)(rb - lb - 1) : 2,
-                     lb && rb ? lb + 1 : "io");
-            sweep_line(sv, &nl, prefix, label);
-        }
-    }
-    if (nl > first)
-        sv->panels[np++] = (RChartPanel){"I/O latency (ms)", R_SCALE_AUTO, true, sv->lines + first,
-                                         nl - first, 0};
-    first = nl;
-    if (sweep_line(sv, &nl, "switches_per_s", "GIL switches / s"))
-        sv->panels[np++] = (RChartPanel){"GIL switches per second", R_SCALE_AUTO, true,
-                                         sv->lines + first, 1, 0};
-    first = nl;
-    if (sweep_line(sv, &nl, "throughput", "throughput"))
-        sv->panels[np++] = (RChartPanel){"CPU-bound throughput (work per second)", R_SCALE_LINEAR,
-                                         true, sv->lines + first, 1, 0};
-    first = nl;
-    if (np == 0 && sweep_line(sv, &nl, "makespan_s", "makespan"))
-        sv->panels[np++] = (RChartPanel){"makespan (s)", R_SCALE_AUTO, true, sv->lines + first, 1, 0};
-    if (np == 0) {
-        snprintf(why, wn, "the CSV has no figures to chart");
-        return -1;
-    }
-    ch->panels = sv->panels;
-    ch->n_panels = np;
-    const char *name = cell(cv, 1, col(cv, "scenario_name"));
-    snprintf(sv->title, sizeof(sv->title), "Sweep of \xe2\x80\x9c%s\xe2\x80\x9d", *name ? name : cell(cv, 1, c_scen));
-    ch->title = sv->title;
-    snprintf(sv->subtitle, sizeof(sv->subtitle), "%s  \xc2\xb7  %s run%s per point  \xc2\xb7  click a point to open its timeline",
-             cell(cv, 1, col(cv, "sweep")), cell(cv, 1, col(cv, "runs")),
-             strcmp(cell(cv, 1, col(cv, "runs")), "1") ? "s" : "");
-    ch->subtitle = sv->subtitle;
-    snprintf(sv->caption, sizeof(sv->caption),
-             "gilsim %s  \xc2\xb7  scenario \xe2\x80\x9c%s\xe2\x80\x9d #%.8s  \xc2\xb7  first seed %s",
-             cell(cv, 1, col(cv, "gilsim")), name, cell(cv, 1, col(cv, "scenario_hash")),
-             cell(cv, 1, col(cv, "seed")));
-    ch->caption = sv->caption;
-    return 0;
-}
-
-static void sweep_view_free(SweepView *sv)
-{
-    if (sv->xl)
-        for (int i = 0; i < sv->n; i++)
-            free(sv->xl[i]);
-    free(sv->xl);
-    free(sv->x);
-    free(sv->vals);
-    csv_free(&sv->cv);
-}
 
 /* A click on point p: that point's run in the timeline viewer. */
 static int sweep_pick(void *ud, int p, SimError *err)
 {
     SweepView *sv = ud;
-    const Csv *cv = &sv->cv;
-    int r = p + 1;
+    SweepPoint pt;
+    if (sweep_point_get(sv->r, p, &pt) < 0)
+        return sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
     char file[8192];
-    snprintf(file, sizeof(file), "%s", cell(cv, r, col(cv, "scenario")));
+    snprintf(file, sizeof(file), "%s", pt.file ? pt.file : "");
     struct stat st;
-    if (*file && file[0] != '/' && stat(file, &st) != 0 && *sv->dir) {
+    if (*file && file[0] != '/' && stat(file, &st) != 0 && *sv->csv_dir) {
         char alt[8192];
-        size_t a = strlen(sv->dir), b = strlen(file);
-        if (a + b + 2 > sizeof(alt))
+        int k = snprintf(alt, sizeof(alt), "%s/%s", sv->csv_dir, file);
+        if (k < 0 || (size_t)k >= sizeof(alt)) {
+            sweep_point_fini(&pt);
             return sim_error_set(err, SIM_ERR_IO, "scenario path too long");
-        memcpy(alt, sv->dir, a);
-        alt[a] = '/';
-        memcpy(alt + a + 1, file, b + 1);
+        }
         if (stat(alt, &st) == 0)
-            memcpy(file, alt, a + b + 2);
+            memcpy(file, alt, (size_t)k + 1);
     }
-    char sets[4096], seed[64];
-    snprintf(sets, sizeof(sets), "%s", cell(cv, r, col(cv, "set")));
-    const char *list[64];
-    int n = 0;
-    for (char *tok = strtok(sets, ";"); tok && n < 62; tok = strtok(NULL, ";"))
-        list[n++] = tok;
-    if (*cell(cv, r, col(cv, "seed"))) {
-        snprintf(seed, sizeof(seed), "seed=%s", cell(cv, r, col(cv, "seed")));
-        list[n++] = seed;
-    }
-    CliSimOpts o = {.until = SIM_TIME_NEVER};
+    CliSimOpts o = {.until = pt.until};
     o.file = *file ? file : NULL;
-    o.sets = list;
-    o.n_sets = n;
+    o.sets = (const char **)pt.sets;
+    o.n_sets = pt.n_sets;
     RunResult run;
-    if (cli_simulate(&o, &run, err) < 0)
+    if (cli_simulate(&o, &run, err) < 0) {
+        sweep_point_fini(&pt);
         return err->code ? err->code : SIM_ERR_INVALID;
-    char title[512];
+    }
+    char title[512], label[256];
     snprintf(title, sizeof(title), "gilsim \xe2\x80\x94 %s \xc2\xb7 %s", sim_scenario_name(run.sc),
-             sv->xl[p]);
+             sweep_point_label(sv->r, p, label, sizeof(label)));
     ViewCtx vc = {&o};
     RViewerOpts vo = sv->vo;
     vo.title = title;
@@ -518,32 +228,36 @@ static int sweep_pick(void *ud, int p, SimError *err)
     int rc = render_viewer_run(&tr, &vo, err);
     sim_trace_destroy(tr);
     run_result_fini(&run);
+    sweep_point_fini(&pt);
     return rc;
 }
 
+/* The same chart as `gilsim sweep --plot`, from the sweep's CSV. */
 static int view_sweep(const char *path, const RViewerOpts *vo)
 {
-    SweepView *sv = calloc(1, sizeof(*sv));
-    char why[512];
+    SimError err = {0, ""};
+    char *text = NULL;
+    size_t len = 0;
+    SweepResult *r = NULL;
+    SweepChart *ch = NULL;
     int rc = EXIT_USAGE;
-    if (!sv) {
-        fprintf(stderr, "gilsim view: out of memory\n");
-        return EXIT_RUNTIME;
-    }
-    if (csv_load(path, &sv->cv, why, sizeof(why)) < 0 || sweep_view_build(sv, why, sizeof(why)) < 0) {
-        fprintf(stderr, "gilsim view: --sweep: %s\n", why);
+    if (text_file_read(path, &text, &len, &err) < 0 ||
+        sweep_result_read_csv(path, text, len, &r, &err) < 0 ||
+        !(ch = sweep_chart_create(r, NULL, &err))) {
+        fprintf(stderr, "gilsim view: --sweep: %s\n", err.msg);
+        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
         goto out;
     }
+    char dir[4096] = "";
     const char *slash = strrchr(path, '/');
     if (slash)
-        snprintf(sv->dir, sizeof(sv->dir), "%.*s", (int)(slash - path), path);
-    sv->vo = *vo;
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    SweepView sv = {.r = r, .csv_dir = dir, .vo = *vo};
     RViewerOpts co = *vo;
     char title[320];
-    snprintf(title, sizeof(title), "gilsim \xe2\x80\x94 %s", sv->title);
+    snprintf(title, sizeof(title), "gilsim \xe2\x80\x94 %s", sweep_chart(ch)->title);
     co.title = title;
-    SimError err = {0, ""};
-    int vr = render_chart_viewer_run(&sv->chart, sweep_pick, sv, &co, &err);
+    int vr = render_chart_viewer_run(sweep_chart(ch), sweep_pick, &sv, &co, &err);
     if (vr == R_VIEWER_NO_DISPLAY) {
         fprintf(stderr,
                 "gilsim view: no display available (%s); use 'gilsim sweep ... --plot chart.png' "
@@ -557,8 +271,9 @@ static int view_sweep(const char *path, const RViewerOpts *vo)
         rc = EXIT_OK;
     }
 out:
-    sweep_view_free(sv);
-    free(sv);
+    sweep_chart_destroy(ch);
+    sweep_result_destroy(r);
+    free(text);
     return rc;
 }
 

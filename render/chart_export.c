@@ -19,7 +19,7 @@
 #include "output.h"
 #include "render.h"
 
-static int build(const RChart *c, const RChartStyle *st, RText *tx, DrawList *dl, SimError *err)
+static int build(const Chart *c, const RChartStyle *st, RText *tx, DrawList *dl, SimError *err)
 {
     RTextMetrics tm = render_text_metrics(tx);
     int rc = render_chart_build(c, st, &tm, dl, NULL);
@@ -31,7 +31,7 @@ static int build(const RChart *c, const RChartStyle *st, RText *tx, DrawList *dl
 }
 
 
-int render_chart_export_png(const RChart *c, const RChartStyle *st, const char *path,
+int render_chart_export_png(const Chart *c, const RChartStyle *st, const char *path,
                             SimError *err)
 {
     if (render_export_check_size(st->width, st->height, 1.0, err) < 0)
@@ -77,7 +77,7 @@ out:
     return rc;
 }
 
-int render_chart_export_svg(const RChart *c, const RChartStyle *st, const char *path,
+int render_chart_export_svg(const Chart *c, const RChartStyle *st, const char *path,
                             SimError *err)
 {
     if (render_export_check_size(st->width, st->height, 1.0, err) < 0)

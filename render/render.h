@@ -14,8 +14,9 @@
 
 #include "SDL.h"
 
-#include "draw.h"
+#include "chart_model.h"
 #include "compare.h"
+#include "draw.h"
 #include "layout.h"
 #include "sim.h"
 
@@ -122,13 +123,13 @@ enum { R_VIEWER_NO_DISPLAY = -10 };
 int render_viewer_run(SimTrace **tr, const RViewerOpts *opt, SimError *err);
 
 /* The sweep chart in a window (gilsim view --sweep): hovering marks a
- * point, a click calls pick(ud, point), which opens that point's timeline
- * (render_viewer_run, in a second window) and returns when it is closed.
- * Esc or Q closes the chart. Returns 0, R_VIEWER_NO_DISPLAY or another
- * negative code with err set. */
-struct RChart;
+ * point, a click calls pick(ud, point) with the sweep point under the
+ * mouse (chart->points; the x index when the chart has none), which opens
+ * that point's timeline (render_viewer_run, in a second window) and
+ * returns when it is closed. Esc or Q closes the chart. Returns 0,
+ * R_VIEWER_NO_DISPLAY or another negative code with err set. */
 typedef int (*RChartPickFn)(void *ud, int point, SimError *err);
-int render_chart_viewer_run(const struct RChart *chart, RChartPickFn pick, void *ud,
+int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                             const RViewerOpts *opt, SimError *err);
 
 #endif /* GILSIM_RENDER_H */

@@ -778,7 +778,24 @@ out:
 
 /* ---- The sweep chart window --------------------------------------------- */
 
-int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
+/* The x index under (x, y) in device pixels, or -1; *series gets the
+ * series of the nearest line there (0 when there is only one). */
+static int chart_hit(const Chart *c, const RChartGeom *g, float x, float y, int *series)
+{
+    int i = render_chart_hit(g, (int)x, (int)y);
+    int panel = -1, l = i >= 0 ? render_chart_hit_line(c, g, i, (int)x, (int)y, &panel) : -1;
+    *series = l >= 0 ? c->panels[panel].lines[l].series : 0;
+    return i;
+}
+
+/* The sweep point of series s at x index i (i itself for a chart that is
+ * not a sweep's). */
+static int chart_point(const Chart *c, int i, int s)
+{
+    return c->points ? c->points[s * c->n_x + i] : i;
+}
+
+int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                             const RViewerOpts *opt, SimError *err)
 {
 #ifdef __linux__
@@ -826,7 +843,10 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
         goto out;
     }
     bool dark = opt->theme == R_THEME_DARK, quit = false, dirty = true;
-    int mx = -1, my = -1, hover = -1, sel = -1;
+    /* The point under the mouse or picked with the keys: an x and, when
+     * the chart has several series, one of them. */
+    int mx = -1, my = -1, hover = -1, hover_s = 0, sel = -1, sel_s = 0;
+    int n_series = chart->n_series > 0 ? chart->n_series : 1;
     char note[320] = "";
     while (!quit) {
         if (dirty) {
@@ -845,28 +865,46 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
                 rc = sim_error_set(err, SIM_ERR_NOMEM, "cannot draw the chart");
                 goto out;
             }
-            hover = mx >= 0 ? render_chart_hit(&geom, (int)(mx * dpi), (int)(my * dpi)) : -1;
+            hover = mx >= 0 ? chart_hit(chart, &geom, mx * dpi, my * dpi, &hover_s) : -1;
             if (sel >= geom.n_x)
                 sel = geom.n_x - 1;
-            if (hover < 0)
+            if (hover < 0) {
                 hover = sel;
+                hover_s = sel_s;
+            }
             const RPalette *pal = render_palette(st.theme);
             if (hover >= 0 && hover < geom.n_x) {
-                /* The point under the mouse: a rule across the panels. */
+                /* The point under the mouse: a rule across the panels and,
+                 * with several series, a ring on the series' values. */
                 RColor rule = pal->accent;
                 rule.a = 150;
-                for (int k = 0; k < geom.n_panels; k++)
+                for (int k = 0; k < geom.n_panels; k++) {
                     draw_rect(&dl, rrect(geom.px[hover] - 1, geom.plot[k].y, 3, geom.plot[k].h), rule);
+                    for (int l = 0; n_series > 1 && l < chart->panels[k].n_lines; l++) {
+                        int px, py, r = (int)lround(7 * dpi);
+                        if (chart->panels[k].lines[l].series == hover_s &&
+                            render_chart_point_pos(chart, &geom, k, l, hover, &px, &py))
+                            draw_frame(&dl, rrect(px - r, py - r, 2 * r + 1, 2 * r + 1),
+                                       pal->accent, (int)lround(2 * dpi));
+                    }
+                }
             }
             char hint[512];
+            const char *label = hover >= 0 && chart->point_labels
+                                    ? chart->point_labels[hover_s * chart->n_x + hover]
+                                    : NULL;
             if (*note)
                 snprintf(hint, sizeof(hint), "%s", note);
+            else if (hover >= 0 && pick && label)
+                snprintf(hint, sizeof(hint), "%s: click to open its timeline", label);
             else if (hover >= 0 && pick)
                 snprintf(hint, sizeof(hint), "click to open this point's timeline");
             else
                 snprintf(hint, sizeof(hint),
-                         "click a point (or \xe2\x86\x90 \xe2\x86\x92 and Enter) to open its timeline  "
-                         "\xc2\xb7  T theme  \xc2\xb7  Esc quits");
+                         "click a point (or %s and Enter) to open its timeline  "
+                         "\xc2\xb7  T theme  \xc2\xb7  Esc quits",
+                         n_series > 1 ? "\xe2\x86\x90 \xe2\x86\x92 \xe2\x86\x91 \xe2\x86\x93"
+                                      : "\xe2\x86\x90 \xe2\x86\x92");
             int fs = (int)lround(13 * dpi);
             int tw = render_text_width(tx, R_FONT_REGULAR, fs, hint);
             RRect box = {ow - tw - (int)(30 * dpi), (int)(8 * dpi), tw + (int)(20 * dpi), fs * 2};
@@ -898,17 +936,27 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
                 else if (kc == SDLK_t)
                     dark = !dark;
                 else if (kc == SDLK_RIGHT || kc == SDLK_LEFT) {
-                    /* Keyboard: walk the points, Enter opens one. */
+                    /* Keyboard: walk the points from the one marked (under
+                     * the mouse, or picked before); Enter opens one. */
+                    int from = hover;
+                    sel_s = hover >= 0 ? hover_s : sel_s;
                     mx = -1;
                     note[0] = '\0';
-                    sel = sel < 0 ? 0 : sel + (kc == SDLK_RIGHT ? 1 : -1);
+                    sel = from < 0 ? 0 : from + (kc == SDLK_RIGHT ? 1 : -1);
                     if (sel < 0)
                         sel = 0;
                     if (sel >= chart->n_x)
                         sel = chart->n_x - 1;
+                } else if ((kc == SDLK_UP || kc == SDLK_DOWN) && n_series > 1) {
+                    /* The next or previous series at the same x. */
+                    int from = hover >= 0 ? hover_s : sel_s;
+                    sel = hover >= 0 ? hover : 0;
+                    mx = -1;
+                    note[0] = '\0';
+                    sel_s = (from + (kc == SDLK_DOWN ? 1 : n_series - 1)) % n_series;
                 } else if ((kc == SDLK_RETURN || kc == SDLK_KP_ENTER) && sel >= 0 && pick) {
                     SimError perr = {0, ""};
-                    if (pick(ud, sel, &perr) < 0)
+                    if (pick(ud, chart_point(chart, sel, sel_s), &perr) < 0)
                         snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
                     SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
                     SDL_RaiseWindow(win);
@@ -931,12 +979,13 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
                     SDL_GetWindowSize(win, &ww, NULL);
                     SDL_GetRendererOutputSize(rend, &ow, &oh);
                     float dpi = ww > 0 ? (float)ow / (float)ww : 1.0f;
-                    int p = render_chart_hit(&geom, (int)(mx * dpi), (int)(my * dpi));
+                    int s_hit = 0;
+                    int p = chart_hit(chart, &geom, mx * dpi, my * dpi, &s_hit);
                     if (p >= 0) {
                         SimError perr = {0, ""};
                         /* The point's timeline in its own window; back here when
                          * it closes. */
-                        if (pick(ud, p, &perr) < 0)
+                        if (pick(ud, chart_point(chart, p, s_hit), &perr) < 0)
                             snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
                         SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
                         SDL_RaiseWindow(win);
