@@ -47,28 +47,6 @@ static void render_usage(FILE *f)
             R_EXPORT_MAX_SIDE, (long long)R_EXPORT_MAX_PIXELS);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcasecmp(s + a - b, suffix) == 0;
-}
-
-static bool parse_size(const char *s, int *w, int *h)
-{
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *p = end + 1;
-    long b = strtol(p, &end, 10);
-    if (errno || end == p || *end || a <= 0 || b <= 0 || a > 1000000 || b > 1000000)
-        return false;
-    *w = (int)a;
-    *h = (int)b;
-    return true;
-}
-
 /* A duration with a unit ("5ms"), or a bare number of seconds ("0", "1.5"),
  * as scenario files allow. */
 static bool parse_time(const char *s, SimTime *out)
@@ -146,7 +124,7 @@ int cmd_render(int argc, char **argv)
             forced_svg = strcmp(a, "--svg") == 0 ? 1 : strcmp(a, "--png") == 0 ? 0 : -1;
             i++;
         } else if (strcmp(a, "--size") == 0) {
-            if (!parse_size(next, &w, &h)) {
+            if (!cli_parse_size(next, &w, &h)) {
                 fprintf(stderr, "gilsim render: --size '%s': expected WIDTHxHEIGHT, e.g. 1920x1080\n",
                         next);
                 goto out;
@@ -162,39 +140,18 @@ int cmd_render(int argc, char **argv)
             }
             i++;
         } else if (strcmp(a, "--theme") == 0) {
-            if (strcmp(next, "light") == 0)
-                theme = R_THEME_LIGHT;
-            else if (strcmp(next, "dark") == 0)
-                theme = R_THEME_DARK;
-            else {
-                fprintf(stderr, "gilsim render: --theme '%s': expected light or dark\n", next);
+            if (cli_theme_opt("render", next, &theme) < 0)
                 goto out;
-            }
             i++;
         } else if (strcmp(a, "--scale") == 0) {
-            char *end;
-            errno = 0;
-            scale = strtod(next, &end);
-            if (errno || end == next || *end || !isfinite(scale) || scale < 0.25 || scale > 8) {
-                fprintf(stderr, "gilsim render: --scale '%s': expected a number from 0.25 to 8\n",
-                        next);
+            if (cli_scale_opt("render", next, &scale) < 0)
                 goto out;
-            }
             i++;
         } else if (strcmp(a, "--projector") == 0) {
             projector = true;
         } else if (strcmp(a, "--compare") == 0) {
-            if (!strchr(next, '=')) {
-                fprintf(stderr, "gilsim render: --compare '%s': expected KEY=VALUE\n", next);
+            if (cli_compare_opt("render", next, &cmp, &n_cmp) < 0)
                 goto out;
-            }
-            const char **nc = realloc(cmp, (size_t)(n_cmp + 1) * sizeof(*nc));
-            if (!nc) {
-                fprintf(stderr, "gilsim render: out of memory\n");
-                goto out;
-            }
-            cmp = nc;
-            cmp[n_cmp++] = next;
             i++;
         } else if (a[0] != '-' && o.file && !file_b) {
             file_b = a;
@@ -213,8 +170,8 @@ int cmd_render(int argc, char **argv)
         fprintf(stderr, "gilsim render: no output; add -o OUT.png or -o OUT.svg\n");
         goto out;
     }
-    bool svg = forced_svg >= 0 ? forced_svg == 1 : ends_with(out, ".svg");
-    if (forced_svg < 0 && !svg && !ends_with(out, ".png")) {
+    bool svg = forced_svg >= 0 ? forced_svg == 1 : cli_ends_with(out, ".svg");
+    if (forced_svg < 0 && !svg && !cli_ends_with(out, ".png")) {
         fprintf(stderr, "gilsim render: -o '%s': the name must end in .png or .svg\n", out);
         goto out;
     }
@@ -234,11 +191,7 @@ int cmd_render(int argc, char **argv)
         goto out;
     }
     if (file_b || n_cmp) {
-        CliSimOpts ob = o; /* shares o's overrides, which outlive it */
-        ob.file = file_b ? file_b : o.file;
-        int k = file_b ? cli_simulate(&ob, &run_b, &err)
-                       : cli_simulate_with(&o, cmp, n_cmp, &run_b, &err);
-        if (k < 0) {
+        if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
             rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
             goto out;

@@ -72,12 +72,6 @@ static void sweep_usage(FILE *f)
             SWEEP_METRICS, SWEEP_METRICS_DEFAULT);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcasecmp(s + a - b, suffix) == 0;
-}
-
 static bool parse_int(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -86,22 +80,6 @@ static bool parse_int(const char *s, long lo, long hi, long *out)
     if (errno || end == s || *end || v < lo || v > hi)
         return false;
     *out = v;
-    return true;
-}
-
-static bool parse_wh(const char *s, int *w, int *h)
-{
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *p = end + 1;
-    long b = strtol(p, &end, 10);
-    if (errno || end == p || *end || a <= 0 || b <= 0 || a > 1000000 || b > 1000000)
-        return false;
-    *w = (int)a;
-    *h = (int)b;
     return true;
 }
 
@@ -265,28 +243,17 @@ int cmd_sweep(int argc, char **argv)
         } else if (strcmp(opt, "--x") == 0) {
             x_name = val;
         } else if (strcmp(opt, "--size") == 0) {
-            if (!parse_wh(val, &w, &h)) {
+            if (!cli_parse_size(val, &w, &h)) {
                 fprintf(stderr, "gilsim sweep: --size '%s': expected WIDTHxHEIGHT, e.g. 1600x900\n",
                         val);
                 goto out;
             }
         } else if (strcmp(opt, "--scale") == 0) {
-            char *end;
-            errno = 0;
-            scale = strtod(val, &end);
-            if (errno || end == val || *end || !isfinite(scale) || scale < 0.25 || scale > 8) {
-                fprintf(stderr, "gilsim sweep: --scale '%s': expected a number from 0.25 to 8\n", val);
+            if (cli_scale_opt("sweep", val, &scale) < 0)
                 goto out;
-            }
         } else if (strcmp(opt, "--theme") == 0) {
-            if (strcmp(val, "light") == 0)
-                theme = R_THEME_LIGHT;
-            else if (strcmp(val, "dark") == 0)
-                theme = R_THEME_DARK;
-            else {
-                fprintf(stderr, "gilsim sweep: --theme '%s': expected light or dark\n", val);
+            if (cli_theme_opt("sweep", val, &theme) < 0)
                 goto out;
-            }
         }
     }
 
@@ -320,8 +287,8 @@ int cmd_sweep(int argc, char **argv)
     bool svg = false;
     SimError err;
     if (plot) {
-        svg = ends_with(plot, ".svg");
-        if (!svg && !ends_with(plot, ".png")) {
+        svg = cli_ends_with(plot, ".svg");
+        if (!svg && !cli_ends_with(plot, ".png")) {
             fprintf(stderr, "gilsim sweep: --plot '%s': the name must end in .png or .svg\n", plot);
             goto out;
         }

@@ -77,21 +77,10 @@ static int resim(void *ud, SimTime interval, int cores, SimTrace **out, SimError
     return SIM_OK;
 }
 
-static bool parse_size(const char *s, int *w, int *h)
-{
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *p = end + 1;
-    long b = strtol(p, &end, 10);
-    if (errno || end == p || *end || a < 320 || b < 240 || a > 16384 || b > 16384)
-        return false;
-    *w = (int)a;
-    *h = (int)b;
-    return true;
-}
+/* The window sizes --size accepts. */
+#define WINDOW_MIN_W 320
+#define WINDOW_MIN_H 240
+#define WINDOW_MAX 16384
 
 /* Headless stand-in for the window: the whole run as a 1920x1080 PNG. */
 static int render_instead(const RunResult *run, SimTrace *tr, const char *path, RTheme theme)
@@ -308,11 +297,8 @@ int cmd_view(int argc, char **argv)
             goto out;
         }
         if (strcmp(a, "--theme") == 0) {
-            if (strcmp(next, "light") && strcmp(next, "dark")) {
-                fprintf(stderr, "gilsim view: --theme '%s': expected light or dark\n", next);
+            if (cli_theme_opt("view", next, &vo.theme) < 0)
                 goto out;
-            }
-            vo.theme = strcmp(next, "dark") == 0 ? R_THEME_DARK : R_THEME_LIGHT;
             i++;
         } else if (strcmp(a, "--speed") == 0) {
             SimTime t;
@@ -324,10 +310,11 @@ int cmd_view(int argc, char **argv)
             vo.speed = (double)t;
             i++;
         } else if (strcmp(a, "--size") == 0) {
-            if (!parse_size(next, &vo.width, &vo.height)) {
-                fprintf(stderr, "gilsim view: --size '%s': expected WIDTHxHEIGHT from 320x240 to "
-                                "16384x16384\n",
-                        next);
+            if (!cli_parse_size(next, &vo.width, &vo.height) || vo.width < WINDOW_MIN_W ||
+                vo.height < WINDOW_MIN_H || vo.width > WINDOW_MAX || vo.height > WINDOW_MAX) {
+                fprintf(stderr, "gilsim view: --size '%s': expected WIDTHxHEIGHT from %dx%d to "
+                                "%dx%d\n",
+                        next, WINDOW_MIN_W, WINDOW_MIN_H, WINDOW_MAX, WINDOW_MAX);
                 goto out;
             }
             i++;
@@ -342,17 +329,8 @@ int cmd_view(int argc, char **argv)
         } else if (strcmp(a, "--quiz") == 0) {
             vo.quiz = true;
         } else if (strcmp(a, "--compare") == 0) {
-            if (!strchr(next, '=')) {
-                fprintf(stderr, "gilsim view: --compare '%s': expected KEY=VALUE\n", next);
+            if (cli_compare_opt("view", next, &cmp, &n_cmp) < 0)
                 goto out;
-            }
-            const char **nc = realloc(cmp, (size_t)(n_cmp + 1) * sizeof(*nc));
-            if (!nc) {
-                fprintf(stderr, "gilsim view: out of memory\n");
-                goto out;
-            }
-            cmp = nc;
-            cmp[n_cmp++] = next;
             i++;
         } else if (a[0] != '-' && o.file && !file_b) {
             file_b = a;
@@ -388,11 +366,7 @@ int cmd_view(int argc, char **argv)
         goto out;
     }
     if (file_b || n_cmp) {
-        CliSimOpts ob = o; /* shares o's overrides, which outlive it */
-        ob.file = file_b ? file_b : o.file;
-        int k = file_b ? cli_simulate(&ob, &run_b, &err)
-                       : cli_simulate_with(&o, cmp, n_cmp, &run_b, &err);
-        if (k < 0) {
+        if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
             rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
             goto out;

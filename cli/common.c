@@ -1,14 +1,17 @@
 /*
  * common.c - what every simulating command shares: the common options,
- * loading and running a scenario, finding bundled scenarios, and writing
- * output files atomically.
+ * loading and running a scenario (and the second run of a comparison), the
+ * flags several commands take (--compare, --theme, --scale, --size), and
+ * finding bundled scenarios.
  *
  * Output files are written atomically by render/fileio.c for every command.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,6 +132,80 @@ int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra
 int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err)
 {
     return cli_simulate_with(o, NULL, 0, run, err);
+}
+
+int cli_simulate_second(const CliSimOpts *o, const char *file_b, const char *const *cmp,
+                        int n_cmp, RunResult *run, SimError *err)
+{
+    if (!file_b)
+        return cli_simulate_with(o, cmp, n_cmp, run, err);
+    CliSimOpts ob = *o; /* shares o's overrides, which outlive it */
+    ob.file = file_b;
+    return cli_simulate(&ob, run, err);
+}
+
+int cli_compare_opt(const char *cmd, const char *val, const char ***list, int *n)
+{
+    if (!strchr(val, '=')) {
+        fprintf(stderr, "gilsim %s: --compare '%s': expected KEY=VALUE\n", cmd, val);
+        return -1;
+    }
+    const char **more = realloc(*list, (size_t)(*n + 1) * sizeof(*more));
+    if (!more) {
+        fprintf(stderr, "gilsim %s: out of memory\n", cmd);
+        return -1;
+    }
+    *list = more;
+    (*list)[(*n)++] = val;
+    return 0;
+}
+
+int cli_theme_opt(const char *cmd, const char *val, RTheme *theme)
+{
+    if (strcmp(val, "light") == 0)
+        *theme = R_THEME_LIGHT;
+    else if (strcmp(val, "dark") == 0)
+        *theme = R_THEME_DARK;
+    else {
+        fprintf(stderr, "gilsim %s: --theme '%s': expected light or dark\n", cmd, val);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_scale_opt(const char *cmd, const char *val, double *scale)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (errno || end == val || *end || !isfinite(v) || v < 0.25 || v > 8) {
+        fprintf(stderr, "gilsim %s: --scale '%s': expected a number from 0.25 to 8\n", cmd, val);
+        return -1;
+    }
+    *scale = v;
+    return 0;
+}
+
+bool cli_parse_size(const char *s, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(s, &end, 10);
+    if (errno || end == s || (*end != 'x' && *end != 'X'))
+        return false;
+    const char *p = end + 1;
+    long b = strtol(p, &end, 10);
+    if (errno || end == p || *end || a < 1 || b < 1 || a > CLI_SIZE_MAX || b > CLI_SIZE_MAX)
+        return false;
+    *w = (int)a;
+    *h = (int)b;
+    return true;
+}
+
+bool cli_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
 static bool is_file(const char *p)
