@@ -74,6 +74,23 @@ int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const 
                           const RCmpRow *rows, int n_rows, const char *path, bool svg,
                           SimError *err);
 
+/* An offscreen canvas, what every PNG is drawn on: an ARGB8888 surface, a
+ * software renderer drawing into it (no window, no display, no video
+ * driver), the fonts and the draw-list backend. */
+typedef struct ROffscreen {
+    SDL_Surface *surface;
+    SDL_Renderer *rend;
+    RText *tx;
+    RBackend *be;
+} ROffscreen;
+
+/* Opens a width x height canvas (the caller has checked the size).
+ * Returns 0, or a negative SIM_ERR_* with err set and o zeroed. */
+int render_offscreen_open(ROffscreen *o, int width, int height, SimError *err);
+/* Closes the canvas; with keep_surface, its surface is returned to the
+ * caller (SDL_FreeSurface), else freed and NULL returned. */
+SDL_Surface *render_offscreen_close(ROffscreen *o, bool keep_surface);
+
 /* Writes a surface as PNG, atomically (temporary file, then rename). */
 int render_save_png(SDL_Surface *s, const char *path, SimError *err);
 

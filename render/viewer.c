@@ -624,16 +624,21 @@ static void viewer_free(Viewer *vw)
         SDL_DestroyWindow(vw->win);
 }
 
-int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
-{
-    SimTrace *tr = *trp;
-    Viewer vw;
-    memset(&vw, 0, sizeof(vw));
-    vw.tr = tr;
-    vw.opt = *opt;
-    draw_list_init(&vw.dl);
-    int rc = SIM_OK;
+/* ---- Windows -------------------------------------------------------------- */
 
+/* Stops what video_start started. */
+static void video_stop(bool was_up)
+{
+    if (!was_up)
+        SDL_Quit();
+}
+
+/* Starts SDL's video for a window (the timeline's or the sweep chart's), or
+ * says why there is no display to open one on. *was_up says SDL was up
+ * already (a window opened from another one), so video_stop leaves it up.
+ * Returns 0, or R_VIEWER_NO_DISPLAY with err set. */
+static int video_start(bool *was_up, SimError *err)
+{
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     /* With no Wayland session in sight, do not let SDL probe for one (the
      * Wayland client library prints its own complaint to stderr); X11 and
@@ -642,8 +647,7 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
 #endif
-    /* Opened from the sweep chart's window, SDL is already up: leave it up. */
-    bool sdl_was_up = SDL_WasInit(SDL_INIT_VIDEO) != 0;
+    *was_up = SDL_WasInit(SDL_INIT_VIDEO) != 0;
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         const char *x = SDL_getenv("DISPLAY"), *wl = SDL_getenv("WAYLAND_DISPLAY");
         if ((!x || !*x) && (!wl || !*wl))
@@ -660,12 +664,46 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     const char *asked = SDL_getenv("SDL_VIDEODRIVER");
     if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
         !(asked && strcmp(asked, driver) == 0)) {
-        sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
-                      driver);
-        if (!sdl_was_up)
-            SDL_Quit();
+        sim_error_set(err, R_VIEWER_NO_DISPLAY,
+                      "no X11 or Wayland display; SDL found only its '%s' driver", driver);
+        video_stop(*was_up);
         return R_VIEWER_NO_DISPLAY;
     }
+    return SIM_OK;
+}
+
+/* A resizable w x h window and a renderer for it: accelerated with vsync,
+ * else software. Returns 0, R_VIEWER_NO_DISPLAY when no window opens, or
+ * SIM_ERR_IO; err says why. */
+static int window_open(const char *title, int w, int h, SDL_Window **win, SDL_Renderer **rend,
+                       SimError *err)
+{
+    *win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
+                            SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!*win)
+        return sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+    *rend = SDL_CreateRenderer(*win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!*rend)
+        *rend = SDL_CreateRenderer(*win, -1, SDL_RENDERER_SOFTWARE);
+    if (!*rend)
+        return sim_error_set(err, SIM_ERR_IO, "cannot create a renderer: %s", SDL_GetError());
+    return SIM_OK;
+}
+
+int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
+{
+    SimTrace *tr = *trp;
+    Viewer vw;
+    memset(&vw, 0, sizeof(vw));
+    vw.tr = tr;
+    vw.opt = *opt;
+    draw_list_init(&vw.dl);
+    int rc = SIM_OK;
+
+    /* Opened from the sweep chart's window, SDL is already up: leave it up. */
+    bool sdl_was_up;
+    if (video_start(&sdl_was_up, err) < 0)
+        return R_VIEWER_NO_DISPLAY;
     if (render_index_build(tr, &vw.ix) < 0) {
         rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
         goto out;
@@ -694,22 +732,9 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
         w = opt->width;
         h = opt->height;
     }
-    char title[256];
-    snprintf(title, sizeof(title), "%s", opt->title ? opt->title : "gilsim");
-    vw.win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
-                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (!vw.win) {
-        rc = sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+    if ((rc = window_open(opt->title ? opt->title : "gilsim", w, h, &vw.win, &vw.rend, err)) < 0)
         goto out;
-    }
     SDL_SetWindowMinimumSize(vw.win, 480, 320);
-    vw.rend = SDL_CreateRenderer(vw.win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!vw.rend)
-        vw.rend = SDL_CreateRenderer(vw.win, -1, SDL_RENDERER_SOFTWARE);
-    if (!vw.rend) {
-        rc = sim_error_set(err, SIM_ERR_IO, "cannot create a renderer: %s", SDL_GetError());
-        goto out;
-    }
     vw.tx = render_text_create(vw.rend, err);
     if (!vw.tx) {
         rc = err->code ? err->code : SIM_ERR_IO;
@@ -771,8 +796,7 @@ out:
     *trp = vw.tr; /* the caller owns the trace shown last */
     vw.tr = NULL;
     viewer_free(&vw);
-    if (!sdl_was_up)
-        SDL_Quit();
+    video_stop(sdl_was_up);
     return rc;
 }
 
@@ -798,27 +822,9 @@ static int chart_point(const Chart *c, int i, int s)
 int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                             const RViewerOpts *opt, SimError *err)
 {
-#ifdef __linux__
-    if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
-#endif
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
-        const char *x = SDL_getenv("DISPLAY");
-        if (!x || !*x)
-            sim_error_set(err, R_VIEWER_NO_DISPLAY, "neither DISPLAY nor WAYLAND_DISPLAY is set");
-        else
-            sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open the X display '%s'", x);
+    bool sdl_was_up;
+    if (video_start(&sdl_was_up, err) < 0)
         return R_VIEWER_NO_DISPLAY;
-    }
-    const char *driver = SDL_GetCurrentVideoDriver();
-    const char *asked = SDL_getenv("SDL_VIDEODRIVER");
-    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
-        !(asked && strcmp(asked, driver) == 0)) {
-        sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
-                      driver);
-        SDL_Quit();
-        return R_VIEWER_NO_DISPLAY;
-    }
     int rc = SIM_OK;
     SDL_Window *win = NULL;
     SDL_Renderer *rend = NULL;
@@ -829,16 +835,9 @@ int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
     RChartGeom geom;
     memset(&geom, 0, sizeof(geom));
     int w = opt->width > 0 ? opt->width : 1400, h = opt->height > 0 ? opt->height : 850;
-    win = SDL_CreateWindow(opt->title ? opt->title : "gilsim sweep", SDL_WINDOWPOS_CENTERED,
-                           SDL_WINDOWPOS_CENTERED, w, h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (!win) {
-        rc = sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+    if ((rc = window_open(opt->title ? opt->title : "gilsim sweep", w, h, &win, &rend, err)) < 0)
         goto out;
-    }
-    rend = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!rend)
-        rend = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    if (!rend || !(tx = render_text_create(rend, err)) || !(be = render_backend_create(rend, tx, err))) {
+    if (!(tx = render_text_create(rend, err)) || !(be = render_backend_create(rend, tx, err))) {
         rc = err->code ? err->code : sim_error_set(err, SIM_ERR_IO, "cannot create a renderer");
         goto out;
     }
@@ -1008,6 +1007,6 @@ out:
         SDL_DestroyRenderer(rend);
     if (win)
         SDL_DestroyWindow(win);
-    SDL_Quit();
+    video_stop(sdl_was_up);
     return rc;
 }
