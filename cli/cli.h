@@ -46,6 +46,12 @@ int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra
 int cli_simulate_second(const CliSimOpts *o, const char *file_b, const char *const *cmp,
                         int n_cmp, RunResult *run, SimError *err);
 
+/* For commands that compare two runs: argv[*i] is FILE_B (a second operand
+ * after FILE; *file_b set) or a common option (cli_sim_opt). Returns 0, or
+ * -1 for a bad value or an unknown option (message printed to stderr). */
+int cli_compare_operand(const char *cmd, CliSimOpts *o, const char **file_b, int argc, char **argv,
+                        int *i);
+
 /* ---- Flags several commands share ------------------------------------------
  * Each *_opt reads the value of one flag of command `cmd`; on a bad value it
  * prints "gilsim CMD: ..." to stderr and returns -1, else 0. */

@@ -153,17 +153,8 @@ int cmd_render(int argc, char **argv)
             if (cli_compare_opt("render", next, &cmp, &n_cmp) < 0)
                 goto out;
             i++;
-        } else if (a[0] != '-' && o.file && !file_b) {
-            file_b = a;
-        } else {
-            int k = cli_sim_opt(&o, argc, argv, &i);
-            if (k < 0)
-                goto out;
-            if (k == 0) {
-                fprintf(stderr, "gilsim render: unknown option '%s'; see 'gilsim render --help'\n",
-                        a);
-                goto out;
-            }
+        } else if (cli_compare_operand("render", &o, &file_b, argc, argv, &i) < 0) {
+            goto out;
         }
     }
     if (!out) {

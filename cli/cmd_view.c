@@ -82,6 +82,22 @@ static int resim(void *ud, SimTime interval, int cores, SimTrace **out, SimError
 #define WINDOW_MIN_H 240
 #define WINDOW_MAX 16384
 
+/* The exit status once a window closed (vr from render_*_run); without a
+ * display, one line that says which command to use instead. */
+static int window_status(int vr, const SimError *err, const char *instead)
+{
+    if (vr == R_VIEWER_NO_DISPLAY) {
+        fprintf(stderr, "gilsim view: no display available (%s); use '%s' instead\n", err->msg,
+                instead);
+        return EXIT_RUNTIME;
+    }
+    if (vr < 0) {
+        fprintf(stderr, "gilsim view: %s\n", err->msg);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
 /* Headless stand-in for the window: the whole run as a 1920x1080 PNG. */
 static int render_instead(const RunResult *run, SimTrace *tr, const char *path, RTheme theme)
 {
@@ -247,18 +263,7 @@ static int view_sweep(const char *path, const RViewerOpts *vo)
     snprintf(title, sizeof(title), "gilsim \xe2\x80\x94 %s", sweep_chart(ch)->title);
     co.title = title;
     int vr = render_chart_viewer_run(sweep_chart(ch), sweep_pick, &sv, &co, &err);
-    if (vr == R_VIEWER_NO_DISPLAY) {
-        fprintf(stderr,
-                "gilsim view: no display available (%s); use 'gilsim sweep ... --plot chart.png' "
-                "instead\n",
-                err.msg);
-        rc = EXIT_RUNTIME;
-    } else if (vr < 0) {
-        fprintf(stderr, "gilsim view: %s\n", err.msg);
-        rc = EXIT_RUNTIME;
-    } else {
-        rc = EXIT_OK;
-    }
+    rc = window_status(vr, &err, "gilsim sweep ... --plot chart.png");
 out:
     sweep_chart_destroy(ch);
     sweep_result_destroy(r);
@@ -332,16 +337,8 @@ int cmd_view(int argc, char **argv)
             if (cli_compare_opt("view", next, &cmp, &n_cmp) < 0)
                 goto out;
             i++;
-        } else if (a[0] != '-' && o.file && !file_b) {
-            file_b = a;
-        } else {
-            int k = cli_sim_opt(&o, argc, argv, &i);
-            if (k < 0)
-                goto out;
-            if (k == 0) {
-                fprintf(stderr, "gilsim view: unknown option '%s'; see 'gilsim view --help'\n", a);
-                goto out;
-            }
+        } else if (cli_compare_operand("view", &o, &file_b, argc, argv, &i) < 0) {
+            goto out;
         }
     }
 
@@ -396,22 +393,10 @@ int cmd_view(int argc, char **argv)
     SimTrace *tr = run.trace;
     run.trace = NULL;
     int vr = render_viewer_run(&tr, &vo, &err);
-    if (vr == R_VIEWER_NO_DISPLAY) {
-        if (headless)
-            rc = render_instead(&run, tr, headless, vo.theme);
-        else {
-            fprintf(stderr,
-                    "gilsim view: no display available (%s); use 'gilsim render FILE -o out.png' "
-                    "instead\n",
-                    err.msg);
-            rc = EXIT_RUNTIME;
-        }
-    } else if (vr < 0) {
-        fprintf(stderr, "gilsim view: %s\n", err.msg);
-        rc = EXIT_RUNTIME;
-    } else {
-        rc = EXIT_OK;
-    }
+    if (vr == R_VIEWER_NO_DISPLAY && headless)
+        rc = render_instead(&run, tr, headless, vo.theme);
+    else
+        rc = window_status(vr, &err, "gilsim render FILE -o out.png");
     sim_trace_destroy(tr);
 out:
     run_result_fini(&run_b);

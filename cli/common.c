@@ -144,6 +144,20 @@ int cli_simulate_second(const CliSimOpts *o, const char *file_b, const char *con
     return cli_simulate(&ob, run, err);
 }
 
+int cli_compare_operand(const char *cmd, CliSimOpts *o, const char **file_b, int argc, char **argv,
+                        int *i)
+{
+    const char *a = argv[*i];
+    if (a[0] != '-' && o->file && !*file_b) {
+        *file_b = a;
+        return 0;
+    }
+    int k = cli_sim_opt(o, argc, argv, i);
+    if (k == 0)
+        fprintf(stderr, "gilsim %s: unknown option '%s'; see 'gilsim %s --help'\n", cmd, a, cmd);
+    return k > 0 ? 0 : -1;
+}
+
 int cli_compare_opt(const char *cmd, const char *val, const char ***list, int *n)
 {
     if (!strchr(val, '=')) {

@@ -812,6 +812,20 @@ static int chart_hit(const Chart *c, const RChartGeom *g, float x, float y, int 
     return i;
 }
 
+/* Opens a point's timeline in its own window (pick); back here when it
+ * closes, with the events meant for that window dropped. A failure is left
+ * in note for the hint. */
+static void open_point(SDL_Window *win, RChartPickFn pick, void *ud, int point, char *note,
+                       size_t n)
+{
+    SimError perr = {0, ""};
+    if (pick(ud, point, &perr) < 0)
+        snprintf(note, n, "could not open the point: %s", perr.msg);
+    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+    SDL_RaiseWindow(win);
+    SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
+}
+
 /* The sweep point of series s at x index i (i itself for a chart that is
  * not a sweep's). */
 static int chart_point(const Chart *c, int i, int s)
@@ -954,12 +968,7 @@ int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                     note[0] = '\0';
                     sel_s = (from + (kc == SDLK_DOWN ? 1 : n_series - 1)) % n_series;
                 } else if ((kc == SDLK_RETURN || kc == SDLK_KP_ENTER) && sel >= 0 && pick) {
-                    SimError perr = {0, ""};
-                    if (pick(ud, chart_point(chart, sel, sel_s), &perr) < 0)
-                        snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
-                    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
-                    SDL_RaiseWindow(win);
-                    SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
+                    open_point(win, pick, ud, chart_point(chart, sel, sel_s), note, sizeof(note));
                 }
                 dirty = true;
                 break;
@@ -980,16 +989,9 @@ int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                     float dpi = ww > 0 ? (float)ow / (float)ww : 1.0f;
                     int s_hit = 0;
                     int p = chart_hit(chart, &geom, mx * dpi, my * dpi, &s_hit);
-                    if (p >= 0) {
-                        SimError perr = {0, ""};
-                        /* The point's timeline in its own window; back here when
-                         * it closes. */
-                        if (pick(ud, chart_point(chart, p, s_hit), &perr) < 0)
-                            snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
-                        SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
-                        SDL_RaiseWindow(win);
-                        SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
-                    }
+                    if (p >= 0)
+                        open_point(win, pick, ud, chart_point(chart, p, s_hit), note,
+                                   sizeof(note));
                 }
                 dirty = true;
                 break;
