@@ -2,8 +2,8 @@
  * test_gil.c - the GIL state machine on hand-built worlds with a fixed
  * wake-up latency, so every hand-over happens at an exact, known time.
  *
- * Each case checks one rule of Python/ceval_gil.c as gil-model.md §1 and §7
- * state it: the timed wait, the drop request only after a timeout with no
+ * Each case checks one rule of Python/ceval_gil.c as the README's "What is
+ * modelled" states it: the timed wait, the drop request only after a timeout with no
  * switch, the holder's check point, FORCE_SWITCHING, C calls without check
  * points, voluntary release around I/O, OS preemption keeping the GIL.
  */

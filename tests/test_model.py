@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The published results the model must reproduce (gil-model.md §8), checked
-by running the real binary on scenario files.
+"""The published results the model must reproduce (README, "Published results
+it reproduces"), checked by running the real binary on scenario files.
 
 - N1: CPU-bound work split over 2/4/8 threads on 2 cores takes about as long
   as sequential (Skvortsov: 6.52 / 6.57 / 6.59 / 6.58 s).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""GIL policies compared on one workload (gil-model.md sections 2, 1.7, 7.4, 7.5, 8):
+"""GIL policies compared on one workload (README, "GIL policies"):
 Beazley's countdown on the old GIL, the old GIL's fast but wasteful I/O
 response against the new GIL's convoy, FORCE_SWITCHING, and free-threaded
 scaling and lost updates."""
