@@ -1,10 +1,11 @@
 /*
  * test_analysis.c - the analysis library without SDL: StrBuf, CSV fields
  * both ways, durations as text, what a deadlocked thread waits for
- * (sim/trace_wait.c, as the report tells it), and a sweep's CSV read back:
- * written again byte for byte, and charted exactly like the sweep that ran
- * (the same draw list under a fake text metric), which is what makes
- * `gilsim view --sweep` show what `gilsim sweep --plot` draws.
+ * (sim/trace_wait.c, as the report and the explain panel tell it), and a
+ * sweep's CSV read back: written again byte for byte, and charted like the
+ * sweep that ran (the same draw list under a fake text metric, positions
+ * equal to a pixel), which is what makes `gilsim view --sweep` show what
+ * `gilsim sweep --plot` draws.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "sweep_chart.h"
 #include "test.h"
 #include "text_file.h"
+#include "view.h"
 
 static void test_strbuf(void)
 {
@@ -156,6 +158,13 @@ static void test_waits(void)
     CHECK(w.kind == SIM_WAIT_JOIN_THREAD && w.thread == 0 && w.next == 0, "j joins t1");
     CHECK_STREQ(sim_trace_wait_text(tr, rj, text, sizeof(text)), "join of thread main/t1");
     CHECK_STREQ(sim_wait_kind_name(w.kind), "join_thread");
+    /* The viewer's explain panel says the same words. */
+    RIndex *ix = NULL;
+    if (render_index_build(tr, &ix) == 0) {
+        CHECK_STREQ(render_explain_record(ix, r1, text, sizeof(text)),
+                    "t1 waits forever for lock 'b' held by main/t2: deadlock");
+        render_index_destroy(ix);
+    }
     CHECK_EQ(sim_trace_wait(tr, 0, &w), SIM_ERR_INVALID);
     CHECK(w.next == SIM_NONE && w.holder == SIM_NONE, "another record decodes to nothing");
     /* The report tells the same: its cycle follows the waits. */
