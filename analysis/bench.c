@@ -20,7 +20,8 @@ char *bench_workload_json(const BenchWorkload *w)
         strbuf_printf(&s, "%s{\"name\": \"%s%d\", \"threads\": [", p ? ", " : "",
                       w->process_prefix, p);
         for (int t = 0; t < w->threads; t++)
-            strbuf_printf(&s, "%s{\"name\": \"%s%d\", \"program\": [{\"repeat\": %d, \"do\": [%s]}]}",
+            strbuf_printf(&s,
+                          "%s{\"name\": \"%s%d\", \"program\": [{\"repeat\": %d, \"do\": [%s]}]}",
                           t ? ", " : "", w->thread_prefix, t, w->rounds,
                           w->cpu_every > 0 && t % w->cpu_every == 0 ? w->cpu_heavy : w->io_bound);
         strbuf_puts(&s, "]}");

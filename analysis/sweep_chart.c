@@ -414,8 +414,8 @@ SweepChart *sweep_chart_create(const SweepResult *r, const SweepChartOpts *opt, 
         ch->subtitle = keepf(c, "One run per point (%s). %d values of %s%s.", seeds, n_x, X->key,
                              X->kind == SWEEP_LOG ? ", log-spaced" : X->kind == SWEEP_LIN ? ", evenly spaced" : "");
     StrBuf cap = {0};
-    strbuf_printf(&cap, "gilsim %s  \xc2\xb7  scenario \xe2\x80\x9c%s\xe2\x80\x9d #%08llx", r->version,
-                  r->name, (unsigned long long)(r->hash >> 32));
+    strbuf_printf(&cap, "gilsim %s  \xc2\xb7  scenario \xe2\x80\x9c%s\xe2\x80\x9d #%08llx",
+                  r->version, r->name, (unsigned long long)(r->hash >> 32));
     if (sp->file)
         strbuf_printf(&cap, " (%s)", sp->file);
     strbuf_printf(&cap, "  \xc2\xb7  %s, %d run%s per point", seeds, r->runs,
@@ -425,7 +425,8 @@ SweepChart *sweep_chart_create(const SweepResult *r, const SweepChartOpts *opt, 
     for (int i = 0; i < sp->n_fixed; i++)
         strbuf_printf(&cap, "  \xc2\xb7  --set %s", sp->fixed[i]);
     if (sp->until != SIM_TIME_NEVER)
-        strbuf_printf(&cap, "  \xc2\xb7  --until %s", duration_text_rounded(sp->until, 4, a, sizeof(a)));
+        strbuf_printf(&cap, "  \xc2\xb7  --until %s",
+                      duration_text_rounded(sp->until, 4, a, sizeof(a)));
     if (r->deadlocks_total)
         strbuf_printf(&cap, "  \xc2\xb7  %d run%s deadlocked", r->deadlocks_total,
                       r->deadlocks_total == 1 ? "" : "s");

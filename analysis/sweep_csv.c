@@ -335,7 +335,8 @@ int sweep_result_read_csv(const char *name, const char *text, size_t len, SweepR
                                "sweep column", name, t.rows - 1, points);
         goto out;
     }
-    const char *runs_s = csv_cell(&t, 1, c_tail[C_RUNS]), *until_s = csv_cell(&t, 1, c_tail[C_UNTIL]);
+    const char *runs_s = csv_cell(&t, 1, c_tail[C_RUNS]);
+    const char *until_s = csv_cell(&t, 1, c_tail[C_UNTIL]);
     char *end;
     errno = 0;
     long runs = strtol(runs_s, &end, 10);
