@@ -7,8 +7,9 @@
  * that keep them apart, and the ends stay exactly as given, so the CSV and
  * the chart show "175.7us", not "175.702366us".
  *
- * Invariant: every value's text parses back to its numeric value, and a
- * range's values strictly increase.
+ * Invariant: a numeric key's every value text parses back to its numeric
+ * value (NAN for the values of a key that is not numeric), and a range's
+ * values strictly increase.
  */
 #include <errno.h>
 #include <math.h>
