@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "layout.h"
+#include "run.h"
 #include "sim.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
@@ -30,21 +32,47 @@ typedef struct CliSimOpts {
 int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i);
 void cli_sim_opts_free(CliSimOpts *o);
 
-/* A finished simulation. */
-typedef struct CliRun {
-    SimScenario *sc;
-    SimTrace *trace;
-    int outcome;             /* SIM_RUN_* */
-    uint64_t events;
-} CliRun;
-
-/* Loads (file or built-in default), applies overrides, runs to the end.
- * Returns 0, or a negative SIM_ERR_* with err filled. */
-int cli_simulate(const CliSimOpts *o, CliRun *run, SimError *err);
+/* Loads (file or built-in default), applies overrides, runs to the end
+ * (run_result_fini releases it). Returns 0, or a negative SIM_ERR_* with
+ * err filled. */
+int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err);
 /* Re-runs an already loaded scenario with extra overrides (live tuning). */
-int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, CliRun *run,
+int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, RunResult *run,
                       SimError *err);
-void cli_run_free(CliRun *run);
+
+/* The second run of a comparison: FILE_B with A's overrides when file_b is
+ * given, else A's scenario with the --compare overrides added after A's.
+ * As cli_simulate. */
+int cli_simulate_second(const CliSimOpts *o, const char *file_b, const char *const *cmp,
+                        int n_cmp, RunResult *run, SimError *err);
+
+/* For commands that compare two runs: argv[*i] is FILE_B (a second operand
+ * after FILE; *file_b set) or a common option (cli_sim_opt). Returns 0, or
+ * -1 for a bad value or an unknown option (message printed to stderr). */
+int cli_compare_operand(const char *cmd, CliSimOpts *o, const char **file_b, int argc, char **argv,
+                        int *i);
+
+/* ---- Flags several commands share ------------------------------------------
+ * Each *_opt reads the value of one flag of command `cmd`; on a bad value it
+ * prints "gilsim CMD: ..." to stderr and returns -1, else 0. */
+
+/* --compare KEY=VALUE: appended to *list (realloc'd; the caller frees it). */
+int cli_compare_opt(const char *cmd, const char *val, const char ***list, int *n);
+/* --theme light|dark. */
+int cli_theme_opt(const char *cmd, const char *val, RTheme *theme);
+/* --scale S: a number from 0.25 to 8. */
+int cli_scale_opt(const char *cmd, const char *val, double *scale);
+
+/* Reads "WIDTHxHEIGHT" (or with a capital X), each a whole number from 1 to
+ * CLI_SIZE_MAX. That keeps the numbers sane; what a command can draw it
+ * checks afterwards: pictures 64 to 16384 pixels per side after --scale
+ * (render_export_check_size), the viewer's window from 320x240 up to
+ * 16384x16384. */
+#define CLI_SIZE_MAX 1000000
+bool cli_parse_size(const char *s, int *w, int *h);
+
+/* s ends with suffix, in any case (".PNG" is ".png"). */
+bool cli_ends_with(const char *s, const char *suffix);
 
 /* The built-in default scenario (the convoy effect), embedded in the binary. */
 extern const char cli_default_scenario[];

@@ -7,50 +7,30 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "cli.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* A large synthetic workload: processes x threads mixing CPU bursts and I/O. */
+/* A large synthetic workload: mostly I/O-bound threads with one CPU-heavy
+ * thread in eight: GIL hand-overs, core contention and I/O in one mix. */
 static char *synthetic_scenario(int procs, int threads, int iterations)
 {
-    size_t cap = 4096 + (size_t)procs * (size_t)threads * 200;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    size_t n = (size_t)snprintf(s, cap,
-                                "{\"name\": \"bench: %d processes x %d threads\", \"seed\": 7,"
-                                " \"machine\": {\"cores\": 8}, \"processes\": [",
-                                procs, threads);
-    for (int p = 0; p < procs; p++) {
-        n += (size_t)snprintf(s + n, cap - n, "%s{\"name\": \"p%d\", \"threads\": [", p ? "," : "", p);
-        for (int t = 0; t < threads; t++) {
-            /* Mostly I/O-bound threads with one CPU-heavy thread per process:
-             * GIL hand-overs, core contention and I/O in one mix. */
-            const char *body = t % 8 == 0
-                                   ? "{\"cpu\": {\"uniform\": [\"1ms\", \"3ms\"]}}, {\"io\": {\"exp\": \"200us\"}}"
-                                   : "{\"io\": {\"exp\": \"500us\"}}, {\"cpu\": {\"uniform\": [\"20us\", \"200us\"]}}";
-            n += (size_t)snprintf(s + n, cap - n,
-                                  "%s{\"name\": \"t%d\", \"program\": [{\"repeat\": %d, \"do\": [%s]}]}",
-                                  t ? "," : "", t, iterations, body);
-        }
-        n += (size_t)snprintf(s + n, cap - n, "]}");
-    }
-    snprintf(s + n, cap - n, "]}");
-    return s;
+    char name[96];
+    snprintf(name, sizeof(name), "bench: %d processes x %d threads", procs, threads);
+    BenchWorkload w = {
+        .name = name,
+        .process_prefix = "p",
+        .thread_prefix = "t",
+        .seed = 7,
+        .cores = 8,
+        .procs = procs,
+        .threads = threads,
+        .rounds = iterations,
+        .cpu_every = 8,
+        .cpu_heavy = "{\"cpu\": {\"uniform\": [\"1ms\", \"3ms\"]}}, {\"io\": {\"exp\": \"200us\"}}",
+        .io_bound = "{\"io\": {\"exp\": \"500us\"}}, {\"cpu\": {\"uniform\": [\"20us\", \"200us\"]}}",
+    };
+    return bench_workload_json(&w);
 }
 
 typedef struct Sample {
@@ -73,9 +53,9 @@ static int bench_one(const char *name, const char *text, Sample *out)
         sim_scenario_destroy(sc);
         return -1;
     }
-    double t0 = now_s();
+    double t0 = bench_now();
     int rc = sim_world_run(w, SIM_TIME_NEVER);
-    double t1 = now_s();
+    double t1 = bench_now();
     if (rc < 0) {
         fprintf(stderr, "gilsim bench: simulation failed (%d)\n", rc);
         sim_world_destroy(w);
@@ -92,12 +72,6 @@ static int bench_one(const char *name, const char *text, Sample *out)
     sim_world_destroy(w);
     sim_scenario_destroy(sc);
     return 0;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -142,8 +116,8 @@ int cmd_bench(int argc, char **argv)
     printf("synthetic: 32 processes x 8 threads on 8 cores, %.2f s simulated\n", s.sim_s);
     printf("  %llu transitions, %llu trace records, %llu events per run\n", (unsigned long long)s.transitions,
            (unsigned long long)s.records, (unsigned long long)s.events);
-    printf("  transitions per second:      %12.0f\n", median(a, runs));
-    printf("  trace records per second:    %12.0f\n", median(b, runs));
+    printf("  transitions per second:      %12.0f\n", bench_median(a, runs));
+    printf("  trace records per second:    %12.0f\n", bench_median(b, runs));
     printf("  trace bytes per record:      %12zu\n", sizeof(SimRecord));
     printf("  trace bytes per transition:  %12.1f  (GIL marks included)\n\n",
            (double)(s.records * sizeof(SimRecord)) / (double)s.transitions);
@@ -155,8 +129,8 @@ int cmd_bench(int argc, char **argv)
     }
     printf("convoy (built-in default scenario), %.2f s simulated, %llu transitions per run\n", s.sim_s,
            (unsigned long long)s.transitions);
-    printf("  simulated seconds per wall second: %10.0f\n", median(a, runs));
-    printf("  transitions per second:            %10.0f\n", median(b, runs));
+    printf("  simulated seconds per wall second: %10.0f\n", bench_median(a, runs));
+    printf("  transitions per second:            %10.0f\n", bench_median(b, runs));
     free(a);
     free(b);
     free(synth);

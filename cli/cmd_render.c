@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "duration_text.h"
 #include "render.h"
 
 static void render_usage(FILE *f)
@@ -44,28 +45,6 @@ static void render_usage(FILE *f)
             "Sizes are limited to %d pixels per side and %lld pixels in total (after --scale).\n"
             "Exit status: 0 written, 1 could not write, 2 invalid scenario or flags.\n",
             R_EXPORT_MAX_SIDE, (long long)R_EXPORT_MAX_PIXELS);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcasecmp(s + a - b, suffix) == 0;
-}
-
-static bool parse_size(const char *s, int *w, int *h)
-{
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *p = end + 1;
-    long b = strtol(p, &end, 10);
-    if (errno || end == p || *end || a <= 0 || b <= 0 || a > 1000000 || b > 1000000)
-        return false;
-    *w = (int)a;
-    *h = (int)b;
-    return true;
 }
 
 /* A duration with a unit ("5ms"), or a bare number of seconds ("0", "1.5"),
@@ -117,7 +96,7 @@ int cmd_render(int argc, char **argv)
     RTheme theme = R_THEME_LIGHT;
     SimTime r0 = -1, r1 = -1;
     int rc = EXIT_USAGE;
-    CliRun run = {0}, run_b = {0};
+    RunResult run = {0}, run_b = {0};
     RIndex *ix = NULL, *ix_b = NULL;
     const char *file_b = NULL;
     const char **cmp = NULL;
@@ -145,7 +124,7 @@ int cmd_render(int argc, char **argv)
             forced_svg = strcmp(a, "--svg") == 0 ? 1 : strcmp(a, "--png") == 0 ? 0 : -1;
             i++;
         } else if (strcmp(a, "--size") == 0) {
-            if (!parse_size(next, &w, &h)) {
+            if (!cli_parse_size(next, &w, &h)) {
                 fprintf(stderr, "gilsim render: --size '%s': expected WIDTHxHEIGHT, e.g. 1920x1080\n",
                         next);
                 goto out;
@@ -161,59 +140,29 @@ int cmd_render(int argc, char **argv)
             }
             i++;
         } else if (strcmp(a, "--theme") == 0) {
-            if (strcmp(next, "light") == 0)
-                theme = R_THEME_LIGHT;
-            else if (strcmp(next, "dark") == 0)
-                theme = R_THEME_DARK;
-            else {
-                fprintf(stderr, "gilsim render: --theme '%s': expected light or dark\n", next);
+            if (cli_theme_opt("render", next, &theme) < 0)
                 goto out;
-            }
             i++;
         } else if (strcmp(a, "--scale") == 0) {
-            char *end;
-            errno = 0;
-            scale = strtod(next, &end);
-            if (errno || end == next || *end || !isfinite(scale) || scale < 0.25 || scale > 8) {
-                fprintf(stderr, "gilsim render: --scale '%s': expected a number from 0.25 to 8\n",
-                        next);
+            if (cli_scale_opt("render", next, &scale) < 0)
                 goto out;
-            }
             i++;
         } else if (strcmp(a, "--projector") == 0) {
             projector = true;
         } else if (strcmp(a, "--compare") == 0) {
-            if (!strchr(next, '=')) {
-                fprintf(stderr, "gilsim render: --compare '%s': expected KEY=VALUE\n", next);
+            if (cli_compare_opt("render", next, &cmp, &n_cmp) < 0)
                 goto out;
-            }
-            const char **nc = realloc(cmp, (size_t)(n_cmp + 1) * sizeof(*nc));
-            if (!nc) {
-                fprintf(stderr, "gilsim render: out of memory\n");
-                goto out;
-            }
-            cmp = nc;
-            cmp[n_cmp++] = next;
             i++;
-        } else if (a[0] != '-' && o.file && !file_b) {
-            file_b = a;
-        } else {
-            int k = cli_sim_opt(&o, argc, argv, &i);
-            if (k < 0)
-                goto out;
-            if (k == 0) {
-                fprintf(stderr, "gilsim render: unknown option '%s'; see 'gilsim render --help'\n",
-                        a);
-                goto out;
-            }
+        } else if (cli_compare_operand("render", &o, &file_b, argc, argv, &i) < 0) {
+            goto out;
         }
     }
     if (!out) {
         fprintf(stderr, "gilsim render: no output; add -o OUT.png or -o OUT.svg\n");
         goto out;
     }
-    bool svg = forced_svg >= 0 ? forced_svg == 1 : ends_with(out, ".svg");
-    if (forced_svg < 0 && !svg && !ends_with(out, ".png")) {
+    bool svg = forced_svg >= 0 ? forced_svg == 1 : cli_ends_with(out, ".svg");
+    if (forced_svg < 0 && !svg && !cli_ends_with(out, ".png")) {
         fprintf(stderr, "gilsim render: -o '%s': the name must end in .png or .svg\n", out);
         goto out;
     }
@@ -233,11 +182,7 @@ int cmd_render(int argc, char **argv)
         goto out;
     }
     if (file_b || n_cmp) {
-        CliSimOpts ob = o; /* shares o's overrides, which outlive it */
-        ob.file = file_b ? file_b : o.file;
-        int k = file_b ? cli_simulate(&ob, &run_b, &err)
-                       : cli_simulate_with(&o, cmp, n_cmp, &run_b, &err);
-        if (k < 0) {
+        if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
             rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
             goto out;
@@ -272,7 +217,7 @@ int cmd_render(int argc, char **argv)
     if (vp.t0 >= end) {
         char a[32], b[32];
         fprintf(stderr, "gilsim render: --range starts at %s but the run ends at %s\n",
-                render_fmt_time(vp.t0, 4, a, sizeof(a)), render_fmt_time(end, 4, b, sizeof(b)));
+                duration_text_rounded(vp.t0, 4, a, sizeof(a)), duration_text_rounded(end, 4, b, sizeof(b)));
         goto out;
     }
     if (vp.t1 <= vp.t0)
@@ -309,9 +254,9 @@ int cmd_render(int argc, char **argv)
 out:
     render_index_destroy(ix);
     render_index_destroy(ix_b);
-    cli_run_free(&run_b);
+    run_result_fini(&run_b);
     free(cmp);
-    cli_run_free(&run);
+    run_result_fini(&run);
     cli_sim_opts_free(&o);
     return rc;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report.h"
+#include "run_report.h"
 
 static void run_usage(FILE *f)
 {
@@ -63,7 +63,7 @@ int cmd_run(int argc, char **argv)
     }
     SimError err;
     if (explain) {
-        CliRun run;
+        RunResult run;
         o.until = 0;
         if (cli_simulate(&o, &run, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
@@ -73,11 +73,11 @@ int cmd_run(int argc, char **argv)
         if (text)
             printf("%s\n", text);
         free(text);
-        cli_run_free(&run);
+        run_result_fini(&run);
         rc = EXIT_OK;
         goto out;
     }
-    CliRun run;
+    RunResult run;
     int s = cli_simulate(&o, &run, &err);
     if (s < 0) {
         fprintf(stderr, "%s\n", err.msg);
@@ -87,24 +87,30 @@ int cmd_run(int argc, char **argv)
     SimStats *st = sim_stats_compute(run.trace);
     if (!st) {
         fprintf(stderr, "gilsim run: out of memory\n");
-        cli_run_free(&run);
+        run_result_fini(&run);
         rc = EXIT_RUNTIME;
         goto out;
     }
     if (json) {
-        cJSON *rep = cli_report_json(&run, st);
+        cJSON *rep = run_report_json(&run, st);
         char *text = cJSON_Print(rep);
         printf("%s\n", text);
         free(text);
         cJSON_Delete(rep);
     } else if (csv) {
-        cli_report_csv(stdout, &run, st);
+        if (run_report_csv(stdout, &run, st) < 0) {
+            fprintf(stderr, "gilsim run: out of memory\n");
+            sim_stats_destroy(st);
+            run_result_fini(&run);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
     } else {
-        cli_report_text(stdout, &run, st);
+        run_report_text(stdout, &run, st);
     }
     rc = run.outcome == SIM_RUN_DEADLOCK ? EXIT_DEADLOCK : EXIT_OK;
     sim_stats_destroy(st);
-    cli_run_free(&run);
+    run_result_fini(&run);
 out:
     cli_sim_opts_free(&o);
     return rc;

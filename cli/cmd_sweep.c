@@ -20,6 +20,7 @@
 #include "output.h"
 #include "render.h"
 #include "sweep.h"
+#include "sweep_chart.h"
 
 static void sweep_usage(FILE *f)
 {
@@ -71,12 +72,6 @@ static void sweep_usage(FILE *f)
             SWEEP_METRICS, SWEEP_METRICS_DEFAULT);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcasecmp(s + a - b, suffix) == 0;
-}
-
 static bool parse_int(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -85,22 +80,6 @@ static bool parse_int(const char *s, long lo, long hi, long *out)
     if (errno || end == s || *end || v < lo || v > hi)
         return false;
     *out = v;
-    return true;
-}
-
-static bool parse_wh(const char *s, int *w, int *h)
-{
-    char *end;
-    errno = 0;
-    long a = strtol(s, &end, 10);
-    if (errno || end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *p = end + 1;
-    long b = strtol(p, &end, 10);
-    if (errno || end == p || *end || a <= 0 || b <= 0 || a > 1000000 || b > 1000000)
-        return false;
-    *w = (int)a;
-    *h = (int)b;
     return true;
 }
 
@@ -158,7 +137,7 @@ int cmd_sweep(int argc, char **argv)
     int rc = EXIT_USAGE;
     SweepResult *res = NULL;
     SweepChart *chart = NULL;
-    char *csv = NULL;
+    char *csv = NULL, *path = NULL;
     char why[600];
 
     for (int i = 1; i < argc; i++) {
@@ -264,28 +243,17 @@ int cmd_sweep(int argc, char **argv)
         } else if (strcmp(opt, "--x") == 0) {
             x_name = val;
         } else if (strcmp(opt, "--size") == 0) {
-            if (!parse_wh(val, &w, &h)) {
+            if (!cli_parse_size(val, &w, &h)) {
                 fprintf(stderr, "gilsim sweep: --size '%s': expected WIDTHxHEIGHT, e.g. 1600x900\n",
                         val);
                 goto out;
             }
         } else if (strcmp(opt, "--scale") == 0) {
-            char *end;
-            errno = 0;
-            scale = strtod(val, &end);
-            if (errno || end == val || *end || !isfinite(scale) || scale < 0.25 || scale > 8) {
-                fprintf(stderr, "gilsim sweep: --scale '%s': expected a number from 0.25 to 8\n", val);
+            if (cli_scale_opt("sweep", val, &scale) < 0)
                 goto out;
-            }
         } else if (strcmp(opt, "--theme") == 0) {
-            if (strcmp(val, "light") == 0)
-                theme = R_THEME_LIGHT;
-            else if (strcmp(val, "dark") == 0)
-                theme = R_THEME_DARK;
-            else {
-                fprintf(stderr, "gilsim sweep: --theme '%s': expected light or dark\n", val);
+            if (cli_theme_opt("sweep", val, &theme) < 0)
                 goto out;
-            }
         }
     }
 
@@ -319,8 +287,8 @@ int cmd_sweep(int argc, char **argv)
     bool svg = false;
     SimError err;
     if (plot) {
-        svg = ends_with(plot, ".svg");
-        if (!svg && !ends_with(plot, ".png")) {
+        svg = cli_ends_with(plot, ".svg");
+        if (!svg && !cli_ends_with(plot, ".png")) {
             fprintf(stderr, "gilsim sweep: --plot '%s': the name must end in .png or .svg\n", plot);
             goto out;
         }
@@ -336,8 +304,12 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
 
+    path = o.file ? cli_find_scenario(o.file) : NULL;
     SweepSpec sp = {
         .file = o.file,
+        .source_path = o.file ? (path ? path : o.file) : NULL,
+        .source_name = cli_default_scenario_name,
+        .source_text = cli_default_scenario,
         .fixed = fixed,
         .n_fixed = n_fixed,
         .keys = keys,
@@ -359,7 +331,7 @@ int cmd_sweep(int argc, char **argv)
     /* The chart first: it is the output most likely to fail (fonts), and
      * then no CSV is left behind without it. */
     if (plot) {
-        SweepChartOpts copt = {.metrics = metrics, .x_key = x_key, .theme = theme};
+        SweepChartOpts copt = {.metrics = metrics, .x_key = x_key};
         chart = sweep_chart_create(res, &copt, &err);
         if (!chart) {
             fprintf(stderr, "gilsim sweep: %s\n", err.msg);
@@ -415,6 +387,7 @@ int cmd_sweep(int argc, char **argv)
                 sweep_result_deadlocks(res), sweep_result_deadlocks(res) == 1 ? "" : "s");
     rc = EXIT_OK;
 out:
+    free(path);
     free(csv);
     sweep_chart_destroy(chart);
     sweep_result_destroy(res);

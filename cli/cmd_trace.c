@@ -19,7 +19,7 @@
 
 #include "cli.h"
 #include "output.h"
-#include "export_trace.h"
+#include "trace_export.h"
 
 typedef enum TraceFormat { FMT_NONE = 0, FMT_CHROME, FMT_CSV } TraceFormat;
 
@@ -88,14 +88,14 @@ static int flag_value(const char *flag, const char *alias, int argc, char **argv
     return 1;
 }
 
-static int export_to(TraceFormat fmt, const SimTrace *tr, FILE *f, ExportTraceStats *st)
+static int export_to(TraceFormat fmt, const SimTrace *tr, FILE *f, TraceExportStats *st)
 {
-    return fmt == FMT_CHROME ? export_trace_chrome(tr, f, st) : export_trace_csv(tr, f, st);
+    return fmt == FMT_CHROME ? trace_export_chrome(tr, f, st) : trace_export_csv(tr, f, st);
 }
 
 /* Streams the export into a temporary file beside path, then renames it
  * into place; on any failure the temporary file is removed. */
-static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, ExportTraceStats *st)
+static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, TraceExportStats *st)
 {
     char tmp[4096];
     SimError err;
@@ -140,7 +140,7 @@ int cmd_trace(int argc, char **argv)
 {
     CliSimOpts o = {.until = SIM_TIME_NEVER};
     const char *out = NULL, *fmt_name = NULL;
-    CliRun run = {0};
+    RunResult run = {0};
     int rc = EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
@@ -204,7 +204,7 @@ int cmd_trace(int argc, char **argv)
         rc = s == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
         goto out;
     }
-    ExportTraceStats st = {0};
+    TraceExportStats st = {0};
     if (to_stdout) {
         int w = export_to(fmt, run.trace, stdout, &st);
         if (w != SIM_OK) {
@@ -225,7 +225,7 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "gilsim trace: note: the run ended in a deadlock\n");
     rc = EXIT_OK;
 out:
-    cli_run_free(&run);
+    run_result_fini(&run);
     cli_sim_opts_free(&o);
     return rc;
 }

@@ -1,14 +1,17 @@
 /*
  * common.c - what every simulating command shares: the common options,
- * loading and running a scenario, finding bundled scenarios, and writing
- * output files atomically.
+ * loading and running a scenario (and the second run of a comparison), the
+ * flags several commands take (--compare, --theme, --scale, --size), and
+ * finding bundled scenarios.
  *
  * Output files are written atomically by render/fileio.c for every command.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,40 +118,108 @@ static int load(const CliSimOpts *o, const char *const *extra, int n_extra, SimS
     return rc;
 }
 
-int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, CliRun *run, SimError *err)
+int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra, RunResult *run,
+                      SimError *err)
 {
+    SimScenario *sc = NULL;
     memset(run, 0, sizeof(*run));
-    int rc = load(o, extra, n_extra, &run->sc, err);
+    int rc = load(o, extra, n_extra, &sc, err);
     if (rc < 0)
         return rc;
-    SimWorld *w = sim_world_create(run->sc, err);
-    if (!w) {
-        cli_run_free(run);
-        return err ? err->code : SIM_ERR_INVALID;
-    }
-    rc = sim_world_run(w, o->until);
-    if (rc < 0) {
-        sim_world_destroy(w);
-        cli_run_free(run);
-        return sim_error_set(err, rc, "%s: the simulation ran out of memory", sim_scenario_name(run->sc));
-    }
-    run->outcome = rc;
-    run->events = sim_world_events(w);
-    run->trace = sim_world_take_trace(w);
-    sim_world_destroy(w);
-    return SIM_OK;
+    return run_result_simulate(sc, o->until, run, err);
 }
 
-int cli_simulate(const CliSimOpts *o, CliRun *run, SimError *err)
+int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err)
 {
     return cli_simulate_with(o, NULL, 0, run, err);
 }
 
-void cli_run_free(CliRun *run)
+int cli_simulate_second(const CliSimOpts *o, const char *file_b, const char *const *cmp,
+                        int n_cmp, RunResult *run, SimError *err)
 {
-    sim_trace_destroy(run->trace);
-    sim_scenario_destroy(run->sc);
-    memset(run, 0, sizeof(*run));
+    if (!file_b)
+        return cli_simulate_with(o, cmp, n_cmp, run, err);
+    CliSimOpts ob = *o; /* shares o's overrides, which outlive it */
+    ob.file = file_b;
+    return cli_simulate(&ob, run, err);
+}
+
+int cli_compare_operand(const char *cmd, CliSimOpts *o, const char **file_b, int argc, char **argv,
+                        int *i)
+{
+    const char *a = argv[*i];
+    if (a[0] != '-' && o->file && !*file_b) {
+        *file_b = a;
+        return 0;
+    }
+    int k = cli_sim_opt(o, argc, argv, i);
+    if (k == 0)
+        fprintf(stderr, "gilsim %s: unknown option '%s'; see 'gilsim %s --help'\n", cmd, a, cmd);
+    return k > 0 ? 0 : -1;
+}
+
+int cli_compare_opt(const char *cmd, const char *val, const char ***list, int *n)
+{
+    if (!strchr(val, '=')) {
+        fprintf(stderr, "gilsim %s: --compare '%s': expected KEY=VALUE\n", cmd, val);
+        return -1;
+    }
+    const char **more = realloc(*list, (size_t)(*n + 1) * sizeof(*more));
+    if (!more) {
+        fprintf(stderr, "gilsim %s: out of memory\n", cmd);
+        return -1;
+    }
+    *list = more;
+    (*list)[(*n)++] = val;
+    return 0;
+}
+
+int cli_theme_opt(const char *cmd, const char *val, RTheme *theme)
+{
+    if (strcmp(val, "light") == 0)
+        *theme = R_THEME_LIGHT;
+    else if (strcmp(val, "dark") == 0)
+        *theme = R_THEME_DARK;
+    else {
+        fprintf(stderr, "gilsim %s: --theme '%s': expected light or dark\n", cmd, val);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_scale_opt(const char *cmd, const char *val, double *scale)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (errno || end == val || *end || !isfinite(v) || v < 0.25 || v > 8) {
+        fprintf(stderr, "gilsim %s: --scale '%s': expected a number from 0.25 to 8\n", cmd, val);
+        return -1;
+    }
+    *scale = v;
+    return 0;
+}
+
+bool cli_parse_size(const char *s, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(s, &end, 10);
+    if (errno || end == s || (*end != 'x' && *end != 'X'))
+        return false;
+    const char *p = end + 1;
+    long b = strtol(p, &end, 10);
+    if (errno || end == p || *end || a < 1 || b < 1 || a > CLI_SIZE_MAX || b > CLI_SIZE_MAX)
+        return false;
+    *w = (int)a;
+    *h = (int)b;
+    return true;
+}
+
+bool cli_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
 static bool is_file(const char *p)

@@ -1,5 +1,5 @@
 /*
- * chart.c - an RChart becomes a draw list: title, small multiples sharing
+ * chart.c - a Chart model becomes a draw list: title, small multiples sharing
  * one x axis (log or linear or categories), y axes with "nice" ticks, a
  * min-max band under each median line, a legend beside each panel, the
  * marked x value and the provenance caption. Pure: no SDL; text widths come
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "duration_text.h"
 
 #define SEP "  \xc2\xb7  " /* the caption's " · " */
 #define MAX_TICKS 64
@@ -32,7 +33,7 @@ typedef struct Axis {
 } Axis;
 
 typedef struct Ctx {
-    const RChart *c;
+    const Chart *c;
     const RChartStyle *st;
     const RTextMetrics *tm;
     const RPalette *pal;
@@ -61,23 +62,32 @@ static RColor mix(RColor a, RColor b, double t)
                     (uint8_t)lround(a.b * t + b.b * (1 - t)), 255};
 }
 
+/* Colours of separate series: the renderer's thread colours, strongest
+ * first (the pale sand and cyan read poorly as thin lines on white). */
+RColor render_chart_color(ChartColor c, RTheme theme)
+{
+    static const uint8_t order[] = {0, 2, 3, 5, 6, 7, 8, 1, 4};
+    switch (c.ink) {
+    case CHART_INK_STATE:
+        return render_reason_color((SimReason)c.index, theme);
+    case CHART_INK_DIM:
+        return render_palette(theme)->fg_dim;
+    default:
+        return render_thread_color(order[(c.index > 0 ? c.index : 0) % (int)sizeof(order)], theme);
+    }
+}
+
+static RColor line_color(const Ctx *c, const ChartLine *ln)
+{
+    return render_chart_color(ln->color, c->st->theme);
+}
+
 RChartStyle render_chart_style_default(void)
 {
     return (RChartStyle){.width = 1600, .height = 900, .scale = 1.0f, .theme = R_THEME_LIGHT};
 }
 
 /* ---- Numbers and ticks -------------------------------------------------- */
-
-static void trim_zeros(char *s)
-{
-    if (!strchr(s, '.'))
-        return;
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '0')
-        s[--n] = '\0';
-    if (n > 0 && s[n - 1] == '.')
-        s[--n] = '\0';
-}
 
 /* A tick label: "0.25", "40", "12k", "1.5M". step (0: unknown) sets the
  * decimals of a linear axis so that one axis never mixes precisions. */
@@ -95,7 +105,7 @@ static void fmt_num(double v, double step, char *buf, size_t n)
         if (dec > 9)
             dec = 9;
         snprintf(buf, n, "%.*f", dec, v);
-        trim_zeros(buf);
+        decimal_trim_zeros(buf);
     } else if (a >= 1 && v == floor(v)) {
         snprintf(buf, n, "%.0f", v);
     } else {
@@ -120,7 +130,7 @@ static void axis_label(const Ctx *c, const Axis *a, bool duration, double v, dou
     (void)c;
     (void)a;
     if (duration)
-        render_fmt_time((SimTime)llround(v), 3, buf, n);
+        duration_text_rounded((SimTime)llround(v), 3, buf, n);
     else
         fmt_num(v, step, buf, n);
 }
@@ -201,7 +211,7 @@ static double axis_frac(const Axis *a, double v)
 
 /* ---- The x axis --------------------------------------------------------- */
 
-static bool all_integers(const RChart *ch)
+static bool all_integers(const Chart *ch)
 {
     for (int i = 0; i < ch->n_x; i++)
         if (!isfinite(ch->x[i]) || ch->x[i] != floor(ch->x[i]))
@@ -211,10 +221,10 @@ static bool all_integers(const RChart *ch)
 
 static void x_axis(Ctx *c)
 {
-    const RChart *ch = c->c;
+    const Chart *ch = c->c;
     Axis *a = &c->x;
     memset(a, 0, sizeof(*a));
-    if (ch->x_kind == R_X_CATEGORY) {
+    if (ch->x_kind == CHART_X_CATEGORY) {
         a->lo = -0.5;
         a->hi = ch->n_x - 0.5;
         for (int i = 0; i < ch->n_x && a->n < MAX_TICKS; i++) {
@@ -237,7 +247,7 @@ static void x_axis(Ctx *c)
         lo = 0;
         hi = 1;
     }
-    bool dur = ch->x_kind == R_X_DURATION;
+    bool dur = ch->x_kind == CHART_X_DURATION;
     if (ch->x_log) {
         axis_log(c, a, lo, hi, 0.03, dur);
         return;
@@ -276,8 +286,8 @@ static void x_axis(Ctx *c)
 
 static double x_pos(const Ctx *c, int i)
 {
-    const RChart *ch = c->c;
-    double f = ch->x_kind == R_X_CATEGORY ? axis_frac(&c->x, i) : axis_frac(&c->x, ch->x[i]);
+    const Chart *ch = c->c;
+    double f = ch->x_kind == CHART_X_CATEGORY ? axis_frac(&c->x, i) : axis_frac(&c->x, ch->x[i]);
     return isfinite(f) ? c->plot_x.x + f * c->plot_x.w : NAN;
 }
 
@@ -288,11 +298,11 @@ static bool y_value_ok(bool log, double v)
     return isfinite(v) && (!log || v > 0);
 }
 
-static void y_axis(Ctx *c, const RChartPanel *p, int plot_h, Axis *a)
+static void y_axis(Ctx *c, const ChartPanel *p, int plot_h, Axis *a)
 {
     double lo = INFINITY, hi = -INFINITY, plo = INFINITY;
     for (int l = 0; l < p->n_lines; l++) {
-        const RChartLine *ln = &p->lines[l];
+        const ChartLine *ln = &p->lines[l];
         for (int i = 0; i < c->c->n_x; i++) {
             const double v3[3] = {ln->y ? ln->y[i] : NAN, ln->lo ? ln->lo[i] : NAN,
                                   ln->hi ? ln->hi[i] : NAN};
@@ -310,8 +320,8 @@ static void y_axis(Ctx *c, const RChartPanel *p, int plot_h, Axis *a)
         lo = 0;
         hi = 1;
     }
-    bool log = p->y_scale == R_SCALE_LOG ||
-               (p->y_scale == R_SCALE_AUTO && lo > 0 && hi / lo > 20);
+    bool log = p->y_scale == CHART_SCALE_LOG ||
+               (p->y_scale == CHART_SCALE_AUTO && lo > 0 && hi / lo > 20);
     if (log && isfinite(plo)) {
         axis_log(c, a, plo, hi, 0.05, false);
         return;
@@ -384,11 +394,11 @@ static RColor band_color(const Ctx *c, RColor col)
     return mix(col, c->pal->bg, c->st->theme == R_THEME_DARK ? 0.32 : 0.2);
 }
 
-static void draw_band(Ctx *c, const RChartLine *ln, const Axis *ya, RRect plot)
+static void draw_band(Ctx *c, const ChartLine *ln, const Axis *ya, RRect plot)
 {
     if (!ln->lo || !ln->hi)
         return;
-    RColor bc = band_color(c, ln->color);
+    RColor bc = band_color(c, line_color(c, ln));
     int n = c->c->n_x;
     for (int i = 0; i < n; i++) {
         bool ok = y_value_ok(ya->log, ln->lo[i]) && y_value_ok(ya->log, ln->hi[i]) &&
@@ -415,9 +425,10 @@ static void draw_band(Ctx *c, const RChartLine *ln, const Axis *ya, RRect plot)
     }
 }
 
-static void draw_series(Ctx *c, const RChartLine *ln, const Axis *ya, RRect plot)
+static void draw_series(Ctx *c, const ChartLine *ln, const Axis *ya, RRect plot)
 {
     int n = c->c->n_x;
+    RColor col = line_color(c, ln);
     int th = K(c, ln->dashed ? 2.5 : 3);
     if (th < 1)
         th = 1;
@@ -430,32 +441,33 @@ static void draw_series(Ctx *c, const RChartLine *ln, const Axis *ya, RRect plot
             continue;
         double ya0 = y_pos(ya, plot, ln->y[i]), yb = y_pos(ya, plot, ln->y[i + 1]);
         if (ln->dashed)
-            dashed(c, xa, ya0, xb, yb, ln->color, th, &phase);
+            dashed(c, xa, ya0, xb, yb, col, th, &phase);
         else
             draw_line(c->dl, (int)lround(xa), (int)lround(ya0), (int)lround(xb), (int)lround(yb),
-                      ln->color, th);
+                      col, th);
     }
     for (int i = 0; ln->y && i < n; i++) {
         double xa = x_pos(c, i);
         if (!y_value_ok(ya->log, ln->y[i]) || !isfinite(xa))
             continue;
-        marker(c, (int)lround(xa), (int)lround(y_pos(ya, plot, ln->y[i])), ln->dashed, ln->color);
+        marker(c, (int)lround(xa), (int)lround(y_pos(ya, plot, ln->y[i])), ln->dashed, col);
     }
 }
 
 /* The legend sample of a line: band swatch, a stroke and a marker. */
-static void legend_sample(Ctx *c, const RChartLine *ln, int x, int y, int w)
+static void legend_sample(Ctx *c, const ChartLine *ln, int x, int y, int w)
 {
+    RColor col = line_color(c, ln);
     if (ln->lo && ln->hi)
-        draw_rect(c->dl, rrect(x, y - K(c, 7), w, K(c, 14)), band_color(c, ln->color));
+        draw_rect(c->dl, rrect(x, y - K(c, 7), w, K(c, 14)), band_color(c, col));
     int th = K(c, ln->dashed ? 2.5 : 3);
     if (ln->dashed) {
         double phase = K(c, 2);
-        dashed(c, x, y, x + w, y, ln->color, th, &phase);
+        dashed(c, x, y, x + w, y, col, th, &phase);
     } else {
-        draw_line(c->dl, x, y, x + w, y, ln->color, th);
+        draw_line(c->dl, x, y, x + w, y, col, th);
     }
-    marker(c, x + w / 2, y, ln->dashed, ln->color);
+    marker(c, x + w / 2, y, ln->dashed, col);
 }
 
 /* Text cut to fit max_w pixels, with an ellipsis. */
@@ -510,12 +522,12 @@ static int caption_lines(const Ctx *c, int width, char lines[3][512])
 
 /* ---- The chart ----------------------------------------------------------- */
 
-int render_chart_build(const RChart *ch, const RChartStyle *st, const RTextMetrics *tm,
+int render_chart_build(const Chart *ch, const RChartStyle *st, const RTextMetrics *tm,
                        DrawList *dl, RChartGeom *geom)
 {
     draw_list_reset(dl);
-    if (!ch || ch->n_x < 1 || ch->n_panels < 1 || ch->n_panels > R_CHART_MAX_PANELS || !st ||
-        st->width < 64 || st->height < 64 || (ch->x_kind != R_X_CATEGORY && !ch->x))
+    if (!ch || ch->n_x < 1 || ch->n_panels < 1 || ch->n_panels > CHART_MAX_PANELS || !st ||
+        st->width < 64 || st->height < 64 || (ch->x_kind != CHART_X_CATEGORY && !ch->x))
         return SIM_ERR_INVALID;
     Ctx c = {.c = ch, .st = st, .tm = tm, .pal = render_palette(st->theme), .dl = dl};
     int W = st->width, H = st->height;
@@ -617,7 +629,7 @@ int render_chart_build(const RChart *ch, const RChartStyle *st, const RTextMetri
     }
 
     double mark_x = NAN;
-    if (isfinite(ch->x_mark) && ch->x_kind != R_X_CATEGORY) {
+    if (isfinite(ch->x_mark) && ch->x_kind != CHART_X_CATEGORY) {
         double f = axis_frac(&c.x, ch->x_mark);
         if (f >= 0 && f <= 1)
             mark_x = plot_l + f * c.plot_x.w;
@@ -625,11 +637,15 @@ int render_chart_build(const RChart *ch, const RChartStyle *st, const RTextMetri
     int hair = K(&c, 1) > 1 ? K(&c, 1) : 1;
 
     for (int p = 0; p < np; p++) {
-        const RChartPanel *pn = &ch->panels[p];
+        const ChartPanel *pn = &ch->panels[p];
         int top = y + p * (title_h + plot_h + gap);
         RRect plot = rrect(plot_l, top + title_h, c.plot_x.w, plot_h);
-        if (geom)
+        if (geom) {
             geom->plot[p] = plot;
+            geom->y[p].lo = ya[p].lo;
+            geom->y[p].hi = ya[p].hi;
+            geom->y[p].log = ya[p].log;
+        }
         int title_y = top + title_h / 2 - K(&c, 2);
         int title_right = plot_l;
         if (pn->title && *pn->title) {
@@ -764,6 +780,55 @@ int render_chart_hit(const RChartGeom *g, int x, int y)
             if (i != best && g->px[i] >= 0 && abs(g->px[i] - g->px[best]) / 2 < reach)
                 reach = abs(g->px[i] - g->px[best]) / 2;
         return best >= 0 && best_d <= (reach > 3 ? reach : 3) ? best : -1;
+    }
+    return -1;
+}
+
+/* The y axis of panel p as the last build laid it out. */
+static Axis geom_axis(const RChartGeom *g, int p)
+{
+    return (Axis){.log = g->y[p].log, .lo = g->y[p].lo, .hi = g->y[p].hi};
+}
+
+bool render_chart_point_pos(const Chart *c, const RChartGeom *g, int p, int l, int i, int *x,
+                            int *y)
+{
+    if (!c || !g || !g->px || p < 0 || p >= g->n_panels || p >= c->n_panels || l < 0 ||
+        l >= c->panels[p].n_lines || i < 0 || i >= g->n_x || g->px[i] < 0)
+        return false;
+    const ChartLine *ln = &c->panels[p].lines[l];
+    Axis a = geom_axis(g, p);
+    double py = ln->y && y_value_ok(a.log, ln->y[i]) ? y_pos(&a, g->plot[p], ln->y[i]) : NAN;
+    if (!isfinite(py))
+        return false;
+    *x = g->px[i];
+    *y = (int)lround(py);
+    return true;
+}
+
+int render_chart_hit_line(const Chart *c, const RChartGeom *g, int i, int x, int y, int *panel)
+{
+    if (panel)
+        *panel = -1;
+    if (!c || !g || i < 0 || i >= c->n_x || g->n_panels != c->n_panels)
+        return -1;
+    for (int p = 0; p < g->n_panels; p++) {
+        RRect r = g->plot[p];
+        if (x < r.x - 4 || x > r.x + r.w + 4 || y < r.y - 4 || y > r.y + r.h + 4)
+            continue;
+        if (panel)
+            *panel = p;
+        int best = -1, best_d = 0;
+        for (int l = 0; l < c->panels[p].n_lines; l++) {
+            int px, py;
+            if (!render_chart_point_pos(c, g, p, l, i, &px, &py))
+                continue;
+            if (best < 0 || abs(py - y) < best_d) {
+                best = l;
+                best_d = abs(py - y);
+            }
+        }
+        return best;
     }
     return -1;
 }

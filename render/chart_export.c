@@ -1,25 +1,19 @@
 /*
  * chart_export.c - charts as files without a display: the draw list from
- * chart.c is replayed by the SDL backend on a software renderer over an
- * ARGB8888 surface and saved with SDL2_image, or turned into SVG.
+ * chart.c is replayed on the offscreen canvas of export.c and saved with
+ * SDL2_image, or turned into SVG.
  *
  * Invariant: the size is checked before anything is drawn, and the file
  * appears under its final name complete or not at all (a temporary file
  * beside it is renamed into place, and removed on failure).
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "SDL_image.h"
 
 #include "chart.h"
 #include "output.h"
 #include "render.h"
 
-static int build(const RChart *c, const RChartStyle *st, RText *tx, DrawList *dl, SimError *err)
+static int build(const Chart *c, const RChartStyle *st, RText *tx, DrawList *dl, SimError *err)
 {
     RTextMetrics tm = render_text_metrics(tx);
     int rc = render_chart_build(c, st, &tm, dl, NULL);
@@ -31,53 +25,28 @@ static int build(const RChart *c, const RChartStyle *st, RText *tx, DrawList *dl
 }
 
 
-int render_chart_export_png(const RChart *c, const RChartStyle *st, const char *path,
+int render_chart_export_png(const Chart *c, const RChartStyle *st, const char *path,
                             SimError *err)
 {
     if (render_export_check_size(st->width, st->height, 1.0, err) < 0)
         return SIM_ERR_LIMIT;
-    int rc = SIM_ERR_NOMEM;
-    SDL_Renderer *rend = NULL;
-    RText *tx = NULL;
-    RBackend *be = NULL;
+    ROffscreen o;
+    int rc = render_offscreen_open(&o, st->width, st->height, err);
+    if (rc < 0)
+        return rc;
     DrawList dl;
     draw_list_init(&dl);
-    SDL_Surface *s =
-        SDL_CreateRGBSurfaceWithFormat(0, st->width, st->height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!s) {
-        rc = sim_error_set(err, SIM_ERR_NOMEM, "cannot allocate a %dx%d image: %s", st->width,
-                           st->height, SDL_GetError());
-        goto out;
+    if ((rc = build(c, st, o.tx, &dl, err)) == SIM_OK &&
+        (rc = render_backend_draw(o.be, &dl, err)) == SIM_OK) {
+        SDL_RenderPresent(o.rend);
+        rc = render_save_png(o.surface, path, err);
     }
-    rend = SDL_CreateSoftwareRenderer(s);
-    if (!rend) {
-        rc = sim_error_set(err, SIM_ERR_IO, "cannot create a software renderer: %s", SDL_GetError());
-        goto out;
-    }
-    if (!(tx = render_text_create(rend, err))) {
-        rc = err ? err->code : SIM_ERR_IO;
-        goto out;
-    }
-    if (!(be = render_backend_create(rend, tx, err)))
-        goto out;
-    if ((rc = build(c, st, tx, &dl, err)) < 0)
-        goto out;
-    if ((rc = render_backend_draw(be, &dl, err)) < 0)
-        goto out;
-    SDL_RenderPresent(rend);
-    rc = render_save_png(s, path, err);
-out:
     draw_list_free(&dl);
-    render_backend_destroy(be);
-    render_text_destroy(tx);
-    if (rend)
-        SDL_DestroyRenderer(rend);
-    if (s)
-        SDL_FreeSurface(s);
+    render_offscreen_close(&o, false);
     return rc;
 }
 
-int render_chart_export_svg(const RChart *c, const RChartStyle *st, const char *path,
+int render_chart_export_svg(const Chart *c, const RChartStyle *st, const char *path,
                             SimError *err)
 {
     if (render_export_check_size(st->width, st->height, 1.0, err) < 0)

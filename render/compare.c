@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "duration_text.h"
 #include "sim.h"
 
 /* ---- Statistics --------------------------------------------------------- */
@@ -54,11 +55,11 @@ static void time_row(RCmpRow *rows, int *n, int max, const char *label, SimTime 
     if (!r)
         return;
     if (has_a)
-        render_fmt_time(a, 4, r->a, sizeof(r->a));
+        duration_text_rounded(a, 4, r->a, sizeof(r->a));
     else
         snprintf(r->a, sizeof(r->a), "\xe2\x80\x94");
     if (has_b)
-        render_fmt_time(b, 4, r->b, sizeof(r->b));
+        duration_text_rounded(b, 4, r->b, sizeof(r->b));
     else
         snprintf(r->b, sizeof(r->b), "\xe2\x80\x94");
     if (has_a && has_b) {

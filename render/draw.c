@@ -1,8 +1,8 @@
 /*
  * draw.c - the draw list's growable command and text buffers.
  *
- * Invariant: cmds[0..n) and text[0..text_n) are valid; a failed growth sets
- * `oom` and leaves both as they were, so a partly built frame is never
+ * Invariant: cmds[0..n) and text.s[0..text.n) are valid; a failed growth
+ * sets `oom` and leaves both as they were, so a partly built frame is never
  * replayed with dangling text offsets.
  */
 #include <stdarg.h>
@@ -20,14 +20,14 @@ void draw_list_init(DrawList *dl)
 void draw_list_reset(DrawList *dl)
 {
     dl->n = 0;
-    dl->text_n = 0;
+    strbuf_reset(&dl->text);
     dl->oom = false;
 }
 
 void draw_list_free(DrawList *dl)
 {
     free(dl->cmds);
-    free(dl->text);
+    strbuf_fini(&dl->text);
     memset(dl, 0, sizeof(*dl));
 }
 
@@ -51,28 +51,23 @@ static RCmd *push(DrawList *dl, RCmdKind kind)
     return c;
 }
 
-/* Copies s into the arena; returns its offset or -1. */
+/* Copies s into the arena, NUL-terminated; returns its offset or -1. */
 static long arena_add(DrawList *dl, const char *s, size_t len)
 {
+    if (dl->oom)
+        return -1;
     if (len > UINT32_MAX / 2)
         len = UINT32_MAX / 2;
-    if (dl->text_n + len + 1 > dl->text_cap) {
-        size_t ncap = dl->text_cap ? dl->text_cap * 2 : 8192;
-        while (ncap < dl->text_n + len + 1)
-            ncap *= 2;
-        char *nt = realloc(dl->text, ncap);
-        if (!nt) {
-            dl->oom = true;
-            return -1;
-        }
-        dl->text = nt;
-        dl->text_cap = ncap;
+    size_t off = dl->text.n;
+    char *p = strbuf_reserve(&dl->text, len + 1);
+    if (!p) {
+        dl->oom = true;
+        return -1;
     }
-    long off = (long)dl->text_n;
-    memcpy(dl->text + dl->text_n, s, len);
-    dl->text[dl->text_n + len] = '\0';
-    dl->text_n += len + 1;
-    return off;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    strbuf_commit(&dl->text, len + 1);
+    return (long)off;
 }
 
 void draw_rect(DrawList *dl, RRect r, RColor c)

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 typedef struct RColor {
     uint8_t r, g, b, a;
 } RColor;
@@ -80,8 +82,7 @@ typedef struct RCmd {
 typedef struct DrawList {
     RCmd *cmds;
     size_t n, cap;
-    char *text;
-    size_t text_n, text_cap;
+    StrBuf text;  /* the texts of TEXT commands, each NUL-terminated */
     RColor clear; /* background the backend clears to before replaying */
     int width, height;
     bool oom;
@@ -94,7 +95,7 @@ void draw_list_free(DrawList *dl);
 /* The text of a TEXT command. */
 static inline const char *draw_text_of(const DrawList *dl, const RCmd *c)
 {
-    return dl->text + c->u.text.off;
+    return dl->text.s + c->u.text.off;
 }
 
 void draw_rect(DrawList *dl, RRect r, RColor c);

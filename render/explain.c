@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "duration_text.h"
 #include "sim.h"
 #include "view.h"
 
@@ -41,7 +42,7 @@ static const char *oname(const RIndex *ix, uint32_t o, char *buf, size_t n)
 
 static char *dur(SimTime ns, char *buf, size_t n)
 {
-    return render_fmt_time(ns, 3, buf, n);
+    return duration_text_rounded(ns, 3, buf, n);
 }
 
 /* The reason thread th had just before time t (from its lane). */
@@ -216,28 +217,9 @@ char *render_explain_record(const RIndex *ix, size_t rec, char *buf, size_t n)
         snprintf(buf, n, "%s forked process %s", x, pname(ix, r->arg));
         break;
     case SIM_REC_DEADLOCK: {
-        char on[160] = "";
-        uint32_t who = r->other ? r->other - 1 : SIM_NONE;
-        switch (r->arg) {
-        case SIM_WAIT_JOIN_THREAD:
-        case SIM_WAIT_START:
-            if (who != SIM_NONE)
-                snprintf(on, sizeof(on), " waiting for thread %s", tname(ix, who));
-            break;
-        case SIM_WAIT_JOIN_PROCESS:
-            if (who != SIM_NONE)
-                snprintf(on, sizeof(on), " waiting for process %s", pname(ix, who));
-            break;
-        case SIM_WAIT_OBJECT:
-            if (who != SIM_NONE) {
-                char ob[128];
-                snprintf(on, sizeof(on), " waiting for %s", oname(ix, who, ob, sizeof(ob)));
-            }
-            break;
-        default:
-            break;
-        }
-        snprintf(buf, n, "%s is stuck forever%s: deadlock", x, on);
+        char what[512];
+        snprintf(buf, n, "%s waits forever for %s: deadlock", x,
+                 sim_trace_wait_text(ix->tr, rec, what, sizeof(what)));
         break;
     }
     case SIM_REC_SYNC: {
@@ -246,18 +228,18 @@ char *render_explain_record(const RIndex *ix, size_t rec, char *buf, size_t n)
         unsigned k = r->other;
         switch (r->state) {
         case SIM_SYNC_ACQUIRE:
-            if (r->reason == 1)
+            if (r->reason == SIM_ACQ_FORK_ORPHAN)
                 snprintf(buf, n,
                          "the fork copied %s held by %s into the child, where %s does not "
                          "exist: nobody will ever release it",
                          ob, x, x);
-            else if (r->reason == 2)
+            else if (r->reason == SIM_ACQ_FORK_COPY)
                 snprintf(buf, n, "the fork copied %s into the child still held by %s's copy", ob, x);
             else
                 snprintf(buf, n, "%s acquired %s%s", x, ob, k ? " (others still waiting)" : "");
             break;
         case SIM_SYNC_RELEASE:
-            if (r->reason == 1)
+            if (r->reason == SIM_REL_PARTIAL)
                 snprintf(buf, n, "%s released %s once but still holds it (nested)", x, ob);
             else
                 snprintf(buf, n, "%s released %s (%u waiting)", x, ob, k);

@@ -34,61 +34,74 @@ int render_export_check_size(int width, int height, double scale, SimError *err)
     return SIM_OK;
 }
 
-/* Layout and replay onto an existing renderer. */
-static int paint(SDL_Renderer *rend, const RIndex *ix, const RViewport *vp,
-                      const RLayoutOpts *opt, SimError *err)
+/* ---- The offscreen canvas every PNG is drawn on ---------------------------- */
+
+int render_offscreen_open(ROffscreen *o, int width, int height, SimError *err)
 {
-    int rc = SIM_ERR_NOMEM;
-    RText *tx = render_text_create(rend, err);
-    if (!tx)
-        return err ? err->code : SIM_ERR_IO;
-    RBackend *be = render_backend_create(rend, tx, err);
-    RLayout *L = render_layout_create();
-    DrawList dl;
-    draw_list_init(&dl);
-    if (!be || !L) {
-        sim_error_set(err, SIM_ERR_NOMEM, "out of memory for the frame");
-        goto out;
+    int rc;
+    memset(o, 0, sizeof(*o));
+    o->surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!o->surface)
+        return sim_error_set(err, SIM_ERR_NOMEM, "cannot allocate a %dx%d image: %s", width,
+                             height, SDL_GetError());
+    if (!(o->rend = SDL_CreateSoftwareRenderer(o->surface))) {
+        rc = sim_error_set(err, SIM_ERR_IO, "cannot create a software renderer: %s",
+                           SDL_GetError());
+        goto fail;
     }
-    RTextMetrics tm = render_text_metrics(tx);
-    if (render_layout_build(L, ix, vp, opt, &tm, &dl) < 0) {
-        sim_error_set(err, SIM_ERR_NOMEM, "out of memory while laying out the frame");
-        goto out;
+    if (!(o->tx = render_text_create(o->rend, err))) {
+        rc = err && err->code ? err->code : SIM_ERR_IO;
+        goto fail;
     }
-    rc = render_backend_draw(be, &dl, err);
-out:
-    draw_list_free(&dl);
-    render_layout_destroy(L);
-    render_backend_destroy(be);
-    render_text_destroy(tx);
+    if (!(o->be = render_backend_create(o->rend, o->tx, err))) {
+        rc = err && err->code ? err->code : SIM_ERR_NOMEM;
+        goto fail;
+    }
+    return SIM_OK;
+fail:
+    render_offscreen_close(o, false);
     return rc;
 }
+
+SDL_Surface *render_offscreen_close(ROffscreen *o, bool keep_surface)
+{
+    render_backend_destroy(o->be);
+    render_text_destroy(o->tx);
+    if (o->rend)
+        SDL_DestroyRenderer(o->rend);
+    SDL_Surface *s = o->surface;
+    if (s && !keep_surface) {
+        SDL_FreeSurface(s);
+        s = NULL;
+    }
+    memset(o, 0, sizeof(*o));
+    return s;
+}
+
+/* ---- Timelines ------------------------------------------------------------ */
 
 SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const RLayoutOpts *opt,
                                    SimError *err)
 {
     if (render_export_check_size(vp->width, vp->height, 1.0, err) < 0)
         return NULL;
-    SDL_Surface *s =
-        SDL_CreateRGBSurfaceWithFormat(0, vp->width, vp->height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!s) {
-        sim_error_set(err, SIM_ERR_NOMEM, "cannot allocate a %dx%d image: %s", vp->width,
-                      vp->height, SDL_GetError());
+    ROffscreen o;
+    if (render_offscreen_open(&o, vp->width, vp->height, err) < 0)
         return NULL;
-    }
-    SDL_Renderer *rend = SDL_CreateSoftwareRenderer(s);
-    if (!rend) {
-        sim_error_set(err, SIM_ERR_IO, "cannot create a software renderer: %s", SDL_GetError());
-        SDL_FreeSurface(s);
-        return NULL;
-    }
-    int rc = paint(rend, ix, vp, opt, err);
-    SDL_DestroyRenderer(rend);
-    if (rc < 0) {
-        SDL_FreeSurface(s);
-        return NULL;
-    }
-    return s;
+    int rc = SIM_ERR_NOMEM;
+    RLayout *L = render_layout_create();
+    DrawList dl;
+    draw_list_init(&dl);
+    RTextMetrics tm = render_text_metrics(o.tx);
+    if (!L)
+        sim_error_set(err, rc, "out of memory for the frame");
+    else if (render_layout_build(L, ix, vp, opt, &tm, &dl) < 0)
+        sim_error_set(err, rc, "out of memory while laying out the frame");
+    else
+        rc = render_backend_draw(o.be, &dl, err);
+    draw_list_free(&dl);
+    render_layout_destroy(L);
+    return render_offscreen_close(&o, rc == SIM_OK);
 }
 
 int render_save_png(SDL_Surface *s, const char *path, SimError *err)
@@ -196,29 +209,15 @@ int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const 
         draw_list_free(&dl);
         return rc;
     }
-    SDL_Surface *s =
-        SDL_CreateRGBSurfaceWithFormat(0, vp->width, vp->height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!s)
-        return sim_error_set(err, SIM_ERR_NOMEM, "cannot allocate a %dx%d image: %s", vp->width,
-                             vp->height, SDL_GetError());
-    SDL_Renderer *rend = SDL_CreateSoftwareRenderer(s);
-    RText *tx = rend ? render_text_create(rend, err) : NULL;
-    RBackend *be = tx ? render_backend_create(rend, tx, err) : NULL;
-    if (!be) {
-        rc = rend ? (err && err->code ? err->code : SIM_ERR_NOMEM)
-                  : sim_error_set(err, SIM_ERR_IO, "cannot create a software renderer: %s",
-                                  SDL_GetError());
-    } else {
-        RTextMetrics tm = render_text_metrics(tx);
-        rc = compare_list(ix, vp, opt, rows, n_rows, &tm, &dl, err);
-        if (rc == SIM_OK)
-            rc = render_backend_draw(be, &dl, err);
-    }
-    render_backend_destroy(be);
-    render_text_destroy(tx);
-    if (rend)
-        SDL_DestroyRenderer(rend);
+    ROffscreen o;
+    if ((rc = render_offscreen_open(&o, vp->width, vp->height, err)) < 0)
+        return rc;
+    RTextMetrics tm = render_text_metrics(o.tx);
+    rc = compare_list(ix, vp, opt, rows, n_rows, &tm, &dl, err);
+    if (rc == SIM_OK)
+        rc = render_backend_draw(o.be, &dl, err);
     draw_list_free(&dl);
+    SDL_Surface *s = render_offscreen_close(&o, true);
     if (rc == SIM_OK)
         rc = render_save_png(s, path, err);
     SDL_FreeSurface(s);

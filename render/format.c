@@ -1,5 +1,6 @@
 /*
- * format.c - time as people read it: adaptive units and axis ticks.
+ * format.c - time axes as people read them: ticks and ranges, in the
+ * units of duration_text_rounded (analysis/duration_text.h).
  *
  * Invariant: every label of one axis uses the same unit and number of
  * decimals (a column of "10.25 ms, 10.50 ms" never mixes in "10.7 ms"), and
@@ -9,60 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "duration_text.h"
 #include "layout.h"
-
-static void unit_for(double mag, SimTime *unit, const char **name)
-{
-    if (mag < 1e3) {
-        *unit = 1;
-        *name = "ns";
-    } else if (mag < 1e6) {
-        *unit = 1000;
-        *name = "\xc2\xb5s"; /* µs */
-    } else if (mag < 1e9) {
-        *unit = 1000000;
-        *name = "ms";
-    } else {
-        *unit = 1000000000;
-        *name = "s";
-    }
-}
-
-/* Drops trailing zeros (and a trailing dot) of a decimal number in place. */
-static void trim_zeros(char *s)
-{
-    if (!strchr(s, '.'))
-        return;
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '0')
-        s[--n] = '\0';
-    if (n > 0 && s[n - 1] == '.')
-        s[--n] = '\0';
-}
-
-char *render_fmt_time(SimTime ns, int digits, char *buf, size_t n)
-{
-    if (digits < 1)
-        digits = 1;
-    double mag = fabs((double)ns);
-    SimTime unit;
-    const char *name;
-    unit_for(mag, &unit, &name);
-    double v = (double)ns / (double)unit;
-    int ints = fabs(v) < 10 ? 1 : fabs(v) < 100 ? 2 : 3;
-    int dec = digits - ints;
-    if (dec < 0)
-        dec = 0;
-    if (unit == 1)
-        dec = 0;
-    char num[64];
-    snprintf(num, sizeof(num), "%.*f", dec, v);
-    trim_zeros(num);
-    if (strcmp(num, "-0") == 0)
-        strcpy(num, "0");
-    snprintf(buf, n, "%s %s", num, name);
-    return buf;
-}
 
 RTicks render_ticks(SimTime t0, SimTime t1, SimTime min_step)
 {
@@ -100,10 +49,10 @@ RTicks render_ticks(SimTime t0, SimTime t1, SimTime min_step)
      * the unit of the largest time. */
     double mag = fmax(fabs((double)t0), fabs((double)t1));
     double near = fmin(fabs((double)t0), fabs((double)t1));
-    unit_for((double)tk.step, &tk.unit, &tk.unit_name);
+    duration_text_unit((double)tk.step, &tk.unit, &tk.unit_name);
     double digits = tk.unit < 1000000 ? 1e3 : 1e4;
     if (near / (double)tk.unit >= 1e3 || mag / (double)tk.unit >= digits)
-        unit_for(mag, &tk.unit, &tk.unit_name);
+        duration_text_unit(mag, &tk.unit, &tk.unit_name);
     double ratio = (double)tk.unit / (double)tk.step;
     tk.decimals = ratio > 1.0 ? (int)ceil(log10(ratio) - 1e-9) : 0;
     if (tk.decimals > 9)
@@ -125,13 +74,13 @@ char *render_tick_label(const RTicks *tk, SimTime t, char *buf, size_t n)
 char *render_fmt_range(SimTime t0, SimTime t1, char *buf, size_t n)
 {
     char a[48], b[48];
-    render_fmt_time(t1, 4, b, sizeof(b));
+    duration_text_rounded(t1, 4, b, sizeof(b));
     if (t0 == 0) {
         /* "0 ms - 30 ms" reads better than "0 ns - 30 ms". */
         const char *unit = strchr(b, ' ');
         snprintf(a, sizeof(a), "0%s", unit ? unit : "");
     } else {
-        render_fmt_time(t0, 4, a, sizeof(a));
+        duration_text_rounded(t0, 4, a, sizeof(a));
     }
     snprintf(buf, n, "%s \xe2\x80\x93 %s", a, b);
     return buf;

@@ -353,7 +353,7 @@ static void object_record(RLane *ln, const SimRecord *r, int64_t *holders)
         if (ln->okind == R_OBJ_LOCK) {
             /* A nested RLock acquire keeps the owner. */
             if (cur == R_IDLE || (cur & ~R_LOST) != r->thread) {
-                uint32_t v = r->thread | (r->reason == 1 ? R_LOST : 0);
+                uint32_t v = r->thread | (r->reason == SIM_ACQ_FORK_ORPHAN ? R_LOST : 0);
                 lane_set(ln, r->t, v);
                 if (v & R_LOST)
                     ln->lost = true;
@@ -368,7 +368,7 @@ static void object_record(RLane *ln, const SimRecord *r, int64_t *holders)
     case SIM_SYNC_RELEASE:
         waiters = true;
         if (ln->okind == R_OBJ_LOCK) {
-            if (r->reason != 1) /* reason 1: a nested release, still held */
+            if (r->reason != SIM_REL_PARTIAL) /* a nested release: still held */
                 lane_set(ln, r->t, R_IDLE);
         } else if (ln->okind == R_OBJ_SEMAPHORE) {
             if (*holders > 0)

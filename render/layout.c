@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration_text.h"
 #include "layout.h"
 #include "lod.h"
 #include "sim.h"
@@ -702,7 +703,7 @@ static int param_segments(const Ctx *c, Seg *seg)
     char d[48];
     int n = 0;
     snprintf(seg[n].text, sizeof(seg[n].text), "switch interval %s",
-             render_fmt_time(in->switch_interval, 4, d, sizeof(d)));
+             duration_text_rounded(in->switch_interval, 4, d, sizeof(d)));
     seg[n++].accent = c->opt->hl_interval;
     snprintf(seg[n].text, sizeof(seg[n].text), "%d core%s", in->cores, in->cores == 1 ? "" : "s");
     seg[n++].accent = c->opt->hl_cores;
@@ -1095,7 +1096,7 @@ static void caption_text(Ctx *c, char *buf, size_t n, bool with_range)
     const SimRunInfo *in = sim_trace_info(c->ix->tr);
     char hash[24], si[32], e[32];
     short_hash(in->scenario_hash, hash, sizeof(hash));
-    render_fmt_time(in->switch_interval, 4, si, sizeof(si));
+    duration_text_rounded(in->switch_interval, 4, si, sizeof(si));
     int k = snprintf(buf, n,
                      "gilsim %s  \xc2\xb7  scenario \xe2\x80\x9c%s\xe2\x80\x9d #%s  \xc2\xb7  "
                      "seed %llu  \xc2\xb7  switch interval %s  \xc2\xb7  %d core%s  \xc2\xb7  "
@@ -1108,7 +1109,7 @@ static void caption_text(Ctx *c, char *buf, size_t n, bool with_range)
         char r[96];
         snprintf(buf + k, n - (size_t)k, "  \xc2\xb7  showing %s of %s",
                  render_fmt_range(c->vp->t0, c->vp->t1, r, sizeof(r)),
-                 render_fmt_time(c->ix->end, 4, e, sizeof(e)));
+                 duration_text_rounded(c->ix->end, 4, e, sizeof(e)));
     }
 }
 

@@ -67,9 +67,8 @@ RColor render_hatch_ink(RColor fill);
 
 /* ---- Time formatting ---------------------------------------------------- */
 
-/* "5 ms", "12.5 µs", "1.234 s": a unit that keeps 1..999, up to `digits`
- * significant digits, trailing zeros dropped. Returns buf. */
-char *render_fmt_time(SimTime ns, int digits, char *buf, size_t n);
+/* Single durations ("5 ms", "12.5 µs") are duration_text_rounded, from
+ * analysis/duration_text.h. */
 
 /* "0 ms – 30 ms": both ends, zero in the unit of the other end. */
 char *render_fmt_range(SimTime t0, SimTime t1, char *buf, size_t n);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "duration_text.h"
 #include "sim.h"
 #include "view.h"
 
@@ -144,7 +145,7 @@ static void panel_box(OCtx *c, RRect r)
 
 static char *fmt_t(SimTime t, char *buf, size_t n)
 {
-    return render_fmt_time(t, 6, buf, n);
+    return duration_text_rounded(t, 6, buf, n);
 }
 
 int render_hit_describe(const RIndex *ix, const RHit *h, char lines[4][160])
@@ -225,7 +226,7 @@ int render_hit_describe(const RIndex *ix, const RHit *h, char lines[4][160])
         break;
     }
     snprintf(lines[n++], 160, "%s \xe2\x86\x92 %s  (%s)", fmt_t(h->start, a, sizeof(a)),
-             fmt_t(h->end, b, sizeof(b)), render_fmt_time(h->end - h->start, 4, d, sizeof(d)));
+             fmt_t(h->end, b, sizeof(b)), duration_text_rounded(h->end - h->start, 4, d, sizeof(d)));
     return n;
 }
 
@@ -415,7 +416,7 @@ static void draw_scrub(OCtx *c, RRect track, bool hide_end)
     draw_text(c->dl, track.x - U(c, 6), track.y + track.h / 2, "0", R_FONT_REGULAR, fs,
               R_ALIGN_RIGHT, p->fg_dim);
     draw_text(c->dl, track.x + track.w + U(c, 6), track.y + track.h / 2,
-              hide_end ? "?" : render_fmt_time(v->end, 3, e, sizeof(e)), R_FONT_REGULAR, fs,
+              hide_end ? "?" : duration_text_rounded(v->end, 3, e, sizeof(e)), R_FONT_REGULAR, fs,
               R_ALIGN_LEFT, p->fg_dim);
 }
 
@@ -512,7 +513,7 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
     /* Scrub bar, aligned with the plot. */
     y = panel.y + panel.h + U(&c, 12);
     char endbuf[32];
-    render_fmt_time(v->end, 3, endbuf, sizeof(endbuf));
+    duration_text_rounded(v->end, 3, endbuf, sizeof(endbuf));
     int end_w = tw(&c, R_FONT_REGULAR, U(&c, 11), endbuf) + U(&c, 12);
     RRect track = {L->plot.x, y, L->plot.w - end_w, U(&c, 14)};
     geom->scrub = track;

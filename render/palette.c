@@ -1,11 +1,13 @@
 /*
  * palette.c - colours, hatches and labels of states, threads and themes.
  *
- * The state colours follow the conventions users know (peers-and-
- * conventions.md §4.2): green runs Python holding the GIL, vermillion waits
- * for the GIL, amber waits for a core, blue is blocked on I/O, grey sleeps
- * or has not started. Hues come from the Okabe-Ito set, thread colours from
- * Paul Tol's "muted" set, both colour-blind safe.
+ * The state colours keep the meanings users already read in GIL and
+ * thread timelines (David Beazley's GIL talks, the Tracy profiler,
+ * giltracer, perf's "waiting for cpu"): green runs Python holding the GIL,
+ * vermillion waits for the GIL (red: waiting on a lock), amber waits for a
+ * core, blue is blocked on I/O, grey sleeps or has not started. Hues come
+ * from the Okabe-Ito set, thread colours from Paul Tol's "muted" set, both
+ * colour-blind safe.
  *
  * Invariant: no two reasons that share a luminance band share a hatch, so a
  * grey-scale printout still tells every state apart (labels do the rest).

@@ -14,8 +14,9 @@
 
 #include "SDL.h"
 
-#include "draw.h"
+#include "chart_model.h"
 #include "compare.h"
+#include "draw.h"
 #include "layout.h"
 #include "sim.h"
 
@@ -73,6 +74,23 @@ int render_export_compare(const RIndex *const ix[2], const RViewport *vp, const 
                           const RCmpRow *rows, int n_rows, const char *path, bool svg,
                           SimError *err);
 
+/* An offscreen canvas, what every PNG is drawn on: an ARGB8888 surface, a
+ * software renderer drawing into it (no window, no display, no video
+ * driver), the fonts and the draw-list backend. */
+typedef struct ROffscreen {
+    SDL_Surface *surface;
+    SDL_Renderer *rend;
+    RText *tx;
+    RBackend *be;
+} ROffscreen;
+
+/* Opens a width x height canvas (the caller has checked the size).
+ * Returns 0, or a negative SIM_ERR_* with err set and o zeroed. */
+int render_offscreen_open(ROffscreen *o, int width, int height, SimError *err);
+/* Closes the canvas; with keep_surface, its surface is returned to the
+ * caller (SDL_FreeSurface), else freed and NULL returned. */
+SDL_Surface *render_offscreen_close(ROffscreen *o, bool keep_surface);
+
 /* Writes a surface as PNG, atomically (temporary file, then rename). */
 int render_save_png(SDL_Surface *s, const char *path, SimError *err);
 
@@ -122,13 +140,13 @@ enum { R_VIEWER_NO_DISPLAY = -10 };
 int render_viewer_run(SimTrace **tr, const RViewerOpts *opt, SimError *err);
 
 /* The sweep chart in a window (gilsim view --sweep): hovering marks a
- * point, a click calls pick(ud, point), which opens that point's timeline
- * (render_viewer_run, in a second window) and returns when it is closed.
- * Esc or Q closes the chart. Returns 0, R_VIEWER_NO_DISPLAY or another
- * negative code with err set. */
-struct RChart;
+ * point, a click calls pick(ud, point) with the sweep point under the
+ * mouse (chart->points; the x index when the chart has none), which opens
+ * that point's timeline (render_viewer_run, in a second window) and
+ * returns when it is closed. Esc or Q closes the chart. Returns 0,
+ * R_VIEWER_NO_DISPLAY or another negative code with err set. */
 typedef int (*RChartPickFn)(void *ud, int point, SimError *err);
-int render_chart_viewer_run(const struct RChart *chart, RChartPickFn pick, void *ud,
+int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                             const RViewerOpts *opt, SimError *err);
 
 #endif /* GILSIM_RENDER_H */

@@ -11,7 +11,6 @@
  * Invariant: the output is well-formed XML whatever the scenario's names
  * contain: text is escaped and control characters are replaced.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,74 +18,26 @@
 
 #include "output.h"
 
-typedef struct Out {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} Out;
-
-static void out_reserve(Out *o, size_t more)
+/* Text with XML's five special characters escaped and control characters,
+ * which XML 1.0 forbids, replaced by '?'. */
+static void put_escaped(StrBuf *o, const char *s)
 {
-    if (o->oom || o->n + more + 1 <= o->cap)
-        return;
-    size_t ncap = o->cap ? o->cap * 2 : 65536;
-    while (ncap < o->n + more + 1)
-        ncap *= 2;
-    char *np = realloc(o->p, ncap);
-    if (!np) {
-        o->oom = true;
-        return;
-    }
-    o->p = np;
-    o->cap = ncap;
-}
-
-static void outf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void outf(Out *o, const char *fmt, ...)
-{
-    for (int attempt = 0; attempt < 2 && !o->oom; attempt++) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = o->cap - o->n;
-        int k = vsnprintf(o->p ? o->p + o->n : NULL, o->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            o->oom = true;
-            return;
-        }
-        if (o->p && (size_t)k < room) {
-            o->n += (size_t)k;
-            return;
-        }
-        out_reserve(o, (size_t)k + 1);
-    }
-}
-
-static void out_escaped(Out *o, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p && !o->oom; p++) {
-        out_reserve(o, 8);
-        if (o->oom)
-            return;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '&':
-            memcpy(o->p + o->n, "&amp;", 5);
-            o->n += 5;
+            strbuf_puts(o, "&amp;");
             break;
         case '<':
-            memcpy(o->p + o->n, "&lt;", 4);
-            o->n += 4;
+            strbuf_puts(o, "&lt;");
             break;
         case '>':
-            memcpy(o->p + o->n, "&gt;", 4);
-            o->n += 4;
+            strbuf_puts(o, "&gt;");
             break;
         case '"':
-            memcpy(o->p + o->n, "&quot;", 6);
-            o->n += 6;
+            strbuf_puts(o, "&quot;");
             break;
         default:
-            o->p[o->n++] = (char)(*p < 0x20 || *p == 0x7f ? '?' : *p);
+            strbuf_putc(o, (char)(*p < 0x20 || *p == 0x7f ? '?' : *p));
             break;
         }
     }
@@ -141,11 +92,11 @@ static bool clip_line(double *x0, double *y0, double *x1, double *y1, const RRec
     return true;
 }
 
-static void color_attr(Out *o, const char *name, RColor c)
+static void color_attr(StrBuf *o, const char *name, RColor c)
 {
-    outf(o, " %s=\"#%02x%02x%02x\"", name, c.r, c.g, c.b);
+    strbuf_printf(o, " %s=\"#%02x%02x%02x\"", name, c.r, c.g, c.b);
     if (c.a != 255)
-        outf(o, " %s-opacity=\"%.3f\"", name, c.a / 255.0);
+        strbuf_printf(o, " %s-opacity=\"%.3f\"", name, c.a / 255.0);
 }
 
 /* Pattern key: hatch, period and ink. */
@@ -164,59 +115,63 @@ static int pat_find(const Pat *pats, int n, const RCmd *c)
     return -1;
 }
 
-static void pattern_def(Out *o, int id, const Pat *pt)
+static void pattern_def(StrBuf *o, int id, const Pat *pt)
 {
     int p = pt->period;
     double lw = p / 7 > 1 ? p / 7 : 1;
-    outf(o, "<pattern id=\"h%d\" patternUnits=\"userSpaceOnUse\" width=\"%d\" height=\"%d\">", id,
-         p, p);
+    strbuf_printf(o,
+                  "<pattern id=\"h%d\" patternUnits=\"userSpaceOnUse\" width=\"%d\" height=\"%d\">",
+                  id, p, p);
     const char *stroke_open = "<path fill=\"none\"";
     switch (pt->hatch) {
     case 1: /* DIAG */
     case 2: /* BACKDIAG */
     case 3: /* CROSS */
-        outf(o, "%s", stroke_open);
+        strbuf_printf(o, "%s", stroke_open);
         color_attr(o, "stroke", pt->ink);
-        outf(o, " stroke-width=\"%.2f\" d=\"", lw);
+        strbuf_printf(o, " stroke-width=\"%.2f\" d=\"", lw);
         if (pt->hatch != 2) /* x + y = 0, p, 2p */
-            outf(o, "M0,%d L%d,0 M-1,1 L1,-1 M%d,%d L%d,%d ", p, p, p - 1, p + 1, p + 1, p - 1);
+            strbuf_printf(o, "M0,%d L%d,0 M-1,1 L1,-1 M%d,%d L%d,%d ", p, p, p - 1, p + 1, p + 1,
+                          p - 1);
         if (pt->hatch != 1) /* x - y = 0, p, -p */
-            outf(o, "M0,0 L%d,%d M%d,-1 L%d,1 M-1,%d L1,%d ", p, p, p - 1, p + 1, p - 1, p + 1);
-        outf(o, "\"/>");
+            strbuf_printf(o, "M0,0 L%d,%d M%d,-1 L%d,1 M-1,%d L1,%d ", p, p, p - 1, p + 1, p - 1,
+                          p + 1);
+        strbuf_printf(o, "\"/>");
         break;
     case 4: /* HORIZ */
-        outf(o, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%.2f\"", p, lw);
+        strbuf_printf(o, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%.2f\"", p, lw);
         color_attr(o, "fill", pt->ink);
-        outf(o, "/>");
+        strbuf_printf(o, "/>");
         break;
     case 5: /* VERT */
-        outf(o, "<rect x=\"0\" y=\"0\" width=\"%.2f\" height=\"%d\"", lw, p);
+        strbuf_printf(o, "<rect x=\"0\" y=\"0\" width=\"%.2f\" height=\"%d\"", lw, p);
         color_attr(o, "fill", pt->ink);
-        outf(o, "/>");
+        strbuf_printf(o, "/>");
         break;
     case 6: { /* DOTS */
         int d = p / 3 > 2 ? p / 3 : 2;
-        outf(o, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"", d, d);
+        strbuf_printf(o, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"", d, d);
         color_attr(o, "fill", pt->ink);
-        outf(o, "/>");
+        strbuf_printf(o, "/>");
         break;
     }
     case 7: /* GRID */
-        outf(o, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%.2f\"", p, lw);
+        strbuf_printf(o, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%.2f\"", p, lw);
         color_attr(o, "fill", pt->ink);
-        outf(o, "/><rect x=\"0\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"", lw, lw, p - lw);
+        strbuf_printf(o, "/><rect x=\"0\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"", lw, lw,
+                      p - lw);
         color_attr(o, "fill", pt->ink);
-        outf(o, "/>");
+        strbuf_printf(o, "/>");
         break;
     default:
         break;
     }
-    outf(o, "</pattern>\n");
+    strbuf_printf(o, "</pattern>\n");
 }
 
 char *render_svg_from_list(const DrawList *dl, size_t *len)
 {
-    Out o = {0};
+    StrBuf o = {0};
     Pat *pats = NULL;
     int n_pats = 0, cap_pats = 0;
     /* Patterns first: SVG wants them defined once, up front. */
@@ -237,18 +192,19 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
         }
         pats[n_pats++] = (Pat){c->hatch, c->size, c->color2};
     }
-    outf(&o,
-         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
-         "viewBox=\"0 0 %d %d\" stroke=\"none\" "
-         "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\">\n",
-         dl->width, dl->height, dl->width, dl->height);
-    outf(&o, "<defs>\n");
+    strbuf_printf(&o,
+                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
+                  "viewBox=\"0 0 %d %d\" stroke=\"none\" "
+                  "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\">\n",
+                  dl->width, dl->height, dl->width, dl->height);
+    strbuf_printf(&o, "<defs>\n");
     for (int i = 0; i < n_pats; i++)
         pattern_def(&o, i, &pats[i]);
-    outf(&o, "</defs>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"", dl->width, dl->height);
+    strbuf_printf(&o, "</defs>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"", dl->width,
+                  dl->height);
     color_attr(&o, "fill", dl->clear);
-    outf(&o, "/>\n");
+    strbuf_printf(&o, "/>\n");
     RRect clip;
     bool clipped = false;
     for (size_t i = 0; i < dl->n && !o.oom; i++) {
@@ -260,14 +216,16 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
             if (!clip_rect(c->u.rect, cl, &r))
                 break;
             if (c->color.a) {
-                outf(&o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"", r.x, r.y, r.w, r.h);
+                strbuf_printf(&o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"", r.x, r.y,
+                              r.w, r.h);
                 color_attr(&o, "fill", c->color);
-                outf(&o, "/>\n");
+                strbuf_printf(&o, "/>\n");
             }
             int pi = c->hatch != R_HATCH_NONE ? pat_find(pats, n_pats, c) : -1;
             if (pi >= 0)
-                outf(&o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#h%d)\"/>\n",
-                     r.x, r.y, r.w, r.h, pi);
+                strbuf_printf(&o,
+                              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#h%d)\"/>\n",
+                              r.x, r.y, r.w, r.h, pi);
             break;
         }
         case R_CMD_FRAME: {
@@ -275,10 +233,11 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
             if (!clip_rect(r, cl, &vis))
                 break;
             double t = c->size;
-            outf(&o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\"",
-                 r.x + t / 2, r.y + t / 2, r.w - t, r.h - t);
+            strbuf_printf(&o,
+                          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\"",
+                          r.x + t / 2, r.y + t / 2, r.w - t, r.h - t);
             color_attr(&o, "stroke", c->color);
-            outf(&o, " stroke-width=\"%d\"/>\n", c->size);
+            strbuf_printf(&o, " stroke-width=\"%d\"/>\n", c->size);
             break;
         }
         case R_CMD_LINE: {
@@ -287,9 +246,10 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
             double x1 = c->u.line.x1 + off, y1 = c->u.line.y1 + off;
             if (!clip_line(&x0, &y0, &x1, &y1, cl))
                 break;
-            outf(&o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"", x0, y0, x1, y1);
+            strbuf_printf(&o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"", x0, y0, x1,
+                          y1);
             color_attr(&o, "stroke", c->color);
-            outf(&o, " stroke-width=\"%d\" stroke-linecap=\"square\"/>\n", c->size);
+            strbuf_printf(&o, " stroke-width=\"%d\" stroke-linecap=\"square\"/>\n", c->size);
             break;
         }
         case R_CMD_TRI: {
@@ -303,27 +263,27 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
             RRect bb = {minx, miny, maxx - minx + 1, maxy - miny + 1}, vis;
             if (!clip_rect(bb, cl, &vis))
                 break;
-            outf(&o, "<polygon points=\"%d,%d %d,%d %d,%d\"", c->u.tri.x[0], c->u.tri.y[0],
-                 c->u.tri.x[1], c->u.tri.y[1], c->u.tri.x[2], c->u.tri.y[2]);
+            strbuf_printf(&o, "<polygon points=\"%d,%d %d,%d %d,%d\"", c->u.tri.x[0], c->u.tri.y[0],
+                          c->u.tri.x[1], c->u.tri.y[1], c->u.tri.x[2], c->u.tri.y[2]);
             color_attr(&o, "fill", c->color);
-            outf(&o, "/>\n");
+            strbuf_printf(&o, "/>\n");
             break;
         }
         case R_CMD_TEXT: {
             static const char *const anchor[] = {"start", "middle", "end"};
             if (cl && !rrect_contains(*cl, c->u.text.x, c->u.text.y))
                 break;
-            outf(&o, "<text x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"%s\" "
-                     "dominant-baseline=\"central\"",
-                 c->u.text.x, c->u.text.y, c->size, anchor[c->align <= 2 ? c->align : 0]);
+            strbuf_printf(&o, "<text x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"%s\" "
+                              "dominant-baseline=\"central\"",
+                          c->u.text.x, c->u.text.y, c->size, anchor[c->align <= 2 ? c->align : 0]);
             if (c->font == R_FONT_BOLD)
-                outf(&o, " font-weight=\"bold\"");
+                strbuf_printf(&o, " font-weight=\"bold\"");
             else if (c->font == R_FONT_MONO)
-                outf(&o, " font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"");
+                strbuf_printf(&o, " font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"");
             color_attr(&o, "fill", c->color);
-            outf(&o, ">");
-            out_escaped(&o, draw_text_of(dl, c));
-            outf(&o, "</text>\n");
+            strbuf_printf(&o, ">");
+            put_escaped(&o, draw_text_of(dl, c));
+            strbuf_printf(&o, "</text>\n");
             break;
         }
         case R_CMD_CLIP:
@@ -334,12 +294,7 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
             break;
         }
     }
-    outf(&o, "</svg>\n");
+    strbuf_printf(&o, "</svg>\n");
     free(pats);
-    if (o.oom) {
-        free(o.p);
-        return NULL;
-    }
-    *len = o.n;
-    return o.p;
+    return strbuf_take(&o, len);
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "chart.h"
+#include "duration_text.h"
 #include "render.h"
 #include "view.h"
 
@@ -212,7 +213,7 @@ static void draw(Viewer *vw)
     char status[256], sp[40], sel[512];
     snprintf(status, sizeof(status), "%s%s  \xc2\xb7  speed %s of run per second",
              vw->quiz_hidden ? "quiz: Enter reveals  \xc2\xb7  " : "",
-             vw->v.playing ? "playing" : "paused", render_fmt_time((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
+             vw->v.playing ? "playing" : "paused", duration_text_rounded((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
     selection_text(vw, sel, sizeof(sel));
     ROverlayIn in;
     memset(&in, 0, sizeof(in));
@@ -302,8 +303,8 @@ static void resimulate(Viewer *vw, SimTime interval, int cores)
     char a[32], b[32];
     if (interval != vw->interval)
         set_toast(vw, "switch interval %s \xe2\x86\x92 %s  \xc2\xb7  re-simulated in %.1f ms",
-                  render_fmt_time(vw->interval, 4, a, sizeof(a)),
-                  render_fmt_time(interval, 4, b, sizeof(b)), ms);
+                  duration_text_rounded(vw->interval, 4, a, sizeof(a)),
+                  duration_text_rounded(interval, 4, b, sizeof(b)), ms);
     else
         set_toast(vw, "cores %d \xe2\x86\x92 %d  \xc2\xb7  re-simulated in %.1f ms", vw->cores, cores, ms);
     render_index_destroy(vw->ix);
@@ -623,16 +624,21 @@ static void viewer_free(Viewer *vw)
         SDL_DestroyWindow(vw->win);
 }
 
-int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
-{
-    SimTrace *tr = *trp;
-    Viewer vw;
-    memset(&vw, 0, sizeof(vw));
-    vw.tr = tr;
-    vw.opt = *opt;
-    draw_list_init(&vw.dl);
-    int rc = SIM_OK;
+/* ---- Windows -------------------------------------------------------------- */
 
+/* Stops what video_start started. */
+static void video_stop(bool was_up)
+{
+    if (!was_up)
+        SDL_Quit();
+}
+
+/* Starts SDL's video for a window (the timeline's or the sweep chart's), or
+ * says why there is no display to open one on. *was_up says SDL was up
+ * already (a window opened from another one), so video_stop leaves it up.
+ * Returns 0, or R_VIEWER_NO_DISPLAY with err set. */
+static int video_start(bool *was_up, SimError *err)
+{
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     /* With no Wayland session in sight, do not let SDL probe for one (the
      * Wayland client library prints its own complaint to stderr); X11 and
@@ -641,8 +647,7 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
 #endif
-    /* Opened from the sweep chart's window, SDL is already up: leave it up. */
-    bool sdl_was_up = SDL_WasInit(SDL_INIT_VIDEO) != 0;
+    *was_up = SDL_WasInit(SDL_INIT_VIDEO) != 0;
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
         const char *x = SDL_getenv("DISPLAY"), *wl = SDL_getenv("WAYLAND_DISPLAY");
         if ((!x || !*x) && (!wl || !*wl))
@@ -659,12 +664,46 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     const char *asked = SDL_getenv("SDL_VIDEODRIVER");
     if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
         !(asked && strcmp(asked, driver) == 0)) {
-        sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
-                      driver);
-        if (!sdl_was_up)
-            SDL_Quit();
+        sim_error_set(err, R_VIEWER_NO_DISPLAY,
+                      "no X11 or Wayland display; SDL found only its '%s' driver", driver);
+        video_stop(*was_up);
         return R_VIEWER_NO_DISPLAY;
     }
+    return SIM_OK;
+}
+
+/* A resizable w x h window and a renderer for it: accelerated with vsync,
+ * else software. Returns 0, R_VIEWER_NO_DISPLAY when no window opens, or
+ * SIM_ERR_IO; err says why. */
+static int window_open(const char *title, int w, int h, SDL_Window **win, SDL_Renderer **rend,
+                       SimError *err)
+{
+    *win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
+                            SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!*win)
+        return sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+    *rend = SDL_CreateRenderer(*win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!*rend)
+        *rend = SDL_CreateRenderer(*win, -1, SDL_RENDERER_SOFTWARE);
+    if (!*rend)
+        return sim_error_set(err, SIM_ERR_IO, "cannot create a renderer: %s", SDL_GetError());
+    return SIM_OK;
+}
+
+int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
+{
+    SimTrace *tr = *trp;
+    Viewer vw;
+    memset(&vw, 0, sizeof(vw));
+    vw.tr = tr;
+    vw.opt = *opt;
+    draw_list_init(&vw.dl);
+    int rc = SIM_OK;
+
+    /* Opened from the sweep chart's window, SDL is already up: leave it up. */
+    bool sdl_was_up;
+    if (video_start(&sdl_was_up, err) < 0)
+        return R_VIEWER_NO_DISPLAY;
     if (render_index_build(tr, &vw.ix) < 0) {
         rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
         goto out;
@@ -693,22 +732,9 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
         w = opt->width;
         h = opt->height;
     }
-    char title[256];
-    snprintf(title, sizeof(title), "%s", opt->title ? opt->title : "gilsim");
-    vw.win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
-                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (!vw.win) {
-        rc = sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+    if ((rc = window_open(opt->title ? opt->title : "gilsim", w, h, &vw.win, &vw.rend, err)) < 0)
         goto out;
-    }
     SDL_SetWindowMinimumSize(vw.win, 480, 320);
-    vw.rend = SDL_CreateRenderer(vw.win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!vw.rend)
-        vw.rend = SDL_CreateRenderer(vw.win, -1, SDL_RENDERER_SOFTWARE);
-    if (!vw.rend) {
-        rc = sim_error_set(err, SIM_ERR_IO, "cannot create a renderer: %s", SDL_GetError());
-        goto out;
-    }
     vw.tx = render_text_create(vw.rend, err);
     if (!vw.tx) {
         rc = err->code ? err->code : SIM_ERR_IO;
@@ -770,37 +796,49 @@ out:
     *trp = vw.tr; /* the caller owns the trace shown last */
     vw.tr = NULL;
     viewer_free(&vw);
-    if (!sdl_was_up)
-        SDL_Quit();
+    video_stop(sdl_was_up);
     return rc;
 }
 
 /* ---- The sweep chart window --------------------------------------------- */
 
-int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
+/* The x index under (x, y) in device pixels, or -1; *series gets the
+ * series of the nearest line there (0 when there is only one). */
+static int chart_hit(const Chart *c, const RChartGeom *g, float x, float y, int *series)
+{
+    int i = render_chart_hit(g, (int)x, (int)y);
+    int panel = -1, l = i >= 0 ? render_chart_hit_line(c, g, i, (int)x, (int)y, &panel) : -1;
+    *series = l >= 0 ? c->panels[panel].lines[l].series : 0;
+    return i;
+}
+
+/* Opens a point's timeline in its own window (pick); back here when it
+ * closes, with the events meant for that window dropped. A failure is left
+ * in note for the hint. */
+static void open_point(SDL_Window *win, RChartPickFn pick, void *ud, int point, char *note,
+                       size_t n)
+{
+    SimError perr = {0, ""};
+    if (pick(ud, point, &perr) < 0)
+        snprintf(note, n, "could not open the point: %s", perr.msg);
+    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+    SDL_RaiseWindow(win);
+    SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
+}
+
+/* The sweep point of series s at x index i (i itself for a chart that is
+ * not a sweep's). */
+static int chart_point(const Chart *c, int i, int s)
+{
+    return c->points ? c->points[s * c->n_x + i] : i;
+}
+
+int render_chart_viewer_run(const Chart *chart, RChartPickFn pick, void *ud,
                             const RViewerOpts *opt, SimError *err)
 {
-#ifdef __linux__
-    if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY"))
-        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm");
-#endif
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
-        const char *x = SDL_getenv("DISPLAY");
-        if (!x || !*x)
-            sim_error_set(err, R_VIEWER_NO_DISPLAY, "neither DISPLAY nor WAYLAND_DISPLAY is set");
-        else
-            sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open the X display '%s'", x);
+    bool sdl_was_up;
+    if (video_start(&sdl_was_up, err) < 0)
         return R_VIEWER_NO_DISPLAY;
-    }
-    const char *driver = SDL_GetCurrentVideoDriver();
-    const char *asked = SDL_getenv("SDL_VIDEODRIVER");
-    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
-        !(asked && strcmp(asked, driver) == 0)) {
-        sim_error_set(err, R_VIEWER_NO_DISPLAY, "no X11 or Wayland display; SDL found only its '%s' driver",
-                      driver);
-        SDL_Quit();
-        return R_VIEWER_NO_DISPLAY;
-    }
     int rc = SIM_OK;
     SDL_Window *win = NULL;
     SDL_Renderer *rend = NULL;
@@ -811,21 +849,17 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
     RChartGeom geom;
     memset(&geom, 0, sizeof(geom));
     int w = opt->width > 0 ? opt->width : 1400, h = opt->height > 0 ? opt->height : 850;
-    win = SDL_CreateWindow(opt->title ? opt->title : "gilsim sweep", SDL_WINDOWPOS_CENTERED,
-                           SDL_WINDOWPOS_CENTERED, w, h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-    if (!win) {
-        rc = sim_error_set(err, R_VIEWER_NO_DISPLAY, "cannot open a window: %s", SDL_GetError());
+    if ((rc = window_open(opt->title ? opt->title : "gilsim sweep", w, h, &win, &rend, err)) < 0)
         goto out;
-    }
-    rend = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!rend)
-        rend = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    if (!rend || !(tx = render_text_create(rend, err)) || !(be = render_backend_create(rend, tx, err))) {
+    if (!(tx = render_text_create(rend, err)) || !(be = render_backend_create(rend, tx, err))) {
         rc = err->code ? err->code : sim_error_set(err, SIM_ERR_IO, "cannot create a renderer");
         goto out;
     }
     bool dark = opt->theme == R_THEME_DARK, quit = false, dirty = true;
-    int mx = -1, my = -1, hover = -1, sel = -1;
+    /* The point under the mouse or picked with the keys: an x and, when
+     * the chart has several series, one of them. */
+    int mx = -1, my = -1, hover = -1, hover_s = 0, sel = -1, sel_s = 0;
+    int n_series = chart->n_series > 0 ? chart->n_series : 1;
     char note[320] = "";
     while (!quit) {
         if (dirty) {
@@ -844,28 +878,46 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
                 rc = sim_error_set(err, SIM_ERR_NOMEM, "cannot draw the chart");
                 goto out;
             }
-            hover = mx >= 0 ? render_chart_hit(&geom, (int)(mx * dpi), (int)(my * dpi)) : -1;
+            hover = mx >= 0 ? chart_hit(chart, &geom, mx * dpi, my * dpi, &hover_s) : -1;
             if (sel >= geom.n_x)
                 sel = geom.n_x - 1;
-            if (hover < 0)
+            if (hover < 0) {
                 hover = sel;
+                hover_s = sel_s;
+            }
             const RPalette *pal = render_palette(st.theme);
             if (hover >= 0 && hover < geom.n_x) {
-                /* The point under the mouse: a rule across the panels. */
+                /* The point under the mouse: a rule across the panels and,
+                 * with several series, a ring on the series' values. */
                 RColor rule = pal->accent;
                 rule.a = 150;
-                for (int k = 0; k < geom.n_panels; k++)
+                for (int k = 0; k < geom.n_panels; k++) {
                     draw_rect(&dl, rrect(geom.px[hover] - 1, geom.plot[k].y, 3, geom.plot[k].h), rule);
+                    for (int l = 0; n_series > 1 && l < chart->panels[k].n_lines; l++) {
+                        int px, py, r = (int)lround(7 * dpi);
+                        if (chart->panels[k].lines[l].series == hover_s &&
+                            render_chart_point_pos(chart, &geom, k, l, hover, &px, &py))
+                            draw_frame(&dl, rrect(px - r, py - r, 2 * r + 1, 2 * r + 1),
+                                       pal->accent, (int)lround(2 * dpi));
+                    }
+                }
             }
             char hint[512];
+            const char *label = hover >= 0 && chart->point_labels
+                                    ? chart->point_labels[hover_s * chart->n_x + hover]
+                                    : NULL;
             if (*note)
                 snprintf(hint, sizeof(hint), "%s", note);
+            else if (hover >= 0 && pick && label)
+                snprintf(hint, sizeof(hint), "%s: click to open its timeline", label);
             else if (hover >= 0 && pick)
                 snprintf(hint, sizeof(hint), "click to open this point's timeline");
             else
                 snprintf(hint, sizeof(hint),
-                         "click a point (or \xe2\x86\x90 \xe2\x86\x92 and Enter) to open its timeline  "
-                         "\xc2\xb7  T theme  \xc2\xb7  Esc quits");
+                         "click a point (or %s and Enter) to open its timeline  "
+                         "\xc2\xb7  T theme  \xc2\xb7  Esc quits",
+                         n_series > 1 ? "\xe2\x86\x90 \xe2\x86\x92 \xe2\x86\x91 \xe2\x86\x93"
+                                      : "\xe2\x86\x90 \xe2\x86\x92");
             int fs = (int)lround(13 * dpi);
             int tw = render_text_width(tx, R_FONT_REGULAR, fs, hint);
             RRect box = {ow - tw - (int)(30 * dpi), (int)(8 * dpi), tw + (int)(20 * dpi), fs * 2};
@@ -897,21 +949,26 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
                 else if (kc == SDLK_t)
                     dark = !dark;
                 else if (kc == SDLK_RIGHT || kc == SDLK_LEFT) {
-                    /* Keyboard: walk the points, Enter opens one. */
+                    /* Keyboard: walk the points from the one marked (under
+                     * the mouse, or picked before); Enter opens one. */
+                    int from = hover;
+                    sel_s = hover >= 0 ? hover_s : sel_s;
                     mx = -1;
                     note[0] = '\0';
-                    sel = sel < 0 ? 0 : sel + (kc == SDLK_RIGHT ? 1 : -1);
+                    sel = from < 0 ? 0 : from + (kc == SDLK_RIGHT ? 1 : -1);
                     if (sel < 0)
                         sel = 0;
                     if (sel >= chart->n_x)
                         sel = chart->n_x - 1;
+                } else if ((kc == SDLK_UP || kc == SDLK_DOWN) && n_series > 1) {
+                    /* The next or previous series at the same x. */
+                    int from = hover >= 0 ? hover_s : sel_s;
+                    sel = hover >= 0 ? hover : 0;
+                    mx = -1;
+                    note[0] = '\0';
+                    sel_s = (from + (kc == SDLK_DOWN ? 1 : n_series - 1)) % n_series;
                 } else if ((kc == SDLK_RETURN || kc == SDLK_KP_ENTER) && sel >= 0 && pick) {
-                    SimError perr = {0, ""};
-                    if (pick(ud, sel, &perr) < 0)
-                        snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
-                    SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
-                    SDL_RaiseWindow(win);
-                    SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
+                    open_point(win, pick, ud, chart_point(chart, sel, sel_s), note, sizeof(note));
                 }
                 dirty = true;
                 break;
@@ -930,17 +987,11 @@ int render_chart_viewer_run(const RChart *chart, RChartPickFn pick, void *ud,
                     SDL_GetWindowSize(win, &ww, NULL);
                     SDL_GetRendererOutputSize(rend, &ow, &oh);
                     float dpi = ww > 0 ? (float)ow / (float)ww : 1.0f;
-                    int p = render_chart_hit(&geom, (int)(mx * dpi), (int)(my * dpi));
-                    if (p >= 0) {
-                        SimError perr = {0, ""};
-                        /* The point's timeline in its own window; back here when
-                         * it closes. */
-                        if (pick(ud, p, &perr) < 0)
-                            snprintf(note, sizeof(note), "could not open the point: %s", perr.msg);
-                        SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
-                        SDL_RaiseWindow(win);
-                        SDL_SetWindowInputFocus(win); /* no window manager: take the keyboard back */
-                    }
+                    int s_hit = 0;
+                    int p = chart_hit(chart, &geom, mx * dpi, my * dpi, &s_hit);
+                    if (p >= 0)
+                        open_point(win, pick, ud, chart_point(chart, p, s_hit), note,
+                                   sizeof(note));
                 }
                 dirty = true;
                 break;
@@ -958,6 +1009,6 @@ out:
         SDL_DestroyRenderer(rend);
     if (win)
         SDL_DestroyWindow(win);
-    SDL_Quit();
+    video_stop(sdl_was_up);
     return rc;
 }

@@ -417,21 +417,21 @@ int ld_load_config(Loader *c, const cJSON *obj, int section, SimConfig *cfg)
 
 char *sim_scenario_explain_config(const SimScenario *sc)
 {
-    SimStrBuf b = {0};
+    StrBuf b = {0};
     char value[128];
-    sim_strbuf_printf(&b, "{\n  \"seed\": %llu", (unsigned long long)sc->cfg.seed);
+    strbuf_printf(&b, "{\n  \"seed\": %llu", (unsigned long long)sc->cfg.seed);
     for (int s = 0; s < PARAMS_SECTION_COUNT; s++) {
         const char *sep = "";
-        sim_strbuf_printf(&b, ",\n  \"%s\": {", SECTION_NAMES[s]);
+        strbuf_printf(&b, ",\n  \"%s\": {", SECTION_NAMES[s]);
         FOR_EACH_PARAM(p, s) {
             format_value(p, &sc->cfg, value, sizeof(value));
-            sim_strbuf_printf(&b, "%s\n    \"%s\": %s", sep, p->key, value);
+            strbuf_printf(&b, "%s\n    \"%s\": %s", sep, p->key, value);
             sep = ",";
         }
-        sim_strbuf_printf(&b, "\n  }");
+        strbuf_printf(&b, "\n  }");
     }
-    sim_strbuf_printf(&b, "\n}\n");
-    return sim_strbuf_take(&b);
+    strbuf_printf(&b, "\n}\n");
+    return strbuf_take(&b, NULL);
 }
 
 /* ---- The JSON Schema of the sections -------------------------------------- */

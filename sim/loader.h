@@ -33,7 +33,6 @@
 #define MAX_COUNT 2147483647.0 /* counts: semaphore values, parties, maxsize, tasks... */
 #define MAX_SHARED_VALUE 9007199254740991.0 /* 2^53 - 1: exact in a JSON number */
 #define MAX_REPEAT_DEPTH 16
-#define MAX_FILE_BYTES (256u << 20)
 #define MAX_DURATION_NS 9.2e18 /* what sim_duration_parse accepts; ~292 years */
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))

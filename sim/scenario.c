@@ -22,6 +22,7 @@
 
 #include "jsonloc.h"
 #include "loader.h"
+#include "text_file.h"
 
 const char *const ld_method_names[3] = {"fork", "spawn", "forkserver"};
 
@@ -462,39 +463,9 @@ int sim_scenario_load_file(const char *path, const char *const *overrides, int n
         *out = NULL;
     if (!path)
         return sim_error_set(err, SIM_ERR_IO, "(null): cannot read: no path given");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sim_error_set(err, SIM_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    int rc = SIM_OK;
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) {
-            if (ferror(f)) {
-                int e = errno;
-                rc = sim_error_set(err, SIM_ERR_IO, "%s: cannot read: %s", path, strerror(e ? e : EIO));
-            }
-            break;
-        }
-        if (cap >= MAX_FILE_BYTES) {
-            rc = sim_error_set(err, SIM_ERR_LIMIT, "%s: the file is larger than %u MiB; expected a "
-                                                   "scenario of reasonable size", path, MAX_FILE_BYTES >> 20);
-            break;
-        }
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (!buf)
-        return sim_error_set(err, SIM_ERR_NOMEM, "%s: out of memory", path);
+    char *buf;
+    size_t n;
+    int rc = text_file_read(path, &buf, &n, err);
     if (rc == SIM_OK)
         rc = sim_scenario_load_text(path, buf, n, overrides, n_overrides, out, err);
     free(buf);

@@ -259,60 +259,54 @@ const char *sim_sync_detail_name(SimSyncEvent e, uint8_t detail)
 
 int sim_trace_dump(const SimTrace *tr, char **out, size_t *len)
 {
-    SimStrBuf b = {0};
-    sim_strbuf_printf(&b, "# scenario=%s seed=%llu cores=%d interval=%lld policy=%s python=%s\n",
-                      tr->info.scenario ? tr->info.scenario : "", (unsigned long long)tr->info.seed,
-                      tr->info.cores, (long long)tr->info.switch_interval,
-                      tr->info.gil_policy ? tr->info.gil_policy : "",
-                      tr->info.python_version ? tr->info.python_version : "");
+    StrBuf b = {0};
+    strbuf_printf(&b, "# scenario=%s seed=%llu cores=%d interval=%lld policy=%s python=%s\n",
+                  tr->info.scenario ? tr->info.scenario : "", (unsigned long long)tr->info.seed,
+                  tr->info.cores, (long long)tr->info.switch_interval,
+                  tr->info.gil_policy ? tr->info.gil_policy : "",
+                  tr->info.python_version ? tr->info.python_version : "");
     for (uint32_t i = 0; i < tr->n_procs; i++)
-        sim_strbuf_printf(&b, "# process %u %s parent=%d gil=%u start=%s\n", i, tr->procs[i].name,
-                          tr->procs[i].parent == SIM_NONE ? -1 : (int)tr->procs[i].parent,
-                          tr->procs[i].gil, tr->procs[i].start_method);
+        strbuf_printf(&b, "# process %u %s parent=%d gil=%u start=%s\n", i, tr->procs[i].name,
+                      tr->procs[i].parent == SIM_NONE ? -1 : (int)tr->procs[i].parent,
+                      tr->procs[i].gil, tr->procs[i].start_method);
     for (uint32_t i = 0; i < tr->n_threads; i++)
-        sim_strbuf_printf(&b, "# thread %u %s process=%u%s\n", i, tr->threads[i].name,
-                          tr->threads[i].process, tr->threads[i].daemon ? " daemon" : "");
+        strbuf_printf(&b, "# thread %u %s process=%u%s\n", i, tr->threads[i].name,
+                      tr->threads[i].process, tr->threads[i].daemon ? " daemon" : "");
     for (uint32_t i = 0; i < tr->n_objects; i++)
-        sim_strbuf_printf(&b, "# object %u %s process=%u kind=%s initial=%lld\n", i, tr->objects[i].name,
-                          tr->objects[i].process, tr->objects[i].kind, (long long)tr->objects[i].initial);
+        strbuf_printf(&b, "# object %u %s process=%u kind=%s initial=%lld\n", i, tr->objects[i].name,
+                      tr->objects[i].process, tr->objects[i].kind, (long long)tr->objects[i].initial);
     for (size_t i = 0; i < tr->n; i++) {
         const SimRecord *r = &tr->recs[i];
         const char *tn = r->thread < tr->n_threads ? tr->threads[r->thread].name : "?";
-        sim_strbuf_printf(&b, "t=%lld %s %s", (long long)r->t, tn, sim_record_kind_name(r->kind));
+        strbuf_printf(&b, "t=%lld %s %s", (long long)r->t, tn, sim_record_kind_name(r->kind));
         switch (r->kind) {
         case SIM_REC_STATE:
-            sim_strbuf_printf(&b, " %s->%s(%s)", sim_state_name(SIM_REC_OLD_STATE(r)),
-                              sim_state_name(SIM_REC_NEW_STATE(r)), sim_reason_name(r->reason));
+            strbuf_printf(&b, " %s->%s(%s)", sim_state_name(SIM_REC_OLD_STATE(r)),
+                          sim_state_name(SIM_REC_NEW_STATE(r)), sim_reason_name(r->reason));
             if (SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING)
-                sim_strbuf_printf(&b, " core=%u", r->arg);
+                strbuf_printf(&b, " core=%u", r->arg);
             break;
         case SIM_REC_SYNC:
-            sim_strbuf_printf(&b, " %s obj=%u n=%u", sim_sync_event_name((SimSyncEvent)r->state), r->arg,
-                              r->other);
+            strbuf_printf(&b, " %s obj=%u n=%u", sim_sync_event_name((SimSyncEvent)r->state), r->arg,
+                          r->other);
             if (r->state == SIM_SYNC_ERROR)
-                sim_strbuf_printf(&b, " error=%s", sim_sync_error_message((SimSyncError)r->reason));
-            sim_strbuf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
+                strbuf_printf(&b, " error=%s", sim_sync_error_message((SimSyncError)r->reason));
+            strbuf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
             continue;
         case SIM_REC_GIL_DROP:
-            sim_strbuf_printf(&b, " gil=%u %s", r->arg,
-                              r->state == SIM_DROP_FORCED ? "forced"
+            strbuf_printf(&b, " gil=%u %s", r->arg,
+                          r->state == SIM_DROP_FORCED ? "forced"
                               : r->state == SIM_DROP_EXIT ? "exit" : "voluntary");
             break;
         default:
-            sim_strbuf_printf(&b, " arg=%u", r->arg);
+            strbuf_printf(&b, " arg=%u", r->arg);
             break;
         }
         if (r->other)
-            sim_strbuf_printf(&b, " other=%s",
-                              r->other - 1 < tr->n_threads ? tr->threads[r->other - 1].name : "?");
-        sim_strbuf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
+            strbuf_printf(&b, " other=%s", r->other - 1 < tr->n_threads ? tr->threads[r->other - 1].name : "?");
+        strbuf_printf(&b, " cause=%s\n", sim_cause_name(r->cause));
     }
-    sim_strbuf_printf(&b, "# end=%lld outcome=%d\n", (long long)tr->end, tr->info.outcome);
-    if (b.oom) {
-        free(b.p);
-        return SIM_ERR_NOMEM;
-    }
-    *out = b.p;
-    *len = b.n;
-    return SIM_OK;
+    strbuf_printf(&b, "# end=%lld outcome=%d\n", (long long)tr->end, tr->info.outcome);
+    *out = strbuf_take(&b, len);
+    return *out ? SIM_OK : SIM_ERR_NOMEM;
 }

@@ -264,4 +264,31 @@ const char *sim_sync_error_message(SimSyncError e); /* "RuntimeError: release un
  * "" for the plain case, the error message for SIM_SYNC_ERROR. */
 const char *sim_sync_detail_name(SimSyncEvent e, uint8_t detail);
 
+/* ---- What a deadlocked thread waits for (trace_wait.c) ------------------ */
+
+/* A DEADLOCK record decoded. Indices that do not apply are SIM_NONE. */
+typedef struct SimWait {
+    SimWaitKind kind;      /* the record's arg */
+    uint32_t thread;       /* JOIN_THREAD, START: the thread waited for */
+    uint32_t process;      /* JOIN_PROCESS: the process waited for */
+    uint32_t object;       /* OBJECT: the object waited for */
+    uint32_t holder;       /* OBJECT that is a lock or RLock: the thread holding it */
+    uint8_t holder_absent; /* ... a thread that does not exist in the waiter's process:
+                              it held the lock when the process forked */
+    uint32_t next;         /* the thread whose progress would free this one (the
+                              joined or started thread, or a present holder): one
+                              edge of the wait-for graph */
+} SimWait;
+
+/* Decodes record rec of tr, which must be a SIM_REC_DEADLOCK record.
+ * Returns 0, or SIM_ERR_INVALID (out zeroed, indices SIM_NONE) otherwise. */
+int sim_trace_wait(const SimTrace *tr, size_t rec, SimWait *out);
+/* The same wait in words, as read after "waits for": "join of thread
+ * main/worker", "lock 'L' held by main/a", "lock 'L', held by a thread that
+ * does not exist in this process: ...". "" for any other record. Returns buf. */
+char *sim_trace_wait_text(const SimTrace *tr, size_t rec, char *buf, size_t n);
+/* "nothing", "io", "sleep", "nogil", "join_thread", "join_process",
+ * "start", "object"; "unknown" past the enum. */
+const char *sim_wait_kind_name(SimWaitKind k);
+
 #endif /* GILSIM_TRACE_H */

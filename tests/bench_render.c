@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration_text.h"
 #include "render.h"
 #include "render_fixture.h"
 
@@ -101,7 +102,7 @@ int main(void)
             cmds += dl.n;
         }
         char what[64], span_s[32];
-        render_fmt_time(span, 3, span_s, sizeof(span_s));
+        duration_text_rounded(span, 3, span_s, sizeof(span_s));
         printf(" zoom %d: %s visible, %zu draw commands per frame\n", z, span_s, cmds / FRAMES);
         snprintf(what, sizeof(what), "layout");
         stats(what, lay, FRAMES, 8);

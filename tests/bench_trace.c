@@ -16,53 +16,34 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "export_trace.h"
+#include "bench.h"
+#include "trace_export.h"
 #include "sim.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* procs processes of threads threads; thread 0 of each is CPU-bound, the
  * others wait on I/O and parse a little, `rounds` times. */
 static char *workload(int procs, int threads, int rounds)
 {
-    size_t cap = 1024 + (size_t)procs * (size_t)threads * 256;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    size_t n = (size_t)snprintf(s, cap,
-                                "{\"name\": \"trace export benchmark\", \"seed\": 11,"
-                                " \"machine\": {\"cores\": 4}, \"python\": {\"switch_interval\": \"1ms\"},"
-                                " \"processes\": [");
-    for (int p = 0; p < procs; p++) {
-        n += (size_t)snprintf(s + n, cap - n, "%s{\"name\": \"proc%d\", \"threads\": [", p ? ", " : "", p);
-        for (int t = 0; t < threads; t++) {
-            const char *body = t == 0 ? "{\"cpu\": {\"uniform\": [\"2ms\", \"6ms\"]}}, {\"io\": \"100us\"}"
-                                      : "{\"io\": {\"exp\": \"400us\"}}, {\"cpu\": {\"uniform\": [\"10us\", \"100us\"]}}";
-            n += (size_t)snprintf(s + n, cap - n,
-                                  "%s{\"name\": \"worker-%d\", \"program\": [{\"repeat\": %d, \"do\": [%s]}]}",
-                                  t ? ", " : "", t, rounds, body);
-        }
-        n += (size_t)snprintf(s + n, cap - n, "]}");
-    }
-    snprintf(s + n, cap - n, "]}");
-    return s;
+    BenchWorkload w = {
+        .name = "trace export benchmark",
+        .process_prefix = "proc",
+        .thread_prefix = "worker-",
+        .seed = 11,
+        .cores = 4,
+        .switch_interval = "1ms",
+        .procs = procs,
+        .threads = threads,
+        .rounds = rounds,
+        .cpu_every = threads,
+        .cpu_heavy = "{\"cpu\": {\"uniform\": [\"2ms\", \"6ms\"]}}, {\"io\": \"100us\"}",
+        .io_bound = "{\"io\": {\"exp\": \"400us\"}}, {\"cpu\": {\"uniform\": [\"10us\", \"100us\"]}}",
+    };
+    return bench_workload_json(&w);
 }
 
-typedef int (*Writer)(const SimTrace *, FILE *, ExportTraceStats *);
+typedef int (*Writer)(const SimTrace *, FILE *, TraceExportStats *);
 
 /* Median MB/s of `runs` exports into path; *bytes gets the output size. */
 static double measure(Writer w, const SimTrace *tr, const char *path, int runs, uint64_t *bytes)
@@ -71,9 +52,9 @@ static double measure(Writer w, const SimTrace *tr, const char *path, int runs, 
     if (!mbs)
         return -1;
     for (int i = 0; i < runs; i++) {
-        double a = now_s();
+        double a = bench_now();
         FILE *f = fopen(path, "wb");
-        ExportTraceStats st = {0};
+        TraceExportStats st = {0};
         if (!f || w(tr, f, &st) != SIM_OK) {
             if (f)
                 fclose(f);
@@ -84,12 +65,11 @@ static double measure(Writer w, const SimTrace *tr, const char *path, int runs, 
             free(mbs);
             return -1;
         }
-        double b = now_s();
+        double b = bench_now();
         mbs[i] = (double)st.bytes / 1e6 / (b - a);
         *bytes = st.bytes;
     }
-    qsort(mbs, (size_t)runs, sizeof(double), cmp_double);
-    double med = runs % 2 ? mbs[runs / 2] : (mbs[runs / 2 - 1] + mbs[runs / 2]) / 2;
+    double med = bench_median(mbs, runs);
     free(mbs);
     return med;
 }
@@ -116,12 +96,12 @@ int main(void)
         fprintf(stderr, "bench_trace: %s\n", err.msg);
         return 1;
     }
-    double t0 = now_s();
+    double t0 = bench_now();
     if (sim_world_run(w, SIM_TIME_NEVER) < 0) {
         fprintf(stderr, "bench_trace: the simulation failed\n");
         return 1;
     }
-    double t1 = now_s();
+    double t1 = bench_now();
     const SimTrace *tr = sim_world_trace(w);
     const SimRecord *r = sim_trace_records(tr);
     size_t n = sim_trace_count(tr), transitions = 0;
@@ -146,8 +126,8 @@ int main(void)
         Writer w;
         double target;
     } formats[] = {
-        {"Chrome JSON", export_trace_chrome, 50},
-        {"CSV", export_trace_csv, 0},
+        {"Chrome JSON", trace_export_chrome, 50},
+        {"CSV", trace_export_csv, 0},
     };
     int rc = 0;
     for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {

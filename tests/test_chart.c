@@ -1,8 +1,8 @@
 /*
  * test_chart.c - the pure chart builder (render/chart.c) without SDL: the
- * geometry of the x axis (log and linear), hit-testing, lines broken at
- * missing values, the legend and the marked value, all read from the draw
- * list under a fake text metric.
+ * geometry of the x axis (log and linear), hit-testing of points and
+ * lines, lines broken at missing values, colour roles, the legend and the
+ * marked value, all read from the draw list under a fake text metric.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -47,21 +47,26 @@ int main(void)
     double lat_hi[N] = {1.3, 1.5, 2.1, 4.1, 11.5, 52.0};
     double sw[N] = {1600, 1400, 1000, 500, 180, 39};
     double gap[N] = {0.9, 0.95, NAN, 0.98, 0.99, 1.0};
-    RColor blue = {0, 114, 178, 255}, red = {213, 94, 0, 255}, green = {0, 158, 115, 255};
-    RChartLine l_lat = {"io p50", blue, false, lat, lat_lo, lat_hi};
-    RChartLine l_sw = {"switches / s", red, false, sw, NULL, NULL};
-    RChartLine l_gap = {"throughput", green, true, gap, NULL, NULL};
-    RChartPanel panels[3] = {
-        {"latency (ms)", R_SCALE_AUTO, false, &l_lat, 1, 0},
-        {"switches", R_SCALE_LOG, false, &l_sw, 1, 0},
-        {"throughput", R_SCALE_LINEAR, true, &l_gap, 1, 0},
+    ChartColor c_blue = {CHART_INK_STATE, SIM_R_IO}, c_red = {CHART_INK_STATE, SIM_R_WAIT_GIL},
+               c_green = {CHART_INK_STATE, SIM_R_PYTHON};
+    RColor blue = render_chart_color(c_blue, R_THEME_LIGHT);
+    RColor red = render_chart_color(c_red, R_THEME_LIGHT);
+    RColor green = render_chart_color(c_green, R_THEME_LIGHT);
+    CHECK(blue.b > blue.r && red.r > red.b && green.g > green.r, "state roles: blue, red, green");
+    ChartLine l_lat = {"io p50", c_blue, false, lat, lat_lo, lat_hi, 0};
+    ChartLine l_sw = {"switches / s", c_red, false, sw, NULL, NULL, 0};
+    ChartLine l_gap = {"throughput", c_green, true, gap, NULL, NULL, 0};
+    ChartPanel panels[3] = {
+        {"latency (ms)", CHART_SCALE_AUTO, false, &l_lat, 1, 0},
+        {"switches", CHART_SCALE_LOG, false, &l_sw, 1, 0},
+        {"throughput", CHART_SCALE_LINEAR, true, &l_gap, 1, 0},
     };
-    RChart c = {
+    Chart c = {
         .title = "Test chart",
         .subtitle = "sub",
         .caption = "gilsim 0.1.0  \xc2\xb7  scenario \xe2\x80\x9cx\xe2\x80\x9d",
         .x_label = "python.switch_interval (log scale)",
-        .x_kind = R_X_DURATION,
+        .x_kind = CHART_X_DURATION,
         .x_log = true,
         .n_x = N,
         .x = x,
@@ -99,6 +104,15 @@ int main(void)
     CHECK_EQ(render_chart_hit(&g, g.px[0], g.plot[0].y + 5), 0);
     CHECK_EQ(render_chart_hit(&g, 5, 5), -1);
     CHECK_EQ(render_chart_hit(&g, (g.px[4] + g.px[5]) / 2, p1.y + 5), -1);
+    /* ... and the line there: a panel's only line, or none outside panels. */
+    int panel = -1, px, py;
+    CHECK_EQ(render_chart_hit_line(&c, &g, 3, g.px[3], p1.y + 2, &panel), 0);
+    CHECK_EQ(panel, 1);
+    CHECK_EQ(render_chart_hit_line(&c, &g, 3, 5, 5, &panel), -1);
+    CHECK(render_chart_point_pos(&c, &g, 1, 0, 3, &px, &py) && px == g.px[3] &&
+              py > p1.y && py < p1.y + p1.h,
+          "a value's position is inside its panel");
+    CHECK(!render_chart_point_pos(&c, &g, 2, 0, 2, &px, &py), "a missing value has no position");
 
     /* Text: title, legends, marked value, x ticks in time units, y ticks. */
     CHECK(has_text(&dl, "Test chart"), "title");
@@ -129,10 +143,10 @@ int main(void)
     /* Categories and a single point still lay out. */
     const char *names[2] = {"3.9", "3.12"};
     double one[2] = {1, 2};
-    RChartLine l_cat = {"v", blue, false, one, NULL, NULL};
-    RChartPanel pc = {"cat", R_SCALE_AUTO, false, &l_cat, 1, 0};
-    RChart cc = {.title = "c", .x_kind = R_X_CATEGORY, .n_x = 2, .x_labels = names, .x_mark = NAN,
-                 .panels = &pc, .n_panels = 1};
+    ChartLine l_cat = {"v", c_blue, false, one, NULL, NULL, 0};
+    ChartPanel pc = {"cat", CHART_SCALE_AUTO, false, &l_cat, 1, 0};
+    Chart cc = {.title = "c", .x_kind = CHART_X_CATEGORY, .n_x = 2, .x_labels = names,
+                .x_mark = NAN, .panels = &pc, .n_panels = 1};
     CHECK_EQ(render_chart_build(&cc, &st, &metrics, &dl, &g), 0);
     CHECK(has_text(&dl, "3.9") && has_text(&dl, "3.12"), "category ticks");
     CHECK(g.px[0] < g.px[1], "categories in order");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "duration_text.h"
 #include "layout.h"
 #include "output.h"
 #include "render_fixture.h"
@@ -81,12 +82,12 @@ static size_t record_index(const SimTrace *tr, SimTime t, SimRecordKind kind, ui
 static void test_format(void)
 {
     char b[64];
-    CHECK_STREQ(render_fmt_time(5 * MS, 4, b, sizeof(b)), "5 ms");
-    CHECK_STREQ(render_fmt_time(12500, 3, b, sizeof(b)), "12.5 \xc2\xb5s");
-    CHECK_STREQ(render_fmt_time(1234567890, 4, b, sizeof(b)), "1.235 s");
-    CHECK_STREQ(render_fmt_time(750, 3, b, sizeof(b)), "750 ns");
-    CHECK_STREQ(render_fmt_time(0, 3, b, sizeof(b)), "0 ns");
-    CHECK_STREQ(render_fmt_time(30 * US, 3, b, sizeof(b)), "30 \xc2\xb5s");
+    CHECK_STREQ(duration_text_rounded(5 * MS, 4, b, sizeof(b)), "5 ms");
+    CHECK_STREQ(duration_text_rounded(12500, 3, b, sizeof(b)), "12.5 \xc2\xb5s");
+    CHECK_STREQ(duration_text_rounded(1234567890, 4, b, sizeof(b)), "1.235 s");
+    CHECK_STREQ(duration_text_rounded(750, 3, b, sizeof(b)), "750 ns");
+    CHECK_STREQ(duration_text_rounded(0, 3, b, sizeof(b)), "0 ns");
+    CHECK_STREQ(duration_text_rounded(30 * US, 3, b, sizeof(b)), "30 \xc2\xb5s");
 
     RTicks tk = render_ticks(0, 20 * MS, 2260 * US);
     CHECK_EQ(tk.step, 5 * MS);
@@ -329,7 +330,7 @@ static void test_frame(const RIndex *ix, RLayout *L, DrawList *dl)
     RLayout *L2 = render_layout_create();
     render_layout_build(L2, ix, &vp, &o, &metrics, &again);
     CHECK(again.n == dl->n && memcmp(again.cmds, dl->cmds, dl->n * sizeof(RCmd)) == 0 &&
-              again.text_n == dl->text_n && memcmp(again.text, dl->text, dl->text_n) == 0,
+              again.text.n == dl->text.n && memcmp(again.text.s, dl->text.s, dl->text.n) == 0,
           "deterministic draw list");
     render_layout_destroy(L2);
     draw_list_free(&again);

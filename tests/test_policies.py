@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""GIL policies compared on one workload: Beazley's countdown on the old GIL, the old GIL's fast but wasteful I/O
+"""GIL policies compared on one workload (README, "GIL policies"):
+Beazley's countdown on the old GIL, the old GIL's fast but wasteful I/O
 response against the new GIL's convoy, FORCE_SWITCHING, and free-threaded
 scaling and lost updates."""
 from gilsim_test import check, close_to, report, scenario_file, gilsim, run_json, thread, process, simple

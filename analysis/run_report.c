@@ -1,6 +1,7 @@
 /*
- * report.c - the run report: what `gilsim run` prints as a table, as JSON
- * (--json) or as CSV (--csv), all computed from the trace by sim_stats.
+ * run_report.c - the run report: what `gilsim run` prints as a table, as
+ * JSON (--json) or as CSV (--csv), all computed from the trace by
+ * sim_stats; a deadlock's waits are told by sim_trace_wait_text.
  *
  * The JSON field names are a contract: tests, sweeps and users' scripts
  * read them. Add fields; never rename one.
@@ -11,17 +12,8 @@
 
 #include <cJSON.h>
 
-#include "report.h"
-
-static const char *outcome_name(int o)
-{
-    switch (o) {
-    case SIM_RUN_DONE: return "done";
-    case SIM_RUN_DEADLOCK: return "deadlock";
-    case SIM_RUN_UNTIL: return "until";
-    default: return "unknown";
-    }
-}
+#include "csv.h"
+#include "run_report.h"
 
 /* How a thread ended ("exited", "killed"), or NULL while it lives. */
 static const char *thread_end(const SimThreadStats *ts)
@@ -54,107 +46,28 @@ static const char *thread_label(const SimTrace *tr, uint32_t t, char *buf, size_
     return buf;
 }
 
-/* Who holds a lock-like object at the end of the trace: the thread of its
- * last ACQUIRE without a later RELEASE. *inherited says the ownership came
- * through a fork from a thread of the parent. */
-static uint32_t object_owner(const SimTrace *tr, uint32_t obj, bool *inherited)
-{
-    const SimRecord *r = sim_trace_records(tr);
-    uint32_t owner = SIM_NONE;
-    *inherited = false;
-    for (size_t i = 0; i < sim_trace_count(tr); i++) {
-        if (r[i].kind != SIM_REC_SYNC || r[i].arg != obj)
-            continue;
-        if (r[i].state == SIM_SYNC_ACQUIRE) {
-            owner = r[i].thread;
-            *inherited = r[i].reason == 1;
-        } else if (r[i].state == SIM_SYNC_RELEASE && r[i].reason == 0) {
-            owner = SIM_NONE;
-        }
-    }
-    return owner;
-}
-
-typedef struct StuckWait {
-    char text[512];
-    uint32_t next; /* the thread it waits for, SIM_NONE if none */
-} StuckWait;
-
-/* Describes what a deadlocked thread waits for, in words. */
-static void describe_wait(const SimTrace *tr, const SimRecord *r, StuckWait *out)
-{
-    char who[256];
-    out->next = SIM_NONE;
-    switch ((SimWaitKind)r->arg) {
-    case SIM_WAIT_JOIN_THREAD:
-        out->next = r->other - 1;
-        snprintf(out->text, sizeof(out->text), "join of thread %s", thread_label(tr, r->other - 1, who, sizeof(who)));
-        break;
-    case SIM_WAIT_START:
-        out->next = r->other - 1;
-        snprintf(out->text, sizeof(out->text), "Thread.start() of %s", thread_label(tr, r->other - 1, who, sizeof(who)));
-        break;
-    case SIM_WAIT_JOIN_PROCESS: {
-        const SimProcessInfo *p = sim_trace_process(tr, r->other - 1);
-        snprintf(out->text, sizeof(out->text), "join of process %s", p ? p->name : "?");
-        break;
-    }
-    case SIM_WAIT_OBJECT: {
-        const SimObjectInfo *o = sim_trace_object(tr, r->other - 1);
-        if (!o) {
-            snprintf(out->text, sizeof(out->text), "an object");
-            break;
-        }
-        bool lockish = strcmp(o->kind, "lock") == 0 || strcmp(o->kind, "rlock") == 0;
-        if (!lockish) {
-            snprintf(out->text, sizeof(out->text), "%s '%s', which nothing left can signal", o->kind, o->name);
-            break;
-        }
-        bool inherited;
-        uint32_t owner = object_owner(tr, r->other - 1, &inherited);
-        const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
-        if (owner == SIM_NONE)
-            snprintf(out->text, sizeof(out->text), "%s '%s'", o->kind, o->name);
-        else if (inherited || (ti && sim_trace_thread(tr, owner)->process != ti->process))
-            snprintf(out->text, sizeof(out->text),
-                     "%s '%s', held by a thread that does not exist in this process: %s held it when the "
-                     "process forked, and only the forking thread was copied",
-                     o->kind, o->name, thread_label(tr, owner, who, sizeof(who)));
-        else {
-            out->next = owner;
-            snprintf(out->text, sizeof(out->text), "%s '%s' held by %s", o->kind, o->name,
-                     thread_label(tr, owner, who, sizeof(who)));
-        }
-        break;
-    }
-    default:
-        snprintf(out->text, sizeof(out->text), "%s", sim_reason_name((SimReason)r->reason));
-        break;
-    }
-}
-
 static cJSON *deadlock_json(const SimTrace *tr)
 {
     const SimRecord *recs = sim_trace_records(tr);
     size_t n = sim_trace_count(tr);
     uint32_t nt = sim_trace_thread_count(tr);
-    StuckWait *waits = calloc(nt ? nt : 1, sizeof(*waits));
+    SimWait *waits = calloc(nt ? nt : 1, sizeof(*waits));
     bool *stuck = calloc(nt ? nt : 1, sizeof(bool));
     cJSON *threads = cJSON_CreateArray();
-    char who[256];
+    char who[256], what[512];
     for (size_t i = 0; waits && stuck && i < n; i++) {
         const SimRecord *r = &recs[i];
         if (r->kind != SIM_REC_DEADLOCK || r->thread >= nt)
             continue;
         const SimThreadInfo *ti = sim_trace_thread(tr, r->thread);
-        StuckWait *sw = &waits[r->thread];
-        describe_wait(tr, r, sw);
+        SimWait *sw = &waits[r->thread];
+        sim_trace_wait(tr, i, sw);
         stuck[r->thread] = true;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "process", sim_trace_process(tr, ti->process)->name);
         cJSON_AddStringToObject(o, "thread", ti->name);
         cJSON_AddStringToObject(o, "state", sim_reason_name((SimReason)r->reason));
-        cJSON_AddStringToObject(o, "waits_for", sw->text);
+        cJSON_AddStringToObject(o, "waits_for", sim_trace_wait_text(tr, i, what, sizeof(what)));
         if (sw->next != SIM_NONE)
             cJSON_AddStringToObject(o, "on", thread_label(tr, sw->next, who, sizeof(who)));
         cJSON_AddItemToArray(threads, o);
@@ -256,7 +169,7 @@ static cJSON *objects_json(const SimTrace *tr, const SimStats *st, cJSON *root)
     return root;
 }
 
-cJSON *cli_report_json(const CliRun *run, const SimStats *st)
+cJSON *run_report_json(const RunResult *run, const SimStats *st)
 {
     const SimTrace *tr = run->trace;
     const SimRunInfo *info = sim_trace_info(tr);
@@ -267,7 +180,7 @@ cJSON *cli_report_json(const CliRun *run, const SimStats *st)
     cJSON_AddStringToObject(root, "scenario", info->scenario);
     cJSON_AddStringToObject(root, "scenario_hash", hash);
     cJSON_AddNumberToObject(root, "seed", (double)info->seed);
-    cJSON_AddStringToObject(root, "outcome", outcome_name(run->outcome));
+    cJSON_AddStringToObject(root, "outcome", run_outcome_name(run->outcome));
     cJSON_AddNumberToObject(root, "sim_time_ns", (double)st->sim_time_ns);
     cJSON_AddNumberToObject(root, "events", (double)run->events);
     cJSON_AddNumberToObject(root, "transitions", (double)st->transitions);
@@ -374,7 +287,7 @@ static void fmt_dur(SimTime ns, char *buf, size_t n)
         sim_duration_format(ns, buf, n);
 }
 
-void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
+void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
 {
     const SimTrace *tr = run->trace;
     const SimRunInfo *info = sim_trace_info(tr);
@@ -388,7 +301,7 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
         fprintf(f, "  Lesson: %s\n", lesson);
     sim_duration_format(st->sim_time_ns, a, sizeof(a));
     fprintf(f, "  simulated %s: %llu events, %llu transitions; outcome: %s\n\n", a,
-            (unsigned long long)run->events, (unsigned long long)st->transitions, outcome_name(run->outcome));
+            (unsigned long long)run->events, (unsigned long long)st->transitions, run_outcome_name(run->outcome));
 
     fprintf(f, "  %-12s %-12s %10s  %10s %10s %10s %10s %8s %7s %10s %10s\n", "process", "thread", "finished",
             "running", "wait_gil", "wait_core", "blocked", "GIL acq", "I/O ops", "I/O p50", "I/O p99");
@@ -431,7 +344,7 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
                 (unsigned long long)gs->drop_requests, (unsigned long long)gs->forced_drops,
                 (unsigned long long)gs->timeouts, (unsigned long long)gs->failed_wakeups);
     }
-    cJSON *rep = cli_report_json(run, st);
+    cJSON *rep = run_report_json(run, st);
     cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "shared"))
     {
@@ -483,43 +396,39 @@ void cli_report_text(FILE *f, const CliRun *run, const SimStats *st)
     cJSON_Delete(rep);
 }
 
-void cli_csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-void cli_report_csv(FILE *f, const CliRun *run, const SimStats *st)
+int run_report_csv(FILE *f, const RunResult *run, const SimStats *st)
 {
     const SimTrace *tr = run->trace;
-    fprintf(f, "process,thread,daemon,started_ns,finished_ns,end,running_ns,runnable_ns,blocked_ns");
+    StrBuf b = {0};
+    strbuf_puts(&b, "process,thread,daemon,started_ns,finished_ns,end,running_ns,runnable_ns,blocked_ns");
     for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
-        fprintf(f, ",%s_ns", sim_reason_name((SimReason)r));
-    fprintf(f, ",gil_acquisitions,io_count,io_p50_ns,io_p90_ns,io_p99_ns,io_max_ns,"
-               "gil_wait_count,gil_wait_p50_ns,gil_wait_p99_ns,gil_wait_max_ns\n");
+        strbuf_printf(&b, ",%s_ns", sim_reason_name((SimReason)r));
+    strbuf_puts(&b, ",gil_acquisitions,io_count,io_p50_ns,io_p90_ns,io_p99_ns,io_max_ns,"
+                    "gil_wait_count,gil_wait_p50_ns,gil_wait_p99_ns,gil_wait_max_ns\n");
     for (int i = 0; i < st->n_threads; i++) {
         const SimThreadInfo *ti = sim_trace_thread(tr, (uint32_t)i);
         const SimThreadStats *ts = &st->threads[i];
         const char *end = thread_end(&st->threads[i]);
-        cli_csv_field(f, sim_trace_process(tr, ti->process)->name);
-        fputc(',', f);
-        cli_csv_field(f, ti->name);
-        fprintf(f, ",%d,%lld,%lld,%s,%lld,%lld,%lld", ti->daemon, (long long)ts->started_ns, (long long)ts->finished_ns, end ? end : "",
-                (long long)ts->running_ns, (long long)ts->runnable_ns, (long long)ts->blocked_ns);
+        csv_field(&b, sim_trace_process(tr, ti->process)->name);
+        strbuf_putc(&b, ',');
+        csv_field(&b, ti->name);
+        strbuf_printf(&b, ",%d,%lld,%lld,%s,%lld,%lld,%lld", ti->daemon, (long long)ts->started_ns,
+                      (long long)ts->finished_ns, end ? end : "", (long long)ts->running_ns,
+                      (long long)ts->runnable_ns, (long long)ts->blocked_ns);
         for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
-            fprintf(f, ",%lld", (long long)ts->state_ns[r]);
-        fprintf(f, ",%llu,%llu,%lld,%lld,%lld,%lld,%llu,%lld,%lld,%lld\n", (unsigned long long)ts->gil_acquisitions,
-                (unsigned long long)ts->io.count, (long long)ts->io.p50, (long long)ts->io.p90,
-                (long long)ts->io.p99, (long long)ts->io.max, (unsigned long long)ts->gil_wait.count,
-                (long long)ts->gil_wait.p50, (long long)ts->gil_wait.p99, (long long)ts->gil_wait.max);
+            strbuf_printf(&b, ",%lld", (long long)ts->state_ns[r]);
+        strbuf_printf(&b, ",%llu,%llu,%lld,%lld,%lld,%lld,%llu,%lld,%lld,%lld\n",
+                      (unsigned long long)ts->gil_acquisitions, (unsigned long long)ts->io.count,
+                      (long long)ts->io.p50, (long long)ts->io.p90, (long long)ts->io.p99,
+                      (long long)ts->io.max, (unsigned long long)ts->gil_wait.count,
+                      (long long)ts->gil_wait.p50, (long long)ts->gil_wait.p99,
+                      (long long)ts->gil_wait.max);
     }
+    if (b.oom) {
+        strbuf_fini(&b);
+        return SIM_ERR_NOMEM;
+    }
+    fwrite(b.s, 1, b.n, f);
+    strbuf_fini(&b);
+    return SIM_OK;
 }

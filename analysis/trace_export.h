@@ -1,5 +1,5 @@
 /*
- * export_trace.h - a finished run's trace as files other tools read:
+ * trace_export.h - a finished run's trace as files other tools read:
  * Chrome Trace Event JSON (Perfetto, chrome://tracing) and a CSV with one
  * row per thread state interval.
  *
@@ -8,8 +8,8 @@
  * addresses. They stream through a buffered writer into `f`; the caller
  * makes the output atomic (temporary file, then rename).
  */
-#ifndef GILSIM_EXPORT_TRACE_H
-#define GILSIM_EXPORT_TRACE_H
+#ifndef GILSIM_TRACE_EXPORT_H
+#define GILSIM_TRACE_EXPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -17,10 +17,10 @@
 #include "sim.h"
 
 /* What a writer produced. */
-typedef struct ExportTraceStats {
+typedef struct TraceExportStats {
     uint64_t bytes;  /* bytes written to f */
     uint64_t events; /* JSON: trace events; CSV: rows (header excluded) */
-} ExportTraceStats;
+} TraceExportStats;
 
 /*
  * Chrome Trace Event JSON, object form:
@@ -46,7 +46,7 @@ typedef struct ExportTraceStats {
  *
  * Returns 0, SIM_ERR_NOMEM or SIM_ERR_IO (errno says why).
  */
-int export_trace_chrome(const SimTrace *tr, FILE *f, ExportTraceStats *st);
+int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st);
 
 /*
  * CSV, header first:
@@ -62,6 +62,6 @@ int export_trace_chrome(const SimTrace *tr, FILE *f, ExportTraceStats *st);
  *
  * Returns 0, SIM_ERR_NOMEM or SIM_ERR_IO.
  */
-int export_trace_csv(const SimTrace *tr, FILE *f, ExportTraceStats *st);
+int trace_export_csv(const SimTrace *tr, FILE *f, TraceExportStats *st);
 
-#endif /* GILSIM_EXPORT_TRACE_H */
+#endif /* GILSIM_TRACE_EXPORT_H */

@@ -1,12 +1,11 @@
 /*
- * export_trace.c - the trace of a run as Chrome Trace Event JSON and as a
- * CSV of state intervals (export_trace.h says what each file holds).
+ * trace_export_chrome.c - the trace of a run as Chrome Trace Event JSON
+ * (trace_export.h says what the file holds).
  *
- * Both writers make one pass over the records in time order and format
- * every number by hand into a large buffer, so a run of a million
+ * One pass over the records in time order, every number formatted by hand
+ * into a large buffer (trace_export_out.h), so a run of a million
  * transitions is written in a fraction of a second and the bytes never
- * depend on the locale. Names are escaped (JSON) or quoted (CSV) once per
- * thread, process and object, not once per event.
+ * depend on the locale.
  *
  * A slice is written when it begins, with its duration already known: a
  * backward pass links each state record to the same thread's next one and
@@ -21,243 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export_trace.h"
-#include "report.h"
-
-#define NONE UINT32_MAX
-
-/* ---- Buffered writer ------------------------------------------------------ */
-
-#define OUT_CAP ((size_t)1 << 18)
-
-typedef struct Out {
-    FILE *f;
-    char *buf;
-    size_t n;         /* bytes waiting in buf */
-    uint64_t written; /* bytes handed to f */
-    bool failed;      /* a write failed; errno says why */
-} Out;
-
-static bool out_init(Out *o, FILE *f)
-{
-    memset(o, 0, sizeof(*o));
-    o->f = f;
-    o->buf = malloc(OUT_CAP);
-    return o->buf != NULL;
-}
-
-static void out_flush(Out *o)
-{
-    if (o->n && !o->failed && fwrite(o->buf, 1, o->n, o->f) != o->n)
-        o->failed = true;
-    o->written += o->n;
-    o->n = 0;
-}
-
-/* Room for k more bytes (k far below OUT_CAP); returns where they go. */
-static inline char *out_room(Out *o, size_t k)
-{
-    if (OUT_CAP - o->n < k)
-        out_flush(o);
-    return o->buf + o->n;
-}
-
-static void out_put(Out *o, const char *s, size_t len)
-{
-    if (len > OUT_CAP - o->n) {
-        out_flush(o);
-        if (len > OUT_CAP) {
-            if (!o->failed && fwrite(s, 1, len, o->f) != len)
-                o->failed = true;
-            o->written += len;
-            return;
-        }
-    }
-    memcpy(o->buf + o->n, s, len);
-    o->n += len;
-}
-
-#define OUT_LIT(o, s) out_put((o), "" s, sizeof(s) - 1)
-
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                     "8081828384858687888990919293949596979899";
-
-/* Decimal digits of v at p; returns how many. */
-static inline size_t fmt_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t k = sizeof(tmp);
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
-        v /= 100;
-        tmp[--k] = digit_pairs[d + 1];
-        tmp[--k] = digit_pairs[d];
-    }
-    if (v >= 10) {
-        unsigned d = (unsigned)v * 2;
-        tmp[--k] = digit_pairs[d + 1];
-        tmp[--k] = digit_pairs[d];
-    } else {
-        tmp[--k] = (char)('0' + v);
-    }
-    memcpy(p, tmp + k, sizeof(tmp) - k);
-    return sizeof(tmp) - k;
-}
-
-static inline void out_u64(Out *o, uint64_t v)
-{
-    char *p = out_room(o, 24);
-    o->n += fmt_u64(p, v);
-}
-
-static inline void out_i64(Out *o, int64_t v)
-{
-    char *p = out_room(o, 24);
-    size_t k = 0;
-    if (v < 0) {
-        p[k++] = '-';
-        k += fmt_u64(p + k, (uint64_t)0 - (uint64_t)v);
-    } else {
-        k = fmt_u64(p, (uint64_t)v);
-    }
-    o->n += k;
-}
-
-/* Nanoseconds as microseconds with exactly three decimals: 1234567 -> 1234.567. */
-static inline void out_us(Out *o, int64_t ns)
-{
-    char *p = out_room(o, 28);
-    size_t k = 0;
-    uint64_t u = (uint64_t)ns;
-    if (ns < 0) {
-        p[k++] = '-';
-        u = (uint64_t)0 - (uint64_t)ns;
-    }
-    k += fmt_u64(p + k, u / 1000);
-    unsigned f = (unsigned)(u % 1000);
-    p[k++] = '.';
-    p[k++] = (char)('0' + f / 100);
-    p[k++] = digit_pairs[(f % 100) * 2];
-    p[k++] = digit_pairs[(f % 100) * 2 + 1];
-    o->n += k;
-}
-
-/* ---- Names, escaped once ---------------------------------------------------- */
-
-typedef struct Str {
-    char *s;
-    size_t n;
-} Str;
-
-static void out_str(Out *o, const Str *s) { out_put(o, s->s, s->n); }
-
-/* s as a JSON string literal, quotes included. */
-static bool json_quote(const char *s, Str *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    if (!s)
-        s = "";
-    size_t len = strlen(s);
-    char *d = malloc(len * 6 + 3);
-    if (!d)
-        return false;
-    size_t k = 0;
-    d[k++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if (c == '"' || c == '\\') {
-            d[k++] = '\\';
-            d[k++] = (char)c;
-        } else if (c >= 0x20) {
-            d[k++] = (char)c;
-        } else if (c == '\n') {
-            d[k++] = '\\';
-            d[k++] = 'n';
-        } else if (c == '\r') {
-            d[k++] = '\\';
-            d[k++] = 'r';
-        } else if (c == '\t') {
-            d[k++] = '\\';
-            d[k++] = 't';
-        } else {
-            memcpy(d + k, "\\u00", 4);
-            k += 4;
-            d[k++] = hex[c >> 4];
-            d[k++] = hex[c & 15];
-        }
-    }
-    d[k++] = '"';
-    d[k] = '\0';
-    out->s = d;
-    out->n = k;
-    return true;
-}
-
-/* s as one CSV field, quoted only when it must be (cli_csv_field's rules). */
-static bool csv_quote(const char *s, Str *out)
-{
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    if (!m)
-        return false;
-    cli_csv_field(m, s ? s : "");
-    if (fclose(m) != 0) {
-        free(buf);
-        return false;
-    }
-    out->s = buf;
-    out->n = n;
-    return true;
-}
-
-/* The names of a trace in one output syntax. */
-typedef struct Names {
-    uint32_t nt, np, no;
-    Str *thread, *process, *object, *object_kind;
-} Names;
-
-static void names_free(Names *nm)
-{
-    for (uint32_t i = 0; nm->thread && i < nm->nt; i++)
-        free(nm->thread[i].s);
-    for (uint32_t i = 0; nm->process && i < nm->np; i++)
-        free(nm->process[i].s);
-    for (uint32_t i = 0; nm->object && i < nm->no; i++) {
-        free(nm->object[i].s);
-        free(nm->object_kind[i].s);
-    }
-    free(nm->thread);
-    free(nm->process);
-    free(nm->object);
-    free(nm->object_kind);
-    memset(nm, 0, sizeof(*nm));
-}
-
-static bool names_build(const SimTrace *tr, bool (*quote)(const char *, Str *), Names *nm)
-{
-    memset(nm, 0, sizeof(*nm));
-    nm->nt = sim_trace_thread_count(tr);
-    nm->np = sim_trace_process_count(tr);
-    nm->no = sim_trace_object_count(tr);
-    nm->thread = calloc(nm->nt + 1, sizeof(Str));
-    nm->process = calloc(nm->np + 1, sizeof(Str));
-    nm->object = calloc(nm->no + 1, sizeof(Str));
-    nm->object_kind = calloc(nm->no + 1, sizeof(Str));
-    bool ok = nm->thread && nm->process && nm->object && nm->object_kind;
-    for (uint32_t i = 0; ok && i < nm->nt; i++)
-        ok = quote(sim_trace_thread(tr, i)->name, &nm->thread[i]);
-    for (uint32_t i = 0; ok && i < nm->np; i++)
-        ok = quote(sim_trace_process(tr, i)->name, &nm->process[i]);
-    for (uint32_t i = 0; ok && i < nm->no; i++) {
-        const SimObjectInfo *oi = sim_trace_object(tr, i);
-        ok = quote(oi->name, &nm->object[i]) && quote(oi->kind, &nm->object_kind[i]);
-    }
-    if (!ok)
-        names_free(nm);
-    return ok;
-}
+#include "run.h"
+#include "trace_export.h"
+#include "trace_export_out.h"
 
 /* ---- Links between records ---------------------------------------------------- */
 
@@ -310,16 +75,6 @@ static uint32_t *links_build(const SimTrace *tr, uint32_t *first)
     return next;
 }
 
-static const char *outcome_name(int o)
-{
-    switch (o) {
-    case SIM_RUN_DONE: return "done";
-    case SIM_RUN_DEADLOCK: return "deadlock";
-    case SIM_RUN_UNTIL: return "until";
-    default: return "unknown";
-    }
-}
-
 static const char *drop_name(unsigned k)
 {
     switch (k) {
@@ -328,14 +83,6 @@ static const char *drop_name(unsigned k)
     case SIM_DROP_EXIT: return "exit";
     default: return "unknown";
     }
-}
-
-static const char *wait_name(unsigned k)
-{
-    static const char *const names[SIM_WAIT_KIND_COUNT] = {
-        "nothing", "io", "sleep", "nogil", "join_thread", "join_process", "start", "object",
-    };
-    return k < SIM_WAIT_KIND_COUNT ? names[k] : "unknown";
 }
 
 /* ---- Chrome Trace Event JSON ------------------------------------------------- */
@@ -360,9 +107,9 @@ typedef struct Chrome {
     Out o;
     Names nm;
     uint32_t nt, np, ng, no;
-    Str *thread_id;   /* [nt] "pid":P,"tid":T of each thread */
-    Str *proc_id;     /* [np + 1] "pid":P,"tid":T of each GIL track; [np] the machine */
-    Str states[SIM_ST_COUNT], reasons[SIM_REASON_COUNT], causes[SIM_CAUSE_COUNT];
+    StrBuf *thread_id;   /* [nt] "pid":P,"tid":T of each thread */
+    StrBuf *proc_id;     /* [np + 1] "pid":P,"tid":T of each GIL track; [np] the machine */
+    StrBuf states[SIM_ST_COUNT], reasons[SIM_REASON_COUNT], causes[SIM_CAUSE_COUNT];
     uint32_t *gil_proc;      /* [ng] the process a GIL belongs to, NONE if none */
     uint8_t *reason;         /* [nt] current reason of each thread */
     int64_t *waiters;        /* [np] threads in Runnable(wait_gil) */
@@ -387,15 +134,15 @@ static inline void ev_begin(Chrome *c)
 static void chrome_free(Chrome *c)
 {
     for (uint32_t i = 0; c->thread_id && i < c->nt; i++)
-        free(c->thread_id[i].s);
+        strbuf_fini(&c->thread_id[i]);
     for (uint32_t i = 0; c->proc_id && i <= c->np; i++)
-        free(c->proc_id[i].s);
+        strbuf_fini(&c->proc_id[i]);
     for (int i = 0; i < SIM_ST_COUNT; i++)
-        free(c->states[i].s);
+        strbuf_fini(&c->states[i]);
     for (int i = 0; i < SIM_REASON_COUNT; i++)
-        free(c->reasons[i].s);
+        strbuf_fini(&c->reasons[i]);
     for (int i = 0; i < SIM_CAUSE_COUNT; i++)
-        free(c->causes[i].s);
+        strbuf_fini(&c->causes[i]);
     for (uint32_t g = 0; c->flows && g < c->ng; g++)
         free(c->flows[g].req);
     free(c->thread_id);
@@ -408,10 +155,10 @@ static void chrome_free(Chrome *c)
     free(c->is_dirty);
     free(c->flows);
     names_free(&c->nm);
-    free(c->o.buf);
+    out_fini(&c->o);
 }
 
-static bool id_str(Str *s, uint32_t pid, uint32_t tid)
+static bool id_str(StrBuf *s, uint32_t pid, uint32_t tid)
 {
     char buf[64];
     size_t k = 0;
@@ -421,13 +168,8 @@ static bool id_str(Str *s, uint32_t pid, uint32_t tid)
     memcpy(buf + k, ",\"tid\":", 7);
     k += 7;
     k += fmt_u64(buf + k, tid);
-    s->s = malloc(k + 1);
-    if (!s->s)
-        return false;
-    memcpy(s->s, buf, k);
-    s->s[k] = '\0';
-    s->n = k;
-    return true;
+    strbuf_put(s, buf, k);
+    return !s->oom;
 }
 
 static bool chrome_init(Chrome *c, const SimTrace *tr, FILE *f)
@@ -439,10 +181,10 @@ static bool chrome_init(Chrome *c, const SimTrace *tr, FILE *f)
     c->np = sim_trace_process_count(tr);
     c->ng = sim_trace_gil_count(tr);
     c->no = sim_trace_object_count(tr);
-    if (!out_init(&c->o, f) || !names_build(tr, json_quote, &c->nm))
+    if (!out_init(&c->o, f) || !names_build(tr, quote_json, &c->nm))
         return false;
-    c->thread_id = calloc(c->nt + 1, sizeof(Str));
-    c->proc_id = calloc(c->np + 1, sizeof(Str));
+    c->thread_id = calloc(c->nt + 1, sizeof(StrBuf));
+    c->proc_id = calloc(c->np + 1, sizeof(StrBuf));
     c->gil_proc = malloc((c->ng + 1) * sizeof(uint32_t));
     c->reason = calloc(c->nt + 1, 1);
     c->waiters = calloc(c->np + 1, sizeof(int64_t));
@@ -476,26 +218,26 @@ static bool chrome_init(Chrome *c, const SimTrace *tr, FILE *f)
             c->gil_proc[g] = p;
     }
     for (int i = 0; i < SIM_ST_COUNT; i++)
-        if (!json_quote(sim_state_name((SimState)i), &c->states[i]))
+        if (!quote_json(sim_state_name((SimState)i), &c->states[i]))
             return false;
     for (int i = 0; i < SIM_REASON_COUNT; i++)
-        if (!json_quote(sim_reason_name((SimReason)i), &c->reasons[i]))
+        if (!quote_json(sim_reason_name((SimReason)i), &c->reasons[i]))
             return false;
     for (int i = 0; i < SIM_CAUSE_COUNT; i++)
-        if (!json_quote(sim_cause_name((SimCause)i), &c->causes[i]))
+        if (!quote_json(sim_cause_name((SimCause)i), &c->causes[i]))
             return false;
     return true;
 }
 
-static const Str *thread_name(const Chrome *c, uint32_t t)
+static const StrBuf *thread_name(const Chrome *c, uint32_t t)
 {
-    static const Str unknown = {"\"?\"", 3};
+    static const StrBuf unknown = {"\"?\"", 3, 4, false};
     return t < c->nt ? &c->nm.thread[t] : &unknown;
 }
 
 /* ---- Events ---- */
 
-static void ev_meta(Chrome *c, const Str *id, const char *what, const Str *name, int64_t sort_index)
+static void ev_meta(Chrome *c, const StrBuf *id, const char *what, const StrBuf *name, int64_t sort_index)
 {
     Out *o = &c->o;
     ev_begin(c);
@@ -513,7 +255,7 @@ static void ev_meta(Chrome *c, const Str *id, const char *what, const Str *name,
     OUT_LIT(o, "}}");
 }
 
-static void ev_counter(Chrome *c, const Str *id, SimTime t, const char *name_key, int64_t v)
+static void ev_counter(Chrome *c, const StrBuf *id, SimTime t, const char *name_key, int64_t v)
 {
     Out *o = &c->o;
     ev_begin(c);
@@ -613,7 +355,7 @@ static void ev_state(Chrome *c, const SimRecord *r, SimTime end)
 static void ev_gil_hold(Chrome *c, uint32_t p, const SimRecord *r, const SimRecord *end_rec, SimTime end)
 {
     Out *o = &c->o;
-    const Str *holder = thread_name(c, r->thread);
+    const StrBuf *holder = thread_name(c, r->thread);
     ev_begin(c);
     if (end > r->t) {
         OUT_LIT(o, "\"ph\":\"X\",");
@@ -646,7 +388,7 @@ static void ev_gil_hold(Chrome *c, uint32_t p, const SimRecord *r, const SimReco
 
 #define FLOW_NAME ",\"name\":\"GIL handover\",\"cat\":\"gil\"}"
 
-static void ev_flow(Chrome *c, const char *ph, uint64_t id, const Str *track, SimTime t)
+static void ev_flow(Chrome *c, const char *ph, uint64_t id, const StrBuf *track, SimTime t)
 {
     Out *o = &c->o;
     ev_begin(c);
@@ -668,7 +410,7 @@ static void ev_flow(Chrome *c, const char *ph, uint64_t id, const Str *track, Si
  * ended, the end to the new holding, `end_track` being the GIL track or,
  * for a zero-length holding, the new holder's own track.
  */
-static void flows_answer(Chrome *c, uint32_t g, uint32_t p, const Str *end_track, SimTime t)
+static void flows_answer(Chrome *c, uint32_t g, uint32_t p, const StrBuf *end_track, SimTime t)
 {
     GilFlows *fl = &c->flows[g];
     for (size_t k = 0; k < fl->n; k++) {
@@ -733,26 +475,26 @@ static void sync_instant(Chrome *c, const SimRecord *r)
     OUT_LIT(o, "}}");
 }
 
-static void deadlock_instant(Chrome *c, const SimRecord *r)
+static void deadlock_instant(Chrome *c, size_t rec)
 {
     Out *o = &c->o;
+    const SimRecord *r = &c->r[rec];
+    SimWait w;
+    sim_trace_wait(c->tr, rec, &w);
     ev_instant_open(c, r, ",\"name\":\"deadlock\",\"cat\":\"deadlock\",\"args\":{\"waits_for\":\"");
-    const char *w = wait_name(r->arg);
-    out_put(o, w, strlen(w));
+    const char *kind = sim_wait_kind_name(w.kind);
+    out_put(o, kind, strlen(kind));
     OUT_LIT(o, "\"");
-    if (r->other) {
-        uint32_t x = r->other - 1;
-        const Str *on = NULL;
-        if ((r->arg == SIM_WAIT_JOIN_THREAD || r->arg == SIM_WAIT_START) && x < c->nt)
-            on = &c->nm.thread[x];
-        else if (r->arg == SIM_WAIT_JOIN_PROCESS && x < c->np)
-            on = &c->nm.process[x];
-        else if (r->arg == SIM_WAIT_OBJECT && x < c->no)
-            on = &c->nm.object[x];
-        if (on) {
-            OUT_LIT(o, ",\"on\":");
-            out_str(o, on);
-        }
+    const StrBuf *on = NULL;
+    if (w.thread < c->nt)
+        on = &c->nm.thread[w.thread];
+    else if (w.process < c->np)
+        on = &c->nm.process[w.process];
+    else if (w.object < c->no)
+        on = &c->nm.object[w.object];
+    if (on) {
+        OUT_LIT(o, ",\"on\":");
+        out_str(o, on);
     }
     OUT_LIT(o, "}}");
 }
@@ -761,7 +503,7 @@ static void write_metadata(Chrome *c)
 {
     const SimRunInfo *info = sim_trace_info(c->tr);
     for (uint32_t p = 0; p < c->np; p++) {
-        static const Str gil = {"\"GIL\"", 5};
+        static const StrBuf gil = {"\"GIL\"", 5, 6, false};
         ev_meta(c, &c->proc_id[p], "process_name", &c->nm.process[p], 0);
         ev_meta(c, &c->proc_id[p], "process_sort_index", NULL, p);
         ev_meta(c, &c->proc_id[p], "thread_name", &gil, 0);
@@ -782,8 +524,8 @@ static void write_metadata(Chrome *c)
     k += fmt_u64(buf + k, info->cores > 0 ? (uint64_t)info->cores : 0);
     memcpy(buf + k, info->cores == 1 ? " core)\"" : " cores)\"", info->cores == 1 ? 7 : 8);
     k += info->cores == 1 ? 7 : 8;
-    Str machine = {buf, k};
-    static const Str cores = {"\"cores\"", 7};
+    const StrBuf machine = {buf, k, sizeof(buf), false};
+    static const StrBuf cores = {"\"cores\"", 7, 8, false};
     ev_meta(c, &c->proc_id[c->np], "process_name", &machine, 0);
     ev_meta(c, &c->proc_id[c->np], "process_sort_index", NULL, c->np);
     ev_meta(c, &c->proc_id[c->np], "thread_name", &cores, 0);
@@ -793,13 +535,13 @@ static void write_other_data(Chrome *c)
 {
     Out *o = &c->o;
     const SimRunInfo *info = sim_trace_info(c->tr);
-    Str scen = {0}, pol = {0}, py = {0};
-    bool ok = json_quote(info->scenario, &scen) && json_quote(info->gil_policy, &pol) &&
-              json_quote(info->python_version, &py);
+    StrBuf scen = {0}, pol = {0}, py = {0};
+    bool ok = quote_json(info->scenario, &scen) && quote_json(info->gil_policy, &pol) &&
+              quote_json(info->python_version, &py);
     if (!ok) {
-        free(scen.s);
-        free(pol.s);
-        free(py.s);
+        strbuf_fini(&scen);
+        strbuf_fini(&pol);
+        strbuf_fini(&py);
         o->failed = true;
         return;
     }
@@ -823,14 +565,14 @@ static void write_other_data(Chrome *c)
     OUT_LIT(o, ",\"python_version\":");
     out_str(o, &py);
     OUT_LIT(o, ",\"outcome\":\"");
-    const char *oc = outcome_name(info->outcome);
+    const char *oc = run_outcome_name(info->outcome);
     out_put(o, oc, strlen(oc));
     OUT_LIT(o, "\",\"sim_time_ns\":");
     out_i64(o, sim_trace_end(c->tr));
     OUT_LIT(o, ",\"time_unit\":\"us\"}\n}\n");
-    free(scen.s);
-    free(pol.s);
-    free(py.s);
+    strbuf_fini(&scen);
+    strbuf_fini(&pol);
+    strbuf_fini(&py);
 }
 
 static bool write_records(Chrome *c, const uint32_t *next)
@@ -915,7 +657,7 @@ static bool write_records(Chrome *c, const uint32_t *next)
             OUT_LIT(&c->o, "}}");
             break;
         case SIM_REC_DEADLOCK:
-            deadlock_instant(c, r);
+            deadlock_instant(c, i);
             break;
         case SIM_REC_SYNC:
             sync_instant(c, r);
@@ -928,7 +670,7 @@ static bool write_records(Chrome *c, const uint32_t *next)
     return true;
 }
 
-int export_trace_chrome(const SimTrace *tr, FILE *f, ExportTraceStats *st)
+int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st)
 {
     if (sim_trace_count(tr) >= NONE)
         return SIM_ERR_LIMIT;
@@ -958,168 +700,3 @@ int export_trace_chrome(const SimTrace *tr, FILE *f, ExportTraceStats *st)
     return rc;
 }
 
-/* ---- CSV ----------------------------------------------------------------------- */
-
-/* One state interval of one thread. */
-typedef struct Row {
-    SimTime start, end;
-    uint32_t core;
-    uint32_t holder; /* NONE if nobody holds the thread's GIL */
-    uint8_t state, reason;
-} Row;
-
-/* A row opened in the current instant, waiting for its GIL holder. */
-typedef struct Fresh {
-    size_t row;
-    uint32_t gil;
-} Fresh;
-
-/*
- * The rows of every thread, thread after thread, each thread's in time
- * order: counted first, then filled in one forward pass into per-thread
- * ranges (*first has nt + 1 offsets), so writing them is sequential. An
- * interval ends at the thread's next state record, or at the end of the
- * run. Its GIL holder is read once every record of its first instant has
- * been applied, so the hand-overs of that instant count whatever their
- * order in the trace.
- */
-static Row *rows_build(const SimTrace *tr, size_t **first)
-{
-    size_t n = sim_trace_count(tr);
-    uint32_t nt = sim_trace_thread_count(tr), ng = sim_trace_gil_count(tr);
-    const SimRecord *r = sim_trace_records(tr);
-    size_t *off = calloc((size_t)nt + 1, sizeof(*off));
-    size_t *cursor = malloc(((size_t)nt + 1) * sizeof(*cursor));
-    size_t *open = malloc(((size_t)nt + 1) * sizeof(*open));
-    uint32_t *gil_of = malloc(((size_t)nt + 1) * sizeof(*gil_of));
-    uint32_t *cur = malloc(((size_t)ng + 1) * sizeof(*cur));
-    Fresh *fresh = NULL;
-    size_t n_fresh = 0, cap_fresh = 0;
-    Row *rows = NULL;
-    bool ok = off && cursor && open && gil_of && cur;
-    for (size_t i = 0; ok && i < n; i++)
-        if (r[i].kind == SIM_REC_STATE && r[i].thread < nt && SIM_REC_NEW_STATE(&r[i]) != SIM_ST_TERMINATED)
-            off[r[i].thread + 1]++;
-    if (ok) {
-        for (uint32_t t = 0; t < nt; t++) {
-            off[t + 1] += off[t];
-            cursor[t] = off[t];
-            open[t] = SIZE_MAX;
-            gil_of[t] = sim_trace_thread(tr, t)->gil;
-        }
-        for (uint32_t g = 0; g < ng; g++)
-            cur[g] = NONE;
-        rows = malloc((off[nt] ? off[nt] : 1) * sizeof(*rows));
-        ok = rows != NULL;
-    }
-    SimTime end = sim_trace_end(tr);
-    for (size_t i = 0; ok && i < n;) {
-        size_t j = i;
-        for (; j < n && r[j].t == r[i].t; j++) {
-            const SimRecord *x = &r[j];
-            if (x->kind == SIM_REC_GIL_ACQUIRE && x->arg < ng) {
-                cur[x->arg] = x->thread;
-            } else if (x->kind == SIM_REC_GIL_DROP && x->arg < ng) {
-                if (cur[x->arg] == x->thread)
-                    cur[x->arg] = NONE;
-            } else if (x->kind == SIM_REC_STATE && x->thread < nt) {
-                uint32_t t = x->thread;
-                if (open[t] != SIZE_MAX)
-                    rows[open[t]].end = x->t;
-                open[t] = SIZE_MAX;
-                SimState s = SIM_REC_NEW_STATE(x);
-                if (s == SIM_ST_TERMINATED)
-                    continue;
-                size_t k = cursor[t]++;
-                rows[k] = (Row){x->t, end, x->arg, NONE, (uint8_t)(s < SIM_ST_COUNT ? s : SIM_ST_NEW),
-                                x->reason < SIM_REASON_COUNT ? x->reason : SIM_R_NEW};
-                open[t] = k;
-                if (n_fresh == cap_fresh) {
-                    size_t ncap = cap_fresh ? cap_fresh * 2 : 64;
-                    Fresh *nf = realloc(fresh, ncap * sizeof(*nf));
-                    if (!nf) {
-                        ok = false;
-                        break;
-                    }
-                    fresh = nf;
-                    cap_fresh = ncap;
-                }
-                fresh[n_fresh++] = (Fresh){k, gil_of[t]};
-            }
-        }
-        /* The instant is over: the rows it opened learn their GIL holder. */
-        for (size_t k = 0; ok && k < n_fresh; k++)
-            rows[fresh[k].row].holder = fresh[k].gil < ng ? cur[fresh[k].gil] : NONE;
-        n_fresh = 0;
-        i = j;
-    }
-    free(cursor);
-    free(open);
-    free(gil_of);
-    free(cur);
-    free(fresh);
-    if (!ok) {
-        free(off);
-        free(rows);
-        return NULL;
-    }
-    *first = off;
-    return rows;
-}
-
-int export_trace_csv(const SimTrace *tr, FILE *f, ExportTraceStats *st)
-{
-    uint32_t nt = sim_trace_thread_count(tr);
-    Out o = {0};
-    Names nm = {0};
-    Str states[SIM_ST_COUNT] = {{0}}, reasons[SIM_REASON_COUNT] = {{0}};
-    size_t *first = NULL;
-    Row *rows = rows_build(tr, &first);
-    bool ok = rows && out_init(&o, f) && names_build(tr, csv_quote, &nm);
-    for (int i = 0; ok && i < SIM_ST_COUNT; i++)
-        ok = csv_quote(sim_state_name((SimState)i), &states[i]);
-    for (int i = 0; ok && i < SIM_REASON_COUNT; i++)
-        ok = csv_quote(sim_reason_name((SimReason)i), &reasons[i]);
-    if (ok) {
-        OUT_LIT(&o, "process,thread,state,reason,start_ns,end_ns,core,gil_holder\n");
-        for (uint32_t t = 0; t < nt; t++) {
-            const Str *proc = &nm.process[sim_trace_thread(tr, t)->process];
-            for (size_t k = first[t]; k < first[t + 1]; k++) {
-                const Row *w = &rows[k];
-                out_str(&o, proc);
-                OUT_LIT(&o, ",");
-                out_str(&o, &nm.thread[t]);
-                OUT_LIT(&o, ",");
-                out_str(&o, &states[w->state]);
-                OUT_LIT(&o, ",");
-                out_str(&o, &reasons[w->reason]);
-                OUT_LIT(&o, ",");
-                out_i64(&o, w->start);
-                OUT_LIT(&o, ",");
-                out_i64(&o, w->end);
-                OUT_LIT(&o, ",");
-                if (w->state == SIM_ST_RUNNING)
-                    out_u64(&o, w->core);
-                OUT_LIT(&o, ",");
-                if (w->holder < nt)
-                    out_str(&o, &nm.thread[w->holder]);
-                OUT_LIT(&o, "\n");
-            }
-        }
-        out_flush(&o);
-    }
-    int rc = !ok ? SIM_ERR_NOMEM : o.failed || fflush(f) != 0 ? SIM_ERR_IO : SIM_OK;
-    if (st) {
-        st->bytes = o.written;
-        st->events = first ? first[nt] : 0;
-    }
-    for (int i = 0; i < SIM_ST_COUNT; i++)
-        free(states[i].s);
-    for (int i = 0; i < SIM_REASON_COUNT; i++)
-        free(reasons[i].s);
-    names_free(&nm);
-    free(o.buf);
-    free(first);
-    free(rows);
-    return rc;
-}

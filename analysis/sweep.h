@@ -1,8 +1,10 @@
 /*
  * sweep.h - parameter sweeps: which --set values are swept (ranges
  * "A..B:lin|log:N" and lists "a,b,c"), the cross product of their values,
- * running every point several times in parallel, the figures of each run,
- * and the results as CSV and as a chart (render/chart.h).
+ * running every point several times in parallel, the figures of each run
+ * aggregated per point, and the result as CSV, both ways: a result that
+ * ran is written as CSV, and a CSV is read back into a result, which then
+ * serves like the one that ran (its chart: sweep_chart.h).
  *
  * Call order:
  *
@@ -10,8 +12,8 @@
  *     SweepResult *r;
  *     if (sweep_run(&sp, progress, ud, &r, &err) < 0) report(err.msg);
  *     char *csv = sweep_csv(r, &len);
- *     SweepChart *ch = sweep_chart_create(r, &copt, &err);  ... render_chart_export_png(...)
- *     sweep_chart_destroy(ch); sweep_result_destroy(r);
+ *     ... or: sweep_result_read_csv(text, len, &r, &err);
+ *     sweep_result_destroy(r);
  *
  * Invariant: the results depend only on the scenario, the overrides, the
  * seeds and the runs, never on the number of worker threads or on which
@@ -25,7 +27,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chart.h"
 #include "sim.h"
 
 typedef enum SweepKind { SWEEP_LIST = 0, SWEEP_LIN, SWEEP_LOG } SweepKind;
@@ -52,7 +53,11 @@ int sweep_key_parse(const char *set, SweepKey *out, char *why, size_t n);
 void sweep_key_fini(SweepKey *k);
 
 typedef struct SweepSpec {
-    const char *file;          /* scenario path or bundled name; NULL: built-in default */
+    const char *file;          /* the scenario as given (path or bundled name), for the
+                                  CSV and the caption; NULL: the built-in default */
+    const char *source_path;   /* the file to read it from; NULL: source_text */
+    const char *source_name;   /* the name load errors cite for source_text */
+    const char *source_text;   /* the scenario itself when source_path is NULL */
     const char *const *fixed;  /* "KEY=VALUE" overrides every point gets, in order */
     int n_fixed;
     const SweepKey *keys;      /* swept keys; the first varies slowest */
@@ -74,44 +79,56 @@ typedef struct SweepResult SweepResult;
  * Loads every point first (so a bad value is reported before anything
  * runs), then runs points x runs simulations on spec->jobs threads.
  * spec and its keys are borrowed and must outlive the result. Returns 0,
- * or a negative SIM_ERR_* with err filled: PARSE/INVALID/IO for a bad
- * scenario or override (the message names the point), NOMEM otherwise.
+ * or a negative SIM_ERR_* with err filled: PARSE/INVALID/IO/LIMIT for a
+ * bad scenario or override (the message names the point), NOMEM otherwise.
  */
 int sweep_run(const SweepSpec *spec, SweepProgressFn progress, void *ud, SweepResult **out,
               SimError *err);
 void sweep_result_destroy(SweepResult *r);
 
 int sweep_result_points(const SweepResult *r);
-int sweep_result_jobs(const SweepResult *r);      /* threads actually used */
+int sweep_result_jobs(const SweepResult *r);      /* threads used; 0 when read from a CSV */
 double sweep_result_seconds(const SweepResult *r); /* wall time of the runs */
 int sweep_result_deadlocks(const SweepResult *r); /* runs that ended in a deadlock */
 uint64_t sweep_result_seed(const SweepResult *r);  /* first seed */
+const SweepSpec *sweep_result_spec(const SweepResult *r); /* what was swept */
+
+/* ---- CSV ---------------------------------------------------------------- */
 
 /* The results as CSV (one header row, one row per point); malloc'd, length
  * in *len. NULL when out of memory. */
 char *sweep_csv(const SweepResult *r, size_t *len);
 
-/* ---- Charts ----------------------------------------------------------- */
+/*
+ * Reads a CSV that sweep_csv wrote (text, len bytes; name says where it
+ * came from in messages) back into a result: what was swept (from its
+ * provenance columns, the ranges parsed again), the I/O threads (from the
+ * column names) and every point's aggregated figures, to the nine
+ * significant digits the CSV holds. Returns 0, or SIM_ERR_PARSE with a
+ * one-line reason ("NAME: not a gilsim sweep CSV: ...", "NAME: line 3 has
+ * 2 fields, the header 40"), or SIM_ERR_NOMEM.
+ */
+int sweep_result_read_csv(const char *name, const char *text, size_t len, SweepResult **out,
+                          SimError *err);
 
-/* Panels a chart can show, for --metrics. */
-#define SWEEP_METRICS "latency,ops,switches,forced,failed,idle,throughput,makespan"
-#define SWEEP_METRICS_DEFAULT "latency,switches,throughput"
+/* ---- One point ------------------------------------------------------------ */
 
-/* Checks a --metrics list; 0 or -1 with why filled. */
-int sweep_metrics_check(const char *list, char *why, size_t n);
+/* How to simulate point p again, as `gilsim run` would: the scenario as
+ * given (NULL: the built-in one), the --set overrides in order (the fixed
+ * ones, the swept keys' values, and seed= of the point's first run), and
+ * --until. */
+typedef struct SweepPoint {
+    const char *file;   /* borrowed from the result */
+    char **sets;        /* [n_sets], owned */
+    int n_sets;
+    SimTime until;
+} SweepPoint;
 
-typedef struct SweepChartOpts {
-    const char *metrics;   /* comma-separated panel names; NULL: the default */
-    int x_key;             /* index of the swept key along x; -1: the first range */
-    RTheme theme;          /* line colours suit this page */
-} SweepChartOpts;
+int sweep_point_get(const SweepResult *r, int p, SweepPoint *out);
+void sweep_point_fini(SweepPoint *pt);
 
-typedef struct SweepChart SweepChart;
-
-/* The chart of a sweep (arrays owned by the SweepChart; r must outlive it).
- * NULL with err set when out of memory or when no panel has data. */
-SweepChart *sweep_chart_create(const SweepResult *r, const SweepChartOpts *opt, SimError *err);
-const RChart *sweep_chart(const SweepChart *ch);
-void sweep_chart_destroy(SweepChart *ch);
+/* The point's swept values, each after the last part of its key, joined by
+ * " · " ("switch_interval=5ms · cores=2"); returns buf. */
+char *sweep_point_label(const SweepResult *r, int p, char *buf, size_t n);
 
 #endif /* GILSIM_SWEEP_H */
