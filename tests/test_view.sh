@@ -83,7 +83,16 @@ start_viewer() {
     fi
     xdotool windowmove --sync "$wid" 0 0 2>/dev/null
     xdotool windowfocus --sync "$wid" 2>/dev/null
-    sleep 1
+    # Wait for the first frame rather than a fixed time: a loaded machine
+    # or a sanitizer build can take seconds to paint it.
+    i=0
+    while [ $i -lt 30 ]; do
+        sleep 0.5
+        shot first_frame
+        [ "$(colours first_frame)" -gt 50 ] && break
+        i=$((i + 1))
+    done
+    sleep 0.5
     return 0
 }
 
