@@ -277,13 +277,17 @@ char *render_explain_record(const RIndex *ix, size_t rec, char *buf, size_t n)
         case SIM_SYNC_GET:
             snprintf(buf, n, "%s took an item from %s (%u left)", x, ob, k);
             break;
-        case SIM_SYNC_WRITE:
-            if (k)
-                snprintf(buf, n, "%s wrote %s, overwriting %u update%s: lost", x, ob, k,
-                         k == 1 ? "" : "s");
+        case SIM_SYNC_WRITE: {
+            int32_t lost = (int32_t)k;
+            if (lost > 0)
+                snprintf(buf, n, "%s wrote %s, overwriting %d update%s: lost", x, ob, (int)lost,
+                         lost == 1 ? "" : "s");
+            else if (lost < 0)
+                snprintf(buf, n, "%s wrote %s from a stale read, raising it back by %d", x, ob, (int)-lost + 1);
             else
                 snprintf(buf, n, "%s wrote %s", x, ob);
             break;
+        }
         case SIM_SYNC_ERROR:
             snprintf(buf, n, "%s: %s on %s", x, sim_sync_error_message((SimSyncError)r->reason), ob);
             break;

@@ -82,6 +82,12 @@ static const ParamNames WAKE_POLICIES = {WAKE_NAMES, COUNT(WAKE_NAMES), "a wakeu
 
 static double gil_for_version(int ver);
 static double check_point_gap_for_version(int ver);
+static double loop_cost_for(int ver);
+static double bytecode_cost_for(int ver);
+static double global_load_cost_for(int ver);
+static double global_store_cost_for(int ver);
+static double arith_cost_for(int ver);
+static double call_cost_for(int ver);
 static int gil_needs_version(Loader *c, const SimConfig *cfg);
 static void version_defaults(Loader *c, SimConfig *cfg);
 static void whole_microseconds(Loader *c, SimConfig *cfg);
@@ -105,7 +111,7 @@ static const Param PARAMS[] = {
     {MACHINE, "wakeup_policy", ENUM, "", FIELD(wake_policy, uint8_t), .names = &WAKE_POLICIES,
      .def = SIM_WAKE_RANDOM, .help = "Which condition-variable waiter the OS wakes."},
     /* Rough costs of CPython 3.12 on a current x86-64 machine, like the
-     * pickle, increment, call and pool-submit costs below. */
+     * pickle and pool-submit costs below. */
     {MACHINE, "pipe_latency", DURATION, "ns", FIELD(pipe_latency, SimTime), .def = 20 * US,
      .help = "A message's trip through a pipe, on top of its \"transfer\"."},
 
@@ -133,14 +139,25 @@ static const Param PARAMS[] = {
     {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), .def = 500 * US},
     {PYTHON, "pickle_cost", DURATION, "ns", FIELD(pickle_cost, SimTime), .def = 20 * US,
      .help = "multiprocessing: pickling one message, on each side, holding the GIL."},
-    {PYTHON, "increment_cost", DURATION, "ns", FIELD(increment_cost, SimTime), .def = 40,
-     .help = "The bytecode of one `x += 1`, from the read to the write."},
-    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), .def = 100,
-     .help = "The call in `c = x; f(); x = c + 1` (an increment with \"call_between\")."},
+    /* The bytecode of `increment` ops, per class of opcode (tools/cpython/
+     * bytecode_costs.py measures them; the defaults follow the version). */
+    {PYTHON, "loop_cost", DURATION, "ns", FIELD(loop_cost, SimTime), .by_version = loop_cost_for,
+     .help = "A `for` loop's own bytecode per iteration (FOR_ITER, STORE_FAST, the jump back)."},
+    {PYTHON, "bytecode_cost", DURATION, "ns", FIELD(bytecode_cost, SimTime), .by_version = bytecode_cost_for,
+     .help = "A plain opcode: LOAD_FAST, LOAD_CONST, STORE_FAST, POP_TOP."},
+    {PYTHON, "global_load_cost", DURATION, "ns", FIELD(global_load_cost, SimTime),
+     .by_version = global_load_cost_for, .help = "LOAD_GLOBAL: the read of `count += 1`."},
+    {PYTHON, "global_store_cost", DURATION, "ns", FIELD(global_store_cost, SimTime),
+     .by_version = global_store_cost_for, .help = "STORE_GLOBAL: the write of `count += 1`."},
+    {PYTHON, "arith_cost", DURATION, "ns", FIELD(arith_cost, SimTime), .by_version = arith_cost_for,
+     .help = "Adding two small ints (INPLACE_ADD, BINARY_OP)."},
+    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), .by_version = call_cost_for,
+     .help = "Calling an empty Python function, to its return: the f() of an increment with \"call_between\"."},
     {PYTHON, "pool_submit_cost", DURATION, "ns", FIELD(pool_submit_cost, SimTime), .def = 20 * US,
      .help = "ThreadPoolExecutor.submit: a Future and a queue put."},
-    /* Old-GIL costs calibrated on Beazley's countdown (gil-model.md, O1):
-     * 7.8 s alone, 11.3 s for two threads on one core, 15.4 s on four. */
+    /* Old-GIL costs calibrated on Beazley's countdown ("Understanding the
+     * Python GIL", PyCon 2010): 7.8 s alone, 11.3 s for two threads on one
+     * core, 15.4 s on four. */
     {PYTHON, "old_signal_cost", DURATION, "ns", FIELD(old_signal_cost, SimTime), .def = 700,
      .help = "Old GIL: a release that wakes a waiter."},
     {PYTHON, "old_contention_cost", DURATION, "ns", FIELD(old_contention_cost, SimTime), .def = 800,
@@ -195,6 +212,37 @@ static double check_point_gap_for_version(int ver)
 {
     return ver <= 309 ? 30 : 100;
 }
+
+/* Opcode costs by version, in ns: CPU time of tiny loops on the machine
+ * gilsim was developed on (tools/cpython/bytecode_costs.py; results in
+ * tools/cpython/results/). A version between two rows takes the earlier. */
+static const struct BytecodeCosts {
+    int ver;
+    double loop, bytecode, global_load, global_store, arith, call;
+} BYTECODE_COSTS[] = {
+    {200, 7, 1, 5, 10, 2, 23},
+    {300, 16, 1, 5, 10, 12, 26},
+    {310, 12, 2, 7, 10, 8, 29},
+    {311, 13, 1, 1, 7, 12, 17},
+    {312, 17, 1, 2, 8, 14, 15},
+    {313, 15, 1, 3, 8, 18, 14},
+};
+
+static const struct BytecodeCosts *bytecode_costs(int ver)
+{
+    const struct BytecodeCosts *c = &BYTECODE_COSTS[0];
+    for (size_t i = 0; i < COUNT(BYTECODE_COSTS); i++)
+        if (BYTECODE_COSTS[i].ver <= ver)
+            c = &BYTECODE_COSTS[i];
+    return c;
+}
+
+static double loop_cost_for(int ver) { return bytecode_costs(ver)->loop; }
+static double bytecode_cost_for(int ver) { return bytecode_costs(ver)->bytecode; }
+static double global_load_cost_for(int ver) { return bytecode_costs(ver)->global_load; }
+static double global_store_cost_for(int ver) { return bytecode_costs(ver)->global_store; }
+static double arith_cost_for(int ver) { return bytecode_costs(ver)->arith; }
+static double call_cost_for(int ver) { return bytecode_costs(ver)->call; }
 
 static int gil_needs_version(Loader *c, const SimConfig *cfg)
 {

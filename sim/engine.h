@@ -94,8 +94,26 @@ typedef struct Prim {
 typedef struct Shared {
     uint32_t id;            /* trace object index */
     int64_t value;
-    uint64_t version;       /* writes so far: a stale read shows as a version gap */
 } Shared;
+
+/* Where a stretch of bytecode checks the eval breaker, so that a pending
+ * drop request stops it: at the `at` offsets from its start (ascending).
+ * Thread.work.checks NULL means a cpu loop instead: a check every
+ * python.check_point_gap. */
+typedef struct CheckPlan {
+    uint8_t n;
+    SimTime at[8];
+} CheckPlan;
+
+/* One iteration of a loop around `x += 1` (or `c = x; f(); x = c + 1`),
+ * from just after the previous write to the write: its length, where the
+ * read happens and where the checks fall, as gil_plan_increments lays
+ * them out for the scenario's Python version. */
+typedef struct IncrementPlan {
+    SimTime total;           /* the write happens here, at the end */
+    SimTime read_at;         /* the read (LOAD_GLOBAL) happens here */
+    CheckPlan checks;
+} IncrementPlan;
 
 typedef struct Loop {
     uint32_t start, end, left;
@@ -130,7 +148,7 @@ typedef struct Thread {
         SimTime seg_start;       /* when the current run segment began */
         double seg_factor;       /* wall time per unit of work in this segment (old GIL) */
         bool to_end;             /* ev is the end of the work, not a check point */
-        bool no_check;           /* the work passes no check point */
+        const CheckPlan *checks; /* where it can stop for a drop request; NULL: a cpu loop */
         SimHandle ev;            /* EV_RUN */
     } work;
     /* a blocking call (thread.c) */
@@ -172,7 +190,6 @@ typedef struct Thread {
         SimTime deadline;        /* absolute end of the current timed wait, -1 none */
         Prim *retry;             /* the lock to retry when woken by its release */
         int64_t inc_read;        /* INCREMENT: the value read */
-        uint64_t inc_version;    /* INCREMENT: the variable's writes when read */
         int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
     } sync;
     /* pools (pool.c) */
@@ -244,6 +261,7 @@ struct SimWorld {
     Prim **ipc;              /* top-level objects shared by every process */
     int ipc_first;           /* template index of the first top-level object */
     SimRng os_rng;           /* the OS's choices among an object's waiters */
+    IncrementPlan increment[2]; /* x += 1 inline [0] and with a call between [1] */
     bool oom;
     bool finished;
     int outcome;
@@ -305,11 +323,13 @@ void gil_forget(SimWorld *w, Thread *t);
 /* The OS preempts the holder: true if the GIL went free with it (old GIL). */
 bool gil_preempted(SimWorld *w, Thread *t);
 /* Work on the GIL's terms: the wall-time factor of the holder's bytecode,
- * the duration of a cpu op, whether another thread can run between the
- * read and the write of `x += 1`. */
+ * the duration of a cpu op. */
 double gil_work_pace(SimWorld *w, Thread *t);
 SimTime gil_work_duration(SimWorld *w, SimOpKind kind, SimTime dur);
-bool gil_increment_can_interleave(SimWorld *w, bool call_between);
+/* Lays out w->increment[] for the scenario's version and costs. */
+void gil_plan_increments(SimWorld *w);
+/* A stretch of bytecode with no check point in it. */
+extern const CheckPlan gil_no_checks;
 /* A work segment was planned: the old GIL's holder wakes a waiter at its next tick. */
 void gil_work_planned(SimWorld *w, Thread *t);
 /* When the running holder stops for a drop request: the time of its next
@@ -364,6 +384,8 @@ bool sync_step(SimWorld *w, Thread *t);
 /* Releases the GIL and waits on an object's list; returns false (blocked). */
 bool sync_block(SimWorld *w, Thread *t, Prim *p, int list, WakeMode mode, SimTime timeout, uint8_t next_phase);
 void sync_enter_wait(SimWorld *w, Thread *t);
+/* The thread takes up the work of its sync op again after losing the GIL. */
+void sync_work_resumed(SimWorld *w, Thread *t);
 void sync_timed_out(SimWorld *w, Thread *t);
 void sync_retry(SimWorld *w, Thread *t);
 void sync_pipe_deliver(SimWorld *w, Prim *p);

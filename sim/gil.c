@@ -52,6 +52,12 @@ uint32_t gil_count_for(SimWorld *w, const SimProcessSpec *spec)
 
 /* ---- The new GIL ------------------------------------------------------------ */
 
+/* Whether the work in progress has check points at all. */
+static bool has_checks(const Thread *t)
+{
+    return !t->work.checks || t->work.checks->n > 0;
+}
+
 static void gil_waiters_remove(Gil *g, uint32_t id)
 {
     for (uint32_t i = 0; i < g->n_waiters; i++) {
@@ -90,7 +96,7 @@ static void gil_notify_holder(SimWorld *w, Gil *g)
     if (g->holder == NO_THREAD)
         return;
     Thread *h = T(w, g->holder);
-    if (h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && !h->work.no_check) {
+    if (h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && has_checks(h)) {
         work_account(w, h);
         work_plan(w, h);
     }
@@ -255,7 +261,7 @@ static void old_check(SimWorld *w, Thread *t, Gil *g)
 static void noforce_check(SimWorld *w, Thread *t, Gil *g)
 {
     Thread *h = T(w, g->holder);
-    bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && !h->work.no_check;
+    bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && has_checks(h);
     SimTime gap = w->cfg->check_point_gap > 0 ? w->cfg->check_point_gap : 1;
     if (ticking && (SimTime)sim_rng_below(&g->rng, (uint64_t)gap) < w->cfg->tick_cost) {
         world_cancel(w, &h->work.ev);
@@ -448,14 +454,79 @@ SimTime gil_work_duration(SimWorld *w, SimOpKind kind, SimTime dur)
     return dur;
 }
 
-bool gil_increment_can_interleave(SimWorld *w, bool call_between)
+/* ---- Check points of the bytecode around `x += 1` ------------------------------
+ *
+ * Where CPython checks the eval breaker decides whether a forced switch can
+ * fall between the read and the write of a shared variable (Python/ceval.c,
+ * per version; the opcodes are those `dis` shows for a `for` loop whose body
+ * is `count += 1`, or `c = count; f(); count = c + 1`):
+ *   <= 3.9  after every opcode that ends in DISPATCH(): JUMP_ABSOLUTE,
+ *           FOR_ITER, LOAD_GLOBAL, INPLACE_ADD/BINARY_ADD, CALL_FUNCTION,
+ *           STORE_GLOBAL, and at the entry of every Python function; not
+ *           after the FAST_DISPATCH() ones (LOAD_FAST, LOAD_CONST,
+ *           STORE_FAST, POP_TOP). Two checks fall inside `count += 1`.
+ *   3.10    only at backward jumps, at function entry and after a
+ *           CALL_FUNCTION returns: none inside `count += 1`; two inside
+ *           the call version (f's entry, and after the call returns).
+ *   3.11+   at RESUME (function entry), backward jumps and calls of C
+ *           functions: inside the call version, only f's RESUME.
+ * The old GIL (<= 3.1) releases at the same DISPATCH boundaries as 3.9.
+ * Every version checks right after the write (STORE_GLOBAL's DISPATCH, or
+ * the loop's backward jump), which sync.c does when the op ends.
+ */
+
+const CheckPlan gil_no_checks = {0, {0}};
+
+typedef struct PlanBuilder {
+    IncrementPlan *p;
+    SimTime t;
+} PlanBuilder;
+
+static void run_for(PlanBuilder *b, SimTime cost) { b->t += cost; }
+
+static void check_here(PlanBuilder *b, bool checked)
 {
-    /* Before 3.10 the eval breaker is checked between the load and the
-     * store of `x += 1`; from 3.10 only a call between them is a check
-     * point. Without a GIL, nothing keeps other threads out. */
-    if (call_between || w->cfg->gil == SIM_GIL_NONE)
-        return true;
-    return !(w->cfg->py_major > 3 || (w->cfg->py_major == 3 && w->cfg->py_minor >= 10));
+    CheckPlan *c = &b->p->checks;
+    if (checked && c->n < sizeof(c->at) / sizeof(c->at[0]))
+        c->at[c->n++] = b->t;
+}
+
+void gil_plan_increments(SimWorld *w)
+{
+    const SimConfig *c = w->cfg;
+    int ver = c->py_major * 100 + c->py_minor;
+    bool dispatch = ver <= 309;     /* every DISPATCH() opcode checks */
+    bool after_call = ver == 310;   /* CALL_FUNCTION checks after the callee returns */
+    SimTime third = c->loop_cost / 3;
+    for (int call = 0; call < 2; call++) {
+        IncrementPlan *p = &w->increment[call];
+        memset(p, 0, sizeof(*p));
+        PlanBuilder b = {p, 0};
+        /* The loop's own bytecode: JUMP_ABSOLUTE, FOR_ITER, STORE_FAST _. */
+        run_for(&b, third);
+        check_here(&b, dispatch);
+        run_for(&b, third);
+        check_here(&b, dispatch);
+        run_for(&b, c->loop_cost - 2 * third);
+        p->read_at = b.t;
+        run_for(&b, c->global_load_cost); /* LOAD_GLOBAL count: the read */
+        check_here(&b, dispatch);
+        if (call) {
+            run_for(&b, c->bytecode_cost + c->global_load_cost); /* STORE_FAST c, LOAD_GLOBAL f */
+            check_here(&b, dispatch);
+            run_for(&b, c->call_cost / 2); /* CALL: the frame is set up */
+            check_here(&b, true);          /* f's entry (RESUME from 3.11) */
+            run_for(&b, c->call_cost - c->call_cost / 2); /* f's body and its return */
+            check_here(&b, dispatch || after_call);
+            run_for(&b, 3 * c->bytecode_cost); /* POP_TOP, LOAD_FAST c, LOAD_CONST 1 */
+        } else {
+            run_for(&b, c->bytecode_cost);  /* LOAD_CONST 1 */
+        }
+        run_for(&b, c->arith_cost);         /* INPLACE_ADD / BINARY_ADD / BINARY_OP */
+        check_here(&b, dispatch);
+        run_for(&b, c->global_store_cost);  /* STORE_GLOBAL count: the write */
+        p->total = b.t > 0 ? b.t : 1;
+    }
 }
 
 void gil_work_planned(SimWorld *w, Thread *t)
@@ -466,11 +537,18 @@ void gil_work_planned(SimWorld *w, Thread *t)
         gil_signal_one(w, g);
 }
 
-/* Time from now until the next eval-breaker check of the running cpu op. */
+/* Time from now until the next eval-breaker check of the running work. */
 static SimTime next_check_point(SimWorld *w, const Thread *t)
 {
-    SimTime gap = w->cfg->check_point_gap;
     SimTime done = t->work.done + (w->now - t->work.seg_start);
+    const CheckPlan *c = t->work.checks;
+    if (c) {
+        for (int i = 0; i < c->n; i++)
+            if (c->at[i] >= done)
+                return c->at[i] - done;
+        return SIM_TIME_NEVER;
+    }
+    SimTime gap = w->cfg->check_point_gap;
     SimTime into = done % gap;
     return into ? gap - into : 0;
 }
@@ -478,9 +556,10 @@ static SimTime next_check_point(SimWorld *w, const Thread *t)
 SimTime gil_next_stop(SimWorld *w, const Thread *t)
 {
     const Gil *g = &w->gils[t->gil];
-    if (t->work.kind == SIM_OP_CPU && !t->work.no_check && t->holds_gil && g->drop_request && !g->spec_retake)
-        return w->now + next_check_point(w, t);
-    return SIM_TIME_NEVER;
+    if (t->work.kind != SIM_OP_CPU || !t->holds_gil || !g->drop_request || g->spec_retake)
+        return SIM_TIME_NEVER;
+    SimTime in = next_check_point(w, t);
+    return in == SIM_TIME_NEVER ? in : w->now + in;
 }
 
 /* ---- Invariants ------------------------------------------------------------------ */

@@ -126,7 +126,6 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
             if (r->workers < (uint32_t)ps->workers) {
                 SimTime cost = proc_launch_cost(w, &w->sc->procs[ps->worker_process]);
                 t->sync.phase = SUBMIT_WORKER_LAUNCHED;
-                t->work.no_check = true;
                 work_begin(w, t, SIM_OP_C_CALL, cost > 0 ? cost : 1, SIM_C_OP_BEGIN);
                 return false;
             }

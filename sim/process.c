@@ -125,7 +125,7 @@ static bool make_objects(SimWorld *w, Process *p)
             int id = sim_trace_add_object(w->trace, ss->name, p->id, "shared", ss->initial);
             if (id < 0)
                 return false;
-            p->shared[i] = (Shared){(uint32_t)id, ss->initial, 0};
+            p->shared[i] = (Shared){(uint32_t)id, ss->initial};
         }
     }
     return !w->oom;
@@ -200,7 +200,7 @@ static bool fork_objects(SimWorld *w, Process *child, const Thread *forker, Thre
             int id = sim_trace_add_object(w->trace, ss->name, child->id, "shared", parent->shared[i].value);
             if (id < 0)
                 return false;
-            child->shared[i] = (Shared){(uint32_t)id, parent->shared[i].value, 0};
+            child->shared[i] = (Shared){(uint32_t)id, parent->shared[i].value};
         }
     }
     return !w->oom;

@@ -112,11 +112,12 @@ void prog_advance(SimWorld *w, Thread *t)
     assert(t->holds_gil && t->core >= 0);
     /* Resume a cpu op interrupted by a forced drop or a preemption. */
     if (t->work.kind != NO_WORK && t->work.left > 0) {
+        sync_work_resumed(w, t);
         work_resume(w, t);
         return;
     }
     t->work.kind = NO_WORK;
-    t->work.no_check = false;
+    t->work.checks = NULL;
     if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
     for (;;) {

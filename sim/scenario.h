@@ -170,8 +170,12 @@ typedef struct SimConfig {
     SimTime ipc_cost;        /* parent side of a spawn or forkserver start */
     SimTime pickle_cost;     /* per message and side: multiprocessing pickling (GIL held) */
     SimTime pipe_latency;    /* a message's trip through a pipe */
-    SimTime increment_cost;  /* bytecode of one `x += 1` (read to write) */
-    SimTime call_cost;       /* the call in `c = x; f(); x = c + 1` */
+    SimTime loop_cost;         /* a `for` loop's own bytecode per iteration */
+    SimTime bytecode_cost;     /* a plain opcode: LOAD_FAST, LOAD_CONST, STORE_FAST, POP_TOP */
+    SimTime global_load_cost;  /* LOAD_GLOBAL */
+    SimTime global_store_cost; /* STORE_GLOBAL */
+    SimTime arith_cost;        /* adding two small ints (INPLACE_ADD, BINARY_OP) */
+    SimTime call_cost;         /* calling an empty Python function, to its return */
     SimTime pool_submit_cost;/* ThreadPoolExecutor.submit: a Future and a queue put */
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */
 } SimConfig;

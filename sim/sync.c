@@ -320,34 +320,52 @@ static bool sync_lock(SimWorld *w, Thread *t, Prim *lock, uint8_t next_phase)
 }
 
 /* Starts a stretch of bytecode inside a compound op (the thread goes on at
- * the next step when it ends). `atomic`: no check point inside. */
-static bool sync_work(SimWorld *w, Thread *t, SimTime dur, bool atomic, uint8_t next_phase)
+ * the next step when it ends); checks: where it can stop, NULL for the
+ * check points of plain bytecode. */
+static bool sync_work(SimWorld *w, Thread *t, SimTime dur, const CheckPlan *checks, uint8_t next_phase)
 {
     t->sync.phase = next_phase;
-    t->work.no_check = atomic;
+    t->work.checks = checks;
     work_begin(w, t, SIM_OP_CPU, dur > 0 ? dur : 1, SIM_C_OP_BEGIN);
     return false;
 }
 
-/* x += 1: read now, write when the bytecode in between has run; a write
- * over a value another thread wrote since the read loses those updates. */
-static bool step_increment(SimWorld *w, Thread *t, const SimOp *op)
+static Shared *op_shared(SimWorld *w, Thread *t, const SimOp *op)
 {
     Process *pr = w->procs[t->proc];
-    Shared *v = &pr->shared[op->obj - pr->spec->first_shared];
+    return &pr->shared[op->obj - pr->spec->first_shared];
+}
+
+/* x += 1: one iteration of its loop's bytecode (gil_plan_increments), the
+ * read where LOAD_GLOBAL runs, the write at the end. While a thread holds
+ * the GIL no other thread of its process writes, so the value read is the
+ * value when the op started, or when it took the GIL back if it lost it
+ * before reaching the read (sync_work_resumed). A write over a value
+ * another thread wrote since the read loses those updates: as many as the
+ * value grew meanwhile. */
+static bool step_increment(SimWorld *w, Thread *t, const SimOp *op)
+{
+    Shared *v = op_shared(w, t, op);
     if (t->sync.phase == INCREMENT_READ) {
+        const IncrementPlan *plan = &w->increment[(op->flags & SIM_OPF_CALL_BETWEEN) ? 1 : 0];
         t->sync.inc_read = v->value;
-        t->sync.inc_version = v->version;
-        bool call = op->flags & SIM_OPF_CALL_BETWEEN;
-        bool atomic = !gil_increment_can_interleave(w, call);
-        return sync_work(w, t, w->cfg->increment_cost + (call ? w->cfg->call_cost : 0), atomic, INCREMENT_WRITE);
+        return sync_work(w, t, plan->total, &plan->checks, INCREMENT_WRITE);
     }
-    uint64_t lost = v->version - t->sync.inc_version;
+    int64_t lost = v->value - t->sync.inc_read;
     v->value = t->sync.inc_read + 1;
-    v->version++;
-    world_record(w, SIM_REC_SYNC, t->id, v->id, (uint32_t)(lost > UINT32_MAX ? UINT32_MAX : lost), SIM_SYNC_WRITE,
-                 0, SIM_C_OP_END);
+    int32_t recorded = lost > INT32_MAX ? INT32_MAX : lost < INT32_MIN ? INT32_MIN : (int32_t)lost;
+    world_record(w, SIM_REC_SYNC, t->id, v->id, (uint32_t)recorded, SIM_SYNC_WRITE, 0, SIM_C_OP_END);
     return true;
+}
+
+void sync_work_resumed(SimWorld *w, Thread *t)
+{
+    const SimOp *op = t->sync.op;
+    if (!op || op->kind != SIM_OP_INCREMENT || t->sync.phase != INCREMENT_WRITE)
+        return;
+    const IncrementPlan *plan = &w->increment[(op->flags & SIM_OPF_CALL_BETWEEN) ? 1 : 0];
+    if (t->work.done <= plan->read_at)
+        t->sync.inc_read = op_shared(w, t, op)->value; /* it had not read yet */
 }
 
 static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
@@ -451,7 +469,7 @@ static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
     bool pickle = p->kind == SIM_PRIM_MP_QUEUE;
     if (op->kind == SIM_OP_PUT) {
         if (t->sync.phase == PIPE_START && pickle)
-            return sync_work(w, t, w->cfg->pickle_cost, false, PIPE_READY);
+            return sync_work(w, t, w->cfg->pickle_cost, NULL, PIPE_READY);
         SimTime transfer = sim_dist_sample(&op->dur, &t->rng);
         world_schedule(w, w->now + w->cfg->pipe_latency + transfer, EV_PIPE_DELIVER, t->id, (int64_t)p->slot);
         sync_record(w, t, p, SIM_SYNC_PUT, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
@@ -470,7 +488,7 @@ static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
         p->count--;
         sync_record(w, t, p, SIM_SYNC_GET, (uint32_t)p->count, 0, SIM_C_OP_BEGIN);
         if (pickle)
-            return sync_work(w, t, w->cfg->pickle_cost, false, PIPE_DONE);
+            return sync_work(w, t, w->cfg->pickle_cost, NULL, PIPE_DONE);
     }
     return true;
 }

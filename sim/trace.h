@@ -109,7 +109,12 @@ typedef enum SimSyncEvent {
     SIM_SYNC_BROKEN,      /* Barrier broken (a wait timed out) */
     SIM_SYNC_PUT,         /* an item went in; other = items now */
     SIM_SYNC_GET,         /* an item came out; other = items now */
-    SIM_SYNC_WRITE,       /* a shared variable was written; other = updates it overwrote (lost) */
+    SIM_SYNC_WRITE,       /* a shared variable was written: other, as an int32_t, = the value it
+                             replaced minus the value its writer had read (the updates it
+                             overwrote; negative when a stale write had lowered the value since);
+                             the value after it is the value before + 1 - that, so a variable's
+                             history replays from its `initial`, and lost updates in all =
+                             writes - (final - initial) = the sum of these */
     SIM_SYNC_ERROR,       /* a misuse Python raises for; reason = SimSyncError */
     SIM_SYNC_EVENT_COUNT
 } SimSyncEvent;

@@ -173,6 +173,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     if (sim_trace_set_info(w->trace, &info) < 0)
         goto out_nomem;
     sim_rng_seed(&w->os_rng, sc->cfg.seed, 999);
+    gil_plan_increments(w);
     if (!proc_make_ipc_objects(w))
         goto out_nomem;
     for (int i = 0; i < sc->n_procs; i++) {
