@@ -105,9 +105,19 @@ static const Param PARAMS[] = {
     {MACHINE, "time_slice", POS_DURATION, "ns", FIELD(time_slice, SimTime), .def = 4 * MS,
      .help = "OS quantum when threads outnumber cores."},
     {MACHINE, "context_switch", DURATION, "ns", FIELD(ctx_switch, SimTime), .def = 2 * US},
+    /* Wake-ups and timers: tools/cpython/os_probe.c measures each alone. */
     {MACHINE, "wake_latency", DISTRIBUTION, "ns", FIELD(wake_latency, SimDist),
      .dist = {SIM_DIST_UNIFORM, 10 * US, 40 * US},
-     .help = "From a wake-up signal until the thread runs."},
+     .help = "From a wake-up signal until the thread runs, on a CPU idle no longer than idle_after "
+             "(or when no CPU is idle)."},
+    {MACHINE, "idle_wake_latency", DISTRIBUTION, "ns", FIELD(idle_wake_latency, SimDist),
+     .dist = {SIM_DIST_UNIFORM, 40 * US, 120 * US},
+     .help = "From a wake-up signal until the thread runs, on a CPU idle longer than idle_after."},
+    {MACHINE, "idle_after", DURATION, "ns", FIELD(idle_after, SimTime), .def = 200 * US,
+     .help = "How long an idle CPU stays quick to wake (halt polling) before waking it costs "
+             "idle_wake_latency."},
+    {MACHINE, "timer_slack", DURATION, "ns", FIELD(timer_slack, SimTime), .def = 50 * US,
+     .help = "How late the timer of a sleep or a timed wait fires (Linux: 50us for a normal thread)."},
     {MACHINE, "wakeup_policy", ENUM, "", FIELD(wake_policy, uint8_t), .names = &WAKE_POLICIES,
      .def = SIM_WAKE_RANDOM, .help = "Which condition-variable waiter the OS wakes."},
     /* Rough costs of CPython 3.12 on a current x86-64 machine, like the

@@ -234,6 +234,7 @@ typedef struct Core {
     uint32_t thread;         /* running (or reserved for) thread, NO_THREAD if idle */
     uint32_t last;           /* last thread that ran here (context switch cost) */
     SimTime since;           /* when the current thread got the core */
+    SimTime idle_since;      /* when it last went idle (meaningful while idle) */
     SimHandle slice_ev;
 } Core;
 
@@ -287,9 +288,12 @@ void world_set_reason(SimWorld *w, Thread *t, SimReason reason, SimCause cause, 
 /* The OS wakes a blocked thread: after the wake-up latency it wants a core
  * to run `cont`. */
 void os_wake(SimWorld *w, Thread *t, Cont cont);
-/* The thread blocks for `dur` (I/O, sleep) and is woken by the OS after
- * it: one event for "done and scheduled again". */
-void os_block_for(SimWorld *w, Thread *t, SimTime dur);
+/* The thread blocks for `dur` and is woken by the OS after it: one event
+ * for "done and scheduled again". `timer`: the end is a timer's (a sleep),
+ * which fires machine.timer_slack late; an I/O completes when it does. */
+void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer);
+/* When a timer armed now for `at` fires (the kernel's timer slack). */
+SimTime os_timer(SimWorld *w, SimTime at);
 void os_request_core(SimWorld *w, Thread *t, Cont cont);
 void os_release_core(SimWorld *w, Thread *t);
 void os_runq_remove(SimWorld *w, Thread *t);

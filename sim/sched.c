@@ -10,16 +10,40 @@
  * if it holds it, except where gil_preempted says otherwise) and queues at
  * the back. Every wake-up from a blocking call or a condition variable
  * costs the machine's wake-up latency, drawn from the woken thread's own
- * random stream, before the thread even asks for a core.
+ * random stream, before the thread even asks for a core: the CPU it will
+ * run on must be woken, which costs more once that CPU has been idle
+ * longer than machine.idle_after (it has left its halt-polling and gone to
+ * sleep). Timers (sleeps, timed waits) fire machine.timer_slack late, as
+ * the Linux kernel lets a thread's timers fire anywhere in that range and
+ * an idle CPU has nothing earlier to fire them with.
  *
  * Invariant: a core's `thread` and that thread's `core` point at each
  * other; a queued thread has in_runq set and no core.
  */
 #include "engine.h"
 
+/* The idle core a woken thread would run on: its last one if idle, else
+ * the lowest idle one; -1 if every core is busy. */
+static int idle_core_for(SimWorld *w, const Thread *t)
+{
+    if (t->last_core >= 0 && w->cores[t->last_core].thread == NO_THREAD)
+        return t->last_core;
+    for (int c = 0; c < w->cfg->cores; c++)
+        if (w->cores[c].thread == NO_THREAD)
+            return c;
+    return -1;
+}
+
 static SimTime wake_latency(SimWorld *w, Thread *t)
 {
-    return sim_dist_sample(&w->cfg->wake_latency, &t->rng);
+    int c = idle_core_for(w, t);
+    bool asleep = c >= 0 && w->now - w->cores[c].idle_since >= w->cfg->idle_after;
+    return sim_dist_sample(asleep ? &w->cfg->idle_wake_latency : &w->cfg->wake_latency, &t->rng);
+}
+
+SimTime os_timer(SimWorld *w, SimTime at)
+{
+    return at + w->cfg->timer_slack;
 }
 
 void os_wake(SimWorld *w, Thread *t, Cont cont)
@@ -29,11 +53,15 @@ void os_wake(SimWorld *w, Thread *t, Cont cont)
     world_schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
 }
 
-void os_block_for(SimWorld *w, Thread *t, SimTime dur)
+void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
 {
     /* The thread draws nothing while blocked, so its wake-up latency can be
-     * drawn now: one event for "done and scheduled again", not two. */
-    t->block.ev = world_schedule(w, w->now + dur + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
+     * drawn now: one event for "done and scheduled again", not two. The
+     * latency is drawn for the cores as they are now (the thread has just
+     * left its own): a blocked thread's CPU is idle when it wakes unless
+     * another thread took it, which the next events decide. */
+    SimTime end = timer ? os_timer(w, w->now + dur) : w->now + dur;
+    t->block.ev = world_schedule(w, end + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
 }
 
 /* ---- The run queue -------------------------------------------------------- */
@@ -123,6 +151,8 @@ static void dispatch(SimWorld *w, uint32_t c)
     Thread *t = runq_pop(w);
     if (t)
         assign_core(w, t, c);
+    else
+        w->cores[c].idle_since = w->now;
 }
 
 void os_request_core(SimWorld *w, Thread *t, Cont cont)

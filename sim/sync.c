@@ -236,7 +236,7 @@ void sync_enter_wait(SimWorld *w, Thread *t)
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {
         t->sync.deadline = w->now + t->block.dur;
-        t->wait_timer = world_schedule(w, t->sync.deadline, EV_SYNC_TIMEOUT, t->id, 0);
+        t->wait_timer = world_schedule(w, os_timer(w, t->sync.deadline), EV_SYNC_TIMEOUT, t->id, 0);
     } else {
         t->sync.deadline = -1;
     }

@@ -107,7 +107,7 @@ static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list,
     }
     world_push_u32(w, list, n, cap, t->id);
     if (t->block.dur >= 0)
-        t->wait_timer = world_schedule(w, w->now + t->block.dur, EV_JOIN_TIMEOUT, t->id, 0);
+        t->wait_timer = world_schedule(w, os_timer(w, w->now + t->block.dur), EV_JOIN_TIMEOUT, t->id, 0);
 }
 
 void thread_do_pending(SimWorld *w, Thread *t)
@@ -121,7 +121,7 @@ void thread_do_pending(SimWorld *w, Thread *t)
     case SIM_WAIT_SLEEP:
         world_set_reason(w, t, what == SIM_WAIT_IO ? SIM_R_IO : SIM_R_SLEEP, SIM_C_OP_BEGIN, 0);
         os_release_core(w, t);
-        os_block_for(w, t, t->block.dur);
+        os_block_for(w, t, t->block.dur, what == SIM_WAIT_SLEEP);
         break;
     case SIM_WAIT_NOGIL:
         work_begin(w, t, SIM_OP_NOGIL, t->block.dur, SIM_C_OP_BEGIN);

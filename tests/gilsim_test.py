@@ -65,6 +65,27 @@ def run_json(path, *args):
     return json.loads(out)
 
 
+def config(path, *args):
+    """The configuration in effect (gilsim run --explain-config) as a dict."""
+    rc, out, err = gilsim('run', path, '--explain-config', *args)
+    if rc != 0:
+        raise AssertionError('gilsim run %s --explain-config failed (%d): %s' % (path, rc, err.strip()))
+    return json.loads(out)
+
+
+def seconds(value):
+    """A duration as explain-config prints it ("50us", "1.5ms") in seconds;
+    a distribution ({"uniform": [a, b]}, {"exp": m}) as its mean."""
+    if isinstance(value, dict):
+        if 'uniform' in value:
+            return sum(seconds(v) for v in value['uniform']) / 2
+        return seconds(value['exp'])
+    for unit, scale in (('ns', 1e-9), ('us', 1e-6), ('ms', 1e-3), ('s', 1.0)):
+        if value.endswith(unit):
+            return float(value[:-len(unit)]) * scale
+    raise ValueError(value)
+
+
 def thread(report, name, process=None):
     for t in report['threads']:
         if t['name'] == name and (process is None or t['process'] == process):

@@ -30,12 +30,15 @@ static void builder_init(Builder *b, int cores)
 {
     memset(b, 0, sizeof(*b));
     SimConfig *c = &b->sc.cfg;
-    /* The defaults, made exact: no context-switch cost, a fixed wake-up
-     * latency, the oldest waiter woken first, no free-threading overhead. */
+    /* The defaults, made exact: no context-switch cost, one fixed wake-up
+     * latency however long a CPU idled, timers on time, the oldest waiter
+     * woken first, no free-threading overhead. */
     sim_config_defaults(c);
     c->cores = cores;
     c->ctx_switch = 0;
     c->wake_latency = (SimDist){SIM_DIST_FIXED, 10 * US, 0};
+    c->idle_wake_latency = c->wake_latency;
+    c->timer_slack = 0;
     c->wake_policy = SIM_WAKE_FIFO;
     c->ft_overhead = 1.0;
     b->sc.name = "test";
@@ -304,6 +307,7 @@ static void test_check_point_by_version(void)
         b.sc.cfg.py_minor = v ? 12 : 9;
         b.sc.cfg.check_point_gap = v ? 100 : 30;
         b.sc.cfg.wake_latency.a = 7 * US + 13; /* off the check-point grid */
+        b.sc.cfg.idle_wake_latency = b.sc.cfg.wake_latency;
         add_process(&b, "main");
         SimOp p[] = {op(SIM_OP_CPU, 100 * MS)};
         add_thread(&b, "t1", false, p, 1);
@@ -328,6 +332,8 @@ static void test_determinism(void)
         Builder b;
         builder_init(&b, 2);
         b.sc.cfg.wake_latency = (SimDist){SIM_DIST_UNIFORM, 10 * US, 90 * US};
+        b.sc.cfg.idle_wake_latency = (SimDist){SIM_DIST_UNIFORM, 50 * US, 150 * US};
+        b.sc.cfg.timer_slack = 50 * US;
         b.sc.cfg.wake_policy = SIM_WAKE_RANDOM;
         add_process(&b, "main");
         SimOp io[] = {repeat(50, 2), (SimOp){.kind = SIM_OP_IO, .dur = {SIM_DIST_EXP, 1 * MS, 0}},
