@@ -165,6 +165,10 @@ static const Param PARAMS[] = {
      .help = "Calling an empty Python function, to its return: the f() of an increment with \"call_between\"."},
     {PYTHON, "pool_submit_cost", DURATION, "ns", FIELD(pool_submit_cost, SimTime), .def = 20 * US,
      .help = "ThreadPoolExecutor.submit: a Future and a queue put."},
+    {PYTHON, "queue_op_cost", DURATION, "ns", FIELD(queue_op_cost, SimTime), .def = 500,
+     .help = "queue.Queue put or get: the Python Lib/queue.py runs while holding the queue's mutex."},
+    {PYTHON, "fork_child_cost", DURATION, "ns", FIELD(fork_child_cost, SimTime), .def = 1200 * US,
+     .help = "A multiprocessing child started by fork: its bootstrap and its exit, run by the child."},
     /* Old-GIL costs calibrated on Beazley's countdown ("Understanding the
      * Python GIL", PyCon 2010): 7.8 s alone, 11.3 s for two threads on one
      * core, 15.4 s on four. */

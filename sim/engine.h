@@ -137,6 +137,7 @@ typedef struct Thread {
         uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
         Loop loops[MAX_LOOP_DEPTH];
         int depth;
+        bool boot;               /* a multiprocessing fork child: bootstrap before the program */
         uint8_t post;            /* Post: what the current C call creates when it ends */
         int32_t post_target;
     } prog;
@@ -288,6 +289,9 @@ void world_set_reason(SimWorld *w, Thread *t, SimReason reason, SimCause cause, 
 /* The OS wakes a blocked thread: after the wake-up latency it wants a core
  * to run `cont`. */
 void os_wake(SimWorld *w, Thread *t, Cont cont);
+/* A thread just created by Thread.start() (or a pool) first runs once the
+ * CPU it is placed on wakes. */
+void os_start_thread(SimWorld *w, Thread *t);
 /* The thread blocks for `dur` and is woken by the OS after it: one event
  * for "done and scheduled again". `timer`: the end is a timer's (a sleep),
  * which fires machine.timer_slack late; an I/O completes when it does. */

@@ -78,7 +78,7 @@ static void pool_start_worker(SimWorld *w, Thread *submitter, PoolRun *r)
             return;
         wk->pool.serves = r;
         wk->started = true;
-        world_schedule(w, w->now, EV_THREAD_BEGIN, wk->id, 0);
+        os_start_thread(w, wk);
         return;
     }
     const SimProcessSpec *pspec = &w->sc->procs[ps->worker_process];

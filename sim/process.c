@@ -241,6 +241,7 @@ void proc_begin(SimWorld *w, Process *p, const Thread *forker)
         if (!t)
             return;
         t->started = true;
+        t->prog.boot = first && !forker && ps->start_method == SIM_START_FORK && w->cfg->fork_child_cost > 0;
         if (first)
             world_record(w, SIM_REC_PROC_START, t->id, p->id, forker ? forker->id + 1 : 0, 0, 0,
                          forker ? SIM_C_FORK : SIM_C_THREAD_START);

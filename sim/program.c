@@ -120,6 +120,15 @@ void prog_advance(SimWorld *w, Thread *t)
     t->work.checks = NULL;
     if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
+    if (t->prog.boot) {
+        /* multiprocessing's Process._bootstrap in a forked child, and later
+         * its exit (flushes, atexit, joining its own threads): C and
+         * Python holding the child's GIL, charged up front. */
+        t->prog.boot = false;
+        t->prog.post = POST_NONE;
+        work_begin(w, t, SIM_OP_C_CALL, w->cfg->fork_child_cost > 0 ? w->cfg->fork_child_cost : 1, SIM_C_OP_BEGIN);
+        return;
+    }
     for (;;) {
         const SimOp *op = prog_next(w, t);
         if (!op) {
@@ -195,7 +204,7 @@ static bool finish_c_call(SimWorld *w, Thread *t)
         if (!child)
             return false;
         child->started = true;
-        world_schedule(w, w->now, EV_THREAD_BEGIN, child->id, 0);
+        os_start_thread(w, child);
         /* Thread.start() waits on _started, releasing the GIL. */
         thread_release_for(w, t, SIM_WAIT_START, 0, (int32_t)child->id);
         return false;

@@ -180,6 +180,8 @@ typedef struct SimConfig {
     SimTime arith_cost;        /* adding two small ints (INPLACE_ADD, BINARY_OP) */
     SimTime call_cost;         /* calling an empty Python function, to its return */
     SimTime pool_submit_cost;/* ThreadPoolExecutor.submit: a Future and a queue put */
+    SimTime queue_op_cost;   /* queue.Queue put/get: Python run under the queue's mutex */
+    SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap and exit */
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */
 } SimConfig;
 

@@ -41,6 +41,11 @@ static SimTime wake_latency(SimWorld *w, Thread *t)
     return sim_dist_sample(asleep ? &w->cfg->idle_wake_latency : &w->cfg->wake_latency, &t->rng);
 }
 
+void os_start_thread(SimWorld *w, Thread *t)
+{
+    world_schedule(w, w->now + wake_latency(w, t), EV_THREAD_BEGIN, t->id, 0);
+}
+
 SimTime os_timer(SimWorld *w, SimTime at)
 {
     return at + w->cfg->timer_slack;

@@ -297,7 +297,7 @@ enum { EVENT_CHECK = 0, EVENT_WOKEN };                /* Event.wait */
 enum { COND_RELEASE = 0, COND_RELOCK, COND_RELOCKED }; /* Condition.wait */
 enum { BARRIER_ARRIVE = 0, BARRIER_WOKEN };           /* Barrier.wait */
 enum { PIPE_START = 0, PIPE_READY, PIPE_DONE };       /* send: pickled; recv: woken, unpickled */
-enum { QUEUE_LOCK = 0, QUEUE_LOCKED };                /* queue.Queue put/get under its mutex */
+enum { QUEUE_LOCK = 0, QUEUE_LOCKED, QUEUE_READY };   /* queue.Queue put/get under its mutex */
 enum { INCREMENT_READ = 0, INCREMENT_WRITE };         /* x += 1 */
 
 /* A misuse Python raises for ends the thread; returns false (not over). */
@@ -493,12 +493,18 @@ static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
     return true;
 }
 
-/* queue.Queue: `with self.not_full:` / `with self.not_empty:` */
+/* queue.Queue: `with self.not_full:` / `with self.not_empty:`. Lib/queue.py
+ * runs Python under the mutex (the `with`, the size test, the append or
+ * popleft, notify and its _is_owned): python.queue_op_cost of bytecode
+ * with its check points, so a forced switch can fall while the mutex is
+ * held and turn the other side's next put or get into a real lock wait. */
 static bool step_queue(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
     bool put = op->kind == SIM_OP_PUT;
     if (t->sync.phase == QUEUE_LOCK && !sync_lock(w, t, p->lock, QUEUE_LOCKED))
         return false;
+    if (t->sync.phase == QUEUE_LOCKED && w->cfg->queue_op_cost > 0)
+        return sync_work(w, t, w->cfg->queue_op_cost, NULL, QUEUE_READY);
     int64_t maxsize = p->spec->value;
     bool blocked = put ? maxsize > 0 && p->count >= maxsize : p->count == 0;
     if (blocked) {
