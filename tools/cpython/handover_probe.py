@@ -8,11 +8,10 @@ stretch in which it did not hold the GIL (or a CPU). The I/O thread stamps
 each sleep's start and its return. From the stamps:
 
   delay      how much later than 1 ms each sleep returned (p50, p90)
-  handovers  while the I/O thread waited for the GIL after a sleep (from
-             1 ms after the sleep's start to its return), how many times
-             the GIL went from one CPU-bound thread to another (a gap of
-             one ended); the I/O thread won 1 of (that + 1) hand-overs
-  won        the share of hand-overs the I/O thread won while it waited
+  won        for every hand-over away from a CPU-bound thread while the
+             I/O thread waited for the GIL (1 ms after its sleep began, to
+             its return): who resumed first, the I/O thread or another
+             CPU-bound thread; the I/O thread's share of those
 
 Usage: handover_probe.py [--python PY] [--cpu N] [--interval MS] [--seconds S]
 Runs the measured program in PY (default python3) and prints JSON.
@@ -61,21 +60,37 @@ print(json.dumps({"gaps": gaps, "sleeps": sleeps}))
 
 def analyse(data, n_cpu):
     sleeps = data['sleeps'][20:]  # skip the start-up
-    # The end of every CPU thread's gap is a moment it took the GIL back.
-    takes = sorted(end for g in data['gaps'] for (_, end) in g)
-    delays, handovers, waits = [], 0, 0
-    for (t0, t1) in sleeps:
-        delays.append((t1 - t0 - 0.001) * 1e6)
-        if n_cpu < 2:
-            continue
-        lo, hi = t0 + 0.001, t1
-        k = sum(1 for t in takes if lo < t < hi)
-        handovers += k + 1
-        waits += 1
+    gaps = data['gaps']
+    delays = [(t1 - t0 - 0.001) * 1e6 for (t0, t1) in sleeps]
     q = lambda v, p: sorted(v)[int(p * (len(v) - 1))]
     out = {'ios': len(sleeps), 'delay_p50_us': round(q(delays, 0.5), 1), 'delay_p90_us': round(q(delays, 0.9), 1)}
-    if n_cpu >= 2 and handovers:
-        out['won_share'] = round(waits / handovers, 3)
+    if n_cpu < 2:
+        return out
+    # Each gap of a CPU-bound thread starts when it lost the GIL. Whoever
+    # resumed first after that took it: another CPU-bound thread (the end
+    # of its gap) or the I/O thread (the return of its sleep). Counted only
+    # while the I/O thread was waiting for the GIL (its 1 ms was over).
+    resumes = sorted([(end, 'cpu%d' % k) for k in range(n_cpu) for (_, end) in gaps[k]] +
+                     [(t1, 'io') for (_, t1) in sleeps])
+    waiting = [(t0 + 0.001, t1) for (t0, t1) in sleeps]
+    import bisect
+    times = [r[0] for r in resumes]
+    won = lost = 0
+    for k in range(n_cpu):
+        for (start, _) in gaps[k]:
+            i = bisect.bisect_left(waiting, (start, float('inf'))) - 1
+            if i < 0 or not (waiting[i][0] < start < waiting[i][1]):
+                continue
+            j = bisect.bisect_right(times, start)
+            if j < len(resumes):
+                if resumes[j][1] == 'io':
+                    won += 1
+                elif resumes[j][1] != 'cpu%d' % k:
+                    lost += 1
+    if won + lost:
+        out['io_won'] = won
+        out['cpu_won'] = lost
+        out['won_share'] = round(won / (won + lost), 3)
     return out
 
 
