@@ -76,7 +76,7 @@ start_viewer() {
     (cd "$work" && ASAN_OPTIONS="$viewer_asan" exec "$GILSIM" view --size 1280x800 "$@" \
         >"$work/view.log" 2>&1) &
     view_pid=$!
-    wid=$(timeout 30 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
+    wid=$(timeout 90 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
     if [ -z "$wid" ]; then
         fail "the viewer window did not appear: $(cat "$work/view.log")"
         return 1
