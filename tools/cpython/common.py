@@ -17,9 +17,9 @@ error and the other runs go on.
 `LoadProbe` tells how busy the machine was: the load averages before and
 after, and, from /proc/stat, how many cores other processes used meanwhile
 (all CPU time the kernel counted minus our own and our waited-for
-children's), with the hypervisor's steal time. A run is quiet when the
-1-minute load before it and the other processes' average use during it are
-both at most QUIET_LOAD.
+children's), with the hypervisor's steal time. A stretch is quiet when the
+other processes' average use during it is at most QUIET_LOAD cores and, for
+the whole run, the 1-minute load before it was too.
 """
 import json
 import os
@@ -159,7 +159,11 @@ def measure_configs(python, code, configs, reps, timeout, log=None):
 class LoadProbe:
     """Load of the machine from other processes across a stretch of our work."""
 
-    def __init__(self):
+    def __init__(self, check_before=True):
+        """check_before: count the load average at the start in `quiet` (off
+        for a probe that starts right after our own work, which the load
+        average still counts)."""
+        self.check_before = check_before
         self.before = self.loadavg()
         self.t0 = time.time()
         self.stat0 = self.cpu_stat()
@@ -194,7 +198,8 @@ class LoadProbe:
                 "wall_s": round(wall, 2),
                 "other_cpu_cores": round(max(other, 0.0), 3),
                 "steal_cores": round((steal - self.stat0[1]) / wall, 3),
-                "quiet": self.before[0] <= QUIET_LOAD and other <= QUIET_LOAD}
+                "quiet": other <= QUIET_LOAD and
+                         (not self.check_before or self.before[0] <= QUIET_LOAD)}
 
 
 def check_load(strict=False, wait_minutes=0.0, log=print):

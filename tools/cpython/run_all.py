@@ -55,14 +55,14 @@ def main():
     reps = a.reps or (3 if a.quick else 5)
     if reps < 5 and not a.quick:
         ap.error("a full run needs at least 5 runs per figure")
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
-    out = a.output or os.path.join(common.HERE, "results", stamp + ".json")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
     quiet_at_start = common.check_load(a.strict, a.wait_quiet, log)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H%M")
+    out = a.output or os.path.join(common.HERE, "results", stamp + ".json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     started = time.time()
     total = common.LoadProbe()
     versions = {}
@@ -76,7 +76,7 @@ def main():
               "interpreters": versions, "cases": {}}
     names = a.cases.split(",")
     for case in [c for c in CASES if c.NAME in names]:
-        probe = common.LoadProbe()
+        probe = common.LoadProbe(check_before=False)
         rows = []
         for v, info in versions.items():
             if "error" in info:
