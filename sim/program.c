@@ -151,9 +151,18 @@ void prog_advance(SimWorld *w, Thread *t)
         case SIM_OP_IO:
             thread_release_for(w, t, SIM_WAIT_IO, sim_dist_sample(&op->dur, &t->rng), 0);
             return;
-        case SIM_OP_SLEEP:
-            thread_release_for(w, t, SIM_WAIT_SLEEP, sim_dist_sample(&op->dur, &t->rng), 0);
+        case SIM_OP_SLEEP: {
+            SimTime dur = sim_dist_sample(&op->dur, &t->rng);
+            /* time.sleep(0) before 3.11 is a select() with a zero timeout:
+             * no timer, the call returns at once, still without the GIL.
+             * From 3.11 it is clock_nanosleep to a deadline already past,
+             * which still arms a timer (Modules/timemodule.c pysleep). */
+            if (dur == 0 && (w->cfg->py_major < 3 || (w->cfg->py_major == 3 && w->cfg->py_minor < 11)))
+                thread_release_for(w, t, SIM_WAIT_NOGIL, w->cfg->syscall_cost, 0);
+            else
+                thread_release_for(w, t, SIM_WAIT_SLEEP, dur, 0);
             return;
+        }
         case SIM_OP_START:
             /* Creating the OS thread or process runs in C with the GIL held. */
             begin_start(w, t, op);

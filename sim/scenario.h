@@ -181,6 +181,7 @@ typedef struct SimConfig {
     SimTime call_cost;         /* calling an empty Python function, to its return */
     SimTime pool_submit_cost;/* ThreadPoolExecutor.submit: a Future and a queue put */
     SimTime queue_op_cost;   /* queue.Queue put/get: Python run under the queue's mutex */
+    SimTime syscall_cost;    /* a system call that returns at once (select for sleep(0) before 3.11) */
     SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap and exit */
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */
 } SimConfig;
