@@ -34,11 +34,19 @@ static int idle_core_for(SimWorld *w, const Thread *t)
     return -1;
 }
 
-static SimTime wake_latency(SimWorld *w, Thread *t)
+/* The latency of a wake-up that happens `ahead` from now: the CPU the
+ * thread will run on is asleep if it will by then have idled longer than
+ * machine.idle_after. */
+static SimTime wake_latency_at(SimWorld *w, Thread *t, SimTime ahead)
 {
     int c = idle_core_for(w, t);
-    bool asleep = c >= 0 && w->now - w->cores[c].idle_since >= w->cfg->idle_after;
+    bool asleep = c >= 0 && w->now + ahead - w->cores[c].idle_since >= w->cfg->idle_after;
     return sim_dist_sample(asleep ? &w->cfg->idle_wake_latency : &w->cfg->wake_latency, &t->rng);
+}
+
+static SimTime wake_latency(SimWorld *w, Thread *t)
+{
+    return wake_latency_at(w, t, 0);
 }
 
 void os_start_thread(SimWorld *w, Thread *t)
@@ -61,12 +69,12 @@ void os_wake(SimWorld *w, Thread *t, Cont cont)
 void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
 {
     /* The thread draws nothing while blocked, so its wake-up latency can be
-     * drawn now: one event for "done and scheduled again", not two. The
-     * latency is drawn for the cores as they are now (the thread has just
-     * left its own): a blocked thread's CPU is idle when it wakes unless
-     * another thread took it, which the next events decide. */
+     * drawn now: one event for "done and scheduled again", not two. It is
+     * drawn for the CPU the thread has just left, as it will be at the
+     * wake-up if nothing else runs on it meanwhile (the usual case: a
+     * thread that blocks leaves its CPU idle). */
     SimTime end = timer ? os_timer(w, w->now + dur) : w->now + dur;
-    t->block.ev = world_schedule(w, end + wake_latency(w, t), EV_BLOCK_END, t->id, 0);
+    t->block.ev = world_schedule(w, end + wake_latency_at(w, t, end - w->now), EV_BLOCK_END, t->id, 0);
 }
 
 /* ---- The run queue -------------------------------------------------------- */
