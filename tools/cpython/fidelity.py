@@ -119,7 +119,7 @@ def sleep_delay(row):
 def sleep0(row):
     """time.sleep(0) calls per second, alone and beside a CPU-bound thread."""
     k = 20000 if row['hogs'] == 0 else 300
-    th = [{'name': 's', 'program': [{'sleep': '50ms'}, {'repeat': k, 'do': [{'sleep': 0}, {'cpu': '300ns'}]}]}]
+    th = [{'name': 's', 'program': [{'sleep': '50ms'}, {'repeat': k, 'do': [{'sleep': 0}, {'cpu': '2us'}]}]}]
     th += [{'name': 'hog', 'daemon': True, 'program': [{'cpu': '3600s'}]} for _ in range(row['hogs'])]
     sc = scenario('sleep0', th, row['version'], row['interval'])
 
