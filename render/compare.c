@@ -312,7 +312,7 @@ int render_compare_build(RCompare *C, const RIndex *const ix[2], const RViewport
         vp.font_scale = 1;
     double u = (double)vp.scale * vp.font_scale;
     int W = vp.width, H = vp.height;
-    int bottom = H - (int)lround(10 * u) - opt->reserve_bottom;
+    int bottom = H - (int)lround((opt->title_compact ? 2 : 10) * u) - opt->reserve_bottom;
     int mx = (int)lround(14 * u);
     Table t;
     table_plan(&t, rows, n_rows, W - 2 * mx, (bottom - (int)lround(6 * u)) * 35 / 100, u, tm);
@@ -338,6 +338,11 @@ int render_compare_build(RCompare *C, const RIndex *const ix[2], const RViewport
         o[k].hl_cores = opt->hl_cores || ia->cores != ib->cores;
         if (k == 1)
             o[k].has_sel = false;
+        /* One time axis for both: its labels go under run B only. */
+        if (k == 0) {
+            o[k].no_axis_labels = true;
+            o[k].axis_h = 4;
+        }
     }
     /* Pass 0 measures each frame at half the height: its label column and
      * what is not lanes (title, axis, legend, caption). Then the lanes'

@@ -746,8 +746,14 @@ static void draw_title(Ctx *c, RRect r)
         r.w -= bw + U(c, 10);
     }
     int name_w = text_w(c, R_FONT_BOLD, c->f_title, scenario_name(c));
-    /* Parameters on the right when they fit beside the name, else under it. */
+    /* Parameters on the right when they fit beside the name, else under it;
+     * in one row, the last ones (seed, version) give way first. */
     bool beside = name_w + total + U(c, 24) <= r.w;
+    while (!beside && c->opt->title_one_row && n > 0) {
+        n--;
+        total -= text_w(c, seg[n].accent ? R_FONT_BOLD : R_FONT_REGULAR, fs, seg[n].text) + (n ? sw : 0);
+        beside = name_w + total + U(c, 24) <= r.w;
+    }
     int py = beside ? cy : r.y + r.h + c->f_body * 6 / 10;
     draw_text(c->dl, r.x, beside ? cy : r.y + r.h / 2, scenario_name(c), R_FONT_BOLD, c->f_title,
               R_ALIGN_LEFT, c->pal->fg);
@@ -1253,13 +1259,15 @@ relayout:
 
     int W = vp.width, H = vp.height;
     int mx = U(&c, 14), my = U(&c, 10);
+    if (opt->title_compact)
+        c.f_title = c.f_body * 108 / 100;
 
     /* Top: title (one or two rows). */
-    int y = my;
+    int y = opt->title_compact ? S(&c, 4) : my;
     L->title = rrect(mx, y, W - 2 * mx, 0);
     if (opt->title) {
-        int row = U(&c, 30);
-        bool one = opt->caption || title_fits_one_row(&c, W - 2 * mx);
+        int row = opt->title_compact ? U(&c, 19) : U(&c, 30);
+        bool one = opt->caption || opt->title_one_row || title_fits_one_row(&c, W - 2 * mx);
         L->title.h = row;
         y += row + (one ? 0 : U(&c, 18)) + S(&c, 6);
     }
@@ -1285,10 +1293,17 @@ relayout:
             n_items = legend_items(&c, items);
             rows = legend_rows(&c, items, n_items, W - 2 * mx);
         }
+        if (opt->legend_max_rows > 0 && rows > opt->legend_max_rows) {
+            /* The timeline first: the legend keeps what fits, in its order
+             * (states before marks). */
+            while (n_items > 0 && legend_rows(&c, items, n_items, W - 2 * mx) > opt->legend_max_rows)
+                n_items--;
+            rows = opt->legend_max_rows;
+        }
         legend_h = rows * legend_row_h + S(&c, 4);
     }
-    L->bottom = H - my - opt->reserve_bottom;
-    int axis_h = U(&c, 30);
+    L->bottom = H - (opt->title_compact ? S(&c, 2) : my) - opt->reserve_bottom;
+    int axis_h = opt->axis_h > 0 ? (int)lround(opt->axis_h * c.u) : U(&c, 30);
     int lanes_top = y + S(&c, 4);
     int avail = L->bottom - lanes_top - axis_h - legend_h - caption_h - (legend_h ? S(&c, 6) : 0);
     if (avail < 0)
@@ -1296,7 +1311,7 @@ relayout:
 
     /* Lane heights: nominal, shrunk to fit (export) or to a readable
      * minimum (viewer, which then scrolls), grown into spare room. */
-    int header_h = U(&c, 24), group_gap = S(&c, 6);
+    int header_h = opt->header_h > 0 ? (int)lround(opt->header_h * c.u) : U(&c, 24), group_gap = S(&c, 6);
     int nominal = U(&c, 28), max_h = U(&c, 110), min_h = opt->fit_lanes ? S(&c, 3) : U(&c, 16);
     if (min_h < 2)
         min_h = 2;
@@ -1338,6 +1353,7 @@ relayout:
         }
     }
     L->lane_h = lane_h;
+    L->lane_h_max = max_h;
     int content_h = content_height(&c, lane_h, header_h, group_gap);
     L->content_h = content_h;
     int shown_h = content_h < avail ? content_h : avail;
@@ -1550,7 +1566,10 @@ relayout:
     }
     draw_unclip(dl);
 
-    draw_axis(&c, L->plot, lanes_top, lanes_bottom, false);
+    if (!opt->no_axis_labels)
+        draw_axis(&c, L->plot, lanes_top, lanes_bottom, false);
+    else
+        draw_rect(dl, rrect(L->plot.x, lanes_bottom, L->plot.w, S(&c, 1) < 1 ? 1 : S(&c, 1)), pal->axis);
 
     /* Playback cursor across lanes and axis. */
     if (opt->cursor >= 0 && opt->cursor >= vp.t0 && opt->cursor <= vp.t1) {

@@ -260,6 +260,12 @@ typedef struct RLayoutOpts {
     const char *tag;     /* "A", "B": a badge before the title (compare), or NULL */
     int label_w;         /* lane label column width in device px; 0: from the names */
     SimTime hide_after;  /* quiz: draw nothing of the run after this time; -1: all */
+    bool title_one_row;  /* never a second title row: parameters give way instead */
+    int legend_max_rows; /* 0: as many as the legend needs */
+    int axis_h;          /* axis height in logical px; 0: the default (30) */
+    bool no_axis_labels; /* only the axis line (a run stacked over another) */
+    bool title_compact;  /* a slim title row and top margin (stacked runs) */
+    int header_h;        /* process header band in logical px; 0: the default (24) */
 } RLayoutOpts;
 
 /* Everything on, for exported images. */
@@ -290,6 +296,7 @@ typedef struct RLayout {
     RRect title;
     int bottom;         /* first device row free for the viewer (reserve_bottom) */
     int lane_h;         /* nominal lane height this frame */
+    int lane_h_max;     /* the tallest a lane grows into spare room */
     int content_h;      /* total lanes height before scrolling */
     int u100;           /* text unit: 100 * scale * font_scale */
     RLaneGeom *lanes;   /* [n_lanes] */

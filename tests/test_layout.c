@@ -440,60 +440,81 @@ static void test_lod(void)
     sim_trace_destroy(tr);
 }
 
+/* The explanation engine on the fixture: every "why" comes from the
+ * record its cause field points at, and the arrows join the same records. */
 static void test_explain(const RIndex *ix)
 {
     const SimTrace *tr = ix->tr;
+    Explainer *ex = NULL;
+    CHECK_EQ(explain_create(tr, &ex), 0);
+    if (!ex)
+        return;
     char buf[1024];
     size_t acq = record_index(tr, 5040 * US, SIM_REC_GIL_ACQUIRE, 0);
-    CHECK(acq != SIZE_MAX, "acquire record");
-    render_explain_handover(ix, acq, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io waited 5 ms with no switch \xe2\x86\x92 set the drop request; hog dropped "
-                     "the GIL at its next check point (+10 \xc2\xb5s); io took it (+30 \xc2\xb5s "
-                     "wake-up)");
-    render_explain_record(ix, acq, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io took the GIL from hog");
     size_t drop = record_index(tr, 5010 * US, SIM_REC_GIL_DROP, 1);
-    render_explain_record(ix, drop, buf, sizeof(buf));
-    CHECK_STREQ(buf, "hog dropped the GIL at a check point because of the drop request");
     size_t req = record_index(tr, 5 * MS, SIM_REC_DROP_REQUEST, 0);
-    render_explain_record(ix, req, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io waited a whole switch interval (5 ms) with no switch, so it set the drop "
-                     "request for hog");
+    size_t tmo = record_index(tr, 5 * MS, SIM_REC_GIL_TIMEOUT, 0);
+    CHECK(acq != SIZE_MAX && drop != SIZE_MAX && req != SIZE_MAX && tmo != SIZE_MAX, "records");
+    /* A signalled take: caused by the drop that signalled. */
+    CHECK_EQ(explain_cause(ex, acq), drop);
+    explain_why(ex, acq, buf, sizeof(buf));
+    CHECK(strstr(buf, "hog dropped it at a check point at 5.01 ms") && strstr(buf, "woke io") &&
+              strstr(buf, "30 \xc2\xb5s later"),
+          "take after a wake-up: %s", buf);
+    /* A forced drop: caused by the pending drop request. */
+    CHECK_EQ(explain_cause(ex, drop), req);
+    explain_why(ex, drop, buf, sizeof(buf));
+    CHECK(strstr(buf, "io had set the drop request at 5 ms") != NULL, "forced drop: %s", buf);
+    /* The request: caused by the timeout just before it. */
+    CHECK_EQ(explain_cause(ex, req), tmo);
+    explain_what(ex, req, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io set the drop request for hog");
+    explain_next(ex, req, buf, sizeof(buf));
+    CHECK(strstr(buf, "hog drops the GIL at its next check point, at 5.01 ms") != NULL, "next: %s", buf);
+    /* io back from I/O: its I/O ended, hog holds the GIL. */
     size_t back = record_index(tr, 6060 * US, SIM_REC_STATE, 0);
-    render_explain_record(ix, back, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io finished its I/O and asks for the GIL");
-    size_t run = record_index(tr, 5040 * US, SIM_REC_STATE, 0);
-    render_explain_record(ix, run, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io holds the GIL and runs Python on core 1");
+    size_t io_start = record_index(tr, 5060 * US, SIM_REC_STATE, 0);
+    CHECK_EQ(explain_cause(ex, back), io_start);
+    explain_why(ex, back, buf, sizeof(buf));
+    CHECK(strstr(buf, "io's I/O ended (it lasted 1 ms)") && strstr(buf, "hog holds it"), "back: %s", buf);
+    /* The I/O start: the program reached I/O, never "took the free GIL". */
+    explain_why(ex, io_start, buf, sizeof(buf));
+    CHECK(strstr(buf, "reached an I/O operation") && !strstr(buf, "free"), "I/O start: %s", buf);
+    explain_what(ex, io_start, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io started I/O (1 ms), without the GIL");
+    /* The daemon kill names the reason. */
     size_t killed = record_index(tr, 19 * MS, SIM_REC_STATE, 1);
-    render_explain_record(ix, killed, buf, sizeof(buf));
-    CHECK_STREQ(buf, "hog (a daemon) was killed as the last non-daemon thread ended");
+    explain_why(ex, killed, buf, sizeof(buf));
+    CHECK(strstr(buf, "daemon thread") != NULL, "kill: %s", buf);
+    /* A failed wake-up is caused by a drop that signalled it. */
+    size_t fw = SIZE_MAX;
+    for (size_t i = 0; i < sim_trace_count(tr); i++)
+        if (sim_trace_records(tr)[i].kind == SIM_REC_FAILED_WAKEUP)
+            fw = i;
+    CHECK(fw != SIZE_MAX && explain_cause(ex, fw) != EXPLAIN_NONE &&
+              sim_trace_records(tr)[explain_cause(ex, fw)].kind == SIM_REC_GIL_DROP,
+          "failed wake-up caused by a drop");
+    /* The record at a time, and a thread's own. */
+    CHECK_EQ(explain_record_at(ex, 5040 * US, 0), record_index(tr, 5040 * US, SIM_REC_STATE, 0));
+    CHECK_EQ(explain_record_at(ex, -1, SIM_NONE), EXPLAIN_NONE);
 
-    /* The second round: io came back from I/O first. */
-    size_t acq2 = record_index(tr, 11100 * US, SIM_REC_GIL_ACQUIRE, 0);
-    render_explain_handover(ix, acq2 + 1, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io finished its I/O; io waited 5 ms with no switch \xe2\x86\x92 set the drop "
-                     "request; hog dropped the GIL at its next check point (+10 \xc2\xb5s); io took "
-                     "it (+30 \xc2\xb5s wake-up)");
-    /* After io went to I/O, hog took the GIL back. */
-    size_t acq3 = record_index(tr, 5090 * US, SIM_REC_GIL_ACQUIRE, 1);
-    render_explain_handover(ix, acq3, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io released the GIL for I/O; hog took it (+30 \xc2\xb5s wake-up)");
-
+    /* Arrows join exactly the causal records, placed on their lanes. */
     RChain ch;
-    CHECK(render_explain_chain(ix, acq, &ch), "chain");
-    CHECK_EQ(ch.n, 3);
-    CHECK_EQ(ch.t[0], 5 * MS);
-    CHECK_EQ(ch.lane[0], 0);
-    CHECK_EQ(ch.t[1], 5010 * US);
-    CHECK_EQ(ch.lane[1], 2);
-    CHECK_EQ(ch.t[2], 5040 * US);
-    CHECK_EQ(ch.lane[2], 1);
-    CHECK(render_explain_chain(ix, acq2, &ch), "chain with I/O");
-    CHECK_EQ(ch.n, 4);
-    CHECK_EQ(ch.t[0], 6060 * US);
-    CHECK_STREQ(ch.label[0], "I/O done \xe2\x86\x92 asks for the GIL");
-    CHECK(!render_explain_chain(ix, 0, &ch), "no hand-over before the first");
+    CHECK(render_explain_chain(ix, ex, acq, &ch), "chain");
+    CHECK(ch.n >= 3, "chain of %d", ch.n);
+    CHECK_EQ(ch.t[ch.n - 1], 5040 * US);
+    CHECK_EQ(ch.lane[ch.n - 1], ix->thread_lane[0]);
+    CHECK_STREQ(ch.label[ch.n - 1], "takes the GIL");
+    CHECK_EQ(ch.t[ch.n - 2], 5010 * US);
+    CHECK_EQ(ch.lane[ch.n - 2], ix->thread_lane[1]);
+    CHECK_STREQ(ch.label[ch.n - 2], "forced drop");
+    CHECK_EQ(ch.t[ch.n - 3], 5 * MS);
+    CHECK_STREQ(ch.label[ch.n - 3], "timeout");
+    for (int i = 0; i + 1 < ch.n; i++)
+        CHECK(ch.t[i] <= ch.t[i + 1], "causes come before effects");
+    /* No chain without a cause. */
+    CHECK(!render_explain_chain(ix, ex, 0, &ch), "the first record has no cause");
+    explain_destroy(ex);
 }
 
 static void test_view(const SimTrace *tr)
@@ -559,7 +580,8 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
     o.caption = false;
     o.fit_lanes = false;
     o.auto_text = false;
-    o.reserve_bottom = render_overlay_height(&vp);
+    RChromePlan plan = render_chrome_full(false);
+    o.reserve_bottom = render_overlay_height(&vp, &plan);
     o.cursor = 5040 * US;
     CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
     CHECK(L->bottom + o.reserve_bottom <= 800, "room for the chrome");
@@ -570,8 +592,17 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
     in.explain_why = "io waited 5 ms with no switch.";
     in.status = "paused";
     in.toast = "switch interval 5 ms \xe2\x86\x92 2.5 ms";
+    in.plan = plan;
+    in.explain_next = "io holds the GIL for 20 \xc2\xb5s.";
+    RFigLine figs[2] = {{"I/O", "164 ops/s", true}, {"GIL", "328 switches/s", false}};
+    in.figs = figs;
+    in.n_figs = 2;
+    in.figs_title = "Figures";
     size_t acq = record_index(ix->tr, 5040 * US, SIM_REC_GIL_ACQUIRE, 0);
-    render_explain_chain(ix, acq, &in.chain);
+    Explainer *ex = NULL;
+    explain_create(ix->tr, &ex);
+    render_explain_chain(ix, ex, acq, &in.chain);
+    explain_destroy(ex);
     render_view_seek(&v, ix->tr, 5040 * US);
     ROverlayGeom g;
     CHECK_EQ(render_overlay_build(L, ix, &v, &in, &metrics, dl, &g), 0);
@@ -579,7 +610,10 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
           "scrub bar under the panel");
     CHECK(g.status.y + g.status.h <= 800, "status inside");
     CHECK(has_text(dl, "io took the GIL from hog."), "explain text");
-    CHECK(has_text(dl, "Why") && has_text(dl, "Now"), "explain headings");
+    CHECK(has_text(dl, "Why") && has_text(dl, "Now") && has_text(dl, "Next"), "explain headings");
+    CHECK(has_text(dl, "164 ops/s") && has_text(dl, "Figures") && g.figures.w > 0 &&
+              g.figures.x > g.panel.x + g.panel.w,
+          "the figures panel, right of the explain panel");
     CHECK(has_text(dl, "switch interval 5 ms \xe2\x86\x92 2.5 ms"), "toast");
     CHECK(has_text(dl, "Keys and mouse"), "help sheet");
     int n = 0;
@@ -593,7 +627,7 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
         CHECK(has_text(dl, key), "help shows '%s'", key);
     }
     CHECK(n >= 20, "%d bindings", n);
-    CHECK(has_text(dl, "drop request") && has_text(dl, "takes the GIL"), "arrow labels");
+    CHECK(has_text(dl, "forced drop") && has_text(dl, "takes the GIL"), "arrow labels");
 }
 
 static void test_svg(const RIndex *ix, RLayout *L, DrawList *dl)
@@ -799,8 +833,12 @@ static void test_objects(void)
     /* The explain panel names the object. */
     size_t rec = record_index(tr, 5 * MS, SIM_REC_SYNC, A);
     char buf[512];
-    render_explain_record(ix, rec, buf, sizeof(buf));
-    CHECK(strstr(buf, "lock mu") != NULL && strstr(buf, "nobody will ever release") != NULL,
+    Explainer *ex = NULL;
+    explain_create(tr, &ex);
+    if (ex)
+        explain_what(ex, rec, buf, sizeof(buf));
+    explain_destroy(ex);
+    CHECK(strstr(buf, "lock 'mu'") != NULL && strstr(buf, "does not exist in the child") != NULL,
           "explain names the object and the lost owner: %s", buf);
     draw_list_free(&dl);
     render_layout_destroy(L);
