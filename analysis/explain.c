@@ -1584,7 +1584,7 @@ int explain_start_costs(const SimScenario *sc, ExplainStartCosts *out)
     return SIM_OK;
 }
 
-SimTime explain_process_launch(const SimTrace *tr, const ExplainStartCosts *costs, uint32_t process)
+SimTime explain_launch_delay(const SimTrace *tr, const ExplainStartCosts *costs, uint32_t process)
 {
     const SimProcessInfo *pi = sim_trace_process(tr, process);
     if (!costs || !pi || !pi->start_method)
@@ -1604,6 +1604,14 @@ SimTime explain_process_launch(const SimTrace *tr, const ExplainStartCosts *cost
         if (first)
             delay += costs->spawn;
     }
+    return delay;
+}
+
+SimTime explain_process_launch(const SimTrace *tr, const ExplainStartCosts *costs, uint32_t process)
+{
+    SimTime delay = explain_launch_delay(tr, costs, process);
+    if (delay < 0)
+        return -1;
     const SimRecord *r = sim_trace_records(tr);
     size_t n = sim_trace_count(tr);
     for (size_t i = 0; i < n; i++)

@@ -99,10 +99,14 @@ typedef struct ExplainStartCosts {
 /* The costs in effect for scenario sc. Returns 0 or SIM_ERR_NOMEM. */
 int explain_start_costs(const SimScenario *sc, ExplainStartCosts *out);
 
-/* When a multiprocessing child started by spawn or forkserver was
- * launched: its start minus the interpreter's (or the fork server's)
+/* How long a multiprocessing child started by spawn or forkserver takes
+ * from its launch to its start: the interpreter's (or the fork server's)
  * start-up, the first forkserver child also paying for the server's own
- * start. -1 for any other process, one that never started, or costs NULL. */
+ * start. -1 for any other process, or costs NULL. */
+SimTime explain_launch_delay(const SimTrace *tr, const ExplainStartCosts *costs, uint32_t process);
+
+/* When such a child was launched: its start minus that delay; -1 when it
+ * has none or never started. */
 SimTime explain_process_launch(const SimTrace *tr, const ExplainStartCosts *costs, uint32_t process);
 
 #endif /* GILSIM_EXPLAIN_H */

@@ -103,7 +103,8 @@ static int window_status(int vr, const SimError *err, const char *instead)
 static int render_instead(const RunResult *run, SimTrace *tr, const char *path, RTheme theme)
 {
     RIndex *ix = NULL;
-    if (render_index_build(tr, &ix) < 0) {
+    ExplainStartCosts costs;
+    if (explain_start_costs(run->sc, &costs) < 0 || render_index_build_with(tr, &costs, &ix) < 0) {
         fprintf(stderr, "gilsim view: out of memory while indexing the trace\n");
         return EXIT_RUNTIME;
     }
@@ -386,6 +387,9 @@ int cmd_view(int argc, char **argv)
     vo.description = sim_scenario_description(run.sc);
     vo.lesson = sim_scenario_lesson(run.sc);
     sim_scenario_view_range(run.sc, &vo.view_t0, &vo.view_t1);
+    ExplainStartCosts costs;
+    if (explain_start_costs(run.sc, &costs) == 0)
+        vo.start_costs = &costs;
     if (vo.quiz) {
         quiz_question(&run, question, sizeof(question));
         vo.quiz_question = question;

@@ -48,14 +48,8 @@ static bool line(const Figures *f, RFigLine *out, const char *label, const char 
 static int build(const Figures *f, const SimTrace *tr, RFigLine *out, int max)
 {
     int n = 0;
-    if (n < max && line(f, &out[n], "I/O", "%s ops/s \xc2\xb7 p50 %s \xc2\xb7 p99 %s",
-                        (const char *[]){"io.ops_per_s", "io.p50", "io.p99"}, 3))
-        n++;
-    if (n < max && line(f, &out[n], "GIL", "%s switches/s \xc2\xb7 %s forced drops",
-                        (const char *[]){"gil.switches_per_s", "gil.forced_drops"}, 2) &&
-        figures_find(f, "gil.switches")->value > 0)
-        n++;
-    /* Shared variables: the final value against the expected one. */
+    /* Shared variables first: the outcome a race lesson is about, the
+     * final value against the expected one. */
     for (uint32_t o = 0; o < sim_trace_object_count(tr) && n < max; o++) {
         const SimObjectInfo *oi = sim_trace_object(tr, o);
         char k[3][160];
@@ -68,6 +62,13 @@ static int build(const Figures *f, const SimTrace *tr, RFigLine *out, int max)
                  (const char *[]){k[0], k[1], k[2]}, 3))
             n++;
     }
+    if (n < max && line(f, &out[n], "I/O", "%s ops/s \xc2\xb7 p50 %s \xc2\xb7 p99 %s",
+                        (const char *[]){"io.ops_per_s", "io.p50", "io.p99"}, 3))
+        n++;
+    if (n < max && line(f, &out[n], "GIL", "%s switches/s \xc2\xb7 %s forced drops",
+                        (const char *[]){"gil.switches_per_s", "gil.forced_drops"}, 2) &&
+        figures_find(f, "gil.switches")->value > 0)
+        n++;
     for (uint32_t o = 0; o < sim_trace_object_count(tr) && n < max; o++) {
         const SimObjectInfo *oi = sim_trace_object(tr, o);
         char k[3][160];

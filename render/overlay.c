@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "duration_text.h"
@@ -226,6 +227,29 @@ int render_hit_describe(const RIndex *ix, const RHit *h, char lines[4][160])
         snprintf(lines[n++], 160, "%s %s", render_lane_object_kind(ix, ln), name);
         if (h->span == SIZE_MAX)
             return n;
+        if (ln->okind == R_OBJ_SHARED) {
+            uint32_t x = render_lane_waiters(ln, h->t); /* the no-loss value */
+            snprintf(lines[n++], 160, "value %u \xc2\xb7 %u had no update been lost", h->value, x);
+            /* A lost update under the mouse: whose write overwrote whose. */
+            const RMark *best = NULL;
+            for (size_t k = 0; k < ln->n_marks; k++) {
+                const RMark *m = &ln->marks[k];
+                if (m->t >= h->t - h->slop && m->t <= h->t + h->slop &&
+                    (!best || llabs(m->t - h->t) < llabs(best->t - h->t)))
+                    best = m;
+                if (m->t > h->t + h->slop)
+                    break;
+            }
+            if (best) {
+                const SimThreadInfo *ti = sim_trace_thread(ix->tr, best->thread);
+                const SimThreadInfo *by = best->by != SIM_NONE ? sim_trace_thread(ix->tr, best->by) : NULL;
+                snprintf(lines[n++], 160, "lost: %s's write at %s overwrote %u newer update%s%s%s", ti ? ti->name : "?",
+                         fmt_t(best->t, a, sizeof(a)), best->other, best->other == 1 ? "" : "s", by ? " by " : "",
+                         by ? by->name : "");
+                return n;
+            }
+            break;
+        }
         uint32_t w = render_lane_waiters(ln, h->t), v = h->value;
         char what[128] = "";
         switch (ln->okind) {

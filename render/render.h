@@ -131,6 +131,9 @@ typedef struct RViewerOpts {
     /* Compare: a second run (borrowed) stacked under the first on the same
      * time axis, with both runs' statistics; live tuning is off. */
     const SimTrace *compare;
+    /* What starting a spawned or forkserver child costs (the scenario's),
+     * so their start-up shows on their lanes; NULL: not shown. */
+    const ExplainStartCosts *start_costs;
 } RViewerOpts;
 
 enum { R_VIEWER_NO_DISPLAY = -10 };

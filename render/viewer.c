@@ -398,7 +398,7 @@ static void resimulate(Viewer *vw, SimTime interval, int cores)
         set_toast(vw, "re-simulation failed: %s", err.msg);
         return;
     }
-    if (render_index_build(tr, &ix) < 0) {
+    if (render_index_build_with(tr, vw->opt.start_costs, &ix) < 0) {
         sim_trace_destroy(tr);
         set_toast(vw, "re-simulation failed: out of memory");
         return;
@@ -843,14 +843,14 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     bool sdl_was_up;
     if (video_start(&sdl_was_up, err) < 0)
         return R_VIEWER_NO_DISPLAY;
-    if (render_index_build(tr, &vw.ix) < 0) {
+    if (render_index_build_with(tr, opt->start_costs, &vw.ix) < 0) {
         rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
         goto out;
     }
     if (opt->compare) {
         vw.tr_b = opt->compare;
         vw.C = render_compare_create();
-        if (!vw.C || render_index_build(vw.tr_b, &vw.ix_b) < 0) {
+        if (!vw.C || render_index_build_with(vw.tr_b, opt->start_costs, &vw.ix_b) < 0) {
             rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
             goto out;
         }
