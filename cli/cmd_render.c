@@ -207,8 +207,9 @@ int cmd_render(int argc, char **argv)
         vp.t1 = end;
     }
     SimTime v0, v1;
-    if (r0 < 0 && r1 < 0 && !ix_b && sim_scenario_view_range(run.sc, &v0, &v1) && v0 < end) {
-        /* No --range: the stretch the scenario's author chose to show. */
+    if (r0 < 0 && r1 < 0 && sim_scenario_view_range(run.sc, &v0, &v1) && v0 < end) {
+        /* No --range: the stretch the scenario's author (A's, when two runs
+         * share the axis) chose to show. */
         r0 = v0;
         r1 = v1;
     }

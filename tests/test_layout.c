@@ -862,7 +862,7 @@ static void test_compare(void)
     RCmpRow rows[R_CMP_MAX_ROWS];
     int n = render_compare_stats(a, a, rows, R_CMP_MAX_ROWS);
     CHECK(n >= 3 + 2 * 3, "rows %d", n);
-    CHECK_STREQ(rows[0].label, "makespan");
+    CHECK_STREQ(rows[0].label, "run length");
     CHECK_STREQ(rows[0].a, "20 ms");
     CHECK_STREQ(rows[0].b, "20 ms");
     bool any = false;
@@ -876,11 +876,18 @@ static void test_compare(void)
     for (int i = 0; i < n; i++)
         io |= strcmp(rows[i].label, "io I/O p50") == 0;
     CHECK(io, "I/O p50 of the thread that does I/O");
-    /* Different runs: makespan 20 ms vs 10 ms, threads of one run only. */
+    /* Rates and shares, not totals: a CPU share row for each thread. */
+    bool share = false, total = false;
+    for (int i = 0; i < n; i++) {
+        share |= strcmp(rows[i].label, "hog CPU share") == 0;
+        total |= strstr(rows[i].label, "running") != NULL;
+    }
+    CHECK(share && !total, "CPU shares, no running totals");
+    /* Different runs: run length 20 ms vs 10 ms, threads of one run only. */
     n = render_compare_stats(a, b, rows, R_CMP_MAX_ROWS);
     CHECK_STREQ(rows[0].b, "10 ms");
     CHECK_STREQ(rows[0].delta, "-50%");
-    CHECK(rows[0].hl, "a halved makespan is highlighted");
+    CHECK(rows[0].hl, "a halved run is highlighted");
     bool only_a = false, only_b = false;
     for (int i = 0; i < n; i++) {
         only_a |= strcmp(rows[i].delta, "only A") == 0;
@@ -908,7 +915,7 @@ static void test_compare(void)
           "same x for the same time");
     CHECK(has_text(&dl, "A") && has_text(&dl, "B"), "run tags");
     CHECK(has_text(&dl, "Convoy (fixture)") && has_text(&dl, "Locks (fixture)"), "both titles");
-    CHECK(has_text(&dl, "makespan") && has_text(&dl, "-50%"), "statistics");
+    CHECK(has_text(&dl, "run length") && has_text(&dl, "-50%"), "statistics");
     /* One legend, under B. */
     int legends = 0;
     for (size_t i = 0; i < dl.n; i++)
