@@ -87,6 +87,8 @@ static void thread_figures(Figures *f, const char *who, const SimThreadStats *ts
     add(f, FIG_SHARE, life ? (double)ts->state_ns[SIM_R_WAIT_GIL] / (double)life : 0, "wait_gil.%s", who);
     add(f, FIG_TIME, (double)(ts->started_ns >= 0 ? ts->started_ns : 0), "started.%s", who);
     add(f, FIG_TIME, (double)(ts->finished_ns >= 0 ? ts->finished_ns : end), "finished.%s", who);
+    add(f, FIG_TIME, (double)ts->gil_wait.max, "gil_wait.%s.max", who);
+    add(f, FIG_TIME, (double)ts->gil_wait.p50, "gil_wait.%s.p50", who);
     if (ts->io.count == 0)
         return;
     add(f, FIG_COUNT, (double)ts->io.count, "io.%s.ops", who);

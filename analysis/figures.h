@@ -17,6 +17,7 @@
  *   io.ops, io.ops_per_s, io.p50, io.p99 of the thread that did most I/O
  *   io.T.ops, io.T.ops_per_s, io.T.p50, io.T.p99   of thread T
  *   cpu.T, wait_gil.T                   thread T's share of its lifetime
+ *   gil_wait.T.p50, gil_wait.T.max      its waits for the GIL, each from asking to taking
  *   started.T, finished.T               times; T is "name" or "process/name"
  *   shared.V.final, .expected, .lost    a shared variable (shared.final ...
  *                                       for the first one)
