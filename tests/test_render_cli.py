@@ -86,9 +86,10 @@ def main():
             check(texts.count("Convoy effect") == 2, "both titles")
             check(any("switch interval 5 ms" in t for t in texts) and
                   any("switch interval 1 ms" in t for t in texts), "both intervals shown")
-            check("makespan" in texts and "GIL switches / s" in texts, "statistics table")
-            check("io I/O p50" in texts and "hog running" in texts and
-                  "io waiting for GIL" in texts, "per-thread statistics")
+            check("run length" in texts and "GIL switches / s" in texts, "statistics table")
+            check("io I/O p50" in texts and "io I/O ops / s" in texts and "hog CPU share" in texts and
+                  "io waiting for the GIL" in texts, "per-thread statistics: rates and shares")
+            check(not any(t.endswith(" running") for t in texts), "no running totals of runs of different lengths")
             check("3.047 s" in texts and "1.047 s" in texts and "-66%" in texts,
                   "makespans and their change: %s" % [t for t in texts if "%" in t])
             check(texts.count("Waiting for the GIL") == 1, "one legend for both runs")
@@ -99,7 +100,7 @@ def main():
         try:
             texts = [t.text or "" for t in ET.parse(cmp_svg).getroot().iter(ns + "text")]
             check("Convoy effect: I/O beside 4 CPU-bound threads" in texts, "B's title")
-            check("cpu1 running" in texts and "only B" in texts, "threads of one run only")
+            check("cpu1 CPU share" in texts and "only B" in texts, "threads of one run only")
         except ET.ParseError as e:
             check(False, "compare SVG well-formed: %s" % e)
 
