@@ -797,7 +797,9 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 snprintf(freed, sizeof(freed), "%s had released it at %s", h, at(&ts, dr->t));
         }
         if (c == NONE) {
-            snprintf(why, wn, "%s started and found the GIL free (%s)", x, freed);
+            const SimThreadInfo *ti = sim_trace_thread(ex->tr, X);
+            snprintf(why, wn, "%s started (process %s began) and found the GIL free (%s)", x,
+                     ti ? pname(ex, ti->process) : "?", freed);
         } else {
             SimReason before = (SimReason)ex->r[c].reason;
             snprintf(why, wn, "%s finished its %s (%s) and called take_gil: the GIL was free, %s", x,
@@ -864,7 +866,15 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
         c = find_back(ex, glist(ex, r->arg), rec, is_drop, NULL);
         uint32_t me = X;
         size_t steal = c != NONE ? find_fwd(ex, glist(ex, r->arg), c, is_acquire_by_other, &me) : NONE;
-        if (c != NONE)
+        if (c == NONE && r->other && r->other - 1 < ex->nt) {
+            /* The old GIL releases and re-takes at every check interval
+             * without a record of the instant: the holder signalled and
+             * won the race back. */
+            const char *h = nm(ex, &ns, r->other - 1);
+            snprintf(why, wn, "%s released the GIL at its check interval and signalled %s, but took the GIL "
+                              "back before %s could run",
+                     h, x, x);
+        } else if (c != NONE)
             snprintf(why, wn, "%s's release at %s signalled %s, but before %s could run %s took the GIL%s%s",
                      nm(ex, &ns, ex->r[c].thread), at(&ts, ex->r[c].t), x, x,
                      steal != NONE && steal < rec ? nm(ex, &ns, ex->r[steal].thread) : "another thread",
@@ -1026,6 +1036,15 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                          x, rq);
             break;
         }
+        if (r->cause == SIM_C_DAEMON_KILL) {
+            const SimThreadInfo *ti = sim_trace_thread(ex->tr, X);
+            c = ti ? exit_at_instant(ex, rec, ti->process, true) : NONE;
+            snprintf(why, wn, "%s is a daemon thread: when %s, the last non-daemon thread of process %s, ended, "
+                              "the interpreter shut down and killed it wherever it was",
+                     x, c != NONE ? nm(ex, &ns, ex->r[c].thread) : "the last non-daemon thread",
+                     ti ? pname(ex, ti->process) : "?");
+            break;
+        }
         if (before == SIM_R_SWITCH_WAIT) {
             uint32_t me = X;
             c = find_fwd(ex, glist(ex, g), p, is_acquire_by_other, &me);
@@ -1040,15 +1059,6 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 const char *h = holder_name(ex, &ns, r, rec, g);
                 snprintf(why + len, wn - len, "; it asks for the GIL back, but %s holds it", h);
             }
-            break;
-        }
-        if (r->cause == SIM_C_DAEMON_KILL) {
-            const SimThreadInfo *ti = sim_trace_thread(ex->tr, X);
-            c = ti ? exit_at_instant(ex, rec, ti->process, true) : NONE;
-            snprintf(why, wn, "%s is a daemon thread: when %s, the last non-daemon thread of process %s, ended, "
-                              "the interpreter shut down and killed it wherever it was",
-                     x, c != NONE ? nm(ex, &ns, ex->r[c].thread) : "the last non-daemon thread",
-                     ti ? pname(ex, ti->process) : "?");
             break;
         }
         if (r->cause == SIM_C_FORK && R == SIM_R_KILLED) {
@@ -1101,8 +1111,9 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                      dur(&ts, since >= 0 ? r->t - since : 0));
             break;
         }
-        if (SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING && r->cause == SIM_C_OP_BEGIN && R != SIM_R_NOGIL) {
-            /* Running after taking the GIL at this instant. */
+        if (SIM_REC_NEW_STATE(r) == SIM_ST_RUNNING && R != SIM_R_NOGIL) {
+            /* Running after taking the GIL at this instant (whatever the
+             * record's own cause says: the take is what let it run). */
             size_t a = last_of_thread(ex, X, rec, SIM_REC_GIL_ACQUIRE);
             if (a != NONE && ex->r[a].t == r->t && before != SIM_R_PYTHON && before != SIM_R_C_CALL) {
                 c = a;
@@ -1132,6 +1143,15 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 snprintf(why, wn, "%s called %s.start() at %s", nm(ex, &ns, ex->r[c].thread), x, at(&ts, ex->r[c].t));
             else
                 snprintf(why, wn, "%s has just started: process %s began", x, ti ? pname(ex, ti->process) : "?");
+            if (SIM_REC_NEW_STATE(r) == SIM_ST_BLOCKED || R == SIM_R_NOGIL) {
+                size_t d = last_of_thread(ex, X, rec, SIM_REC_GIL_DROP);
+                size_t len = strlen(why);
+                snprintf(why + len, wn - len, ", and its program reached %s at once%s",
+                         R == SIM_R_IO ? "an I/O operation" : R == SIM_R_SLEEP ? "time.sleep()"
+                         : R == SIM_R_NOGIL ? "C work that releases the GIL" : R == SIM_R_LOCK ? "a wait on an object"
+                         : R == SIM_R_JOIN ? "a join()" : R == SIM_R_START_WAIT ? "Thread.start()" : "a blocking call",
+                         d != NONE && ex->r[d].t == r->t ? ", which releases the GIL first" : "");
+            }
             if (R == SIM_R_WAIT_GIL || R == SIM_R_WAIT_CORE) {
                 size_t len = strlen(why);
                 if (R == SIM_R_WAIT_GIL)
@@ -1141,6 +1161,34 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                     snprintf(why + len, wn - len, "; every core is busy");
             }
             break;
+        }
+        /* Back from a wait on an object: what woke it, or its timeout. */
+        if (before == SIM_R_LOCK || before == SIM_R_IO) {
+            uint8_t sk = SIM_REC_SYNC;
+            size_t w = find_back(ex, tlist(ex, X), rec + 1, is_kind, &sk);
+            if (w != NONE && w > p && (ex->r[w].state == SIM_SYNC_WAKE || ex->r[w].state == SIM_SYNC_TIMEOUT ||
+                                       ex->r[w].state == SIM_SYNC_ACQUIRE)) {
+                uint32_t o = ex->r[w].arg;
+                size_t wk = ex->r[w].state == SIM_SYNC_WAKE ? waker(ex, w, o, X) : NONE;
+                char what[320] = "";
+                if (wk != NONE)
+                    explain_what(ex, wk, what, sizeof(what));
+                c = wk != NONE ? wk : w;
+                const char *h = holder_name(ex, &ns, r, rec, g);
+                if (ex->r[w].state == SIM_SYNC_TIMEOUT)
+                    snprintf(why, wn, "%s's wait on %s '%s' timed out", x, obj_kind_name(ex->tr, o), obj_name(ex->tr, o));
+                else if (*what)
+                    snprintf(why, wn, "%s, which woke %s from its wait on %s '%s' (%s)", what, x,
+                             obj_kind_name(ex->tr, o), obj_name(ex->tr, o), dur(&ts, r->t - since));
+                else
+                    snprintf(why, wn, "%s '%s' let %s go on after %s", obj_kind_name(ex->tr, o), obj_name(ex->tr, o),
+                             x, dur(&ts, r->t - since));
+                if (R == SIM_R_WAIT_GIL) {
+                    size_t len = strlen(why);
+                    snprintf(why + len, wn - len, "; it must take the GIL back, but %s holds it", h);
+                }
+                break;
+            }
         }
         /* What the thread finished: its previous state. */
         c = p;
@@ -1261,7 +1309,8 @@ static size_t effect_of(const Explainer *ex, size_t rec, char *next, size_t nn)
             snprintf(next, nn, "no thread took the GIL during the wait, so once the OS runs %s it sets the drop "
                                "request, at %s",
                      x, at(&ts, ex->r[e].t));
-        } else if (e != NONE && ex->r[e].kind == SIM_REC_GIL_ACQUIRE) {
+        } else if (e != NONE && ex->r[e].kind == SIM_REC_GIL_ACQUIRE && ex->r[e].cause == SIM_C_GIL_TIMEOUT) {
+            /* Taken on this very wake-up (a later signal would say so). */
             snprintf(next, nn, "the GIL is free when %s runs: it takes it at %s", x, at(&ts, ex->r[e].t));
         } else {
             /* A switch happened during the wait: no request, a fresh interval. */
@@ -1280,7 +1329,10 @@ static size_t effect_of(const Explainer *ex, size_t rec, char *next, size_t nn)
         break;
     }
     case SIM_REC_FAILED_WAKEUP:
-        snprintf(next, nn, "%s waits on the GIL again, a fresh interval of %s", x, dur(&ts, info->switch_interval));
+        if (info->gil_policy && !strcmp(info->gil_policy, "old"))
+            snprintf(next, nn, "%s blocks on the GIL again, until the holder's next release", x);
+        else
+            snprintf(next, nn, "%s waits on the GIL again, a fresh interval of %s", x, dur(&ts, info->switch_interval));
         e = find_fwd(ex, tlist(ex, X), rec, is_kind, &(uint8_t){SIM_REC_GIL_ACQUIRE});
         break;
     case SIM_REC_GIL_ACQUIRE: {
