@@ -1861,8 +1861,9 @@ relayout:
         }
     }
 
-    /* Lane labels (not clipped by the plot, but by the lanes area). */
-    draw_clip(dl, L->lanes_clip);
+    /* Lane labels, clipped to their column: a long name is cut, it never
+     * covers the plot. */
+    draw_clip(dl, rrect(0, L->lanes_clip.y, L->plot.x, L->lanes_clip.h));
     for (uint32_t i = 0; i < ix->n_lanes; i++) {
         RLaneGeom lg = L->lanes[i];
         if (lg.h == 0)
