@@ -96,7 +96,14 @@ static int build(const Figures *f, const SimTrace *tr, RFigLine *out, int max)
             continue;
         threads++;
         Cpu c;
-        snprintf(c.name, sizeof(c.name), "%.39s", ti->name);
+        /* Every process has its "main": name the process where it matters. */
+        bool dup = false;
+        for (uint32_t u = 0; u < sim_trace_thread_count(tr) && !dup; u++)
+            dup = u != t && !strcmp(sim_trace_thread(tr, u)->name, ti->name);
+        if (dup)
+            snprintf(c.name, sizeof(c.name), "%.19s/%.19s", pi ? pi->name : "?", ti->name);
+        else
+            snprintf(c.name, sizeof(c.name), "%.39s", ti->name);
         c.share = g->value;
         int at;
         if (nc < 4)

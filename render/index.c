@@ -373,7 +373,7 @@ static void note_launch(RIndex *ix, const SimTrace *tr, const SimRecord *r, cons
     if (!pi || pi->parent == SIM_NONE || !pi->start_method)
         return;
     SimTime at = r->t, delay = 0;
-    if (strcmp(pi->start_method, "fork") != 0) {
+    if (strcmp(pi->start_method, "fork") != 0 && strcmp(pi->start_method, "os.fork") != 0) {
         if ((delay = explain_launch_delay(tr, costs, r->arg)) < 0)
             return;
         at = r->t - delay;

@@ -190,7 +190,8 @@ static const char *value_label(Ctx *c, const RLane *ln, uint32_t v, uint32_t not
                 snprintf(c->vbuf, sizeof(c->vbuf), "%s start-up",
                          !strcmp(m, "spawn") ? "spawn: interpreter" : !strcmp(m, "forkserver") ? "forkserver" : m);
             else
-                snprintf(c->vbuf, sizeof(c->vbuf), "%s %s", !strcmp(m, "fork") ? "fork()" : "launch",
+                snprintf(c->vbuf, sizeof(c->vbuf), "%s \xe2\x86\x92 %s",
+                         !strcmp(m, "fork") ? "fork()" : !strcmp(m, "os.fork") ? "os.fork()" : "launch",
                          pi && pi->name ? pi->name : "?");
             return c->vbuf;
         }
@@ -343,6 +344,15 @@ static void flush_run(LaneDraw *ld)
             if (box.h < fs + S(c, 2))
                 fs = box.h - S(c, 2);
             int tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            /* Too wide: a smaller size, then the plain state's name. */
+            if (tw + U(c, 10) > box.w && fs > c->f_small) {
+                fs = c->f_small;
+                tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            }
+            if (tw + U(c, 10) > box.w && r->note) {
+                lab = value_label(c, ld->ln, dom, 0);
+                tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            }
             if (fs >= U(c, 8) && tw + U(c, 10) <= box.w) {
                 /* Where the span is cut by the plot edge, centre on what shows. */
                 RColor ink = render_text_on(fill);
