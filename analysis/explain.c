@@ -341,12 +341,16 @@ char *explain_wait_label(const SimTrace *tr, uint32_t obj, unsigned side, uint32
         snprintf(buf, n, sentence ? "an idle pool worker: waits for work" : "idle: no work");
     } else if (!strcmp(k, "queue") || !strcmp(k, "mp_queue") || !strcmp(k, "pipe")) {
         const char *what = !strcmp(k, "pipe") ? "pipe" : !strcmp(k, "mp_queue") ? "multiprocessing queue" : "queue";
-        if (side == SIM_QSIDE_PUT)
-            snprintf(buf, n, sentence ? "put() into %s '%s', which is full" : "put %s (full)", what, name);
+        /* In a lane the short form, where the span is narrow. */
+        const char *verb = side == SIM_QSIDE_PUT ? "put" : !strcmp(k, "pipe") ? "read" : "get";
+        if (!sentence)
+            snprintf(buf, n, "%s %s", verb, name);
+        else if (side == SIM_QSIDE_PUT)
+            snprintf(buf, n, "put() into %s '%s', which is full", what, name);
         else if (!strcmp(k, "pipe"))
-            snprintf(buf, n, sentence ? "a read from %s '%s', which is empty" : "read %s", what, name);
+            snprintf(buf, n, "a read from %s '%s', which is empty", what, name);
         else
-            snprintf(buf, n, sentence ? "get() from %s '%s', which is empty" : "get %s (empty)", what, name);
+            snprintf(buf, n, "get() from %s '%s', which is empty", what, name);
     } else if (!strcmp(k, "event") || !strcmp(k, "condition") || !strcmp(k, "barrier")) {
         snprintf(buf, n, sentence ? "%s '%s' (wait)" : "wait %s", sentence ? k : name, name);
     } else if (!strcmp(k, "semaphore") || !strcmp(k, "bounded_semaphore")) {
@@ -766,9 +770,14 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 const char *how = d->state == SIM_DROP_FORCED ? "dropped it at a check point"
                                   : d->state == SIM_DROP_EXIT ? "released it as it ended"
                                                               : "released it";
-                snprintf(why, wn, "%s %s at %s, which signals one waiting thread; the OS woke %s, which took it "
+                char asked[200] = "";
+                size_t q = d->state == SIM_DROP_FORCED ? pending_request(ex, g, c) : NONE;
+                if (q != NONE)
+                    snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
+                             nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
+                snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; the OS woke %s, which took it "
                                   "%s later (the wake-up latency)",
-                         h, how, at(&ts, d->t), x, dur(&ts, r->t - d->t));
+                         h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
             }
             break;
         }
