@@ -26,6 +26,14 @@
 #define PROJECTOR_SCALE 1.5f /* as gilsim render --projector */
 #define TOAST_MS 3500
 
+/* What the chrome plan depends on. */
+typedef struct PlanKey {
+    int width, height;
+    float font_scale;
+    bool lesson, compare;
+    uint32_t lanes;
+} PlanKey;
+
 typedef struct Viewer {
     SDL_Window *win;
     SDL_Renderer *rend;
@@ -67,6 +75,10 @@ typedef struct Viewer {
     int first_mx, first_my;
     bool seen_motion;
     bool fullscreen;
+    /* The chrome plan of the last frame, and what it was made for. */
+    RChromePlan plan;
+    PlanKey plan_key;
+    bool plan_ok;
     Uint64 last_tick;
     bool fitted_sel;
     bool quit;
@@ -281,9 +293,21 @@ static void draw(Viewer *vw)
     const char *lesson = lesson_now(vw);
     /* The chrome gives way until the lanes keep half of the window (or
      * every lane is as tall as it gets): in projector mode, at 1024x768
-     * and when comparing, the timeline stays the picture. */
-    RChromePlan plan = render_chrome_full(vw->v.lesson && lesson && *lesson);
-    for (;;) {
+     * and when comparing, the timeline stays the picture. The plan is
+     * kept while the window, the text size and the panels stay as they
+     * are, so a frame of playback lays out once. */
+    bool lesson_on = vw->v.lesson && lesson && *lesson;
+    PlanKey key;
+    memset(&key, 0, sizeof(key)); /* compared whole, padding included */
+    key.width = vp.width;
+    key.height = vp.height;
+    key.font_scale = vp.font_scale;
+    key.lesson = lesson_on;
+    key.compare = vw->C != NULL;
+    key.lanes = vw->ix->n_lanes;
+    bool cached = vw->plan_ok && memcmp(&key, &vw->plan_key, sizeof(key)) == 0;
+    RChromePlan plan = cached ? vw->plan : render_chrome_full(lesson_on);
+    for (int pass = 0;; pass++) {
         o.reserve_bottom = render_overlay_height(&vp, &plan);
         o.legend_max_rows = plan.legend_one_row ? 1 : 0;
         int lanes_h, roomy;
@@ -300,9 +324,26 @@ static void draw(Viewer *vw)
             lanes_h = vw->L->plot.h;
             roomy = vw->L->lane_h >= vw->L->lane_h_max;
         }
-        if (2 * lanes_h >= vp.height || roomy || !render_chrome_shrink(&plan))
+        /* Half the window, and a little more: it must still be half once
+         * rounded to pixels and lane heights. */
+        int want = vp.height * 52 / 100;
+        if (cached || lanes_h >= want || roomy)
+            break;
+        /* The lanes grow by what the chrome gives up: shrink the plan to
+         * the height that leaves them half, then lay out again. */
+        int target = o.reserve_bottom - (want - lanes_h);
+        bool shrunk = false;
+        while ((pass > 0 || render_overlay_height(&vp, &plan) > target) && render_chrome_shrink(&plan)) {
+            shrunk = true;
+            if (pass > 0)
+                break; /* one step at a time once the arithmetic was not enough */
+        }
+        if (!shrunk || pass > 8)
             break;
     }
+    vw->plan = plan;
+    vw->plan_key = key;
+    vw->plan_ok = true;
     vw->v.vscroll = lay(vw)->vp.vscroll;
 
     char status[256], sp[40], sel[512];

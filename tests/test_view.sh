@@ -86,8 +86,21 @@ start_viewer() {
     fi
     xdotool windowmove --sync "$wid" 0 0 2>/dev/null
     xdotool windowfocus --sync "$wid" 2>/dev/null
-    sleep 1
+    settle
     return 0
+}
+
+# Waits (up to 10 s: sanitizer builds are slow) until the screen shows more
+# than a blank window, then a moment more for it to settle.
+settle() {
+    i=0
+    while [ $i -lt 50 ]; do
+        import -window root "$work/settle.png" 2>/dev/null
+        [ "$(identify -format '%k' "$work/settle.png" 2>/dev/null || echo 0)" -gt 20 ] && break
+        sleep 0.2
+        i=$((i + 1))
+    done
+    sleep 0.6
 }
 
 # Waits up to 10 s for the viewer to exit; sets $status to its exit status
@@ -317,7 +330,7 @@ start_small() {
         return 1
     fi
     xdotool windowfocus --sync "$wid" 2>/dev/null
-    sleep 1
+    settle
     eval "$(xdotool getwindowgeometry --shell "$wid")"
     return 0
 }
