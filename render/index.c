@@ -1,7 +1,14 @@
 /*
- * index.c - turns a trace into lanes: per process a GIL lane and one lane
- * per thread, then one lane per core, each a time-sorted tiling of spans
- * with block prefix sums for level-of-detail summaries.
+ * index.c - turns a trace into lanes: per process a GIL lane, one lane
+ * per thread and one per object it used (locks, semaphores, events,
+ * queues, shared variables); objects no one process owns in a group of
+ * their own; then one lane per core. Each lane is a time-sorted tiling of
+ * spans with block prefix sums for level-of-detail summaries. Thread
+ * spans carry a note of what they are about (the object a wait is on, the
+ * thread or process a join waits for, a process a C call launched, a
+ * process's start-up), thread lanes mark a thread's start, end, kill and
+ * wait forever, and a shared variable's lane replays its value from its
+ * initial one and each write's lost updates (value += 1 - lost).
  *
  * Two passes over the records: the first counts, so every array is
  * allocated once at its final size (ten million transitions must not pay

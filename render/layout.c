@@ -5,10 +5,12 @@
  *
  * Level of detail: a lane is walked column by column. A column that lies
  * inside one span is skipped to that span's end in O(1); a column with
- * several spans is summarised as its dominant value plus, when three or
- * more spans share it, a runner-up band. Neighbouring columns with the
- * same summary merge into one rectangle. So a lane costs O(visible spans
- * + columns x log n) and draws at most two rectangles per column.
+ * several spans is summarised as the mix of its values, stacked, each as
+ * tall as its share (lod.h), and where spans are a few pixels wide or
+ * less every column takes its mix over its neighbours too, so a regular
+ * pattern cannot beat against the pixel grid. Neighbouring columns with
+ * the same summary merge into one rectangle. So a lane costs O(visible
+ * spans + columns x log n) and draws at most three rectangles a column.
  *
  * Invariant: nothing here knows about SDL; geometry is integer device
  * pixels derived from the viewport only, so the same inputs give the same

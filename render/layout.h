@@ -15,7 +15,7 @@
  *
  * Invariant: a frame draws at most a few primitives per pixel column per
  * lane, whatever the number of spans: spans narrower than a pixel are
- * merged into per-column summaries (dominant value plus runner-up).
+ * merged into per-column summaries (the mix of values, stacked).
  */
 #ifndef GILSIM_LAYOUT_H
 #define GILSIM_LAYOUT_H

@@ -1,8 +1,11 @@
 /*
  * overlay.c - the viewer's chrome, appended to the timeline's draw list:
- * the explain panel (what happened at the cursor and why), the scrub bar
- * over the whole run, the status line with key hints, cause -> effect
- * arrows, the hover tooltip, a toast for live changes and the help sheet.
+ * the lesson panel, the explain panel (what changed at the cursor, why,
+ * what next) with the figures panel beside it, the scrub bar over the
+ * whole run, the status line with key hints, cause -> effect arrows, the
+ * hover tooltip, a toast for live changes and the help sheet. How much of
+ * it shows is a plan (RChromePlan) the viewer shrinks until the lanes
+ * keep half of the window.
  *
  * Invariant: pure like layout.c: everything is derived from the last
  * layout's geometry, the view state and the strings the viewer passes in,

@@ -1,15 +1,19 @@
 /*
  * viewer.c - the interactive timeline window: SDL events in, the pure view
  * state (view.c) updated, one frame laid out (layout.c + overlay.c) and
- * replayed by the backend. Live tuning re-simulates through a callback the
- * command supplies, so the renderer never depends on the command line.
+ * replayed by the backend. The explain panel and its arrows come from the
+ * explanation engine (analysis/explain.h), the figures panel and the
+ * lesson's {figures} from the run shown (analysis/figures.h). Live tuning
+ * re-simulates through a callback the command supplies, so the renderer
+ * never depends on the command line.
  *
  * The loop sleeps in SDL_WaitEvent while nothing moves and wakes at 60 Hz
  * only while playing or while a message fades, so an idle viewer costs no
  * CPU.
  *
- * Invariant: the window shows exactly one trace and its index; a
- * re-simulation swaps both at once (and keeps the old ones when it fails).
+ * Invariant: the window shows exactly one trace with its index, its
+ * explainer and its figures; a re-simulation swaps them all at once (and
+ * keeps the old ones when it fails).
  */
 #include <errno.h>
 #include <stdarg.h>
