@@ -631,6 +631,104 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
     CHECK(has_text(dl, "forced drop") && has_text(dl, "takes the GIL"), "arrow labels");
 }
 
+/* Arrows stay in the plot, and their labels never overlap: a crowded
+ * chain keeps the labels that fit and drops the rest; a point off screen
+ * is reached by an arrow cut at the plot's edge, with no label. */
+static void test_arrows(const RIndex *ix, RLayout *L, DrawList *dl)
+{
+    RView v;
+    render_view_init(&v, ix->end);
+    v.arrows = true;
+    RViewport vp = render_viewport_default(ix, 1280, 800);
+    vp.t0 = 4 * MS;
+    vp.t1 = 6 * MS;
+    RLayoutOpts o = render_layout_opts_export();
+    o.caption = false;
+    RChromePlan plan = render_chrome_full(false);
+    o.reserve_bottom = render_overlay_height(&vp, &plan);
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    ROverlayIn in;
+    memset(&in, 0, sizeof(in));
+    in.plan = plan;
+    static const char *const labels[] = {"off screen", "first label", "second label", "third label",
+                                         "fourth label"};
+    RChain ch = {5, {1 * MS, 5000 * US, 5001 * US, 5002 * US, 5003 * US},
+                 {ix->thread_lane[0], ix->thread_lane[0], ix->thread_lane[1], ix->thread_lane[0],
+                  ix->thread_lane[1]},
+                 {labels[0], labels[1], labels[2], labels[3], labels[4]}};
+    in.chain = ch;
+    size_t before = dl->n;
+    ROverlayGeom g;
+    CHECK_EQ(render_overlay_build(L, ix, &v, &in, &metrics, dl, &g), 0);
+    RRect box[5];
+    int nb = 0;
+    bool outside = false, off_label = false;
+    for (size_t i = before; i < dl->n; i++) {
+        const RCmd *c = &dl->cmds[i];
+        if (c->kind == R_CMD_LINE)
+            outside |= c->u.line.x0 < L->plot.x - 1 || c->u.line.x1 < L->plot.x - 1 ||
+                       c->u.line.x0 > L->plot.x + L->plot.w + 1 || c->u.line.x1 > L->plot.x + L->plot.w + 1;
+        if (c->kind != R_CMD_TEXT)
+            continue;
+        const char *t = draw_text_of(dl, c);
+        for (int k = 0; k < 5; k++) {
+            if (strcmp(t, labels[k]) != 0)
+                continue;
+            off_label |= k == 0;
+            int w = fake_width(NULL, (RFont)c->font, c->size, t);
+            if (nb < 5)
+                box[nb++] = rrect(c->u.text.x, c->u.text.y - c->size / 2, w, c->size);
+            outside |= c->u.text.x < L->plot.x || c->u.text.x + w > L->plot.x + L->plot.w;
+        }
+    }
+    CHECK(!outside, "arrows and their labels stay inside the plot");
+    CHECK(!off_label, "no label for a point off screen");
+    CHECK(nb >= 2, "labels that fit are drawn (%d)", nb);
+    bool overlap = false;
+    for (int a = 0; a < nb; a++)
+        for (int b = a + 1; b < nb; b++)
+            overlap |= box[a].x < box[b].x + box[b].w && box[b].x < box[a].x + box[a].w &&
+                       box[a].y < box[b].y + box[b].h && box[b].y < box[a].y + box[a].h;
+    CHECK(!overlap, "no two labels overlap");
+}
+
+/* The figures panel: what the run has, marked where it differs from the
+ * run the viewer opened with. */
+static void test_figure_lines(const SimTrace *tr)
+{
+    SimStats *st = sim_stats_compute(tr);
+    Figures f, other;
+    CHECK(st && figures_compute(tr, st, &f) == 0, "figures");
+    if (!st)
+        return;
+    RFigLine lines[R_FIG_LINES];
+    int n = render_figure_lines(&f, &f, tr, lines, R_FIG_LINES);
+    bool gil = false, run = false, any = false;
+    for (int i = 0; i < n; i++) {
+        gil |= !strcmp(lines[i].label, "GIL");
+        run |= !strcmp(lines[i].label, "run") && !strcmp(lines[i].value, "20 ms");
+        any |= lines[i].changed;
+    }
+    CHECK(gil && run, "GIL and run lines (%d lines)", n);
+    CHECK(!any, "the same run: nothing marked changed");
+    /* Another run: a different switch-over rate and length. */
+    memcpy(&other, &f, sizeof(other));
+    other.v = malloc((size_t)f.n * sizeof(Figure));
+    memcpy(other.v, f.v, (size_t)f.n * sizeof(Figure));
+    for (int i = 0; i < other.n; i++)
+        if (!strcmp(other.v[i].key, "makespan"))
+            other.v[i].value = 40 * MS;
+    n = render_figure_lines(&f, &other, tr, lines, R_FIG_LINES);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(lines[i].label, "run"))
+            CHECK(lines[i].changed, "a changed figure is marked");
+        else if (!strcmp(lines[i].label, "GIL"))
+            CHECK(!lines[i].changed, "an unchanged one is not");
+    free(other.v);
+    figures_fini(&f);
+    sim_stats_destroy(st);
+}
+
 static void test_svg(const RIndex *ix, RLayout *L, DrawList *dl)
 {
     RViewport vp = render_viewport_default(ix, 900, 500);
@@ -968,6 +1066,8 @@ int main(void)
     test_explain(ix);
     test_view(tr);
     test_overlay(ix, L, &dl);
+    test_arrows(ix, L, &dl);
+    test_figure_lines(ix->tr);
     test_svg(ix, L, &dl);
     test_edges(L, &dl);
     test_lod();

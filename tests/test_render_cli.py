@@ -6,6 +6,7 @@ bad ranges) exiting 2 with one line and writing nothing.
 Prints "N passed, N failed" like the C tests.
 """
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -103,6 +104,25 @@ def main():
             check("cpu1 CPU share" in texts and "only B" in texts, "threads of one run only")
         except ET.ParseError as e:
             check(False, "compare SVG well-formed: %s" % e)
+
+        # The count += 1 race: the shared variable's lane, its lost-update
+        # marks and the final value against the expected one, as text.
+        race_svg = os.path.join(d, "race.svg")
+        rc, so, se = run("counter_race_39", "-o", race_svg)
+        check(rc == 0, "render counter_race_39: %s" % se)
+        try:
+            ns = "{http://www.w3.org/2000/svg}"
+            root = ET.parse(race_svg).getroot()
+            texts = [t.text or "" for t in root.iter(ns + "text")]
+            check("count" in texts and "shared" in texts, "the shared variable has a lane, named")
+            outcome = [t for t in texts if re.fullmatch(r"final [0-9,]+ \u00b7 expected 40,000 \u00b7 [0-9,]+ lost", t)]
+            check(outcome, "the lane says the final value against the expected one: %s" %
+                  [t for t in texts if t.startswith("final")])
+            check("lost update (a write over newer ones)" in texts, "the legend names the lost-update marks")
+            red = [e for e in root.iter() if (e.get("fill") or "").lower() in ("#cc3311", "rgb(204,51,17)")]
+            check(len(red) >= 3, "red lost-update marks on the lane (%d)" % len(red))
+        except ET.ParseError as e:
+            check(False, "race SVG well-formed: %s" % e)
 
         # Refusals: exit 2, one line on stderr, nothing written.
         bad = os.path.join(d, "bad.png")
