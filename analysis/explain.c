@@ -61,6 +61,18 @@ static bool gil_kind(uint8_t k)
     return k >= SIM_REC_GIL_ACQUIRE && k <= SIM_REC_FAILED_WAKEUP;
 }
 
+typedef struct Named {
+    const char *name;
+    uint32_t id;
+} Named;
+
+static int by_name(const void *a, const void *b)
+{
+    const Named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
 int explain_create(const SimTrace *tr, Explainer **out)
 {
     *out = NULL;
@@ -127,10 +139,19 @@ int explain_create(const SimTrace *tr, Explainer **out)
             l->i[l->n++] = (uint32_t)i;
         }
     }
-    for (uint32_t a = 0; a < ex->nt; a++)
-        for (uint32_t b = a + 1; b < ex->nt; b++)
-            if (strcmp(sim_trace_thread(tr, a)->name, sim_trace_thread(tr, b)->name) == 0)
-                ex->ambiguous[a] = ex->ambiguous[b] = true;
+    /* Names two threads share, found by sorting (name, thread) pairs. */
+    Named *by = malloc((ex->nt + 1) * sizeof(*by));
+    if (!by) {
+        explain_destroy(ex);
+        return SIM_ERR_NOMEM;
+    }
+    for (uint32_t t = 0; t < ex->nt; t++)
+        by[t] = (Named){sim_trace_thread(tr, t)->name, t};
+    qsort(by, ex->nt, sizeof(*by), by_name);
+    for (uint32_t k = 1; k < ex->nt; k++)
+        if (strcmp(by[k].name, by[k - 1].name) == 0)
+            ex->ambiguous[by[k].id] = ex->ambiguous[by[k - 1].id] = true;
+    free(by);
     *out = ex;
     return SIM_OK;
 }

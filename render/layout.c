@@ -425,10 +425,12 @@ static void draw_lane_spans(Ctx *c, const RLane *ln, RRect area)
     size_t visible = render_lane_find(ln, (SimTime)fmax(0, t0 + w * npp)) - render_lane_find(ln, (SimTime)fmax(0, t0));
     bool dense = visible * 4 > (size_t)w;
     double pad = dense ? R_LOD_SMOOTH * npp : 0;
-    /* Zoomed out past the finest pyramid level: read bins, not spans. */
+    /* Zoomed out past the finest pyramid level: read bins, not spans
+     * (bins as wide as half the window a column is averaged over). */
     if (ln->mip.levels > 0 && npp >= (double)ln->mip.w0) {
         int L = 0;
-        while (L + 1 < ln->mip.levels && (double)(ln->mip.w0 << (L + 1)) <= npp)
+        double bin = dense ? (2 * R_LOD_SMOOTH + 1) * npp / 2 : npp;
+        while (L + 1 < ln->mip.levels && (double)(ln->mip.w0 << (L + 1)) <= bin)
             L++;
         for (; col < w; col++) {
             double ta = t0 + col * npp, tb = ta + npp;
@@ -444,6 +446,36 @@ static void draw_lane_spans(Ctx *c, const RLane *ln, RRect area)
             emit(&ld, col, col, &mix, 0);
             c->L->lod_columns++;
         }
+        flush_run(&ld);
+        return;
+    }
+    if (dense && ln->kind == R_LANE_THREAD) {
+        /* Time per state at every column edge, in one sweep; a column's
+         * window is then the difference of two edges. */
+        int nc = ln->ncat;
+        double *P = malloc((size_t)(w + 1) * (size_t)nc * sizeof(double));
+        if (!P) {
+            c->dl->oom = true;
+            return;
+        }
+        size_t k = 0;
+        for (int b = 0; b <= w; b++) {
+            double t = t0 + b * npp;
+            t = t < 0 ? 0 : t > end ? end : t;
+            k = lod_find_from(ln, k, t);
+            lod_prefix(ln, k, t, P + (size_t)b * (size_t)nc);
+        }
+        double cat[SIM_REASON_COUNT + 1];
+        for (; col < w && t0 + col * npp < end; col++) {
+            int a = col - R_LOD_SMOOTH < 0 ? 0 : col - R_LOD_SMOOTH;
+            int b = col + 1 + R_LOD_SMOOTH > w ? w : col + 1 + R_LOD_SMOOTH;
+            for (int q = 0; q < nc && q <= SIM_REASON_COUNT; q++)
+                cat[q] = P[(size_t)b * (size_t)nc + (size_t)q] - P[(size_t)a * (size_t)nc + (size_t)q];
+            lod_mix_of(ln, cat, &mix);
+            emit(&ld, col, col, &mix, 0);
+            c->L->lod_columns++;
+        }
+        free(P);
         flush_run(&ld);
         return;
     }

@@ -96,7 +96,7 @@ static bool is_nothing(const RLane *ln, uint32_t v)
  */
 static void conclude(const RLane *ln, Tally *t, RMix *out)
 {
-    memset(out, 0, sizeof(*out));
+    out->n = 0;
     double sum = 0, busy = 0;
     for (int k = 0; k < t->n; k++) {
         sum += t->w[k];
@@ -108,22 +108,23 @@ static void conclude(const RLane *ln, Tally *t, RMix *out)
     if (busy <= 0 || sum <= 0)
         return;
     double scale = ln->kind == R_LANE_THREAD ? busy : busy / sum >= 0.9 ? busy : sum;
-    /* The heaviest values, kept in descending weight first. */
+    /* The heaviest values, in one pass: pick[] stays sorted by weight. */
     int pick[R_MIX_MAX];
     int np = 0;
-    for (int round = 0; round < R_MIX_MAX; round++) {
-        int best = -1;
-        for (int k = 0; k < t->n; k++) {
-            bool taken = false;
-            for (int q = 0; q < np; q++)
-                taken |= pick[q] == k;
-            if (!taken && t->w[k] > 0 && (best < 0 || t->w[k] > t->w[best]))
-                best = k;
+    for (int k = 0; k < t->n; k++) {
+        double wk = t->w[k];
+        if (wk <= 0 || (np == R_MIX_MAX && wk <= t->w[pick[np - 1]]))
+            continue;
+        int at = np < R_MIX_MAX ? np++ : R_MIX_MAX - 1;
+        while (at > 0 && t->w[pick[at - 1]] < wk) {
+            pick[at] = pick[at - 1];
+            at--;
         }
-        if (best < 0 || (np > 0 && t->w[best] / scale < 1.0 / R_MIX_FULL))
-            break;
-        pick[np++] = best;
+        pick[at] = k;
     }
+    /* Values under a sixteenth give way (the heaviest always stays). */
+    while (np > 1 && t->w[pick[np - 1]] / scale < 1.0 / R_MIX_FULL)
+        np--;
     /* Heights by largest remainder, so they add up to the covered share. */
     double kept = 0;
     for (int q = 0; q < np; q++)
@@ -249,5 +250,14 @@ void lod_mip_column(const RLane *ln, int L, double ta, double tb, RMix *out)
         if (idle > 0)
             tally_add(&tally, R_IDLE, idle);
     }
+    conclude(ln, &tally, out);
+}
+
+void lod_mix_of(const RLane *ln, const double *cat_time, RMix *out)
+{
+    Tally tally = {.n = 0};
+    for (int k = 0; k < ln->ncat && k <= SIM_REASON_COUNT; k++)
+        if (cat_time[k] > 0)
+            tally_add(&tally, k == SIM_REASON_COUNT ? R_IDLE : (uint32_t)k, cat_time[k]);
     conclude(ln, &tally, out);
 }

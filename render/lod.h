@@ -42,4 +42,8 @@ void lod_summarise(const RLane *ln, size_t i, size_t j, double ta, double tb, RM
 /* The same from pyramid level L (bins of ln->mip.w0 << L ns). */
 void lod_mip_column(const RLane *ln, int L, double ta, double tb, RMix *out);
 
+/* A thread lane's mix from its time per category (ln->ncat values, as
+ * lod_prefix gives them, the last one "not there"). */
+void lod_mix_of(const RLane *ln, const double *cat_time, RMix *out);
+
 #endif /* GILSIM_LOD_H */
