@@ -241,6 +241,26 @@ int render_compare_stats(const SimTrace *a, const SimTrace *b, RCmpRow *rows, in
         snprintf(label, sizeof(label), "%s waiting for the GIL", thread_name(b, j));
         share_row(rows, &n, max, label, 0, (double)sb->threads[j].state_ns[SIM_R_WAIT_GIL] / lb, false, true);
     }
+    /* What differs first: the run's length, then the rows marked beyond
+     * noise, then the others that differ; rows equal in both runs are left
+     * out unless every row is (the same run twice). */
+    bool differs = false;
+    for (int i = 0; i < n; i++)
+        differs |= strcmp(rows[i].delta, "=") != 0;
+    if (differs && n > 1) {
+        RCmpRow *tmp = malloc((size_t)n * sizeof(*tmp));
+        if (tmp) {
+            int k = 0;
+            tmp[k++] = rows[0];
+            for (int pass = 0; pass < 2; pass++)
+                for (int i = 1; i < n; i++)
+                    if (rows[i].hl == (pass == 0) && strcmp(rows[i].delta, "=") != 0)
+                        tmp[k++] = rows[i];
+            memcpy(rows, tmp, (size_t)k * sizeof(*tmp));
+            n = k;
+            free(tmp);
+        }
+    }
 out:
     free(pair);
     free(used);

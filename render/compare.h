@@ -35,8 +35,10 @@ typedef struct RCmpRow {
  * different lengths compare: the run's length, GIL switches per second,
  * per I/O thread its operations per second and latency p50 and p99, the
  * updates lost per shared variable, and each thread's share of its life
- * running and waiting for the GIL (threads paired by name). Returns the
- * number of rows (at most max). */
+ * running and waiting for the GIL (threads paired by name). The run's
+ * length comes first, then what differs beyond noise, then what differs
+ * at all; rows equal in both runs are left out unless all are. Returns
+ * the number of rows (at most max). */
 int render_compare_stats(const SimTrace *a, const SimTrace *b, RCmpRow *rows, int max);
 
 typedef struct RCompare {
