@@ -346,11 +346,8 @@ static void flush_run(LaneDraw *ld)
             if (box.h < fs + S(c, 2))
                 fs = box.h - S(c, 2);
             int tw = text_w(c, R_FONT_REGULAR, fs, lab);
-            /* Too wide: a smaller size, then the plain state's name. */
-            if (tw + U(c, 10) > box.w && fs > c->f_small) {
-                fs = c->f_small;
-                tw = text_w(c, R_FONT_REGULAR, fs, lab);
-            }
+            /* A note too wide for its span gives way to the plain state's
+             * name (labels of one lane keep one size). */
             if (tw + U(c, 10) > box.w && r->note) {
                 lab = value_label(c, ld->ln, dom, 0);
                 tw = text_w(c, R_FONT_REGULAR, fs, lab);
