@@ -13,6 +13,7 @@
 #include <cJSON.h>
 
 #include "csv.h"
+#include "figures.h"
 #include "run_report.h"
 
 /* How a thread ended ("exited", "killed"), or NULL while it lives. */
@@ -287,6 +288,18 @@ static void fmt_dur(SimTime ns, char *buf, size_t n)
         sim_duration_format(ns, buf, n);
 }
 
+char *run_report_lesson(const RunResult *run, const SimStats *st)
+{
+    const char *lesson = sim_scenario_lesson(run->sc);
+    Figures fig;
+    if (!lesson || !strchr(lesson, '{') || figures_compute(run->trace, st, &fig) < 0)
+        return strdup(lesson ? lesson : "");
+    StrBuf b = {0};
+    figures_template(&fig, lesson, &b, NULL, 0);
+    figures_fini(&fig);
+    return strbuf_take(&b, NULL);
+}
+
 void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
 {
     const SimTrace *tr = run->trace;
@@ -296,9 +309,10 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
     fprintf(f, "%s\n", info->scenario);
     fprintf(f, "  Python %s, GIL %s, switch interval %s, %d core%s, seed %llu\n", info->python_version,
             info->gil_policy, a, info->cores, info->cores == 1 ? "" : "s", (unsigned long long)info->seed);
-    const char *lesson = sim_scenario_lesson(run->sc);
+    char *lesson = run_report_lesson(run, st);
     if (lesson && *lesson)
         fprintf(f, "  Lesson: %s\n", lesson);
+    free(lesson);
     sim_duration_format(st->sim_time_ns, a, sizeof(a));
     fprintf(f, "  simulated %s: %llu events, %llu transitions; outcome: %s\n\n", a,
             (unsigned long long)run->events, (unsigned long long)st->transitions, run_outcome_name(run->outcome));

@@ -12,6 +12,10 @@
 
 #include "run.h"
 
+/* The scenario's lesson with this run's figures filled in ("{io.ops_per_s}"
+ * becomes "164"); malloc'd, NULL when out of memory. */
+char *run_report_lesson(const RunResult *run, const SimStats *st);
+
 /* The report as a JSON object (the caller deletes it); NULL when out of
  * memory. */
 cJSON *run_report_json(const RunResult *run, const SimStats *st);

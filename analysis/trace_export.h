@@ -36,9 +36,14 @@ typedef struct TraceExportStats {
  *                     name = state, cat = reason, ts/dur in microseconds
  *                     with three decimals (exact nanoseconds)
  *   i                 drop requests, GIL timeouts, failed wake-ups, forks,
- *                     deadlocks, and blocks/timeouts/errors on objects
+ *                     deadlocks, blocks/timeouts/errors on objects, and
+ *                     "lost update" {"object", "overwrote"} on the writer
  *   C                 "GIL" {"waiters"} per process, "run queue"
- *                     {"threads"} for the machine
+ *                     {"threads"} for the machine; per object, on its
+ *                     process (the machine for objects every process
+ *                     shares): "NAME (shared)" {"value", "no loss"},
+ *                     "NAME (queue|pipe|mp_queue)" {"items"},
+ *                     "NAME (semaphore)" {"permits taken"}
  *   s / t / f         one flow per drop request that was followed by a
  *                     hand-over: from the requester's "drop request"
  *                     instant, through the holding it ended, to the next

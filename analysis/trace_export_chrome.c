@@ -121,7 +121,15 @@ typedef struct Chrome {
     GilFlows *flows;         /* [ng] */
     uint64_t flow_id;
     uint64_t events;
+    /* Objects drawn as counters: shared variables (value), queues and
+     * pipes (items), semaphores (permits taken). */
+    uint8_t *counted;        /* [no] 0: no counter; else OBJ_* */
+    StrBuf *counter_name;    /* [no] "\"count (shared)\"" */
+    int64_t *value;          /* [no] the value, items or permits taken now */
+    int64_t *expected;       /* [no] shared: the value had no update been lost */
 } Chrome;
+
+enum { OBJ_NONE = 0, OBJ_SHARED, OBJ_QUEUE, OBJ_SEMAPHORE };
 
 static inline void ev_begin(Chrome *c)
 {
@@ -154,6 +162,12 @@ static void chrome_free(Chrome *c)
     free(c->dirty);
     free(c->is_dirty);
     free(c->flows);
+    for (uint32_t i = 0; c->counter_name && i < c->no; i++)
+        strbuf_fini(&c->counter_name[i]);
+    free(c->counter_name);
+    free(c->counted);
+    free(c->value);
+    free(c->expected);
     names_free(&c->nm);
     out_fini(&c->o);
 }
@@ -192,9 +206,32 @@ static bool chrome_init(Chrome *c, const SimTrace *tr, FILE *f)
     c->dirty = calloc(c->np + 1, sizeof(uint32_t));
     c->is_dirty = calloc(c->np + 1, 1);
     c->flows = calloc(c->ng + 1, sizeof(GilFlows));
+    c->counted = calloc(c->no + 1, 1);
+    c->counter_name = calloc(c->no + 1, sizeof(StrBuf));
+    c->value = calloc(c->no + 1, sizeof(int64_t));
+    c->expected = calloc(c->no + 1, sizeof(int64_t));
     if (!c->thread_id || !c->proc_id || !c->gil_proc || !c->reason || !c->waiters || !c->waiters_shown ||
-        !c->dirty || !c->is_dirty || !c->flows)
+        !c->dirty || !c->is_dirty || !c->flows || !c->counted || !c->counter_name || !c->value || !c->expected)
         return false;
+    for (uint32_t o = 0; o < c->no; o++) {
+        const SimObjectInfo *oi = sim_trace_object(tr, o);
+        const char *k = oi->kind ? oi->kind : "";
+        const char *what = NULL;
+        if (!strcmp(k, "shared"))
+            c->counted[o] = OBJ_SHARED, what = "shared";
+        else if (!strcmp(k, "queue") || !strcmp(k, "pipe") || !strcmp(k, "mp_queue"))
+            c->counted[o] = OBJ_QUEUE, what = k;
+        else if (!strcmp(k, "semaphore") || !strcmp(k, "bounded_semaphore"))
+            c->counted[o] = OBJ_SEMAPHORE, what = "semaphore";
+        if (!what)
+            continue;
+        c->value[o] = c->counted[o] == OBJ_SHARED ? oi->initial : 0;
+        c->expected[o] = oi->initial;
+        char label[256];
+        snprintf(label, sizeof(label), "%s (%s)", oi->name ? oi->name : "?", what);
+        if (!quote_json(label, &c->counter_name[o]))
+            return false;
+    }
     for (uint32_t t = 0; t < c->nt; t++)
         if (!id_str(&c->thread_id[t], sim_trace_thread(tr, t)->process + 1, t + 1))
             return false;
@@ -442,6 +479,77 @@ static bool flows_request(Chrome *c, uint32_t g, const SimRecord *r)
     return true;
 }
 
+/* An object's counter: on its process's GIL track's pid (the machine's for
+ * objects every process shares), named after the object and its kind. */
+static void ev_object_counter(Chrome *c, uint32_t o, SimTime t)
+{
+    Out *o_ = &c->o;
+    uint32_t p = sim_trace_object(c->tr, o)->process;
+    ev_begin(c);
+    OUT_LIT(o_, "\"ph\":\"C\",");
+    out_str(o_, &c->proc_id[p < c->np ? p : c->np]);
+    OUT_LIT(o_, ",\"ts\":");
+    out_us(o_, t);
+    OUT_LIT(o_, ",\"name\":");
+    out_str(o_, &c->counter_name[o]);
+    switch (c->counted[o]) {
+    case OBJ_SHARED:
+        OUT_LIT(o_, ",\"args\":{\"value\":");
+        out_i64(o_, c->value[o]);
+        OUT_LIT(o_, ",\"no loss\":");
+        out_i64(o_, c->expected[o]);
+        break;
+    case OBJ_QUEUE:
+        OUT_LIT(o_, ",\"args\":{\"items\":");
+        out_i64(o_, c->value[o]);
+        break;
+    default:
+        OUT_LIT(o_, ",\"args\":{\"permits taken\":");
+        out_i64(o_, c->value[o]);
+        break;
+    }
+    OUT_LIT(o_, "}}");
+}
+
+/* A SYNC record moves an object's counter: a write (value, less the
+ * updates it overwrote, with an instant where updates are lost), an item
+ * in or out, a permit taken or given back. */
+static void sync_counter(Chrome *c, const SimRecord *r)
+{
+    uint32_t o = r->arg;
+    if (o >= c->no || !c->counted[o])
+        return;
+    switch (c->counted[o]) {
+    case OBJ_SHARED:
+        if (r->state != SIM_SYNC_WRITE)
+            return;
+        c->value[o] += 1 - sim_write_lost(r);
+        c->expected[o] += 1;
+        if (sim_write_lost(r) > 0) {
+            ev_instant_open(c, r, ",\"name\":\"lost update\",\"cat\":\"sync\",\"args\":{\"object\":");
+            out_str(&c->o, &c->nm.object[o]);
+            OUT_LIT(&c->o, ",\"overwrote\":");
+            out_u64(&c->o, (uint64_t)sim_write_lost(r));
+            OUT_LIT(&c->o, "}}");
+        }
+        break;
+    case OBJ_QUEUE:
+        if (r->state != SIM_SYNC_PUT && r->state != SIM_SYNC_GET)
+            return;
+        c->value[o] = r->other;
+        break;
+    default:
+        if (r->state == SIM_SYNC_ACQUIRE)
+            c->value[o]++;
+        else if (r->state == SIM_SYNC_RELEASE && r->reason == SIM_REL_PLAIN && c->value[o] > 0)
+            c->value[o]--;
+        else
+            return;
+        break;
+    }
+    ev_object_counter(c, o, r->t);
+}
+
 static void sync_instant(Chrome *c, const SimRecord *r)
 {
     Out *o = &c->o;
@@ -661,6 +769,7 @@ static bool write_records(Chrome *c, const uint32_t *next)
             break;
         case SIM_REC_SYNC:
             sync_instant(c, r);
+            sync_counter(c, r);
             break;
         default:
             break;
@@ -686,6 +795,10 @@ int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st)
     }
     OUT_LIT(&c.o, "{\"traceEvents\":[");
     write_metadata(&c);
+    /* Every object counter starts at its initial value. */
+    for (uint32_t o = 0; o < c.no; o++)
+        if (c.counted[o])
+            ev_object_counter(&c, o, 0);
     bool ok = write_records(&c, next);
     write_other_data(&c);
     out_flush(&c.o);

@@ -94,5 +94,6 @@ int cmd_view(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif /* GILSIM_CLI_H */

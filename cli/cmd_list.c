@@ -7,10 +7,31 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run_report.h"
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A lesson states its run's figures ("{io.ops_per_s}"): the scenario is
+ * run to fill them in; a lesson without any is printed as written. */
+static void print_lesson(const char *path, const char *lesson)
+{
+    SimScenario *sc = NULL;
+    SimError err;
+    RunResult run;
+    SimStats *st = NULL;
+    char *text = NULL;
+    if (strchr(lesson, '{') && sim_scenario_load_file(path, NULL, 0, &sc, &err) == 0 &&
+        run_result_simulate(sc, SIM_TIME_NEVER, &run, &err) == 0) {
+        if ((st = sim_stats_compute(run.trace)))
+            text = run_report_lesson(&run, st);
+        sim_stats_destroy(st);
+        run_result_fini(&run);
+    }
+    printf("%-28s Lesson: %s\n", "", text ? text : lesson);
+    free(text);
 }
 
 int cmd_list(int argc, char **argv)
@@ -73,7 +94,7 @@ int cmd_list(int argc, char **argv)
             if (long_form) {
                 printf("%-28s %s\n", "", sim_scenario_description(sc));
                 if (*sim_scenario_lesson(sc))
-                    printf("%-28s Lesson: %s\n", "", sim_scenario_lesson(sc));
+                    print_lesson(path, sim_scenario_lesson(sc));
                 printf("\n");
             }
         }

@@ -187,13 +187,15 @@ int cmd_render(int argc, char **argv)
             rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
             goto out;
         }
-        if (render_index_build(run_b.trace, &ix_b) < 0) {
+        ExplainStartCosts costs_b;
+        if (explain_start_costs(run_b.sc, &costs_b) < 0 || render_index_build_with(run_b.trace, &costs_b, &ix_b) < 0) {
             fprintf(stderr, "gilsim render: out of memory while indexing the trace\n");
             rc = EXIT_RUNTIME;
             goto out;
         }
     }
-    if (render_index_build(run.trace, &ix) < 0) {
+    ExplainStartCosts costs;
+    if (explain_start_costs(run.sc, &costs) < 0 || render_index_build_with(run.trace, &costs, &ix) < 0) {
         fprintf(stderr, "gilsim render: out of memory while indexing the trace\n");
         rc = EXIT_RUNTIME;
         goto out;
@@ -205,8 +207,9 @@ int cmd_render(int argc, char **argv)
         vp.t1 = end;
     }
     SimTime v0, v1;
-    if (r0 < 0 && r1 < 0 && !ix_b && sim_scenario_view_range(run.sc, &v0, &v1) && v0 < end) {
-        /* No --range: the stretch the scenario's author chose to show. */
+    if (r0 < 0 && r1 < 0 && sim_scenario_view_range(run.sc, &v0, &v1) && v0 < end) {
+        /* No --range: the stretch the scenario's author (A's, when two runs
+         * share the axis) chose to show. */
         r0 = v0;
         r1 = v1;
     }

@@ -103,7 +103,8 @@ static int window_status(int vr, const SimError *err, const char *instead)
 static int render_instead(const RunResult *run, SimTrace *tr, const char *path, RTheme theme)
 {
     RIndex *ix = NULL;
-    if (render_index_build(tr, &ix) < 0) {
+    ExplainStartCosts costs;
+    if (explain_start_costs(run->sc, &costs) < 0 || render_index_build_with(tr, &costs, &ix) < 0) {
         fprintf(stderr, "gilsim view: out of memory while indexing the trace\n");
         return EXIT_RUNTIME;
     }
@@ -135,25 +136,33 @@ static int render_instead(const RunResult *run, SimTrace *tr, const char *path, 
     return EXIT_OK;
 }
 
-/* The quiz's question. Scenarios carry no "quiz" text yet, so the question
- * is built from what the run contains: the prediction that run's lesson
- * is about (locks, I/O latency, parallel speed-up), then how to go on. */
+/* A quiz question for a scenario without its own ("quiz" in the file):
+ * built from what the run contains, the prediction that run's lesson is
+ * about (a shared variable's final value, locks, I/O latency, parallel
+ * speed-up), then how to go on. */
 static void quiz_question(const RunResult *run, char *buf, size_t n)
 {
     const SimTrace *tr = run->trace;
     uint32_t nth = sim_trace_thread_count(tr), nproc = sim_trace_process_count(tr);
     int cores = sim_trace_info(tr)->cores;
     bool objects = false, io = false;
+    const char *shared = NULL;
     for (uint32_t i = 0; i < sim_trace_object_count(tr); i++) {
         const SimObjectInfo *oi = sim_trace_object(tr, i);
         objects |= !oi->kind || strcmp(oi->kind, "shared") != 0;
+        if (oi->kind && !strcmp(oi->kind, "shared") && !shared)
+            shared = oi->name;
     }
     const SimRecord *r = sim_trace_records(tr);
     for (size_t i = 0; i < sim_trace_count(tr) && !io; i++)
         io = r[i].kind == SIM_REC_STATE && r[i].reason == SIM_R_IO;
     const char *ask;
     char tmp[256];
-    if (objects)
+    if (shared) {
+        snprintf(tmp, sizeof(tmp), "What will the final value of %s be, against the value every update "
+                                   "would give?", shared);
+        ask = tmp;
+    } else if (objects)
         ask = "Which threads will have to wait on a lock or another primitive, for how long, and "
               "will every thread finish?";
     else if (io && nth > 1)
@@ -386,8 +395,22 @@ int cmd_view(int argc, char **argv)
     vo.description = sim_scenario_description(run.sc);
     vo.lesson = sim_scenario_lesson(run.sc);
     sim_scenario_view_range(run.sc, &vo.view_t0, &vo.view_t1);
+    ExplainStartCosts costs;
+    if (explain_start_costs(run.sc, &costs) == 0)
+        vo.start_costs = &costs;
     if (vo.quiz) {
-        quiz_question(&run, question, sizeof(question));
+        /* The scenario's own question, and the figure that answers it; else
+         * one built from what the run contains. */
+        const char *q = NULL, *fig = NULL;
+        if (sim_scenario_quiz(run.sc, &q, &fig, NULL)) {
+            snprintf(question, sizeof(question),
+                     "%s Predict it before you look: Space plays the run up to where you stop it, Enter "
+                     "reveals the answer, the figures and the lesson.",
+                     q);
+            vo.quiz_figure = fig;
+        } else {
+            quiz_question(&run, question, sizeof(question));
+        }
         vo.quiz_question = question;
     }
 

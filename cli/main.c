@@ -21,6 +21,7 @@ static const Command commands[] = {
     {"view", cmd_view, "open the timeline viewer"},
     {"render", cmd_render, "export the timeline as PNG or SVG"},
     {"trace", cmd_trace, "export the trace (Chrome/Perfetto JSON or CSV)"},
+    {"explain", cmd_explain, "say what happened at an instant of a run, and why"},
     {"list", cmd_list, "list the bundled lessons"},
     {"bench", cmd_bench, "measure simulator speed"},
     {"sweep", cmd_sweep, "run a scenario over a grid of parameters; CSV and chart"},

@@ -18,25 +18,16 @@
 
 /* ---- Statistics --------------------------------------------------------- */
 
-static void fmt_change(double a, double b, RCmpRow *r)
-{
-    if (a == b) {
-        snprintf(r->delta, sizeof(r->delta), "=");
-        r->hl = false;
-    } else if (a == 0) {
-        snprintf(r->delta, sizeof(r->delta), "new");
-        r->hl = true;
-    } else {
-        double d = (b - a) / fabs(a) * 100;
-        if (fabs(d) < 0.5)
-            snprintf(r->delta, sizeof(r->delta), "\xc2\xb1" "0%%");
-        else if (fabs(d) >= 1000)
-            snprintf(r->delta, sizeof(r->delta), "\xc3\x97%.0f", b / a);
-        else
-            snprintf(r->delta, sizeof(r->delta), "%+.0f%%", d);
-        r->hl = fabs(d) >= 10;
-    }
-}
+/*
+ * Two runs of different lengths cannot be compared by totals: a CPU-bound
+ * thread that ran 3 s in a 3 s run and 1 s in a 1 s run did not lose
+ * anything. So the table holds rates (per second of the run, or of the
+ * thread's life), shares of a thread's life and latencies, and marks a
+ * row only when the difference is beyond what chance alone gives: for a
+ * rate of counted events, three standard deviations of the two Poisson
+ * counts and 5%; for a share, 2 percentage points and 10%; for a time,
+ * 10%. The run's length is shown for what it is.
+ */
 
 static RCmpRow *row(RCmpRow *rows, int *n, int max, const char *label)
 {
@@ -48,39 +39,102 @@ static RCmpRow *row(RCmpRow *rows, int *n, int max, const char *label)
     return r;
 }
 
-static void time_row(RCmpRow *rows, int *n, int max, const char *label, SimTime a, SimTime b,
-                     bool has_a, bool has_b)
+static void one_sided(RCmpRow *r, bool has_a, bool has_b)
+{
+    if (!has_a)
+        snprintf(r->a, sizeof(r->a), "\xe2\x80\x94");
+    if (!has_b)
+        snprintf(r->b, sizeof(r->b), "\xe2\x80\x94");
+    snprintf(r->delta, sizeof(r->delta), has_a ? "only A" : "only B");
+    r->hl = true;
+}
+
+static void rel_delta(RCmpRow *r, double a, double b)
+{
+    if (a == b) {
+        snprintf(r->delta, sizeof(r->delta), "=");
+    } else if (a == 0) {
+        snprintf(r->delta, sizeof(r->delta), "new");
+    } else {
+        double d = (b - a) / fabs(a) * 100;
+        if (fabs(d) < 0.5)
+            snprintf(r->delta, sizeof(r->delta), "\xc2\xb1" "0%%");
+        else if (fabs(d) >= 1000)
+            snprintf(r->delta, sizeof(r->delta), "\xc3\x97%.0f", b / a);
+        else
+            snprintf(r->delta, sizeof(r->delta), "%+.0f%%", d);
+    }
+}
+
+/* A time: the run's length, a latency. */
+static void time_row(RCmpRow *rows, int *n, int max, const char *label, SimTime a, SimTime b, bool has_a,
+                     bool has_b)
 {
     RCmpRow *r = row(rows, n, max, label);
     if (!r)
         return;
-    if (has_a)
-        duration_text_rounded(a, 4, r->a, sizeof(r->a));
-    else
-        snprintf(r->a, sizeof(r->a), "\xe2\x80\x94");
-    if (has_b)
-        duration_text_rounded(b, 4, r->b, sizeof(r->b));
-    else
-        snprintf(r->b, sizeof(r->b), "\xe2\x80\x94");
-    if (has_a && has_b) {
-        fmt_change((double)a, (double)b, r);
-    } else {
-        snprintf(r->delta, sizeof(r->delta), has_a ? "only A" : "only B");
-        r->hl = true;
+    duration_text_rounded(a, 4, r->a, sizeof(r->a));
+    duration_text_rounded(b, 4, r->b, sizeof(r->b));
+    if (!has_a || !has_b) {
+        one_sided(r, has_a, has_b);
+        return;
     }
+    rel_delta(r, (double)a, (double)b);
+    double hi = (double)(a > b ? a : b);
+    r->hl = hi > 0 && fabs((double)(b - a)) / hi >= 0.10;
 }
 
-static double per_second(uint64_t k, SimTime ns)
+/* A rate of counted events: ka events over ta ns against kb over tb. */
+static void rate_row(RCmpRow *rows, int *n, int max, const char *label, double ka, SimTime ta, double kb,
+                     SimTime tb, bool has_a, bool has_b)
 {
-    return ns > 0 ? (double)k * 1e9 / (double)ns : 0;
+    RCmpRow *r = row(rows, n, max, label);
+    if (!r)
+        return;
+    double a = ta > 0 ? ka * 1e9 / (double)ta : 0, b = tb > 0 ? kb * 1e9 / (double)tb : 0;
+    snprintf(r->a, sizeof(r->a), a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", a);
+    snprintf(r->b, sizeof(r->b), b >= 100 ? "%.0f" : b >= 10 ? "%.1f" : "%.2f", b);
+    if (!has_a || !has_b) {
+        one_sided(r, has_a, has_b);
+        return;
+    }
+    rel_delta(r, a, b);
+    double sa = ta > 0 ? sqrt(ka) * 1e9 / (double)ta : 0, sb = tb > 0 ? sqrt(kb) * 1e9 / (double)tb : 0;
+    double hi = a > b ? a : b;
+    r->hl = fabs(b - a) > 3 * sqrt(sa * sa + sb * sb) && hi > 0 && fabs(b - a) / hi >= 0.05;
 }
 
-static uint64_t sum_gils(const SimStats *st, int what)
+/* A share of a thread's life, 0..1. */
+static void share_row(RCmpRow *rows, int *n, int max, const char *label, double a, double b, bool has_a,
+                      bool has_b)
 {
-    uint64_t s = 0;
-    for (int g = 0; g < st->n_gils; g++)
-        s += what == 0 ? st->gils[g].switches : st->gils[g].forced_drops;
-    return s;
+    RCmpRow *r = row(rows, n, max, label);
+    if (!r)
+        return;
+    snprintf(r->a, sizeof(r->a), "%.1f %%", a * 100);
+    snprintf(r->b, sizeof(r->b), "%.1f %%", b * 100);
+    if (!has_a || !has_b) {
+        one_sided(r, has_a, has_b);
+        return;
+    }
+    double d = (b - a) * 100;
+    if (fabs(d) < 0.05)
+        snprintf(r->delta, sizeof(r->delta), "=");
+    else
+        snprintf(r->delta, sizeof(r->delta), "%+.1f pt", d);
+    double hi = a > b ? a : b;
+    r->hl = fabs(d) >= 2 && hi > 0 && fabs(b - a) / hi >= 0.10;
+}
+
+static void count_row(RCmpRow *rows, int *n, int max, const char *label, int64_t a, int64_t b)
+{
+    RCmpRow *r = row(rows, n, max, label);
+    if (!r)
+        return;
+    snprintf(r->a, sizeof(r->a), "%lld", (long long)a);
+    snprintf(r->b, sizeof(r->b), "%lld", (long long)b);
+    rel_delta(r, (double)a, (double)b);
+    r->hl = a != b;
 }
 
 static const char *thread_name(const SimTrace *tr, int t)
@@ -89,36 +143,37 @@ static const char *thread_name(const SimTrace *tr, int t)
     return ti && ti->name ? ti->name : "?";
 }
 
+/* A thread's lifetime: first transition to its end (or the run's). */
+static SimTime life(const SimThreadStats *ts, SimTime end)
+{
+    SimTime a = ts->started_ns >= 0 ? ts->started_ns : 0, b = ts->finished_ns >= 0 ? ts->finished_ns : end;
+    return b > a ? b - a : 1;
+}
+
+static uint64_t switches(const SimStats *st)
+{
+    uint64_t s = 0;
+    for (int g = 0; g < st->n_gils; g++)
+        s += st->gils[g].switches;
+    return s;
+}
+
 int render_compare_stats(const SimTrace *a, const SimTrace *b, RCmpRow *rows, int max)
 {
     SimStats *sa = sim_stats_compute(a), *sb = sim_stats_compute(b);
     int n = 0;
+    int *pair = NULL;
+    char *used = NULL;
     if (!sa || !sb)
         goto out;
-    time_row(rows, &n, max, "makespan", sa->sim_time_ns, sb->sim_time_ns, true, true);
-    RCmpRow *r = row(rows, &n, max, "GIL switches / s");
-    if (r) {
-        double x = per_second(sum_gils(sa, 0), sa->sim_time_ns),
-               y = per_second(sum_gils(sb, 0), sb->sim_time_ns);
-        snprintf(r->a, sizeof(r->a), "%.1f", x);
-        snprintf(r->b, sizeof(r->b), "%.1f", y);
-        fmt_change(x, y, r);
-    }
-    r = row(rows, &n, max, "forced drops");
-    if (r) {
-        uint64_t x = sum_gils(sa, 1), y = sum_gils(sb, 1);
-        snprintf(r->a, sizeof(r->a), "%llu", (unsigned long long)x);
-        snprintf(r->b, sizeof(r->b), "%llu", (unsigned long long)y);
-        fmt_change((double)x, (double)y, r);
-    }
+    time_row(rows, &n, max, "run length", sa->sim_time_ns, sb->sim_time_ns, true, true);
+    rate_row(rows, &n, max, "GIL switches / s", (double)switches(sa), sa->sim_time_ns, (double)switches(sb),
+             sb->sim_time_ns, true, true);
     /* Threads paired by name, in A's order, then B's unpaired ones. */
-    int *pair = malloc(((size_t)sa->n_threads + 1) * sizeof(int));
-    char *used = calloc((size_t)sb->n_threads + 1, 1);
-    if (!pair || !used) {
-        free(pair);
-        free(used);
+    pair = malloc(((size_t)sa->n_threads + 1) * sizeof(int));
+    used = calloc((size_t)sb->n_threads + 1, 1);
+    if (!pair || !used)
         goto out;
-    }
     for (int i = 0; i < sa->n_threads; i++) {
         pair[i] = -1;
         for (int j = 0; j < sb->n_threads; j++)
@@ -129,42 +184,86 @@ int render_compare_stats(const SimTrace *a, const SimTrace *b, RCmpRow *rows, in
             }
     }
     char label[64];
-    /* I/O latency first: it is what an interval change is about. */
+    /* I/O first: it is what an interval change is about. */
     for (int i = 0; i < sa->n_threads; i++) {
         const SimThreadStats *x = &sa->threads[i];
         const SimThreadStats *y = pair[i] >= 0 ? &sb->threads[pair[i]] : NULL;
         if (x->io.count == 0 && (!y || y->io.count == 0))
             continue;
+        bool ha = x->io.count > 0, hb = y && y->io.count > 0;
+        snprintf(label, sizeof(label), "%s I/O ops / s", thread_name(a, i));
+        rate_row(rows, &n, max, label, (double)x->io.count, life(x, sa->sim_time_ns),
+                 y ? (double)y->io.count : 0, y ? life(y, sb->sim_time_ns) : 1, ha, hb);
         snprintf(label, sizeof(label), "%s I/O p50", thread_name(a, i));
-        time_row(rows, &n, max, label, x->io.p50, y ? y->io.p50 : 0, x->io.count > 0,
-                 y && y->io.count > 0);
+        time_row(rows, &n, max, label, x->io.p50, y ? y->io.p50 : 0, ha, hb);
+        snprintf(label, sizeof(label), "%s I/O p99", thread_name(a, i));
+        time_row(rows, &n, max, label, x->io.p99, y ? y->io.p99 : 0, ha, hb);
     }
     for (int j = 0; j < sb->n_threads; j++) {
         if (used[j] || sb->threads[j].io.count == 0)
             continue;
-        snprintf(label, sizeof(label), "%s I/O p50", thread_name(b, j));
-        time_row(rows, &n, max, label, 0, sb->threads[j].io.p50, false, true);
+        snprintf(label, sizeof(label), "%s I/O ops / s", thread_name(b, j));
+        rate_row(rows, &n, max, label, 0, 1, (double)sb->threads[j].io.count, life(&sb->threads[j], sb->sim_time_ns),
+                 false, true);
     }
+    /* Shared variables: the updates lost. */
+    for (int o = 0; o < sa->n_objects; o++) {
+        const SimObjectInfo *oi = sim_trace_object(a, (uint32_t)o);
+        if (!oi->kind || strcmp(oi->kind, "shared") != 0)
+            continue;
+        for (int q = 0; q < sb->n_objects; q++) {
+            const SimObjectInfo *qi = sim_trace_object(b, (uint32_t)q);
+            if (qi->kind && !strcmp(qi->kind, "shared") && !strcmp(qi->name, oi->name)) {
+                snprintf(label, sizeof(label), "%s lost updates", oi->name);
+                count_row(rows, &n, max, label, (int64_t)sa->objects[o].lost, (int64_t)sb->objects[q].lost);
+                break;
+            }
+        }
+    }
+    /* Each thread's share of its life running, and waiting for the GIL. */
     for (int i = 0; i < sa->n_threads; i++) {
         const SimThreadStats *x = &sa->threads[i];
         const SimThreadStats *y = pair[i] >= 0 ? &sb->threads[pair[i]] : NULL;
-        snprintf(label, sizeof(label), "%s running", thread_name(a, i));
-        time_row(rows, &n, max, label, x->running_ns, y ? y->running_ns : 0, true, y != NULL);
-        snprintf(label, sizeof(label), "%s waiting for GIL", thread_name(a, i));
-        time_row(rows, &n, max, label, x->state_ns[SIM_R_WAIT_GIL],
-                 y ? y->state_ns[SIM_R_WAIT_GIL] : 0, true, y != NULL);
+        double la = (double)life(x, sa->sim_time_ns), lb = y ? (double)life(y, sb->sim_time_ns) : 1;
+        snprintf(label, sizeof(label), "%s CPU share", thread_name(a, i));
+        share_row(rows, &n, max, label, (double)x->running_ns / la, y ? (double)y->running_ns / lb : 0, true,
+                  y != NULL);
+        snprintf(label, sizeof(label), "%s waiting for the GIL", thread_name(a, i));
+        share_row(rows, &n, max, label, (double)x->state_ns[SIM_R_WAIT_GIL] / la,
+                  y ? (double)y->state_ns[SIM_R_WAIT_GIL] / lb : 0, true, y != NULL);
     }
     for (int j = 0; j < sb->n_threads; j++) {
         if (used[j])
             continue;
-        snprintf(label, sizeof(label), "%s running", thread_name(b, j));
-        time_row(rows, &n, max, label, 0, sb->threads[j].running_ns, false, true);
-        snprintf(label, sizeof(label), "%s waiting for GIL", thread_name(b, j));
-        time_row(rows, &n, max, label, 0, sb->threads[j].state_ns[SIM_R_WAIT_GIL], false, true);
+        double lb = (double)life(&sb->threads[j], sb->sim_time_ns);
+        snprintf(label, sizeof(label), "%s CPU share", thread_name(b, j));
+        share_row(rows, &n, max, label, 0, (double)sb->threads[j].running_ns / lb, false, true);
+        snprintf(label, sizeof(label), "%s waiting for the GIL", thread_name(b, j));
+        share_row(rows, &n, max, label, 0, (double)sb->threads[j].state_ns[SIM_R_WAIT_GIL] / lb, false, true);
     }
+    /* What differs first: the run's length, then the rows marked beyond
+     * noise, then the others that differ; rows equal in both runs are left
+     * out unless every row is (the same run twice). */
+    bool differs = false;
+    for (int i = 0; i < n; i++)
+        differs |= strcmp(rows[i].delta, "=") != 0;
+    if (differs && n > 1) {
+        RCmpRow *tmp = malloc((size_t)n * sizeof(*tmp));
+        if (tmp) {
+            int k = 0;
+            tmp[k++] = rows[0];
+            for (int pass = 0; pass < 2; pass++)
+                for (int i = 1; i < n; i++)
+                    if (rows[i].hl == (pass == 0) && strcmp(rows[i].delta, "=") != 0)
+                        tmp[k++] = rows[i];
+            memcpy(rows, tmp, (size_t)k * sizeof(*tmp));
+            n = k;
+            free(tmp);
+        }
+    }
+out:
     free(pair);
     free(used);
-out:
     sim_stats_destroy(sa);
     sim_stats_destroy(sb);
     return n;
@@ -312,7 +411,7 @@ int render_compare_build(RCompare *C, const RIndex *const ix[2], const RViewport
         vp.font_scale = 1;
     double u = (double)vp.scale * vp.font_scale;
     int W = vp.width, H = vp.height;
-    int bottom = H - (int)lround(10 * u) - opt->reserve_bottom;
+    int bottom = H - (int)lround((opt->title_compact ? 2 : 10) * u) - opt->reserve_bottom;
     int mx = (int)lround(14 * u);
     Table t;
     table_plan(&t, rows, n_rows, W - 2 * mx, (bottom - (int)lround(6 * u)) * 35 / 100, u, tm);
@@ -338,6 +437,11 @@ int render_compare_build(RCompare *C, const RIndex *const ix[2], const RViewport
         o[k].hl_cores = opt->hl_cores || ia->cores != ib->cores;
         if (k == 1)
             o[k].has_sel = false;
+        /* One time axis for both: its labels go under run B only. */
+        if (k == 0) {
+            o[k].no_axis_labels = true;
+            o[k].axis_h = 4;
+        }
     }
     /* Pass 0 measures each frame at half the height: its label column and
      * what is not lanes (title, axis, legend, caption). Then the lanes'

@@ -22,8 +22,8 @@
 #define R_CMP_MAX_ROWS 64
 
 /* One line of the statistics table: a metric, its value in each run and
- * the change from A to B; hl marks a difference worth a look (10% or
- * more, or present in one run only). */
+ * the change from A to B; hl marks a difference beyond noise (compare.c
+ * says how much that is per kind of figure), or a row of one run only. */
 typedef struct RCmpRow {
     char label[64];
     char a[40], b[40];
@@ -31,10 +31,14 @@ typedef struct RCmpRow {
     bool hl;
 } RCmpRow;
 
-/* The statistics the comparison shows: makespan, GIL switches per second,
- * forced drops, I/O latency p50 per thread that does I/O, and each
- * thread's running and waiting-for-the-GIL totals (threads paired by
- * name). Returns the number of rows (at most max). */
+/* The statistics the comparison shows, as rates and shares so runs of
+ * different lengths compare: the run's length, GIL switches per second,
+ * per I/O thread its operations per second and latency p50 and p99, the
+ * updates lost per shared variable, and each thread's share of its life
+ * running and waiting for the GIL (threads paired by name). The run's
+ * length comes first, then what differs beyond noise, then what differs
+ * at all; rows equal in both runs are left out unless all are. Returns
+ * the number of rows (at most max). */
 int render_compare_stats(const SimTrace *a, const SimTrace *b, RCmpRow *rows, int max);
 
 typedef struct RCompare {

@@ -1,7 +1,14 @@
 /*
- * index.c - turns a trace into lanes: per process a GIL lane and one lane
- * per thread, then one lane per core, each a time-sorted tiling of spans
- * with block prefix sums for level-of-detail summaries.
+ * index.c - turns a trace into lanes: per process a GIL lane, one lane
+ * per thread and one per object it used (locks, semaphores, events,
+ * queues, shared variables); objects no one process owns in a group of
+ * their own; then one lane per core. Each lane is a time-sorted tiling of
+ * spans with block prefix sums for level-of-detail summaries. Thread
+ * spans carry a note of what they are about (the object a wait is on, the
+ * thread or process a join waits for, a process a C call launched, a
+ * process's start-up), thread lanes mark a thread's start, end, kill and
+ * wait forever, and a shared variable's lane replays its value from its
+ * initial one and each write's lost updates (value += 1 - lost).
  *
  * Two passes over the records: the first counts, so every array is
  * allocated once at its final size (ten million transitions must not pay
@@ -20,6 +27,7 @@
 #include "sim.h"
 
 #define R_GROUP_ORPHANS (SIM_NONE - 1) /* threads whose process is unknown */
+#define R_GROUP_SHARED (SIM_NONE - 2)  /* objects every process shares (pipes, mp queues) */
 
 static int lane_alloc(RLane *ln, size_t max_spans, int ncat, size_t max_marks)
 {
@@ -97,6 +105,7 @@ static void lane_free(RLane *ln)
     free(ln->marks);
     free(ln->mip.hist);
     free(ln->mip.top);
+    free(ln->note);
 }
 
 /* ---- Level-of-detail pyramid -------------------------------------------- */
@@ -159,7 +168,9 @@ static void flush_bin(const RLane *ln, Scratch *sc, size_t bin)
 static int lane_mip(RLane *ln, SimTime end)
 {
     RMip *m = &ln->mip;
-    if (ln->n < 4 * R_MIP_SPANS)
+    /* A shared variable's values are numbers, not holders: drawn from
+     * the spans directly (layout.c). */
+    if (ln->n < 4 * R_MIP_SPANS || (ln->kind == R_LANE_OBJECT && ln->okind == R_OBJ_SHARED))
         return SIM_OK;
     double want = (double)end * R_MIP_SPANS / (double)ln->n;
     SimTime w0 = 1;
@@ -251,6 +262,7 @@ void render_index_destroy(RIndex *ix)
     free(ix->lanes);
     free(ix->groups);
     free(ix->thread_lane);
+    free(ix->thread_dup);
     free(ix->gil_lane);
     free(ix->object_lane);
     free(ix);
@@ -337,11 +349,57 @@ static RObjKind object_kind(const char *k)
         return R_OBJ_EVENT;
     if (!strcmp(k, "queue") || !strcmp(k, "pipe") || !strcmp(k, "mp_queue"))
         return R_OBJ_QUEUE;
+    if (!strcmp(k, "shared"))
+        return R_OBJ_SHARED;
     return R_OBJ_WAITONLY;
 }
 
+/* A shared variable's value as a span value: counts this large are drawn
+ * to scale, the figures keep the exact numbers. */
+static uint32_t shared_value(int64_t v)
+{
+    return v < 0 ? 0 : v >= (int64_t)R_LOST ? R_LOST - 1 : (uint32_t)v;
+}
+
+/* From time t on, a thread lane shows `reason`; a new span says nothing
+ * beyond its reason until told otherwise (note). */
+static void thread_set(RLane *ln, SimTime t, uint32_t reason)
+{
+    size_t n = ln->n;
+    uint32_t last = ln->v[n - 1];
+    lane_set(ln, t, reason);
+    if (ln->n != n || ln->v[ln->n - 1] != last)
+        ln->note[ln->n - 1] = R_NOTE_NONE;
+}
+
+/* A multiprocessing child started: the C call of its parent that launched
+ * it says so (fork and spawn alike), found at the launch time. */
+static void note_launch(RIndex *ix, const SimTrace *tr, const SimRecord *r, const ExplainStartCosts *costs)
+{
+    const SimProcessInfo *pi = sim_trace_process(tr, r->arg);
+    if (!pi || pi->parent == SIM_NONE || !pi->start_method)
+        return;
+    SimTime at = r->t, delay = 0;
+    if (strcmp(pi->start_method, "fork") != 0 && strcmp(pi->start_method, "os.fork") != 0) {
+        if ((delay = explain_launch_delay(tr, costs, r->arg)) < 0)
+            return;
+        at = r->t - delay;
+    }
+    for (uint32_t t = 0; t < sim_trace_thread_count(tr); t++) {
+        if (sim_trace_thread(tr, t)->process != pi->parent || ix->thread_lane[t] == SIM_NONE)
+            continue;
+        RLane *tl = &ix->lanes[ix->thread_lane[t]];
+        size_t k = render_lane_find(tl, at > 0 ? at - 1 : 0);
+        if (k == SIZE_MAX || tl->v[k] != SIM_R_C_CALL || tl->t[k] >= at)
+            continue;
+        if (tl->note[k] == R_NOTE_NONE)
+            tl->note[k] = R_NOTE_LAUNCH | r->arg;
+        return;
+    }
+}
+
 /* One SYNC record on its object's lane: owner or count, waiters, marks. */
-static void object_record(RLane *ln, const SimRecord *r, int64_t *holders)
+static void object_record(RLane *ln, const SimRecord *r, int64_t *holders, uint32_t *last_other)
 {
     SimSyncEvent e = (SimSyncEvent)r->state;
     uint32_t cur = ln->v[ln->n - 1];
@@ -409,6 +467,24 @@ static void object_record(RLane *ln, const SimRecord *r, int64_t *holders)
         if (ln->okind == R_OBJ_WAITONLY)
             mk = R_SMARK_SIGNAL; /* a barrier let its parties go */
         break;
+    case SIM_SYNC_WRITE:
+        if (ln->okind == R_OBJ_SHARED) {
+            /* A write leaves the value one higher, less the updates it
+             * overwrote; with none lost it would be one higher than the
+             * writes so far. */
+            ln->s_final += 1 - sim_write_lost(r);
+            ln->s_expected += 1;
+            ln->s_lost += sim_write_lost(r);
+            lane_set(ln, r->t, shared_value(ln->s_final));
+            step_set(ln->wt, ln->wv, &ln->wn, r->t, shared_value(ln->s_expected));
+            if (shared_value(ln->s_expected) > ln->vmax)
+                ln->vmax = shared_value(ln->s_expected);
+            if (shared_value(ln->s_final) > ln->vmax)
+                ln->vmax = shared_value(ln->s_final);
+            if (sim_write_lost(r) > 0)
+                mk = R_SMARK_LOST;
+        }
+        break;
     case SIM_SYNC_PUT:
     case SIM_SYNC_GET:
         if (ln->okind == R_OBJ_QUEUE) {
@@ -426,7 +502,23 @@ static void object_record(RLane *ln, const SimRecord *r, int64_t *holders)
             ln->wmax = r->other;
     }
     if (mk >= 0)
-        ln->marks[ln->n_marks++] = (RMark){r->t, r->thread, 0, (uint8_t)mk};
+        ln->marks[ln->n_marks++] =
+            (RMark){r->t, r->thread, mk == R_SMARK_LOST ? (uint32_t)sim_write_lost(r) : 0, (uint8_t)mk,
+                    mk == R_SMARK_LOST ? *last_other : SIM_NONE};
+    if (e == SIM_SYNC_WRITE)
+        *last_other = r->thread; /* the last writer, for the next write by another */
+}
+
+typedef struct NamedThread {
+    const char *name;
+    uint32_t id;
+} NamedThread;
+
+static int by_name(const void *a, const void *b)
+{
+    const NamedThread *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
 }
 
 typedef struct Counts {
@@ -448,7 +540,13 @@ static void counts_free(Counts *c)
 
 int render_index_build(const SimTrace *tr, RIndex **out)
 {
+    return render_index_build_with(tr, NULL, out);
+}
+
+int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, RIndex **out)
+{
     *out = NULL;
+    SimTime *startup = NULL;
     const SimRecord *recs = sim_trace_records(tr);
     size_t nrec = sim_trace_count(tr);
     uint32_t nth = sim_trace_thread_count(tr), nproc = sim_trace_process_count(tr);
@@ -473,8 +571,25 @@ int render_index_build(const SimTrace *tr, RIndex **out)
     RIndex *ix = calloc(1, sizeof(*ix));
     uint32_t *running_core = calloc(nth + 1, sizeof(uint32_t));
     int64_t *holders = calloc(nobj + 1, sizeof(int64_t));
+    uint32_t *last_writer = malloc((nobj + 1) * sizeof(uint32_t));
+    for (uint32_t o = 0; last_writer && o <= nobj; o++)
+        last_writer[o] = SIM_NONE;
+    if (costs && (startup = malloc((nth + 1) * sizeof(SimTime)))) {
+        /* A spawned or forkserver child's first thread shows its process's
+         * start-up from the launch to the start. */
+        for (uint32_t t = 0; t < nth; t++)
+            startup[t] = -1;
+        for (size_t i = 0; i < nrec; i++) {
+            const SimRecord *r = &recs[i];
+            if (r->kind != SIM_REC_PROC_START || r->thread >= nth)
+                continue;
+            SimTime d = explain_launch_delay(tr, costs, r->arg);
+            if (d > 0)
+                startup[r->thread] = r->t - d > 0 ? r->t - d : 0;
+        }
+    }
     if (!cn.thread_recs || !cn.gil_recs || !cn.gil_marks || !cn.core_runs || !cn.obj_recs || !ix ||
-        !running_core || !holders)
+        !running_core || !holders || !last_writer)
         goto out_nomem;
     ix->tr = tr;
     ix->end = sim_trace_end(tr);
@@ -510,7 +625,7 @@ int render_index_build(const SimTrace *tr, RIndex **out)
                 cn.gil_marks[r->arg]++;
             break;
         case SIM_REC_SYNC:
-            if (r->arg < nobj && r->state != SIM_SYNC_WRITE)
+            if (r->arg < nobj)
                 cn.obj_recs[r->arg]++;
             break;
         default:
@@ -524,11 +639,27 @@ int render_index_build(const SimTrace *tr, RIndex **out)
     ix->lanes = calloc((size_t)ngil + nth + nobj + ncore + 1, sizeof(*ix->lanes));
     ix->object_lane = malloc((nobj + 1) * sizeof(uint32_t));
     ix->n_objects = nobj;
-    ix->groups = calloc((size_t)nproc + 2, sizeof(*ix->groups));
+    ix->groups = calloc((size_t)nproc + 3, sizeof(*ix->groups));
     ix->thread_lane = malloc((nth + 1) * sizeof(uint32_t));
+    ix->thread_dup = calloc(nth + 1, 1);
     ix->gil_lane = malloc((ngil + 1) * sizeof(uint32_t));
-    if (!ix->lanes || !ix->groups || !ix->thread_lane || !ix->gil_lane || !ix->object_lane)
+    if (!ix->lanes || !ix->groups || !ix->thread_lane || !ix->gil_lane || !ix->object_lane || !ix->thread_dup)
         goto out_nomem;
+    /* Names shared by threads of several processes ("main") need their
+     * process on GIL and core lanes. Threads named alike are found by
+     * sorting their indices by name. */
+    {
+        NamedThread *by = malloc((nth + 1) * sizeof(*by));
+        if (!by)
+            goto out_nomem;
+        for (uint32_t t = 0; t < nth; t++)
+            by[t] = (NamedThread){sim_trace_thread(tr, t)->name, t};
+        qsort(by, nth, sizeof(*by), by_name);
+        for (uint32_t k = 1; k < nth; k++)
+            if (!strcmp(by[k].name, by[k - 1].name))
+                ix->thread_dup[by[k].id] = ix->thread_dup[by[k - 1].id] = 1;
+        free(by);
+    }
     for (uint32_t o = 0; o < nobj; o++)
         ix->object_lane[o] = SIM_NONE;
     for (uint32_t g = 0; g < ngil; g++)
@@ -536,8 +667,8 @@ int render_index_build(const SimTrace *tr, RIndex **out)
     for (uint32_t t = 0; t < nth; t++)
         ix->thread_lane[t] = SIM_NONE;
 
-    for (uint32_t p = 0; p <= nproc; p++) {
-        uint32_t proc = p < nproc ? p : R_GROUP_ORPHANS;
+    for (uint32_t p = 0; p <= nproc + 1; p++) {
+        uint32_t proc = p < nproc ? p : p == nproc ? R_GROUP_ORPHANS : R_GROUP_SHARED;
         RGroup *grp = &ix->groups[ix->n_groups];
         grp->process = proc;
         grp->first_lane = ix->n_lanes;
@@ -568,7 +699,7 @@ int render_index_build(const SimTrace *tr, RIndex **out)
                 ix->gil_lane[sg] = ix->n_lanes++;
                 ix->n_gils_shown++;
             }
-        } else {
+        } else if (proc == R_GROUP_ORPHANS) {
             for (uint32_t g = 0; g < ngil; g++) {
                 if (ix->gil_lane[g] != SIM_NONE || cn.gil_recs[g] == 0)
                     continue;
@@ -580,7 +711,7 @@ int render_index_build(const SimTrace *tr, RIndex **out)
                 ix->n_gils_shown++;
             }
         }
-        for (uint32_t t = 0; t < nth; t++) {
+        for (uint32_t t = 0; t < nth && proc != R_GROUP_SHARED; t++) {
             uint32_t tp = sim_trace_thread(tr, t)->process;
             if (tp < nproc ? tp != p : p != nproc)
                 continue;
@@ -590,13 +721,13 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             ln->process = proc;
             ix->thread_lane[t] = ix->n_lanes++;
         }
-        /* Synchronization objects somebody used, after the threads; shared
-         * variables are not primitives and get no lane. */
-        for (uint32_t o = 0; o < nobj; o++) {
+        /* Synchronization objects and shared variables somebody used, after
+         * the threads; objects of no one process in a group of their own. */
+        for (uint32_t o = 0; o < nobj && proc != R_GROUP_ORPHANS; o++) {
             const SimObjectInfo *oi = sim_trace_object(tr, o);
-            if (cn.obj_recs[o] == 0 || (oi->kind && !strcmp(oi->kind, "shared")))
+            if (cn.obj_recs[o] == 0)
                 continue;
-            if (oi->process < nproc ? oi->process != p : p != nproc)
+            if (oi->process < nproc ? oi->process != p : proc != R_GROUP_SHARED)
                 continue;
             RLane *ln = &ix->lanes[ix->n_lanes];
             ln->kind = R_LANE_OBJECT;
@@ -608,6 +739,8 @@ int render_index_build(const SimTrace *tr, RIndex **out)
                 ln->vmax = (uint32_t)oi->initial;
             if (ln->okind == R_OBJ_EVENT)
                 ln->vmax = 1;
+            if (ln->okind == R_OBJ_SHARED)
+                ln->s_initial = ln->s_final = ln->s_expected = oi->initial;
             ix->object_lane[o] = ix->n_lanes++;
             ix->n_object_lanes++;
         }
@@ -632,8 +765,13 @@ int render_index_build(const SimTrace *tr, RIndex **out)
         int rc;
         if (ln->kind == R_LANE_GIL)
             rc = lane_alloc(ln, cn.gil_recs[ln->id] + 2, 1, cn.gil_marks[ln->id]);
-        else if (ln->kind == R_LANE_THREAD)
-            rc = lane_alloc(ln, cn.thread_recs[ln->id] + 2, SIM_REASON_COUNT + 1, 0);
+        else if (ln->kind == R_LANE_THREAD) {
+            /* Marks: its start, its end, a start-up and a wait forever. */
+            rc = lane_alloc(ln, cn.thread_recs[ln->id] + 3, SIM_REASON_COUNT + 1, 4);
+            ln->note = calloc(cn.thread_recs[ln->id] + 3, sizeof(*ln->note));
+            if (rc == SIM_OK && !ln->note)
+                rc = SIM_ERR_NOMEM;
+        }
         else if (ln->kind == R_LANE_OBJECT) {
             size_t k = cn.obj_recs[ln->id];
             rc = lane_alloc(ln, k + 2, 1, k);
@@ -654,6 +792,8 @@ int render_index_build(const SimTrace *tr, RIndex **out)
     }
 
     /* Pass 2: fill. */
+    uint32_t last_exit_p = SIM_NONE;
+    SimTime last_exit_t = -1;
     for (uint32_t t = 0; t < nth; t++)
         running_core[t] = SIM_NONE;
     for (size_t i = 0; i < nrec; i++) {
@@ -663,8 +803,28 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             if (r->thread >= nth)
                 break;
             ix->reasons_used |= 1u << (r->reason < SIM_REASON_COUNT ? r->reason : 0);
-            lane_set(&ix->lanes[ix->thread_lane[r->thread]], r->t,
-                     r->reason < SIM_REASON_COUNT ? r->reason : SIM_R_NEW);
+            RLane *tl = &ix->lanes[ix->thread_lane[r->thread]];
+            if (tl->n == 1 && tl->v[0] == R_IDLE) {
+                /* The thread's first transition: its start, after its
+                 * process's start-up when the trace tells one. */
+                if (startup && startup[r->thread] >= 0 && startup[r->thread] < r->t) {
+                    thread_set(tl, startup[r->thread], SIM_R_NEW);
+                    tl->note[tl->n - 1] = R_NOTE_STARTUP | sim_trace_thread(tr, r->thread)->process;
+                    ix->reasons_used |= 1u << SIM_R_NEW;
+                }
+                tl->marks[tl->n_marks++] = (RMark){r->t, r->thread, 0, R_TMARK_START, SIM_NONE};
+            }
+            uint32_t before = tl->v[tl->n - 1];
+            size_t before_span = tl->n - 1;
+            thread_set(tl, r->t, r->reason < SIM_REASON_COUNT ? r->reason : SIM_R_NEW);
+            if (r->reason == SIM_R_JOIN && r->other && r->other - 1 < nth)
+                tl->note[tl->n - 1] = R_NOTE_JOIN | (r->other - 1);
+            else if (before == SIM_R_JOIN && tl->note[before_span] == R_NOTE_NONE && last_exit_p != SIM_NONE &&
+                     last_exit_t >= tl->t[before_span])
+                tl->note[before_span] = R_NOTE_JOINP | last_exit_p; /* the process it joined ended */
+            if (SIM_REC_NEW_STATE(r) == SIM_ST_TERMINATED && tl->n_marks < 3)
+                tl->marks[tl->n_marks++] =
+                    (RMark){r->t, r->thread, r->cause, r->reason == SIM_R_KILLED ? R_TMARK_KILLED : R_TMARK_EXIT, SIM_NONE};
             uint32_t was = running_core[r->thread];
             if (was != SIM_NONE) {
                 RLane *cl = &ix->lanes[ix->n_lanes - ncore + was];
@@ -678,9 +838,31 @@ int render_index_build(const SimTrace *tr, RIndex **out)
             }
             break;
         }
+        case SIM_REC_DEADLOCK:
+            if (r->thread < nth) {
+                RLane *tl = &ix->lanes[ix->thread_lane[r->thread]];
+                if (tl->n_marks < 4)
+                    tl->marks[tl->n_marks++] = (RMark){tl->t[tl->n - 1], r->thread, 0, R_TMARK_FOREVER, SIM_NONE};
+            }
+            break;
+        case SIM_REC_PROC_START:
+            note_launch(ix, tr, r, costs);
+            break;
+        case SIM_REC_PROC_EXIT:
+            last_exit_p = r->arg;
+            last_exit_t = r->t;
+            break;
         case SIM_REC_SYNC:
-            if (r->arg < nobj && ix->object_lane[r->arg] != SIM_NONE && r->state != SIM_SYNC_WRITE)
-                object_record(&ix->lanes[ix->object_lane[r->arg]], r, &holders[r->arg]);
+            if (r->state == SIM_SYNC_BLOCK && r->thread < nth) {
+                /* The wait the thread's state change just began is on this
+                 * object: say so on its span. */
+                RLane *tl = &ix->lanes[ix->thread_lane[r->thread]];
+                uint32_t v = tl->v[tl->n - 1];
+                if ((v == SIM_R_LOCK || v == SIM_R_IO) && tl->t[tl->n - 1] == r->t)
+                    tl->note[tl->n - 1] = R_NOTE_OBJ | (r->reason == SIM_QSIDE_PUT ? R_NOTE_PUT : 0) | r->arg;
+            }
+            if (r->arg < nobj && ix->object_lane[r->arg] != SIM_NONE)
+                object_record(&ix->lanes[ix->object_lane[r->arg]], r, &holders[r->arg], &last_writer[r->arg]);
             break;
         case SIM_REC_GIL_ACQUIRE:
             if (r->arg < ngil && r->thread < nth && ix->gil_lane[r->arg] != SIM_NONE)
@@ -717,7 +899,7 @@ int render_index_build(const SimTrace *tr, RIndex **out)
                 }
             }
             if (mk >= 0)
-                gl->marks[gl->n_marks++] = (RMark){r->t, r->thread, r->other, (uint8_t)mk};
+                gl->marks[gl->n_marks++] = (RMark){r->t, r->thread, r->other, (uint8_t)mk, SIM_NONE};
             break;
         }
         default:
@@ -791,20 +973,24 @@ int render_index_build(const SimTrace *tr, RIndex **out)
         }
         if (lane_mip(ln, ix->end) < 0)
             goto out_nomem;
-        if (ln->kind != R_LANE_OBJECT)
+        if (ln->kind == R_LANE_GIL)
             for (size_t k = 0; k < ln->n_marks; k++)
                 ix->marks_used |= 1u << ln->marks[k].kind;
     }
 
     counts_free(&cn);
     free(holders);
+    free(last_writer);
     free(running_core);
+    free(startup);
     *out = ix;
     return SIM_OK;
 
 out_nomem:
     counts_free(&cn);
+    free(startup);
     free(holders);
+    free(last_writer);
     free(running_core);
     render_index_destroy(ix);
     return SIM_ERR_NOMEM;

@@ -5,10 +5,12 @@
  *
  * Level of detail: a lane is walked column by column. A column that lies
  * inside one span is skipped to that span's end in O(1); a column with
- * several spans is summarised as its dominant value plus, when three or
- * more spans share it, a runner-up band. Neighbouring columns with the
- * same summary merge into one rectangle. So a lane costs O(visible spans
- * + columns x log n) and draws at most two rectangles per column.
+ * several spans is summarised as the mix of its values, stacked, each as
+ * tall as its share (lod.h), and where spans are a few pixels wide or
+ * less every column takes its mix over its neighbours too, so a regular
+ * pattern cannot beat against the pixel grid. Neighbouring columns with
+ * the same summary merge into one rectangle. So a lane costs O(visible
+ * spans + columns x log n) and draws at most three rectangles a column.
  *
  * Invariant: nothing here knows about SDL; geometry is integer device
  * pixels derived from the viewport only, so the same inputs give the same
@@ -25,6 +27,7 @@
 #include "sim.h"
 
 #define R_GROUP_ORPHANS (SIM_NONE - 1)
+#define R_GROUP_SHARED (SIM_NONE - 2)
 
 typedef struct Ctx {
     RLayout *L;
@@ -119,10 +122,12 @@ static const RColor obj_fill[R_OBJ_COUNT] = {
     [R_OBJ_QUEUE] = {86, 180, 233, 255},     /* sky blue: items */
 };
 static const RColor lost_fill = {150, 150, 150, 255};
+static const RColor shared_fill = {86, 180, 233, 255}; /* sky blue: a shared variable's value */
+static const RColor lost_ink = {204, 51, 17, 255};     /* vermillion-red: lost updates, kills */
 
 static bool value_style(const Ctx *c, const RLane *ln, uint32_t v, RColor *fill, RHatch *h)
 {
-    if (v == R_IDLE || v == R_NO_VALUE)
+    if (v == R_IDLE)
         return false;
     if (ln->kind == R_LANE_OBJECT) {
         if (ln->okind == R_OBJ_LOCK) {
@@ -149,10 +154,51 @@ static bool value_style(const Ctx *c, const RLane *ln, uint32_t v, RColor *fill,
     return true;
 }
 
-static const char *value_label(Ctx *c, const RLane *ln, uint32_t v)
+/* A thread's name on GIL and core lanes: "process/name" when another
+ * process has a thread of that name (every process has its "main"). */
+static const char *holder_label(Ctx *c, uint32_t t)
 {
-    if (ln->kind == R_LANE_THREAD)
+    const SimThreadInfo *ti = sim_trace_thread(c->ix->tr, t);
+    if (!ti || !ti->name)
+        return "?";
+    if (c->ix->thread_dup && t < sim_trace_thread_count(c->ix->tr) && c->ix->thread_dup[t]) {
+        const SimProcessInfo *pi = sim_trace_process(c->ix->tr, ti->process);
+        snprintf(c->vbuf, sizeof(c->vbuf), "%s/%s", pi && pi->name ? pi->name : "?", ti->name);
+        return c->vbuf;
+    }
+    return ti->name;
+}
+
+static const char *value_label(Ctx *c, const RLane *ln, uint32_t v, uint32_t note)
+{
+    if (ln->kind == R_LANE_THREAD) {
+        if (note & R_NOTE_OBJ)
+            return explain_wait_label(c->ix->tr, R_NOTE_ID(note), (note & R_NOTE_PUT) ? SIM_QSIDE_PUT : SIM_QSIDE_GET,
+                                      ln->id, false, c->vbuf, sizeof(c->vbuf));
+        if (note & R_NOTE_JOIN) {
+            const SimThreadInfo *ti = sim_trace_thread(c->ix->tr, R_NOTE_ID(note));
+            snprintf(c->vbuf, sizeof(c->vbuf), "join %s", ti && ti->name ? ti->name : "?");
+            return c->vbuf;
+        }
+        if (note & R_NOTE_JOINP) {
+            const SimProcessInfo *pi = sim_trace_process(c->ix->tr, R_NOTE_ID(note));
+            snprintf(c->vbuf, sizeof(c->vbuf), "join %s", pi && pi->name ? pi->name : "?");
+            return c->vbuf;
+        }
+        if (note & (R_NOTE_LAUNCH | R_NOTE_STARTUP)) {
+            const SimProcessInfo *pi = sim_trace_process(c->ix->tr, R_NOTE_ID(note));
+            const char *m = pi && pi->start_method ? pi->start_method : "?";
+            if (note & R_NOTE_STARTUP)
+                snprintf(c->vbuf, sizeof(c->vbuf), "%s start-up",
+                         !strcmp(m, "spawn") ? "spawn: interpreter" : !strcmp(m, "forkserver") ? "forkserver" : m);
+            else
+                snprintf(c->vbuf, sizeof(c->vbuf), "%s \xe2\x86\x92 %s",
+                         !strcmp(m, "fork") ? "fork()" : !strcmp(m, "os.fork") ? "os.fork()" : "launch",
+                         pi && pi->name ? pi->name : "?");
+            return c->vbuf;
+        }
         return render_reason_short((SimReason)v);
+    }
     if (ln->kind == R_LANE_OBJECT) {
         switch (ln->okind) {
         case R_OBJ_LOCK: {
@@ -165,7 +211,7 @@ static const char *value_label(Ctx *c, const RLane *ln, uint32_t v)
             break;
         }
         case R_OBJ_SEMAPHORE:
-            snprintf(c->vbuf, sizeof(c->vbuf), "%u of %u held", v, ln->vmax);
+            snprintf(c->vbuf, sizeof(c->vbuf), "%u of %u permits taken", v, ln->vmax);
             break;
         case R_OBJ_EVENT:
             snprintf(c->vbuf, sizeof(c->vbuf), "set");
@@ -179,27 +225,37 @@ static const char *value_label(Ctx *c, const RLane *ln, uint32_t v)
         }
         return c->vbuf;
     }
-    const SimThreadInfo *ti = sim_trace_thread(c->ix->tr, v);
-    return ti && ti->name ? ti->name : "?";
+    return holder_label(c, v);
 }
 
 /* ---- Drawing one lane --------------------------------------------------- */
 
 typedef struct Run {
     int c0, c1;
-    uint32_t dom, second;
-    int busy8;      /* drawn height in eighths of the lane */
+    RMix mix;
+    uint32_t note;  /* the span's note (one span only) */
     bool open;
 } Run;
 
 typedef struct LaneDraw {
     Ctx *c;
     const RLane *ln;
+    SimTime forever; /* blocked forever from here (its own label says so), or -1 */
     RRect area;     /* where spans go (device px) */
     Run run;
     int last_end;   /* last drawn column + 1, for separators */
     uint32_t last_val;
 } LaneDraw;
+
+static bool mix_eq(const RMix *a, const RMix *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (int k = 0; k < a->n; k++)
+        if (a->v[k] != b->v[k] || a->q[k] != b->q[k])
+            return false;
+    return true;
+}
 
 static void flush_run(LaneDraw *ld)
 {
@@ -209,44 +265,59 @@ static void flush_run(LaneDraw *ld)
     r->open = false;
     Ctx *c = ld->c;
     RRect a = ld->area;
-    int bh = r->busy8 >= 8 ? a.h : a.h * r->busy8 / 8;
+    const RMix *m = &r->mix;
+    bool single = m->n == 1 && m->q[0] == R_MIX_FULL;
+    uint32_t dom = m->n ? m->v[0] : R_IDLE;
+    int period = U(c, 7) < 4 ? 4 : U(c, 7);
+    int x = a.x + r->c0, w = r->c1 - r->c0 + 1;
     /* Counted objects (semaphore holders, queue items) draw as tall as
      * they are full. */
-    bool counted = ld->ln->kind == R_LANE_OBJECT &&
-                   (ld->ln->okind == R_OBJ_SEMAPHORE || ld->ln->okind == R_OBJ_QUEUE) &&
-                   r->dom != R_IDLE && r->dom != R_NO_VALUE;
+    bool counted = single && ld->ln->kind == R_LANE_OBJECT &&
+                   (ld->ln->okind == R_OBJ_SEMAPHORE || ld->ln->okind == R_OBJ_QUEUE) && dom != R_IDLE;
+    bool drawn = false;
+    RColor fill = {0, 0, 0, 0};
+    RHatch h = R_HATCH_NONE;
+    RRect box = {x, a.y, w, a.h};
     if (counted) {
-        uint32_t v = r->dom > ld->ln->vmax ? ld->ln->vmax : r->dom;
-        bh = (int)((long long)bh * v / ld->ln->vmax);
+        uint32_t v = dom > ld->ln->vmax ? ld->ln->vmax : dom;
+        int bh = (int)((long long)a.h * v / ld->ln->vmax);
         if (bh < a.h / 6)
             bh = a.h / 6;
-    }
-    if (bh < 1)
-        bh = 1;
-    RRect box = {a.x + r->c0, a.y + a.h - bh, r->c1 - r->c0 + 1, bh};
-    RColor fill;
-    RHatch h;
-    bool drawn = value_style(c, ld->ln, r->dom, &fill, &h);
-    if (drawn) {
-        int period = U(c, 7) < 4 ? 4 : U(c, 7);
-        draw_rect_hatched(c->dl, box, fill, h, render_hatch_ink(fill), period);
-        if (r->second != R_NO_VALUE) {
-            RRect band = {box.x, box.y + box.h - box.h / 3, box.w, box.h / 3};
-            RColor f2;
-            RHatch h2;
-            if (value_style(c, ld->ln, r->second, &f2, &h2))
-                draw_rect_hatched(c->dl, band, f2, h2, render_hatch_ink(f2), period);
-            else
-                draw_rect(c->dl, band, c->pal->lane_bg);
+        if (bh < 1)
+            bh = 1;
+        box = rrect(x, a.y + a.h - bh, w, bh);
+        if ((drawn = value_style(c, ld->ln, dom, &fill, &h)))
+            draw_rect_hatched(c->dl, box, fill, h, render_hatch_ink(fill), period);
+    } else {
+        /* The mix, bottom first; the last value takes the rounding rest. */
+        int y = a.y + a.h, used = 0;
+        for (int k = 0; k < m->n; k++) {
+            used += m->q[k];
+            int top = a.y + a.h - (int)((long long)a.h * used / R_MIX_FULL);
+            int hh = y - top;
+            if (hh < 1 && k == m->n - 1)
+                hh = 1, top = y - 1;
+            RColor f;
+            RHatch hk;
+            if (hh > 0 && value_style(c, ld->ln, m->v[k], &f, &hk)) {
+                draw_rect_hatched(c->dl, rrect(x, top, w, hh), f, hk, render_hatch_ink(f), period);
+                drawn = true;
+                fill = f;
+                h = hk;
+            }
+            y = top;
         }
+        if (m->n)
+            box = rrect(x, y, w, a.y + a.h - y);
+    }
+    if (drawn) {
         /* A hairline between neighbouring holders keeps hand-overs visible. */
-        if (ld->ln->kind != R_LANE_THREAD && ld->last_end == r->c0 && ld->last_val != R_IDLE &&
-            ld->last_val != r->dom && box.w >= S(c, 4))
-            draw_rect(c->dl, rrect(box.x, box.y, U(c, 1) < 1 ? 1 : U(c, 1), box.h),
-                      c->pal->lane_bg);
-        if (counted && c->opt->labels && r->second == R_NO_VALUE && r->busy8 >= 8) {
+        if (single && ld->ln->kind != R_LANE_THREAD && ld->last_end == r->c0 && ld->last_val != R_IDLE &&
+            ld->last_val != dom && box.w >= S(c, 4))
+            draw_rect(c->dl, rrect(box.x, box.y, U(c, 1) < 1 ? 1 : U(c, 1), box.h), c->pal->lane_bg);
+        if (counted && c->opt->labels) {
             /* Counts are read above a short bar: label on the lane, not the bar. */
-            const char *lab = value_label(c, ld->ln, r->dom);
+            const char *lab = value_label(c, ld->ln, dom, 0);
             int fs = a.h * 38 / 100;
             if (fs < c->f_small)
                 fs = c->f_small;
@@ -263,9 +334,9 @@ static void flush_run(LaneDraw *ld)
                 draw_text(c->dl, box.x + box.w / 2, a.y + a.h / 2, lab, R_FONT_REGULAR, fs,
                           R_ALIGN_CENTER, c->pal->fg);
             }
-        } else if (c->opt->labels && r->second == R_NO_VALUE && r->busy8 >= 8 && box.w >= U(c, 26) &&
-            box.h >= U(c, 11)) {
-            const char *lab = value_label(c, ld->ln, r->dom);
+        } else if (c->opt->labels && single && box.w >= U(c, 26) && box.h >= U(c, 11) &&
+                   (ld->forever < 0 || c->t0 + (r->c1 + 1) * c->npp <= (double)ld->forever)) {
+            const char *lab = value_label(c, ld->ln, dom, r->note);
             /* Taller lanes get larger labels, up to the body size and a half. */
             int fs = box.h * 38 / 100;
             if (fs < c->f_small)
@@ -275,6 +346,12 @@ static void flush_run(LaneDraw *ld)
             if (box.h < fs + S(c, 2))
                 fs = box.h - S(c, 2);
             int tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            /* A note too wide for its span gives way to the plain state's
+             * name (labels of one lane keep one size). */
+            if (tw + U(c, 10) > box.w && r->note) {
+                lab = value_label(c, ld->ln, dom, 0);
+                tw = text_w(c, R_FONT_REGULAR, fs, lab);
+            }
             if (fs >= U(c, 8) && tw + U(c, 10) <= box.w) {
                 /* Where the span is cut by the plot edge, centre on what shows. */
                 RColor ink = render_text_on(fill);
@@ -292,25 +369,43 @@ static void flush_run(LaneDraw *ld)
         }
     }
     ld->last_end = r->c1 + 1;
-    ld->last_val = drawn ? r->dom : R_IDLE;
+    ld->last_val = drawn && single ? dom : R_IDLE;
 }
 
-static void emit(LaneDraw *ld, int c0, int c1, uint32_t dom, uint32_t second, int busy8)
+static void emit(LaneDraw *ld, int c0, int c1, const RMix *mix, uint32_t note)
 {
     Run *r = &ld->run;
-    if (r->open && r->c1 + 1 == c0 && r->dom == dom && r->second == second && r->busy8 == busy8) {
+    if (r->open && r->c1 + 1 == c0 && r->note == note && mix_eq(&r->mix, mix)) {
         r->c1 = c1;
         return;
     }
     flush_run(ld);
-    *r = (Run){c0, c1, dom, second, busy8, true};
+    *r = (Run){c0, c1, *mix, note, true};
 }
+
+/* A single value over whole columns. */
+static void emit_value(LaneDraw *ld, int c0, int c1, uint32_t v, uint32_t note)
+{
+    RMix m = {0};
+    if (v != R_IDLE && !(ld->ln->kind == R_LANE_THREAD && (v == SIM_R_EXITED || v == SIM_R_KILLED))) {
+        m.n = 1;
+        m.v[0] = v;
+        m.q[0] = R_MIX_FULL;
+    }
+    emit(ld, c0, c1, &m, note);
+}
+
+/* Columns on either side a crowded column is averaged over. */
+#define R_LOD_SMOOTH 3
 
 static void draw_lane_spans(Ctx *c, const RLane *ln, RRect area)
 {
     if (ln->n == 0 || area.w <= 0 || area.h <= 0)
         return;
-    LaneDraw ld = {.c = c, .ln = ln, .area = area, .last_end = -1, .last_val = R_IDLE};
+    LaneDraw ld = {.c = c, .ln = ln, .forever = -1, .area = area, .last_end = -1, .last_val = R_IDLE};
+    for (size_t k = 0; ln->kind == R_LANE_THREAD && k < ln->n_marks; k++)
+        if (ln->marks[k].kind == R_TMARK_FOREVER)
+            ld.forever = ln->marks[k].t;
     int w = area.w;
     double npp = c->npp, t0 = c->t0, end = (double)ln->t[ln->n];
     int col = 0;
@@ -318,25 +413,66 @@ static void draw_lane_spans(Ctx *c, const RLane *ln, RRect area)
         col = (int)floor(-t0 / npp);
     if (col < 0)
         col = 0;
-    /* Zoomed out past the finest pyramid level: read bins, not spans. */
+    RMix mix;
+    /* Spans a few pixels wide or less: a regular pattern (a 6 ms convoy
+     * cycle at 2 ms a pixel) would beat against the pixel grid and draw
+     * stripes that look like phases. Every column then shows the mix of
+     * states over itself and R_LOD_SMOOTH columns on each side, so a
+     * steady mix draws steady and only a real change of mix shows. */
+    size_t visible = render_lane_find(ln, (SimTime)fmax(0, t0 + w * npp)) - render_lane_find(ln, (SimTime)fmax(0, t0));
+    bool dense = visible * 4 > (size_t)w;
+    double pad = dense ? R_LOD_SMOOTH * npp : 0;
+    /* Zoomed out past the finest pyramid level: read bins, not spans
+     * (bins as wide as half the window a column is averaged over). */
     if (ln->mip.levels > 0 && npp >= (double)ln->mip.w0) {
         int L = 0;
-        while (L + 1 < ln->mip.levels && (double)(ln->mip.w0 << (L + 1)) <= npp)
+        double bin = dense ? (2 * R_LOD_SMOOTH + 1) * npp / 2 : npp;
+        while (L + 1 < ln->mip.levels && (double)(ln->mip.w0 << (L + 1)) <= bin)
             L++;
         for (; col < w; col++) {
             double ta = t0 + col * npp, tb = ta + npp;
             if (ta >= end)
                 break;
+            ta -= pad;
+            tb += pad;
             if (ta < 0)
                 ta = 0;
             if (tb > end)
                 tb = end;
-            uint32_t dom, second;
-            int busy8;
-            lod_mip_column(ln, L, ta, tb, &dom, &second, &busy8);
-            emit(&ld, col, col, dom, second, busy8);
+            lod_mip_column(ln, L, ta, tb, &mix);
+            emit(&ld, col, col, &mix, 0);
             c->L->lod_columns++;
         }
+        flush_run(&ld);
+        return;
+    }
+    if (dense && ln->kind == R_LANE_THREAD) {
+        /* Time per state at every column edge, in one sweep; a column's
+         * window is then the difference of two edges. */
+        int nc = ln->ncat;
+        double *P = malloc((size_t)(w + 1) * (size_t)nc * sizeof(double));
+        if (!P) {
+            c->dl->oom = true;
+            return;
+        }
+        size_t k = 0;
+        for (int b = 0; b <= w; b++) {
+            double t = t0 + b * npp;
+            t = t < 0 ? 0 : t > end ? end : t;
+            k = lod_find_from(ln, k, t);
+            lod_prefix(ln, k, t, P + (size_t)b * (size_t)nc);
+        }
+        double cat[SIM_REASON_COUNT + 1];
+        for (; col < w && t0 + col * npp < end; col++) {
+            int a = col - R_LOD_SMOOTH < 0 ? 0 : col - R_LOD_SMOOTH;
+            int b = col + 1 + R_LOD_SMOOTH > w ? w : col + 1 + R_LOD_SMOOTH;
+            for (int q = 0; q < nc && q <= SIM_REASON_COUNT; q++)
+                cat[q] = P[(size_t)b * (size_t)nc + (size_t)q] - P[(size_t)a * (size_t)nc + (size_t)q];
+            lod_mix_of(ln, cat, &mix);
+            emit(&ld, col, col, &mix, 0);
+            c->L->lod_columns++;
+        }
+        free(P);
         flush_run(&ld);
         return;
     }
@@ -351,22 +487,22 @@ static void draw_lane_spans(Ctx *c, const RLane *ln, RRect area)
             tb = end;
         i = lod_find_from(ln, i, ta);
         double next = (double)ln->t[i + 1];
-        if (next >= tb) {
-            int last = (int)floor((next - t0) / npp) - 1;
+        if (next >= tb && (!dense || next >= tb + pad)) {
+            int last = (int)floor((next - t0 - pad) / npp) - 1;
             if (last >= w)
                 last = w - 1;
             if (last < col)
                 last = col;
-            emit(&ld, col, last, ln->v[i], R_NO_VALUE, 8);
+            emit_value(&ld, col, last, ln->v[i], ln->note ? ln->note[i] : 0);
             col = last + 1;
         } else {
-            size_t j = lod_find_from(ln, i, tb);
-            if (j > i && (double)ln->t[j] >= tb)
+            double wa = ta - pad > 0 ? ta - pad : 0, wb = tb + pad < end ? tb + pad : end;
+            size_t a = dense ? render_lane_find(ln, (SimTime)wa) : i;
+            size_t j = lod_find_from(ln, a, wb);
+            if (j > a && (double)ln->t[j] >= wb)
                 j--;
-            uint32_t dom, second;
-            int busy8;
-            lod_summarise(ln, i, j, ta, tb, &dom, &second, &busy8);
-            emit(&ld, col, col, dom, second, busy8);
+            lod_summarise(ln, a, j, wa, wb, &mix);
+            emit(&ld, col, col, &mix, 0);
             c->L->lod_columns++;
             col++;
         }
@@ -684,6 +820,212 @@ static void draw_sync_marks(Ctx *c, const RLane *ln, RRect lane, int base_y)
     }
 }
 
+/* ---- Shared variables -------------------------------------------------- */
+
+/* The step function (tt, vv, n) at time t. */
+static uint32_t step_at(const SimTime *tt, const uint32_t *vv, size_t n, double t)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((double)tt[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return vv[lo];
+}
+
+static void thousands(int64_t v, char *buf, size_t n)
+{
+    char d[32];
+    snprintf(d, sizeof(d), "%lld", (long long)(v < 0 ? -v : v));
+    size_t len = strlen(d), k = 0;
+    if (v < 0 && k + 1 < n)
+        buf[k++] = '-';
+    for (size_t i = 0; i < len && k + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = d[i];
+    }
+    buf[k] = '\0';
+}
+
+/*
+ * A shared variable: its value as an area, the value it would have had
+ * with no update lost as a line above it (the two part where updates are
+ * lost), a mark at every lost update, and the final value against the
+ * expected one written on the lane.
+ */
+static void draw_shared(Ctx *c, const RLane *ln, RRect lane)
+{
+    if (lane.h <= 0 || lane.w <= 0)
+        return;
+    double end = (double)ln->t[ln->n];
+    /* Scaled to what is on screen: the gap between the value and the
+     * no-loss line stays visible at any zoom (both only grow with time). */
+    double t_vis = c->t0 + c->npp * lane.w;
+    if (t_vis > end - 1)
+        t_vis = end - 1;
+    double vmax = t_vis > 0 ? fmax(step_at(ln->t, ln->v, ln->n + 1, t_vis),
+                                   ln->wn ? step_at(ln->wt, ln->wv, ln->wn + 1, t_vis) : 0)
+                            : 1;
+    if (vmax < 1)
+        vmax = 1;
+    int line_w = S(c, 2) < 2 ? 2 : S(c, 2);
+    int base = lane.y + lane.h;
+    int run0 = -1, run_h = 0, prev_ey = -1;
+    for (int col = 0; col <= lane.w; col++) {
+        double t = c->t0 + (col + 1) * c->npp;
+        bool out = col == lane.w || c->t0 + col * c->npp >= end || t <= 0;
+        int h = 0, ey = -1;
+        if (!out) {
+            double tt = t < end ? t : end - 1;
+            uint32_t v = step_at(ln->t, ln->v, ln->n + 1, tt);
+            uint32_t x = ln->wn ? step_at(ln->wt, ln->wv, ln->wn + 1, tt) : v;
+            h = (int)lround((double)v / vmax * (lane.h - line_w));
+            ey = base - line_w - (int)lround((double)x / vmax * (lane.h - line_w));
+        }
+        if (run0 >= 0 && (out || h != run_h)) {
+            if (run_h > 0)
+                draw_rect(c->dl, rrect(lane.x + run0, base - run_h, col - run0, run_h), shared_fill);
+            run0 = -1;
+        }
+        if (!out && run0 < 0) {
+            run0 = col;
+            run_h = h;
+        }
+        if (!out) {
+            /* The no-loss line, one pixel column at a time (steps joined). */
+            int y0 = prev_ey >= 0 ? prev_ey : ey;
+            int top = y0 < ey ? y0 : ey, bot = y0 < ey ? ey : y0;
+            draw_rect(c->dl, rrect(lane.x + col, top, 1, bot - top + line_w), c->pal->fg);
+        }
+        prev_ey = out ? -1 : ey;
+        if (out && col < lane.w && c->t0 + col * c->npp >= end)
+            break;
+    }
+    /* Lost updates: a red mark at each, thinned to one per few pixels. */
+    if (c->opt->marks && ln->n_marks) {
+        int a = lane.h * 16 / 100;
+        if (a < S(c, 3))
+            a = S(c, 3);
+        if (a > U(c, 6))
+            a = U(c, 6);
+        double t_end = c->t0 + c->npp * lane.w;
+        size_t k = marks_lower(ln, c->t0);
+        int last_x = -1000000;
+        while (k < ln->n_marks && (double)ln->marks[k].t <= t_end) {
+            int x = lane.x + (int)floor(((double)ln->marks[k].t - c->t0) / c->npp);
+            if (x - last_x < 2 * a + S(c, 1)) {
+                k = marks_lower(ln, c->t0 + (last_x + 2 * a + S(c, 1) - lane.x) * c->npp);
+                continue;
+            }
+            draw_tri(c->dl, x - a, lane.y, x + a, lane.y, x, lane.y + 2 * a, lost_ink);
+            last_x = x;
+            k++;
+        }
+    }
+    /* The outcome in words: what a class compares with its prediction. */
+    char f[32], e[32], l[32], text[160];
+    thousands(ln->s_final, f, sizeof(f));
+    thousands(ln->s_expected, e, sizeof(e));
+    thousands(ln->s_lost, l, sizeof(l));
+    if (ln->s_lost > 0)
+        snprintf(text, sizeof(text), "final %s \xc2\xb7 expected %s \xc2\xb7 %s lost", f, e, l);
+    else
+        snprintf(text, sizeof(text), "final %s \xc2\xb7 expected %s \xc2\xb7 none lost", f, e);
+    int fs = lane.h * 30 / 100;
+    if (fs > c->f_body)
+        fs = c->f_body;
+    if (fs < c->f_caption)
+        fs = c->f_caption;
+    if (fs + S(c, 4) > lane.h)
+        return;
+    int tw = text_w(c, R_FONT_BOLD, fs, text);
+    if (tw + U(c, 16) > lane.w)
+        return;
+    RColor backing = c->pal->panel_bg;
+    backing.a = 225;
+    int tx = lane.x + U(c, 8), ty = lane.y + lane.h / 2;
+    draw_rect(c->dl, rrect(tx - U(c, 4), ty - fs * 7 / 10, tw + U(c, 8), fs * 14 / 10), backing);
+    draw_text(c->dl, tx, ty, text, R_FONT_BOLD, fs, R_ALIGN_LEFT, ln->s_lost > 0 ? lost_ink : c->pal->fg);
+}
+
+/* ---- A thread's life ------------------------------------------------------ */
+
+/*
+ * Where a thread starts (a notch at its first transition), ends (a bar),
+ * is killed (a red cross, "killed") and waits forever (a red frame over
+ * the rest of the lane, "blocked forever since T"): the lifecycle a plain
+ * span colour does not say.
+ */
+static void draw_life(Ctx *c, const RLane *ln, RRect lane)
+{
+    if (!c->opt->marks || ln->n_marks == 0 || lane.h <= 0)
+        return;
+    double t_end = c->t0 + c->npp * lane.w;
+    for (size_t k = 0; k < ln->n_marks; k++) {
+        const RMark *m = &ln->marks[k];
+        double xf = lane.x + ((double)m->t - c->t0) / c->npp;
+        int x = (int)lround(xf);
+        int a = lane.h * 22 / 100;
+        if (a < S(c, 3))
+            a = S(c, 3);
+        if (a > U(c, 7))
+            a = U(c, 7);
+        switch (m->kind) {
+        case R_TMARK_START:
+            if ((double)m->t < c->t0 || (double)m->t > t_end)
+                break;
+            draw_rect(c->dl, rrect(x, lane.y, S(c, 2) < 2 ? 2 : S(c, 2), lane.h), c->pal->fg);
+            draw_tri(c->dl, x, lane.y, x + a, lane.y + a / 2 + S(c, 1), x, lane.y + a + S(c, 1), c->pal->fg);
+            break;
+        case R_TMARK_EXIT:
+            if ((double)m->t < c->t0 || (double)m->t > t_end)
+                break;
+            draw_rect(c->dl, rrect(x - (S(c, 2) < 2 ? 2 : S(c, 2)), lane.y, S(c, 2) < 2 ? 2 : S(c, 2), lane.h),
+                      c->pal->fg);
+            break;
+        case R_TMARK_KILLED: {
+            if ((double)m->t < c->t0 || (double)m->t > t_end)
+                break;
+            int cy = lane.y + lane.h / 2, r = a;
+            draw_line(c->dl, x - r, cy - r, x + r, cy + r, lost_ink, S(c, 2.5));
+            draw_line(c->dl, x - r, cy + r, x + r, cy - r, lost_ink, S(c, 2.5));
+            int fs = c->f_small;
+            if (c->opt->labels && fs + S(c, 2) <= lane.h && x + r + U(c, 4) + text_w(c, R_FONT_BOLD, fs, "killed") <= lane.x + lane.w)
+                draw_text(c->dl, x + r + U(c, 4), cy, "killed", R_FONT_BOLD, fs, R_ALIGN_LEFT, lost_ink);
+            break;
+        }
+        case R_TMARK_FOREVER: {
+            double xa = xf < lane.x ? lane.x : xf;
+            double xb = lane.x + ((double)ln->t[ln->n] - c->t0) / c->npp;
+            if (xb > lane.x + lane.w)
+                xb = lane.x + lane.w;
+            if (xb <= xa)
+                break;
+            int th = S(c, 2) < 2 ? 2 : S(c, 2);
+            draw_frame(c->dl, rrect((int)xa, lane.y, (int)(xb - xa), lane.h), lost_ink, th);
+            char t[40], text[96];
+            snprintf(text, sizeof(text), "blocked forever, since %s", duration_text_rounded(m->t, 4, t, sizeof(t)));
+            int fs = c->f_small;
+            int tw = text_w(c, R_FONT_BOLD, fs, text);
+            if (c->opt->labels && fs + S(c, 4) <= lane.h && tw + U(c, 12) <= xb - xa) {
+                RColor backing = c->pal->panel_bg;
+                backing.a = 230;
+                int tx = (int)xa + U(c, 6), ty = lane.y + lane.h / 2;
+                draw_rect(c->dl, rrect(tx - U(c, 3), ty - fs * 7 / 10, tw + U(c, 6), fs * 14 / 10), backing);
+                draw_text(c->dl, tx, ty, text, R_FONT_BOLD, fs, R_ALIGN_LEFT, lost_ink);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
 /* ---- Header, axis, legend, caption -------------------------------------- */
 
 static void short_hash(uint64_t h, char *buf, size_t n)
@@ -746,8 +1088,14 @@ static void draw_title(Ctx *c, RRect r)
         r.w -= bw + U(c, 10);
     }
     int name_w = text_w(c, R_FONT_BOLD, c->f_title, scenario_name(c));
-    /* Parameters on the right when they fit beside the name, else under it. */
+    /* Parameters on the right when they fit beside the name, else under it;
+     * in one row, the last ones (seed, version) give way first. */
     bool beside = name_w + total + U(c, 24) <= r.w;
+    while (!beside && c->opt->title_one_row && n > 0) {
+        n--;
+        total -= text_w(c, seg[n].accent ? R_FONT_BOLD : R_FONT_REGULAR, fs, seg[n].text) + (n ? sw : 0);
+        beside = name_w + total + U(c, 24) <= r.w;
+    }
     int py = beside ? cy : r.y + r.h + c->f_body * 6 / 10;
     draw_text(c->dl, r.x, beside ? cy : r.y + r.h / 2, scenario_name(c), R_FONT_BOLD, c->f_title,
               R_ALIGN_LEFT, c->pal->fg);
@@ -889,7 +1237,7 @@ static void used_in_range(const Ctx *c, uint32_t *reasons, uint32_t *marks)
                         *reasons |= 1u << k;
             }
         }
-        if (ln->n_marks && ln->kind != R_LANE_OBJECT) {
+        if (ln->n_marks && ln->kind == R_LANE_GIL) {
             size_t m0 = marks_lower(ln, t0), m1 = marks_lower(ln, t1);
             if (m1 - m0 > 100000) {
                 *marks |= ix->marks_used;
@@ -934,7 +1282,7 @@ static int legend_items(Ctx *c, LegendItem *it)
     bool waits = false, lost = false, smarks = false, signals = false;
     for (uint32_t i = 0; i < c->ix->n_lanes; i++) {
         const RLane *ln = &c->ix->lanes[i];
-        if (ln->kind != R_LANE_OBJECT)
+        if (ln->kind != R_LANE_OBJECT || ln->okind == R_OBJ_SHARED)
             continue;
         waits |= ln->wmax > 0;
         lost |= ln->lost;
@@ -943,6 +1291,26 @@ static int legend_items(Ctx *c, LegendItem *it)
             smarks |= ln->marks[k].kind != R_SMARK_SIGNAL;
         }
     }
+    bool shared = false, lost_updates = false;
+    for (uint32_t i = 0; i < c->ix->n_lanes; i++) {
+        const RLane *ln = &c->ix->lanes[i];
+        if (ln->kind == R_LANE_OBJECT && ln->okind == R_OBJ_SHARED) {
+            shared = true;
+            lost_updates |= ln->s_lost > 0;
+        }
+    }
+    if (shared) {
+        it[n] = (LegendItem){7, 0, c->compact ? "value / no loss" : "shared value, and its value had no update been lost", 0};
+        it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    if (lost_updates && c->opt->marks) {
+        it[n] = (LegendItem){8, 0, c->compact ? "lost update" : "lost update (a write over newer ones)", 0};
+        it[n].w = U(c, 14) + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
+        n++;
+    }
+    /* Kills and waits forever are written on the lane ("killed",
+     * "blocked forever, since ..."): no legend entry needed. */
     if (waits) {
         it[n] = (LegendItem){4, 0, c->compact ? "waiting" : "threads waiting on the object", 0};
         it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
@@ -965,15 +1333,17 @@ static int legend_items(Ctx *c, LegendItem *it)
         n++;
     }
     /* Zoomed out far enough that pixels hold several spans: explain the
-     * runner-up band. */
+     * stacked mix of states. */
     int est_w = c->vp->width * 8 / 10;
     for (uint32_t i = 0; i < c->ix->n_lanes; i++) {
         const RLane *ln = &c->ix->lanes[i];
+        if (ln->kind == R_LANE_OBJECT && ln->okind == R_OBJ_SHARED)
+            continue; /* drawn as a value, never as a mix */
         size_t a = render_lane_find(ln, c->vp->t0), b = render_lane_find(ln, c->vp->t1);
         if (a != SIZE_MAX && b - a > (size_t)est_w / 3) {
             it[n] = (LegendItem){3, 0,
-                                 c->compact ? "band: runner-up"
-                                            : "crowded pixels: lower band = runner-up",
+                                 c->compact ? "mix of states"
+                                            : "crowded pixels: the mix of states, stacked",
                                  0};
             it[n].w = sw + gap + text_w(c, R_FONT_REGULAR, c->f_legend, it[n].label);
             n++;
@@ -1075,6 +1445,16 @@ static void draw_legend(Ctx *c, const LegendItem *it, int n, RRect r, int row_h)
             draw_rect_hatched(c->dl, sr, lost_fill, R_HATCH_CROSS, render_hatch_ink(lost_fill), period);
             draw_frame(c->dl, sr, c->pal->panel_border, 1);
             lx = x + sw + gap;
+        } else if (it[i].kind == 7) {
+            RRect sr = rrect(x, cy - sh / 2, sw, sh);
+            draw_rect(c->dl, rrect(x, cy - sh / 2 + sh / 3, sw, sh - sh / 3), shared_fill);
+            draw_rect(c->dl, rrect(x, cy - sh / 2, sw, S(c, 2) < 2 ? 2 : S(c, 2)), c->pal->fg);
+            draw_frame(c->dl, sr, c->pal->panel_border, 1);
+            lx = x + sw + gap;
+        } else if (it[i].kind == 8) {
+            int a = U(c, 5);
+            draw_tri(c->dl, x + U(c, 7) - a, cy - a, x + U(c, 7) + a, cy - a, x + U(c, 7), cy + a, lost_ink);
+            lx = x + U(c, 14) + gap;
         } else if (it[i].kind == 6) {
             int a = U(c, 5);
             draw_tri(c->dl, x + U(c, 6) - a, cy - a / 2, x + U(c, 6) + a, cy - a / 2, x + U(c, 6),
@@ -1184,6 +1564,9 @@ static void group_title(const Ctx *c, const RGroup *grp, char *buf, size_t n, ch
         snprintf(sub, sn, "%u core%s", c->ix->n_cores, c->ix->n_cores == 1 ? "" : "s");
     } else if (grp->process == R_GROUP_ORPHANS) {
         snprintf(buf, n, "Threads");
+    } else if (grp->process == R_GROUP_SHARED) {
+        snprintf(buf, n, "Shared by processes");
+        snprintf(sub, sn, "pipes and multiprocessing queues");
     } else {
         const SimProcessInfo *pi = sim_trace_process(c->ix->tr, grp->process);
         snprintf(buf, n, "%s", pi && pi->name && *pi->name ? pi->name : "process");
@@ -1253,13 +1636,15 @@ relayout:
 
     int W = vp.width, H = vp.height;
     int mx = U(&c, 14), my = U(&c, 10);
+    if (opt->title_compact)
+        c.f_title = c.f_body * 108 / 100;
 
     /* Top: title (one or two rows). */
-    int y = my;
+    int y = opt->title_compact ? S(&c, 4) : my;
     L->title = rrect(mx, y, W - 2 * mx, 0);
     if (opt->title) {
-        int row = U(&c, 30);
-        bool one = opt->caption || title_fits_one_row(&c, W - 2 * mx);
+        int row = opt->title_compact ? U(&c, 19) : U(&c, 30);
+        bool one = opt->caption || opt->title_one_row || title_fits_one_row(&c, W - 2 * mx);
         L->title.h = row;
         y += row + (one ? 0 : U(&c, 18)) + S(&c, 6);
     }
@@ -1285,10 +1670,17 @@ relayout:
             n_items = legend_items(&c, items);
             rows = legend_rows(&c, items, n_items, W - 2 * mx);
         }
+        if (opt->legend_max_rows > 0 && rows > opt->legend_max_rows) {
+            /* The timeline first: the legend keeps what fits, in its order
+             * (states before marks). */
+            while (n_items > 0 && legend_rows(&c, items, n_items, W - 2 * mx) > opt->legend_max_rows)
+                n_items--;
+            rows = opt->legend_max_rows;
+        }
         legend_h = rows * legend_row_h + S(&c, 4);
     }
-    L->bottom = H - my - opt->reserve_bottom;
-    int axis_h = U(&c, 30);
+    L->bottom = H - (opt->title_compact ? S(&c, 2) : my) - opt->reserve_bottom;
+    int axis_h = opt->axis_h > 0 ? (int)lround(opt->axis_h * c.u) : U(&c, 30);
     int lanes_top = y + S(&c, 4);
     int avail = L->bottom - lanes_top - axis_h - legend_h - caption_h - (legend_h ? S(&c, 6) : 0);
     if (avail < 0)
@@ -1296,7 +1688,7 @@ relayout:
 
     /* Lane heights: nominal, shrunk to fit (export) or to a readable
      * minimum (viewer, which then scrolls), grown into spare room. */
-    int header_h = U(&c, 24), group_gap = S(&c, 6);
+    int header_h = opt->header_h > 0 ? (int)lround(opt->header_h * c.u) : U(&c, 24), group_gap = S(&c, 6);
     int nominal = U(&c, 28), max_h = U(&c, 110), min_h = opt->fit_lanes ? S(&c, 3) : U(&c, 16);
     if (min_h < 2)
         min_h = 2;
@@ -1338,6 +1730,7 @@ relayout:
         }
     }
     L->lane_h = lane_h;
+    L->lane_h_max = max_h;
     int content_h = content_height(&c, lane_h, header_h, group_gap);
     L->content_h = content_h;
     int shown_h = content_h < avail ? content_h : avail;
@@ -1461,6 +1854,8 @@ relayout:
             RRect spans = rrect(lane.x, lane.y + strip_h, lane.w, lane.h - strip_h);
             draw_lane_spans(&c, ln, spans);
             draw_marks(&c, ln, lane, rrect(lane.x, lane.y, lane.w, strip_h));
+        } else if (ln->kind == R_LANE_OBJECT && ln->okind == R_OBJ_SHARED) {
+            draw_shared(&c, ln, lane);
         } else if (ln->kind == R_LANE_OBJECT) {
             /* Top: owner, holders, fill or "set"; bottom: waiters. */
             int wh = ln->wmax == 0 ? 0 : ln->okind == R_OBJ_WAITONLY ? lane.h : lane.h * 42 / 100;
@@ -1470,6 +1865,9 @@ relayout:
                 draw_lane_spans(&c, ln, top);
             draw_waiters(&c, ln, bot);
             draw_sync_marks(&c, ln, lane, wh ? bot.y + S(&c, 1) : lane.y + lane.h);
+        } else if (ln->kind == R_LANE_THREAD) {
+            draw_lane_spans(&c, ln, lane);
+            draw_life(&c, ln, lane);
         } else {
             draw_lane_spans(&c, ln, lane);
         }
@@ -1504,8 +1902,9 @@ relayout:
         }
     }
 
-    /* Lane labels (not clipped by the plot, but by the lanes area). */
-    draw_clip(dl, L->lanes_clip);
+    /* Lane labels, clipped to their column: a long name is cut, it never
+     * covers the plot. */
+    draw_clip(dl, rrect(0, L->lanes_clip.y, L->plot.x, L->lanes_clip.h));
     for (uint32_t i = 0; i < ix->n_lanes; i++) {
         RLaneGeom lg = L->lanes[i];
         if (lg.h == 0)
@@ -1550,7 +1949,10 @@ relayout:
     }
     draw_unclip(dl);
 
-    draw_axis(&c, L->plot, lanes_top, lanes_bottom, false);
+    if (!opt->no_axis_labels)
+        draw_axis(&c, L->plot, lanes_top, lanes_bottom, false);
+    else
+        draw_rect(dl, rrect(L->plot.x, lanes_bottom, L->plot.w, S(&c, 1) < 1 ? 1 : S(&c, 1)), pal->axis);
 
     /* Playback cursor across lanes and axis. */
     if (opt->cursor >= 0 && opt->cursor >= vp.t0 && opt->cursor <= vp.t1) {
@@ -1586,6 +1988,7 @@ bool render_layout_hit(const RLayout *L, const RIndex *ix, int x, int y, RHit *h
         if (!hit->in_label && x >= L->plot.x + L->plot.w)
             return false;
         hit->t = render_layout_t_of(L, x + 0.5);
+        hit->slop = (SimTime)((double)(L->vp.t1 - L->vp.t0) / (L->plot.w > 0 ? L->plot.w : 1) * 4);
         hit->thread = ln->kind == R_LANE_THREAD ? ln->id : SIM_NONE;
         if (hit->in_label || hit->t < 0 || hit->t >= ix->end) {
             hit->span = SIZE_MAX;

@@ -15,7 +15,7 @@
  *
  * Invariant: a frame draws at most a few primitives per pixel column per
  * lane, whatever the number of spans: spans narrower than a pixel are
- * merged into per-column summaries (dominant value plus runner-up).
+ * merged into per-column summaries (the mix of values, stacked).
  */
 #ifndef GILSIM_LAYOUT_H
 #define GILSIM_LAYOUT_H
@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "draw.h"
+#include "explain.h"
 #include "trace.h"
 
 /* ---- Palette ------------------------------------------------------------ */
@@ -98,6 +99,8 @@ typedef enum RObjKind {
     R_OBJ_EVENT,     /* event: 1 while set */
     R_OBJ_QUEUE,     /* queue, pipe, mp_queue: items inside */
     R_OBJ_WAITONLY,  /* barrier and the rest: only waiters and marks */
+    R_OBJ_SHARED,    /* a shared variable: its value (v) against the value with no
+                        update lost (wt/wv), a mark at every lost update */
     R_OBJ_COUNT
 } RObjKind;
 
@@ -112,7 +115,27 @@ typedef enum RSyncMark {
     R_SMARK_TIMEOUT,    /* a wait timed out */
     R_SMARK_FAIL,       /* a non-blocking acquire failed, or a misuse error */
     R_SMARK_SIGNAL,     /* set, notify, barrier pass or break */
+    R_SMARK_LOST,       /* shared variable: a write overwrote `other` updates */
 } RSyncMark;
+
+/* Marks on thread lanes: a thread's life. */
+typedef enum RLifeMark {
+    R_TMARK_START = 32, /* the thread's first transition (out of New) */
+    R_TMARK_EXIT,       /* it finished */
+    R_TMARK_KILLED,     /* a daemon killed at exit, or lost in a fork */
+    R_TMARK_FOREVER,    /* blocked forever (deadlock) from this time on */
+} RLifeMark;
+
+/* What a thread lane's span is about, beyond its reason (RLane.note): an
+ * object waited on, or the processes a C call launched. */
+#define R_NOTE_NONE 0u
+#define R_NOTE_OBJ 0x10000000u     /* | object: waits on it (blocked) */
+#define R_NOTE_PUT 0x20000000u     /* with R_NOTE_OBJ: the put side of a queue */
+#define R_NOTE_LAUNCH 0x40000000u  /* | process: this C call started it */
+#define R_NOTE_STARTUP 0x80000000u /* | process: the process's start-up (New) */
+#define R_NOTE_JOIN 0x08000000u    /* | thread: join() waits for it */
+#define R_NOTE_JOINP 0x04000000u   /* | process: join() waits for it */
+#define R_NOTE_ID(n) ((n) & 0x03ffffffu)
 
 #define R_IDLE UINT32_MAX /* span value: nothing there (GIL free, core idle) */
 
@@ -127,8 +150,9 @@ typedef enum RMarkKind {
 typedef struct RMark {
     SimTime t;
     uint32_t thread; /* who made the mark */
-    uint32_t other;  /* thread involved plus one, 0 = none */
-    uint8_t kind;    /* RMarkKind */
+    uint32_t other;  /* thread involved plus one, 0 = none; lost updates: how many */
+    uint8_t kind;    /* RMarkKind, RSyncMark or RLifeMark */
+    uint32_t by;     /* lost updates: who wrote the newest update lost, or SIM_NONE */
 } RMark;
 
 /*
@@ -186,6 +210,10 @@ typedef struct RLane {
     uint32_t *wv;       /* threads waiting on the object */
     uint32_t wmax;      /* most waiters at once */
     bool lost;          /* some span is held by a lost thread */
+    /* Thread lanes: per span, what it is about (R_NOTE_*), or NULL. */
+    uint32_t *note;
+    /* Shared variables: the run's figures for the lane's caption. */
+    int64_t s_initial, s_final, s_expected, s_lost;
 } RLane;
 
 typedef struct RGroup {
@@ -197,12 +225,14 @@ typedef struct RGroup {
 typedef struct RIndex {
     const SimTrace *tr;   /* borrowed; must outlive the index */
     SimTime end;          /* the later of the trace end and the last record */
-    RLane *lanes;         /* display order: per process GIL, threads, objects; cores last */
+    RLane *lanes;         /* display order: per process GIL, threads, objects; objects shared
+                             by processes (pipes, multiprocessing queues); cores last */
     uint32_t n_lanes;
     RGroup *groups;
     uint32_t n_groups;
     uint32_t n_cores;
     uint32_t *thread_lane; /* thread -> lane */
+    uint8_t *thread_dup;   /* thread -> 1 when another thread has its name */
     uint32_t *gil_lane;    /* gil -> lane or SIM_NONE */
     uint32_t n_gils;
     uint32_t n_gils_shown; /* GIL lanes (GILs somebody took) */
@@ -216,6 +246,9 @@ typedef struct RIndex {
 
 /* Builds the lanes of tr. Returns 0, or SIM_ERR_NOMEM (-3) with *out NULL. */
 int render_index_build(const SimTrace *tr, RIndex **out);
+/* The same, with the start-up costs of multiprocessing children (spawn,
+ * forkserver), whose start-up then shows on their lanes (NULL: not shown). */
+int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, RIndex **out);
 void render_index_destroy(RIndex *ix);
 /* Index of the span containing t (t clamped to the lane), or SIZE_MAX if the
  * lane has no spans. */
@@ -260,6 +293,12 @@ typedef struct RLayoutOpts {
     const char *tag;     /* "A", "B": a badge before the title (compare), or NULL */
     int label_w;         /* lane label column width in device px; 0: from the names */
     SimTime hide_after;  /* quiz: draw nothing of the run after this time; -1: all */
+    bool title_one_row;  /* never a second title row: parameters give way instead */
+    int legend_max_rows; /* 0: as many as the legend needs */
+    int axis_h;          /* axis height in logical px; 0: the default (30) */
+    bool no_axis_labels; /* only the axis line (a run stacked over another) */
+    bool title_compact;  /* a slim title row and top margin (stacked runs) */
+    int header_h;        /* process header band in logical px; 0: the default (24) */
 } RLayoutOpts;
 
 /* Everything on, for exported images. */
@@ -290,6 +329,7 @@ typedef struct RLayout {
     RRect title;
     int bottom;         /* first device row free for the viewer (reserve_bottom) */
     int lane_h;         /* nominal lane height this frame */
+    int lane_h_max;     /* the tallest a lane grows into spare room */
     int content_h;      /* total lanes height before scrolling */
     int u100;           /* text unit: 100 * scale * font_scale */
     RLaneGeom *lanes;   /* [n_lanes] */
@@ -319,6 +359,7 @@ typedef struct RHit {
     uint32_t value;     /* SimReason, thread index (R_IDLE: nothing) or object count */
     uint32_t thread;    /* the thread concerned, or SIM_NONE */
     SimTime t;          /* time under the point */
+    SimTime slop;       /* time a few pixels make: how near a mark counts as hit */
     SimTime start, end; /* the span */
     bool in_label;      /* the point is on the lane's name */
 } RHit;

@@ -9,6 +9,7 @@
  * so the same view always draws the same picture.
  */
 #include <math.h>
+#include <string.h>
 
 #include "lod.h"
 #include "sim.h"
@@ -80,74 +81,95 @@ static void tally_add(Tally *ta, uint32_t v, double w)
     }
 }
 
-static void tally_top2(const Tally *ta, uint32_t *first, uint32_t *second)
-{
-    int a = -1, b = -1;
-    for (int i = 0; i < ta->n; i++) {
-        if (ta->w[i] <= 0)
-            continue;
-        if (a < 0 || ta->w[i] > ta->w[a]) {
-            b = a;
-            a = i;
-        } else if (b < 0 || ta->w[i] > ta->w[b]) {
-            b = i;
-        }
-    }
-    *first = a >= 0 ? ta->v[a] : R_IDLE;
-    *second = b >= 0 ? ta->v[b] : R_NO_VALUE;
-}
-
 static bool is_nothing(const RLane *ln, uint32_t v)
 {
-    return v == R_IDLE || (ln->kind == R_LANE_THREAD && v == SIM_R_EXITED);
+    return v == R_IDLE || (ln->kind == R_LANE_THREAD && (v == SIM_R_EXITED || v == SIM_R_KILLED));
 }
 
 /*
- * Turns a column's time per value into what is drawn: the dominant value,
- * a runner-up band when the column is crowded (three or more spans) and
- * the runner-up holds a real share, and the drawn height in eighths. On
- * thread lanes any state beats "not there" so short spans stay visible;
- * on GIL and core lanes the busiest holder is drawn as tall as the lane was
- * busy, so a core used 1% of the time does not look fully used.
+ * Turns a column's time per value into the stack drawn. Thread lanes: the
+ * states present share the whole height (any state beats "not there", so
+ * short spans stay visible). GIL and core lanes: each holder as tall as
+ * its share of the column, the rest idle, and busy nine tenths or more
+ * reads as busy. Values under a sixteenth are left out, at most
+ * R_MIX_MAX are kept, and the heights are rounded so they add up.
  */
-static void conclude(const RLane *ln, Tally *t, size_t count, uint32_t *dom, uint32_t *second,
-                     int *busy8)
+static void conclude(const RLane *ln, Tally *t, RMix *out)
 {
-    double sum = 0, idle = 0;
+    out->n = 0;
+    double sum = 0, busy = 0;
     for (int k = 0; k < t->n; k++) {
         sum += t->w[k];
-        if (is_nothing(ln, t->v[k])) {
-            idle += t->w[k];
+        if (is_nothing(ln, t->v[k]))
             t->w[k] = 0;
-        }
+        else
+            busy += t->w[k];
     }
-    tally_top2(t, dom, second);
-    *busy8 = 8;
-    if (*dom == R_IDLE) {
-        *second = R_NO_VALUE;
+    if (busy <= 0 || sum <= 0)
         return;
-    }
-    if (ln->kind != R_LANE_THREAD && sum > 0) {
-        double share = (sum - idle) / sum;
-        /* Busy nine tenths of the pixel or more reads as busy: no notch. */
-        if (share < 0.5 || (count >= 3 && share < 0.9)) {
-            *busy8 = (int)ceil(share * 8 - 0.5);
-            if (*busy8 < 2)
-                *busy8 = 2;
-            if (*busy8 > 8)
-                *busy8 = 8;
+    double scale = ln->kind == R_LANE_THREAD ? busy : busy / sum >= 0.9 ? busy : sum;
+    /* The heaviest values, in one pass: pick[] stays sorted by weight. */
+    int pick[R_MIX_MAX];
+    int np = 0;
+    for (int k = 0; k < t->n; k++) {
+        double wk = t->w[k];
+        if (wk <= 0 || (np == R_MIX_MAX && wk <= t->w[pick[np - 1]]))
+            continue;
+        int at = np < R_MIX_MAX ? np++ : R_MIX_MAX - 1;
+        while (at > 0 && t->w[pick[at - 1]] < wk) {
+            pick[at] = pick[at - 1];
+            at--;
         }
+        pick[at] = k;
     }
-    if (count < 3)
-        *second = R_NO_VALUE; /* an edge between two spans, not a crowded column */
-    for (int k = 0; k < t->n && *second != R_NO_VALUE; k++)
-        if (t->v[k] == *second && t->w[k] < 0.08 * sum)
-            *second = R_NO_VALUE; /* too little to show */
+    /* Values under a sixteenth give way (the heaviest always stays). */
+    while (np > 1 && t->w[pick[np - 1]] / scale < 1.0 / R_MIX_FULL)
+        np--;
+    /* Heights by largest remainder, so they add up to the covered share. */
+    double kept = 0;
+    for (int q = 0; q < np; q++)
+        kept += t->w[pick[q]];
+    int total = (int)lround(R_MIX_FULL * (ln->kind == R_LANE_THREAD ? 1.0 : kept / scale));
+    if (total > R_MIX_FULL)
+        total = R_MIX_FULL;
+    if (total < 2)
+        total = 2; /* something happened here: keep it visible */
+    int h[R_MIX_MAX], given = 0;
+    double rem[R_MIX_MAX];
+    for (int q = 0; q < np; q++) {
+        double exact = total * t->w[pick[q]] / kept;
+        h[q] = (int)exact;
+        rem[q] = exact - h[q];
+        given += h[q];
+    }
+    while (given < total) {
+        int b = 0;
+        for (int q = 1; q < np; q++)
+            if (rem[q] > rem[b])
+                b = q;
+        h[b]++;
+        rem[b] = -1;
+        given++;
+    }
+    /* Bottom first in a fixed order: reasons by number, holders by id. */
+    for (int q = 0; q < np; q++)
+        if (h[q] > 0) {
+            out->v[out->n] = t->v[pick[q]];
+            out->q[out->n++] = (uint8_t)h[q];
+        }
+    for (int a = 1; a < out->n; a++)
+        for (int b = a; b > 0 && out->v[b] < out->v[b - 1]; b--) {
+            uint32_t v = out->v[b];
+            uint8_t qq = out->q[b];
+            out->v[b] = out->v[b - 1];
+            out->q[b] = out->q[b - 1];
+            out->v[b - 1] = v;
+            out->q[b - 1] = qq;
+        }
 }
 
-/* Summarises spans i..j over [ta, tb): dominant value and runner-up. */
-void lod_summarise(const RLane *ln, size_t i, size_t j, double ta, double tb, uint32_t *dom,
-                      uint32_t *second, int *busy8)
+/* Summarises spans i..j over [ta, tb). */
+void lod_summarise(const RLane *ln, size_t i, size_t j, double ta, double tb, RMix *out)
 {
     Tally tally = {.n = 0};
     size_t count = j - i + 1;
@@ -186,14 +208,13 @@ void lod_summarise(const RLane *ln, size_t i, size_t j, double ta, double tb, ui
             tally_add(&tally, who.v[m], busy * who.w[m] / hits);
         tally_add(&tally, R_IDLE, idle);
     }
-    conclude(ln, &tally, count, dom, second, busy8);
+    conclude(ln, &tally, out);
 }
 
 /* Summary of [ta, tb) from pyramid level L: the bins it overlaps, each
  * weighted by the overlap. Spans are assumed spread evenly inside a bin,
  * so edges may move by up to one bin, which is at most one pixel. */
-void lod_mip_column(const RLane *ln, int L, double ta, double tb, uint32_t *dom,
-                       uint32_t *second, int *busy8)
+void lod_mip_column(const RLane *ln, int L, double ta, double tb, RMix *out)
 {
     const RMip *m = &ln->mip;
     double w = (double)(m->w0 << L);
@@ -229,5 +250,14 @@ void lod_mip_column(const RLane *ln, int L, double ta, double tb, uint32_t *dom,
         if (idle > 0)
             tally_add(&tally, R_IDLE, idle);
     }
-    conclude(ln, &tally, SIZE_MAX, dom, second, busy8);
+    conclude(ln, &tally, out);
+}
+
+void lod_mix_of(const RLane *ln, const double *cat_time, RMix *out)
+{
+    Tally tally = {.n = 0};
+    for (int k = 0; k < ln->ncat && k <= SIM_REASON_COUNT; k++)
+        if (cat_time[k] > 0)
+            tally_add(&tally, k == SIM_REASON_COUNT ? R_IDLE : (uint32_t)k, cat_time[k]);
+    conclude(ln, &tally, out);
 }

@@ -1,8 +1,11 @@
 /*
  * overlay.c - the viewer's chrome, appended to the timeline's draw list:
- * the explain panel (what happened at the cursor and why), the scrub bar
- * over the whole run, the status line with key hints, cause -> effect
- * arrows, the hover tooltip, a toast for live changes and the help sheet.
+ * the lesson panel, the explain panel (what changed at the cursor, why,
+ * what next) with the figures panel beside it, the scrub bar over the
+ * whole run, the status line with key hints, cause -> effect arrows, the
+ * hover tooltip, a toast for live changes and the help sheet. How much of
+ * it shows is a plan (RChromePlan) the viewer shrinks until the lanes
+ * keep half of the window.
  *
  * Invariant: pure like layout.c: everything is derived from the last
  * layout's geometry, the view state and the strings the viewer passes in,
@@ -10,6 +13,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "duration_text.h"
@@ -32,17 +36,18 @@ const char *const render_help_lines[] = {
     "0\tfit the whole run",
     "hover\ttooltip: thread, state, reason, start, duration",
     "click a span\tselect it and show its details",
-    "Esc\tclear the selection / close help / quit",
+    "Esc\tclear the selection / close help",
     "Q\tlesson panel: the scenario's description and lesson",
     "Enter\tquiz (--quiz): reveal the run, its statistics and the lesson",
     "I   Shift+I\thalve / double the switch interval, re-simulate",
     "C   Shift+C\thalve / double the cores, re-simulate",
     "X\tcause \xe2\x86\x92 effect arrows on / off",
-    "L\tprojector mode (large text)",
+    "L\tprojector mode (larger text and lanes)",
+    "F11\tfullscreen on / off",
     "T\tlight / dark theme",
     "P\tsave the current view as PNG",
     "?   F1\tthis help",
-    "Ctrl+Q\tquit",
+    "Ctrl+Q, or close the window\tquit",
     NULL,
 };
 
@@ -73,18 +78,58 @@ static int tw(const OCtx *c, RFont f, int size, const char *s)
     return (int)(strlen(s) * (size_t)size * 6 / 10);
 }
 
-int render_overlay_height(const RViewport *vp)
+RChromePlan render_chrome_full(bool lesson)
 {
-    double u = (double)vp->scale * (vp->font_scale > 0 ? vp->font_scale : 1);
-    /* Panel of four text lines, scrub bar, status line, gaps. */
-    return (int)lround(u * (4 * 19 + 16) + u * 26 + u * 22 + u * 8);
+    RChromePlan p = {lesson ? 4 : 0, 5, false, false};
+    return p;
 }
 
-int render_lesson_height(const RViewport *vp)
+bool render_chrome_shrink(RChromePlan *p)
 {
-    double u = (double)vp->scale * (vp->font_scale > 0 ? vp->font_scale : 1);
-    /* Title, description and three lines of lesson, padding, gap. */
-    return (int)lround(u * (5 * 19 + 16) + u * 8);
+    /* The lesson's first lines and the "why" stay longest: they are what a
+     * class reads. */
+    if (p->lesson_lines == 4) {
+        p->lesson_lines = 3;
+    } else if (p->explain_lines == 5) {
+        p->explain_lines = 4;
+    } else if (p->lesson_lines == 3) {
+        p->lesson_lines = 2;
+    } else if (!p->one_row) {
+        p->one_row = true;
+    } else if (p->explain_lines == 4) {
+        p->explain_lines = 3;
+    } else if (p->lesson_lines == 2) {
+        p->lesson_lines = 1;
+    } else if (p->explain_lines == 3) {
+        p->explain_lines = 2;
+    } else if (p->lesson_lines == 1) {
+        p->lesson_lines = 0;
+    } else if (!p->legend_one_row) {
+        p->legend_one_row = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static double unit(const RViewport *vp)
+{
+    return (double)vp->scale * (vp->font_scale > 0 ? vp->font_scale : 1);
+}
+
+static int lesson_panel_h(double u, const RChromePlan *p)
+{
+    return p->lesson_lines > 0 ? (int)lround(u * ((1 + p->lesson_lines) * 19 + 16)) : 0;
+}
+
+int render_overlay_height(const RViewport *vp, const RChromePlan *p)
+{
+    double u = unit(vp);
+    int h = (int)lround(u * 4) + (int)lround(u * (p->explain_lines * 19 + 16));
+    if (p->lesson_lines > 0)
+        h += lesson_panel_h(u, p) + (int)lround(u * 8);
+    h += p->one_row ? (int)lround(u * 28) : (int)lround(u * 52);
+    return h + (int)lround(u * 2);
 }
 
 /* Draws s wrapped into at most max_lines lines of width w; returns lines. */
@@ -185,6 +230,29 @@ int render_hit_describe(const RIndex *ix, const RHit *h, char lines[4][160])
         snprintf(lines[n++], 160, "%s %s", render_lane_object_kind(ix, ln), name);
         if (h->span == SIZE_MAX)
             return n;
+        if (ln->okind == R_OBJ_SHARED) {
+            uint32_t x = render_lane_waiters(ln, h->t); /* the no-loss value */
+            snprintf(lines[n++], 160, "value %u \xc2\xb7 %u had no update been lost", h->value, x);
+            /* A lost update under the mouse: whose write overwrote whose. */
+            const RMark *best = NULL;
+            for (size_t k = 0; k < ln->n_marks; k++) {
+                const RMark *m = &ln->marks[k];
+                if (m->t >= h->t - h->slop && m->t <= h->t + h->slop &&
+                    (!best || llabs(m->t - h->t) < llabs(best->t - h->t)))
+                    best = m;
+                if (m->t > h->t + h->slop)
+                    break;
+            }
+            if (best) {
+                const SimThreadInfo *ti = sim_trace_thread(ix->tr, best->thread);
+                const SimThreadInfo *by = best->by != SIM_NONE ? sim_trace_thread(ix->tr, best->by) : NULL;
+                snprintf(lines[n++], 160, "lost: %s's write at %s overwrote %u newer update%s%s%s", ti ? ti->name : "?",
+                         fmt_t(best->t, a, sizeof(a)), best->other, best->other == 1 ? "" : "s", by ? " by " : "",
+                         by ? by->name : "");
+                return n;
+            }
+            break;
+        }
         uint32_t w = render_lane_waiters(ln, h->t), v = h->value;
         char what[128] = "";
         switch (ln->okind) {
@@ -262,13 +330,6 @@ static void draw_tooltip(OCtx *c, const ROverlayIn *in)
                   i == 0 ? c->pal->panel_fg : c->pal->fg_dim);
 }
 
-static int lane_mid(const RLayout *L, uint32_t lane, bool *visible)
-{
-    RLaneGeom g = L->lanes[lane];
-    *visible = g.h > 0;
-    return g.y + g.h / 2;
-}
-
 static void arrow_head(OCtx *c, double x0, double y0, double x1, double y1, RColor col)
 {
     double dx = x1 - x0, dy = y1 - y0, len = sqrt(dx * dx + dy * dy);
@@ -280,52 +341,110 @@ static void arrow_head(OCtx *c, double x0, double y0, double x1, double y1, RCol
              (int)lround(by + ux * hw), (int)lround(bx + uy * hw), (int)lround(by - ux * hw), col);
 }
 
+static bool boxes_meet(RRect a, RRect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/*
+ * The cause -> effect arrows, drawn only inside the plot: a point whose
+ * time lies off screen is reached by an arrow cut at the plot's edge, and
+ * an arrow with both ends on one side is not drawn at all. Each label is
+ * tried above-right, above-left, below-right and below-left of its point
+ * and dropped when every place overlaps a label already drawn.
+ */
 static void draw_chain(OCtx *c, const RChain *ch)
 {
     const RLayout *L = c->L;
     if (ch->n < 2)
         return;
-    draw_clip(c->dl, L->lanes_clip);
+    RRect plot = L->plot;
+    draw_clip(c->dl, plot);
     RColor halo = c->pal->panel_bg;
     halo.a = 210;
     RColor ink = c->pal->arrow;
-    int px[R_CHAIN_MAX], py[R_CHAIN_MAX];
-    bool vis[R_CHAIN_MAX];
+    double px[R_CHAIN_MAX];
+    int py[R_CHAIN_MAX];
+    bool vis[R_CHAIN_MAX], inside[R_CHAIN_MAX];
     for (int i = 0; i < ch->n; i++) {
-        px[i] = (int)lround(render_layout_x_of(L, ch->t[i]));
-        py[i] = lane_mid(L, ch->lane[i], &vis[i]);
+        px[i] = render_layout_x_of(L, ch->t[i]);
+        vis[i] = ch->lane[i] < L->n_lanes && L->lanes[ch->lane[i]].h > 0;
+        py[i] = vis[i] ? L->lanes[ch->lane[i]].y + L->lanes[ch->lane[i]].h / 2 : 0;
+        vis[i] &= py[i] >= plot.y && py[i] < plot.y + plot.h;
+        inside[i] = vis[i] && px[i] >= plot.x && px[i] <= plot.x + plot.w;
     }
     for (int i = 0; i + 1 < ch->n; i++) {
         if (!vis[i] || !vis[i + 1])
             continue;
-        int x0 = px[i], y0 = py[i], x1 = px[i + 1], y1 = py[i + 1];
+        double x0 = px[i], x1 = px[i + 1];
+        if ((x0 < plot.x && x1 < plot.x) || (x0 > plot.x + plot.w && x1 > plot.x + plot.w))
+            continue;
+        int y0 = py[i], y1 = py[i + 1];
         /* Stop short of the target dot. */
         double dx = x1 - x0, dy = y1 - y0, len = sqrt(dx * dx + dy * dy);
         if (len < U(c, 14))
             continue;
+        /* Cut where the arrow leaves the plot, so no coordinate is huge. */
+        double ta = 0, tb = 1;
+        if (dx != 0) {
+            double e0 = (plot.x - x0) / dx, e1 = (plot.x + plot.w - x0) / dx;
+            double lo = e0 < e1 ? e0 : e1, hi = e0 < e1 ? e1 : e0;
+            ta = lo > 0 ? lo : 0;
+            tb = hi < 1 ? hi : 1;
+        }
         double k = (len - U(c, 5)) / len;
-        int ex = (int)lround(x0 + dx * k), ey = (int)lround(y0 + dy * k);
-        draw_line(c->dl, x0, y0, ex, ey, halo, S(c, 5));
-        draw_line(c->dl, x0, y0, ex, ey, ink, S(c, 2));
-        arrow_head(c, x0, y0, ex, ey, ink);
+        if (tb > k)
+            tb = k;
+        if (tb <= ta)
+            continue;
+        int ax = (int)lround(x0 + dx * ta), ay = (int)lround(y0 + dy * ta);
+        int ex = (int)lround(x0 + dx * tb), ey = (int)lround(y0 + dy * tb);
+        draw_line(c->dl, ax, ay, ex, ey, halo, S(c, 5));
+        draw_line(c->dl, ax, ay, ex, ey, ink, S(c, 2));
+        if (tb >= k - 1e-9)
+            arrow_head(c, x0, y0, ex, ey, ink);
     }
     int fs = U(c, 11);
+    RRect placed[R_CHAIN_MAX];
+    int n_placed = 0;
     for (int i = 0; i < ch->n; i++) {
-        if (!vis[i])
+        if (!inside[i])
             continue;
+        int x = (int)lround(px[i]);
         int r = U(c, 4);
-        draw_rect(c->dl, rrect(px[i] - r - S(c, 1), py[i] - r - S(c, 1), 2 * r + S(c, 2), 2 * r + S(c, 2)), halo);
-        draw_rect(c->dl, rrect(px[i] - r, py[i] - r, 2 * r, 2 * r), ink);
-        if (!ch->label[i])
+        draw_rect(c->dl, rrect(x - r - S(c, 1), py[i] - r - S(c, 1), 2 * r + S(c, 2), 2 * r + S(c, 2)), halo);
+        draw_rect(c->dl, rrect(x - r, py[i] - r, 2 * r, 2 * r), ink);
+    }
+    /* Newest first: the effect at the cursor keeps its label. */
+    for (int i = ch->n; i-- > 0;) {
+        if (!inside[i] || !ch->label[i] || !*ch->label[i])
             continue;
+        int x = (int)lround(px[i]);
         int w = tw(c, R_FONT_BOLD, fs, ch->label[i]);
-        /* Labels sit above their point, right of it when there is room. */
-        int lx = px[i] + U(c, 8), ly = py[i] - U(c, 12);
-        if (lx + w > L->plot.x + L->plot.w)
-            lx = px[i] - U(c, 8) - w;
-        RRect b = {lx - U(c, 4), ly - fs * 7 / 10, w + U(c, 8), fs * 14 / 10};
+        int bh = fs * 14 / 10;
+        RRect cand[4] = {
+            {x + U(c, 8) - U(c, 4), py[i] - U(c, 12) - bh / 2, w + U(c, 8), bh},
+            {x - U(c, 8) - w - U(c, 4), py[i] - U(c, 12) - bh / 2, w + U(c, 8), bh},
+            {x + U(c, 8) - U(c, 4), py[i] + U(c, 12) - bh / 2, w + U(c, 8), bh},
+            {x - U(c, 8) - w - U(c, 4), py[i] + U(c, 12) - bh / 2, w + U(c, 8), bh},
+        };
+        int pick = -1;
+        for (int k = 0; k < 4 && pick < 0; k++) {
+            RRect b = cand[k];
+            if (b.x < plot.x || b.x + b.w > plot.x + plot.w || b.y < plot.y || b.y + b.h > plot.y + plot.h)
+                continue;
+            bool free_ = true;
+            for (int q = 0; q < n_placed && free_; q++)
+                free_ = !boxes_meet(b, placed[q]);
+            if (free_)
+                pick = k;
+        }
+        if (pick < 0)
+            continue; /* no room: better no label than one over another */
+        RRect b = cand[pick];
+        placed[n_placed++] = b;
         draw_rect(c->dl, b, halo);
-        draw_text(c->dl, lx, ly, ch->label[i], R_FONT_BOLD, fs, R_ALIGN_LEFT, ink);
+        draw_text(c->dl, b.x + U(c, 4), b.y + b.h / 2, ch->label[i], R_FONT_BOLD, fs, R_ALIGN_LEFT, ink);
     }
     draw_unclip(c->dl);
 }
@@ -420,6 +539,65 @@ static void draw_scrub(OCtx *c, RRect track, bool hide_end)
               R_ALIGN_LEFT, p->fg_dim);
 }
 
+/* s cut to width w with an ellipsis, into out. */
+static const char *fit(OCtx *c, const char *s, RFont f, int size, int w, char *out, size_t n)
+{
+    snprintf(out, n, "%s", s);
+    size_t k = strlen(out);
+    if (tw(c, f, size, out) <= w)
+        return out;
+    while (k > 0 && tw(c, f, size, out) + tw(c, f, size, "\xe2\x80\xa6") > w) {
+        out[--k] = '\0';
+        while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80) /* whole UTF-8 characters */
+            out[--k] = '\0';
+        if (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0xc0)
+            out[--k] = '\0';
+    }
+    if (k + 4 < n)
+        strcat(out, "\xe2\x80\xa6");
+    return out;
+}
+
+/* "Now", "Why", "Next" before their text, which wraps into max lines;
+ * returns the lines used. */
+static int labelled(OCtx *c, int x, int y, int w, int lh, const char *head, const char *text, int fs,
+                    int max)
+{
+    if (!text || !*text || max <= 0)
+        return 0;
+    int k = tw(c, R_FONT_BOLD, fs, "Next  ");
+    draw_text(c->dl, x, y + lh / 2, head, R_FONT_BOLD, fs, R_ALIGN_LEFT, c->pal->accent);
+    return draw_wrapped(c, x + k + U(c, 4), y, w - k - U(c, 4), lh, text, R_FONT_REGULAR, fs, c->pal->panel_fg,
+                        max);
+}
+
+static void draw_figures(OCtx *c, RRect r, const ROverlayIn *in, int lines)
+{
+    panel_box(c, r);
+    int fs = U(c, 13), lh = U(c, 19), pad = U(c, 8);
+    int x = r.x + pad, y = r.y + pad, w = r.w - 2 * pad;
+    draw_text(c->dl, x, y + lh / 2, in->figs_title ? in->figs_title : "Figures", R_FONT_BOLD, fs, R_ALIGN_LEFT,
+              c->pal->accent);
+    int lw = 0;
+    for (int i = 0; i < in->n_figs; i++) {
+        int k = tw(c, R_FONT_BOLD, fs, in->figs[i].label);
+        if (k > lw)
+            lw = k;
+    }
+    lw += U(c, 10);
+    if (lw > w / 3)
+        lw = w / 3;
+    for (int i = 0; i < in->n_figs && i + 1 < lines; i++) {
+        const RFigLine *f = &in->figs[i];
+        int yy = y + (i + 1) * lh;
+        char lab[64];
+        draw_text(c->dl, x, yy + lh / 2, fit(c, f->label, R_FONT_BOLD, fs, lw - U(c, 6), lab, sizeof(lab)), R_FONT_BOLD,
+                  fs, R_ALIGN_LEFT, c->pal->fg_dim);
+        draw_wrapped(c, x + lw, yy, w - lw, lh, f->value, f->changed ? R_FONT_BOLD : R_FONT_REGULAR, fs,
+                     f->changed ? c->pal->accent : c->pal->panel_fg, 1);
+    }
+}
+
 int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
                          const ROverlayIn *in, const RTextMetrics *tm, DrawList *dl,
                          ROverlayGeom *geom)
@@ -427,18 +605,22 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
     OCtx c = {L, ix, v, tm, dl, render_palette(L->vp.theme), L->vp.scale,
               (double)L->vp.scale * L->vp.font_scale};
     const RPalette *p = c.pal;
+    RChromePlan plan = in->plan;
+    if (plan.explain_lines < 2)
+        plan.explain_lines = 2;
     int W = L->vp.width;
     int mx = U(&c, 14);
     int y = L->bottom + U(&c, 4);
     int fs = U(&c, 13), lh = U(&c, 19), pad = U(&c, 8);
+    memset(geom, 0, sizeof(*geom));
 
     if (v->arrows && in->chain.n >= 2)
         draw_chain(&c, &in->chain);
 
     /* Lesson panel: what the scenario is about and what to notice. */
     geom->lesson = rrect(mx, y, 0, 0);
-    if (v->lesson && in->lesson_text && *in->lesson_text) {
-        RRect lp = {mx, y, W - 2 * mx, 5 * lh + 2 * pad};
+    if (v->lesson && in->lesson_text && *in->lesson_text && plan.lesson_lines > 0) {
+        RRect lp = {mx, y, W - 2 * mx, lesson_panel_h(c.u, &plan)};
         geom->lesson = lp;
         panel_box(&c, lp);
         RColor band = p->accent;
@@ -456,83 +638,91 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
         if (hw + tw_t + tw(&c, R_FONT_REGULAR, U(&c, 11), hint) + U(&c, 40) <= lw)
             draw_text(dl, lp.x + lp.w - pad, lp.y + pad + lh / 2, hint, R_FONT_REGULAR, U(&c, 11),
                       R_ALIGN_RIGHT, p->fg_dim);
-        int used = 1;
-        if (in->lesson_desc && *in->lesson_desc)
+        int used = 1, room = plan.lesson_lines;
+        if (room >= 4 && in->lesson_desc && *in->lesson_desc) {
             used += draw_wrapped(&c, lx, lp.y + pad + used * lh, lw, lh, in->lesson_desc,
                                  R_FONT_REGULAR, fs, p->fg_dim, 1);
+            room--;
+        }
         draw_wrapped(&c, lx, lp.y + pad + used * lh, lw, lh, in->lesson_text, R_FONT_REGULAR, fs,
-                     p->panel_fg, 5 - used);
-        y += render_lesson_height(&L->vp);
+                     p->panel_fg, room);
+        y += lp.h + U(&c, 8);
     }
 
-    /* Explain panel. */
-    RRect panel = {mx, y, W - 2 * mx, 4 * lh + 2 * pad};
+    /* Explain panel, and the figures panel beside it. */
+    int row_h = plan.explain_lines * lh + 2 * pad;
+    int fig_w = in->n_figs > 0 ? (W - 2 * mx) * 38 / 100 : 0;
+    int gap = fig_w ? U(&c, 8) : 0;
+    RRect panel = {mx, y, W - 2 * mx - fig_w - gap, row_h};
     geom->panel = panel;
     panel_box(&c, panel);
+    if (fig_w) {
+        geom->figures = rrect(panel.x + panel.w + gap, y, fig_w, row_h);
+        draw_figures(&c, geom->figures, in, plan.explain_lines);
+    }
     int tx = panel.x + pad, ty = panel.y + pad, tw_ = panel.w - 2 * pad;
     {
         char head[256], t[40];
-        const SimRecord *rs = sim_trace_records(ix->tr);
-        size_t n = sim_trace_count(ix->tr);
+        const char *state = v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96";
         if (v->cursor == SIZE_MAX)
-            snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  before the first transition",
-                     v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96", fmt_t(v->cursor_t, t, sizeof(t)));
-        else if (in->hide_end)
-            snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  record %zu (%s)",
-                     v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96", fmt_t(v->cursor_t, t, sizeof(t)),
-                     v->cursor + 1, sim_record_kind_name((SimRecordKind)rs[v->cursor].kind));
+            snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  before the first transition", state,
+                     fmt_t(v->cursor_t, t, sizeof(t)));
+        else if (in->explain_head && *in->explain_head)
+            snprintf(head, sizeof(head), "%s  %s", state, in->explain_head);
         else
-            snprintf(head, sizeof(head), "%s  %s  \xc2\xb7  record %zu of %zu (%s)",
-                     v->playing ? "\xe2\x96\xb6" : "\xe2\x80\x96", fmt_t(v->cursor_t, t, sizeof(t)),
-                     v->cursor + 1, n, sim_record_kind_name((SimRecordKind)rs[v->cursor].kind));
-        draw_text(dl, tx, ty + lh / 2, head, R_FONT_BOLD, fs, R_ALIGN_LEFT, p->panel_fg);
-        if (in->selection) {
-            int sw = tw(&c, R_FONT_REGULAR, U(&c, 12), in->selection);
-            int hw = tw(&c, R_FONT_BOLD, fs, head);
-            if (hw + sw + U(&c, 30) <= tw_)
-                draw_text(dl, panel.x + panel.w - pad, ty + lh / 2, in->selection, R_FONT_REGULAR,
-                          U(&c, 12), R_ALIGN_RIGHT, p->accent);
+            snprintf(head, sizeof(head), "%s  %s", state, fmt_t(v->cursor_t, t, sizeof(t)));
+        int used = 0, lines = plan.explain_lines;
+        if (lines >= 3) {
+            draw_text(dl, tx, ty + lh / 2, head, R_FONT_BOLD, fs, R_ALIGN_LEFT, p->panel_fg);
+            if (in->selection) {
+                int sw = tw(&c, R_FONT_REGULAR, U(&c, 12), in->selection);
+                int hw = tw(&c, R_FONT_BOLD, fs, head);
+                if (hw + sw + U(&c, 30) <= tw_)
+                    draw_text(dl, panel.x + panel.w - pad, ty + lh / 2, in->selection, R_FONT_REGULAR,
+                              U(&c, 12), R_ALIGN_RIGHT, p->accent);
+            }
+            used = 1;
         }
-        int used = 1;
-        if (in->explain_now && *in->explain_now) {
-            int k = tw(&c, R_FONT_BOLD, fs, "Now  ");
-            draw_text(dl, tx, ty + used * lh + lh / 2, "Now", R_FONT_BOLD, fs, R_ALIGN_LEFT,
-                      p->accent);
-            used += draw_wrapped(&c, tx + k + U(&c, 8), ty + used * lh, tw_ - k - U(&c, 8), lh,
-                                 in->explain_now, R_FONT_REGULAR, fs, p->panel_fg, 1);
-        }
-        if (in->explain_why && *in->explain_why) {
-            int k = tw(&c, R_FONT_BOLD, fs, "Now  ");
-            draw_text(dl, tx, ty + used * lh + lh / 2, "Why", R_FONT_BOLD, fs, R_ALIGN_LEFT,
-                      p->accent);
-            used += draw_wrapped(&c, tx + k + U(&c, 8), ty + used * lh, tw_ - k - U(&c, 8), lh,
-                                 in->explain_why, R_FONT_REGULAR, fs, p->panel_fg, 4 - used);
-        }
+        bool has_next = lines >= 4 && in->explain_next && *in->explain_next;
+        used += labelled(&c, tx, ty + used * lh, tw_, lh, "Now", in->explain_now, fs, 1);
+        int why_room = lines - used - (has_next ? 1 : 0);
+        used += labelled(&c, tx, ty + used * lh, tw_, lh, "Why", in->explain_why, fs, why_room);
+        if (has_next)
+            labelled(&c, tx, ty + used * lh, tw_, lh, "Next", in->explain_next, fs, lines - used);
     }
 
-    /* Scrub bar, aligned with the plot. */
-    y = panel.y + panel.h + U(&c, 12);
+    /* Scrub bar, aligned with the plot; the status line under it, or on
+     * its row when room is short. */
+    y = panel.y + panel.h + U(&c, plan.one_row ? 8 : 12);
     char endbuf[32];
     duration_text_rounded(v->end, 3, endbuf, sizeof(endbuf));
     int end_w = tw(&c, R_FONT_REGULAR, U(&c, 11), endbuf) + U(&c, 12);
-    RRect track = {L->plot.x, y, L->plot.w - end_w, U(&c, 14)};
-    geom->scrub = track;
-    draw_text(dl, mx, track.y + track.h / 2, "run", R_FONT_BOLD, U(&c, 12), R_ALIGN_LEFT, p->fg_dim);
-    draw_scrub(&c, track, in->hide_end);
-
-    /* Status line: key hints left, state right. */
-    y = track.y + track.h + U(&c, 6);
-    RRect st = {mx, y, W - 2 * mx, U(&c, 20)};
-    geom->status = st;
     const char *hints = "Space play \xc2\xb7 \xe2\x86\x90/\xe2\x86\x92 step \xc2\xb7 W/S zoom "
                         "\xc2\xb7 A/D pan \xc2\xb7 I/\xe2\x87\xa7I interval \xc2\xb7 C/\xe2\x87\xa7""C "
                         "cores \xc2\xb7 L projector \xc2\xb7 Q lesson \xc2\xb7 ? help";
     int sfs = U(&c, 12);
     int right_w = in->status ? tw(&c, R_FONT_REGULAR, sfs, in->status) : 0;
-    if (tw(&c, R_FONT_REGULAR, sfs, hints) + right_w + U(&c, 24) <= st.w)
-        draw_text(dl, st.x, st.y + st.h / 2, hints, R_FONT_REGULAR, sfs, R_ALIGN_LEFT, p->fg_dim);
-    else
-        draw_text(dl, st.x, st.y + st.h / 2, "? help", R_FONT_REGULAR, sfs, R_ALIGN_LEFT, p->fg_dim);
+    RRect track = {L->plot.x, y + (plan.one_row ? U(&c, 3) : 0), L->plot.w - end_w, U(&c, 14)};
+    if (plan.one_row) {
+        /* The status goes right of the run's length; it is the short one. */
+        int room = W - mx - right_w - U(&c, 16) - end_w - track.x;
+        track.w = room < track.w ? room : track.w;
+    }
+    if (track.w < U(&c, 60))
+        track.w = U(&c, 60);
+    geom->scrub = track;
+    draw_text(dl, mx, track.y + track.h / 2, "run", R_FONT_BOLD, U(&c, 12), R_ALIGN_LEFT, p->fg_dim);
+    draw_scrub(&c, track, in->hide_end);
+
+    y = plan.one_row ? y : track.y + track.h + U(&c, 6);
+    RRect st = {mx, y, W - 2 * mx, U(&c, 20)};
+    geom->status = st;
+    if (!plan.one_row) {
+        if (tw(&c, R_FONT_REGULAR, sfs, hints) + right_w + U(&c, 24) <= st.w)
+            draw_text(dl, st.x, st.y + st.h / 2, hints, R_FONT_REGULAR, sfs, R_ALIGN_LEFT, p->fg_dim);
+        else
+            draw_text(dl, st.x, st.y + st.h / 2, "? help", R_FONT_REGULAR, sfs, R_ALIGN_LEFT, p->fg_dim);
+    }
     if (in->status)
         draw_text(dl, st.x + st.w, st.y + st.h / 2, in->status, R_FONT_REGULAR, sfs, R_ALIGN_RIGHT,
                   p->fg);

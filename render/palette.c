@@ -69,7 +69,7 @@ typedef struct ReasonStyle {
 
 #define C(r, g, b) {r, g, b, 255}
 static const ReasonStyle styles[SIM_REASON_COUNT] = {
-    [SIM_R_NEW] = {C(232, 232, 232), C(58, 61, 68), R_HATCH_NONE, "Not started", "new"},
+    [SIM_R_NEW] = {C(232, 232, 232), C(58, 61, 68), R_HATCH_NONE, "Not started, or its process starting", "new"},
     [SIM_R_WAIT_GIL] = {C(213, 94, 0), C(213, 94, 0), R_HATCH_DIAG, "Waiting for the GIL",
                         "wait GIL"},
     [SIM_R_WAIT_CORE] = {C(230, 159, 0), C(230, 159, 0), R_HATCH_DOTS, "Waiting for a core",
@@ -82,7 +82,7 @@ static const ReasonStyle styles[SIM_REASON_COUNT] = {
                      "C code, GIL released", "no-GIL C"},
     [SIM_R_IO] = {C(0, 114, 178), C(30, 128, 196), R_HATCH_HORIZ, "Blocked on I/O", "I/O"},
     [SIM_R_SLEEP] = {C(190, 190, 190), C(105, 110, 120), R_HATCH_NONE, "Sleeping", "sleep"},
-    [SIM_R_LOCK] = {C(204, 121, 167), C(204, 121, 167), R_HATCH_CROSS, "Blocked on a lock",
+    [SIM_R_LOCK] = {C(204, 121, 167), C(204, 121, 167), R_HATCH_CROSS, "Blocked on a lock, queue or event",
                     "lock"},
     [SIM_R_JOIN] = {C(127, 143, 166), C(127, 143, 166), R_HATCH_GRID, "Blocked in join", "join"},
     [SIM_R_SWITCH_WAIT] = {C(240, 168, 132), C(200, 130, 100), R_HATCH_BACKDIAG,

@@ -117,7 +117,9 @@ typedef struct RViewerOpts {
     const char *version;
     const char *screenshot_dir; /* where P saves; NULL: current directory */
     int width, height;    /* window size; 0: fit the screen */
-    /* Lesson panel (Q): shown at start when `lesson` is not empty. */
+    /* Lesson panel (Q): shown at start when `lesson` is not empty; its
+     * "{figure}" names are filled in from the run shown, again after
+     * every live change. */
     const char *lesson_title;
     const char *description;
     const char *lesson;
@@ -125,9 +127,13 @@ typedef struct RViewerOpts {
      * panel asks `quiz_question`, until Enter reveals everything. */
     bool quiz;
     const char *quiz_question;
+    const char *quiz_figure;  /* the figure that answers it (figures.h), or NULL */
     /* Compare: a second run (borrowed) stacked under the first on the same
      * time axis, with both runs' statistics; live tuning is off. */
     const SimTrace *compare;
+    /* What starting a spawned or forkserver child costs (the scenario's),
+     * so their start-up shows on their lanes; NULL: not shown. */
+    const ExplainStartCosts *start_costs;
 } RViewerOpts;
 
 enum { R_VIEWER_NO_DISPLAY = -10 };

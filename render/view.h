@@ -1,9 +1,10 @@
 /*
  * view.h - the viewer's pure logic, testable without SDL: the viewport
- * state (zoom, pan, selection, playback cursor; view.c), the sentences of
- * the explain panel and the cause -> effect chain behind them (explain.c),
- * and the viewer's chrome drawn into the same draw list as the timeline:
- * explain panel, scrub bar, status line, tooltip, help (overlay.c).
+ * state (zoom, pan, selection, playback cursor; view.c), the cause ->
+ * effect chain of the explanation engine (analysis/explain.h) placed on
+ * lanes (explain.c), and the viewer's chrome drawn into the same draw list
+ * as the timeline: lesson, explain and figures panels, scrub bar, status
+ * line, arrows, tooltip, help (overlay.c).
  *
  * Invariant: the cursor is a record index and a time that agree: record
  * `cursor` is the last one with t <= cursor_t (SIZE_MAX before the first),
@@ -16,6 +17,8 @@
 #include <stddef.h>
 
 #include "draw.h"
+#include "explain.h"
+#include "figures.h"
 #include "layout.h"
 #include "trace.h"
 
@@ -66,20 +69,16 @@ void render_view_follow(RView *v);
  * range is moved only when it lies wholly past the new end). */
 void render_view_rebase(RView *v, const SimTrace *tr, SimTime end);
 
-/* ---- Explanations (explain.c) ------------------------------------------ */
+/* ---- Explanations on the timeline (explain.c) --------------------------- */
 
-/* One clause about record rec: "io took the GIL from hog and runs Python
- * on core 1". Returns buf. */
-char *render_explain_record(const RIndex *ix, size_t rec, char *buf, size_t n);
+/* The lane a record is drawn on: its object's lane for what changed an
+ * object (a write, a release, a put), its process's first lane for a
+ * process's start or end, else its thread's. SIM_NONE when there is none. */
+uint32_t render_record_lane(const RIndex *ix, size_t rec);
 
-/* The last GIL hand-over at or before rec, told as cause and effect: "io
- * waited 5 ms with no switch -> set the drop request; hog dropped the GIL
- * at its next check point (+10 us); io took it (+30 us wake-up)". Empty
- * if there was none. Returns buf. */
-char *render_explain_handover(const RIndex *ix, size_t rec, char *buf, size_t n);
-
-/* The points of that story, for arrows: times on lanes, oldest first. */
-#define R_CHAIN_MAX 5
+/* The cause -> effect chain that ends at record rec (explain_chain), as
+ * points on lanes, oldest first; false when there are fewer than two. */
+#define R_CHAIN_MAX EXPLAIN_CHAIN_MAX
 typedef struct RChain {
     int n;
     SimTime t[R_CHAIN_MAX];
@@ -87,13 +86,48 @@ typedef struct RChain {
     const char *label[R_CHAIN_MAX]; /* what happens at the point */
 } RChain;
 
-bool render_explain_chain(const RIndex *ix, size_t rec, RChain *out);
+bool render_explain_chain(const RIndex *ix, const Explainer *ex, size_t rec, RChain *out);
 
 /* ---- Viewer chrome (overlay.c) ----------------------------------------- */
 
+/* How much chrome the viewer shows under the timeline. The viewer starts
+ * from render_chrome_full and shrinks the plan step by step until the
+ * lanes keep at least half of the window (render_chrome_shrink). */
+typedef struct RChromePlan {
+    int lesson_lines;   /* lesson panel lines under its title: 4 (description
+                           and three of lesson), 3, 2, 1; 0 hides the panel */
+    int explain_lines;  /* explain panel: 5 (head, now, two of why, next), 4, 3
+                           (no next), 2 (now and why) */
+    bool one_row;       /* scrub bar and status line share one row */
+    bool legend_one_row;/* the timeline's legend keeps one row */
+} RChromePlan;
+
+RChromePlan render_chrome_full(bool lesson);
+/* One step smaller; false when nothing more can go. */
+bool render_chrome_shrink(RChromePlan *plan);
+
+/* A line of the figures panel: "I/O", "164 ops/s Â· p50 6.07 ms"; changed
+ * marks a value that differs from the run the viewer opened with. */
+typedef struct RFigLine {
+    char label[40];
+    char value[200];
+    bool changed;
+} RFigLine;
+
+#define R_FIG_LINES 8
+
+/* The figures panel's lines for a run (figlines.c): I/O rate and
+ * latency, GIL switches, shared variables against their expected value,
+ * queues, CPU share per thread, the run's length; each marked changed
+ * when base (the run the viewer opened with; NULL: none) reads otherwise.
+ * Returns the number of lines. */
+int render_figure_lines(const Figures *now, const Figures *base, const SimTrace *tr, RFigLine *out, int max);
+
 typedef struct ROverlayIn {
-    const char *explain_now; /* sentence about the cursor's record(s) */
-    const char *explain_why; /* the hand-over story */
+    const char *explain_head; /* "at 5.0259 ms · record 13 of 84", or NULL */
+    const char *explain_now;  /* what changed at the cursor */
+    const char *explain_why;  /* why, from the record that caused it */
+    const char *explain_next; /* what it causes next */
     const char *selection;   /* details of the selected span, or NULL */
     const char *status;      /* right part of the status line */
     const char *toast;       /* transient message, or NULL */
@@ -108,19 +142,24 @@ typedef struct ROverlayIn {
     const char *lesson_desc;  /* one-line description */
     const char *lesson_text;  /* the lesson, or the quiz question */
     bool hide_end;            /* quiz: the run's length and record count stay unsaid */
+    /* Figures panel, beside the explain panel (n_figs == 0: none). */
+    const char *figs_title;   /* "Figures", "A Â· B" */
+    const RFigLine *figs;
+    int n_figs;
+    RChromePlan plan;
 } ROverlayIn;
 
 typedef struct ROverlayGeom {
     RRect panel;   /* explain panel */
+    RRect figures; /* figures panel (w == 0: none) */
     RRect scrub;   /* scrub bar track */
     RRect status;
     RRect lesson;  /* lesson panel (h == 0: hidden) */
 } ROverlayGeom;
 
-/* Device pixels the chrome needs below the legend and caption. */
-int render_overlay_height(const RViewport *vp);
-/* Extra device pixels the lesson panel takes above the explain panel. */
-int render_lesson_height(const RViewport *vp);
+/* Device pixels the chrome takes below the legend and caption, lesson
+ * panel included when the plan shows one. */
+int render_overlay_height(const RViewport *vp, const RChromePlan *plan);
 
 /* Appends the chrome to dl (after render_layout_build with reserve_bottom
  * = render_overlay_height). Fills geom for hit-testing the scrub bar. */

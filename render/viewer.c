@@ -1,15 +1,19 @@
 /*
  * viewer.c - the interactive timeline window: SDL events in, the pure view
  * state (view.c) updated, one frame laid out (layout.c + overlay.c) and
- * replayed by the backend. Live tuning re-simulates through a callback the
- * command supplies, so the renderer never depends on the command line.
+ * replayed by the backend. The explain panel and its arrows come from the
+ * explanation engine (analysis/explain.h), the figures panel and the
+ * lesson's {figures} from the run shown (analysis/figures.h). Live tuning
+ * re-simulates through a callback the command supplies, so the renderer
+ * never depends on the command line.
  *
  * The loop sleeps in SDL_WaitEvent while nothing moves and wakes at 60 Hz
  * only while playing or while a message fades, so an idle viewer costs no
  * CPU.
  *
- * Invariant: the window shows exactly one trace and its index; a
- * re-simulation swaps both at once (and keeps the old ones when it fails).
+ * Invariant: the window shows exactly one trace with its index, its
+ * explainer and its figures; a re-simulation swaps them all at once (and
+ * keeps the old ones when it fails).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,8 +27,16 @@
 #include "render.h"
 #include "view.h"
 
-#define PROJECTOR_SCALE 1.6f
+#define PROJECTOR_SCALE 1.5f /* as gilsim render --projector */
 #define TOAST_MS 3500
+
+/* What the chrome plan depends on. */
+typedef struct PlanKey {
+    int width, height;
+    float font_scale;
+    bool lesson, compare;
+    uint32_t lanes;
+} PlanKey;
 
 typedef struct Viewer {
     SDL_Window *win;
@@ -52,10 +64,25 @@ typedef struct Viewer {
     int cores, cores0;
     char toast[320];
     Uint32 toast_until;
-    /* Explanations, cached per cursor record. */
+    /* Explanations, cached per cursor record, from the engine over tr. */
+    Explainer *ex;
     size_t explained;
-    char now[1024], why[1024];
+    char head[192], now[1024], why[1024], next[768];
     RChain chain;
+    /* Figures of the run shown, and of the run the viewer opened with. */
+    Figures figs, figs0;
+    RFigLine figl[R_FIG_LINES];
+    int n_figl;
+    char *lesson_text;   /* the lesson with this run's figures filled in */
+    /* The mouse counts as in the window once it moved there. */
+    bool moved;
+    int first_mx, first_my;
+    bool seen_motion;
+    bool fullscreen;
+    /* The chrome plan of the last frame, and what it was made for. */
+    RChromePlan plan;
+    PlanKey plan_key;
+    bool plan_ok;
     Uint64 last_tick;
     bool fitted_sel;
     bool quit;
@@ -118,38 +145,94 @@ static void explain_cursor(Viewer *vw)
     if (vw->explained == vw->v.cursor)
         return;
     vw->explained = vw->v.cursor;
-    vw->now[0] = vw->why[0] = '\0';
+    vw->head[0] = vw->now[0] = vw->why[0] = vw->next[0] = '\0';
     vw->chain.n = 0;
     size_t c = vw->v.cursor;
-    if (c == SIZE_MAX) {
+    if (c == SIZE_MAX || !vw->ex) {
         snprintf(vw->now, sizeof(vw->now),
                  "Press Space to play the run, \xe2\x86\x92 to step through it one transition "
                  "at a time, ? for every key.");
         return;
     }
-    /* The records that share the cursor's instant, oldest first (at most
-     * three), each as a clause. */
-    const SimRecord *rs = sim_trace_records(vw->tr);
-    size_t first = c;
-    while (first > 0 && c - first < 2 && rs[first - 1].t == rs[c].t)
-        first--;
-    size_t k = 0;
-    for (size_t i = first; i <= c; i++) {
-        char clause[400];
-        render_explain_record(vw->ix, i, clause, sizeof(clause));
-        if (!*clause)
-            continue;
-        if (k && k < sizeof(vw->now))
-            k += (size_t)snprintf(vw->now + k, sizeof(vw->now) - k, "; ");
-        if (k < sizeof(vw->now))
-            k += (size_t)snprintf(vw->now + k, sizeof(vw->now) - k, "%s", clause);
+    ExplainPanel p;
+    explain_panel(vw->ex, c, &p);
+    if (vw->quiz_hidden) {
+        /* The record count would tell how much of the run is left. */
+        char t[48];
+        snprintf(vw->head, sizeof(vw->head), "at %s \xc2\xb7 record %zu",
+                 duration_text_rounded(sim_trace_records(vw->tr)[c].t, 7, t, sizeof(t)), c + 1);
+    } else {
+        snprintf(vw->head, sizeof(vw->head), "%s", p.head);
     }
-    if (k && k + 2 < sizeof(vw->now))
-        strcat(vw->now, ".");
-    render_explain_handover(vw->ix, c, vw->why, sizeof(vw->why));
-    if (*vw->why && strlen(vw->why) + 2 < sizeof(vw->why))
-        strcat(vw->why, ".");
-    render_explain_chain(vw->ix, c, &vw->chain);
+    snprintf(vw->now, sizeof(vw->now), "%s", p.now);
+    snprintf(vw->why, sizeof(vw->why), "%s", p.why);
+    /* The future stays unsaid in a quiz. */
+    if (!vw->quiz_hidden)
+        snprintf(vw->next, sizeof(vw->next), "%s", p.next);
+    render_explain_chain(vw->ix, vw->ex, c, &vw->chain);
+}
+
+/* The figures of the run shown, the panel's lines, and the lesson with
+ * those figures filled in; after every new trace. */
+static void update_figures(Viewer *vw)
+{
+    figures_fini(&vw->figs);
+    vw->n_figl = 0;
+    SimStats *st = sim_stats_compute(vw->tr);
+    if (!st || figures_compute(vw->tr, st, &vw->figs) < 0) {
+        sim_stats_destroy(st);
+        return;
+    }
+    sim_stats_destroy(st);
+    if (vw->figs0.n == 0) {
+        /* The first run is the base a live change is measured against. */
+        vw->figs0 = vw->figs;
+        vw->figs.v = malloc((size_t)vw->figs0.cap * sizeof(Figure));
+        if (!vw->figs.v) {
+            memset(&vw->figs, 0, sizeof(vw->figs));
+            return;
+        }
+        memcpy(vw->figs.v, vw->figs0.v, (size_t)vw->figs0.n * sizeof(Figure));
+    }
+    int n = 0;
+    if (vw->opt.quiz_figure && *vw->opt.quiz_figure) {
+        /* The quiz's answer heads the panel once it is revealed. */
+        const Figure *a = figures_find(&vw->figs, vw->opt.quiz_figure);
+        if (a) {
+            char v[64];
+            snprintf(vw->figl[n].label, sizeof(vw->figl[n].label), "answer");
+            snprintf(vw->figl[n].value, sizeof(vw->figl[n].value), "%s = %s", vw->opt.quiz_figure,
+                     figure_text(a, v, sizeof(v)));
+            vw->figl[n++].changed = true;
+        }
+    }
+    n += render_figure_lines(&vw->figs, &vw->figs0, vw->tr, vw->figl + n, R_FIG_LINES - n);
+    vw->n_figl = n;
+    free(vw->lesson_text);
+    vw->lesson_text = NULL;
+    if (vw->opt.lesson && *vw->opt.lesson) {
+        StrBuf b = {0};
+        figures_template(&vw->figs, vw->opt.lesson, &b, NULL, 0);
+        vw->lesson_text = strbuf_take(&b, NULL);
+    }
+}
+
+/* Compare: the statistics table, the notable rows first, as the figures
+ * panel's lines. */
+static void compare_lines(Viewer *vw)
+{
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < vw->n_rows && n < R_FIG_LINES; i++) {
+            const RCmpRow *r = &vw->rows[i];
+            if (r->hl != (pass == 0))
+                continue;
+            snprintf(vw->figl[n].label, sizeof(vw->figl[n].label), "%s", r->label);
+            snprintf(vw->figl[n].value, sizeof(vw->figl[n].value), "%s \xe2\x86\x92 %s  (%s)", r->a, r->b,
+                     r->delta);
+            vw->figl[n++].changed = r->hl;
+        }
+    vw->n_figl = n;
 }
 
 static void selection_text(const Viewer *vw, char *buf, size_t n)
@@ -176,6 +259,14 @@ static void selection_text(const Viewer *vw, char *buf, size_t n)
         used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? " \xc2\xb7 " : " ", lines[i]);
 }
 
+/* The lesson panel's text now: the quiz question before the reveal. */
+static const char *lesson_now(const Viewer *vw)
+{
+    if (vw->quiz_hidden)
+        return vw->opt.quiz_question;
+    return vw->lesson_text ? vw->lesson_text : vw->opt.lesson;
+}
+
 static void draw(Viewer *vw)
 {
     update_size(vw);
@@ -185,10 +276,13 @@ static void draw(Viewer *vw)
     o.caption = false; /* the title row carries the parameters */
     o.fit_lanes = false;
     o.auto_text = false; /* text size is the user's choice here (L) */
-    o.reserve_bottom = render_overlay_height(&vp);
-    if (vw->v.lesson && ((vw->opt.lesson && *vw->opt.lesson) ||
-                         (vw->quiz_hidden && vw->opt.quiz_question && *vw->opt.quiz_question)))
-        o.reserve_bottom += render_lesson_height(&vp);
+    o.title_one_row = true;
+    o.axis_h = 26;
+    if (vw->C) {
+        /* Two runs share the window: slim titles and header bands. */
+        o.title_compact = true;
+        o.header_h = 12;
+    }
     o.version = vw->opt.version;
     o.cursor = vw->v.cursor_t;
     o.hl_interval = vw->interval != vw->interval0;
@@ -200,50 +294,106 @@ static void draw(Viewer *vw)
     o.sel_t0 = vw->v.sel_t0;
     o.sel_t1 = vw->v.sel_t1;
     RTextMetrics tm = render_text_metrics(vw->tx);
-    if (vw->C) {
-        const RIndex *pair[2] = {vw->ix, vw->ix_b};
-        if (render_compare_build(vw->C, pair, &vp, &o, vw->rows, vw->quiz_hidden ? 0 : vw->n_rows,
-                                 &tm, &vw->dl) < 0)
-            return;
-    } else if (render_layout_build(vw->L, vw->ix, &vp, &o, &tm, &vw->dl) < 0) {
-        return;
+    const char *lesson = lesson_now(vw);
+    /* The chrome gives way until the lanes keep half of the window (or
+     * every lane is as tall as it gets): in projector mode, at 1024x768
+     * and when comparing, the timeline stays the picture. The plan is
+     * kept while the window, the text size and the panels stay as they
+     * are, so a frame of playback lays out once. */
+    bool lesson_on = vw->v.lesson && lesson && *lesson;
+    PlanKey key;
+    memset(&key, 0, sizeof(key)); /* compared whole, padding included */
+    key.width = vp.width;
+    key.height = vp.height;
+    key.font_scale = vp.font_scale;
+    key.lesson = lesson_on;
+    key.compare = vw->C != NULL;
+    key.lanes = vw->ix->n_lanes;
+    bool cached = vw->plan_ok && memcmp(&key, &vw->plan_key, sizeof(key)) == 0;
+    RChromePlan plan = cached ? vw->plan : render_chrome_full(lesson_on);
+    for (int pass = 0;; pass++) {
+        o.reserve_bottom = render_overlay_height(&vp, &plan);
+        o.legend_max_rows = plan.legend_one_row ? 1 : 0;
+        int lanes_h, roomy;
+        if (vw->C) {
+            const RIndex *pair[2] = {vw->ix, vw->ix_b};
+            if (render_compare_build(vw->C, pair, &vp, &o, vw->rows, 0, &tm, &vw->dl) < 0)
+                return;
+            lanes_h = vw->C->L[0]->plot.h + vw->C->L[1]->plot.h;
+            roomy = vw->C->L[0]->lane_h >= vw->C->L[0]->lane_h_max &&
+                    vw->C->L[1]->lane_h >= vw->C->L[1]->lane_h_max;
+        } else {
+            if (render_layout_build(vw->L, vw->ix, &vp, &o, &tm, &vw->dl) < 0)
+                return;
+            lanes_h = vw->L->plot.h;
+            roomy = vw->L->lane_h >= vw->L->lane_h_max;
+        }
+        /* Half the window, and a little more: it must still be half once
+         * rounded to pixels and lane heights. */
+        int want = vp.height * 52 / 100;
+        if (cached || lanes_h >= want || roomy)
+            break;
+        /* The lanes grow by what the chrome gives up: shrink the plan to
+         * the height that leaves them half, then lay out again. */
+        int target = o.reserve_bottom - (want - lanes_h);
+        bool shrunk = false;
+        while ((pass > 0 || render_overlay_height(&vp, &plan) > target) && render_chrome_shrink(&plan)) {
+            shrunk = true;
+            if (pass > 0)
+                break; /* one step at a time once the arithmetic was not enough */
+        }
+        if (!shrunk || pass > 8)
+            break;
     }
+    vw->plan = plan;
+    vw->plan_key = key;
+    vw->plan_ok = true;
     vw->v.vscroll = lay(vw)->vp.vscroll;
 
     char status[256], sp[40], sel[512];
-    snprintf(status, sizeof(status), "%s%s  \xc2\xb7  speed %s of run per second",
-             vw->quiz_hidden ? "quiz: Enter reveals  \xc2\xb7  " : "",
-             vw->v.playing ? "playing" : "paused", duration_text_rounded((SimTime)vw->v.speed, 3, sp, sizeof(sp)));
+    duration_text_rounded((SimTime)vw->v.speed, 3, sp, sizeof(sp));
+    if (plan.one_row)
+        snprintf(status, sizeof(status), "%s%s \xc2\xb7 %s/s", vw->quiz_hidden ? "quiz: Enter reveals \xc2\xb7 " : "",
+                 vw->v.playing ? "playing" : "paused", sp);
+    else
+        snprintf(status, sizeof(status), "%s%s  \xc2\xb7  speed %s of run per second",
+                 vw->quiz_hidden ? "quiz: Enter reveals  \xc2\xb7  " : "", vw->v.playing ? "playing" : "paused", sp);
     selection_text(vw, sel, sizeof(sel));
     ROverlayIn in;
     memset(&in, 0, sizeof(in));
+    in.plan = plan;
+    in.explain_head = vw->head;
     in.explain_now = vw->now;
     in.explain_why = vw->why;
+    in.explain_next = vw->next;
     in.selection = *sel ? sel : NULL;
     in.status = status;
     in.toast = SDL_TICKS_PASSED(SDL_GetTicks(), vw->toast_until) ? NULL : vw->toast;
     in.mouse_x = vw->mx;
     in.mouse_y = vw->my;
+    bool hover_ok = vw->mouse_in && vw->moved && !vw->pressing;
     if (vw->C) {
         const RIndex *pair[2] = {vw->ix, vw->ix_b};
         int run = 0;
-        in.tooltip = vw->mouse_in && !vw->pressing &&
-                     render_compare_hit(vw->C, pair, vw->mx, vw->my, &run, &in.hover) &&
+        in.tooltip = hover_ok && render_compare_hit(vw->C, pair, vw->mx, vw->my, &run, &in.hover) &&
                      !in.hover.in_label;
         in.hover_ix = pair[run];
     } else {
-        in.tooltip = vw->mouse_in && !vw->pressing &&
-                     render_layout_hit(vw->L, vw->ix, vw->mx, vw->my, &in.hover) &&
+        in.tooltip = hover_ok && render_layout_hit(vw->L, vw->ix, vw->mx, vw->my, &in.hover) &&
                      !in.hover.in_label;
     }
     in.chain = vw->chain;
     in.lesson_title = vw->opt.lesson_title;
     in.lesson_desc = vw->opt.description;
     in.lesson_head = "Lesson";
-    in.lesson_text = vw->opt.lesson;
+    in.lesson_text = lesson;
+    if (!vw->quiz_hidden) {
+        in.figs = vw->figl;
+        in.n_figs = vw->n_figl;
+        in.figs_title = vw->C ? "Figures: A \xe2\x86\x92 B" : "Figures";
+    }
     if (vw->quiz_hidden) {
         in.lesson_head = "Quiz";
-        in.lesson_text = vw->opt.quiz_question;
         in.hide_end = true;
         /* Nothing past the cursor may leak through a tooltip. */
         if (in.tooltip && in.hover.t > vw->v.cursor_t)
@@ -293,7 +443,7 @@ static void resimulate(Viewer *vw, SimTime interval, int cores)
         set_toast(vw, "re-simulation failed: %s", err.msg);
         return;
     }
-    if (render_index_build(tr, &ix) < 0) {
+    if (render_index_build_with(tr, vw->opt.start_costs, &ix) < 0) {
         sim_trace_destroy(tr);
         set_toast(vw, "re-simulation failed: out of memory");
         return;
@@ -307,12 +457,18 @@ static void resimulate(Viewer *vw, SimTime interval, int cores)
                   duration_text_rounded(interval, 4, b, sizeof(b)), ms);
     else
         set_toast(vw, "cores %d \xe2\x86\x92 %d  \xc2\xb7  re-simulated in %.1f ms", vw->cores, cores, ms);
+    Explainer *ex = NULL;
+    if (explain_create(tr, &ex) < 0)
+        ex = NULL; /* the panel says less, the timeline is still right */
+    explain_destroy(vw->ex);
     render_index_destroy(vw->ix);
     sim_trace_destroy(vw->tr);
     vw->tr = tr;
     vw->ix = ix;
+    vw->ex = ex;
     vw->interval = interval;
     vw->cores = cores;
+    update_figures(vw);
     render_view_rebase(&vw->v, tr, ix->end);
     if (vw->v.has_sel && vw->v.sel_lane >= ix->n_lanes)
         vw->v.has_sel = false;
@@ -466,19 +622,33 @@ static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
         render_view_fit(v);
         break;
     case SDLK_ESCAPE:
+        /* Esc clears; it never quits (Ctrl+Q or closing the window does). */
         if (v->help)
             v->help = false;
         else if (v->has_sel)
             v->has_sel = false;
         else
-            vw->quit = true;
+            set_toast(vw, "nothing to clear \xc2\xb7 Ctrl+Q quits");
+        break;
+    case SDLK_F11:
+        vw->fullscreen = !vw->fullscreen;
+        if (SDL_SetWindowFullscreen(vw->win, vw->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0) < 0) {
+            vw->fullscreen = !vw->fullscreen;
+            set_toast(vw, "fullscreen failed: %s", SDL_GetError());
+        }
         break;
     case SDLK_RETURN:
     case SDLK_KP_ENTER:
         if (vw->quiz_hidden) {
             vw->quiz_hidden = false;
+            vw->explained = (size_t)-2;
             v->lesson = vw->opt.lesson && *vw->opt.lesson;
-            set_toast(vw, "revealed: the whole run%s", vw->C ? " and the statistics" : "");
+            const Figure *a = vw->opt.quiz_figure ? figures_find(&vw->figs, vw->opt.quiz_figure) : NULL;
+            char val[64];
+            if (a)
+                set_toast(vw, "answer: %s = %s", vw->opt.quiz_figure, figure_text(a, val, sizeof(val)));
+            else
+                set_toast(vw, "revealed: the whole run, its figures and the lesson");
         }
         break;
     case SDLK_q:
@@ -499,7 +669,7 @@ static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
         break;
     case SDLK_l:
         v->projector = !v->projector;
-        set_toast(vw, v->projector ? "projector mode: large text" : "projector mode off");
+        set_toast(vw, v->projector ? "projector mode: larger text and lanes" : "projector mode off");
         break;
     case SDLK_t:
         v->dark = !v->dark;
@@ -542,6 +712,15 @@ static void on_event(Viewer *vw, const SDL_Event *e)
         vw->mx = (int)(e->motion.x * vw->dpi);
         vw->my = (int)(e->motion.y * vw->dpi);
         vw->mouse_in = true;
+        /* A window that opens under a resting pointer gets a motion event
+         * without any movement: no tooltip until the mouse really moves. */
+        if (!vw->seen_motion) {
+            vw->seen_motion = true;
+            vw->first_mx = vw->mx;
+            vw->first_my = vw->my;
+        } else if (abs(vw->mx - vw->first_mx) + abs(vw->my - vw->first_my) > 2) {
+            vw->moved = true;
+        }
         if (vw->scrubbing) {
             scrub_to(vw, vw->mx);
         } else if (vw->pressing) {
@@ -560,6 +739,7 @@ static void on_event(Viewer *vw, const SDL_Event *e)
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button != SDL_BUTTON_LEFT && e->button.button != SDL_BUTTON_RIGHT)
             break;
+        vw->moved = true;
         vw->mx = (int)(e->button.x * vw->dpi);
         vw->my = (int)(e->button.y * vw->dpi);
         if (rrect_contains(rrect(vw->geom.scrub.x - 8, vw->geom.scrub.y - 8, vw->geom.scrub.w + 16,
@@ -610,6 +790,10 @@ static void on_event(Viewer *vw, const SDL_Event *e)
 
 static void viewer_free(Viewer *vw)
 {
+    explain_destroy(vw->ex);
+    figures_fini(&vw->figs);
+    figures_fini(&vw->figs0);
+    free(vw->lesson_text);
     draw_list_free(&vw->dl);
     render_layout_destroy(vw->L);
     render_compare_destroy(vw->C);
@@ -704,19 +888,25 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
     bool sdl_was_up;
     if (video_start(&sdl_was_up, err) < 0)
         return R_VIEWER_NO_DISPLAY;
-    if (render_index_build(tr, &vw.ix) < 0) {
+    if (render_index_build_with(tr, opt->start_costs, &vw.ix) < 0) {
         rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
         goto out;
     }
     if (opt->compare) {
         vw.tr_b = opt->compare;
         vw.C = render_compare_create();
-        if (!vw.C || render_index_build(vw.tr_b, &vw.ix_b) < 0) {
+        if (!vw.C || render_index_build_with(vw.tr_b, opt->start_costs, &vw.ix_b) < 0) {
             rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory while indexing the trace");
             goto out;
         }
         vw.n_rows = render_compare_stats(tr, vw.tr_b, vw.rows, R_CMP_MAX_ROWS);
     }
+    if (explain_create(tr, &vw.ex) < 0)
+        vw.ex = NULL;
+    if (vw.C)
+        compare_lines(&vw);
+    else
+        update_figures(&vw);
     const SimRunInfo *info = sim_trace_info(tr);
     vw.interval = vw.interval0 = info->switch_interval;
     vw.cores = vw.cores0 = info->cores;
@@ -758,7 +948,9 @@ int render_viewer_run(SimTrace **trp, const RViewerOpts *opt, SimError *err)
         render_view_set_range(&vw.v, 0, vw.v.end + vw.v.end / 10);
     }
     else if (opt->view_t1 > opt->view_t0 && opt->view_t0 < vw.v.end)
-        render_view_set_range(&vw.v, opt->view_t0, opt->view_t1);
+        /* The lesson's stretch, within the run: never a margin before 0. */
+        render_view_set_range(&vw.v, opt->view_t0 > 0 ? opt->view_t0 : 0,
+                              opt->view_t1 < vw.v.end ? opt->view_t1 : vw.v.end);
     if (opt->speed > 0)
         vw.v.speed = opt->speed;
     vw.explained = (size_t)-2;

@@ -27,9 +27,12 @@
 const char *const ld_method_names[3] = {"fork", "spawn", "forkserver"};
 
 static const char *const ROOT_KEYS[] = {
-    "name", "description", "lesson", "seed", "schema_version", "machine", "python", "ipc", "view", "processes",
+    "name", "description", "lesson", "quiz", "seed", "schema_version", "machine", "python", "ipc", "view",
+    "processes",
 };
 static const char *const VIEW_KEYS[] = {"range"};
+static const char *const QUIZ_KEYS[] = {"question", "answer"};
+static const char *const ANSWER_KEYS[] = {"figure", "tolerance"};
 static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "sync", "shared", "threads"};
 static const char *const THREAD_KEYS[] = {"name", "daemon", "start", "interpreter", "program"};
 static const char *const START_NAMES[] = {"auto", "manual"};
@@ -260,6 +263,67 @@ static int load_view(Loader *c, const cJSON *v, SimScenario *sc)
     return 0;
 }
 
+/* "quiz": {"question": "...", "answer": {"figure": "shared.count.final",
+ * "tolerance": 0.05}}: the scenario's own question, and the figure of the
+ * run (analysis/figures.h) that answers it, within a relative tolerance.
+ * Figure names are checked against the run, not here: they name threads
+ * and objects that exist only once it ran. */
+static int load_quiz(Loader *c, const cJSON *v, SimScenario *sc)
+{
+    size_t mark;
+    int rc;
+    const char *s;
+    if (!cJSON_IsObject(v))
+        return fail(c, "expected an object such as {\"question\": \"...\", \"answer\": {\"figure\": "
+                       "\"io.ops_per_s\"}}, got %s", ld_type_name(v));
+    if ((rc = ld_check_keys(c, v, QUIZ_KEYS, COUNT(QUIZ_KEYS))) < 0)
+        return rc;
+    const cJSON *q = ld_enter(c, v, "question", &mark);
+    if (!q)
+        return ld_fail_missing(c, "question", "the question the class answers");
+    if ((rc = ld_get_string(c, q, "a string", &s)) < 0)
+        return rc;
+    if (!*s)
+        return fail(c, "the question is empty");
+    if (!(sc->quiz_question = strdup(s)))
+        return ld_nomem(c);
+    ld_path_pop(c, mark);
+    const cJSON *a = ld_enter(c, v, "answer", &mark);
+    if (!a)
+        return 0;
+    if (!cJSON_IsObject(a))
+        return fail(c, "expected an object such as {\"figure\": \"io.ops_per_s\", \"tolerance\": 0.1}, got %s",
+                    ld_type_name(a));
+    if ((rc = ld_check_keys(c, a, ANSWER_KEYS, COUNT(ANSWER_KEYS))) < 0)
+        return rc;
+    size_t m2;
+    const cJSON *f = ld_enter(c, a, "figure", &m2);
+    if (!f)
+        return ld_fail_missing(c, "figure", "the name of the figure that answers, e.g. \"shared.count.final\"");
+    if ((rc = ld_get_string(c, f, "a figure name", &s)) < 0)
+        return rc;
+    if (!*s)
+        return fail(c, "the figure name is empty");
+    if (!(sc->quiz_figure = strdup(s)))
+        return ld_nomem(c);
+    ld_path_pop(c, m2);
+    sc->quiz_tolerance = 0.1;
+    const cJSON *t = ld_enter(c, a, "tolerance", &m2);
+    if (t) {
+        if (!cJSON_IsNumber(t))
+            return fail(c, "expected a relative tolerance from 0 to 10 (0.1 is 10%%), got %s", ld_type_name(t));
+        if (!(t->valuedouble >= 0) || t->valuedouble > 10) {
+            char num[48];
+            ld_raw_number(c, t, num, sizeof(num));
+            return fail(c, "expected a relative tolerance from 0 to 10 (0.1 is 10%%), got %s", num);
+        }
+        sc->quiz_tolerance = t->valuedouble;
+        ld_path_pop(c, m2);
+    }
+    ld_path_pop(c, mark);
+    return 0;
+}
+
 static int load_root(Loader *c, const cJSON *root)
 {
     SimScenario *sc = c->sc;
@@ -307,6 +371,11 @@ static int load_root(Loader *c, const cJSON *root)
         return ld_nomem(c);
     if ((v = ld_enter(c, root, "view", &mark))) {
         if ((rc = load_view(c, v, sc)) < 0)
+            return rc;
+        ld_path_pop(c, mark);
+    }
+    if ((v = ld_enter(c, root, "quiz", &mark))) {
+        if ((rc = load_quiz(c, v, sc)) < 0)
             return rc;
         ld_path_pop(c, mark);
     }
@@ -493,6 +562,8 @@ void sim_scenario_destroy(SimScenario *sc)
     free(sc->name);
     free(sc->description);
     free(sc->lesson);
+    free(sc->quiz_question);
+    free(sc->quiz_figure);
     free(sc->source);
     free(sc);
 }
@@ -505,6 +576,19 @@ const char *sim_scenario_name(const SimScenario *sc)
 const char *sim_scenario_description(const SimScenario *sc)
 {
     return sc->description ? sc->description : "";
+}
+
+bool sim_scenario_quiz(const SimScenario *sc, const char **question, const char **figure, double *tolerance)
+{
+    if (!sc->quiz_question)
+        return false;
+    if (question)
+        *question = sc->quiz_question;
+    if (figure)
+        *figure = sc->quiz_figure;
+    if (tolerance)
+        *tolerance = sc->quiz_tolerance;
+    return true;
 }
 
 const char *sim_scenario_lesson(const SimScenario *sc)

@@ -190,6 +190,9 @@ struct SimScenario {
     char *name;
     char *description;
     char *lesson;
+    char *quiz_question;     /* "quiz": the question, NULL when there is none */
+    char *quiz_figure;       /* ... the figure that answers it, or NULL */
+    double quiz_tolerance;   /* ... within this relative tolerance */
     char *source;            /* file path or embedded name */
     SimTime view_t0, view_t1; /* "view": {"range"}: first stretch to show; t1 = 0 when none */
     uint64_t hash;

@@ -73,6 +73,10 @@ void sim_scenario_destroy(SimScenario *sc);
 const char *sim_scenario_name(const SimScenario *sc);
 const char *sim_scenario_description(const SimScenario *sc);
 const char *sim_scenario_lesson(const SimScenario *sc);   /* "" if none */
+/* The scenario's own quiz ("quiz": {"question", "answer": {"figure",
+ * "tolerance"}}): false when it has none. The figure (NULL when the quiz
+ * names none) is one of the run's figures (analysis/figures.h). */
+bool sim_scenario_quiz(const SimScenario *sc, const char **question, const char **figure, double *tolerance);
 uint64_t sim_scenario_seed(const SimScenario *sc);
 /* The stretch of time the scenario's author wants shown first ("view":
  * {"range": "0ms..40ms"}); returns false when the scenario names none. */

@@ -191,7 +191,7 @@ SimStats *sim_stats_compute(const SimTrace *tr)
                 break;
             case SIM_SYNC_WRITE:
                 os->writes++;
-                os->lost += (uint64_t)(int64_t)(int32_t)r->other; /* signed: see SIM_SYNC_WRITE */
+                os->lost += (uint64_t)(int64_t)sim_write_lost(r); /* signed: see SIM_SYNC_WRITE */
                 break;
             case SIM_SYNC_ERROR:
                 os->errors++;

@@ -186,6 +186,10 @@ typedef struct SimRecord {
     uint8_t cause;   /* SimCause */
 } SimRecord;
 
+/* A SIM_SYNC_WRITE record's updates overwritten (see SimSyncEvent):
+ * signed, so read it through this. */
+static inline int32_t sim_write_lost(const SimRecord *r) { return (int32_t)r->other; }
+
 #define SIM_REC_NEW_STATE(r) ((SimState)((r)->state & 0x0f))
 #define SIM_REC_OLD_STATE(r) ((SimState)((r)->state >> 4))
 #define SIM_NONE UINT32_MAX

@@ -14,6 +14,7 @@
 #include "chart.h"
 #include "csv.h"
 #include "duration_text.h"
+#include "explain.h"
 #include "run.h"
 #include "run_report.h"
 #include "strbuf.h"
@@ -158,12 +159,17 @@ static void test_waits(void)
     CHECK(w.kind == SIM_WAIT_JOIN_THREAD && w.thread == 0 && w.next == 0, "j joins t1");
     CHECK_STREQ(sim_trace_wait_text(tr, rj, text, sizeof(text)), "join of thread main/t1");
     CHECK_STREQ(sim_wait_kind_name(w.kind), "join_thread");
-    /* The viewer's explain panel says the same words. */
-    RIndex *ix = NULL;
-    if (render_index_build(tr, &ix) == 0) {
-        CHECK_STREQ(render_explain_record(ix, r1, text, sizeof(text)),
-                    "t1 waits forever for lock 'b' held by main/t2: deadlock");
-        render_index_destroy(ix);
+    /* The explain panel names the process and the object; its "why" is
+     * the holder, who is stuck too. */
+    Explainer *ex = NULL;
+    if (explain_create(tr, &ex) == 0) {
+        explain_what(ex, r1, text, sizeof(text));
+        CHECK(strstr(text, "t1 of process main is blocked forever, since ") &&
+                  strstr(text, "it waits for lock 'b'"),
+              "deadlock: %s", text);
+        explain_why(ex, r1, text, sizeof(text));
+        CHECK(strstr(text, "t2 has held lock 'b' since") && strstr(text, "stuck too"), "why: %s", text);
+        explain_destroy(ex);
     }
     CHECK_EQ(sim_trace_wait(tr, 0, &w), SIM_ERR_INVALID);
     CHECK(w.next == SIM_NONE && w.holder == SIM_NONE, "another record decodes to nothing");

@@ -411,7 +411,8 @@ static void test_lod(void)
         CHECK(rects <= bound, "zoom %d: %zu rects > %zu for %zu visible spans", z, rects, bound, visible);
         if (z == 0)
             CHECK(visible > 50 * (size_t)L->plot.w, "zoom 0 exercises LOD: %zu spans", visible);
-        /* At most two span rectangles (plus a hairline) per column per lane. */
+        /* At most a mix of three values per column per lane, plus its GIL
+         * marks (forced drops). */
         for (uint32_t i = 0; i < ix->n_lanes; i++) {
             RLaneGeom g = L->lanes[i];
             size_t in_lane = 0;
@@ -421,7 +422,7 @@ static void test_lod(void)
                     c->u.rect.x >= L->plot.x && c->u.rect.w < L->plot.w)
                     in_lane++;
             }
-            CHECK(in_lane <= 3 * (size_t)L->plot.w, "zoom %d lane %u: %zu rects", z, i, in_lane);
+            CHECK(in_lane <= 4 * (size_t)L->plot.w, "zoom %d lane %u: %zu rects", z, i, in_lane);
         }
         CHECK(L->lod_columns <= (size_t)ix->n_lanes * (size_t)L->plot.w, "lod columns %zu",
               L->lod_columns);
@@ -440,60 +441,81 @@ static void test_lod(void)
     sim_trace_destroy(tr);
 }
 
+/* The explanation engine on the fixture: every "why" comes from the
+ * record its cause field points at, and the arrows join the same records. */
 static void test_explain(const RIndex *ix)
 {
     const SimTrace *tr = ix->tr;
+    Explainer *ex = NULL;
+    CHECK_EQ(explain_create(tr, &ex), 0);
+    if (!ex)
+        return;
     char buf[1024];
     size_t acq = record_index(tr, 5040 * US, SIM_REC_GIL_ACQUIRE, 0);
-    CHECK(acq != SIZE_MAX, "acquire record");
-    render_explain_handover(ix, acq, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io waited 5 ms with no switch \xe2\x86\x92 set the drop request; hog dropped "
-                     "the GIL at its next check point (+10 \xc2\xb5s); io took it (+30 \xc2\xb5s "
-                     "wake-up)");
-    render_explain_record(ix, acq, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io took the GIL from hog");
     size_t drop = record_index(tr, 5010 * US, SIM_REC_GIL_DROP, 1);
-    render_explain_record(ix, drop, buf, sizeof(buf));
-    CHECK_STREQ(buf, "hog dropped the GIL at a check point because of the drop request");
     size_t req = record_index(tr, 5 * MS, SIM_REC_DROP_REQUEST, 0);
-    render_explain_record(ix, req, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io waited a whole switch interval (5 ms) with no switch, so it set the drop "
-                     "request for hog");
+    size_t tmo = record_index(tr, 5 * MS, SIM_REC_GIL_TIMEOUT, 0);
+    CHECK(acq != SIZE_MAX && drop != SIZE_MAX && req != SIZE_MAX && tmo != SIZE_MAX, "records");
+    /* A signalled take: caused by the drop that signalled. */
+    CHECK_EQ(explain_cause(ex, acq), drop);
+    explain_why(ex, acq, buf, sizeof(buf));
+    CHECK(strstr(buf, "hog dropped it at a check point at 5.01 ms") && strstr(buf, "woke io") &&
+              strstr(buf, "30 \xc2\xb5s later"),
+          "take after a wake-up: %s", buf);
+    /* A forced drop: caused by the pending drop request. */
+    CHECK_EQ(explain_cause(ex, drop), req);
+    explain_why(ex, drop, buf, sizeof(buf));
+    CHECK(strstr(buf, "io had set the drop request at 5 ms") != NULL, "forced drop: %s", buf);
+    /* The request: caused by the timeout just before it. */
+    CHECK_EQ(explain_cause(ex, req), tmo);
+    explain_what(ex, req, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io set the drop request for hog");
+    explain_next(ex, req, buf, sizeof(buf));
+    CHECK(strstr(buf, "hog drops the GIL at its next check point, at 5.01 ms") != NULL, "next: %s", buf);
+    /* io back from I/O: its I/O ended, hog holds the GIL. */
     size_t back = record_index(tr, 6060 * US, SIM_REC_STATE, 0);
-    render_explain_record(ix, back, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io finished its I/O and asks for the GIL");
-    size_t run = record_index(tr, 5040 * US, SIM_REC_STATE, 0);
-    render_explain_record(ix, run, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io holds the GIL and runs Python on core 1");
+    size_t io_start = record_index(tr, 5060 * US, SIM_REC_STATE, 0);
+    CHECK_EQ(explain_cause(ex, back), io_start);
+    explain_why(ex, back, buf, sizeof(buf));
+    CHECK(strstr(buf, "io's I/O ended (it lasted 1 ms)") && strstr(buf, "hog holds it"), "back: %s", buf);
+    /* The I/O start: the program reached I/O, never "took the free GIL". */
+    explain_why(ex, io_start, buf, sizeof(buf));
+    CHECK(strstr(buf, "reached an I/O operation") && !strstr(buf, "free"), "I/O start: %s", buf);
+    explain_what(ex, io_start, buf, sizeof(buf));
+    CHECK_STREQ(buf, "io started I/O (1 ms), without the GIL");
+    /* The daemon kill names the reason. */
     size_t killed = record_index(tr, 19 * MS, SIM_REC_STATE, 1);
-    render_explain_record(ix, killed, buf, sizeof(buf));
-    CHECK_STREQ(buf, "hog (a daemon) was killed as the last non-daemon thread ended");
+    explain_why(ex, killed, buf, sizeof(buf));
+    CHECK(strstr(buf, "daemon thread") != NULL, "kill: %s", buf);
+    /* A failed wake-up is caused by a drop that signalled it. */
+    size_t fw = SIZE_MAX;
+    for (size_t i = 0; i < sim_trace_count(tr); i++)
+        if (sim_trace_records(tr)[i].kind == SIM_REC_FAILED_WAKEUP)
+            fw = i;
+    CHECK(fw != SIZE_MAX && explain_cause(ex, fw) != EXPLAIN_NONE &&
+              sim_trace_records(tr)[explain_cause(ex, fw)].kind == SIM_REC_GIL_DROP,
+          "failed wake-up caused by a drop");
+    /* The record at a time, and a thread's own. */
+    CHECK_EQ(explain_record_at(ex, 5040 * US, 0), record_index(tr, 5040 * US, SIM_REC_STATE, 0));
+    CHECK_EQ(explain_record_at(ex, -1, SIM_NONE), EXPLAIN_NONE);
 
-    /* The second round: io came back from I/O first. */
-    size_t acq2 = record_index(tr, 11100 * US, SIM_REC_GIL_ACQUIRE, 0);
-    render_explain_handover(ix, acq2 + 1, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io finished its I/O; io waited 5 ms with no switch \xe2\x86\x92 set the drop "
-                     "request; hog dropped the GIL at its next check point (+10 \xc2\xb5s); io took "
-                     "it (+30 \xc2\xb5s wake-up)");
-    /* After io went to I/O, hog took the GIL back. */
-    size_t acq3 = record_index(tr, 5090 * US, SIM_REC_GIL_ACQUIRE, 1);
-    render_explain_handover(ix, acq3, buf, sizeof(buf));
-    CHECK_STREQ(buf, "io released the GIL for I/O; hog took it (+30 \xc2\xb5s wake-up)");
-
+    /* Arrows join exactly the causal records, placed on their lanes. */
     RChain ch;
-    CHECK(render_explain_chain(ix, acq, &ch), "chain");
-    CHECK_EQ(ch.n, 3);
-    CHECK_EQ(ch.t[0], 5 * MS);
-    CHECK_EQ(ch.lane[0], 0);
-    CHECK_EQ(ch.t[1], 5010 * US);
-    CHECK_EQ(ch.lane[1], 2);
-    CHECK_EQ(ch.t[2], 5040 * US);
-    CHECK_EQ(ch.lane[2], 1);
-    CHECK(render_explain_chain(ix, acq2, &ch), "chain with I/O");
-    CHECK_EQ(ch.n, 4);
-    CHECK_EQ(ch.t[0], 6060 * US);
-    CHECK_STREQ(ch.label[0], "I/O done \xe2\x86\x92 asks for the GIL");
-    CHECK(!render_explain_chain(ix, 0, &ch), "no hand-over before the first");
+    CHECK(render_explain_chain(ix, ex, acq, &ch), "chain");
+    CHECK(ch.n >= 3, "chain of %d", ch.n);
+    CHECK_EQ(ch.t[ch.n - 1], 5040 * US);
+    CHECK_EQ(ch.lane[ch.n - 1], ix->thread_lane[0]);
+    CHECK_STREQ(ch.label[ch.n - 1], "takes the GIL");
+    CHECK_EQ(ch.t[ch.n - 2], 5010 * US);
+    CHECK_EQ(ch.lane[ch.n - 2], ix->thread_lane[1]);
+    CHECK_STREQ(ch.label[ch.n - 2], "forced drop");
+    CHECK_EQ(ch.t[ch.n - 3], 5 * MS);
+    CHECK_STREQ(ch.label[ch.n - 3], "timeout");
+    for (int i = 0; i + 1 < ch.n; i++)
+        CHECK(ch.t[i] <= ch.t[i + 1], "causes come before effects");
+    /* No chain without a cause. */
+    CHECK(!render_explain_chain(ix, ex, 0, &ch), "the first record has no cause");
+    explain_destroy(ex);
 }
 
 static void test_view(const SimTrace *tr)
@@ -559,7 +581,8 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
     o.caption = false;
     o.fit_lanes = false;
     o.auto_text = false;
-    o.reserve_bottom = render_overlay_height(&vp);
+    RChromePlan plan = render_chrome_full(false);
+    o.reserve_bottom = render_overlay_height(&vp, &plan);
     o.cursor = 5040 * US;
     CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
     CHECK(L->bottom + o.reserve_bottom <= 800, "room for the chrome");
@@ -570,8 +593,17 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
     in.explain_why = "io waited 5 ms with no switch.";
     in.status = "paused";
     in.toast = "switch interval 5 ms \xe2\x86\x92 2.5 ms";
+    in.plan = plan;
+    in.explain_next = "io holds the GIL for 20 \xc2\xb5s.";
+    RFigLine figs[2] = {{"I/O", "164 ops/s", true}, {"GIL", "328 switches/s", false}};
+    in.figs = figs;
+    in.n_figs = 2;
+    in.figs_title = "Figures";
     size_t acq = record_index(ix->tr, 5040 * US, SIM_REC_GIL_ACQUIRE, 0);
-    render_explain_chain(ix, acq, &in.chain);
+    Explainer *ex = NULL;
+    explain_create(ix->tr, &ex);
+    render_explain_chain(ix, ex, acq, &in.chain);
+    explain_destroy(ex);
     render_view_seek(&v, ix->tr, 5040 * US);
     ROverlayGeom g;
     CHECK_EQ(render_overlay_build(L, ix, &v, &in, &metrics, dl, &g), 0);
@@ -579,7 +611,10 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
           "scrub bar under the panel");
     CHECK(g.status.y + g.status.h <= 800, "status inside");
     CHECK(has_text(dl, "io took the GIL from hog."), "explain text");
-    CHECK(has_text(dl, "Why") && has_text(dl, "Now"), "explain headings");
+    CHECK(has_text(dl, "Why") && has_text(dl, "Now") && has_text(dl, "Next"), "explain headings");
+    CHECK(has_text(dl, "164 ops/s") && has_text(dl, "Figures") && g.figures.w > 0 &&
+              g.figures.x > g.panel.x + g.panel.w,
+          "the figures panel, right of the explain panel");
     CHECK(has_text(dl, "switch interval 5 ms \xe2\x86\x92 2.5 ms"), "toast");
     CHECK(has_text(dl, "Keys and mouse"), "help sheet");
     int n = 0;
@@ -593,7 +628,105 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
         CHECK(has_text(dl, key), "help shows '%s'", key);
     }
     CHECK(n >= 20, "%d bindings", n);
-    CHECK(has_text(dl, "drop request") && has_text(dl, "takes the GIL"), "arrow labels");
+    CHECK(has_text(dl, "forced drop") && has_text(dl, "takes the GIL"), "arrow labels");
+}
+
+/* Arrows stay in the plot, and their labels never overlap: a crowded
+ * chain keeps the labels that fit and drops the rest; a point off screen
+ * is reached by an arrow cut at the plot's edge, with no label. */
+static void test_arrows(const RIndex *ix, RLayout *L, DrawList *dl)
+{
+    RView v;
+    render_view_init(&v, ix->end);
+    v.arrows = true;
+    RViewport vp = render_viewport_default(ix, 1280, 800);
+    vp.t0 = 4 * MS;
+    vp.t1 = 6 * MS;
+    RLayoutOpts o = render_layout_opts_export();
+    o.caption = false;
+    RChromePlan plan = render_chrome_full(false);
+    o.reserve_bottom = render_overlay_height(&vp, &plan);
+    CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, dl), 0);
+    ROverlayIn in;
+    memset(&in, 0, sizeof(in));
+    in.plan = plan;
+    static const char *const labels[] = {"off screen", "first label", "second label", "third label",
+                                         "fourth label"};
+    RChain ch = {5, {1 * MS, 5000 * US, 5001 * US, 5002 * US, 5003 * US},
+                 {ix->thread_lane[0], ix->thread_lane[0], ix->thread_lane[1], ix->thread_lane[0],
+                  ix->thread_lane[1]},
+                 {labels[0], labels[1], labels[2], labels[3], labels[4]}};
+    in.chain = ch;
+    size_t before = dl->n;
+    ROverlayGeom g;
+    CHECK_EQ(render_overlay_build(L, ix, &v, &in, &metrics, dl, &g), 0);
+    RRect box[5];
+    int nb = 0;
+    bool outside = false, off_label = false;
+    for (size_t i = before; i < dl->n; i++) {
+        const RCmd *c = &dl->cmds[i];
+        if (c->kind == R_CMD_LINE)
+            outside |= c->u.line.x0 < L->plot.x - 1 || c->u.line.x1 < L->plot.x - 1 ||
+                       c->u.line.x0 > L->plot.x + L->plot.w + 1 || c->u.line.x1 > L->plot.x + L->plot.w + 1;
+        if (c->kind != R_CMD_TEXT)
+            continue;
+        const char *t = draw_text_of(dl, c);
+        for (int k = 0; k < 5; k++) {
+            if (strcmp(t, labels[k]) != 0)
+                continue;
+            off_label |= k == 0;
+            int w = fake_width(NULL, (RFont)c->font, c->size, t);
+            if (nb < 5)
+                box[nb++] = rrect(c->u.text.x, c->u.text.y - c->size / 2, w, c->size);
+            outside |= c->u.text.x < L->plot.x || c->u.text.x + w > L->plot.x + L->plot.w;
+        }
+    }
+    CHECK(!outside, "arrows and their labels stay inside the plot");
+    CHECK(!off_label, "no label for a point off screen");
+    CHECK(nb >= 2, "labels that fit are drawn (%d)", nb);
+    bool overlap = false;
+    for (int a = 0; a < nb; a++)
+        for (int b = a + 1; b < nb; b++)
+            overlap |= box[a].x < box[b].x + box[b].w && box[b].x < box[a].x + box[a].w &&
+                       box[a].y < box[b].y + box[b].h && box[b].y < box[a].y + box[a].h;
+    CHECK(!overlap, "no two labels overlap");
+}
+
+/* The figures panel: what the run has, marked where it differs from the
+ * run the viewer opened with. */
+static void test_figure_lines(const SimTrace *tr)
+{
+    SimStats *st = sim_stats_compute(tr);
+    Figures f, other;
+    CHECK(st && figures_compute(tr, st, &f) == 0, "figures");
+    if (!st)
+        return;
+    RFigLine lines[R_FIG_LINES];
+    int n = render_figure_lines(&f, &f, tr, lines, R_FIG_LINES);
+    bool gil = false, run = false, any = false;
+    for (int i = 0; i < n; i++) {
+        gil |= !strcmp(lines[i].label, "GIL");
+        run |= !strcmp(lines[i].label, "run") && !strcmp(lines[i].value, "20 ms");
+        any |= lines[i].changed;
+    }
+    CHECK(gil && run, "GIL and run lines (%d lines)", n);
+    CHECK(!any, "the same run: nothing marked changed");
+    /* Another run: a different switch-over rate and length. */
+    memcpy(&other, &f, sizeof(other));
+    other.v = malloc((size_t)f.n * sizeof(Figure));
+    memcpy(other.v, f.v, (size_t)f.n * sizeof(Figure));
+    for (int i = 0; i < other.n; i++)
+        if (!strcmp(other.v[i].key, "makespan"))
+            other.v[i].value = 40 * MS;
+    n = render_figure_lines(&f, &other, tr, lines, R_FIG_LINES);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(lines[i].label, "run"))
+            CHECK(lines[i].changed, "a changed figure is marked");
+        else if (!strcmp(lines[i].label, "GIL"))
+            CHECK(!lines[i].changed, "an unchanged one is not");
+    free(other.v);
+    figures_fini(&f);
+    sim_stats_destroy(st);
 }
 
 static void test_svg(const RIndex *ix, RLayout *L, DrawList *dl)
@@ -695,10 +828,9 @@ static void test_objects(void)
         return;
     }
     enum { A = 0, B = 1, C = 2, CM = 3 };
-    /* mu, slots, q in main, mu in the child; not the shared variable, the
-     * unused lock or the mutex that never showed. */
-    CHECK_EQ(ix->n_object_lanes, 4);
-    CHECK_EQ(ix->object_lane[3], SIM_NONE);
+    /* mu, slots, q and the shared variable in main, mu in the child; not
+     * the unused lock or the mutex that never showed. */
+    CHECK_EQ(ix->n_object_lanes, 5);
     CHECK_EQ(ix->object_lane[4], SIM_NONE);
     CHECK_EQ(ix->object_lane[6], SIM_NONE);
     /* Display order: main's threads, then its objects; the child's thread,
@@ -706,11 +838,13 @@ static void test_objects(void)
     CHECK_EQ(ix->object_lane[0], ix->thread_lane[C] + 1);
     CHECK_EQ(ix->object_lane[1], ix->object_lane[0] + 1);
     CHECK_EQ(ix->object_lane[2], ix->object_lane[1] + 1);
+    CHECK_EQ(ix->object_lane[3], ix->object_lane[2] + 1);
+    CHECK_EQ(ix->lanes[ix->object_lane[3]].okind, R_OBJ_SHARED);
     CHECK_EQ(ix->object_lane[5], ix->thread_lane[CM] + 1);
     CHECK(ix->lanes[ix->n_lanes - 1].kind == R_LANE_CORE, "cores last");
     CHECK_EQ(ix->n_groups, 3);
-    CHECK_EQ(ix->groups[0].n_lanes, 6);
-    CHECK_EQ(ix->groups[1].first_lane, 6);
+    CHECK_EQ(ix->groups[0].n_lanes, 7);
+    CHECK_EQ(ix->groups[1].first_lane, 7);
     CHECK_EQ(ix->groups[1].n_lanes, 2);
     char name[64];
     const RLane *mu = &ix->lanes[ix->object_lane[0]];
@@ -759,7 +893,7 @@ static void test_objects(void)
     CHECK_EQ(render_layout_build(L, ix, &vp, &o, &metrics, &dl), 0);
     CHECK(has_text(&dl, "mu"), "object lane name");
     CHECK(has_text(&dl, "semaphore"), "object kind beside its name");
-    CHECK(has_text(&dl, "2 of 2 held"), "semaphore holders");
+    CHECK(has_text(&dl, "2 of 2 permits taken"), "semaphore holders");
     CHECK(has_text(&dl, "2 items"), "queue fill");
     CHECK(find_text_containing(&dl, "held by a lost thread (a)") != NULL, "lost owner label");
     CHECK(has_text(&dl, "1 waiting"), "waiters count");
@@ -799,8 +933,12 @@ static void test_objects(void)
     /* The explain panel names the object. */
     size_t rec = record_index(tr, 5 * MS, SIM_REC_SYNC, A);
     char buf[512];
-    render_explain_record(ix, rec, buf, sizeof(buf));
-    CHECK(strstr(buf, "lock mu") != NULL && strstr(buf, "nobody will ever release") != NULL,
+    Explainer *ex = NULL;
+    explain_create(tr, &ex);
+    if (ex)
+        explain_what(ex, rec, buf, sizeof(buf));
+    explain_destroy(ex);
+    CHECK(strstr(buf, "lock 'mu'") != NULL && strstr(buf, "does not exist in the child") != NULL,
           "explain names the object and the lost owner: %s", buf);
     draw_list_free(&dl);
     render_layout_destroy(L);
@@ -822,7 +960,7 @@ static void test_compare(void)
     RCmpRow rows[R_CMP_MAX_ROWS];
     int n = render_compare_stats(a, a, rows, R_CMP_MAX_ROWS);
     CHECK(n >= 3 + 2 * 3, "rows %d", n);
-    CHECK_STREQ(rows[0].label, "makespan");
+    CHECK_STREQ(rows[0].label, "run length");
     CHECK_STREQ(rows[0].a, "20 ms");
     CHECK_STREQ(rows[0].b, "20 ms");
     bool any = false;
@@ -836,11 +974,18 @@ static void test_compare(void)
     for (int i = 0; i < n; i++)
         io |= strcmp(rows[i].label, "io I/O p50") == 0;
     CHECK(io, "I/O p50 of the thread that does I/O");
-    /* Different runs: makespan 20 ms vs 10 ms, threads of one run only. */
+    /* Rates and shares, not totals: a CPU share row for each thread. */
+    bool share = false, total = false;
+    for (int i = 0; i < n; i++) {
+        share |= strcmp(rows[i].label, "hog CPU share") == 0;
+        total |= strstr(rows[i].label, "running") != NULL;
+    }
+    CHECK(share && !total, "CPU shares, no running totals");
+    /* Different runs: run length 20 ms vs 10 ms, threads of one run only. */
     n = render_compare_stats(a, b, rows, R_CMP_MAX_ROWS);
     CHECK_STREQ(rows[0].b, "10 ms");
     CHECK_STREQ(rows[0].delta, "-50%");
-    CHECK(rows[0].hl, "a halved makespan is highlighted");
+    CHECK(rows[0].hl, "a halved run is highlighted");
     bool only_a = false, only_b = false;
     for (int i = 0; i < n; i++) {
         only_a |= strcmp(rows[i].delta, "only A") == 0;
@@ -868,7 +1013,7 @@ static void test_compare(void)
           "same x for the same time");
     CHECK(has_text(&dl, "A") && has_text(&dl, "B"), "run tags");
     CHECK(has_text(&dl, "Convoy (fixture)") && has_text(&dl, "Locks (fixture)"), "both titles");
-    CHECK(has_text(&dl, "makespan") && has_text(&dl, "-50%"), "statistics");
+    CHECK(has_text(&dl, "run length") && has_text(&dl, "-50%"), "statistics");
     /* One legend, under B. */
     int legends = 0;
     for (size_t i = 0; i < dl.n; i++)
@@ -921,6 +1066,8 @@ int main(void)
     test_explain(ix);
     test_view(tr);
     test_overlay(ix, L, &dl);
+    test_arrows(ix, L, &dl);
+    test_figure_lines(ix->tr);
     test_svg(ix, L, &dl);
     test_edges(L, &dl);
     test_lod();

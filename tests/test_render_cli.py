@@ -7,6 +7,7 @@ Prints "N passed, N failed" like the C tests.
 """
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -87,9 +88,10 @@ def main():
             check(texts.count("Convoy effect") == 2, "both titles")
             check(any("switch interval 5 ms" in t for t in texts) and
                   any("switch interval 1 ms" in t for t in texts), "both intervals shown")
-            check("makespan" in texts and "GIL switches / s" in texts, "statistics table")
-            check("io I/O p50" in texts and "hog running" in texts and
-                  "io waiting for GIL" in texts, "per-thread statistics")
+            check("run length" in texts and "GIL switches / s" in texts, "statistics table")
+            check("io I/O p50" in texts and "io I/O ops / s" in texts and "hog CPU share" in texts and
+                  "io waiting for the GIL" in texts, "per-thread statistics: rates and shares")
+            check(not any(t.endswith(" running") for t in texts), "no running totals of runs of different lengths")
             # The makespans as the reports give them, and their relative change.
             ms = [json.loads(subprocess.run([GILSIM, "run", "convoy", "--json"] + extra, capture_output=True,
                                             text=True).stdout)["sim_time_ns"] / 1e9
@@ -106,9 +108,28 @@ def main():
         try:
             texts = [t.text or "" for t in ET.parse(cmp_svg).getroot().iter(ns + "text")]
             check("Convoy effect: I/O beside 4 CPU-bound threads" in texts, "B's title")
-            check("cpu1 running" in texts and "only B" in texts, "threads of one run only")
+            check("cpu1 CPU share" in texts and "only B" in texts, "threads of one run only")
         except ET.ParseError as e:
             check(False, "compare SVG well-formed: %s" % e)
+
+        # The count += 1 race: the shared variable's lane, its lost-update
+        # marks and the final value against the expected one, as text.
+        race_svg = os.path.join(d, "race.svg")
+        rc, so, se = run("counter_race_39", "-o", race_svg)
+        check(rc == 0, "render counter_race_39: %s" % se)
+        try:
+            ns = "{http://www.w3.org/2000/svg}"
+            root = ET.parse(race_svg).getroot()
+            texts = [t.text or "" for t in root.iter(ns + "text")]
+            check("count" in texts and "shared" in texts, "the shared variable has a lane, named")
+            outcome = [t for t in texts if re.fullmatch(r"final [0-9,]+ \u00b7 expected 40,000 \u00b7 [0-9,]+ lost", t)]
+            check(outcome, "the lane says the final value against the expected one: %s" %
+                  [t for t in texts if t.startswith("final")])
+            check("lost update (a write over newer ones)" in texts, "the legend names the lost-update marks")
+            red = [e for e in root.iter() if (e.get("fill") or "").lower() in ("#cc3311", "rgb(204,51,17)")]
+            check(len(red) >= 3, "red lost-update marks on the lane (%d)" % len(red))
+        except ET.ParseError as e:
+            check(False, "race SVG well-formed: %s" % e)
 
         # Refusals: exit 2, one line on stderr, nothing written.
         bad = os.path.join(d, "bad.png")

@@ -65,6 +65,7 @@ static const char FULL[] =
     "  \"name\": \"everything\",\n"
     "  \"description\": \"all ops\",\n"
     "  \"lesson\": \"read the code\",\n"
+    "  \"quiz\": {\"question\": \"how many?\", \"answer\": {\"figure\": \"shared.final\", \"tolerance\": 0.05}},\n"
     "  \"seed\": 42,\n"
     "  \"machine\": {\"cores\": 4, \"time_slice\": \"10ms\", \"context_switch\": 0,\n"
     "              \"wake_latency\": {\"exp\": \"50us\"}, \"wakeup_policy\": \"fifo\"},\n"
@@ -111,6 +112,11 @@ static void test_full(void)
     CHECK_STREQ(sim_scenario_name(sc), "everything");
     CHECK_STREQ(sim_scenario_description(sc), "all ops");
     CHECK_STREQ(sim_scenario_lesson(sc), "read the code");
+    const char *q = NULL, *fig = NULL;
+    double tol = 0;
+    CHECK(sim_scenario_quiz(sc, &q, &fig, &tol), "the quiz");
+    CHECK(q && fig && !strcmp(q, "how many?") && !strcmp(fig, "shared.final") && tol == 0.05, "quiz %s %s %g",
+          q ? q : "", fig ? fig : "", tol);
     CHECK_STREQ(sc->source, "t.json");
     CHECK_EQ(sim_scenario_seed(sc), 42);
     CHECK(sim_scenario_hash(sc) == sim_fnv1a(FULL, strlen(FULL)), "hash is FNV-1a of the text");
@@ -243,6 +249,7 @@ static void test_defaults(void)
     free(want);
     CHECK_STREQ(sim_scenario_description(sc), "");
     CHECK_STREQ(sim_scenario_lesson(sc), "");
+    CHECK(!sim_scenario_quiz(sc, NULL, NULL, NULL), "no quiz");
     CHECK_EQ(sim_scenario_seed(sc), 1);
     CHECK_EQ(sc->procs[0].start_method, SIM_START_INITIAL);
     CHECK(!sc->procs[0].manual_start && !sc->threads[0].daemon && !sc->threads[0].manual_start,
@@ -878,7 +885,14 @@ static void test_structure_errors(void)
                  "t.json:2:3: /proceses: unknown key 'proceses'; did you mean 'processes'?");
     EXPECT_ERROR("{\"name\": \"x\", \"a/b~c\": 1}", SIM_ERR_INVALID,
                  "t.json:1:15: /a~1b~0c: unknown key 'a/b~c'; expected one of name, description, lesson, "
-                 "seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+                 "quiz, seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+    /* A scenario's own quiz: the question, and the figure that answers. */
+    EXPECT_ERROR("{\"name\": \"x\", \"quiz\": {\"answer\": {}}}", SIM_ERR_INVALID,
+                 "t.json:1:23: /quiz: missing key 'question'; expected the question the class answers");
+    EXPECT_ERROR("{\"name\": \"x\", \"quiz\": {\"question\": \"?\", \"answer\": {\"figure\": \"io.p50\", "
+                 "\"tolerance\": -1}}}", SIM_ERR_INVALID,
+                 "t.json:1:85: /quiz/answer/tolerance: expected a relative tolerance from 0 to 10 (0.1 is 10%), got "
+                 "-1");
     EXPECT_ERROR("{\"name\": \"x\",\n  \"processes\": []}", SIM_ERR_INVALID,
                  "t.json:2:16: /processes: the array is empty; expected at least one process, e.g. "
                  "{\"name\": \"main\", \"threads\": [...]}");
@@ -1349,7 +1363,7 @@ static void test_override_errors(void)
     static const char *const created[] = {"gil.policy=old"};
     EXPECT_ERROR_SET(MINIMAL, created, SIM_ERR_INVALID,
                      "--set gil.policy=old: /gil: unknown key 'gil'; expected one of name, description, lesson, "
-                     "seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+                     "quiz, seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
     static const char *const nested[] = {"machine={\"cores\": 0}"};
     EXPECT_ERROR_SET(MINIMAL, nested, SIM_ERR_INVALID,
                      "--set machine={\"cores\": 0}: /machine/cores: 0 is out of range; expected an integer from 1 "

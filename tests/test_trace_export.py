@@ -19,7 +19,7 @@ import os
 import tempfile
 from collections import defaultdict
 
-from gilsim_test import check, report, scenario_file, gilsim, run_json, SCENARIOS
+from gilsim_test import SOURCE_ROOT, check, report, scenario_file, gilsim, run_json, SCENARIOS
 
 CONVOY = os.path.join(SCENARIOS, 'convoy.json')
 OUT = tempfile.mkdtemp(prefix='gilsim-trace-test-')
@@ -425,7 +425,37 @@ def test_bad_input():
     check(rc == 0 and out.startswith('usage: gilsim trace'), 'gilsim trace --help prints its usage')
 
 
+def test_object_counters():
+    """A shared variable's value, a queue's items and a semaphore's permits
+    are counter tracks; every lost update is an instant on its writer."""
+    path = os.path.join(SOURCE_ROOT, 'scenarios', 'counter_race_39.json')
+    data = json.loads(trace_bytes(path, 'chrome'))
+    rep = run_json(path)
+    sh = [o for o in rep['shared'] if o['name'] == 'count'][0]
+    ce = sorted((e for e in data['traceEvents'] if e['ph'] == 'C' and e['name'] == 'count (shared)'),
+                key=lambda e: e['ts'])
+    check(ce and ce[0]['args'] == {'value': 0, 'no loss': 0},
+          'counter_race_39: the shared variable\'s counter starts at its initial value')
+    check(ce and ce[-1]['args']['value'] == sh['final'] and ce[-1]['args']['no loss'] == sh['expected'],
+          'counter_race_39: its counter ends at the final value against the expected one (%s)' %
+          (ce[-1]['args'] if ce else None))
+    lost = [e for e in data['traceEvents'] if e.get('name') == 'lost update']
+    check(lost and sum(e['args']['overwrote'] for e in lost) == sh['lost_updates'],
+          'counter_race_39: the lost-update instants add up to the lost updates (%d)' % sh['lost_updates'])
+    path = os.path.join(SOURCE_ROOT, 'scenarios', 'queue_pipeline.json')
+    data = json.loads(trace_bytes(path, 'chrome'))
+    q = [e for e in data['traceEvents'] if e['ph'] == 'C' and e['name'].endswith('(queue)')]
+    check(q and max(e['args']['items'] for e in q) == run_json(path)['queues'][0]['max_size_seen'],
+          'queue_pipeline: the queue\'s counter track reaches its largest size')
+    path = os.path.join(SOURCE_ROOT, 'scenarios', 'semaphore_pool.json')
+    data = json.loads(trace_bytes(path, 'chrome'))
+    sem = [e for e in data['traceEvents'] if e['ph'] == 'C' and e['name'] == 'slots (semaphore)']
+    check(sem and max(e['args']['permits taken'] for e in sem) == 3,
+          'semaphore_pool: the semaphore\'s counter track shows at most 3 permits taken')
+
+
 def main():
+    test_object_counters()
     check_chrome('convoy', CONVOY)
     check_chrome('two processes', TWO)
     check_csv('convoy', CONVOY)

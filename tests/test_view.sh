@@ -3,9 +3,12 @@
 # key presses, mouse moves and clicks (xdotool), screenshots of the screen
 # (ImageMagick's import) checked for content and for change after a zoom,
 # a live switch-interval change, help, selection and playback; the P
-# screenshot; a clean exit on Ctrl+Q and on Esc; the lesson panel (Q), quiz
-# mode (--quiz, Enter reveals) and compare mode; the one-line no-display message
-# and the --headless PNG that `make run` uses.
+# screenshot; a clean exit on Ctrl+Q (Esc never quits); the lesson panel
+# (Q), quiz
+# mode (--quiz, Enter reveals) and compare mode; at 1024x768, projector mode
+# alone and comparing, with the lanes measured to fill half of the window,
+# and the figures panel following a live change; the one-line no-display
+# message and the --headless PNG that `make run` uses.
 #
 # Skips (exit 77) with a message when Xvfb, xdotool or ImageMagick is
 # missing. KEEP_SHOTS=DIR copies the screenshots there to be looked at.
@@ -83,17 +86,21 @@ start_viewer() {
     fi
     xdotool windowmove --sync "$wid" 0 0 2>/dev/null
     xdotool windowfocus --sync "$wid" 2>/dev/null
-    # Wait for the first frame rather than a fixed time: a loaded machine
-    # or a sanitizer build can take seconds to paint it.
+    settle
+    return 0
+}
+
+# Waits (up to 10 s: sanitizer builds are slow) until the screen shows more
+# than a blank window, then a moment more for it to settle.
+settle() {
     i=0
-    while [ $i -lt 30 ]; do
-        sleep 0.5
-        shot first_frame
-        [ "$(colours first_frame)" -gt 50 ] && break
+    while [ $i -lt 50 ]; do
+        import -window root "$work/settle.png" 2>/dev/null
+        [ "$(identify -format '%k' "$work/settle.png" 2>/dev/null || echo 0)" -gt 20 ] && break
+        sleep 0.2
         i=$((i + 1))
     done
-    sleep 0.5
-    return 0
+    sleep 0.6
 }
 
 # Waits up to 10 s for the viewer to exit; sets $status to its exit status
@@ -206,13 +213,17 @@ if start_viewer; then
     check '[ "$status" = 0 ]' "Ctrl+Q exits with status 0 (got $status)"
 fi
 
-# Esc with nothing selected quits too.
+# Esc clears and never quits: with nothing selected it only says how to
+# quit (Ctrl+Q).
 if start_viewer --theme dark; then
     shot s11_dark_start
     check '[ "$(colours s11_dark_start)" -gt 100 ]' "dark start has content"
     key Escape
+    sleep 0.5
+    check 'kill -0 "$view_pid" 2>/dev/null' "Esc with nothing selected does not quit"
+    key ctrl+q
     wait_exit
-    check '[ "$status" = 0 ]' "Esc exits with status 0 (got $status)"
+    check '[ "$status" = 0 ]' "then Ctrl+Q exits with status 0 (got $status)"
 fi
 
 # A bundled scenario by name opens with its lesson panel; Q hides it and
@@ -286,6 +297,87 @@ if "$GILSIM" sweep convoy --set python.switch_interval=1ms..20ms:log:3 --runs 1 
     key Escape
     wait_exit
     check '[ "$status" = 0 ]' "sweep viewer exits with status 0 (got $status)"
+fi
+
+# A 1024x768 screen, as in many classrooms: the viewer's own window size
+# (85% of the screen). Projector mode (L), alone and comparing two runs,
+# keeps the timeline's lanes on at least half of the window, measured on
+# the screenshot's pixels (screen_lanes.py). The figures panel follows a
+# live change of the switch interval.
+kill "$xvfb_pid" 2>/dev/null
+wait "$xvfb_pid" 2>/dev/null
+n=$((n + 1))
+while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do
+    n=$((n + 1))
+done
+Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -noreset >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+DISPLAY=":$n"
+i=0
+until xdotool getdisplaygeometry >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && break
+    sleep 0.1
+done
+lanes_tool="${GILSIM_SOURCE_ROOT:-.}/tests/screen_lanes.py"
+
+start_small() {
+    (cd "$work" && ASAN_OPTIONS="$viewer_asan" exec "$GILSIM" view "$@" >"$work/view.log" 2>&1) &
+    view_pid=$!
+    wid=$(timeout 90 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
+    if [ -z "$wid" ]; then
+        fail "the viewer window did not appear at 1024x768: $(cat "$work/view.log")"
+        return 1
+    fi
+    xdotool windowfocus --sync "$wid" 2>/dev/null
+    settle
+    eval "$(xdotool getwindowgeometry --shell "$wid")"
+    return 0
+}
+
+# The share of the window's height the lanes take, in percent.
+lanes_pct() {
+    python3 "$lanes_tool" "$work/$1.png" "$X" "$Y" "$WIDTH" "$HEIGHT" |
+        awk '{ printf "%d", 100 * $2 / $4 }'
+}
+
+if start_small convoy; then
+    key l
+    sleep 4 # the toast fades
+    shot s16_projector_1024
+    pct=$(lanes_pct s16_projector_1024)
+    check '[ "${pct:-0}" -ge 50 ]' "1024x768, projector mode: the lanes fill ${pct}% of the window (50% or more)"
+    key l q
+    sleep 4
+    shot s16b_figures
+    key i
+    sleep 4
+    shot s16c_figures_after
+    # The figures panel: right of the explain panel, under the timeline.
+    fx=$((X + WIDTH * 64 / 100)) fw=$((WIDTH * 33 / 100)) fy=$((Y + HEIGHT * 62 / 100)) fh=$((HEIGHT * 28 / 100))
+    fig_diff=$(compare -metric AE -fuzz 2% \
+        "$work/s16b_figures.png[${fw}x${fh}+${fx}+${fy}]" "$work/s16c_figures_after.png[${fw}x${fh}+${fx}+${fy}]" \
+        null: 2>&1 | sed 's/[^0-9].*//')
+    check '[ "${fig_diff:-0}" -gt 200 ]' "I changes the figures panel (${fig_diff:-0} pixels differ)"
+    key ctrl+q
+    wait_exit
+    check '[ "$status" = 0 ]' "1024x768 viewer exits with status 0 (got $status)"
+fi
+
+if start_small convoy --compare python.switch_interval=1ms; then
+    key l
+    sleep 4
+    shot s17_compare_projector_1024
+    pct=$(lanes_pct s17_compare_projector_1024)
+    check '[ "${pct:-0}" -ge 50 ]' "1024x768, compare in projector mode: the lanes fill ${pct}% of the window (50% or more)"
+    key l
+    sleep 4
+    shot s17b_compare_1024
+    pct=$(lanes_pct s17b_compare_1024)
+    check '[ "${pct:-0}" -ge 50 ]' "1024x768, compare: the lanes fill ${pct}% of the window (50% or more)"
+    key ctrl+q
+    wait_exit
+    check '[ "$status" = 0 ]' "1024x768 compare viewer exits with status 0 (got $status)"
 fi
 
 # No display: one line and status 1; --headless renders instead.
