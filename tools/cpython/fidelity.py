@@ -76,7 +76,9 @@ def quantile(v, q):
 
 def race(row):
     """Lost updates of an unlocked counter, as a share of the increments."""
-    per = 200000
+    # As many increments as half a second of one thread's work (the share
+    # lost settles once the run spans many switch intervals).
+    per = int(min(row['n'], 0.5e9 / row.get('ns_per_iter', 50)))
     step = {'increment': 'count'}
     if row['variant'] == 'split':
         step['call_between'] = True
@@ -85,8 +87,8 @@ def race(row):
 
     def lost_pct(seed):
         r = report(sc, seed)
-        o = [o for o in r['objects'] if o['name'] == 'count'][0]
-        return 100.0 * o['lost'] / (per * row['threads'])
+        o = [o for o in r['shared'] if o['name'] == 'count'][0]
+        return 100.0 * o['lost_updates'] / (per * row['threads'])
     return [('lost %', row['lost_pct'], median_over_seeds(lost_pct), 'median')]
 
 
@@ -225,6 +227,7 @@ def main(argv):
                 figures = fn(row)
             except Exception as e:  # a scenario gilsim refuses is reported, not fatal
                 out.append((case, row['version'], label, 'error', None, None, str(e)[:60]))
+                print('%-11s %-5s %-34s error: %s' % (case, row['version'], label, e))
                 continue
             for name, cp, gs, kind in figures:
                 tol = 0.2 if kind == 'median' else 0.3
