@@ -24,6 +24,7 @@ static const Command commands[] = {
     {"list", cmd_list, "list the bundled lessons"},
     {"bench", cmd_bench, "measure simulator speed"},
     {"sweep", cmd_sweep, "run a scenario over a grid of parameters; CSV and chart"},
+    {"measure", cmd_measure, "run a scenario on a real Python and compare with the simulation"},
 };
 
 static void usage(FILE *f)

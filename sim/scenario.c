@@ -444,6 +444,8 @@ int sim_scenario_load_text(const char *name, const char *text, size_t len,
     if ((rc = ld_apply_overrides(&c, root, overrides, n_overrides)) < 0)
         goto out;
     rc = load_root(&c, root);
+    if (rc == 0)
+        c.sc->json = cJSON_PrintUnformatted(root); /* NULL reads as "" */
 out:
     cJSON_Delete(root);
     loader_fini(&c);
@@ -494,6 +496,7 @@ void sim_scenario_destroy(SimScenario *sc)
     free(sc->description);
     free(sc->lesson);
     free(sc->source);
+    cJSON_free(sc->json);
     free(sc);
 }
 
@@ -529,4 +532,9 @@ bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1)
 uint64_t sim_scenario_hash(const SimScenario *sc)
 {
     return sc->hash;
+}
+
+const char *sim_scenario_json(const SimScenario *sc)
+{
+    return sc && sc->json ? sc->json : "";
 }

@@ -181,6 +181,7 @@ struct SimScenario {
     char *description;
     char *lesson;
     char *source;            /* file path or embedded name */
+    char *json;              /* the tree the loader walked, overrides applied (cJSON's allocator) */
     SimTime view_t0, view_t1; /* "view": {"range"}: first stretch to show; t1 = 0 when none */
     uint64_t hash;
     SimConfig cfg;

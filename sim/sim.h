@@ -79,6 +79,9 @@ uint64_t sim_scenario_seed(const SimScenario *sc);
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1);
 /* FNV-1a 64 of the scenario file's bytes (before overrides). */
 uint64_t sim_scenario_hash(const SimScenario *sc);
+/* The scenario as the loader walked it: the file's JSON with the overrides
+ * applied, compact. Owned by sc; "" if it could not be kept (no memory). */
+const char *sim_scenario_json(const SimScenario *sc);
 
 /* Writes every configuration value in effect (defaults included) as JSON
  * text. Returns a malloc'd string owned by the caller, or NULL on no memory. */

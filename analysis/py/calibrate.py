@@ -1,0 +1,1 @@
+# gilsim calibration: to be written
