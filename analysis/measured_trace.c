@@ -370,9 +370,12 @@ static bool thread_segments(Build *b, int i)
             depth = 0;
             break;
         case MC_GAP: {
-            SimTime g0 = e->t + half, g1 = e->until - half;
+            /* In CPU work, or around a C call (which has no chunks). */
+            bool c_call = depth > 0 && stack[depth - 1]->code == MC_C_CALL;
+            SimTime g0 = e->t + (c_call ? 0 : half), g1 = e->until - (c_call ? 0 : half);
             if (g1 > g0 && g0 >= cur) {
-                if (!seg_push(&s->raw, cur, g0, K_PY, 0) || !seg_push(&s->raw, g0, g1, K_GAP, 0))
+                if (!seg_push(&s->raw, cur, g0, c_call ? K_CCALL : K_PY, 0) ||
+                    !seg_push(&s->raw, g0, g1, K_GAP, 0))
                     return false;
                 cur = g1;
             }
@@ -571,14 +574,23 @@ typedef struct Cls {
     const Seg *sg;
     SegVec *fin;
     HoldVec *hold;   /* GAP pass: the thread's own holdings (preempted) go here */
+    const HoldVec *h; /* GAP pass: the timeline the pieces come from */
     bool woke;       /* AFTER: another thread has held the GIL since the call's end was due */
     SimTime first, last; /* weak pass: the first start, last end of another's holding */
 } Cls;
 
+/* A CPU loop's gap: a wait for the GIL where another thread held it. Where
+ * nobody is seen holding it, the last holder kept it while preempted:
+ * that is this thread (waiting for a core), or another (so this one
+ * waited for the GIL). */
 static bool gap_piece(void *ctx, SimTime t0, SimTime t1, int holder)
 {
     Cls *c = ctx;
-    if (holder >= 0 && holder != c->self)
+    if (holder < 0) {
+        size_t j = hold_find(c->h, t0);
+        holder = j > 0 ? c->h->v[j - 1].thread : c->self;
+    }
+    if (holder != c->self)
         return seg_push(c->fin, t0, t1, K_WAITGIL, 0);
     return seg_push(c->fin, t0, t1, K_WAITCORE, 0) && hold_push(c->hold, t0, t1, c->self);
 }
@@ -697,32 +709,35 @@ static bool process_gil(Build *b, int p)
     if (ok && m->gil_enabled)
         ok = holder_timeline(items, n, &strong);
     free(items);
-    /* Weak stretches, clipped around the others' strong ones. */
+    /* Weak stretches, clipped around the others' strong ones: each gives
+     * at most two pieces. */
     items = ok ? items_of(b, p, K_PYW, K_PYW, &n) : NULL;
-    ok = ok && items;
+    Hold *clipped = items ? malloc((2 * n + 1) * sizeof(*clipped)) : NULL;
+    ok = ok && items && clipped;
     size_t w = 0;
     for (size_t k = 0; ok && k < n && m->gil_enabled; k++) {
         Cls c = {.self = items[k].thread, .first = -1, .last = -1};
-        ok = pieces(&strong, items[k].t0, items[k].t1, other_piece, &c);
+        Hold x = items[k];
+        ok = pieces(&strong, x.t0, x.t1, other_piece, &c);
         if (c.first < 0) {
-            items[w++] = items[k];
+            clipped[w++] = x;
         } else {
-            Hold x = items[k];
             if (c.first > x.t0)
-                items[w++] = (Hold){x.t0, c.first, x.thread};
+                clipped[w++] = (Hold){x.t0, c.first, x.thread};
             if (c.last < x.t1)
-                items[w++] = (Hold){c.last, x.t1, x.thread};
+                clipped[w++] = (Hold){c.last, x.t1, x.thread};
         }
     }
-    ok = ok && holder_timeline(items, w, &weak) && hold_merge(&strong, &weak, &h);
+    ok = ok && holder_timeline(clipped, w, &weak) && hold_merge(&strong, &weak, &h);
     free(items);
+    free(clipped);
     /* Gaps: the preempted keep the GIL. */
     for (int i = 0; ok && i < m->n_threads; i++)
         if (m->threads[i].proc == p)
             for (size_t k = 0; ok && k < b->ts[i].raw.n; k++) {
                 const Seg *sg = &b->ts[i].raw.v[k];
                 SegVec scratch = {0};
-                Cls c = {.self = i, .sg = sg, .fin = &scratch, .hold = &own};
+                Cls c = {.self = i, .sg = sg, .fin = &scratch, .hold = &own, .h = &h};
                 if (sg->kind == K_GAP)
                     ok = pieces(&h, sg->t0, sg->t1, gap_piece, &c);
                 free(scratch.v);

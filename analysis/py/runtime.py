@@ -87,12 +87,12 @@ class _Recorder(object):
         self.n = 0
         _recorders.append(self)
 
-    def mark(self, code, arg):
+    def mark(self, code, arg, t=None):
         n = self.n
         buf = self.buf
         if n + 3 > len(buf):
             buf.extend([None] * (len(buf) + 3))
-        buf[n] = _clock()
+        buf[n] = _clock() if t is None else t
         buf[n + 1] = code
         buf[n + 2] = arg
         self.n = n + 3
@@ -127,14 +127,15 @@ def _rec():
 
 # ---- Work ------------------------------------------------------------------
 
-def _spin(n, r):
+def _spin(n, r, t):
     """n iterations of an empty loop: a check point each (the backward
     jump), so a drop request is served within one iteration. Every chunk
-    reads the clock, and a pause longer than the threshold is recorded."""
+    reads the clock, and a pause longer than the threshold since the last
+    reading (t, at first the caller's) is recorded. Returns the last
+    reading."""
     clock = _clock
     chunk = _state["cal"].get("chunk", 256)
     limit = _state["cal"].get("gap_limit", GAP_SECONDS)
-    t = clock()
     while n > 0:
         k = chunk if n > chunk else n
         n -= k
@@ -144,23 +145,43 @@ def _spin(n, r):
         if u - t > limit:
             r.gap(t, u)
         t = u
+    return t
+
+
+def _pause_check(r, t):
+    """Records the time since t as a gap if it was one; returns now."""
+    u = _clock()
+    if u - t > _state["cal"].get("gap_limit", GAP_SECONDS):
+        r.gap(t, u)
+    return u
 
 
 def cpu(seconds):
-    """Python bytecode: holds the GIL, passes check points."""
+    """Python bytecode: holds the GIL, passes check points. The clock
+    readings run from the begin record to the end record, so a pause
+    anywhere in between is seen."""
     r = _rec()
-    r.mark(1, seconds)
-    _spin(int(seconds * _state["cal"]["cpu_rate"] + 0.5), r)
-    r.mark(_END, 1)
+    t = _clock()
+    r.mark(1, seconds, t)
+    t = _spin(int(seconds * _state["cal"]["cpu_rate"] + 0.5), r, t)
+    r.mark(_END, 1, _pause_check(r, t))
 
 
 def c_call(seconds):
     """A C call that holds the GIL and passes no check point: sum() over a
     range runs entirely in C."""
     r = _rec()
-    r.mark(2, seconds)
-    sum(_range(int(seconds * _state["cal"]["c_call_rate"] + 0.5)))
-    r.mark(_END, 1)
+    t = _clock()
+    r.mark(2, seconds, t)
+    rate = _state["cal"]["c_call_rate"]
+    n = int(seconds * rate + 0.5)
+    t = _pause_check(r, t)  # the GIL may change hands up to the call
+    sum(_range(n))
+    u = _clock()
+    due = t + n / rate  # later than this: preempted, or waited for the GIL after the call
+    if u - due > _state["cal"].get("gap_limit", GAP_SECONDS):
+        r.gap(due, u)
+    r.mark(_END, 1, u)
 
 
 def nogil(seconds):
@@ -693,10 +714,10 @@ def _calibrate(uses):
     cal["chunk"] = 256
     cal["gap_limit"] = GAP_SECONDS
     none = _NoRecorder()
-    rate = _rate(lambda n: _spin(n, none), 200000)
+    rate = _rate(lambda n: _spin(n, none, _clock()), 200000)
     cal["cpu_rate"] = rate
     cal["chunk"] = max(16, int(rate * CHUNK_SECONDS))
-    cal["cpu_rate"] = _rate(lambda n: _spin(n, none), max(200000, int(rate * 0.005)))
+    cal["cpu_rate"] = _rate(lambda n: _spin(n, none, _clock()), max(200000, int(rate * 0.005)))
     cal["gap_limit"] = GAP_SECONDS + cal["chunk"] / cal["cpu_rate"]
     cal["c_call_rate"] = _rate(lambda n: sum(_range(n)), 1000000) if "c_call" in uses else 1e8
     if "nogil" in uses:
