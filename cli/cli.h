@@ -17,13 +17,15 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
 
-/* Options every simulating command accepts: FILE, --set K=V, --seed N, --until T. */
+/* Options every simulating command accepts: FILE, --set K=V, --seed N,
+ * --until T, --profile P (the override profile=P: see sim/profile.c). */
 typedef struct CliSimOpts {
     const char *file;        /* NULL: the built-in default scenario */
     const char **sets;       /* "key=value" overrides, in order */
     int n_sets;
     SimTime until;           /* SIM_TIME_NEVER unless --until */
     char seed_buf[40];       /* storage for the --seed override */
+    char *profile_buf;       /* storage for the --profile override (malloc'd) */
 } CliSimOpts;
 
 /* Tries to consume argv[*i] (and its value) as a common option. Returns

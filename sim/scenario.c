@@ -28,6 +28,7 @@ const char *const ld_method_names[3] = {"fork", "spawn", "forkserver"};
 
 static const char *const ROOT_KEYS[] = {
     "name", "description", "lesson", "seed", "schema_version", "machine", "python", "ipc", "view", "processes",
+    "profile",
 };
 static const char *const VIEW_KEYS[] = {"range"};
 static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "sync", "shared", "threads"};
@@ -443,6 +444,8 @@ int sim_scenario_load_text(const char *name, const char *text, size_t len,
     }
     if ((rc = ld_apply_overrides(&c, root, overrides, n_overrides)) < 0)
         goto out;
+    if ((rc = ld_apply_profile(&c, root)) < 0)
+        goto out;
     rc = load_root(&c, root);
     if (rc == 0)
         c.sc->json = cJSON_PrintUnformatted(root); /* NULL reads as "" */
@@ -497,6 +500,10 @@ void sim_scenario_destroy(SimScenario *sc)
     free(sc->lesson);
     free(sc->source);
     cJSON_free(sc->json);
+    free(sc->profile);
+    for (int i = 0; i < sc->n_profile_keys; i++)
+        free(sc->profile_keys[i]);
+    free(sc->profile_keys);
     free(sc);
 }
 

@@ -84,7 +84,9 @@ uint64_t sim_scenario_hash(const SimScenario *sc);
 const char *sim_scenario_json(const SimScenario *sc);
 
 /* Writes every configuration value in effect (defaults included) as JSON
- * text. Returns a malloc'd string owned by the caller, or NULL on no memory. */
+ * text; when a machine profile was applied, also "profile": its file and
+ * the keys whose values came from it. Returns a malloc'd string owned by
+ * the caller, or NULL on no memory. */
 char *sim_scenario_explain_config(const SimScenario *sc);
 
 /* The JSON Schema of a scenario's "machine" and "python" objects, as the
@@ -93,6 +95,10 @@ char *sim_scenario_explain_config(const SimScenario *sc);
  * holds them as $defs.machine and $defs.python (tools/update_schema.py).
  * Returns a malloc'd string owned by the caller, or NULL on no memory. */
 char *sim_config_schema(void);
+
+/* True if key ("machine.cores", "python.fork_cost") is a parameter of the
+ * table, so that a scenario, --set or a profile may set it. */
+bool sim_config_key_known(const char *key);
 
 /* ---- Worlds ------------------------------------------------------------- */
 
