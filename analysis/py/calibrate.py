@@ -370,7 +370,7 @@ MEASUREMENTS = [
 
 
 def main():
-    only = set(sys.argv[1:])
+    only = set(sys.argv[1:]) | set(k for k in os.environ.get("GILSIM_CALIBRATE_ONLY", "").split(",") if k)
     out = []
     for key, kind, n, fn in MEASUREMENTS:
         if only and key not in only:
