@@ -127,6 +127,8 @@ typedef struct MeasuredSummary {
     SimTime makespan;     /* the program's first process start to its last process end */
     uint64_t ops;         /* operations recorded, all threads */
     uint64_t gaps;        /* pauses CPU loops saw */
+    double cpu_asked_ns;  /* CPU work the scenario asked for (cpu ops, nominal) */
+    double cpu_ran_ns;    /* ... and how long it took, less the pauses its loops saw */
 } MeasuredSummary;
 
 void measured_summary(const MeasuredRun *m, MeasuredSummary *s);

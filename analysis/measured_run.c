@@ -350,8 +350,20 @@ void measured_summary(const MeasuredRun *m, MeasuredSummary *s)
     for (int i = 0; i < m->n_threads; i++) {
         const MThread *t = &m->threads[i];
         bool ended = false;
+        const MEvent *cpu = NULL;
+        double paused = 0;
         for (size_t k = 0; k < t->n; k++) {
             MCode c = (MCode)t->ev[k].code;
+            if (c == MC_CPU) {
+                cpu = &t->ev[k];
+                paused = 0;
+            } else if (c == MC_GAP && cpu) {
+                paused += (double)(t->ev[k].until - t->ev[k].t);
+            } else if (c == MC_END && cpu) {
+                s->cpu_asked_ns += cpu->num * 1e9;
+                s->cpu_ran_ns += (double)(t->ev[k].t - cpu->t) - paused;
+                cpu = NULL;
+            }
             if (c == MC_GAP)
                 s->gaps++;
             else if (c == MC_THREAD_END)

@@ -579,16 +579,19 @@ typedef struct Cls {
     SimTime first, last; /* weak pass: the first start, last end of another's holding */
 } Cls;
 
-/* A CPU loop's gap: a wait for the GIL where another thread held it. Where
- * nobody is seen holding it, the last holder kept it while preempted:
- * that is this thread (waiting for a core), or another (so this one
- * waited for the GIL). */
+/* A CPU loop's gap: a wait for the GIL where another thread held it.
+ * Where nobody is seen holding it, the holders around it decide: if this
+ * thread held it last and holds it next (or nobody does), it kept the
+ * GIL while the OS had it wait for a core; otherwise the GIL was changing
+ * hands (a waiter's wake-up) and this thread waited for it. */
 static bool gap_piece(void *ctx, SimTime t0, SimTime t1, int holder)
 {
     Cls *c = ctx;
     if (holder < 0) {
         size_t j = hold_find(c->h, t0);
-        holder = j > 0 ? c->h->v[j - 1].thread : c->self;
+        int next = j < c->h->n ? c->h->v[j].thread : c->self;
+        int prev = j > 0 ? c->h->v[j - 1].thread : c->self;
+        holder = next == c->self && prev == c->self ? c->self : -1;
     }
     if (holder != c->self)
         return seg_push(c->fin, t0, t1, K_WAITGIL, 0);
@@ -605,8 +608,8 @@ static bool final_piece(void *ctx, SimTime t0, SimTime t1, int holder)
     case K_PYW:
     case K_CCALL:
         return seg_push(c->fin, t0, t1, other ? K_WAITGIL : sg->kind == K_CCALL ? K_CCALL : K_PY, 0);
-    case K_GAP:
-        return seg_push(c->fin, t0, t1, other ? K_WAITGIL : K_WAITCORE, 0);
+    case K_GAP: /* the pieces it kept the GIL through are its own in the timeline */
+        return seg_push(c->fin, t0, t1, holder == c->self ? K_WAITCORE : K_WAITGIL, 0);
     case K_AFTER:
         /* Still in the call until another thread is seen holding the GIL;
          * from then on waiting for it (for a core while nobody holds it). */

@@ -352,6 +352,12 @@ static void print_header(FILE *f, const RunResult *sim, const CliPython *py, con
                 in->python_version, ver);
     if (m->cores > 0 && m->cores < in->cores)
         fprintf(f, "  note: the scenario has %d cores; this machine let the program use %d\n", in->cores, m->cores);
+    MeasuredSummary sum;
+    measured_summary(m, &sum);
+    double speed = sum.cpu_ran_ns > 0 ? sum.cpu_asked_ns / sum.cpu_ran_ns : 0;
+    if (sum.cpu_asked_ns >= 1e6 && (speed < 0.9 || speed > 1.1))
+        fprintf(f, "  note: CPU work ran at %.2f times the speed calibrated at start-up (the machine's load "
+                   "changes it)\n", speed);
 }
 
 int cmd_measure(int argc, char **argv)
@@ -511,6 +517,10 @@ int cmd_measure(int argc, char **argv)
             cJSON_AddStringToObject(root, "interpreter", python);
             cJSON_AddNumberToObject(root, "runs", done);
             cJSON_AddNumberToObject(root, "cpus", mr[med].cores);
+            MeasuredSummary sum;
+            measured_summary(&mr[med], &sum);
+            if (sum.cpu_ran_ns > 0)
+                cJSON_AddNumberToObject(root, "cpu_speed", sum.cpu_asked_ns / sum.cpu_ran_ns);
             cJSON_AddStringToObject(root, "load_average", load);
             cJSON_AddItemToObject(root, "rows", rows);
             cJSON_AddItemToObject(root, "notes", nv);
