@@ -31,6 +31,7 @@ static void measure_usage(FILE *f)
     fprintf(f,
             "usage: gilsim measure [FILE] [--python PATH] [--runs N] [--json] [--save DIR]\n"
             "                      [--timeout T] [--set KEY=VALUE]... [--seed N] [--profile P]\n"
+            "       gilsim measure [FILE] --measured=DIR [--json] [--set KEY=VALUE]... [--profile P]\n"
             "       gilsim measure [FILE] --emit-python\n\n"
             "Writes the scenario as an equivalent Python program, runs it on a real\n"
             "interpreter, rebuilds from its recordings what each thread did and when the\n"
@@ -39,9 +40,11 @@ static void measure_usage(FILE *f)
             "  --python PATH   the interpreter (default python3)\n"
             "  --runs N        run the program N times (default 3)\n"
             "  --json          print the comparison as one JSON object\n"
-            "  --save DIR      keep the program, the recordings of the last run and its\n"
-            "                  rebuilt trace (Chrome JSON and CSV) in DIR; view and render\n"
-            "                  read the recordings back with --measured=DIR\n"
+            "  --save DIR      keep the program in DIR, and each run's recordings and\n"
+            "                  rebuilt trace (Chrome JSON and CSV) in DIR/run-N\n"
+            "  --measured=DIR  compare with the runs a --save kept instead of running\n"
+            "                  the program (another --set, or a --profile, against the\n"
+            "                  same measurements); view and render take it too\n"
             "  --timeout T     stop a run after T (default: 3 times the simulated run, plus\n"
             "                  10 s, or 2 s for a run the simulation says deadlocks)\n"
             "  --emit-python   print the program and exit; it runs on its own too\n"
@@ -150,36 +153,27 @@ static int write_text(const char *path, const char *text, SimError *err)
     return 0;
 }
 
-/* Removes earlier recordings from a kept folder. */
-static void clear_recordings(const char *dir)
-{
-    char cmd[4200];
-    if (strchr(dir, '\''))
-        return;
-    snprintf(cmd, sizeof(cmd), "rm -f -- '%s'/process-*.json '%s'/process-*.json.tmp", dir, dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "gilsim measure: could not clear %s\n", dir);
-}
-
 /*
- * One run of program on python in dir: the recordings, rebuilt beside the
- * simulated trace. 0, or negative with err (the program's last lines of
- * stderr when it failed).
+ * One run of the program (dir/program.py) on python, in the folder
+ * dir/run-K: the recordings, rebuilt beside the simulated trace. 0, or
+ * negative with err (the program's last lines of stderr when it failed).
  */
-static int measure_once(const char *python, const char *dir, SimTime limit, const SimTrace *sim,
+static int measure_once(const char *python, const char *dir, int k, SimTime limit, const SimTrace *sim,
                         MeasuredRun *m, SimTrace **tr, SimError *err)
 {
-    char script[4200];
+    char script[4200], run[4200];
     snprintf(script, sizeof(script), "%s/program.py", dir);
+    snprintf(run, sizeof(run), "%s/run-%d", dir, k);
+    if (mkdir(run, 0755) < 0 && errno != EEXIST)
+        return sim_error_set(err, SIM_ERR_IO, "%s: cannot make the folder: %s", run, strerror(errno));
     CliPythonRun res;
-    clear_recordings(dir);
-    int rc = cli_python_run(python, script, dir, limit, &res, err);
+    int rc = cli_python_run(python, script, run, limit, &res, err);
     if (rc < 0)
         return rc;
-    rc = measured_run_read_dir(dir, m, err);
+    rc = measured_run_read_dir(run, m, err);
     if (rc < 0 || (!res.timed_out && res.exit_code != 0 && m->n_procs == 0)) {
-        char tail[1500], path[4200];
-        snprintf(path, sizeof(path), "%s/stderr.txt", dir);
+        char tail[1500], path[4300];
+        snprintf(path, sizeof(path), "%s/stderr.txt", run);
         cli_file_tail(path, 6, tail, sizeof(tail));
         if (rc == 0)
             measured_run_fini(m);
@@ -190,6 +184,59 @@ static int measure_once(const char *python, const char *dir, SimTime limit, cons
     rc = measured_trace_build(m, sim, tr, err);
     if (rc < 0)
         measured_run_fini(m);
+    return rc;
+}
+
+/* Runs read back from a folder --save wrote (dir/run-1, dir/run-2...), or
+ * one run's recordings in dir itself: *n runs into m[] and tr[] (malloc'd). */
+static int read_runs(const char *dir, const SimTrace *sim, MeasuredRun **m, SimTrace ***tr, int *n,
+                     SimError *err)
+{
+    *m = NULL;
+    *tr = NULL;
+    *n = 0;
+    int found = 0, rc = 0;
+    for (int k = 0; k <= 1000 && rc == 0; k++) {
+        char run[4200];
+        if (k == 0)
+            snprintf(run, sizeof(run), "%s", dir);
+        else
+            snprintf(run, sizeof(run), "%s/run-%d", dir, k);
+        struct stat st;
+        if (k > 0 && stat(run, &st) != 0)
+            break;
+        MeasuredRun one;
+        SimError e2;
+        if (measured_run_read_dir(run, &one, &e2) < 0) {
+            if (k == 0)
+                continue; /* the runs are in run-K */
+            rc = sim_error_set(err, e2.code, "%s", e2.msg);
+            break;
+        }
+        MeasuredRun *mv = realloc(*m, (size_t)(found + 1) * sizeof(*mv));
+        SimTrace **tv = mv ? realloc(*tr, (size_t)(found + 1) * sizeof(*tv)) : NULL;
+        if (mv)
+            *m = mv;
+        if (tv)
+            *tr = tv;
+        if (!mv || !tv) {
+            measured_run_fini(&one);
+            rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        (*m)[found] = one;
+        if ((rc = measured_trace_build(&(*m)[found], sim, &(*tr)[found], err)) < 0) {
+            measured_run_fini(&(*m)[found]);
+            break;
+        }
+        found++;
+        if (k == 0)
+            break; /* dir itself held a run */
+    }
+    *n = found;
+    if (rc == 0 && found == 0)
+        rc = sim_error_set(err, SIM_ERR_IO, "%s: no recordings (process-*.json, or run-1/ ...): expected a folder "
+                                            "written by gilsim measure --save", dir);
     return rc;
 }
 
@@ -230,13 +277,11 @@ int cli_measured_run(const CliSimOpts *o, const RunResult *sim, const char *pyth
                      RunResult *out, SimError *err)
 {
     memset(out, 0, sizeof(*out));
-    MeasuredRun m;
-    SimTrace *tr = NULL;
-    int rc;
+    MeasuredRun *m = NULL;
+    SimTrace **tr = NULL;
+    int n = 0, rc;
     if (recording) {
-        rc = measured_run_read_dir(recording, &m, err);
-        if (rc == 0 && (rc = measured_trace_build(&m, sim->trace, &tr, err)) < 0)
-            measured_run_fini(&m);
+        rc = read_runs(recording, sim->trace, &m, &tr, &n, err);
     } else {
         char dir[4096], why[400];
         CliPython py;
@@ -247,29 +292,44 @@ int cli_measured_run(const CliSimOpts *o, const RunResult *sim, const char *pyth
         if (rc == 1)
             rc = sim_error_set(err, SIM_ERR_INVALID, "cannot measure \xe2\x80\x9c%s\xe2\x80\x9d on %s: %s",
                                sim_scenario_name(sim->sc), python, why);
+        m = calloc(1, sizeof(*m));
+        tr = calloc(1, sizeof(*tr));
+        if (rc == 0 && (!m || !tr))
+            rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
         if (rc == 0) {
             fprintf(stderr, "measuring \xe2\x80\x9c%s\xe2\x80\x9d on %s %s (%s)...\n", sim_scenario_name(sim->sc),
                     py.implementation, py.version, python);
-            rc = measure_once(python, dir, default_limit(sim), sim->trace, &m, &tr, err);
+            rc = measure_once(python, dir, 1, default_limit(sim), sim->trace, m, tr, err);
+            n = rc == 0;
         }
         remove_run_dir(dir);
     }
+    /* The run shown: the one of median makespan. */
+    int med = rc == 0 ? measure_median_run((const SimTrace *const *)tr, n) : 0;
+    MeasuredSummary sum = {0};
+    if (rc == 0)
+        measured_summary(&m[med], &sum);
+    for (int k = 0; k < n; k++) {
+        measured_run_fini(&m[k]);
+        if (k != med || rc < 0)
+            sim_trace_destroy(tr[k]);
+    }
+    SimTrace *shown = rc == 0 ? tr[med] : NULL;
+    free(m);
+    free(tr);
     if (rc < 0)
         return rc;
-    MeasuredSummary sum;
-    measured_summary(&m, &sum);
-    measured_run_fini(&m);
     /* The scenario again, for its name and view: the run owns its copy. */
     RunResult again;
     CliSimOpts o0 = *o;
     o0.until = 0;
     if ((rc = cli_simulate(&o0, &again, err)) < 0) {
-        sim_trace_destroy(tr);
+        sim_trace_destroy(shown);
         return rc;
     }
     sim_trace_destroy(again.trace);
     out->sc = again.sc;
-    out->trace = tr;
+    out->trace = shown;
     out->outcome = sum.outcome;
     return 0;
 }
@@ -280,7 +340,7 @@ static int save_traces(const char *dir, const SimTrace *tr, SimError *err)
 {
     static const char *const NAMES[2] = {"measured-trace.json", "measured-trace.csv"};
     for (int k = 0; k < 2; k++) {
-        char path[4200];
+        char path[4400];
         snprintf(path, sizeof(path), "%s/%s", dir, NAMES[k]);
         FILE *f = fopen(path, "w");
         TraceExportStats st;
@@ -331,22 +391,33 @@ int cli_measured_second(const char *cmd, const CliSimOpts *o, const CliMeasuredO
     return rc == SIM_ERR_INVALID ? EXIT_UNMEASURABLE : EXIT_RUNTIME;
 }
 
-static void print_header(FILE *f, const RunResult *sim, const CliPython *py, const char *python, int runs,
-                         const MeasuredRun *m, const char *load)
+/* "3.11" of a version "3.11.7". */
+static void version_major_minor(const char *v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", v);
+    char *dot = strchr(buf, '.');
+    if (dot && (dot = strchr(dot + 1, '.')))
+        *dot = '\0';
+}
+
+/* Where the measured runs come from, in one line: the interpreter's
+ * command, or the folder they were read from. */
+static void print_header(FILE *f, const RunResult *sim, const char *source, int runs, const MeasuredRun *m,
+                         const char *load)
 {
     const SimRunInfo *in = sim_trace_info(sim->trace);
-    char si[32];
+    char si[32], ver[32];
     fprintf(f, "\xe2\x80\x9c%s\xe2\x80\x9d simulated beside measured on %s %s (%s)\n", sim_scenario_name(sim->sc),
-            py->implementation, py->version, python);
+            m->implementation, m->python, source);
     fprintf(f, "  modelled: Python %s, GIL %s, switch interval %s, %d core%s\n", in->python_version, in->gil_policy,
             sim_duration_format(in->switch_interval, si, sizeof(si)), in->cores, in->cores == 1 ? "" : "s");
-    fprintf(f, "  measured: %d run%s (median shown), %d CPU%s used", runs, runs == 1 ? "" : "s", m->cores,
-            m->cores == 1 ? "" : "s");
-    if (load[0])
+    fprintf(f, "  measured: %d run%s (median shown)", runs, runs == 1 ? "" : "s");
+    if (m->cores > 0)
+        fprintf(f, ", %d CPU%s used", m->cores, m->cores == 1 ? "" : "s");
+    if (load && load[0])
         fprintf(f, ", load average %s before the runs", load);
     fprintf(f, "\n");
-    char ver[16];
-    major_minor(py, ver, sizeof(ver));
+    version_major_minor(m->python, ver, sizeof(ver));
     if (in->python_version && strcmp(in->python_version, ver) != 0)
         fprintf(f, "  note: the scenario models Python %s; %s has its own check points and costs\n",
                 in->python_version, ver);
@@ -360,19 +431,54 @@ static void print_header(FILE *f, const RunResult *sim, const CliPython *py, con
                    "changes it)\n", speed);
 }
 
+static int write_json(const RunResult *sim, const MeasureTable *t, const MeasuredRun *m, int runs,
+                      const char *source, const char *load, const PyEmitNotes *notes)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *rows = measure_table_json(t);
+    cJSON *nv = cJSON_CreateArray();
+    MeasuredSummary sum;
+    measured_summary(m, &sum);
+    bool ok = root && rows && nv;
+    for (int k = 0; ok && k < notes->n; k++)
+        ok = cJSON_AddItemToArray(nv, cJSON_CreateString(notes->line[k]));
+    ok = ok && cJSON_AddStringToObject(root, "scenario", sim_scenario_name(sim->sc)) &&
+         cJSON_AddStringToObject(root, "python", m->python) &&
+         cJSON_AddStringToObject(root, "implementation", m->implementation) &&
+         cJSON_AddStringToObject(root, "source", source) && cJSON_AddNumberToObject(root, "runs", runs) &&
+         cJSON_AddNumberToObject(root, "cpus", m->cores) &&
+         cJSON_AddNumberToObject(root, "cpu_speed", sum.cpu_ran_ns > 0 ? sum.cpu_asked_ns / sum.cpu_ran_ns : 0) &&
+         cJSON_AddStringToObject(root, "load_average", load ? load : "");
+    if (ok) {
+        cJSON_AddItemToObject(root, "rows", rows);
+        cJSON_AddItemToObject(root, "notes", nv);
+        rows = nv = NULL;
+    }
+    char *text = ok ? cJSON_Print(root) : NULL;
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    cJSON_Delete(rows);
+    cJSON_Delete(nv);
+    cJSON_Delete(root);
+    return text ? 0 : SIM_ERR_NOMEM;
+}
+
 int cmd_measure(int argc, char **argv)
 {
     CliSimOpts o = {.until = SIM_TIME_NEVER};
-    const char *python = "python3", *save = NULL;
+    CliMeasuredOpt mo = {0};
+    const char *save = NULL;
     bool emit = false, json = false;
     long runs = 3;
     SimTime limit = -1;
-    int rc = EXIT_USAGE;
+    int rc = EXIT_USAGE, k;
     RunResult sim = {0};
     MeasuredRun *mr = NULL;
     SimTrace **traces = NULL;
     int *outcomes = NULL, done = 0;
     char dir[4096] = "";
+    PyEmitNotes notes = {0};
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -381,8 +487,7 @@ int cmd_measure(int argc, char **argv)
             cli_sim_opts_free(&o);
             return EXIT_OK;
         }
-        bool takes = strcmp(a, "--python") == 0 || strcmp(a, "--runs") == 0 || strcmp(a, "--save") == 0 ||
-                     strcmp(a, "--timeout") == 0;
+        bool takes = strcmp(a, "--runs") == 0 || strcmp(a, "--save") == 0 || strcmp(a, "--timeout") == 0;
         if (takes && !next) {
             fprintf(stderr, "gilsim measure: %s needs a value\n", a);
             goto out;
@@ -391,9 +496,14 @@ int cmd_measure(int argc, char **argv)
             emit = true;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
-        } else if (strcmp(a, "--python") == 0) {
-            python = next;
-            i++;
+        } else if ((k = cli_measured_opt("measure", &mo, argc, argv, &i)) != 0) {
+            if (k < 0)
+                goto out;
+            if (mo.on && !mo.dir) {
+                fprintf(stderr, "gilsim measure: --measured=DIR reads runs a --save kept; measure runs the "
+                                "program without it\n");
+                goto out;
+            }
         } else if (strcmp(a, "--save") == 0) {
             save = next;
             i++;
@@ -412,17 +522,22 @@ int cmd_measure(int argc, char **argv)
             }
             i++;
         } else {
-            int k = cli_sim_opt(&o, argc, argv, &i);
-            if (k < 0)
+            int c = cli_sim_opt(&o, argc, argv, &i);
+            if (c < 0)
                 goto out;
-            if (k == 0) {
+            if (c == 0) {
                 fprintf(stderr, "gilsim measure: unknown option '%s'; see 'gilsim measure --help'\n", a);
                 goto out;
             }
         }
     }
+    const char *python = mo.python ? mo.python : "python3";
     if (o.until != SIM_TIME_NEVER) {
         fprintf(stderr, "gilsim measure: --until does not apply: the program runs to its end\n");
+        goto out;
+    }
+    if (mo.dir && (save || emit)) {
+        fprintf(stderr, "gilsim measure: --measured=DIR reads saved runs; no --save or --emit-python with it\n");
         goto out;
     }
     SimError err;
@@ -435,7 +550,6 @@ int cmd_measure(int argc, char **argv)
     snprintf(command, sizeof(command), "gilsim measure %s --emit-python", o.file ? o.file : "");
     if (emit) {
         StrBuf prog = {0};
-        PyEmitNotes notes;
         if (pyemit_program(sim.sc, command, &prog, &notes, &err) < 0) {
             fprintf(stderr, "gilsim measure: %s\n", err.msg);
             rc = EXIT_RUNTIME;
@@ -447,49 +561,74 @@ int cmd_measure(int argc, char **argv)
         goto out;
     }
 
-    CliPython py;
-    PyEmitNotes notes;
-    char why[400];
-    if (run_dir(save, dir, sizeof(dir), &err) < 0) {
-        fprintf(stderr, "gilsim measure: %s\n", err.msg);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    int p = prepare(&sim, python, command, &py, &notes, why, sizeof(why), dir, &err);
-    if (p < 0) {
-        fprintf(stderr, "gilsim measure: %s\n", err.msg);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    if (p == 1) {
-        printf("gilsim measure: cannot measure \xe2\x80\x9c%s\xe2\x80\x9d on %s %s: %s\n", sim_scenario_name(sim.sc),
-               py.implementation, py.version, why);
-        rc = EXIT_UNMEASURABLE;
-        goto out;
-    }
-    char load[64];
-    load_average(load, sizeof(load));
-    mr = calloc((size_t)runs, sizeof(*mr));
-    traces = calloc((size_t)runs, sizeof(*traces));
-    outcomes = calloc((size_t)runs, sizeof(*outcomes));
-    if (!mr || !traces || !outcomes) {
-        fprintf(stderr, "gilsim measure: out of memory\n");
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    if (limit < 0)
-        limit = default_limit(&sim);
-    for (; done < runs; done++) {
-        if (!json)
-            fprintf(stderr, "run %d of %ld on %s %s...\n", done + 1, runs, py.implementation, py.version);
-        if (measure_once(python, dir, limit, sim.trace, &mr[done], &traces[done], &err) < 0) {
+    char load[64] = "", source[4200];
+    if (mo.dir) {
+        /* Saved runs, compared with this simulation (another --set, a profile). */
+        if (read_runs(mo.dir, sim.trace, &mr, &traces, &done, &err) < 0) {
             fprintf(stderr, "gilsim measure: %s\n", err.msg);
             rc = EXIT_RUNTIME;
             goto out;
         }
+        snprintf(source, sizeof(source), "recorded in %s", mo.dir);
+    } else {
+        CliPython py;
+        char why[400];
+        if (run_dir(save, dir, sizeof(dir), &err) < 0) {
+            fprintf(stderr, "gilsim measure: %s\n", err.msg);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        int p = prepare(&sim, python, command, &py, &notes, why, sizeof(why), dir, &err);
+        if (p < 0) {
+            fprintf(stderr, "gilsim measure: %s\n", err.msg);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (p == 1) {
+            printf("gilsim measure: cannot measure \xe2\x80\x9c%s\xe2\x80\x9d on %s %s: %s\n", sim_scenario_name(sim.sc),
+                   py.implementation, py.version, why);
+            rc = EXIT_UNMEASURABLE;
+            goto out;
+        }
+        snprintf(source, sizeof(source), "%s", python);
+        load_average(load, sizeof(load));
+        mr = calloc((size_t)runs, sizeof(*mr));
+        traces = calloc((size_t)runs, sizeof(*traces));
+        if (!mr || !traces) {
+            fprintf(stderr, "gilsim measure: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (limit < 0)
+            limit = default_limit(&sim);
+        for (; done < runs; done++) {
+            if (!json)
+                fprintf(stderr, "run %d of %ld on %s %s...\n", done + 1, runs, py.implementation, py.version);
+            if (measure_once(python, dir, done + 1, limit, sim.trace, &mr[done], &traces[done], &err) < 0) {
+                fprintf(stderr, "gilsim measure: %s\n", err.msg);
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+            char run[4200];
+            snprintf(run, sizeof(run), "%s/run-%d", dir, done + 1);
+            if (save && save_traces(run, traces[done], &err) < 0) {
+                fprintf(stderr, "gilsim measure: %s\n", err.msg);
+                rc = EXIT_RUNTIME;
+                done++;
+                goto out;
+            }
+        }
+    }
+    outcomes = calloc((size_t)done, sizeof(*outcomes));
+    if (!outcomes) {
+        fprintf(stderr, "gilsim measure: out of memory\n");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    for (int r = 0; r < done; r++) {
         MeasuredSummary sum;
-        measured_summary(&mr[done], &sum);
-        outcomes[done] = sum.outcome;
+        measured_summary(&mr[r], &sum);
+        outcomes[r] = sum.outcome;
     }
     MeasureTable t;
     if (measure_table_build(sim.trace, sim.outcome, (const SimTrace *const *)traces, outcomes, done, &t) < 0) {
@@ -498,59 +637,26 @@ int cmd_measure(int argc, char **argv)
         goto out;
     }
     int med = measure_median_run((const SimTrace *const *)traces, done);
-    if (save && save_traces(dir, traces[done - 1], &err) < 0) {
-        fprintf(stderr, "gilsim measure: %s\n", err.msg);
-        rc = EXIT_RUNTIME;
-        measure_table_fini(&t);
-        goto out;
-    }
     if (json) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON *rows = measure_table_json(&t);
-        cJSON *nv = cJSON_CreateArray();
-        for (int k = 0; nv && k < notes.n; k++)
-            cJSON_AddItemToArray(nv, cJSON_CreateString(notes.line[k]));
-        if (root && rows && nv) {
-            cJSON_AddStringToObject(root, "scenario", sim_scenario_name(sim.sc));
-            cJSON_AddStringToObject(root, "python", py.version);
-            cJSON_AddStringToObject(root, "implementation", py.implementation);
-            cJSON_AddStringToObject(root, "interpreter", python);
-            cJSON_AddNumberToObject(root, "runs", done);
-            cJSON_AddNumberToObject(root, "cpus", mr[med].cores);
-            MeasuredSummary sum;
-            measured_summary(&mr[med], &sum);
-            if (sum.cpu_ran_ns > 0)
-                cJSON_AddNumberToObject(root, "cpu_speed", sum.cpu_asked_ns / sum.cpu_ran_ns);
-            cJSON_AddStringToObject(root, "load_average", load);
-            cJSON_AddItemToObject(root, "rows", rows);
-            cJSON_AddItemToObject(root, "notes", nv);
-            char *text = cJSON_Print(root);
-            if (text)
-                printf("%s\n", text);
-            free(text);
-        } else {
-            cJSON_Delete(rows);
-            cJSON_Delete(nv);
-        }
-        cJSON_Delete(root);
+        rc = write_json(&sim, &t, &mr[med], done, source, load, &notes) < 0 ? EXIT_RUNTIME : EXIT_OK;
     } else {
         StrBuf b = {0};
-        print_header(stdout, &sim, &py, python, done, &mr[med], load);
+        print_header(stdout, &sim, source, done, &mr[med], load);
         printf("\n");
         measure_table_text(&t, &b);
         fputs(strbuf_str(&b), stdout);
         strbuf_fini(&b);
-        for (int k = 0; k < notes.n; k++)
-            printf("  note: %s\n", notes.line[k]);
+        for (int n = 0; n < notes.n; n++)
+            printf("  note: %s\n", notes.line[n]);
         if (save)
-            printf("\nthe program, the last run's recordings and its trace are in %s\n", save);
+            printf("\nthe program, and each run's recordings and rebuilt trace (run-N/), are in %s\n", save);
+        rc = EXIT_OK;
     }
     measure_table_fini(&t);
-    rc = EXIT_OK;
 out:
-    for (int k = 0; k < done; k++) {
-        measured_run_fini(&mr[k]);
-        sim_trace_destroy(traces[k]);
+    for (int r = 0; r < done; r++) {
+        measured_run_fini(&mr[r]);
+        sim_trace_destroy(traces[r]);
     }
     if (dir[0] && !save)
         remove_run_dir(dir);

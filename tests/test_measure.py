@@ -155,7 +155,8 @@ def test_every_op_accounted():
     rows = dict(((r['subject'], r['metric']), r) for r in table['rows'])
     check(rows[('run', 'deadlock')]['measured'] == 0, 'the measured run did not deadlock')
     check(rows[('main/count', 'final_value')]['measured'] is not None, 'the shared variable\'s final value is measured')
-    ops = recorded_ops(folder)
+    run = os.path.join(folder, 'run-1')
+    ops = recorded_ops(run)
     for key, n in sorted(EXPECTED_OPS.items()):
         check(ops.get(key) == n, '%s/%s recorded its %d operations' % (key[0], key[1], n),
               'got %s' % ops.get(key))
@@ -166,7 +167,7 @@ def test_every_op_accounted():
     check(sum(ops[k] for k in pool_procs) == 4, 'the process pool ran its 4 tasks',
           str([(k, ops[k]) for k in pool_procs]))
     # The rebuilt trace has every thread, each from its first state to its end.
-    with open(os.path.join(folder, 'measured-trace.csv')) as f:
+    with open(os.path.join(run, 'measured-trace.csv')) as f:
         rows = [line.split(',') for line in f.read().splitlines()[1:]]
     threads = set((r[0], r[1]) for r in rows)
     for key in EXPECTED_OPS:
@@ -179,6 +180,9 @@ def test_every_op_accounted():
     png = os.path.join(TMP, 'every_op.png')
     rc, out, err = gilsim('render', path, '--measured=' + folder, '-o', png, '--size', '1200x800')
     check(rc == 0 and os.path.getsize(png) > 10000, 'render --measured=DIR draws both runs', err.strip())
+    rc, out, err = gilsim('measure', path, '--measured=' + folder, '--set', 'python.switch_interval=1ms', '--json')
+    check(rc == 0 and json.loads(out)['runs'] == 1, 'measure --measured=DIR compares another model with the saved run',
+          err.strip())
 
 
 # ---- Loose agreement where CPython is stable ---------------------------------
