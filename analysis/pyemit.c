@@ -187,6 +187,15 @@ static void note(Emit *e, const char *line)
         snprintf(e->notes->line[e->notes->n++], sizeof(e->notes->line[0]), "%s", line);
 }
 
+/* The program needs Python `version` (100 * major + minor) for `feature`. */
+static void needs(Emit *e, int version, const char *feature)
+{
+    if (version > e->notes->min_version) {
+        e->notes->min_version = version;
+        snprintf(e->notes->min_feature, sizeof(e->notes->min_feature), "%s", feature);
+    }
+}
+
 static void indent(StrBuf *b, int level)
 {
     for (int i = 0; i < level; i++)
@@ -365,6 +374,8 @@ static void put_constructor(Emit *e, StrBuf *b, const char *name, const cJSON *s
         {"barrier", "Barrier"}, {"queue", "Queue"}, {"pipe", "Pipe"}, {"mp_queue", "MpQueue"},
     };
     const char *type = type_of(spec), *cls = "Lock";
+    if (strcmp(type, "barrier") == 0)
+        needs(e, 302, "threading.Barrier");
     for (size_t i = 0; i < sizeof(CLASSES) / sizeof(CLASSES[0]); i++)
         if (strcmp(CLASSES[i][0], type) == 0)
             cls = CLASSES[i][1];
@@ -524,6 +535,7 @@ static void emit_pool(Emit *e, StrBuf *b, int level, const cJSON *spec, bool pro
     double tasks = cJSON_IsNumber(n) ? n->valuedouble : 0;
     snprintf(tag, sizeof(tag), "%d", k);
     if (!processes) {
+        needs(e, 302, "concurrent.futures.ThreadPoolExecutor");
         make_id(&e->locals, &e->ids, "pool_task_", tag, id);
         line(b, level, "def %s():  # one task of the ThreadPoolExecutor", id);
         emit_ops(e, b, level + 1, get(spec, "task"), s);
@@ -541,6 +553,8 @@ static void emit_pool(Emit *e, StrBuf *b, int level, const cJSON *spec, bool pro
     e->oom |= task.oom;
     strbuf_fini(&task);
     const char *method = get_str(spec, "start_method", e->version >= 314 ? "forkserver" : "fork");
+    if (strcmp(method, "fork") != 0)
+        needs(e, 304, "multiprocessing start methods other than fork");
     const cJSON *c = get(spec, "chunksize");
     indent(b, level);
     strbuf_printf(b, "process_pool(%d, %.0f, %s, ", workers, tasks, id);
@@ -830,7 +844,9 @@ int pyemit_program(const SimScenario *sc, const char *command, StrBuf *out, PyEm
     memset(&e, 0, sizeof(e));
     e.out = out;
     e.notes = notes;
-    notes->n = 0;
+    memset(notes, 0, sizeof(*notes));
+    notes->min_version = 207;
+    snprintf(notes->min_feature, sizeof(notes->min_feature), "the measuring runtime");
     for (size_t i = 0; i < sizeof(RESERVED) / sizeof(RESERVED[0]); i++)
         ids_add(&e.ids, RESERVED[i]);
 
@@ -908,6 +924,8 @@ int pyemit_program(const SimScenario *sc, const char *command, StrBuf *out, PyEm
         bool manual = strcmp(get_str(p, "start", ""), "manual") == 0;
         const char *method = manual ? get_str(p, "start_method", e.version >= 314 ? "forkserver" : "fork")
                                     : "initial";
+        if (strcmp(method, "initial") != 0 && strcmp(method, "fork") != 0)
+            needs(&e, 304, "multiprocessing start methods other than fork");
         strbuf_puts(out, "    ");
         put_str(&e, out, get_str(p, "name", "main"));
         strbuf_printf(out, ": (%s, ", fn[i]);

@@ -32,6 +32,10 @@
 typedef struct PyEmitNotes {
     char line[PYEMIT_MAX_NOTES][200];
     int n;
+    /* The oldest Python the program runs on (100 * major + minor; the
+     * runtime itself needs 2.7) and the feature that asks for it. */
+    int min_version;
+    char min_feature[64];
 } PyEmitNotes;
 
 /*

@@ -264,6 +264,12 @@ static int prepare(const RunResult *sim, const char *python, const char *command
         return 1;
     StrBuf prog = {0};
     rc = pyemit_program(sim->sc, command, &prog, notes, err);
+    if (rc == 0 && py->major * 100 + py->minor < notes->min_version) {
+        snprintf(why, why_n, "the program uses %s, which needs Python %d.%d", notes->min_feature,
+                 notes->min_version / 100, notes->min_version % 100);
+        strbuf_fini(&prog);
+        return 1;
+    }
     if (rc == 0) {
         char path[4200];
         snprintf(path, sizeof(path), "%s/program.py", dir);

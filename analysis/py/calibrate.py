@@ -184,9 +184,10 @@ def _child_clock(conn):
 
 def _start_method(method, n, warm):
     """multiprocessing start with `method`: (until the child runs Python,
-    the parent's start() call), samples after `warm` starts."""
+    the parent's start() call, the parent's join() once the child's work
+    is done), samples after `warm` starts."""
     ctx = multiprocessing.get_context(method)
-    child, parent = [], []
+    child, parent, join = [], [], []
     for i in range(n + warm):
         r, w = ctx.Pipe(False)
         p = ctx.Process(target=_child_clock, args=(w,))
@@ -194,11 +195,13 @@ def _start_method(method, n, warm):
         p.start()
         b = _clock()
         t = r.recv()
+        c = _clock()
         p.join()
         if i >= warm:
             child.append(t - a)
             parent.append(b - a)
-    return child, parent
+            join.append(_clock() - c)
+    return child, parent, join
 
 
 def spawn_start(n):
@@ -211,6 +214,13 @@ def forkserver_start(n):
     if not multiprocessing or not hasattr(multiprocessing, "get_context"):
         return []
     return _start_method("forkserver", n, 1)[0]
+
+
+def process_join(n):
+    """Process.join() of a spawned child that has sent its result: its exit."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    return _start_method("spawn", n, 0)[2]
 
 
 def ipc_start(n):
@@ -364,6 +374,7 @@ MEASUREMENTS = [
     ("python.spawn_cost", "duration", 5, spawn_start),
     ("python.forkserver_cost", "duration", 10, forkserver_start),
     ("python.ipc_cost", "duration", 5, ipc_start),
+    ("python.process_join_cost", "duration", 5, process_join),
     ("python.pickle_cost", "duration", 20, pickle_message),
     ("python.pool_submit_cost", "duration", 20, pool_submit),
 ]
