@@ -891,7 +891,7 @@ static void test_structure_errors(void)
                  "t.json:2:3: /proceses: unknown key 'proceses'; did you mean 'processes'?");
     EXPECT_ERROR("{\"name\": \"x\", \"a/b~c\": 1}", SIM_ERR_INVALID,
                  "t.json:1:15: /a~1b~0c: unknown key 'a/b~c'; expected one of name, description, lesson, "
-                 "seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+                 "seed, schema_version, machine, python, ipc, view, processes, profile (or a comment key starting with '_')");
     EXPECT_ERROR("{\"name\": \"x\",\n  \"processes\": []}", SIM_ERR_INVALID,
                  "t.json:2:16: /processes: the array is empty; expected at least one process, e.g. "
                  "{\"name\": \"main\", \"threads\": [...]}");
@@ -1362,7 +1362,7 @@ static void test_override_errors(void)
     static const char *const created[] = {"gil.policy=old"};
     EXPECT_ERROR_SET(MINIMAL, created, SIM_ERR_INVALID,
                      "--set gil.policy=old: /gil: unknown key 'gil'; expected one of name, description, lesson, "
-                     "seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+                     "seed, schema_version, machine, python, ipc, view, processes, profile (or a comment key starting with '_')");
     static const char *const nested[] = {"machine={\"cores\": 0}"};
     EXPECT_ERROR_SET(MINIMAL, nested, SIM_ERR_INVALID,
                      "--set machine={\"cores\": 0}: /machine/cores: 0 is out of range; expected an integer from 1 "
