@@ -45,9 +45,10 @@ def quantile(xs, q):
 
 # ---- What is measured --------------------------------------------------------
 
-def wake_latency(n):
+def _wake(n, idle):
     """A lock released by one thread until the thread blocked on it runs
-    Python again (futex wake-up, scheduling, taking the free GIL)."""
+    Python again (futex wake-up, scheduling, taking the free GIL), the
+    waiter's CPU having been idle for `idle` seconds."""
     go, back = threading.Lock(), threading.Lock()
     go.acquire()
     back.acquire()
@@ -63,12 +64,34 @@ def wake_latency(n):
     t = threading.Thread(target=waiter)
     t.start()
     for _ in range(n):
-        time.sleep(0.0003)  # the waiter is asleep in go.acquire() by now
+        if idle >= 0.0002:
+            time.sleep(idle)   # the waiter's CPU goes idle
+        else:
+            end = _clock() + idle
+            while _clock() < end:  # the waiter has just blocked
+                pass
         sent[0] = _clock()
         go.release()
         back.acquire()      # blocks, releasing the GIL
     t.join()
     return out
+
+
+def wake_latency(n):
+    """A blocked thread's wake-up on a CPU that was busy a moment ago."""
+    return _wake(n, 0.00005)
+
+
+def idle_wake_latency(n):
+    """The same on a CPU idle for a millisecond (deeper idle states)."""
+    return _wake(n, 0.001)
+
+
+def timer_slack(n):
+    """How late time.sleep(1 ms) returns, less an idle CPU's wake-up: the
+    timer's own lateness."""
+    wake = quantile(idle_wake_latency(max(20, n // 5)), 0.5)
+    return [max(0.0, x - wake) for x in sleep_overshoot(n)]
 
 
 def _pin(cpu):
@@ -233,7 +256,7 @@ def ipc_start(n):
 def _per_iteration(body, n=200000, reps=9):
     """Thread CPU time per iteration of a loop running `body`, less the
     empty loop's, from generated code (so the loop is the one measured)."""
-    src = ("def run(n, f):\n    global count\n    for _ in range(n):\n        %s\n" % body)
+    src = ("def run(n, f):\n    global count\n    c = 0\n    for _ in range(n):\n        %s\n" % body)
     ns = {"count": 0}
     exec(compile(src, "<calibrate>", "exec"), ns)
     run = ns["run"]
@@ -244,6 +267,63 @@ def _per_iteration(body, n=200000, reps=9):
         run(n, _noop)
         out.append((_cpu() - a) / n)
     return out
+
+
+def bytecode(n):
+    """A plain opcode (LOAD_CONST, STORE_FAST): `c = 1` beyond the loop, halved."""
+    return [x / 2 for x in _extra("c = 1", n)]
+
+
+def _beside(body, base, n):
+    """body's loop less base's, per iteration, plus one plain opcode."""
+    a = _per_iteration(body, reps=n)
+    b = _per_iteration(base, reps=n)
+    op = quantile(bytecode(n), 0.5)
+    return [max(0.0, x - y + op) for x, y in zip(sorted(a), sorted(b))]
+
+
+def global_load(n):
+    """LOAD_GLOBAL: `c = count` against `c = 1`."""
+    return _beside("c = count", "c = 1", n)
+
+
+def global_store(n):
+    """STORE_GLOBAL: `count = 1` against `c = 1`."""
+    return _beside("count = 1", "c = 1", n)
+
+
+def arith(n):
+    """Adding two small ints: `c = c + 1` against `c = c` (a LOAD_CONST less)."""
+    a = _per_iteration("c = c + 1", reps=n)
+    b = _per_iteration("c = c", reps=n)
+    op = quantile(bytecode(n), 0.5)
+    return [max(0.0, x - y - op) for x, y in zip(sorted(a), sorted(b))]
+
+
+def queue_op(n):
+    """queue.Queue put or get, uncontended."""
+    try:
+        import queue
+    except ImportError:
+        import Queue as queue
+    q = queue.Queue()
+    out = []
+    for _ in range(n):
+        a = _cpu()
+        for _ in range(500):
+            q.put(None)
+            q.get()
+        out.append((_cpu() - a) / 1000)
+    return out
+
+
+def fork_child_mp(n):
+    """A child started by multiprocessing's fork: its bootstrap, until its
+    target runs, and its exit, seen from the parent's join."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    child, parent, join = _start_method("fork", n, 1)
+    return [max(0.0, c - p) + j for c, p, j in zip(child, parent, join)]
 
 
 def loop_iteration(n):
@@ -359,18 +439,25 @@ def select_overshoot(n):
 # key, kind, samples, function: one entry a figure.
 MEASUREMENTS = [
     ("machine.wake_latency", "distribution", 300, wake_latency),
+    ("machine.idle_wake_latency", "distribution", 100, idle_wake_latency),
     ("machine.context_switch", "duration", 30, context_switch),
     ("machine.pipe_latency", "duration", 20, pipe_latency),
-    ("machine.timer_slack", "duration", 100, sleep_overshoot),
+    ("machine.timer_slack", "duration", 100, timer_slack),
     ("machine.io_overshoot", "duration", 100, select_overshoot),
     ("python.check_point_gap", "duration", 9, check_point_gap),
     ("python.loop_cost", "duration", 9, loop_iteration),
+    ("python.bytecode_cost", "duration", 9, bytecode),
+    ("python.global_load_cost", "duration", 9, global_load),
+    ("python.global_store_cost", "duration", 9, global_store),
+    ("python.arith_cost", "duration", 9, arith),
     ("python.increment_cost", "duration", 9, increment),
     ("python.call_cost", "duration", 9, call),
+    ("python.queue_op_cost", "duration", 20, queue_op),
     ("python.thread_start_cost", "duration", 200, thread_start),
     ("python.thread_join_cost", "duration", 200, thread_join),
     ("python.fork_cost", "duration", 30, fork_parent),
-    ("python.fork_child_cost", "duration", 30, fork_child),
+    ("python.os_fork_child_cost", "duration", 30, fork_child),
+    ("python.fork_child_cost", "duration", 10, fork_child_mp),
     ("python.spawn_cost", "duration", 5, spawn_start),
     ("python.forkserver_cost", "duration", 10, forkserver_start),
     ("python.ipc_cost", "duration", 5, ipc_start),
