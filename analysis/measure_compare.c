@@ -76,8 +76,8 @@ static void figures(const SimTrace *tr, int outcome, Figs *f)
         const SimThreadStats *ts = &st->threads[i];
         if (ts->started_ns < 0)
             continue;
-        snprintf(subject, sizeof(subject), "%s/%s", ti->process < np ? sim_trace_process(tr, ti->process)->name : "?",
-                 ti->name);
+        snprintf(subject, sizeof(subject), "%s/%s",
+                 ti->process < np ? sim_trace_process(tr, ti->process)->name : "?", ti->name);
         SimTime last = ts->finished_ns >= 0 ? ts->finished_ns : end;
         double life = (double)(last - ts->started_ns);
         if (ts->finished_ns >= 0 && ts->last_reason == SIM_R_EXITED)
@@ -119,8 +119,8 @@ static void figures(const SimTrace *tr, int outcome, Figs *f)
         const SimObjectInfo *oi = sim_trace_object(tr, o);
         if (strcmp(oi->kind, "shared") != 0)
             continue;
-        snprintf(subject, sizeof(subject), "%s/%s", oi->process < np ? sim_trace_process(tr, oi->process)->name : "?",
-                 oi->name);
+        snprintf(subject, sizeof(subject), "%s/%s",
+                 oi->process < np ? sim_trace_process(tr, oi->process)->name : "?", oi->name);
         fig(f, subject, MM_FINAL, (double)st->objects[o].final);
         fig(f, subject, MM_LOST, (double)st->objects[o].lost);
     }
@@ -226,7 +226,8 @@ void measure_table_text(const MeasureTable *t, StrBuf *b)
     }
     if (w > 40)
         w = 40;
-    strbuf_printf(b, "  %-*s  %-24s %12s %12s %7s\n", w, "subject", "figure", "simulated", "measured", "ratio");
+    strbuf_printf(b, "  %-*s  %-24s %12s %12s %7s\n", w, "subject", "figure", "simulated", "measured",
+                  "ratio");
     for (int i = 0; i < t->n; i++) {
         const MeasureRow *r = &t->rows[i];
         char sv[40], mv[40], ratio[16] = "-";
@@ -262,12 +263,13 @@ cJSON *measure_table_json(const MeasureTable *t)
         if (ok)
             ok = measure_row_ratio(r, &q) ? cJSON_AddNumberToObject(o, "ratio", q) != NULL
                                           : cJSON_AddNullToObject(o, "ratio") != NULL;
+        const char *unit = is_duration(r->metric)                                     ? "ns"
+                           : r->metric == MM_RUNNING                                  ? "share"
+                           : r->metric == MM_IO_RATE || r->metric == MM_SWITCH_RATE ? "per_second"
+                           : r->metric == MM_DEADLOCK                                 ? "bool"
+                                                                                      : "count";
         if (ok)
-            ok = cJSON_AddStringToObject(o, "unit",
-                                         is_duration(r->metric) ? "ns"
-                                         : r->metric == MM_RUNNING ? "share"
-                                         : r->metric == MM_IO_RATE || r->metric == MM_SWITCH_RATE ? "per_second"
-                                         : r->metric == MM_DEADLOCK ? "bool" : "count") != NULL;
+            ok = cJSON_AddStringToObject(o, "unit", unit) != NULL;
         if (!ok) {
             cJSON_Delete(arr);
             return NULL;

@@ -317,7 +317,8 @@ static bool op_segments(const Build *b, int i, TState *s, const MEvent *op, SimT
     case MC_START:
     case MC_LAUNCH:
         /* Thread.start() waits for the new thread; Process.start() does not. */
-        if (op->obj && find_waker(b, W_THREAD_BEGIN, op->obj, -1, INT64_MAX, i, m->threads[i].proc, false) < 0)
+        if (op->obj &&
+            find_waker(b, W_THREAD_BEGIN, op->obj, -1, INT64_MAX, i, m->threads[i].proc, false) < 0)
             return seg_push(&s->raw, t0, t1, K_PYW, 0);
         /* fall through */
     case MC_ACQUIRE:
@@ -929,8 +930,8 @@ static int *thread_order(const MeasuredRun *m, const SimTrace *like)
     int n = 0;
     for (uint32_t k = 0; like && k < sim_trace_thread_count(like); k++) {
         const SimThreadInfo *ti = sim_trace_thread(like, k);
-        const SimProcessInfo *pi = ti->process < sim_trace_process_count(like) ? sim_trace_process(like, ti->process)
-                                                                                : NULL;
+        const SimProcessInfo *pi =
+            ti->process < sim_trace_process_count(like) ? sim_trace_process(like, ti->process) : NULL;
         for (int i = 0; pi && i < m->n_threads; i++)
             if (!used[i] && strcmp(m->threads[i].name, ti->name) == 0 &&
                 strcmp(m->procs[m->threads[i].proc].name, pi->name) == 0) {
@@ -980,8 +981,8 @@ static void shared_records(Build *b, SimTrace *tr)
                     if (t->ev[e].code == MC_INCREMENT && t->ev[e].obj && strcmp(t->ev[e].obj, sh->name) == 0)
                         open = &t->ev[e];
                     else if (t->ev[e].code == MC_END && open) {
-                        SimRecord r = {t->ev[e].t, b->ts[i].tid, (uint32_t)obj, 0, SIM_REC_SYNC, SIM_SYNC_WRITE,
-                                       0, SIM_C_NONE};
+                        SimRecord r = {t->ev[e].t, b->ts[i].tid, (uint32_t)obj, 0, SIM_REC_SYNC,
+                                       SIM_SYNC_WRITE, 0, SIM_C_NONE};
                         push_rec(b, &r);
                         if (last == SIZE_MAX || b->rec[last].t <= r.t)
                             last = b->n_rec - 1;
@@ -1044,8 +1045,8 @@ int measured_trace_build(const MeasuredRun *m, const SimTrace *like, SimTrace **
     /* Processes, in the recordings' order; their GIL is their index. */
     for (int p = 0; ok && p < m->n_procs; p++) {
         int parent = proc_index(m, m->procs[p].parent);
-        ok = sim_trace_add_process(tr, m->procs[p].name, parent >= 0 ? (uint32_t)parent : SIM_NONE, (uint32_t)p,
-                                   m->procs[p].method) >= 0;
+        ok = sim_trace_add_process(tr, m->procs[p].name, parent >= 0 ? (uint32_t)parent : SIM_NONE,
+                                   (uint32_t)p, m->procs[p].method) >= 0;
     }
     if (ok)
         sim_trace_set_gils(tr, (uint32_t)m->n_procs);

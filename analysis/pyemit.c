@@ -881,7 +881,8 @@ int pyemit_program(const SimScenario *sc, const char *command, StrBuf *out, PyEm
     if (sim_scenario_description(sc)[0])
         put_comment(out, sim_scenario_description(sc));
     strbuf_printf(out, "# Modelled: Python %s, GIL %s, switch interval %s, %d core%s.\n", ver, gil,
-                  cfg_str(cfg, "python", "switch_interval"), cJSON_IsNumber(cores) ? (int)cores->valuedouble : 1,
+                  cfg_str(cfg, "python", "switch_interval"),
+                  cJSON_IsNumber(cores) ? (int)cores->valuedouble : 1,
                   cJSON_IsNumber(cores) && cores->valuedouble == 1 ? "" : "s");
 
     /* Processes, in order: declared ones, their fork children as met. */
@@ -949,7 +950,8 @@ int pyemit_program(const SimScenario *sc, const char *command, StrBuf *out, PyEm
     for (int k = 0; k < 5; k++)
         if (e.uses[k])
             strbuf_printf(out, "%s\"%s\"", n_uses++ ? ", " : "", WORK_OPS[k]);
-    strbuf_printf(out, "%s), seed=%.0f", n_uses == 1 ? "," : "", cJSON_IsNumber(seed) ? seed->valuedouble : 1);
+    strbuf_printf(out, "%s), seed=%.0f", n_uses == 1 ? "," : "",
+                  cJSON_IsNumber(seed) ? seed->valuedouble : 1);
     if (strcmp(gil, "old") == 0 && cJSON_IsNumber(check))
         strbuf_printf(out, ", check_interval=%.0f", check->valuedouble);
     strbuf_puts(out, ",\n           scenario=");

@@ -68,6 +68,12 @@ static void load_average(char *buf, size_t n)
     fclose(f);
 }
 
+/* A number of a measurement's JSON (0 when missing). */
+static double figure(const cJSON *m, const char *key)
+{
+    return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, key));
+}
+
 /* The value a profile holds for measurement m: a duration, or for a
  * distribution {"uniform": [p10, p90]}. NULL when out of memory. */
 static cJSON *profile_value(const cJSON *m)
@@ -123,22 +129,21 @@ static int write_profile(const char *path, const cJSON *list, const bool *keep, 
     if (gmtime_r(&now, &tm))
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
     snprintf(interp, sizeof(interp), "%s %s", py->implementation, py->version);
-    strbuf_puts(&b, "{\n  \"_measured\": {\n    \"by\": \"gilsim calibrate " GILSIM_VERSION "\",\n    \"python\": ");
+    strbuf_puts(&b, "{\n  \"_measured\": {\n    \"by\": \"gilsim calibrate " GILSIM_VERSION
+                    "\",\n    \"python\": ");
     put_json_string(&b, interp);
     strbuf_puts(&b, ",\n    \"interpreter\": ");
     put_json_string(&b, python);
-    strbuf_printf(&b, ",\n    \"date\": \"%s\",\n    \"load_average\": \"%s\",\n    \"spread_p10_p90\": {", when,
-                  load);
+    strbuf_printf(&b, ",\n    \"date\": \"%s\",\n    \"load_average\": \"%s\",\n    \"spread_p10_p90\": {",
+                  when, load);
     const char *sep = "";
     int i = 0;
     for (const cJSON *m = list ? list->child : NULL; m; m = m->next, i++) {
         if (!keep[i])
             continue;
         char a[48], c[48];
-        duration_text_exact(rounded(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "p10_ns"))), "0us", a,
-                            sizeof(a));
-        duration_text_exact(rounded(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "p90_ns"))), "0us", c,
-                            sizeof(c));
+        duration_text_exact(rounded(figure(m, "p10_ns")), "0us", a, sizeof(a));
+        duration_text_exact(rounded(figure(m, "p90_ns")), "0us", c, sizeof(c));
         strbuf_printf(&b, "%s\n      ", sep);
         put_json_string(&b, cJSON_GetObjectItemCaseSensitive(m, "key")->valuestring);
         strbuf_printf(&b, ": \"%s..%s\"", a, c);
@@ -197,8 +202,8 @@ static int check_profile(const char *path, SimError *err)
         snprintf(ov, n, "profile=%s", q);
         const char *ovs[1] = {ov};
         SimScenario *sc = NULL;
-        rc = sim_scenario_load_text(cli_default_scenario_name, cli_default_scenario, strlen(cli_default_scenario), ovs,
-                                    1, &sc, err);
+        rc = sim_scenario_load_text(cli_default_scenario_name, cli_default_scenario,
+                                    strlen(cli_default_scenario), ovs, 1, &sc, err);
         sim_scenario_destroy(sc);
     } else {
         sim_error_set(err, rc, "out of memory");
@@ -239,7 +244,8 @@ int cmd_calibrate(int argc, char **argv)
             python = next;
         } else if (strcmp(a, "--only") == 0) {
             if (!sim_config_key_known(next) && !strchr(next, '.')) {
-                fprintf(stderr, "gilsim calibrate: --only '%s': expected a key such as python.fork_cost\n", next);
+                fprintf(stderr, "gilsim calibrate: --only '%s': expected a key such as python.fork_cost\n",
+                        next);
                 goto out;
             }
             const char **v = realloc(only, (size_t)(n_only + 1) * sizeof(*v));
@@ -303,8 +309,8 @@ int cmd_calibrate(int argc, char **argv)
         char tail[1500];
         snprintf(path, sizeof(path), "%s/stderr.txt", dir);
         cli_file_tail(path, 6, tail, sizeof(tail));
-        fprintf(stderr, "gilsim calibrate: the measurement failed on %s (exit %d)%s%s\n", python, res.exit_code,
-                tail[0] ? ":\n" : "", tail);
+        fprintf(stderr, "gilsim calibrate: the measurement failed on %s (exit %d)%s%s\n", python,
+                res.exit_code, tail[0] ? ":\n" : "", tail);
         goto out;
     }
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "measurements");
@@ -348,7 +354,8 @@ int cmd_calibrate(int argc, char **argv)
             fprintf(stderr, "gilsim calibrate: %s\n", err.msg);
             goto out;
         }
-        printf("\nwrote %s: %d value%s; apply it with --profile %s\n", out, written, written == 1 ? "" : "s", out);
+        printf("\nwrote %s: %d value%s; apply it with --profile %s\n", out, written, written == 1 ? "" : "s",
+               out);
     } else {
         printf("\n(no profile written: add -o PROFILE.json)\n");
     }

@@ -89,7 +89,8 @@ static bool measurable(const SimTrace *sim, const CliPython *py, char *why, size
         return false;
     }
     if (strcmp(gil, "new-noforce") == 0) {
-        snprintf(why, n, "the new GIL without FORCE_SWITCHING (python.gil=new-noforce) is no CPython release");
+        snprintf(why, n, "the new GIL without FORCE_SWITCHING (python.gil=new-noforce) is no CPython "
+                 "release");
         return false;
     }
     if (strcmp(gil, "new") == 0 && py->major == 2) {
@@ -235,8 +236,8 @@ static int read_runs(const char *dir, const SimTrace *sim, MeasuredRun **m, SimT
     }
     *n = found;
     if (rc == 0 && found == 0)
-        rc = sim_error_set(err, SIM_ERR_IO, "%s: no recordings (process-*.json, or run-1/ ...): expected a folder "
-                                            "written by gilsim measure --save", dir);
+        rc = sim_error_set(err, SIM_ERR_IO, "%s: no recordings (process-*.json, or run-1/ ...): expected a "
+                                            "folder written by gilsim measure --save", dir);
     return rc;
 }
 
@@ -303,8 +304,8 @@ int cli_measured_run(const CliSimOpts *o, const RunResult *sim, const char *pyth
         if (rc == 0 && (!m || !tr))
             rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
         if (rc == 0) {
-            fprintf(stderr, "measuring \xe2\x80\x9c%s\xe2\x80\x9d on %s %s (%s)...\n", sim_scenario_name(sim->sc),
-                    py.implementation, py.version, python);
+            fprintf(stderr, "measuring \xe2\x80\x9c%s\xe2\x80\x9d on %s %s (%s)...\n",
+                    sim_scenario_name(sim->sc), py.implementation, py.version, python);
             rc = measure_once(python, dir, 1, default_limit(sim), sim->trace, m, tr, err);
             n = rc == 0;
         }
@@ -370,7 +371,8 @@ int cli_measured_opt(const char *cmd, CliMeasuredOpt *m, int argc, char **argv, 
         m->on = true;
         m->dir = a + 11;
         if (!*m->dir) {
-            fprintf(stderr, "gilsim %s: --measured=DIR: expected a folder written by gilsim measure --save\n", cmd);
+            fprintf(stderr, "gilsim %s: --measured=DIR: expected a folder written by gilsim measure --save\n",
+                    cmd);
             return -1;
         }
         return 1;
@@ -413,10 +415,11 @@ static void print_header(FILE *f, const RunResult *sim, const char *source, int 
 {
     const SimRunInfo *in = sim_trace_info(sim->trace);
     char si[32], ver[32];
-    fprintf(f, "\xe2\x80\x9c%s\xe2\x80\x9d simulated beside measured on %s %s (%s)\n", sim_scenario_name(sim->sc),
-            m->implementation, m->python, source);
-    fprintf(f, "  modelled: Python %s, GIL %s, switch interval %s, %d core%s\n", in->python_version, in->gil_policy,
-            sim_duration_format(in->switch_interval, si, sizeof(si)), in->cores, in->cores == 1 ? "" : "s");
+    fprintf(f, "\xe2\x80\x9c%s\xe2\x80\x9d simulated beside measured on %s %s (%s)\n",
+            sim_scenario_name(sim->sc), m->implementation, m->python, source);
+    fprintf(f, "  modelled: Python %s, GIL %s, switch interval %s, %d core%s\n", in->python_version,
+            in->gil_policy, sim_duration_format(in->switch_interval, si, sizeof(si)), in->cores,
+            in->cores == 1 ? "" : "s");
     fprintf(f, "  measured: %d run%s (median shown)", runs, runs == 1 ? "" : "s");
     if (m->cores > 0)
         fprintf(f, ", %d CPU%s used", m->cores, m->cores == 1 ? "" : "s");
@@ -428,7 +431,8 @@ static void print_header(FILE *f, const RunResult *sim, const char *source, int 
         fprintf(f, "  note: the scenario models Python %s; %s has its own check points and costs\n",
                 in->python_version, ver);
     if (m->cores > 0 && m->cores < in->cores)
-        fprintf(f, "  note: the scenario has %d cores; this machine let the program use %d\n", in->cores, m->cores);
+        fprintf(f, "  note: the scenario has %d cores; this machine let the program use %d\n", in->cores,
+                m->cores);
     MeasuredSummary sum;
     measured_summary(m, &sum);
     double speed = sum.cpu_ran_ns > 0 ? sum.cpu_asked_ns / sum.cpu_ran_ns : 0;
@@ -453,7 +457,8 @@ static int write_json(const RunResult *sim, const MeasureTable *t, const Measure
          cJSON_AddStringToObject(root, "implementation", m->implementation) &&
          cJSON_AddStringToObject(root, "source", source) && cJSON_AddNumberToObject(root, "runs", runs) &&
          cJSON_AddNumberToObject(root, "cpus", m->cores) &&
-         cJSON_AddNumberToObject(root, "cpu_speed", sum.cpu_ran_ns > 0 ? sum.cpu_asked_ns / sum.cpu_ran_ns : 0) &&
+         cJSON_AddNumberToObject(root, "cpu_speed",
+                                 sum.cpu_ran_ns > 0 ? sum.cpu_asked_ns / sum.cpu_ran_ns : 0) &&
          cJSON_AddStringToObject(root, "load_average", load ? load : "");
     if (ok) {
         cJSON_AddItemToObject(root, "rows", rows);
@@ -517,7 +522,8 @@ int cmd_measure(int argc, char **argv)
             char *end;
             runs = strtol(next, &end, 10);
             if (*end || end == next || runs < 1 || runs > 1000) {
-                fprintf(stderr, "gilsim measure: --runs '%s': expected a whole number from 1 to 1000\n", next);
+                fprintf(stderr, "gilsim measure: --runs '%s': expected a whole number from 1 to 1000\n",
+                        next);
                 goto out;
             }
             i++;
@@ -543,7 +549,8 @@ int cmd_measure(int argc, char **argv)
         goto out;
     }
     if (mo.dir && (save || emit)) {
-        fprintf(stderr, "gilsim measure: --measured=DIR reads saved runs; no --save or --emit-python with it\n");
+        fprintf(stderr, "gilsim measure: --measured=DIR reads saved runs; no --save or --emit-python with "
+                        "it\n");
         goto out;
     }
     SimError err;
@@ -591,8 +598,8 @@ int cmd_measure(int argc, char **argv)
             goto out;
         }
         if (p == 1) {
-            printf("gilsim measure: cannot measure \xe2\x80\x9c%s\xe2\x80\x9d on %s %s: %s\n", sim_scenario_name(sim.sc),
-                   py.implementation, py.version, why);
+            printf("gilsim measure: cannot measure \xe2\x80\x9c%s\xe2\x80\x9d on %s %s: %s\n",
+                   sim_scenario_name(sim.sc), py.implementation, py.version, why);
             rc = EXIT_UNMEASURABLE;
             goto out;
         }
@@ -637,7 +644,8 @@ int cmd_measure(int argc, char **argv)
         outcomes[r] = sum.outcome;
     }
     MeasureTable t;
-    if (measure_table_build(sim.trace, sim.outcome, (const SimTrace *const *)traces, outcomes, done, &t) < 0) {
+    if (measure_table_build(sim.trace, sim.outcome, (const SimTrace *const *)traces, outcomes, done, &t) <
+        0) {
         fprintf(stderr, "gilsim measure: out of memory\n");
         rc = EXIT_RUNTIME;
         goto out;

@@ -164,7 +164,8 @@ int cli_python_run(const char *python, const char *script, const char *dir, SimT
             waitpid(pid, &status, 0);
     }
     res->timed_out = stopped;
-    res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
+                                       : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return 0;
 }
 

@@ -151,7 +151,8 @@ static void test_preempted(void)
           (long long)st->threads[0].state_ns[SIM_R_WAIT_CORE]);
     CHECK_EQ(st->threads[0].state_ns[SIM_R_WAIT_GIL], 0);
     CHECK_EQ(st->gils[0].switches, 0);
-    CHECK(near(st->gils[0].held_ns, 5 * MS), "it held the GIL throughout: %lld", (long long)st->gils[0].held_ns);
+    CHECK(near(st->gils[0].held_ns, 5 * MS), "it held the GIL throughout: %lld",
+          (long long)st->gils[0].held_ns);
     sim_stats_destroy(st);
     sim_trace_destroy(tr);
     measured_run_fini(&m);
@@ -178,8 +179,8 @@ static void test_lock_wait(void)
     check_chain(tr);
     SimStats *st = sim_stats_compute(tr);
     uint32_t b = thread_named(tr, "B");
-    CHECK(near(st->threads[b].state_ns[SIM_R_LOCK], 3000 * US), "B blocked on the lock until the release: %lld",
-          (long long)st->threads[b].state_ns[SIM_R_LOCK]);
+    CHECK(near(st->threads[b].state_ns[SIM_R_LOCK], 3000 * US),
+          "B blocked on the lock until the release: %lld", (long long)st->threads[b].state_ns[SIM_R_LOCK]);
     sim_stats_destroy(st);
     sim_trace_destroy(tr);
     measured_run_fini(&m);

@@ -12,11 +12,14 @@ with that machine profile against the same measured runs (measure
 --measured=DIR), which shows what calibrating moves.
 
 usage: tools/fidelity.py [--gilsim PATH] [--runs N] [--python PATH] [--no-pyenv]
-                         [--profile FILE] [--write README.md] [LESSON...]
+                         [--profile FILE] [--write README.md] [--results OUT.json]
+                         [--from RESULTS.json] [LESSON...]
 
 Prints the Markdown table; --write replaces the part of the file between
-<!-- fidelity:begin --> and <!-- fidelity:end --> with it. The machine's
-load moves every measured figure: the table says what it was.
+<!-- fidelity:begin --> and <!-- fidelity:end --> with it. --results keeps
+what was measured, and --from makes the table again from it without
+measuring. The machine's load moves every measured figure: the table says
+what it was.
 """
 import argparse
 import datetime
@@ -79,17 +82,20 @@ def ratio(r):
 
 
 def headline(rows):
-    """The figure a lesson is about, from its comparison rows."""
+    """The figure a lesson is about, from its comparison rows: a deadlock,
+    lost updates, the I/O rate of a thread beside a CPU-bound one (the
+    convoy), else the GIL's hand-overs."""
     by = dict(((r['subject'], r['metric']), r) for r in rows)
     if by.get(('run', 'deadlock'), {}).get('simulated'):
         return 'deadlock', by[('run', 'deadlock')]
     for r in rows:
         if r['metric'] == 'lost_updates':
-            return '%s lost updates' % r['subject'].split('/')[-1], r
-    io = [r for r in rows if r['metric'] == 'io_per_second']
-    if io and any(r['metric'] == 'gil_switches_per_second' and r['simulated'] > 0 for r in rows):
+            return 'lost updates (%s)' % r['subject'].split('/')[-1], r
+    busy = set(r['subject'].split('/')[0] for r in rows if r['metric'] == 'running_share' and r['simulated'] >= 0.5)
+    io = [r for r in rows if r['metric'] == 'io_per_second' and r['subject'].split('/')[0] in busy]
+    if io:
         named = [r for r in io if r['subject'].endswith('/io')] or io
-        return '%s I/O per second' % named[0]['subject'].split('/')[-1], named[0]
+        return 'I/O per second (%s)' % named[0]['subject'].split('/')[-1], named[0]
     sw = [r for r in rows if r['metric'] == 'gil_switches_per_second' and r['simulated'] > 0]
     if sw:
         return 'GIL switches per second', sw[0]
@@ -112,6 +118,29 @@ def replay(gilsim, lesson, save, profile):
     return json.loads(p.stdout) if p.returncode == 0 else None
 
 
+def measure_all(args, names):
+    """Each lesson measured (and replayed under --profile): its rows."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix='gilsim-fidelity-') as tmp:
+        for name in names:
+            with open(os.path.join(ROOT, 'scenarios', name + '.json')) as f:
+                version = json.load(f).get('python', {}).get('version', '3.12')
+            python = interpreter_for(version, args.python, not args.no_pyenv)
+            save = os.path.join(tmp, name)
+            sys.stderr.write('%s on %s...\n' % (name, python))
+            res, why = measure(args.gilsim, name, python, args.runs, save)
+            entry = {'name': name, '_load': load_average()}
+            if res is None:
+                entry['why'] = why
+            else:
+                entry.update(python=res['python'], rows=res['rows'])
+                if args.profile:
+                    again = replay(args.gilsim, name, save, args.profile)
+                    entry['profile_rows'] = again['rows'] if again else None
+            results.append(entry)
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('lessons', nargs='*')
@@ -121,47 +150,50 @@ def main():
     ap.add_argument('--no-pyenv', action='store_true')
     ap.add_argument('--profile')
     ap.add_argument('--write')
+    ap.add_argument('--results')
+    ap.add_argument('--from', dest='from_')
     args = ap.parse_args()
     names = args.lessons or sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(ROOT, 'scenarios', '*.json'))
                                    if not p.endswith('schema.json'))
-    loads = [load_average()]
     head = ['lesson', 'Python', 'makespan: simulated', 'measured', 'ratio', 'figure', 'simulated', 'measured', 'ratio']
-    if args.profile:
+    if args.profile or (args.from_ and json.load(open(args.from_)).get('profile')):
         head += ['simulated with profile', 'ratio']
+    if args.from_:
+        with open(args.from_) as f:
+            saved = json.load(f)
+        results, loads, runs = saved['lessons'], saved['loads'], saved['runs']
+    else:
+        results, loads, runs = measure_all(args, names), None, args.runs
+        loads = [r.pop('_load') for r in results]
+    if args.results:
+        with open(args.results, 'w') as f:
+            json.dump({'runs': runs, 'loads': loads, 'profile': args.profile, 'lessons': results}, f, indent=1)
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    with tempfile.TemporaryDirectory(prefix='gilsim-fidelity-') as tmp:
-        for name in names:
-            with open(os.path.join(ROOT, 'scenarios', name + '.json')) as f:
-                version = json.load(f).get('python', {}).get('version', '3.12')
-            python = interpreter_for(version, args.python, not args.no_pyenv)
-            save = os.path.join(tmp, name)
-            sys.stderr.write('%s on %s...\n' % (name, python))
-            res, why = measure(args.gilsim, name, python, args.runs, save)
-            loads.append(load_average())
-            if res is None:
-                lines.append('| `%s` | | not measured: %s |%s' % (name, why.replace('|', '/'), ' |' * (len(head) - 3)))
-                continue
-            rows = res['rows']
-            by = dict(((r['subject'], r['metric']), r) for r in rows)
-            mk = by[('run', 'makespan')]
-            label, fig = headline(rows)
-            cells = ['`%s`' % name, res['python'], fmt('makespan', mk['simulated']), fmt('makespan', mk['measured']),
-                     ratio(mk)]
-            if fig:
-                cells += [label, fmt(fig['metric'], fig['simulated']), fmt(fig['metric'], fig['measured']), ratio(fig)]
-            else:
-                cells += ['', '', '', '']
-            if args.profile:
-                again = replay(args.gilsim, name, save, args.profile)
-                rp = dict(((r['subject'], r['metric']), r) for r in again['rows']) if again else {}
-                r2 = rp.get((fig['subject'], fig['metric'])) if fig else rp.get(('run', 'makespan'))
-                cells += [fmt(r2['metric'], r2['simulated']) if r2 else '-', ratio(r2) if r2 else '-']
-            lines.append('| ' + ' | '.join(cells) + ' |')
+    for r in results:
+        if r.get('why'):
+            lines.append('| `%s` | | not measured: %s |%s' % (r['name'], r['why'].replace('|', '/'),
+                                                             ' |' * (len(head) - 3)))
+            continue
+        rows = r['rows']
+        by = dict(((x['subject'], x['metric']), x) for x in rows)
+        mk = by[('run', 'makespan')]
+        label, fig = headline(rows)
+        cells = ['`%s`' % r['name'], r['python'], fmt('makespan', mk['simulated']), fmt('makespan', mk['measured']),
+                 ratio(mk)]
+        if fig:
+            cells += [label, fmt(fig['metric'], fig['simulated']), fmt(fig['metric'], fig['measured']), ratio(fig)]
+        else:
+            cells += ['', '', '', '']
+        if len(head) > 9:
+            rp = dict(((x['subject'], x['metric']), x) for x in r.get('profile_rows') or [])
+            r2 = rp.get((fig['subject'], fig['metric'])) if fig else rp.get(('run', 'makespan'))
+            cells += [fmt(r2['metric'], r2['simulated']) if r2 else '-', ratio(r2) if r2 else '-']
+        lines.append('| ' + ' | '.join(cells) + ' |')
     nproc = os.cpu_count()
     when = datetime.date.today().isoformat()
     intro = ('Measured on %s (%d CPUs), %s, %d runs per lesson (median), on the pyenv interpreter of each '
              'lesson\'s Python version where there is one; load average %.1f to %.1f during the runs.'
-             % (cpu_model(), nproc, when, args.runs, min(loads), max(loads)))
+             % (cpu_model(), nproc, when, runs, min(loads), max(loads)))
     text = intro + '\n\n' + '\n'.join(lines) + '\n'
     print(text)
     if args.write:
