@@ -91,8 +91,9 @@ def headline(rows):
     for r in rows:
         if r['metric'] == 'lost_updates':
             return 'lost updates (%s)' % r['subject'].split('/')[-1], r
-    busy = set(r['subject'].split('/')[0] for r in rows if r['metric'] == 'running_share' and r['simulated'] >= 0.5)
-    io = [r for r in rows if r['metric'] == 'io_per_second' and r['subject'].split('/')[0] in busy]
+    busy = [r['subject'] for r in rows if r['metric'] == 'running_share' and r['simulated'] >= 0.2]
+    io = [r for r in rows if r['metric'] == 'io_per_second' and r['measured'] is not None and
+          any(b != r['subject'] and b.split('/')[0] == r['subject'].split('/')[0] for b in busy)]
     if io:
         named = [r for r in io if r['subject'].endswith('/io')] or io
         return 'I/O per second (%s)' % named[0]['subject'].split('/')[-1], named[0]
