@@ -17,13 +17,15 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
 
-/* Options every simulating command accepts: FILE, --set K=V, --seed N, --until T. */
+/* Options every simulating command accepts: FILE, --set K=V, --seed N,
+ * --until T, --profile P (the override profile=P: see sim/profile.c). */
 typedef struct CliSimOpts {
     const char *file;        /* NULL: the built-in default scenario */
     const char **sets;       /* "key=value" overrides, in order */
     int n_sets;
     SimTime until;           /* SIM_TIME_NEVER unless --until */
     char seed_buf[40];       /* storage for the --seed override */
+    char *profile_buf;       /* storage for the --profile override (malloc'd) */
 } CliSimOpts;
 
 /* Tries to consume argv[*i] (and its value) as a common option. Returns
@@ -85,6 +87,64 @@ char *cli_find_scenario(const char *name);
 char *cli_scenario_dir(void);
 
 
+/* ---- Running Python (python_run.c) -------------------------------------- */
+
+/* What `python` is, asked by running it. */
+typedef struct CliPython {
+    int major, minor;
+    char version[32];        /* "3.11.7" */
+    char implementation[32]; /* "CPython" */
+    char executable[512];
+    bool gil_enabled;        /* false: a free-threaded build running without the GIL */
+    bool free_threaded;      /* built with Py_GIL_DISABLED */
+} CliPython;
+
+/* Runs python to learn what it is. 0, or SIM_ERR_IO with err saying so. */
+int cli_python_probe(const char *python, CliPython *out, SimError *err);
+
+typedef struct CliPythonRun {
+    bool timed_out;  /* stopped at the limit (SIGTERM, then SIGKILL) */
+    int exit_code;   /* of the program's first process; 128 + N if killed by signal N */
+    SimTime wall_ns;
+} CliPythonRun;
+
+/* Runs `python script` with GILSIM_MEASURE_DIR=dir, its output in
+ * dir/stdout.txt and dir/stderr.txt, in a process group of its own, until
+ * every process of the group has ended or `limit` has passed. Returns 0
+ * (what happened in *res), or SIM_ERR_IO when it could not start. */
+int cli_python_run(const char *python, const char *script, const char *dir, SimTime limit,
+                   CliPythonRun *res, SimError *err);
+
+/* The last `lines` lines of a file into buf ("" if unreadable). */
+void cli_file_tail(const char *path, int lines, char *buf, size_t n);
+
+/* ---- Measured runs (cmd_measure.c) ---------------------------------------- */
+
+/* One measured run of o's scenario beside its simulated run sim, as a run
+ * whose trace is rebuilt from the recordings: read back from `recording`
+ * (a folder `gilsim measure --save` wrote), or made by running the
+ * scenario's program once on `python`. The result owns a fresh load of
+ * the scenario. 0, or negative with err filled. */
+int cli_measured_run(const CliSimOpts *o, const RunResult *sim, const char *python, const char *recording,
+                     RunResult *out, SimError *err);
+
+/* --measured[=DIR] and --python PATH, which view and render take to stack
+ * a measured run under the simulated one. */
+typedef struct CliMeasuredOpt {
+    bool on;
+    const char *dir;    /* recordings to read (gilsim measure --save), or NULL: run the program */
+    const char *python; /* default "python3" */
+} CliMeasuredOpt;
+
+/* Reads argv[*i] if it is one of them: 1 consumed, 0 not one, -1 a bad
+ * value (message printed). */
+int cli_measured_opt(const char *cmd, CliMeasuredOpt *m, int argc, char **argv, int *i);
+
+/* The measured run_b of view and render: prints what went wrong and
+ * returns an exit code, or 0. */
+int cli_measured_second(const char *cmd, const CliSimOpts *o, const CliMeasuredOpt *m, const RunResult *sim,
+                        RunResult *run_b);
+
 /* Commands. */
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
@@ -95,5 +155,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 #endif /* GILSIM_CLI_H */

@@ -22,7 +22,7 @@ static void render_usage(FILE *f)
             "usage: gilsim render [FILE [FILE_B]] -o OUT.png|OUT.svg [--size WxH] [--range A..B]\n"
             "                     [--theme light|dark] [--scale S] [--projector]\n"
             "                     [--set KEY=VALUE]... [--seed N] [--until T]\n"
-            "                     [--compare KEY=VALUE]...\n\n"
+            "                     [--compare KEY=VALUE]... [--measured[=DIR]] [--python PATH]\n\n"
             "Simulates FILE (a scenario or the name of a bundled one; the built-in convoy\n"
             "scenario when omitted) and draws its timeline, with legend, time axis, title and\n"
             "a caption naming the scenario, its hash, the gilsim version, seed and parameters.\n"
@@ -38,7 +38,11 @@ static void render_usage(FILE *f)
             "  --set KEY=VALUE    override a scenario value, e.g. python.switch_interval=1ms\n"
             "  --seed N           override the scenario's seed\n"
             "  --until T          stop the simulation at time T\n"
-            "  --compare KEY=VALUE  draw a second run of FILE with this override too\n\n"
+            "  --compare KEY=VALUE  draw a second run of FILE with this override too\n"
+            "  --measured[=DIR]   draw under it the run measured on a real Python: FILE's\n"
+            "                     program run once (see gilsim measure), or the recordings\n"
+            "                     gilsim measure --save wrote to DIR\n"
+            "  --python PATH      the interpreter for --measured (default python3)\n\n"
             "Compare: with two files, or one file and --compare, both runs are stacked on one\n"
             "shared time axis (A on top, B below) with their key statistics side by side and\n"
             "the notable differences highlighted.\n\n"
@@ -100,7 +104,8 @@ int cmd_render(int argc, char **argv)
     RIndex *ix = NULL, *ix_b = NULL;
     const char *file_b = NULL;
     const char **cmp = NULL;
-    int n_cmp = 0;
+    int n_cmp = 0, k;
+    CliMeasuredOpt mo = {0};
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -153,6 +158,9 @@ int cmd_render(int argc, char **argv)
             if (cli_compare_opt("render", next, &cmp, &n_cmp) < 0)
                 goto out;
             i++;
+        } else if ((k = cli_measured_opt("render", &mo, argc, argv, &i)) != 0) {
+            if (k < 0)
+                goto out;
         } else if (cli_compare_operand("render", &o, &file_b, argc, argv, &i) < 0) {
             goto out;
         }
@@ -176,13 +184,21 @@ int cmd_render(int argc, char **argv)
         fprintf(stderr, "gilsim render: compare two files or use --compare, not both\n");
         goto out;
     }
+    if (mo.on && (file_b || n_cmp)) {
+        fprintf(stderr, "gilsim render: --measured shows FILE beside its measured run; no FILE_B or --compare\n");
+        goto out;
+    }
     if (cli_simulate(&o, &run, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE; /* as gilsim run */
         goto out;
     }
-    if (file_b || n_cmp) {
-        if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
+    if (mo.on && (k = cli_measured_second("render", &o, &mo, &run, &run_b)) != EXIT_OK) {
+        rc = k;
+        goto out;
+    }
+    if (file_b || n_cmp || mo.on) {
+        if (!mo.on && cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
             rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
             goto out;

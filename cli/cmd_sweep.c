@@ -257,6 +257,17 @@ int cmd_sweep(int argc, char **argv)
         }
     }
 
+    /* --profile (cli_sim_opt's override profile=PATH) holds for every point. */
+    for (int k = 0; k < o.n_sets; k++) {
+        const char **nf = realloc(fixed, (size_t)(n_fixed + 1) * sizeof(*nf));
+        if (!nf) {
+            fprintf(stderr, "gilsim sweep: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        fixed = nf;
+        fixed[n_fixed++] = o.sets[k];
+    }
     if (n_keys == 0) {
         fprintf(stderr, "gilsim sweep: nothing to sweep; give a range or a list, e.g. --set "
                         "python.switch_interval=0.1ms..50ms:log:12 or --set machine.cores=1,2,4\n");

@@ -25,7 +25,7 @@ static void view_usage(FILE *f)
 {
     fprintf(f,
             "usage: gilsim view [FILE [FILE_B]] [--set KEY=VALUE]... [--seed N] [--until T]\n"
-            "                   [--compare KEY=VALUE]... [--quiz]\n"
+            "                   [--compare KEY=VALUE]... [--measured[=DIR]] [--quiz]\n"
             "       gilsim view --sweep SWEEP.csv\n"
             "                   [--theme light|dark] [--projector] [--speed T] [--size WxH]\n"
             "                   [--headless PATH]\n\n"
@@ -41,6 +41,10 @@ static void view_usage(FILE *f)
             "  --seed N          override the scenario's seed\n"
             "  --until T         stop the simulation at time T\n"
             "  --compare K=V     also run FILE with this override and show both runs\n"
+            "  --measured[=DIR]  show under it the run measured on a real Python: FILE's\n"
+            "                    program run once (see gilsim measure), or the recordings\n"
+            "                    gilsim measure --save wrote to DIR; --python PATH picks\n"
+            "                    the interpreter (default python3)\n"
             "  --sweep CSV       show the chart gilsim sweep --plot draws, from the sweep's\n"
             "                    CSV (gilsim sweep -o CSV); a click on a point opens its\n"
             "                    timeline\n"
@@ -294,6 +298,8 @@ int cmd_view(int argc, char **argv)
     int n_cmp = 0;
     char question[1024];
     const char *sweep_csv = NULL;
+    CliMeasuredOpt mo = {0};
+    int k;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -347,6 +353,9 @@ int cmd_view(int argc, char **argv)
             if (cli_compare_opt("view", next, &cmp, &n_cmp) < 0)
                 goto out;
             i++;
+        } else if ((k = cli_measured_opt("view", &mo, argc, argv, &i)) != 0) {
+            if (k < 0)
+                goto out;
         } else if (cli_compare_operand("view", &o, &file_b, argc, argv, &i) < 0) {
             goto out;
         }
@@ -372,7 +381,18 @@ int cmd_view(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (file_b || n_cmp) {
+    if (mo.on && (file_b || n_cmp)) {
+        fprintf(stderr, "gilsim view: --measured shows FILE beside its measured run; no FILE_B or --compare\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (mo.on) {
+        if ((k = cli_measured_second("view", &o, &mo, &run, &run_b)) != EXIT_OK) {
+            rc = k;
+            goto out;
+        }
+        vo.compare = run_b.trace;
+    } else if (file_b || n_cmp) {
         if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
             rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+
 #include "cli.h"
 
 #ifndef GILSIM_SOURCE_DIR
@@ -28,13 +30,16 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
     bool is_set = strcmp(a, "--set") == 0 || strcmp(a, "-D") == 0;
     bool is_seed = strcmp(a, "--seed") == 0 || strcmp(a, "-s") == 0;
     bool is_until = strcmp(a, "--until") == 0;
+    bool is_profile = strcmp(a, "--profile") == 0;
     if (strncmp(a, "--set=", 6) == 0)
         val = a + 6, is_set = true;
     else if (strncmp(a, "--seed=", 7) == 0)
         val = a + 7, is_seed = true;
     else if (strncmp(a, "--until=", 8) == 0)
         val = a + 8, is_until = true;
-    if (!is_set && !is_seed && !is_until) {
+    else if (strncmp(a, "--profile=", 10) == 0)
+        val = a + 10, is_profile = true;
+    if (!is_set && !is_seed && !is_until && !is_profile) {
         if (a[0] == '-' && a[1] != '\0')
             return 0;
         if (o->file) {
@@ -79,6 +84,29 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
         o->sets[o->n_sets++] = o->seed_buf;
         return 1;
     }
+    if (is_profile) {
+        /* profile="PATH", the path as a JSON string, so that any name reads
+         * back as the text it is. */
+        cJSON *str = cJSON_CreateString(val);
+        char *q = str ? cJSON_PrintUnformatted(str) : NULL;
+        cJSON_Delete(str);
+        const char **ns = q ? realloc(o->sets, (size_t)(o->n_sets + 2) * sizeof(*ns)) : NULL;
+        char *buf = ns ? malloc(strlen(q) + 9) : NULL;
+        if (!buf) {
+            cJSON_free(q);
+            if (ns)
+                o->sets = ns;
+            fprintf(stderr, "gilsim: out of memory\n");
+            return -1;
+        }
+        o->sets = ns;
+        sprintf(buf, "profile=%s", q);
+        cJSON_free(q);
+        free(o->profile_buf);
+        o->profile_buf = buf;
+        o->sets[o->n_sets++] = buf;
+        return 1;
+    }
     SimTime t;
     if (sim_duration_parse(val, &t) != SIM_OK) {
         fprintf(stderr, "gilsim: --until '%s': expected a duration such as 2s or 500ms\n", val);
@@ -90,6 +118,8 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
 
 void cli_sim_opts_free(CliSimOpts *o)
 {
+    free(o->profile_buf);
+    o->profile_buf = NULL;
     free(o->sets);
     o->sets = NULL;
     o->n_sets = 0;

@@ -25,6 +25,8 @@ static const Command commands[] = {
     {"list", cmd_list, "list the bundled lessons"},
     {"bench", cmd_bench, "measure simulator speed"},
     {"sweep", cmd_sweep, "run a scenario over a grid of parameters; CSV and chart"},
+    {"measure", cmd_measure, "run a scenario on a real Python and compare with the simulation"},
+    {"calibrate", cmd_calibrate, "measure this machine and Python; write a profile of its figures"},
 };
 
 static void usage(FILE *f)

@@ -479,6 +479,19 @@ int ld_load_config(Loader *c, const cJSON *obj, int section, SimConfig *cfg)
 
 /* ---- Explaining the configuration ---------------------------------------- */
 
+/* s as a JSON string (cJSON's escaping), into b. */
+static void strbuf_json_string(StrBuf *b, const char *s)
+{
+    cJSON *str = cJSON_CreateString(s);
+    char *text = str ? cJSON_PrintUnformatted(str) : NULL;
+    if (text)
+        strbuf_puts(b, text);
+    else
+        b->oom = true;
+    cJSON_free(text);
+    cJSON_Delete(str);
+}
+
 char *sim_scenario_explain_config(const SimScenario *sc)
 {
     StrBuf b = {0};
@@ -494,8 +507,32 @@ char *sim_scenario_explain_config(const SimScenario *sc)
         }
         strbuf_printf(&b, "\n  }");
     }
+    if (sc->profile) {
+        /* Only with a profile, so that the text without one stays as it was. */
+        strbuf_puts(&b, ",\n  \"profile\": {\n    \"file\": ");
+        strbuf_json_string(&b, sc->profile);
+        strbuf_puts(&b, ",\n    \"values\": [");
+        for (int i = 0; i < sc->n_profile_keys; i++) {
+            strbuf_puts(&b, i ? ", " : "");
+            strbuf_json_string(&b, sc->profile_keys[i]);
+        }
+        strbuf_puts(&b, "]\n  }");
+    }
     strbuf_printf(&b, "\n}\n");
     return strbuf_take(&b, NULL);
+}
+
+bool sim_config_key_known(const char *key)
+{
+    for (int s = 0; s < PARAMS_SECTION_COUNT; s++) {
+        size_t n = strlen(SECTION_NAMES[s]);
+        if (strncmp(key, SECTION_NAMES[s], n) != 0 || key[n] != '.')
+            continue;
+        FOR_EACH_PARAM(p, s)
+            if (strcmp(p->key, key + n + 1) == 0)
+                return true;
+    }
+    return false;
 }
 
 /* ---- The JSON Schema of the sections -------------------------------------- */

@@ -296,6 +296,12 @@ int ld_load_config(Loader *c, const cJSON *obj, int section, SimConfig *cfg);
  * what each set. */
 int ld_apply_overrides(Loader *c, cJSON *root, const char *const *overrides, int n);
 
+/* ---- profile.c ---------------------------------------------------------- */
+
+/* The root's "profile" (from the file or --profile), if any: its values
+ * merged into root where the scenario gives none; recorded in c->sc. */
+int ld_apply_profile(Loader *c, cJSON *root);
+
 /* ---- scenario.c --------------------------------------------------------- */
 
 extern const char *const ld_method_names[3]; /* "fork", ... by SimStartMethod */

@@ -28,7 +28,7 @@ const char *const ld_method_names[3] = {"fork", "spawn", "forkserver"};
 
 static const char *const ROOT_KEYS[] = {
     "name", "description", "lesson", "quiz", "seed", "schema_version", "machine", "python", "ipc", "view",
-    "processes",
+    "processes", "profile",
 };
 static const char *const VIEW_KEYS[] = {"range"};
 static const char *const QUIZ_KEYS[] = {"question", "answer"};
@@ -512,7 +512,11 @@ int sim_scenario_load_text(const char *name, const char *text, size_t len,
     }
     if ((rc = ld_apply_overrides(&c, root, overrides, n_overrides)) < 0)
         goto out;
+    if ((rc = ld_apply_profile(&c, root)) < 0)
+        goto out;
     rc = load_root(&c, root);
+    if (rc == 0)
+        c.sc->json = cJSON_PrintUnformatted(root); /* NULL reads as "" */
 out:
     cJSON_Delete(root);
     loader_fini(&c);
@@ -565,6 +569,11 @@ void sim_scenario_destroy(SimScenario *sc)
     free(sc->quiz_question);
     free(sc->quiz_figure);
     free(sc->source);
+    cJSON_free(sc->json);
+    free(sc->profile);
+    for (int i = 0; i < sc->n_profile_keys; i++)
+        free(sc->profile_keys[i]);
+    free(sc->profile_keys);
     free(sc);
 }
 
@@ -613,4 +622,9 @@ bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1)
 uint64_t sim_scenario_hash(const SimScenario *sc)
 {
     return sc->hash;
+}
+
+const char *sim_scenario_json(const SimScenario *sc)
+{
+    return sc && sc->json ? sc->json : "";
 }

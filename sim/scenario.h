@@ -194,6 +194,10 @@ struct SimScenario {
     char *quiz_figure;       /* ... the figure that answers it, or NULL */
     double quiz_tolerance;   /* ... within this relative tolerance */
     char *source;            /* file path or embedded name */
+    char *json;              /* the tree the loader walked, overrides applied (cJSON's allocator) */
+    char *profile;           /* the machine profile applied, or NULL */
+    char **profile_keys;     /* "machine.wake_latency"...: the values it supplied */
+    int n_profile_keys;
     SimTime view_t0, view_t1; /* "view": {"range"}: first stretch to show; t1 = 0 when none */
     uint64_t hash;
     SimConfig cfg;

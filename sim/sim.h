@@ -83,9 +83,14 @@ uint64_t sim_scenario_seed(const SimScenario *sc);
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1);
 /* FNV-1a 64 of the scenario file's bytes (before overrides). */
 uint64_t sim_scenario_hash(const SimScenario *sc);
+/* The scenario as the loader walked it: the file's JSON with the overrides
+ * applied, compact. Owned by sc; "" if it could not be kept (no memory). */
+const char *sim_scenario_json(const SimScenario *sc);
 
 /* Writes every configuration value in effect (defaults included) as JSON
- * text. Returns a malloc'd string owned by the caller, or NULL on no memory. */
+ * text; when a machine profile was applied, also "profile": its file and
+ * the keys whose values came from it. Returns a malloc'd string owned by
+ * the caller, or NULL on no memory. */
 char *sim_scenario_explain_config(const SimScenario *sc);
 
 /* The JSON Schema of a scenario's "machine" and "python" objects, as the
@@ -94,6 +99,10 @@ char *sim_scenario_explain_config(const SimScenario *sc);
  * holds them as $defs.machine and $defs.python (tools/update_schema.py).
  * Returns a malloc'd string owned by the caller, or NULL on no memory. */
 char *sim_config_schema(void);
+
+/* True if key ("machine.cores", "python.fork_cost") is a parameter of the
+ * table, so that a scenario, --set or a profile may set it. */
+bool sim_config_key_known(const char *key);
 
 /* ---- Worlds ------------------------------------------------------------- */
 

@@ -885,7 +885,7 @@ static void test_structure_errors(void)
                  "t.json:2:3: /proceses: unknown key 'proceses'; did you mean 'processes'?");
     EXPECT_ERROR("{\"name\": \"x\", \"a/b~c\": 1}", SIM_ERR_INVALID,
                  "t.json:1:15: /a~1b~0c: unknown key 'a/b~c'; expected one of name, description, lesson, "
-                 "quiz, seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+                 "quiz, seed, schema_version, machine, python, ipc, view, processes, profile (or a comment key starting with '_')");
     /* A scenario's own quiz: the question, and the figure that answers. */
     EXPECT_ERROR("{\"name\": \"x\", \"quiz\": {\"answer\": {}}}", SIM_ERR_INVALID,
                  "t.json:1:23: /quiz: missing key 'question'; expected the question the class answers");
@@ -1363,7 +1363,7 @@ static void test_override_errors(void)
     static const char *const created[] = {"gil.policy=old"};
     EXPECT_ERROR_SET(MINIMAL, created, SIM_ERR_INVALID,
                      "--set gil.policy=old: /gil: unknown key 'gil'; expected one of name, description, lesson, "
-                     "quiz, seed, schema_version, machine, python, ipc, view, processes (or a comment key starting with '_')");
+                     "quiz, seed, schema_version, machine, python, ipc, view, processes, profile (or a comment key starting with '_')");
     static const char *const nested[] = {"machine={\"cores\": 0}"};
     EXPECT_ERROR_SET(MINIMAL, nested, SIM_ERR_INVALID,
                      "--set machine={\"cores\": 0}: /machine/cores: 0 is out of range; expected an integer from 1 "

@@ -1,0 +1,496 @@
+# gilsim calibrate: measures this machine and interpreter, and prints the
+# figures as JSON for `gilsim calibrate`, which keeps those whose key is a
+# parameter of the scenario's "machine" or "python" section and writes
+# them as a profile.
+#
+# Each figure is one entry of MEASUREMENTS: the parameter's key, the kind
+# of value ("duration", or "distribution" for a spread the model draws
+# from), how many samples, and a function returning the samples in
+# seconds. Adding a parameter gilsim should calibrate is adding an entry;
+# an entry whose key is not (or no longer) a parameter is reported and
+# left out of the profile.
+#
+# Every figure is the median of repeated samples, with its 10th and 90th
+# percentiles; the machine's load moves them, so run it on a quiet machine.
+# Runs on CPython 3.6 and later (and 2.7, with fewer figures).
+from __future__ import print_function
+
+import json
+import os
+import pickle
+import select
+import sys
+import threading
+import time
+
+try:
+    import multiprocessing
+except ImportError:
+    multiprocessing = None
+
+_clock = getattr(time, "perf_counter", time.time)
+if hasattr(time, "thread_time"):
+    _cpu = time.thread_time
+elif hasattr(time, "clock_gettime") and hasattr(time, "CLOCK_THREAD_CPUTIME_ID"):
+    def _cpu():
+        return time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)
+else:
+    _cpu = time.clock
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+# ---- What is measured --------------------------------------------------------
+
+def _wake(n, idle):
+    """A lock released by one thread until the thread blocked on it runs
+    Python again (futex wake-up, scheduling, taking the free GIL), the
+    waiter's CPU having been idle for `idle` seconds."""
+    go, back = threading.Lock(), threading.Lock()
+    go.acquire()
+    back.acquire()
+    sent = [0.0]
+    out = []
+
+    def waiter():
+        for _ in range(n):
+            go.acquire()
+            out.append(_clock() - sent[0])
+            back.release()
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    for _ in range(n):
+        if idle >= 0.0002:
+            time.sleep(idle)   # the waiter's CPU goes idle
+        else:
+            end = _clock() + idle
+            while _clock() < end:  # the waiter has just blocked
+                pass
+        sent[0] = _clock()
+        go.release()
+        back.acquire()      # blocks, releasing the GIL
+    t.join()
+    return out
+
+
+def wake_latency(n):
+    """A blocked thread's wake-up on a CPU that was busy a moment ago."""
+    return _wake(n, 0.00005)
+
+
+def idle_wake_latency(n):
+    """The same on a CPU idle for a millisecond (deeper idle states)."""
+    return _wake(n, 0.001)
+
+
+def timer_slack(n):
+    """How late time.sleep(1 ms) returns, less an idle CPU's wake-up: the
+    timer's own lateness."""
+    wake = quantile(idle_wake_latency(max(20, n // 5)), 0.5)
+    return [max(0.0, x - wake) for x in sleep_overshoot(n)]
+
+
+def _pin(cpu):
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, [cpu])
+
+
+def context_switch(n):
+    """Two processes on one CPU passing a byte back and forth through
+    pipes: half a round trip, less the pipe calls themselves."""
+    if not hasattr(os, "fork") or not hasattr(os, "sched_getaffinity"):
+        return []
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    old = os.sched_getaffinity(0)
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    rounds = 200
+    pid = os.fork()
+    if pid == 0:
+        _pin(cpu)
+        for _ in range(n * rounds + 1):
+            os.read(r1, 1)
+            os.write(w2, b"x")
+        os._exit(0)
+    _pin(cpu)
+    os.write(w1, b"x")
+    os.read(r2, 1)
+    r3, w3 = os.pipe()
+    out = []
+    for _ in range(n):
+        t = _clock()
+        for _ in range(rounds):
+            os.write(w3, b"x")
+            os.read(r3, 1)
+        calls = (_clock() - t) / rounds  # one write and one read, no switch
+        t = _clock()
+        for _ in range(rounds):
+            os.write(w1, b"x")
+            os.read(r2, 1)
+        trip = (_clock() - t) / rounds
+        out.append(max(0.0, (trip - 2 * calls) / 2))
+    os.waitpid(pid, 0)
+    os.sched_setaffinity(0, old)
+    for fd in (r1, w1, r2, w2, r3, w3):
+        os.close(fd)
+    return out
+
+
+def _noop():
+    pass
+
+
+def thread_start(n):
+    """Thread.start(): until the new thread has started (it then holds the GIL)."""
+    out = []
+    for _ in range(n):
+        t = threading.Thread(target=_noop)
+        a = _clock()
+        t.start()
+        out.append(_clock() - a)
+        t.join()
+    return out
+
+
+def thread_join(n):
+    """Thread.join() of a thread that has finished its work: its exit."""
+    out = []
+    for _ in range(n):
+        done = threading.Event()
+        t = threading.Thread(target=done.set)
+        t.start()
+        done.wait()
+        a = _clock()
+        t.join()
+        out.append(_clock() - a)
+    return out
+
+
+def fork_parent(n):
+    """os.fork() in the parent: the copy of the process."""
+    out = []
+    for _ in range(n):
+        a = _clock()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        out.append(_clock() - a)
+        os.waitpid(pid, 0)
+    return out
+
+
+def fork_child(n):
+    """os.fork() until the child runs Python."""
+    out = []
+    r, w = os.pipe()
+    for _ in range(n):
+        a = _clock()
+        pid = os.fork()
+        if pid == 0:
+            os.write(w, repr(_clock()).encode())
+            os._exit(0)
+        out.append(float(os.read(r, 64)) - a)
+        os.waitpid(pid, 0)
+    os.close(r)
+    os.close(w)
+    return out
+
+
+def _child_clock(conn):
+    conn.send(_clock())
+    conn.close()
+
+
+def _start_method(method, n, warm):
+    """multiprocessing start with `method`: (until the child runs Python,
+    the parent's start() call, the parent's join() once the child's work
+    is done), samples after `warm` starts."""
+    ctx = multiprocessing.get_context(method)
+    child, parent, join = [], [], []
+    for i in range(n + warm):
+        r, w = ctx.Pipe(False)
+        p = ctx.Process(target=_child_clock, args=(w,))
+        a = _clock()
+        p.start()
+        b = _clock()
+        t = r.recv()
+        c = _clock()
+        p.join()
+        if i >= warm:
+            child.append(t - a)
+            parent.append(b - a)
+            join.append(_clock() - c)
+    return child, parent, join
+
+
+def spawn_start(n):
+    """A spawned child: a fresh interpreter, until it runs the target."""
+    return _start_method("spawn", n, 0)[0] if multiprocessing and hasattr(multiprocessing, "get_context") else []
+
+
+def forkserver_start(n):
+    """A child forked by a warm fork server, until it runs the target."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    return _start_method("forkserver", n, 1)[0]
+
+
+def process_join(n):
+    """Process.join() of a spawned child that has sent its result: its exit."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    return _start_method("spawn", n, 0)[2]
+
+
+def ipc_start(n):
+    """The parent's side of a spawn start: Process.start() itself."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    return _start_method("spawn", n, 0)[1]
+
+
+def _per_iteration(body, n=200000, reps=9):
+    """Thread CPU time per iteration of a loop running `body`, less the
+    empty loop's, from generated code (so the loop is the one measured)."""
+    src = ("def run(n, f):\n    global count\n    c = 0\n    for _ in range(n):\n        %s\n" % body)
+    ns = {"count": 0}
+    exec(compile(src, "<calibrate>", "exec"), ns)
+    run = ns["run"]
+    run(n // 10, _noop)
+    out = []
+    for _ in range(reps):
+        a = _cpu()
+        run(n, _noop)
+        out.append((_cpu() - a) / n)
+    return out
+
+
+def bytecode(n):
+    """A plain opcode (LOAD_CONST, STORE_FAST): `c = 1` beyond the loop, halved."""
+    return [x / 2 for x in _extra("c = 1", n)]
+
+
+def _beside(body, base, n):
+    """body's loop less base's, per iteration, plus one plain opcode."""
+    a = _per_iteration(body, reps=n)
+    b = _per_iteration(base, reps=n)
+    op = quantile(bytecode(n), 0.5)
+    return [max(0.0, x - y + op) for x, y in zip(sorted(a), sorted(b))]
+
+
+def global_load(n):
+    """LOAD_GLOBAL: `c = count` against `c = 1`."""
+    return _beside("c = count", "c = 1", n)
+
+
+def global_store(n):
+    """STORE_GLOBAL: `count = 1` against `c = 1`."""
+    return _beside("count = 1", "c = 1", n)
+
+
+def arith(n):
+    """Adding two small ints: `c = c + 1` against `c = c` (a LOAD_CONST less)."""
+    a = _per_iteration("c = c + 1", reps=n)
+    b = _per_iteration("c = c", reps=n)
+    op = quantile(bytecode(n), 0.5)
+    return [max(0.0, x - y - op) for x, y in zip(sorted(a), sorted(b))]
+
+
+def queue_op(n):
+    """queue.Queue put or get, uncontended."""
+    try:
+        import queue
+    except ImportError:
+        import Queue as queue
+    q = queue.Queue()
+    out = []
+    for _ in range(n):
+        a = _cpu()
+        for _ in range(500):
+            q.put(None)
+            q.get()
+        out.append((_cpu() - a) / 1000)
+    return out
+
+
+def fork_child_mp(n):
+    """A child started by multiprocessing's fork: its bootstrap, until its
+    target runs, and its exit, seen from the parent's join."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    child, parent, join = _start_method("fork", n, 1)
+    return [max(0.0, c - p) + j for c, p, j in zip(child, parent, join)]
+
+
+def loop_iteration(n):
+    """One iteration of `for _ in range(n): pass`."""
+    return _per_iteration("pass", reps=n)
+
+
+def _checks_per_iteration():
+    """Eval-breaker checks in one iteration of that loop: FOR_ITER and the
+    jump back up to 3.9, only the backward jump from 3.10."""
+    return 1 if sys.version_info >= (3, 10) else 2
+
+
+def check_point_gap(n):
+    """Bytecode time between two eval-breaker checks in a tight loop."""
+    k = _checks_per_iteration()
+    return [x / k for x in loop_iteration(n)]
+
+
+def _extra(body, n):
+    base = _per_iteration("pass", reps=n)
+    more = _per_iteration(body, reps=n)
+    return [max(0.0, m - b) for m, b in zip(sorted(more), sorted(base))]
+
+
+def increment(n):
+    """`count += 1` on a global (LOAD_GLOBAL, add, STORE_GLOBAL), beyond the loop."""
+    return _extra("count += 1", n)
+
+
+def call(n):
+    """Calling an empty Python function, beyond the loop."""
+    return _extra("f()", n)
+
+
+def pickle_message(n):
+    """Pickling and unpickling one small message (one side each)."""
+    out = []
+    msg = (1, 0, None)
+    for _ in range(n):
+        a = _cpu()
+        for _ in range(1000):
+            pickle.loads(pickle.dumps(msg))
+        out.append((_cpu() - a) / 1000 / 2)
+    return out
+
+
+def pipe_latency(n):
+    """A byte's trip through a pipe to another process and back, halved."""
+    if not hasattr(os, "fork"):
+        return []
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        for _ in range(n * 50):
+            os.read(r1, 1)
+            os.write(w2, b"x")
+        os._exit(0)
+    out = []
+    for _ in range(n * 50):
+        a = _clock()
+        os.write(w1, b"x")
+        os.read(r2, 1)
+        out.append((_clock() - a) / 2)
+    os.waitpid(pid, 0)
+    for fd in (r1, w1, r2, w2):
+        os.close(fd)
+    return out
+
+
+def pool_submit(n):
+    """ThreadPoolExecutor.submit() while its one worker is busy."""
+    try:
+        from concurrent.futures import ThreadPoolExecutor
+    except ImportError:
+        return []
+    out = []
+    for _ in range(n):
+        gate = threading.Event()
+        ex = ThreadPoolExecutor(max_workers=1)
+        ex.submit(gate.wait)
+        a = _clock()
+        for _ in range(200):
+            ex.submit(_noop)
+        out.append((_clock() - a) / 200)
+        gate.set()
+        ex.shutdown(wait=True)
+    return out
+
+
+def sleep_overshoot(n):
+    """How much later than asked time.sleep(1 ms) returns (timer slack and
+    wake-up)."""
+    out = []
+    for _ in range(n):
+        a = _clock()
+        time.sleep(0.001)
+        out.append(max(0.0, _clock() - a - 0.001))
+    return out
+
+
+def select_overshoot(n):
+    """The same for select() with a 1 ms timeout (the `io` operation)."""
+    out = []
+    for _ in range(n):
+        a = _clock()
+        select.select([], [], [], 0.001)
+        out.append(max(0.0, _clock() - a - 0.001))
+    return out
+
+
+# key, kind, samples, function: one entry a figure.
+MEASUREMENTS = [
+    ("machine.wake_latency", "distribution", 300, wake_latency),
+    ("machine.idle_wake_latency", "distribution", 100, idle_wake_latency),
+    ("machine.context_switch", "duration", 30, context_switch),
+    ("machine.pipe_latency", "duration", 20, pipe_latency),
+    ("machine.timer_slack", "duration", 100, timer_slack),
+    ("machine.io_overshoot", "duration", 100, select_overshoot),
+    ("python.check_point_gap", "duration", 9, check_point_gap),
+    ("python.loop_cost", "duration", 9, loop_iteration),
+    ("python.bytecode_cost", "duration", 9, bytecode),
+    ("python.global_load_cost", "duration", 9, global_load),
+    ("python.global_store_cost", "duration", 9, global_store),
+    ("python.arith_cost", "duration", 9, arith),
+    ("python.increment_cost", "duration", 9, increment),
+    ("python.call_cost", "duration", 9, call),
+    ("python.queue_op_cost", "duration", 20, queue_op),
+    ("python.thread_start_cost", "duration", 200, thread_start),
+    ("python.thread_join_cost", "duration", 200, thread_join),
+    ("python.fork_cost", "duration", 30, fork_parent),
+    ("python.os_fork_child_cost", "duration", 30, fork_child),
+    ("python.fork_child_cost", "duration", 10, fork_child_mp),
+    ("python.spawn_cost", "duration", 5, spawn_start),
+    ("python.forkserver_cost", "duration", 10, forkserver_start),
+    ("python.ipc_cost", "duration", 5, ipc_start),
+    ("python.process_join_cost", "duration", 5, process_join),
+    ("python.pickle_cost", "duration", 20, pickle_message),
+    ("python.pool_submit_cost", "duration", 20, pool_submit),
+]
+
+
+def main():
+    only = set(sys.argv[1:]) | set(k for k in os.environ.get("GILSIM_CALIBRATE_ONLY", "").split(",") if k)
+    out = []
+    for key, kind, n, fn in MEASUREMENTS:
+        if only and key not in only:
+            continue
+        try:
+            xs = fn(n)
+        except Exception as e:  # a figure this platform cannot give
+            out.append({"key": key, "kind": kind, "error": "%s: %s" % (type(e).__name__, e)})
+            continue
+        if not xs:
+            out.append({"key": key, "kind": kind, "error": "not available on this platform"})
+            continue
+        out.append({"key": key, "kind": kind, "n": len(xs), "what": " ".join((fn.__doc__ or "").split()),
+                    "median_ns": quantile(xs, 0.5) * 1e9, "p10_ns": quantile(xs, 0.1) * 1e9,
+                    "p90_ns": quantile(xs, 0.9) * 1e9})
+        sys.stderr.write("measured %s\n" % key)
+        sys.stderr.flush()
+    v = sys.version_info
+    print(json.dumps({"gilsim_calibrate": 1, "python": "%d.%d.%d" % (v[0], v[1], v[2]),
+                      "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+                      "measurements": out}))
+
+
+if __name__ == "__main__":
+    main()
