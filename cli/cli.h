@@ -17,14 +17,21 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
 
-/* Options every simulating command accepts: FILE, --set K=V, --seed N, --until T. */
+/* Options every simulating command accepts: FILE, --set K=V, --seed N,
+ * --until T, --max-records N. */
 typedef struct CliSimOpts {
     const char *file;        /* NULL: the built-in default scenario */
     const char **sets;       /* "key=value" overrides, in order */
     int n_sets;
     SimTime until;           /* SIM_TIME_NEVER unless --until */
+    uint64_t max_records;    /* trace budget of a run; 0: the machine's default */
     char seed_buf[40];       /* storage for the --seed override */
 } CliSimOpts;
+
+/* The exit code for a failed load or run (a negative SIM_ERR_*): 1 when
+ * the machine ran short (memory, the trace budget), else 2: the scenario,
+ * a value or a flag is at fault, including a run that cannot go on. */
+int cli_exit_for(int sim_err);
 
 /* Tries to consume argv[*i] (and its value) as a common option. Returns
  * 1 if consumed, 0 if not a common option, -1 on a bad value (message

@@ -178,13 +178,13 @@ int cmd_render(int argc, char **argv)
     }
     if (cli_simulate(&o, &run, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE; /* as gilsim run */
+        rc = cli_exit_for(err.code); /* as gilsim run */
         goto out;
     }
     if (file_b || n_cmp) {
         if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
-            rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+            rc = cli_exit_for(err.code);
             goto out;
         }
         if (render_index_build(run_b.trace, &ix_b) < 0) {

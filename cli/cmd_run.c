@@ -81,7 +81,7 @@ int cmd_run(int argc, char **argv)
     int s = cli_simulate(&o, &run, &err);
     if (s < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = s == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(s);
         goto out;
     }
     SimStats *st = sim_stats_compute(run.trace);
@@ -157,7 +157,7 @@ int cmd_validate(int argc, char **argv)
     SimError err;
     if (sim_scenario_load_file(path ? path : o.file, o.sets, o.n_sets, &sc, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(err.code);
     } else {
         printf("%s: ok\n", path ? path : o.file);
         rc = EXIT_OK;

@@ -324,7 +324,7 @@ int cmd_sweep(int argc, char **argv)
     int src = sweep_run(&sp, progress, &pr, &res, &err);
     if (src < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = src == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(src);
         goto out;
     }
 

@@ -201,7 +201,7 @@ int cmd_trace(int argc, char **argv)
     int s = cli_simulate(&o, &run, &err);
     if (s < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = s == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(s);
         goto out;
     }
     TraceExportStats st = {0};

@@ -21,6 +21,16 @@
 #define GILSIM_SOURCE_DIR "."
 #endif
 
+/* A whole number written with digits only (no sign, space or exponent). */
+static bool parse_count(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 19 || strspn(s, "0123456789") != n)
+        return false;
+    *out = strtoull(s, NULL, 10);
+    return true;
+}
+
 int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
@@ -28,13 +38,16 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
     bool is_set = strcmp(a, "--set") == 0 || strcmp(a, "-D") == 0;
     bool is_seed = strcmp(a, "--seed") == 0 || strcmp(a, "-s") == 0;
     bool is_until = strcmp(a, "--until") == 0;
+    bool is_max = strcmp(a, "--max-records") == 0;
     if (strncmp(a, "--set=", 6) == 0)
         val = a + 6, is_set = true;
     else if (strncmp(a, "--seed=", 7) == 0)
         val = a + 7, is_seed = true;
     else if (strncmp(a, "--until=", 8) == 0)
         val = a + 8, is_until = true;
-    if (!is_set && !is_seed && !is_until) {
+    else if (strncmp(a, "--max-records=", 14) == 0)
+        val = a + 14, is_max = true;
+    if (!is_set && !is_seed && !is_until && !is_max) {
         if (a[0] == '-' && a[1] != '\0')
             return 0;
         if (o->file) {
@@ -59,6 +72,15 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
         }
         o->sets = ns;
         o->sets[o->n_sets++] = val;
+        return 1;
+    }
+    if (is_max) {
+        uint64_t n;
+        if (!parse_count(val, &n) || n == 0) {
+            fprintf(stderr, "gilsim: --max-records '%s': expected a whole number >= 1, digits only\n", val);
+            return -1;
+        }
+        o->max_records = n;
         return 1;
     }
     if (is_seed) {
@@ -126,7 +148,13 @@ int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra
     int rc = load(o, extra, n_extra, &sc, err);
     if (rc < 0)
         return rc;
-    return run_result_simulate(sc, o->until, run, err);
+    return run_result_simulate_bounded(sc, o->until, o->max_records ? o->max_records : RUN_DEFAULT_RECORDS,
+                                       run, err);
+}
+
+int cli_exit_for(int sim_err)
+{
+    return sim_err == SIM_ERR_NOMEM || sim_err == SIM_ERR_BUDGET ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
 int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err)

@@ -582,6 +582,9 @@ static bool looks_like_dist(const cJSON *v)
                                  cJSON_GetObjectItemCaseSensitive(v, "exp"));
 }
 
+/* SIM_DURATION_MAX in words. */
+#define TOO_LONG "a duration of at most 2^60 ns (about 36.5 years)"
+
 /* A plain duration: "5ms" or a number of seconds. */
 int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
 {
@@ -598,7 +601,7 @@ int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
         if (rc == SIM_ERR_LIMIT && negative)
             return fail(c, "'%s' is negative; expected a duration >= 0, e.g. \"5ms\"", q);
         if (rc == SIM_ERR_LIMIT)
-            return fail(c, "'%s' is too long; expected a duration below 292 years", q);
+            return fail(c, "'%s' is too long; expected %s", q, TOO_LONG);
         if (rc < 0)
             return fail(c, "'%s' is not a duration; expected a number with a unit ns, us, ms or s, "
                            "e.g. \"5ms\"", q);
@@ -609,13 +612,19 @@ int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
         if (v->valuedouble < 0)
             return fail(c, "%s is negative; expected a duration >= 0, e.g. \"5ms\"", q);
         if (!isfinite(ns) || ns > MAX_DURATION_NS)
-            return fail(c, "%s seconds is too long; expected a duration below 292 years", q);
+            return fail(c, "%s seconds is too long; expected %s", q, TOO_LONG);
         t = (SimTime)llround(ns);
     } else if (looks_like_dist(v)) {
         return fail(c, "a distribution is not allowed here; expected a fixed duration such as \"5ms\" "
                        "(distributions are allowed in operations and machine.wake_latency)");
     } else {
         return fail(c, "expected a duration such as \"5ms\", got %s", ld_type_name(v));
+    }
+    if (t > SIM_DURATION_MAX && cJSON_IsString(v))
+        return fail(c, "'%s' is too long; expected %s", q, TOO_LONG);
+    if (t > SIM_DURATION_MAX) {
+        ld_raw_number(c, v, q, sizeof(q));
+        return fail(c, "%s seconds is too long; expected %s", q, TOO_LONG);
     }
     if (rule == DUR_POSITIVE && t == 0)
         return fail(c, "a zero duration is not allowed here; expected a duration > 0, e.g. \"5ms\"");

@@ -40,6 +40,9 @@ enum {
     SIM_ERR_NOMEM = -3,
     SIM_ERR_IO = -4,      /* a file could not be read or written */
     SIM_ERR_LIMIT = -5,   /* a size or count beyond what is supported */
+    SIM_ERR_RUN = -6,     /* a scenario that loads but cannot be simulated to its end:
+                             simulated time stopped advancing, or would pass SIM_TIME_MAX */
+    SIM_ERR_BUDGET = -7,  /* a run outgrew its trace budget (sim_world_set_max_records) */
 };
 
 typedef struct SimError {
@@ -97,6 +100,22 @@ typedef struct SimWorld SimWorld;
 
 #define SIM_TIME_NEVER INT64_MAX
 
+/* The longest duration a scenario may give (2^60 ns, about 36.5 years) and
+ * the latest instant a run may reach (2^62 ns, about 146 years). The
+ * engine adds at most a few durations to the current time, so with these
+ * bounds no sum of times can overflow; a run that would pass SIM_TIME_MAX
+ * stops with SIM_ERR_RUN naming the op. */
+#define SIM_DURATION_MAX ((SimTime)1 << 60)
+#define SIM_TIME_MAX ((SimTime)1 << 62)
+
+/* Steps (events and operations) a run may take at one simulated instant
+ * before it counts as stuck: far more than any finite scenario needs at
+ * once (a few per thread), reached within a fraction of a second by one
+ * that loops without time passing. Each thread in the run adds
+ * SIM_STEPS_PER_THREAD. */
+#define SIM_STEPS_PER_INSTANT 2000000u
+#define SIM_STEPS_PER_THREAD 256u
+
 enum {
     SIM_RUN_DONE = 0,     /* every non-daemon thread of every process ended */
     SIM_RUN_DEADLOCK = 1, /* threads remain but nothing can ever move again */
@@ -108,9 +127,29 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err);
 void sim_world_destroy(SimWorld *w);
 
 /* Runs until the outcome is decided or the clock would pass `until`.
- * Returns a SIM_RUN_* value, or SIM_ERR_NOMEM. A run stopped at `until` is
- * over: calling again returns the same outcome (the trace ends there). */
+ * Returns a SIM_RUN_* value, or a negative code: SIM_ERR_NOMEM, SIM_ERR_RUN
+ * (simulated time stopped advancing: SIM_STEPS_PER_INSTANT steps at one
+ * instant, such as a repeat whose body takes no time; or it would pass
+ * SIM_TIME_MAX), SIM_ERR_BUDGET (the trace reached its record budget).
+ * sim_world_error says what and where. A run stopped at `until` or by an
+ * error is over: calling again returns the same value, and the trace
+ * recorded so far stays valid (it ends there). */
 int sim_world_run(SimWorld *w, SimTime until);
+
+/* After sim_world_run returned a negative code, fills err with it and a
+ * message; for SIM_ERR_RUN located at the op that kept the run from going
+ * on: "FILE:LINE:COL: /json/pointer: message" (or "--set K=V: ..." when an
+ * override put the op there). */
+void sim_world_error(const SimWorld *w, SimError *err);
+
+/* Caps the trace at max_records records (0: no cap); a run that would
+ * record more stops with SIM_ERR_BUDGET. Set before running; a new world
+ * has sim_default_max_records(). */
+void sim_world_set_max_records(SimWorld *w, uint64_t max_records);
+/* An eighth of the machine's physical memory in trace records (the array
+ * doubles as it grows, so the trace stays under a quarter), below 2^32
+ * records; 2^26 when the memory size is unknown. */
+uint64_t sim_default_max_records(void);
 
 /* Checks the world's invariants (a GIL has at most one holder, cores and
  * threads point at each other, GIL waiters have no core, the run queue
