@@ -406,6 +406,12 @@ int sweep_run(const SweepSpec *sp, SweepProgressFn progress, void *ud, SweepResu
         if (!r->name)
             goto fail_nomem;
     }
+    if (seed > UINT64_MAX - (uint64_t)(r->runs - 1)) {
+        rc = sim_error_set(err, SIM_ERR_INVALID, "seeds %llu and the %d after it pass 18446744073709551615; "
+                                                 "expected a smaller --seed or fewer --runs",
+                           (unsigned long long)seed, r->runs - 1);
+        goto fail;
+    }
     r->seed = seed;
     if (!(r->version = strdup(GILSIM_VERSION)))
         goto fail_nomem;

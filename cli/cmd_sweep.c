@@ -214,13 +214,13 @@ int cmd_sweep(int argc, char **argv)
                 fixed[n_fixed++] = val;
             }
         } else if (strcmp(opt, "--seed") == 0 || strcmp(opt, "-s") == 0) {
-            char *end;
-            errno = 0;
-            seed = strtoull(val, &end, 10);
-            if (errno || end == val || *end || val[0] == '-') {
-                fprintf(stderr, "gilsim sweep: --seed '%s': expected a whole number >= 0\n", val);
+            uint64_t sv;
+            if (sim_seed_parse(val, &sv) != SIM_OK) {
+                fprintf(stderr, "gilsim sweep: --seed '%s': expected a whole number from 0 to "
+                                "18446744073709551615, digits only\n", val);
                 goto out;
             }
+            seed = sv;
             has_seed = true;
         } else if (strcmp(opt, "--runs") == 0) {
             if (!parse_int(val, 1, 1000, &runs)) {

@@ -84,14 +84,13 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
         return 1;
     }
     if (is_seed) {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(val, &end, 10);
-        if (errno || end == val || *end || val[0] == '-') {
-            fprintf(stderr, "gilsim: --seed '%s': expected a whole number >= 0\n", val);
+        uint64_t s;
+        if (sim_seed_parse(val, &s) != SIM_OK) {
+            fprintf(stderr, "gilsim: --seed '%s': expected a whole number from 0 to 18446744073709551615, "
+                            "digits only\n", val);
             return -1;
         }
-        snprintf(o->seed_buf, sizeof(o->seed_buf), "seed=%llu", s);
+        snprintf(o->seed_buf, sizeof(o->seed_buf), "seed=%llu", (unsigned long long)s);
         const char **ns = realloc(o->sets, (size_t)(o->n_sets + 2) * sizeof(*ns));
         if (!ns) {
             fprintf(stderr, "gilsim: out of memory\n");

@@ -526,22 +526,14 @@ int ld_get_seed(Loader *c, const cJSON *v, uint64_t *out)
     char num[48];
     if (!cJSON_IsNumber(v))
         return fail(c, "expected %s, got %s", range, ld_type_name(v));
+    /* As written, not as a double: doubles hold integers exactly only up
+     * to 2^53, and a seed must read back as the one gilsim prints. */
     ld_raw_number(c, v, num, sizeof(num));
-    /* Doubles hold integers exactly only up to 2^53; seeds need all 64 bits. */
-    if (num[0] && strspn(num, "0123456789") == strlen(num)) {
-        errno = 0;
-        unsigned long long u = strtoull(num, NULL, 10);
-        if (errno == ERANGE)
-            return fail(c, "%s is out of range; expected %s", num, range);
-        *out = u;
-        return 0;
-    }
-    double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d))
-        return fail(c, "%s is not an integer; expected %s", num, range);
-    if (d < 0 || d >= 18446744073709551616.0)
+    int rc = sim_seed_parse(num, out);
+    if (rc == SIM_ERR_LIMIT || (rc < 0 && num[0] == '-'))
         return fail(c, "%s is out of range; expected %s", num, range);
-    *out = (uint64_t)d;
+    if (rc < 0)
+        return fail(c, "%s is not written as a seed; expected %s in plain digits", num, range);
     return 0;
 }
 

@@ -408,7 +408,13 @@ static int load(Loader *c, const char *name, const char *text, size_t len, const
 
     size_t off;
     char why[200];
-    if (jsonloc_check(copy, len, &off, why, sizeof(why)) < 0)
+    int jrc = jsonloc_check(copy, len, &off, why, sizeof(why));
+    if (jrc == -2) {
+        int line, col;
+        jsonloc_linecol(copy, len, off, &line, &col);
+        return sim_error_set(c->err, SIM_ERR_LIMIT, "%s:%d:%d: %s", name, line, col, why);
+    }
+    if (jrc < 0)
         return fail_parse(c, off, why);
     const char *start = copy, *end = NULL;
     if (len >= 3 && memcmp(copy, "\xef\xbb\xbf", 3) == 0)
@@ -459,6 +465,9 @@ int sim_scenario_load_text(const char *name, const char *text, size_t len,
         name = "(scenario)";
     if (!text)
         len = 0;
+    if (len > SIM_MAX_SCENARIO_BYTES)
+        return sim_error_set(err, SIM_ERR_LIMIT, "%s: the scenario is %.1f MB; at most %u MB are supported",
+                             name, (double)len / (1 << 20), SIM_MAX_SCENARIO_BYTES >> 20);
     memset(&c, 0, sizeof(c));
     c.want_src = UINT32_MAX;
     int rc = load(&c, name, text, len, overrides, n_overrides, err);

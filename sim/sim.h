@@ -58,6 +58,11 @@ int sim_error_set(SimError *err, int code, const char *fmt, ...)
 
 typedef struct SimScenario SimScenario;
 
+/* The largest scenario text accepted (a million operations take about 20
+ * MB). With at most 2^23 JSON values in it as well, loading a scenario
+ * takes at most about 1 GB of memory, whatever the text. */
+#define SIM_MAX_SCENARIO_BYTES (64u << 20)
+
 /*
  * Loads a scenario. overrides are "dotted.key=value" strings applied to the
  * JSON before validation (value parsed as JSON where it is valid JSON, else
@@ -167,6 +172,14 @@ uint64_t sim_world_events(const SimWorld *w);
 /* Moves the trace out of the world: the caller owns it (sim_trace_destroy);
  * the world must not be run further. */
 SimTrace *sim_world_take_trace(SimWorld *w);
+
+/* ---- Seeds ---------------------------------------------------------------- */
+
+/* A seed as text: an unsigned decimal integer, digits only (no sign, space,
+ * leading zero, exponent or fraction), at most 2^64 - 1, so that a seed
+ * printed by gilsim reads back as the same run. SIM_OK, SIM_ERR_INVALID
+ * (not such an integer) or SIM_ERR_LIMIT (too large). */
+int sim_seed_parse(const char *s, uint64_t *out);
 
 /* ---- Durations ---------------------------------------------------------- */
 
