@@ -3,10 +3,11 @@
  * values, several seeds per point, and write the figures as CSV and
  * optionally as a chart.
  *
- * Every flag, range and output name is checked, and every point's scenario
- * loaded, before the first simulation starts: a mistake costs nothing and
- * writes nothing (exit 2). The CSV goes to -o or to stdout; the progress
- * bar and notes go to stderr only, so piped CSV stays clean.
+ * Every flag, range and output name is checked before the first
+ * simulation starts; a point whose values are invalid, or whose run cannot
+ * go on, stops the sweep (exit 2) and nothing is written. The CSV goes to
+ * -o or to stdout; the progress bar and notes go to stderr only, so piped
+ * CSV stays clean.
  */
 #include <errno.h>
 #include <math.h>
@@ -319,6 +320,7 @@ int cmd_sweep(int argc, char **argv)
         .seed = seed,
         .until = o.until,
         .jobs = (int)jobs,
+        .max_records = o.max_records,
     };
     Progress pr = {.on = !quiet && isatty(STDERR_FILENO)};
     int src = sweep_run(&sp, progress, &pr, &res, &err);

@@ -575,6 +575,11 @@ uint64_t sim_scenario_seed(const SimScenario *sc)
     return sc->cfg.seed;
 }
 
+void sim_scenario_set_seed(SimScenario *sc, uint64_t seed)
+{
+    sc->cfg.seed = seed;
+}
+
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1)
 {
     if (!sc || sc->view_t1 <= 0)

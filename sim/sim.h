@@ -82,6 +82,9 @@ const char *sim_scenario_name(const SimScenario *sc);
 const char *sim_scenario_description(const SimScenario *sc);
 const char *sim_scenario_lesson(const SimScenario *sc);   /* "" if none */
 uint64_t sim_scenario_seed(const SimScenario *sc);
+/* The seed the next world made from sc runs with: the same as loading it
+ * again with the override "seed=N", so one load serves several runs. */
+void sim_scenario_set_seed(SimScenario *sc, uint64_t seed);
 /* The stretch of time the scenario's author wants shown first ("view":
  * {"range": "0ms..40ms"}); returns false when the scenario names none. */
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1);

@@ -114,7 +114,11 @@ def stuck_runs():
     rc, out, err = gilsim('run', scenario_file(s, 'finite.json'))
     check(rc == 0, '200,000 zero-time ops at one instant still run', err.strip())
 
-    # The same through trace: the error names the op; nothing is written.
+    # The same through sweep and trace: the error names the point.
+    rc, out, err = gilsim('sweep', path, '--set', 'processes.0.threads.0.program=' + prog,
+                          '--set', 'machine.cores=1,2', '--runs', '2', '-q')
+    check(rc == 2 and err.startswith('point 1, run 1: --set processes.0.threads.0.program='),
+          'sweep: a stuck run fails the sweep, naming the point', err.strip())
     rc, out, err = gilsim('trace', path, '--set', 'processes.0.threads.0.program=' + prog, '-o',
                           os.path.join(os.path.dirname(path), 'stuck.json'))
     check(rc == 2 and 'this repeat' in err and not os.path.exists(os.path.join(os.path.dirname(path), 'stuck.json')),

@@ -128,7 +128,25 @@ def input_limits():
           'a %.1f MB scenario of 200,000 ops loads in %d MB' % (size / 2**20, rss // 1024), err.strip()[:200])
 
 
+def sweep_one_point_at_a_time():
+    # 100 runs of a 3 MB scenario: loading them all up front took 100 copies.
+    path = program_file('wide.json', '{"cpu": "1us"}', 100000)
+    rc, err, rss = max_rss_kb(['sweep', path, '--set', 'python.switch_interval=1ms..100ms:lin:50', '--runs', '2',
+                               '-q', '--jobs', '2', '-o', os.path.join(_tmp.name, 'wide.csv')])
+    check(rc == 0 and rss < 300 * 1024, 'a 100-run sweep of a %d MB scenario peaks at %d MB' %
+          (os.path.getsize(path) >> 20, rss // 1024), err.strip()[:200])
+    # A value that fails fails the sweep, naming its point; nothing is written.
+    out_csv = os.path.join(_tmp.name, 'bad.csv')
+    for jobs in ('1', '3'):
+        rc, out, err = gilsim('sweep', 'convoy', '--set', 'machine.cores=1,0,2,-1', '-q', '--runs', '2', '--until',
+                              '100ms', '--jobs', jobs, '-o', out_csv)
+        check(rc == 2 and err.startswith('point 2, run 1: --set machine.cores=0: /machine/cores: ') and
+              not os.path.exists(out_csv), 'a bad point fails the sweep, the first one named (--jobs %s)' % jobs,
+              err.strip())
+
+
 seeds()
 set_values()
 input_limits()
+sweep_one_point_at_a_time()
 report()
