@@ -78,6 +78,11 @@ int cli_scale_opt(const char *cmd, const char *val, double *scale);
 #define CLI_SIZE_MAX 1000000
 bool cli_parse_size(const char *s, int *w, int *h);
 
+/* A size in bytes: digits, optionally followed by K, M, G or T (powers of
+ * 1000, as gilsim prints MB), with or without a B: "500M", "2GB", "4096".
+ * 0, or -1 when it is not such a size or does not fit. */
+int cli_parse_bytes(const char *s, uint64_t *out);
+
 /* s ends with suffix, in any case (".PNG" is ".png"). */
 bool cli_ends_with(const char *s, const char *suffix);
 

@@ -6,8 +6,9 @@
  * Every flag, range and output name is checked before the first
  * simulation starts; a point whose values are invalid, or whose run cannot
  * go on, stops the sweep (exit 2) and nothing is written. The CSV goes to
- * -o or to stdout; the progress bar and notes go to stderr only, so piped
- * CSV stays clean.
+ * -o or to stdout; the chart and a CSV file are written together, all or
+ * none. The progress bar and notes go to stderr only, so piped CSV stays
+ * clean.
  */
 #include <errno.h>
 #include <math.h>
@@ -330,8 +331,11 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
 
-    /* The chart first: it is the output most likely to fail (fonts), and
-     * then no CSV is left behind without it. */
+    /* Every output is made in memory first, then written together (all
+     * or none, output.h): a CSV that cannot be written leaves the previous
+     * plot in place, and the other way round. */
+    char *picture = NULL;
+    size_t picture_len = 0, len = 0;
     if (plot) {
         SweepChartOpts copt = {.metrics = metrics, .x_key = x_key};
         chart = sweep_chart_create(res, &copt, &err);
@@ -342,29 +346,44 @@ int cmd_sweep(int argc, char **argv)
         }
         RChartStyle st = {.width = (int)lround(w * scale), .height = (int)lround(h * scale),
                           .scale = (float)scale, .theme = theme};
-        int wrc = svg ? render_chart_export_svg(sweep_chart(chart), &st, plot, &err)
-                      : render_chart_export_png(sweep_chart(chart), &st, plot, &err);
+        int wrc = render_chart_encode(sweep_chart(chart), &st, svg, &picture, &picture_len, &err);
         if (wrc < 0) {
             fprintf(stderr, "gilsim sweep: %s\n", err.msg);
             rc = wrc == SIM_ERR_LIMIT ? EXIT_USAGE : EXIT_RUNTIME;
             goto out;
         }
     }
-    size_t len = 0;
     if (!(csv = sweep_csv(res, &len))) {
         fprintf(stderr, "gilsim sweep: out of memory while writing the CSV\n");
+        free(picture);
         rc = EXIT_RUNTIME;
         goto out;
     }
-    if (out) {
-        if (render_write_atomic(out, csv, len, &err) < 0) {
-            fprintf(stderr, "gilsim sweep: %s\n", err.msg);
-            if (plot)
-                unlink(plot); /* all outputs or none */
-            rc = EXIT_RUNTIME;
-            goto out;
+    const char *paths[2] = {plot, out}, *bytes[2] = {picture, csv};
+    size_t lens[2] = {picture_len, len};
+    ROutput *outs[2];
+    int n_outs = 0, wrc = SIM_OK;
+    for (int i = 0; i < 2 && wrc == SIM_OK; i++) {
+        if (!paths[i])
+            continue;
+        if (!(outs[n_outs] = render_output_open(paths[i], &err))) {
+            wrc = SIM_ERR_IO;
+            break;
         }
-    } else if (fwrite(csv, 1, len, stdout) != len || fflush(stdout) != 0) {
+        wrc = render_output_write(outs[n_outs++], bytes[i], lens[i], &err);
+    }
+    free(picture);
+    if (wrc == SIM_OK)
+        wrc = render_output_commit(outs, n_outs, &err);
+    else
+        for (int i = 0; i < n_outs; i++)
+            render_output_discard(outs[i]);
+    if (wrc < 0) {
+        fprintf(stderr, "gilsim sweep: %s\n", err.msg);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (!out && (fwrite(csv, 1, len, stdout) != len || fflush(stdout) != 0)) {
         fprintf(stderr, "gilsim sweep: cannot write the CSV to stdout: %s\n", strerror(errno));
         rc = EXIT_RUNTIME;
         goto out;

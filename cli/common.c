@@ -243,6 +243,28 @@ bool cli_parse_size(const char *s, int *w, int *h)
     return true;
 }
 
+int cli_parse_bytes(const char *s, uint64_t *out)
+{
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 15)
+        return -1;
+    uint64_t v = strtoull(s, NULL, 10), mul = 1;
+    const char *u = s + digits;
+    switch (*u) {
+    case 'k': case 'K': mul = 1000ull; u++; break;
+    case 'm': case 'M': mul = 1000000ull; u++; break;
+    case 'g': case 'G': mul = 1000000000ull; u++; break;
+    case 't': case 'T': mul = 1000000000000ull; u++; break;
+    default: break;
+    }
+    if (*u == 'b' || *u == 'B')
+        u++;
+    if (*u || v > UINT64_MAX / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
 bool cli_ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
