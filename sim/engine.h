@@ -113,6 +113,8 @@ typedef struct Thread {
     bool started, done;
     bool holds_gil;
     bool ever_held_gil;      /* Thread.start() returns once the child ran */
+    bool resumed;            /* back in its program since its last Running, Blocked or Terminated
+                                record: it runs bytecode even if it blocks at once (world_set_reason) */
     SimRng rng;
     /* the program (program.c) */
     struct {

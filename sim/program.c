@@ -118,6 +118,7 @@ static bool begin_join(SimWorld *w, Thread *t, const SimOp *op)
 void prog_advance(SimWorld *w, Thread *t)
 {
     assert(t->holds_gil && t->core >= 0);
+    t->resumed = true;
     /* Resume a cpu op interrupted by a forced drop or a preemption. */
     if (t->work.kind != NO_WORK && t->work.left > 0) {
         work_resume(w, t);

@@ -113,9 +113,23 @@ void world_record(SimWorld *w, uint8_t kind, uint32_t thread, uint32_t arg, uint
 
 void world_set_reason(SimWorld *w, Thread *t, SimReason reason, SimCause cause, uint32_t other)
 {
-    if (t->reason == reason)
-        return;
     SimState old = sim_reason_state((SimReason)t->reason), now = sim_reason_state(reason);
+    /* Back in its program, the thread ran the bytecode that makes the call
+     * or returns, if only for no time: without a Running record an I/O
+     * right after another (same state, same reason) or after a wait for
+     * the GIL would not show as one, and the counters built on states
+     * would miss it. */
+    bool ran = t->resumed && t->core >= 0 && old != SIM_ST_RUNNING &&
+               (now == SIM_ST_BLOCKED || reason == SIM_R_EXITED);
+    if (t->reason == reason && !ran)
+        return;
+    if (ran) {
+        world_record(w, SIM_REC_STATE, t->id, (uint32_t)t->core, 0,
+                     (uint8_t)(SIM_ST_RUNNING | (old << 4)), SIM_R_PYTHON, (uint8_t)cause);
+        old = SIM_ST_RUNNING;
+    }
+    if (now != SIM_ST_RUNNABLE)
+        t->resumed = false;
     uint32_t arg = now == SIM_ST_RUNNING ? (uint32_t)t->core : 0;
     world_record(w, SIM_REC_STATE, t->id, arg, other, (uint8_t)(now | (old << 4)), (uint8_t)reason, (uint8_t)cause);
     t->reason = (uint8_t)reason;
