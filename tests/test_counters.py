@@ -120,6 +120,11 @@ def queues():
     check(q['get_blocked_ns'] == 1 * MS and q['put_blocked_ns'] == 2 * MS,
           'queue: blocked 1 ms in get, 2 ms in put', str(q))
     check(p['puts'] == 1 and p['gets'] == 1 and p['timeouts'] == 1, 'pipe: one message, one timed-out recv', str(p))
+    # A process pool sends each chunk through its work pipe: as many puts as gets.
+    rep = run_json(scen([{'name': 'a', 'program': [
+        {'process_pool': {'workers': 2, 'tasks': 5, 'chunksize': 2, 'task': [{'cpu': '1ms'}]}}]}]))
+    work = obj(rep, 'Pool0.work')
+    check(work['puts'] == 3 and work['gets'] == 3, 'process pool: 3 chunks of 5 tasks put and got', str(work))
 
 
 def events():
