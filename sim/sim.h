@@ -154,6 +154,13 @@ void sim_world_error(const SimWorld *w, SimError *err);
  * record more stops with SIM_ERR_BUDGET. Set before running; a new world
  * has sim_default_max_records(). */
 void sim_world_set_max_records(SimWorld *w, uint64_t max_records);
+/* Bounds for harnesses that run many small worlds (the fuzzer, tests):
+ * at most max_events events (0: no bound; past it SIM_ERR_BUDGET), and
+ * `steps` instead of SIM_STEPS_PER_INSTANT before a run counts as stuck.
+ * Set before running. */
+void sim_world_set_max_events(SimWorld *w, uint64_t max_events);
+void sim_world_set_steps_per_instant(SimWorld *w, uint64_t steps);
+
 /* An eighth of the machine's physical memory in trace records (the array
  * doubles as it grows, so the trace stays under a quarter), below 2^32
  * records; 2^26 when the memory size is unknown. */

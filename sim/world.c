@@ -264,7 +264,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     w->cfg = &sc->cfg;
     w->outcome = -1;
     w->max_records = sim_default_max_records();
-    w->max_steps = SIM_STEPS_PER_INSTANT;
+    w->max_steps = w->steps_base = SIM_STEPS_PER_INSTANT;
     w->fail_op = UINT32_MAX;
     w->rq_head = w->rq_tail = NO_THREAD;
     sim_queue_init(&w->q);
@@ -412,7 +412,7 @@ static bool event_step(SimWorld *w, const SimEvent *ev)
         w->steps = 0;
     }
     /* Each thread created so far may take a few steps at one instant. */
-    w->max_steps = SIM_STEPS_PER_INSTANT + (uint64_t)SIM_STEPS_PER_THREAD * w->n_threads;
+    w->max_steps = w->steps_base + (uint64_t)SIM_STEPS_PER_THREAD * w->n_threads;
     if (++w->steps <= w->max_steps)
         return true;
     Thread *t = event_thread(w, ev->type, ev->thread);
@@ -446,6 +446,12 @@ int sim_world_run(SimWorld *w, SimTime until)
             w->now = until;
             finish(w, SIM_RUN_UNTIL);
             return w->outcome;
+        }
+        if (w->max_events && w->events >= w->max_events) {
+            char when[32];
+            world_fail(w, SIM_ERR_BUDGET, UINT32_MAX, "the run reached its budget of %" PRIu64 " events at %s "
+                       "of simulated time", w->max_events, sim_duration_format(w->now, when, sizeof(when)));
+            return fail_run(w);
         }
         sim_queue_pop(&w->q, &ev);
         w->now = ev.t;
@@ -483,6 +489,16 @@ void sim_world_error(const SimWorld *w, SimError *err)
 void sim_world_set_max_records(SimWorld *w, uint64_t max_records)
 {
     w->max_records = max_records;
+}
+
+void sim_world_set_max_events(SimWorld *w, uint64_t max_events)
+{
+    w->max_events = max_events;
+}
+
+void sim_world_set_steps_per_instant(SimWorld *w, uint64_t steps)
+{
+    w->max_steps = w->steps_base = steps;
 }
 
 uint64_t sim_default_max_records(void)
