@@ -97,9 +97,9 @@ static int measure(const SimTrace *tr, RunFigures *out)
         idle += end - last;
     free(reason);
 
-    SimTime python = 0;
+    double python = 0; /* summed over threads, it could pass any SimTime */
     for (int i = 0; i < st->n_threads; i++)
-        python += st->threads[i].state_ns[SIM_R_PYTHON];
+        python += (double)st->threads[i].state_ns[SIM_R_PYTHON];
     uint64_t switches = 0, forced = 0, failed = 0;
     for (int g = 0; g < st->n_gils; g++) {
         switches += st->gils[g].switches;
@@ -109,7 +109,7 @@ static int measure(const SimTrace *tr, RunFigures *out)
     double secs = (double)end / 1e9;
     double per_s = secs > 0 ? 1 / secs : NAN;
     out->m[M_MAKESPAN] = secs;
-    out->m[M_THROUGHPUT] = secs > 0 ? (double)python / (double)end : NAN;
+    out->m[M_THROUGHPUT] = secs > 0 ? python / (double)end : NAN;
     out->m[M_SWITCHES] = (double)switches * per_s;
     out->m[M_FORCED] = (double)forced * per_s;
     out->m[M_FAILED] = (double)failed;

@@ -1,8 +1,9 @@
 /*
  * cmd_run.c - `gilsim run` (simulate and report) and `gilsim validate`.
  *
- * Exit codes: 0 done, 2 bad scenario or flags (nothing printed on stdout),
- * 3 deadlocked run (the report is still printed).
+ * Exit codes: 0 done, 1 out of memory or of trace budget, 2 bad scenario or
+ * flags or a run that cannot go on (nothing printed on stdout), 3
+ * deadlocked run (the report is still printed).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +13,20 @@
 
 static void run_usage(FILE *f)
 {
-    fprintf(f, "usage: gilsim run [FILE] [--set KEY=VALUE]... [--seed N] [--until T] [--json | --csv]\n"
-               "                  [--explain-config]\n\n"
+    fprintf(f, "usage: gilsim run [FILE] [--set KEY=VALUE]... [--seed N] [--until T] [--max-records N]\n"
+               "                  [--json | --csv] [--explain-config]\n\n"
                "Simulates FILE (a scenario, or the name of a bundled one; the built-in convoy\n"
                "scenario when omitted) to the end and prints what happened per thread.\n\n"
                "  --set KEY=VALUE   override a scenario value, e.g. python.switch_interval=1ms\n"
                "  --seed N          override the scenario's seed\n"
                "  --until T         stop the simulation at time T (e.g. 2s)\n"
+               "  --max-records N   fail rather than record more than N trace records\n"
+               "                    (default: an eighth of the memory)\n"
                "  --json            print the report as one JSON object\n"
                "  --csv             print the per-thread statistics as CSV\n"
                "  --explain-config  print every configuration value in effect, defaults included\n\n"
-               "Exit status: 0 done, 2 invalid scenario or flags, 3 deadlock.\n");
+               "Exit status: 0 done, 1 out of memory or of trace budget, 2 invalid scenario or\n"
+               "flags or a run that cannot go on (simulated time stopped advancing), 3 deadlock.\n");
 }
 
 int cmd_run(int argc, char **argv)

@@ -211,7 +211,7 @@ typedef struct SimThreadStats {
     SimTime state_ns[SIM_REASON_COUNT];   /* time spent per reason */
     SimTime running_ns, runnable_ns, blocked_ns;
     uint64_t gil_acquisitions;
-    SimLatency io;                        /* io start until it runs Python again */
+    SimLatency io;                        /* each I/O op completed: its start until the thread runs again */
     SimLatency gil_wait;                  /* each continuous wait for the GIL */
 } SimThreadStats;
 
