@@ -10,8 +10,8 @@
  * (`-o /dev/null`, `-o >(gzip > x.gz)`), anything else is refused.
  * Several outputs of one command commit together: each previous file is
  * kept aside (a hard link) until every rename has succeeded, and put back
- * if one fails. Temporary files are registered so that SIGINT, SIGTERM
- * and SIGHUP remove them before the process dies.
+ * if one fails. Temporary files and the links kept aside are registered so
+ * that SIGINT, SIGTERM and SIGHUP remove them before the process dies.
  *
  * Invariant: on any failure every target is as it was before the command
  * (a device or FIFO keeps what was written to it), and no temporary file
@@ -237,6 +237,7 @@ void render_output_discard(ROutput *o)
     }
     if (o->aside) {
         unlink(o->aside);
+        temp_forget(o->aside);
         free(o->aside);
     }
     free(o->path);
@@ -249,6 +250,11 @@ static int set_aside(ROutput *o)
     size_t n = strlen(o->path) + 32;
     if (!(o->aside = malloc(n)))
         return ENOMEM;
+    if (!temp_register(o->aside)) {
+        free(o->aside);
+        o->aside = NULL;
+        return EMFILE;
+    }
     for (int k = 0; k < 100; k++) {
         snprintf(o->aside, n, "%s.old-%ld-%d", o->path, (long)getpid(), k);
         if (link(o->path, o->aside) == 0)
@@ -256,6 +262,7 @@ static int set_aside(ROutput *o)
         if (errno != EEXIST)
             break;
     }
+    temp_forget(o->aside);
     int e = errno;
     free(o->aside);
     o->aside = NULL;
@@ -296,6 +303,7 @@ int render_output_commit(ROutput **outs, int n, SimError *err)
                 continue;
             if (o->aside) {
                 rename(o->aside, o->path);
+                temp_forget(o->aside);
                 free(o->aside);
                 o->aside = NULL;
             } else if (!o->had_target) {
