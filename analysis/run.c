@@ -10,6 +10,12 @@
 
 int run_result_simulate(SimScenario *sc, SimTime until, RunResult *out, SimError *err)
 {
+    return run_result_simulate_bounded(sc, until, RUN_DEFAULT_RECORDS, out, err);
+}
+
+int run_result_simulate_bounded(SimScenario *sc, SimTime until, uint64_t max_records, RunResult *out,
+                                SimError *err)
+{
     memset(out, 0, sizeof(*out));
     out->sc = sc;
     SimWorld *w = sim_world_create(sc, err);
@@ -17,10 +23,12 @@ int run_result_simulate(SimScenario *sc, SimTime until, RunResult *out, SimError
         run_result_fini(out);
         return err && err->code < 0 ? err->code : SIM_ERR_NOMEM;
     }
+    if (max_records != RUN_DEFAULT_RECORDS)
+        sim_world_set_max_records(w, max_records);
     int rc = sim_world_run(w, until);
     if (rc < 0) {
+        sim_world_error(w, err);
         sim_world_destroy(w);
-        rc = sim_error_set(err, rc, "%s: the simulation ran out of memory", sim_scenario_name(sc));
         run_result_fini(out);
         return rc;
     }

@@ -29,6 +29,13 @@ typedef struct RunResult {
  * destroyed, *out is zeroed and the negative SIM_ERR_* is returned with
  * err filled. */
 int run_result_simulate(SimScenario *sc, SimTime until, RunResult *out, SimError *err);
+/* The same with a trace budget of max_records (sim_world_set_max_records;
+ * RUN_DEFAULT_RECORDS: the machine's default). A run that cannot go on
+ * fails with sim_world_run's code and sim_world_error's message:
+ * SIM_ERR_RUN (time stopped advancing), SIM_ERR_BUDGET, SIM_ERR_NOMEM. */
+#define RUN_DEFAULT_RECORDS UINT64_MAX
+int run_result_simulate_bounded(SimScenario *sc, SimTime until, uint64_t max_records, RunResult *out,
+                                SimError *err);
 /* Destroys the trace and the scenario; the result is zeroed. */
 void run_result_fini(RunResult *run);
 

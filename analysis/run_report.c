@@ -16,6 +16,34 @@
 #include "figures.h"
 #include "run_report.h"
 
+/* Integers are written as integers, digit for digit: a double would print
+ * a seed or a time beyond 2^53 rounded, and the run could not be repeated
+ * from its own report. */
+static void json_u64(cJSON *o, const char *key, uint64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+    cJSON_AddRawToObject(o, key, num);
+}
+
+static void json_int(cJSON *o, const char *key, int64_t v)
+{
+    if (v >= -(1LL << 53) && v <= 1LL << 53) { /* a double holds it exactly */
+        cJSON_AddNumberToObject(o, key, (double)v);
+        return;
+    }
+    char num[24];
+    snprintf(num, sizeof(num), "%lld", (long long)v);
+    cJSON_AddRawToObject(o, key, num);
+}
+
+/* A number of the report as the table prints it, written either way. */
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    return cJSON_IsRaw(v) ? strtod(v->valuestring, NULL) : v->valuedouble;
+}
+
 /* How a thread ended ("exited", "killed"), or NULL while it lives. */
 static const char *thread_end(const SimThreadStats *ts)
 {
@@ -26,13 +54,13 @@ static const char *thread_end(const SimThreadStats *ts)
 static cJSON *latency_json(const SimLatency *l)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "count", (double)l->count);
+    json_int(o, "count", (int64_t)(l->count));
     cJSON *lat = cJSON_AddObjectToObject(o, "latency_ns");
-    cJSON_AddNumberToObject(lat, "p50", (double)l->p50);
-    cJSON_AddNumberToObject(lat, "p90", (double)l->p90);
-    cJSON_AddNumberToObject(lat, "p99", (double)l->p99);
-    cJSON_AddNumberToObject(lat, "max", (double)l->max);
-    cJSON_AddNumberToObject(lat, "mean", (double)l->mean);
+    json_int(lat, "p50", (int64_t)(l->p50));
+    json_int(lat, "p90", (int64_t)(l->p90));
+    json_int(lat, "p99", (int64_t)(l->p99));
+    json_int(lat, "max", (int64_t)(l->max));
+    json_int(lat, "mean", (int64_t)(l->mean));
     return o;
 }
 
@@ -121,36 +149,36 @@ static cJSON *objects_json(const SimTrace *tr, const SimStats *st, cJSON *root)
         cJSON_AddStringToObject(o, "process", pi ? pi->name : "");
         cJSON_AddStringToObject(o, "kind", oi->kind);
         if (strcmp(oi->kind, "shared") == 0) {
-            cJSON_AddNumberToObject(o, "initial", (double)oi->initial);
-            cJSON_AddNumberToObject(o, "final", (double)os->final);
-            cJSON_AddNumberToObject(o, "expected", (double)(oi->initial + (int64_t)os->writes));
-            cJSON_AddNumberToObject(o, "lost_updates", (double)os->lost);
+            json_int(o, "initial", (int64_t)(oi->initial));
+            json_int(o, "final", (int64_t)(os->final));
+            json_int(o, "expected", (int64_t)(oi->initial + (int64_t)os->writes));
+            json_int(o, "lost_updates", (int64_t)(os->lost));
             cJSON_AddItemToArray(shared, o);
             continue;
         }
         bool queue = strcmp(oi->kind, "queue") == 0 || strcmp(oi->kind, "pipe") == 0 ||
                      strcmp(oi->kind, "mp_queue") == 0;
         if (queue) {
-            cJSON_AddNumberToObject(o, "maxsize", (double)oi->initial);
-            cJSON_AddNumberToObject(o, "puts", (double)os->puts);
-            cJSON_AddNumberToObject(o, "gets", (double)os->gets);
-            cJSON_AddNumberToObject(o, "max_size_seen", (double)os->max_items);
-            cJSON_AddNumberToObject(o, "put_blocked_ns", (double)os->put_blocked_ns);
-            cJSON_AddNumberToObject(o, "get_blocked_ns", (double)os->get_blocked_ns);
-            cJSON_AddNumberToObject(o, "timeouts", (double)os->timeouts);
+            json_int(o, "maxsize", (int64_t)(oi->initial));
+            json_int(o, "puts", (int64_t)(os->puts));
+            json_int(o, "gets", (int64_t)(os->gets));
+            json_int(o, "max_size_seen", (int64_t)(os->max_items));
+            json_int(o, "put_blocked_ns", (int64_t)(os->put_blocked_ns));
+            json_int(o, "get_blocked_ns", (int64_t)(os->get_blocked_ns));
+            json_int(o, "timeouts", (int64_t)(os->timeouts));
             cJSON_AddItemToArray(queues, o);
             continue;
         }
-        cJSON_AddNumberToObject(o, "acquisitions", (double)os->acquisitions);
-        cJSON_AddNumberToObject(o, "contended", (double)os->contended);
-        cJSON_AddNumberToObject(o, "max_waiters", (double)os->max_waiters);
-        cJSON_AddNumberToObject(o, "max_holders", (double)os->max_holders);
-        cJSON_AddNumberToObject(o, "timeouts", (double)os->timeouts);
+        json_int(o, "acquisitions", (int64_t)(os->acquisitions));
+        json_int(o, "contended", (int64_t)(os->contended));
+        json_int(o, "max_waiters", (int64_t)(os->max_waiters));
+        json_int(o, "max_holders", (int64_t)(os->max_holders));
+        json_int(o, "timeouts", (int64_t)(os->timeouts));
         cJSON *wj = cJSON_AddObjectToObject(o, "wait_ns");
-        cJSON_AddNumberToObject(wj, "count", (double)os->wait.count);
-        cJSON_AddNumberToObject(wj, "p50", (double)os->wait.p50);
-        cJSON_AddNumberToObject(wj, "p99", (double)os->wait.p99);
-        cJSON_AddNumberToObject(wj, "max", (double)os->wait.max);
+        json_int(wj, "count", (int64_t)(os->wait.count));
+        json_int(wj, "p50", (int64_t)(os->wait.p50));
+        json_int(wj, "p99", (int64_t)(os->wait.p99));
+        json_int(wj, "max", (int64_t)(os->wait.max));
         cJSON_AddItemToArray(locks, o);
     }
     cJSON *errors = cJSON_AddArrayToObject(root, "errors");
@@ -164,7 +192,7 @@ static cJSON *objects_json(const SimTrace *tr, const SimStats *st, cJSON *root)
         cJSON_AddStringToObject(e, "thread", thread_label(tr, r[i].thread, who, sizeof(who)));
         cJSON_AddStringToObject(e, "object", oi ? oi->name : "");
         cJSON_AddStringToObject(e, "error", sim_sync_error_message((SimSyncError)r[i].reason));
-        cJSON_AddNumberToObject(e, "at_ns", (double)r[i].t);
+        json_int(e, "at_ns", (int64_t)(r[i].t));
         cJSON_AddItemToArray(errors, e);
     }
     return root;
@@ -180,17 +208,17 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
     cJSON_AddStringToObject(root, "gilsim", GILSIM_VERSION);
     cJSON_AddStringToObject(root, "scenario", info->scenario);
     cJSON_AddStringToObject(root, "scenario_hash", hash);
-    cJSON_AddNumberToObject(root, "seed", (double)info->seed);
+    json_u64(root, "seed", info->seed);
     cJSON_AddStringToObject(root, "outcome", run_outcome_name(run->outcome));
-    cJSON_AddNumberToObject(root, "sim_time_ns", (double)st->sim_time_ns);
-    cJSON_AddNumberToObject(root, "events", (double)run->events);
-    cJSON_AddNumberToObject(root, "transitions", (double)st->transitions);
-    cJSON_AddNumberToObject(root, "records", (double)st->records);
+    json_int(root, "sim_time_ns", (int64_t)(st->sim_time_ns));
+    json_int(root, "events", (int64_t)(run->events));
+    json_int(root, "transitions", (int64_t)(st->transitions));
+    json_int(root, "records", (int64_t)(st->records));
     cJSON *cfg = cJSON_AddObjectToObject(root, "config");
-    cJSON_AddNumberToObject(cfg, "cores", info->cores);
+    json_int(cfg, "cores", info->cores);
     cJSON_AddStringToObject(cfg, "python", info->python_version);
     cJSON_AddStringToObject(cfg, "gil", info->gil_policy);
-    cJSON_AddNumberToObject(cfg, "switch_interval_ns", (double)info->switch_interval);
+    json_int(cfg, "switch_interval_ns", (int64_t)(info->switch_interval));
 
     cJSON *threads = cJSON_AddArrayToObject(root, "threads");
     for (int i = 0; i < st->n_threads; i++) {
@@ -200,9 +228,9 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
         cJSON_AddStringToObject(o, "process", sim_trace_process(tr, ti->process)->name);
         cJSON_AddStringToObject(o, "name", ti->name);
         cJSON_AddBoolToObject(o, "daemon", ti->daemon);
-        cJSON_AddNumberToObject(o, "started_ns", (double)ts->started_ns);
+        json_int(o, "started_ns", (int64_t)(ts->started_ns));
         if (ts->finished_ns >= 0)
-            cJSON_AddNumberToObject(o, "finished_ns", (double)ts->finished_ns);
+            json_int(o, "finished_ns", (int64_t)(ts->finished_ns));
         else
             cJSON_AddNullToObject(o, "finished_ns");
         const char *end = thread_end(&st->threads[i]);
@@ -211,12 +239,12 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
         else
             cJSON_AddNullToObject(o, "end");
         cJSON *sn = cJSON_AddObjectToObject(o, "state_ns");
-        cJSON_AddNumberToObject(sn, "running", (double)ts->running_ns);
-        cJSON_AddNumberToObject(sn, "runnable", (double)ts->runnable_ns);
-        cJSON_AddNumberToObject(sn, "blocked", (double)ts->blocked_ns);
+        json_int(sn, "running", (int64_t)(ts->running_ns));
+        json_int(sn, "runnable", (int64_t)(ts->runnable_ns));
+        json_int(sn, "blocked", (int64_t)(ts->blocked_ns));
         for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
-            cJSON_AddNumberToObject(sn, sim_reason_name((SimReason)r), (double)ts->state_ns[r]);
-        cJSON_AddNumberToObject(o, "gil_acquisitions", (double)ts->gil_acquisitions);
+            json_int(sn, sim_reason_name((SimReason)r), ts->state_ns[r]);
+        json_int(o, "gil_acquisitions", (int64_t)(ts->gil_acquisitions));
         cJSON_AddItemToObject(o, "io", latency_json(&ts->io));
         cJSON_AddItemToObject(o, "gil_wait", latency_json(&ts->gil_wait));
         cJSON_AddItemToArray(threads, o);
@@ -234,14 +262,14 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
         else
             cJSON_AddStringToObject(o, "parent", sim_trace_process(tr, pi->parent)->name);
         cJSON *gj = cJSON_AddObjectToObject(o, "gil");
-        cJSON_AddNumberToObject(gj, "acquisitions", (double)g->acquisitions);
-        cJSON_AddNumberToObject(gj, "switches", (double)g->switches);
-        cJSON_AddNumberToObject(gj, "drop_requests", (double)g->drop_requests);
-        cJSON_AddNumberToObject(gj, "forced_drops", (double)g->forced_drops);
-        cJSON_AddNumberToObject(gj, "voluntary_drops", (double)g->voluntary_drops);
-        cJSON_AddNumberToObject(gj, "timeouts", (double)g->timeouts);
-        cJSON_AddNumberToObject(gj, "failed_wakeups", (double)g->failed_wakeups);
-        cJSON_AddNumberToObject(gj, "held_ns", (double)g->held_ns);
+        json_int(gj, "acquisitions", (int64_t)(g->acquisitions));
+        json_int(gj, "switches", (int64_t)(g->switches));
+        json_int(gj, "drop_requests", (int64_t)(g->drop_requests));
+        json_int(gj, "forced_drops", (int64_t)(g->forced_drops));
+        json_int(gj, "voluntary_drops", (int64_t)(g->voluntary_drops));
+        json_int(gj, "timeouts", (int64_t)(g->timeouts));
+        json_int(gj, "failed_wakeups", (int64_t)(g->failed_wakeups));
+        json_int(gj, "held_ns", (int64_t)(g->held_ns));
         /* Subinterpreters with their own GIL (python.gil = per-interpreter). */
         cJSON *interps = cJSON_AddArrayToObject(o, "interpreter_gils");
         for (uint32_t k = pi->gil; k < (uint32_t)st->n_gils; k++) {
@@ -251,10 +279,10 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
             if (!used && k != pi->gil)
                 break;
             cJSON *ij = cJSON_CreateObject();
-            cJSON_AddNumberToObject(ij, "interpreter", (double)(k - pi->gil));
-            cJSON_AddNumberToObject(ij, "acquisitions", (double)st->gils[k].acquisitions);
-            cJSON_AddNumberToObject(ij, "switches", (double)st->gils[k].switches);
-            cJSON_AddNumberToObject(ij, "held_ns", (double)st->gils[k].held_ns);
+            json_int(ij, "interpreter", (int64_t)(k - pi->gil));
+            json_int(ij, "acquisitions", (int64_t)(st->gils[k].acquisitions));
+            json_int(ij, "switches", (int64_t)(st->gils[k].switches));
+            json_int(ij, "held_ns", (int64_t)(st->gils[k].held_ns));
             cJSON_AddItemToArray(interps, ij);
         }
         cJSON_AddItemToArray(procs, o);
@@ -364,29 +392,29 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
     {
         fprintf(f, "  shared %s/%s: final %.0f, expected %.0f, %.0f lost updates\n",
                 cJSON_GetObjectItem(it, "process")->valuestring, cJSON_GetObjectItem(it, "name")->valuestring,
-                cJSON_GetObjectItem(it, "final")->valuedouble, cJSON_GetObjectItem(it, "expected")->valuedouble,
-                cJSON_GetObjectItem(it, "lost_updates")->valuedouble);
+                num(it, "final"), num(it, "expected"),
+                num(it, "lost_updates"));
     }
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "locks"))
     {
-        if (cJSON_GetObjectItem(it, "acquisitions")->valuedouble == 0 &&
-            cJSON_GetObjectItem(it, "max_waiters")->valuedouble == 0)
+        if (num(it, "acquisitions") == 0 &&
+            num(it, "max_waiters") == 0)
             continue;
         char p50[32];
-        sim_duration_format((SimTime)cJSON_GetObjectItem(cJSON_GetObjectItem(it, "wait_ns"), "p50")->valuedouble, p50,
+        sim_duration_format((SimTime)num(cJSON_GetObjectItem(it, "wait_ns"), "p50"), p50,
                             sizeof(p50));
         fprintf(f, "  %s %s/%s: %.0f acquisitions, %.0f contended, up to %.0f waiting, wait p50 %s\n",
                 cJSON_GetObjectItem(it, "kind")->valuestring, cJSON_GetObjectItem(it, "process")->valuestring,
-                cJSON_GetObjectItem(it, "name")->valuestring, cJSON_GetObjectItem(it, "acquisitions")->valuedouble,
-                cJSON_GetObjectItem(it, "contended")->valuedouble, cJSON_GetObjectItem(it, "max_waiters")->valuedouble,
+                cJSON_GetObjectItem(it, "name")->valuestring, num(it, "acquisitions"),
+                num(it, "contended"), num(it, "max_waiters"),
                 p50);
     }
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "queues"))
     {
         fprintf(f, "  %s %s/%s: %.0f puts, %.0f gets, up to %.0f items\n", cJSON_GetObjectItem(it, "kind")->valuestring,
                 cJSON_GetObjectItem(it, "process")->valuestring, cJSON_GetObjectItem(it, "name")->valuestring,
-                cJSON_GetObjectItem(it, "puts")->valuedouble, cJSON_GetObjectItem(it, "gets")->valuedouble,
-                cJSON_GetObjectItem(it, "max_size_seen")->valuedouble);
+                num(it, "puts"), num(it, "gets"),
+                num(it, "max_size_seen"));
     }
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(rep, "errors"))
     {

@@ -67,6 +67,7 @@ typedef struct SweepSpec {
     uint64_t seed;
     SimTime until;             /* SIM_TIME_NEVER: run to the end */
     int jobs;                  /* worker threads; <= 0: one per online CPU */
+    uint64_t max_records;      /* trace budget of each run; 0: the machine's, shared by the jobs */
 } SweepSpec;
 
 /* Called from the calling thread about ten times a second while runs
@@ -76,11 +77,13 @@ typedef void (*SweepProgressFn)(void *ud, int done, int total, double elapsed_s)
 typedef struct SweepResult SweepResult;
 
 /*
- * Loads every point first (so a bad value is reported before anything
- * runs), then runs points x runs simulations on spec->jobs threads.
- * spec and its keys are borrowed and must outlive the result. Returns 0,
- * or a negative SIM_ERR_* with err filled: PARSE/INVALID/IO/LIMIT for a
- * bad scenario or override (the message names the point), NOMEM otherwise.
+ * Runs points x runs simulations on spec->jobs threads, each point's
+ * scenario loaded just before its runs and freed after them. spec and its
+ * keys are borrowed and must outlive the result. Returns 0, or the first
+ * failure (in point order; later points are skipped) as a negative
+ * SIM_ERR_* with err filled, naming the point and run: PARSE/INVALID/IO/
+ * LIMIT for a bad scenario or override, RUN or BUDGET for a run that could
+ * not go on, NOMEM otherwise.
  */
 int sweep_run(const SweepSpec *spec, SweepProgressFn progress, void *ud, SweepResult **out,
               SimError *err);

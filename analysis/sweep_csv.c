@@ -341,9 +341,11 @@ int sweep_result_read_csv(const char *name, const char *text, size_t len, SweepR
     errno = 0;
     long runs = strtol(runs_s, &end, 10);
     SimTime until = SIM_TIME_NEVER;
+    uint64_t seed;
     if (errno || end == runs_s || *end || runs < 1 ||
-        (*until_s && sim_duration_parse(until_s, &until) != SIM_OK)) {
-        sim_error_set(err, rc, "%s: not a gilsim sweep CSV: bad runs or until", name);
+        (*until_s && sim_duration_parse(until_s, &until) != SIM_OK) ||
+        sim_seed_parse(csv_cell(&t, 1, c_tail[C_SEED]), &seed) != SIM_OK) {
+        sim_error_set(err, rc, "%s: not a gilsim sweep CSV: bad runs, until or seed", name);
         goto out;
     }
     SweepSpec sp = {.keys = keys, .n_keys = nk, .runs = (int)runs, .has_seed = true,
@@ -355,7 +357,7 @@ int sweep_result_read_csv(const char *name, const char *text, size_t len, SweepR
     const char *file = csv_cell(&t, 1, c_tail[C_SCENARIO]);
     if (*file && !(r->spec.file = r->own_file = strdup(file)))
         goto nomem;
-    r->seed = r->spec.seed = strtoull(csv_cell(&t, 1, c_tail[C_SEED]), NULL, 10);
+    r->seed = r->spec.seed = seed;
     r->hash = strtoull(csv_cell(&t, 1, c_tail[C_HASH]), NULL, 16);
     if (!(r->name = strdup(csv_cell(&t, 1, c_tail[C_NAME]))) ||
         !(r->version = strdup(csv_cell(&t, 1, c_tail[C_VERSION]))))

@@ -1,15 +1,18 @@
 /*
- * sweep_run.c - running a sweep: every point's scenario loaded up front,
- * points x runs simulations on a pool of threads, the figures of each run,
- * and their aggregates per point (median, minimum, maximum).
+ * sweep_run.c - running a sweep: points x runs simulations on a pool of
+ * threads, each point's scenario loaded just before its runs and freed
+ * after them, the figures of each run, and their aggregates per point
+ * (median, minimum, maximum).
  *
- * Every scenario is loaded by the calling thread before any run starts
- * (the JSON parser keeps a global error pointer, so loading is not safe to
- * do from several threads at once); workers then only create, run and
- * destroy their own worlds, which share nothing. Each run writes its
- * figures into its own slot, and everything downstream reads the slots in
- * point and run order, which is why the thread count cannot change a byte
- * of the output.
+ * A worker takes a point, loads its scenario (loading is serialized: the
+ * JSON parser keeps a global error pointer) and runs it once per seed, so
+ * a sweep holds one scenario per worker, never one per point. Runs share
+ * nothing. Each run writes its figures into its own slot, and everything
+ * downstream reads the slots in point and run order, which is why the
+ * thread count cannot change a byte of the output. When a point fails
+ * (a bad value, a run that cannot go on), the points after it are skipped
+ * and the first failure is reported: every point before it always runs,
+ * so which failure is reported does not depend on the thread count either.
  */
 #include <math.h>
 #include <pthread.h>
@@ -19,12 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run.h"
 #include "sweep_internal.h"
 #include "text_file.h"
 
 #define MAX_POINTS 100000     /* points of a sweep */
-#define MAX_JOBS_TOTAL 200000 /* runs of a sweep; every scenario is loaded up front */
+#define MAX_JOBS_TOTAL 200000 /* runs of a sweep */
 
 /* ---- Figures of one run ---------------------------------------------------- */
 
@@ -34,7 +36,8 @@ typedef struct RunIo {
 } RunIo;
 
 typedef struct RunFigures {
-    int rc;                 /* SIM_OK or SIM_ERR_NOMEM */
+    int rc;                 /* SIM_OK, or why the run failed (msg says more) */
+    char *msg;              /* the failed run's error; owned */
     int outcome;            /* SIM_RUN_* */
     double m[M_COUNT];
     RunIo *io;              /* threads that completed at least one I/O op */
@@ -43,6 +46,8 @@ typedef struct RunFigures {
 
 static void run_figures_free(RunFigures *r)
 {
+    free(r->msg);
+    r->msg = NULL;
     for (int i = 0; i < r->n_io; i++)
         free(r->io[i].label);
     free(r->io);
@@ -92,9 +97,9 @@ static int measure(const SimTrace *tr, RunFigures *out)
         idle += end - last;
     free(reason);
 
-    SimTime python = 0;
+    double python = 0; /* summed over threads, it could pass any SimTime */
     for (int i = 0; i < st->n_threads; i++)
-        python += st->threads[i].state_ns[SIM_R_PYTHON];
+        python += (double)st->threads[i].state_ns[SIM_R_PYTHON];
     uint64_t switches = 0, forced = 0, failed = 0;
     for (int g = 0; g < st->n_gils; g++) {
         switches += st->gils[g].switches;
@@ -104,7 +109,7 @@ static int measure(const SimTrace *tr, RunFigures *out)
     double secs = (double)end / 1e9;
     double per_s = secs > 0 ? 1 / secs : NAN;
     out->m[M_MAKESPAN] = secs;
-    out->m[M_THROUGHPUT] = secs > 0 ? (double)python / (double)end : NAN;
+    out->m[M_THROUGHPUT] = secs > 0 ? python / (double)end : NAN;
     out->m[M_SWITCHES] = (double)switches * per_s;
     out->m[M_FORCED] = (double)forced * per_s;
     out->m[M_FAILED] = (double)failed;
@@ -150,29 +155,80 @@ static int measure(const SimTrace *tr, RunFigures *out)
 /* ---- Running ---------------------------------------------------------------- */
 
 typedef struct Pool {
-    RunFigures *run;        /* [jobs], point-major */
-    SimScenario **sc;       /* [jobs]; a worker hands its job's scenario to the run */
+    const SweepResult *r;
+    RunFigures *run;        /* [points x runs], point-major */
+    const char *name, *src; /* the scenario's text, and the name its errors cite */
+    size_t len;
+    uint64_t seed;          /* the first run's seed */
+    uint64_t max_records;   /* trace budget of each run */
     SimTime until;
-    pthread_mutex_t mu;
+    const char **list;      /* override buffers, used under `load` */
+    char **owned;
+    pthread_mutex_t mu;     /* next, done, stop */
+    pthread_mutex_t load;   /* cJSON's global error pointer */
     pthread_cond_t cv;
-    int next, done, total;
+    int next, points;       /* the next point to run, of how many */
+    int done, total;        /* runs finished (or skipped), of how many */
+    int stop;               /* points after this one are skipped (one of its runs failed) */
 } Pool;
 
-static void run_job(Pool *p, int j)
+static int fail_run(RunFigures *out, const SimError *err)
 {
-    RunFigures *out = &p->run[j];
-    SimScenario *sc = p->sc[j];
-    p->sc[j] = NULL;
-    RunResult run;
+    out->rc = err->code < 0 ? err->code : SIM_ERR_NOMEM;
+    out->msg = strdup(err->msg);
+    return out->rc;
+}
+
+/* One run of a loaded scenario, measured. */
+static int run_one(Pool *p, const SimScenario *sc, RunFigures *out)
+{
     SimError err;
-    int rc = run_result_simulate(sc, p->until, &run, &err);
+    SimWorld *w = sim_world_create(sc, &err);
+    if (!w)
+        return fail_run(out, &err);
+    sim_world_set_max_records(w, p->max_records);
+    int rc = sim_world_run(w, p->until);
     if (rc < 0) {
-        out->rc = rc;
-        return;
+        sim_world_error(w, &err);
+        sim_world_destroy(w);
+        return fail_run(out, &err);
     }
-    out->outcome = run.outcome;
-    out->rc = measure(run.trace, out);
-    run_result_fini(&run);
+    out->outcome = rc;
+    SimTrace *tr = sim_world_take_trace(w);
+    sim_world_destroy(w);
+    out->rc = measure(tr, out);
+    sim_trace_destroy(tr);
+    return out->rc;
+}
+
+/* Loads point pt's scenario once and runs it with each of its seeds,
+ * counting each run done as it ends; *ran says how many it counted. */
+static int run_point(Pool *p, int pt, int *ran)
+{
+    RunFigures *out = &p->run[pt * p->r->runs];
+    SimScenario *sc = NULL;
+    SimError err;
+    char seed_buf[40];
+    pthread_mutex_lock(&p->load);
+    int n = sweep_point_overrides(p->r, pt, UINT64_MAX, p->list, p->owned, seed_buf, sizeof(seed_buf));
+    int rc = n < 0 ? sim_error_set(&err, SIM_ERR_NOMEM, "out of memory")
+                   : sim_scenario_load_text(p->name, p->src, p->len, p->list, n, &sc, &err);
+    for (int q = 0; q < p->r->spec.n_keys; q++)
+        free(p->owned[q]), p->owned[q] = NULL;
+    pthread_mutex_unlock(&p->load);
+    if (rc < 0)
+        return fail_run(out, &err);
+    for (int k = 0; k < p->r->runs && rc == SIM_OK; k++) {
+        sim_scenario_set_seed(sc, p->seed + (uint64_t)k);
+        rc = run_one(p, sc, &out[k]);
+        pthread_mutex_lock(&p->mu);
+        p->done++;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        ++*ran;
+    }
+    sim_scenario_destroy(sc);
+    return rc;
 }
 
 static void *worker(void *arg)
@@ -180,13 +236,17 @@ static void *worker(void *arg)
     Pool *p = arg;
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        int j = p->next < p->total ? p->next++ : -1;
+        int pt = p->next < p->points ? p->next++ : -1;
+        bool skip = pt > p->stop;
         pthread_mutex_unlock(&p->mu);
-        if (j < 0)
+        if (pt < 0)
             break;
-        run_job(p, j);
+        int ran = 0;
+        int rc = skip ? SIM_OK : run_point(p, pt, &ran);
         pthread_mutex_lock(&p->mu);
-        p->done++;
+        if (rc < 0 && pt < p->stop)
+            p->stop = pt;
+        p->done += p->r->runs - ran; /* what did not run counts as done, for the progress */
         pthread_cond_signal(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
@@ -205,6 +265,7 @@ static double now_s(void)
 static int run_pool(Pool *pool, int jobs, SweepProgressFn progress, void *ud, double *seconds)
 {
     pthread_mutex_init(&pool->mu, NULL);
+    pthread_mutex_init(&pool->load, NULL);
     pthread_cond_init(&pool->cv, NULL);
     pthread_t *tids = calloc((size_t)jobs, sizeof(pthread_t));
     int started = 0;
@@ -242,6 +303,7 @@ static int run_pool(Pool *pool, int jobs, SweepProgressFn progress, void *ud, do
     free(tids);
     *seconds = now_s() - t0;
     pthread_mutex_destroy(&pool->mu);
+    pthread_mutex_destroy(&pool->load);
     pthread_cond_destroy(&pool->cv);
     if (progress)
         progress(ud, pool->total, pool->total, *seconds);
@@ -361,7 +423,6 @@ int sweep_run(const SweepSpec *sp, SweepProgressFn progress, void *ud, SweepResu
     char *text = NULL;
     size_t len = 0;
     const char *name;
-    SimScenario **sc = NULL;
     RunFigures *run = NULL;
     int *io_map = NULL;
     const char **list = NULL;
@@ -369,10 +430,9 @@ int sweep_run(const SweepSpec *sp, SweepProgressFn progress, void *ud, SweepResu
     Pool pool;
     memset(&pool, 0, sizeof(pool));
     run = calloc((size_t)total, sizeof(RunFigures));
-    sc = calloc((size_t)total, sizeof(*sc));
     list = calloc((size_t)(sp->n_fixed + sp->n_keys + 2), sizeof(*list));
     owned = calloc((size_t)(sp->n_keys + 1), sizeof(*owned));
-    if (!run || !sc || !list || !owned) {
+    if (!run || !list || !owned) {
         sim_error_set(err, rc, "out of memory");
         goto fail;
     }
@@ -406,38 +466,40 @@ int sweep_run(const SweepSpec *sp, SweepProgressFn progress, void *ud, SweepResu
         if (!r->name)
             goto fail_nomem;
     }
+    if (seed > UINT64_MAX - (uint64_t)(r->runs - 1)) {
+        rc = sim_error_set(err, SIM_ERR_INVALID, "seeds %llu and the %d after it pass 18446744073709551615; "
+                                                 "expected a smaller --seed or fewer --runs",
+                           (unsigned long long)seed, r->runs - 1);
+        goto fail;
+    }
     r->seed = seed;
     if (!(r->version = strdup(GILSIM_VERSION)))
         goto fail_nomem;
-    for (int p = 0; p < r->n_points; p++) {
-        for (int k = 0; k < r->runs; k++) {
-            int n = sweep_point_overrides(r, p, seed + (uint64_t)k, list, owned, seed_buf,
-                                          sizeof(seed_buf));
-            if (n < 0)
-                goto fail_nomem;
-            rc = sim_scenario_load_text(name, src, len, list, n, &sc[p * r->runs + k], err);
-            for (int q = 0; q < sp->n_keys; q++)
-                free(owned[q]), owned[q] = NULL;
-            if (rc < 0)
-                goto fail;
-        }
-    }
-
     int jobs = sp->jobs > 0 ? sp->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs < 1)
         jobs = 1;
-    if (jobs > total)
-        jobs = total;
+    if (jobs > r->n_points)
+        jobs = r->n_points; /* a worker runs a point's runs in turn */
+    pool.r = r;
     pool.run = run;
-    pool.sc = sc;
+    pool.name = name;
+    pool.src = src;
+    pool.len = len;
+    pool.seed = seed;
+    /* The machine's trace budget is shared by the runs at once. */
+    pool.max_records = sp->max_records ? sp->max_records : sim_default_max_records() / (uint64_t)jobs;
+    pool.list = list;
+    pool.owned = owned;
     pool.until = sp->until;
+    pool.points = r->n_points;
     pool.total = total;
+    pool.stop = r->n_points;
     r->jobs_used = run_pool(&pool, jobs, progress, ud, &r->seconds);
 
     for (int j = 0; j < total; j++) {
         if (run[j].rc < 0) {
-            rc = sim_error_set(err, run[j].rc, "point %d, run %d: the simulation ran out of "
-                                               "memory", j / r->runs + 1, j % r->runs + 1);
+            rc = sim_error_set(err, run[j].rc, "point %d, run %d: %s", j / r->runs + 1, j % r->runs + 1,
+                               run[j].msg ? run[j].msg : "out of memory");
             goto fail;
         }
         r->deadlocks[j / r->runs] += run[j].outcome == SIM_RUN_DEADLOCK;
@@ -454,9 +516,6 @@ fail_nomem:
     rc = sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
 fail:
 done:
-    for (int j = 0; sc && j < total; j++)
-        sim_scenario_destroy(sc[j]);
-    free(sc);
     for (int j = 0; run && j < total; j++)
         run_figures_free(&run[j]);
     free(run);

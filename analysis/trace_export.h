@@ -16,11 +16,16 @@
 
 #include "sim.h"
 
-/* What a writer produced. */
+/* What a writer produced, and the one thing it is told. */
 typedef struct TraceExportStats {
-    uint64_t bytes;  /* bytes written to f */
-    uint64_t events; /* JSON: trace events; CSV: rows (header excluded) */
+    uint64_t max_bytes; /* in: stop with SIM_ERR_LIMIT rather than write more; 0: no limit */
+    uint64_t bytes;     /* bytes written to f */
+    uint64_t events;    /* JSON: trace events; CSV: rows (header excluded) */
 } TraceExportStats;
+
+/* A floor on the bytes either format takes per trace record, for refusing
+ * an export that will certainly pass a size limit before writing any of it. */
+#define TRACE_EXPORT_MIN_BYTES_PER_RECORD 16
 
 /*
  * Chrome Trace Event JSON, object form:
@@ -49,7 +54,8 @@ typedef struct TraceExportStats {
  *                     instant, through the holding it ended, to the next
  *                     holding
  *
- * Returns 0, SIM_ERR_NOMEM or SIM_ERR_IO (errno says why).
+ * Returns 0, SIM_ERR_NOMEM, SIM_ERR_IO (errno says why) or SIM_ERR_LIMIT
+ * (st->max_bytes reached: f holds the start of the output).
  */
 int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st);
 
@@ -65,7 +71,7 @@ int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st);
  * Running; gil_holder names the thread holding the thread's GIL at start_ns
  * (after every record of that instant), empty if nobody does.
  *
- * Returns 0, SIM_ERR_NOMEM or SIM_ERR_IO.
+ * Returns 0, SIM_ERR_NOMEM, SIM_ERR_IO or SIM_ERR_LIMIT, as the Chrome writer.
  */
 int trace_export_csv(const SimTrace *tr, FILE *f, TraceExportStats *st);
 

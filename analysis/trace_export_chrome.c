@@ -793,6 +793,7 @@ int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st)
         free(next);
         return SIM_ERR_NOMEM;
     }
+    c.o.limit = st ? st->max_bytes : 0;
     OUT_LIT(&c.o, "{\"traceEvents\":[");
     write_metadata(&c);
     /* Every object counter starts at its initial value. */
@@ -802,7 +803,7 @@ int trace_export_chrome(const SimTrace *tr, FILE *f, TraceExportStats *st)
     bool ok = write_records(&c, next);
     write_other_data(&c);
     out_flush(&c.o);
-    int rc = !ok ? SIM_ERR_NOMEM : c.o.failed || fflush(f) != 0 ? SIM_ERR_IO : SIM_OK;
+    int rc = !ok ? SIM_ERR_NOMEM : c.o.too_big ? SIM_ERR_LIMIT : c.o.failed || fflush(f) != 0 ? SIM_ERR_IO : SIM_OK;
     if (st) {
         st->bytes = c.o.written;
         st->events = c.events;

@@ -134,6 +134,7 @@ int trace_export_csv(const SimTrace *tr, FILE *f, TraceExportStats *st)
     for (int i = 0; ok && i < SIM_REASON_COUNT; i++)
         ok = quote_csv(sim_reason_name((SimReason)i), &reasons[i]);
     if (ok) {
+        o.limit = st ? st->max_bytes : 0;
         OUT_LIT(&o, "process,thread,state,reason,start_ns,end_ns,core,gil_holder\n");
         for (uint32_t t = 0; t < nt; t++) {
             const StrBuf *proc = &nm.process[sim_trace_thread(tr, t)->process];
@@ -161,7 +162,7 @@ int trace_export_csv(const SimTrace *tr, FILE *f, TraceExportStats *st)
         }
         out_flush(&o);
     }
-    int rc = !ok ? SIM_ERR_NOMEM : o.failed || fflush(f) != 0 ? SIM_ERR_IO : SIM_OK;
+    int rc = !ok ? SIM_ERR_NOMEM : o.too_big ? SIM_ERR_LIMIT : o.failed || fflush(f) != 0 ? SIM_ERR_IO : SIM_OK;
     if (st) {
         st->bytes = o.written;
         st->events = first ? first[nt] : 0;

@@ -4,7 +4,8 @@
  *
  * Invariant: bytes reach the FILE in the order they were put, and
  * `written` counts every byte handed to it, whether or not a write
- * failed (failed says so, and errno why).
+ * failed (failed says so, and errno why); past `limit` nothing more is
+ * written (too_big says so).
  */
 #include <stdlib.h>
 
@@ -23,9 +24,18 @@ bool out_init(Out *o, FILE *f)
     return o->buf != NULL;
 }
 
+/* False (and the writer failed) when n more bytes would pass the limit:
+ * nothing more reaches f, so an export too large stops at the limit. */
+static bool within_limit(Out *o, size_t n)
+{
+    if (o->limit && o->written + n > o->limit)
+        o->failed = o->too_big = true;
+    return !o->failed;
+}
+
 void out_flush(Out *o)
 {
-    if (o->n && !o->failed && fwrite(o->buf, 1, o->n, o->f) != o->n)
+    if (o->n && within_limit(o, o->n) && fwrite(o->buf, 1, o->n, o->f) != o->n)
         o->failed = true;
     o->written += o->n;
     o->n = 0;
@@ -42,7 +52,7 @@ void out_put(Out *o, const char *s, size_t len)
     if (len > OUT_CAP - o->n) {
         out_flush(o);
         if (len > OUT_CAP) {
-            if (!o->failed && fwrite(s, 1, len, o->f) != len)
+            if (within_limit(o, len) && fwrite(s, 1, len, o->f) != len)
                 o->failed = true;
             o->written += len;
             return;

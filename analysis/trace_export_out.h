@@ -30,7 +30,9 @@ typedef struct Out {
     char *buf;
     size_t n;         /* bytes waiting in buf */
     uint64_t written; /* bytes handed to f */
-    bool failed;      /* a write failed; errno says why */
+    uint64_t limit;   /* stop before f gets more than this many bytes; 0: no limit */
+    bool failed;      /* a write failed (errno says why), or the limit was reached */
+    bool too_big;     /* ... the limit */
 } Out;
 
 bool out_init(Out *o, FILE *f);

@@ -18,15 +18,22 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DEADLOCK = 3 };
 
 /* Options every simulating command accepts: FILE, --set K=V, --seed N,
- * --until T, --profile P (the override profile=P: see sim/profile.c). */
+ * --until T, --max-records N, --profile P (the override profile=P: see
+ * sim/profile.c). */
 typedef struct CliSimOpts {
     const char *file;        /* NULL: the built-in default scenario */
     const char **sets;       /* "key=value" overrides, in order */
     int n_sets;
     SimTime until;           /* SIM_TIME_NEVER unless --until */
+    uint64_t max_records;    /* trace budget of a run; 0: the machine's default */
     char seed_buf[40];       /* storage for the --seed override */
     char *profile_buf;       /* storage for the --profile override (malloc'd) */
 } CliSimOpts;
+
+/* The exit code for a failed load or run (a negative SIM_ERR_*): 1 when
+ * the machine ran short (memory, the trace budget), else 2: the scenario,
+ * a value or a flag is at fault, including a run that cannot go on. */
+int cli_exit_for(int sim_err);
 
 /* Tries to consume argv[*i] (and its value) as a common option. Returns
  * 1 if consumed, 0 if not a common option, -1 on a bad value (message
@@ -72,6 +79,11 @@ int cli_scale_opt(const char *cmd, const char *val, double *scale);
  * 16384x16384. */
 #define CLI_SIZE_MAX 1000000
 bool cli_parse_size(const char *s, int *w, int *h);
+
+/* A size in bytes: digits, optionally followed by K, M, G or T (powers of
+ * 1000, as gilsim prints MB), with or without a B: "500M", "2GB", "4096".
+ * 0, or -1 when it is not such a size or does not fit. */
+int cli_parse_bytes(const char *s, uint64_t *out);
 
 /* s ends with suffix, in any case (".PNG" is ".png"). */
 bool cli_ends_with(const char *s, const char *suffix);

@@ -190,7 +190,7 @@ int cmd_render(int argc, char **argv)
     }
     if (cli_simulate(&o, &run, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE; /* as gilsim run */
+        rc = cli_exit_for(err.code); /* as gilsim run */
         goto out;
     }
     if (mo.on && (k = cli_measured_second("render", &o, &mo, &run, &run_b)) != EXIT_OK) {
@@ -200,7 +200,7 @@ int cmd_render(int argc, char **argv)
     if (file_b || n_cmp || mo.on) {
         if (!mo.on && cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
-            rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+            rc = cli_exit_for(err.code);
             goto out;
         }
         ExplainStartCosts costs_b;

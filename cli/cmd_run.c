@@ -1,8 +1,9 @@
 /*
  * cmd_run.c - `gilsim run` (simulate and report) and `gilsim validate`.
  *
- * Exit codes: 0 done, 2 bad scenario or flags (nothing printed on stdout),
- * 3 deadlocked run (the report is still printed).
+ * Exit codes: 0 done, 1 out of memory or of trace budget, 2 bad scenario or
+ * flags or a run that cannot go on (nothing printed on stdout), 3
+ * deadlocked run (the report is still printed).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +13,20 @@
 
 static void run_usage(FILE *f)
 {
-    fprintf(f, "usage: gilsim run [FILE] [--set KEY=VALUE]... [--seed N] [--until T] [--json | --csv]\n"
-               "                  [--explain-config]\n\n"
+    fprintf(f, "usage: gilsim run [FILE] [--set KEY=VALUE]... [--seed N] [--until T] [--max-records N]\n"
+               "                  [--json | --csv] [--explain-config]\n\n"
                "Simulates FILE (a scenario, or the name of a bundled one; the built-in convoy\n"
                "scenario when omitted) to the end and prints what happened per thread.\n\n"
                "  --set KEY=VALUE   override a scenario value, e.g. python.switch_interval=1ms\n"
                "  --seed N          override the scenario's seed\n"
                "  --until T         stop the simulation at time T (e.g. 2s)\n"
+               "  --max-records N   fail rather than record more than N trace records\n"
+               "                    (default: an eighth of the memory)\n"
                "  --json            print the report as one JSON object\n"
                "  --csv             print the per-thread statistics as CSV\n"
                "  --explain-config  print every configuration value in effect, defaults included\n\n"
-               "Exit status: 0 done, 2 invalid scenario or flags, 3 deadlock.\n");
+               "Exit status: 0 done, 1 out of memory or of trace budget, 2 invalid scenario or\n"
+               "flags or a run that cannot go on (simulated time stopped advancing), 3 deadlock.\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -81,7 +85,7 @@ int cmd_run(int argc, char **argv)
     int s = cli_simulate(&o, &run, &err);
     if (s < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = s == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(s);
         goto out;
     }
     SimStats *st = sim_stats_compute(run.trace);
@@ -157,7 +161,7 @@ int cmd_validate(int argc, char **argv)
     SimError err;
     if (sim_scenario_load_file(path ? path : o.file, o.sets, o.n_sets, &sc, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(err.code);
     } else {
         printf("%s: ok\n", path ? path : o.file);
         rc = EXIT_OK;

@@ -3,10 +3,12 @@
  * values, several seeds per point, and write the figures as CSV and
  * optionally as a chart.
  *
- * Every flag, range and output name is checked, and every point's scenario
- * loaded, before the first simulation starts: a mistake costs nothing and
- * writes nothing (exit 2). The CSV goes to -o or to stdout; the progress
- * bar and notes go to stderr only, so piped CSV stays clean.
+ * Every flag, range and output name is checked before the first
+ * simulation starts; a point whose values are invalid, or whose run cannot
+ * go on, stops the sweep (exit 2) and nothing is written. The CSV goes to
+ * -o or to stdout; the chart and a CSV file are written together, all or
+ * none. The progress bar and notes go to stderr only, so piped CSV stays
+ * clean.
  */
 #include <errno.h>
 #include <math.h>
@@ -44,6 +46,8 @@ static void sweep_usage(FILE *f)
             "  --runs N           runs per point (default 5)\n"
             "  --seed N           first seed (default: the scenario's seed)\n"
             "  --until T          stop every run at simulated time T\n"
+            "  --max-records N    trace budget of each run (default: an eighth of the memory,\n"
+            "                     shared by the jobs)\n"
             "  -o, --output PATH  where to write the CSV (default: stdout)\n"
             "  --plot PATH        also draw a chart; .png or .svg chooses the format\n"
             "  --metrics LIST     chart panels, some of %s\n"
@@ -60,7 +64,7 @@ static void sweep_usage(FILE *f)
             "max over the runs of: makespan_s; throughput (seconds of Python bytecode run per\n"
             "simulated second, all threads); io_p50_ms, io_p90_ms, io_p99_ms of each thread that\n"
             "does I/O, named io_p50_ms[process/thread] (an operation runs from its start until\n"
-            "the thread runs Python again); switches_per_s and forced_drops_per_s (all GILs);\n"
+            "the thread runs again); switches_per_s and forced_drops_per_s (all GILs);\n"
             "failed_wakeups (per run); gil_wait_core_idle (share of the run during which some\n"
             "thread waited for the GIL while a core was idle); io_ops_per_s[process/thread].\n"
             "Then: deadlocks (runs that deadlocked), set (every --set of the point, joined by\n"
@@ -214,13 +218,13 @@ int cmd_sweep(int argc, char **argv)
                 fixed[n_fixed++] = val;
             }
         } else if (strcmp(opt, "--seed") == 0 || strcmp(opt, "-s") == 0) {
-            char *end;
-            errno = 0;
-            seed = strtoull(val, &end, 10);
-            if (errno || end == val || *end || val[0] == '-') {
-                fprintf(stderr, "gilsim sweep: --seed '%s': expected a whole number >= 0\n", val);
+            uint64_t sv;
+            if (sim_seed_parse(val, &sv) != SIM_OK) {
+                fprintf(stderr, "gilsim sweep: --seed '%s': expected a whole number from 0 to "
+                                "18446744073709551615, digits only\n", val);
                 goto out;
             }
+            seed = sv;
             has_seed = true;
         } else if (strcmp(opt, "--runs") == 0) {
             if (!parse_int(val, 1, 1000, &runs)) {
@@ -330,17 +334,21 @@ int cmd_sweep(int argc, char **argv)
         .seed = seed,
         .until = o.until,
         .jobs = (int)jobs,
+        .max_records = o.max_records,
     };
     Progress pr = {.on = !quiet && isatty(STDERR_FILENO)};
     int src = sweep_run(&sp, progress, &pr, &res, &err);
     if (src < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = src == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(src);
         goto out;
     }
 
-    /* The chart first: it is the output most likely to fail (fonts), and
-     * then no CSV is left behind without it. */
+    /* Every output is made in memory first, then written together (all
+     * or none, output.h): a CSV that cannot be written leaves the previous
+     * plot in place, and the other way round. */
+    char *picture = NULL;
+    size_t picture_len = 0, len = 0;
     if (plot) {
         SweepChartOpts copt = {.metrics = metrics, .x_key = x_key};
         chart = sweep_chart_create(res, &copt, &err);
@@ -351,29 +359,44 @@ int cmd_sweep(int argc, char **argv)
         }
         RChartStyle st = {.width = (int)lround(w * scale), .height = (int)lround(h * scale),
                           .scale = (float)scale, .theme = theme};
-        int wrc = svg ? render_chart_export_svg(sweep_chart(chart), &st, plot, &err)
-                      : render_chart_export_png(sweep_chart(chart), &st, plot, &err);
+        int wrc = render_chart_encode(sweep_chart(chart), &st, svg, &picture, &picture_len, &err);
         if (wrc < 0) {
             fprintf(stderr, "gilsim sweep: %s\n", err.msg);
             rc = wrc == SIM_ERR_LIMIT ? EXIT_USAGE : EXIT_RUNTIME;
             goto out;
         }
     }
-    size_t len = 0;
     if (!(csv = sweep_csv(res, &len))) {
         fprintf(stderr, "gilsim sweep: out of memory while writing the CSV\n");
+        free(picture);
         rc = EXIT_RUNTIME;
         goto out;
     }
-    if (out) {
-        if (render_write_atomic(out, csv, len, &err) < 0) {
-            fprintf(stderr, "gilsim sweep: %s\n", err.msg);
-            if (plot)
-                unlink(plot); /* all outputs or none */
-            rc = EXIT_RUNTIME;
-            goto out;
+    const char *paths[2] = {plot, out}, *bytes[2] = {picture, csv};
+    size_t lens[2] = {picture_len, len};
+    ROutput *outs[2];
+    int n_outs = 0, wrc = SIM_OK;
+    for (int i = 0; i < 2 && wrc == SIM_OK; i++) {
+        if (!paths[i])
+            continue;
+        if (!(outs[n_outs] = render_output_open(paths[i], &err))) {
+            wrc = SIM_ERR_IO;
+            break;
         }
-    } else if (fwrite(csv, 1, len, stdout) != len || fflush(stdout) != 0) {
+        wrc = render_output_write(outs[n_outs++], bytes[i], lens[i], &err);
+    }
+    free(picture);
+    if (wrc == SIM_OK)
+        wrc = render_output_commit(outs, n_outs, &err);
+    else
+        for (int i = 0; i < n_outs; i++)
+            render_output_discard(outs[i]);
+    if (wrc < 0) {
+        fprintf(stderr, "gilsim sweep: %s\n", err.msg);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (!out && (fwrite(csv, 1, len, stdout) != len || fflush(stdout) != 0)) {
         fprintf(stderr, "gilsim sweep: cannot write the CSV to stdout: %s\n", strerror(errno));
         rc = EXIT_RUNTIME;
         goto out;

@@ -4,8 +4,10 @@
  * as a CSV of state intervals.
  *
  * Every flag is checked and the scenario simulated before anything is
- * written. A file output streams into a temporary file beside OUT that is
- * renamed into place at the end, so OUT appears whole or not at all.
+ * written. A file output streams through the one writer (render/output.h):
+ * into a temporary file beside OUT, renamed into place at the end, so OUT
+ * appears whole or not at all. An export larger than --max-size is
+ * refused, before writing when the trace's size alone says so.
  *
  * Exit codes: 0 written, 1 the output could not be written, 2 bad flags or
  * an invalid scenario (nothing written).
@@ -14,14 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "output.h"
 #include "trace_export.h"
 
 typedef enum TraceFormat { FMT_NONE = 0, FMT_CHROME, FMT_CSV } TraceFormat;
+
+/* Above this an export is refused unless --max-size allows it: Perfetto
+ * opens traces up to about 2 GB, and a 1 KB scenario can ask for far more. */
+#define TRACE_MAX_SIZE_DEFAULT 1000000000ull
 
 static void trace_usage(FILE *f)
 {
@@ -40,9 +44,13 @@ static void trace_usage(FILE *f)
                "                    without --format, .json means chrome and .csv means csv\n"
                "  --set KEY=VALUE   override a scenario value, e.g. python.switch_interval=1ms\n"
                "  --seed N          override the scenario's seed\n"
-               "  --until T         stop the simulation at time T (e.g. 2s)\n\n"
+               "  --until T         stop the simulation at time T (e.g. 2s)\n"
+               "  --max-records N   stop with an error rather than record more than N trace\n"
+               "                    records (default: an eighth of the memory)\n"
+               "  --max-size SIZE   refuse to write more than SIZE (default 1G; 500M, 4GB...)\n\n"
                "The output is byte-identical for the same scenario, seed and gilsim version.\n"
-               "Exit status: 0 written, 1 cannot write OUT, 2 invalid scenario or flags.\n");
+               "Exit status: 0 written, 1 cannot write OUT (or larger than --max-size), 2 invalid\n"
+               "scenario or flags.\n");
 }
 
 static TraceFormat format_named(const char *s)
@@ -93,53 +101,51 @@ static int export_to(TraceFormat fmt, const SimTrace *tr, FILE *f, TraceExportSt
     return fmt == FMT_CHROME ? trace_export_chrome(tr, f, st) : trace_export_csv(tr, f, st);
 }
 
-/* Streams the export into a temporary file beside path, then renames it
- * into place; on any failure the temporary file is removed. */
-static int write_atomic(TraceFormat fmt, const SimTrace *tr, const char *path, TraceExportStats *st)
+/* What went wrong in an export, for "gilsim trace: OUT: ...". */
+static void report_export_error(const char *where, int rc, int e, const TraceExportStats *st)
 {
-    char tmp[4096];
+    if (rc == SIM_ERR_LIMIT)
+        fprintf(stderr, "gilsim trace: %s: the export would be larger than --max-size %.1f MB (%.1f MB "
+                        "written when it stopped); pass a larger --max-size to write it, or shorten the "
+                        "run with --until\n",
+                where, (double)st->max_bytes / 1e6, (double)st->bytes / 1e6);
+    else if (rc == SIM_ERR_IO)
+        fprintf(stderr, "gilsim trace: %s: cannot write: %s\n", where, strerror(e));
+    else
+        fprintf(stderr, "gilsim trace: %s: out of memory\n", where);
+}
+
+/* Streams the export through the one writer (output.h): staged beside
+ * path and renamed into place, or written in place to a device or FIFO;
+ * on any failure nothing changes at path. */
+static int write_file(TraceFormat fmt, const SimTrace *tr, const char *path, TraceExportStats *st)
+{
     SimError err;
-    int fd = render_temp_beside(path, tmp, sizeof(tmp), &err);
-    if (fd < 0) {
+    ROutput *o = render_output_open(path, &err);
+    if (!o) {
         fprintf(stderr, "gilsim trace: %s\n", err.msg);
         return EXIT_RUNTIME;
     }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        fprintf(stderr, "gilsim trace: %s: cannot write: %s\n", path, strerror(e));
+    errno = 0;
+    int rc = export_to(fmt, tr, render_output_stream(o), st);
+    int e = errno;
+    if (rc != SIM_OK) {
+        render_output_discard(o);
+        report_export_error(path, rc, e, st);
         return EXIT_RUNTIME;
     }
-    int rc = export_to(fmt, tr, f, st);
-    int e = errno;
-    if (fclose(f) != 0 && rc == SIM_OK) {
-        rc = SIM_ERR_IO;
-        e = errno;
+    if (render_output_commit(&o, 1, &err) < 0) {
+        fprintf(stderr, "gilsim trace: %s\n", err.msg);
+        return EXIT_RUNTIME;
     }
-    if (rc == SIM_OK) {
-        if (rename(tmp, path) != 0) {
-            rc = SIM_ERR_IO;
-            e = errno;
-        }
-    }
-    if (rc != SIM_OK) {
-        unlink(tmp);
-        if (rc == SIM_ERR_IO)
-            fprintf(stderr, "gilsim trace: %s: cannot write: %s\n", path, strerror(e));
-        else if (rc == SIM_ERR_LIMIT)
-            fprintf(stderr, "gilsim trace: %s: the trace has too many records to export\n", path);
-        else
-            fprintf(stderr, "gilsim trace: %s: out of memory\n", path);
-    }
-    return rc == SIM_OK ? EXIT_OK : EXIT_RUNTIME;
+    return EXIT_OK;
 }
 
 int cmd_trace(int argc, char **argv)
 {
     CliSimOpts o = {.until = SIM_TIME_NEVER};
     const char *out = NULL, *fmt_name = NULL;
+    uint64_t max_size = TRACE_MAX_SIZE_DEFAULT;
     RunResult run = {0};
     int rc = EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
@@ -164,6 +170,17 @@ int cmd_trace(int argc, char **argv)
                 goto out;
             }
             out = val;
+            continue;
+        }
+        k = flag_value("--max-size", NULL, argc, argv, &i, &val);
+        if (k < 0)
+            goto out;
+        if (k > 0) {
+            if (cli_parse_bytes(val, &max_size) < 0) {
+                fprintf(stderr, "gilsim trace: --max-size '%s': expected a size such as 500M, 2G or 4GB\n",
+                        val);
+                goto out;
+            }
             continue;
         }
         k = flag_value("--format", NULL, argc, argv, &i, &val);
@@ -201,20 +218,30 @@ int cmd_trace(int argc, char **argv)
     int s = cli_simulate(&o, &run, &err);
     if (s < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = s == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(s);
         goto out;
     }
-    TraceExportStats st = {0};
+    TraceExportStats st = {.max_bytes = max_size};
+    uint64_t floor_bytes = (uint64_t)sim_trace_count(run.trace) * TRACE_EXPORT_MIN_BYTES_PER_RECORD;
+    if (floor_bytes > max_size) {
+        /* Said before a byte is written: a short scenario can make a huge trace. */
+        fprintf(stderr, "gilsim trace: the %s of this run would be over %.1f MB (%zu trace records), more "
+                        "than --max-size %.1f MB; pass a larger --max-size to write it, or shorten the run "
+                        "with --until\n", fmt == FMT_CHROME ? "Chrome trace" : "CSV", (double)floor_bytes / 1e6,
+                sim_trace_count(run.trace), (double)max_size / 1e6);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
     if (to_stdout) {
+        errno = 0;
         int w = export_to(fmt, run.trace, stdout, &st);
         if (w != SIM_OK) {
-            fprintf(stderr, "gilsim trace: standard output: %s\n",
-                    w == SIM_ERR_IO ? strerror(errno) : w == SIM_ERR_LIMIT ? "too many records" : "out of memory");
+            report_export_error("standard output", w, errno, &st);
             rc = EXIT_RUNTIME;
             goto out;
         }
     } else {
-        rc = write_atomic(fmt, run.trace, out, &st);
+        rc = write_file(fmt, run.trace, out, &st);
         if (rc != EXIT_OK)
             goto out;
         printf("wrote %s (%s, %llu %s, %.1f MB)\n", out, fmt == FMT_CHROME ? "Chrome trace" : "CSV",

@@ -264,7 +264,7 @@ static int view_sweep(const char *path, const RViewerOpts *vo)
         sweep_result_read_csv(path, text, len, &r, &err) < 0 ||
         !(ch = sweep_chart_create(r, NULL, &err))) {
         fprintf(stderr, "gilsim view: --sweep: %s\n", err.msg);
-        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        rc = cli_exit_for(err.code);
         goto out;
     }
     char dir[4096] = "";
@@ -373,7 +373,7 @@ int cmd_view(int argc, char **argv)
     SimError err;
     if (cli_simulate(&o, &run, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE; /* as gilsim run */
+        rc = cli_exit_for(err.code); /* as gilsim run */
         goto out;
     }
     if (file_b && n_cmp) {
@@ -395,7 +395,7 @@ int cmd_view(int argc, char **argv)
     } else if (file_b || n_cmp) {
         if (cli_simulate_second(&o, file_b, cmp, n_cmp, &run_b, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
-            rc = err.code == SIM_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+            rc = cli_exit_for(err.code);
             goto out;
         }
         vo.compare = run_b.trace;

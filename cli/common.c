@@ -23,6 +23,16 @@
 #define GILSIM_SOURCE_DIR "."
 #endif
 
+/* A whole number written with digits only (no sign, space or exponent). */
+static bool parse_count(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 19 || strspn(s, "0123456789") != n)
+        return false;
+    *out = strtoull(s, NULL, 10);
+    return true;
+}
+
 int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
@@ -31,6 +41,7 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
     bool is_seed = strcmp(a, "--seed") == 0 || strcmp(a, "-s") == 0;
     bool is_until = strcmp(a, "--until") == 0;
     bool is_profile = strcmp(a, "--profile") == 0;
+    bool is_max = strcmp(a, "--max-records") == 0;
     if (strncmp(a, "--set=", 6) == 0)
         val = a + 6, is_set = true;
     else if (strncmp(a, "--seed=", 7) == 0)
@@ -39,7 +50,9 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
         val = a + 8, is_until = true;
     else if (strncmp(a, "--profile=", 10) == 0)
         val = a + 10, is_profile = true;
-    if (!is_set && !is_seed && !is_until && !is_profile) {
+    else if (strncmp(a, "--max-records=", 14) == 0)
+        val = a + 14, is_max = true;
+    if (!is_set && !is_seed && !is_until && !is_profile && !is_max) {
         if (a[0] == '-' && a[1] != '\0')
             return 0;
         if (o->file) {
@@ -66,15 +79,23 @@ int cli_sim_opt(CliSimOpts *o, int argc, char **argv, int *i)
         o->sets[o->n_sets++] = val;
         return 1;
     }
-    if (is_seed) {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(val, &end, 10);
-        if (errno || end == val || *end || val[0] == '-') {
-            fprintf(stderr, "gilsim: --seed '%s': expected a whole number >= 0\n", val);
+    if (is_max) {
+        uint64_t n;
+        if (!parse_count(val, &n) || n == 0) {
+            fprintf(stderr, "gilsim: --max-records '%s': expected a whole number >= 1, digits only\n", val);
             return -1;
         }
-        snprintf(o->seed_buf, sizeof(o->seed_buf), "seed=%llu", s);
+        o->max_records = n;
+        return 1;
+    }
+    if (is_seed) {
+        uint64_t s;
+        if (sim_seed_parse(val, &s) != SIM_OK) {
+            fprintf(stderr, "gilsim: --seed '%s': expected a whole number from 0 to 18446744073709551615, "
+                            "digits only\n", val);
+            return -1;
+        }
+        snprintf(o->seed_buf, sizeof(o->seed_buf), "seed=%llu", (unsigned long long)s);
         const char **ns = realloc(o->sets, (size_t)(o->n_sets + 2) * sizeof(*ns));
         if (!ns) {
             fprintf(stderr, "gilsim: out of memory\n");
@@ -156,7 +177,13 @@ int cli_simulate_with(const CliSimOpts *o, const char *const *extra, int n_extra
     int rc = load(o, extra, n_extra, &sc, err);
     if (rc < 0)
         return rc;
-    return run_result_simulate(sc, o->until, run, err);
+    return run_result_simulate_bounded(sc, o->until, o->max_records ? o->max_records : RUN_DEFAULT_RECORDS,
+                                       run, err);
+}
+
+int cli_exit_for(int sim_err)
+{
+    return sim_err == SIM_ERR_NOMEM || sim_err == SIM_ERR_BUDGET ? EXIT_RUNTIME : EXIT_USAGE;
 }
 
 int cli_simulate(const CliSimOpts *o, RunResult *run, SimError *err)
@@ -244,6 +271,28 @@ bool cli_parse_size(const char *s, int *w, int *h)
     *w = (int)a;
     *h = (int)b;
     return true;
+}
+
+int cli_parse_bytes(const char *s, uint64_t *out)
+{
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 15)
+        return -1;
+    uint64_t v = strtoull(s, NULL, 10), mul = 1;
+    const char *u = s + digits;
+    switch (*u) {
+    case 'k': case 'K': mul = 1000ull; u++; break;
+    case 'm': case 'M': mul = 1000000ull; u++; break;
+    case 'g': case 'G': mul = 1000000000ull; u++; break;
+    case 't': case 'T': mul = 1000000000000ull; u++; break;
+    default: break;
+    }
+    if (*u == 'b' || *u == 'B')
+        u++;
+    if (*u || v > UINT64_MAX / mul)
+        return -1;
+    *out = v * mul;
+    return 0;
 }
 
 bool cli_ends_with(const char *s, const char *suffix)

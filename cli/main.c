@@ -2,12 +2,16 @@
  * main.c - the gilsim program: dispatches to one command per file.
  *
  * With no arguments it opens the viewer on the built-in default scenario,
- * which is what a teacher types first.
+ * which is what a teacher types first. Whatever the command, output that
+ * did not reach standard output makes the exit status 1, and staged
+ * output files are removed if the process is interrupted.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 
 typedef struct Command {
     const char *name;
@@ -40,7 +44,18 @@ static void usage(FILE *f)
                "Run 'gilsim COMMAND --help' for a command's options.\n");
 }
 
-int main(int argc, char **argv)
+/* What a command printed must have reached standard output: a full disk
+ * or a closed pipe is a failure, exit 1, whatever the command said. */
+static int stdout_checked(int rc)
+{
+    if (ferror(stdout) | (fclose(stdout) != 0)) {
+        fprintf(stderr, "gilsim: cannot write to standard output: %s\n", strerror(errno ? errno : EIO));
+        return rc ? rc : EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return cmd_view(argc, argv);
@@ -58,4 +73,10 @@ int main(int argc, char **argv)
             return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "gilsim: unknown command '%s'; run 'gilsim --help' for the list\n", c);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    render_output_cleanup_on_signals();
+    return stdout_checked(dispatch(argc, argv));
 }

@@ -85,5 +85,9 @@ int render_chart_export_png(const Chart *c, const RChartStyle *st, const char *p
                             SimError *err);
 int render_chart_export_svg(const Chart *c, const RChartStyle *st, const char *path,
                             SimError *err);
+/* The same picture as bytes in memory (malloc'd into *data), for outputs
+ * written together with others (output.h). */
+int render_chart_encode(const Chart *c, const RChartStyle *st, bool svg, char **data, size_t *len,
+                        SimError *err);
 
 #endif /* GILSIM_CHART_H */

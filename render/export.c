@@ -3,15 +3,13 @@
  * frame into an ARGB8888 surface (no window, no display, no video driver)
  * and SDL2_image writes it as PNG; the same draw list becomes SVG.
  *
- * Invariant: sizes are checked before anything is allocated, and files are
- * written under a temporary name and renamed, so a refused or failed
- * export leaves nothing behind.
+ * Invariant: sizes are checked before anything is allocated, and every
+ * picture is encoded in memory and written by the one checked writer
+ * (fileio.c), so a refused or failed export leaves nothing behind.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "SDL_image.h"
 
@@ -104,28 +102,106 @@ SDL_Surface *render_export_surface(const RIndex *ix, const RViewport *vp, const 
     return render_offscreen_close(&o, rc == SIM_OK);
 }
 
+/* ---- PNG bytes -------------------------------------------------------------
+ * SDL2_image writes into an SDL_RWops; this one grows a buffer in memory,
+ * so the PNG reaches the disk through the one checked writer (fileio.c)
+ * rather than through a FILE whose errors libpng might not report. */
+
+typedef struct MemBuf {
+    char *data;
+    size_t len, cap, pos;
+    bool failed;
+} MemBuf;
+
+static size_t SDLCALL mem_write(SDL_RWops *rw, const void *p, size_t size, size_t num)
+{
+    MemBuf *m = rw->hidden.unknown.data1;
+    size_t n = size * num;
+    if (m->failed || (num && n / num != size) || m->pos + n < m->pos) {
+        m->failed = true;
+        return 0;
+    }
+    if (m->pos + n > m->cap) {
+        size_t cap = m->cap ? m->cap : 1 << 16;
+        while (cap < m->pos + n)
+            cap *= 2;
+        char *d = realloc(m->data, cap);
+        if (!d) {
+            m->failed = true;
+            return 0;
+        }
+        m->data = d;
+        m->cap = cap;
+    }
+    if (m->pos > m->len)
+        memset(m->data + m->len, 0, m->pos - m->len);
+    memcpy(m->data + m->pos, p, n);
+    m->pos += n;
+    if (m->pos > m->len)
+        m->len = m->pos;
+    return num;
+}
+
+static Sint64 SDLCALL mem_seek(SDL_RWops *rw, Sint64 off, int whence)
+{
+    MemBuf *m = rw->hidden.unknown.data1;
+    Sint64 base = whence == RW_SEEK_SET ? 0 : whence == RW_SEEK_CUR ? (Sint64)m->pos : (Sint64)m->len;
+    if (base + off < 0)
+        return -1;
+    m->pos = (size_t)(base + off);
+    return (Sint64)m->pos;
+}
+
+static Sint64 SDLCALL mem_size(SDL_RWops *rw)
+{
+    return (Sint64)((MemBuf *)rw->hidden.unknown.data1)->len;
+}
+
+static size_t SDLCALL mem_read(SDL_RWops *rw, void *p, size_t size, size_t num)
+{
+    (void)rw, (void)p, (void)size, (void)num;
+    return 0;
+}
+
+static int SDLCALL mem_close(SDL_RWops *rw)
+{
+    SDL_FreeRW(rw);
+    return 0;
+}
+
+int render_png_encode(SDL_Surface *s, char **data, size_t *len, SimError *err)
+{
+    MemBuf m = {0};
+    *data = NULL;
+    *len = 0;
+    SDL_RWops *rw = SDL_AllocRW();
+    if (!rw)
+        return sim_error_set(err, SIM_ERR_NOMEM, "out of memory while encoding the PNG");
+    rw->type = SDL_RWOPS_UNKNOWN;
+    rw->hidden.unknown.data1 = &m;
+    rw->write = mem_write;
+    rw->seek = mem_seek;
+    rw->size = mem_size;
+    rw->read = mem_read;
+    rw->close = mem_close;
+    if (IMG_SavePNG_RW(s, rw, 1) < 0 || m.failed) {
+        free(m.data);
+        return sim_error_set(err, m.failed ? SIM_ERR_NOMEM : SIM_ERR_IO, "cannot encode the PNG: %s",
+                             m.failed ? "out of memory" : IMG_GetError());
+    }
+    *data = m.data;
+    *len = m.len;
+    return SIM_OK;
+}
+
 int render_save_png(SDL_Surface *s, const char *path, SimError *err)
 {
-    char tmp[4096];
-    int fd = render_temp_beside(path, tmp, sizeof(tmp), err);
-    if (fd < 0)
-        return SIM_ERR_IO;
-    close(fd);
-    int rc = SIM_OK;
-    if (IMG_SavePNG(s, tmp) < 0) {
-        rc = sim_error_set(err, SIM_ERR_IO, "cannot write PNG %s: %s", path, IMG_GetError());
-    } else {
-        /* IMG_SavePNG closes its file; reopen to flush it to disk. */
-        FILE *f = fopen(tmp, "rb");
-        if (f) {
-            fsync(fileno(f));
-            fclose(f);
-        }
-        if (rename(tmp, path) < 0)
-            rc = sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    }
-    if (rc < 0)
-        unlink(tmp);
+    char *png;
+    size_t len;
+    int rc = render_png_encode(s, &png, &len, err);
+    if (rc == SIM_OK)
+        rc = render_write_atomic(path, png, len, err);
+    free(png);
     return rc;
 }
 

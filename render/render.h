@@ -91,7 +91,9 @@ int render_offscreen_open(ROffscreen *o, int width, int height, SimError *err);
  * caller (SDL_FreeSurface), else freed and NULL returned. */
 SDL_Surface *render_offscreen_close(ROffscreen *o, bool keep_surface);
 
-/* Writes a surface as PNG, atomically (temporary file, then rename). */
+/* A surface as PNG bytes in memory (malloc'd into *data, length *len). */
+int render_png_encode(SDL_Surface *s, char **data, size_t *len, SimError *err);
+/* Writes a surface as PNG through the one checked writer (output.h). */
 int render_save_png(SDL_Surface *s, const char *path, SimError *err);
 
 /* Draws a frame into a new ARGB8888 surface (tests, thumbnails). */

@@ -107,6 +107,9 @@ static int op_push(Loader *c, OpVec *vec, int kind, SimOp **out)
     op->target = -1;
     op->obj = -1;
     op->timeout = -1; /* blocking ops wait for as long as it takes */
+    op->src = c->ops_made;
+    if (op->src == c->want_src && !c->want_ptr && !(c->want_ptr = strndup(c->path, c->op_at)))
+        return ld_nomem(c);
     c->ops_made++;
     *out = op;
     return 0;
@@ -669,8 +672,10 @@ static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, in
 {
     size_t i = 0;
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
-        size_t mark = ld_path_push_index(c, i);
+        size_t mark = ld_path_push_index(c, i), outer = c->op_at;
+        c->op_at = c->path_len; /* the ops it makes are located at this object */
         int rc = compile_op(c, o, vec, x, depth);
+        c->op_at = outer;
         ld_path_pop(c, mark);
         if (rc < 0)
             return rc;

@@ -131,6 +131,8 @@ typedef struct Thread {
     bool started, done;
     bool holds_gil;
     bool ever_held_gil;      /* Thread.start() returns once the child ran */
+    bool resumed;            /* back in its program since its last Running, Blocked or Terminated
+                                record: it runs bytecode even if it blocks at once (world_set_reason) */
     SimRng rng;
     /* the program (program.c) */
     struct {
@@ -267,6 +269,16 @@ struct SimWorld {
     bool oom;
     bool finished;
     int outcome;
+    /* Bounds of a run (world.c): every run ends. */
+    SimTime instant;         /* the simulated instant the steps below were taken at */
+    uint64_t steps;          /* events and program steps at that instant */
+    uint64_t max_steps;      /* more means time stopped advancing: SIM_ERR_RUN */
+    uint64_t steps_base;     /* ... SIM_STEPS_PER_INSTANT, plus SIM_STEPS_PER_THREAD a thread */
+    uint64_t max_records;    /* trace budget, 0 = none: SIM_ERR_BUDGET */
+    uint64_t max_events;     /* event budget, 0 = none: SIM_ERR_BUDGET */
+    int fail_code;           /* 0, or why the run cannot go on (world_fail) */
+    uint32_t fail_op;        /* the op that error names (SimScenario.ops), or UINT32_MAX */
+    char fail_msg[320];
 };
 
 static inline Thread *T(SimWorld *w, uint32_t id) { return w->threads[id]; }
@@ -283,6 +295,24 @@ void world_record(SimWorld *w, uint8_t kind, uint32_t thread, uint32_t arg, uint
                   uint8_t state, uint8_t reason, uint8_t cause);
 /* The one place thread states change, so the trace chain stays intact. */
 void world_set_reason(SimWorld *w, Thread *t, SimReason reason, SimCause cause, uint32_t other);
+
+/* The run cannot go on (time stopped advancing or would pass SIM_TIME_MAX,
+ * the trace budget is spent): records why, naming op (an index into
+ * SimScenario.ops, or UINT32_MAX), and the run loop ends the run after the
+ * current event. The first failure wins. */
+void world_fail(SimWorld *w, int code, uint32_t op, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The op thread t is at: its synchronization op, else the last op it began. */
+uint32_t world_thread_op(const SimWorld *w, const Thread *t);
+/* "thread 'a' of process 'main'", for messages; returns buf. */
+const char *world_thread_name(const SimWorld *w, const Thread *t, char *buf, size_t n);
+/* One more step at the current instant (an event, an op, a loop's jump).
+ * False once a run has taken more than max_steps without time passing:
+ * then t's op is named in the failure and the caller must stop. */
+bool world_step_slow(SimWorld *w, Thread *t);
+static inline bool world_step(SimWorld *w, Thread *t)
+{
+    return ++w->steps <= w->max_steps || world_step_slow(w, t);
+}
 
 /* ---- sched.c: the OS ------------------------------------------------------ */
 

@@ -39,6 +39,22 @@ uint64_t sim_fnv1a(const void *data, size_t n)
     return h;
 }
 
+int sim_seed_parse(const char *s, uint64_t *out)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || strspn(s, "0123456789") != n || (n > 1 && s[0] == '0'))
+        return SIM_ERR_INVALID;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return SIM_ERR_LIMIT;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return SIM_OK;
+}
+
 int sim_duration_parse(const char *s, SimTime *out)
 {
     if (!s)

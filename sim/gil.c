@@ -450,7 +450,7 @@ SimTime gil_work_duration(SimWorld *w, SimOpKind kind, SimTime dur)
 {
     /* Free-threaded builds pay for it in every bytecode (PEP 703). */
     if (kind == SIM_OP_CPU && w->cfg->gil == SIM_GIL_NONE && w->cfg->ft_overhead > 1.0)
-        dur = (SimTime)((double)dur * w->cfg->ft_overhead + 0.5);
+        dur = sim_time_scale(dur, w->cfg->ft_overhead);
     return dur;
 }
 

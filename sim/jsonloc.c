@@ -94,6 +94,19 @@ static size_t utf8_seq_len(const char *str, size_t n, size_t i)
     return len;
 }
 
+int jsonloc_utf8_check(const char *s, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = (unsigned char)s[i] < 0x80 ? 1 : utf8_seq_len(s, n, i);
+        if (l == 0) {
+            *bad = i;
+            return -1;
+        }
+        i += l;
+    }
+    return 0;
+}
+
 /* ---- The checker -------------------------------------------------------- */
 
 typedef struct Check {
@@ -287,11 +300,18 @@ int jsonloc_check(const char *text, size_t len, size_t *err_off, char *why, size
         rc = check_fail(&k, len, "unexpected end of input; the text is empty, expected a JSON object");
         goto out;
     }
+    size_t values = 0;
     for (;;) {
         i = skip_ws(text, len, i);
         if (state == EXPECT_VALUE) {
             if (i >= len) {
                 rc = check_fail(&k, len, "unexpected end of input; expected a value");
+                goto out;
+            }
+            if (++values > JSONLOC_MAX_VALUES) {
+                check_fail(&k, i, "more than %u values; at most %u are supported", JSONLOC_MAX_VALUES,
+                           JSONLOC_MAX_VALUES);
+                rc = -2;
                 goto out;
             }
             char c = text[i];

@@ -526,22 +526,14 @@ int ld_get_seed(Loader *c, const cJSON *v, uint64_t *out)
     char num[48];
     if (!cJSON_IsNumber(v))
         return fail(c, "expected %s, got %s", range, ld_type_name(v));
+    /* As written, not as a double: doubles hold integers exactly only up
+     * to 2^53, and a seed must read back as the one gilsim prints. */
     ld_raw_number(c, v, num, sizeof(num));
-    /* Doubles hold integers exactly only up to 2^53; seeds need all 64 bits. */
-    if (num[0] && strspn(num, "0123456789") == strlen(num)) {
-        errno = 0;
-        unsigned long long u = strtoull(num, NULL, 10);
-        if (errno == ERANGE)
-            return fail(c, "%s is out of range; expected %s", num, range);
-        *out = u;
-        return 0;
-    }
-    double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d))
-        return fail(c, "%s is not an integer; expected %s", num, range);
-    if (d < 0 || d >= 18446744073709551616.0)
+    int rc = sim_seed_parse(num, out);
+    if (rc == SIM_ERR_LIMIT || (rc < 0 && num[0] == '-'))
         return fail(c, "%s is out of range; expected %s", num, range);
-    *out = (uint64_t)d;
+    if (rc < 0)
+        return fail(c, "%s is not written as a seed; expected %s in plain digits", num, range);
     return 0;
 }
 
@@ -582,6 +574,9 @@ static bool looks_like_dist(const cJSON *v)
                                  cJSON_GetObjectItemCaseSensitive(v, "exp"));
 }
 
+/* SIM_DURATION_MAX in words. */
+#define TOO_LONG "a duration of at most 2^60 ns (about 36.5 years)"
+
 /* A plain duration: "5ms" or a number of seconds. */
 int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
 {
@@ -598,7 +593,7 @@ int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
         if (rc == SIM_ERR_LIMIT && negative)
             return fail(c, "'%s' is negative; expected a duration >= 0, e.g. \"5ms\"", q);
         if (rc == SIM_ERR_LIMIT)
-            return fail(c, "'%s' is too long; expected a duration below 292 years", q);
+            return fail(c, "'%s' is too long; expected %s", q, TOO_LONG);
         if (rc < 0)
             return fail(c, "'%s' is not a duration; expected a number with a unit ns, us, ms or s, "
                            "e.g. \"5ms\"", q);
@@ -609,13 +604,19 @@ int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
         if (v->valuedouble < 0)
             return fail(c, "%s is negative; expected a duration >= 0, e.g. \"5ms\"", q);
         if (!isfinite(ns) || ns > MAX_DURATION_NS)
-            return fail(c, "%s seconds is too long; expected a duration below 292 years", q);
+            return fail(c, "%s seconds is too long; expected %s", q, TOO_LONG);
         t = (SimTime)llround(ns);
     } else if (looks_like_dist(v)) {
         return fail(c, "a distribution is not allowed here; expected a fixed duration such as \"5ms\" "
                        "(distributions are allowed in operations and machine.wake_latency)");
     } else {
         return fail(c, "expected a duration such as \"5ms\", got %s", ld_type_name(v));
+    }
+    if (t > SIM_DURATION_MAX && cJSON_IsString(v))
+        return fail(c, "'%s' is too long; expected %s", q, TOO_LONG);
+    if (t > SIM_DURATION_MAX) {
+        ld_raw_number(c, v, q, sizeof(q));
+        return fail(c, "%s seconds is too long; expected %s", q, TOO_LONG);
     }
     if (rule == DUR_POSITIVE && t == 0)
         return fail(c, "a zero duration is not allowed here; expected a duration > 0, e.g. \"5ms\"");

@@ -140,6 +140,9 @@ typedef struct Loader {
     PoolExtra *pool_extra; /* [cap_pool_extra], one per pool */
     int synth_threads;   /* worker templates the pools met so far will add */
     int synth_procs;
+    size_t op_at;        /* length of the path of the operation object being compiled */
+    uint32_t want_src;   /* sim_scenario_op_where: the op whose pointer to keep, or UINT32_MAX */
+    char *want_ptr;      /* ... its operation object's pointer once made; owned */
 } Loader;
 
 /* ---- jsonwalk.c: text helpers ------------------------------------------- */

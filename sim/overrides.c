@@ -60,7 +60,20 @@ static int apply_override(Loader *c, cJSON *root, Override *o)
     for (size_t i = 0; !bad && i + 1 < klen; i++)
         bad = raw[i] == '.' && raw[i + 1] == '.';
     int rc = 0;
+    size_t at;
     ld_path_pop(c, 0);
+    if (jsonloc_utf8_check(raw, strlen(raw), &at) < 0) {
+        /* As a file's text must be: the bytes reach names and outputs. */
+        char prefix[48], shown[64];
+        size_t k = at < sizeof(prefix) - 1 ? at : sizeof(prefix) - 1;
+        while (k > 0 && k < at && ((unsigned char)raw[k] & 0xc0) == 0x80)
+            k--; /* only whole characters of the valid part are shown */
+        memcpy(prefix, raw, k);
+        prefix[k] = '\0';
+        return sim_error_set(c->err, SIM_ERR_INVALID, "--set %s...: invalid UTF-8 byte 0x%02x at byte %zu; "
+                             "expected UTF-8 text", ld_quote(prefix, shown, sizeof(shown)),
+                             (unsigned char)raw[at], at + 1);
+    }
     if (bad)
         return sim_error_set(c->err, SIM_ERR_INVALID,
                              "--set %s: expected KEY=VALUE, e.g. python.switch_interval=1ms", raw);

@@ -151,6 +151,8 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
             r->submitted++;
             if (ps->processes) {
                 world_schedule(w, w->now + w->cfg->pipe_latency, EV_PIPE_DELIVER, t->id, (int64_t)r->work->slot);
+                /* As a pipe's send does, so the chunk counts as put. */
+                sync_record(w, t, r->work, SIM_SYNC_PUT, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
             } else {
                 r->work->count++;
                 sync_record(w, t, r->work, SIM_SYNC_PUT, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);

@@ -10,6 +10,10 @@
  * ends (prog_work_done). Adding an op means the compiler (sim/ loader) and
  * this file, plus the file of what the op works on.
  *
+ * Every pass through the program is a step at the current instant
+ * (world_step), so a loop that takes no simulated time ends the run with
+ * an error naming its repeat instead of spinning forever.
+ *
  * Invariant: prog_advance is only called on a thread that holds the GIL
  * (or runs free-threaded) and has a core.
  */
@@ -22,6 +26,10 @@ static const SimOp *prog_next(SimWorld *w, Thread *t)
 {
     const SimOp *ops = w->sc->ops;
     for (;;) {
+        /* Each pass is a step: a repeat of ops that take no time (or of
+         * nothing but empty repeats) would otherwise spin here forever. */
+        if (!world_step(w, t))
+            return NULL;
         if (t->prog.depth > 0 && t->prog.pc == t->prog.loops[t->prog.depth - 1].end) {
             Loop *l = &t->prog.loops[t->prog.depth - 1];
             if (--l->left > 0) {
@@ -110,6 +118,7 @@ static bool begin_join(SimWorld *w, Thread *t, const SimOp *op)
 void prog_advance(SimWorld *w, Thread *t)
 {
     assert(t->holds_gil && t->core >= 0);
+    t->resumed = true;
     /* Resume a cpu op interrupted by a forced drop or a preemption. */
     if (t->work.kind != NO_WORK && t->work.left > 0) {
         sync_work_resumed(w, t);
@@ -132,7 +141,8 @@ void prog_advance(SimWorld *w, Thread *t)
     for (;;) {
         const SimOp *op = prog_next(w, t);
         if (!op) {
-            thread_exit(w, t, SIM_R_EXITED, SIM_C_EXIT);
+            if (!w->fail_code) /* else the run ends here, the thread where it is */
+                thread_exit(w, t, SIM_R_EXITED, SIM_C_EXIT);
             return;
         }
         switch ((SimOpKind)op->kind) {

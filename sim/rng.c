@@ -75,8 +75,8 @@ SimTime sim_dist_sample(const SimDist *d, SimRng *r)
     case SIM_DIST_EXP: {
         double u = sim_rng_unit(r);
         double v = -log1p(-u) * (double)d->a;
-        if (v > 9e18)
-            v = 9e18;
+        if (v > (double)SIM_DURATION_MAX)
+            v = (double)SIM_DURATION_MAX;
         return (SimTime)llround(v);
     }
     default:

@@ -448,50 +448,43 @@ static void loader_fini(Loader *c)
     free(c->path);
 }
 
-int sim_scenario_load_text(const char *name, const char *text, size_t len,
-                           const char *const *overrides, int n_overrides,
-                           SimScenario **out, SimError *err)
+/* Loads text into c->sc, leaving the loader's state for the caller to
+ * read and release (loader_fini, and c->text, the NUL-terminated copy of
+ * the bytes, which it owns). */
+static int load(Loader *c, const char *name, const char *text, size_t len, const char *const *overrides,
+                int n_overrides, SimError *err)
 {
-    Loader c;
     cJSON *root = NULL;
     char *copy = NULL;
     int rc;
 
-    if (!out)
-        return sim_error_set(err, SIM_ERR_INVALID, "sim_scenario_load_text: no result pointer");
-    *out = NULL;
-    if (!name)
-        name = "(scenario)";
-    if (!text)
-        len = 0;
-    memset(&c, 0, sizeof(c));
-    c.source = name;
-    c.err = err;
-    c.sc = calloc(1, sizeof(*c.sc));
+    c->source = name;
+    c->err = err;
+    c->sc = calloc(1, sizeof(*c->sc));
     copy = malloc(len + 1);
-    if (!c.sc || !copy || !ld_path_reserve(&c, 0)) {
-        rc = ld_nomem(&c);
-        goto out;
-    }
+    c->text = copy;
+    if (!c->sc || !copy || !ld_path_reserve(c, 0))
+        return ld_nomem(c);
     if (len)
         memcpy(copy, text, len);
     copy[len] = '\0';
-    c.text = copy;
-    c.len = len;
-    c.path[0] = '\0';
-    c.sc->hash = sim_fnv1a(copy, len);
-    sim_config_defaults(&c.sc->cfg);
-    if (!(c.sc->source = strdup(name))) {
-        rc = ld_nomem(&c);
-        goto out;
-    }
+    c->len = len;
+    c->path[0] = '\0';
+    c->sc->hash = sim_fnv1a(copy, len);
+    sim_config_defaults(&c->sc->cfg);
+    if (!(c->sc->source = strdup(name)))
+        return ld_nomem(c);
 
     size_t off;
     char why[200];
-    if (jsonloc_check(copy, len, &off, why, sizeof(why)) < 0) {
-        rc = fail_parse(&c, off, why);
-        goto out;
+    int jrc = jsonloc_check(copy, len, &off, why, sizeof(why));
+    if (jrc == -2) {
+        int line, col;
+        jsonloc_linecol(copy, len, off, &line, &col);
+        return sim_error_set(c->err, SIM_ERR_LIMIT, "%s:%d:%d: %s", name, line, col, why);
     }
+    if (jrc < 0)
+        return fail_parse(c, off, why);
     const char *start = copy, *end = NULL;
     if (len >= 3 && memcmp(copy, "\xef\xbb\xbf", 3) == 0)
         start += 3;
@@ -501,25 +494,64 @@ int sim_scenario_load_text(const char *name, const char *text, size_t len,
          * in one piece (it stops at 63 characters), else out of memory. */
         bool long_number = end && end > start && end < copy + len && strchr("0123456789", *end) &&
                            strchr("0123456789.eE+-", end[-1]);
-        rc = long_number ? fail_parse(&c, (size_t)(end - copy), "number too long; expected at most 63 "
-                                                                  "characters")
-                         : ld_nomem(&c);
-        goto out;
+        return long_number ? fail_parse(c, (size_t)(end - copy), "number too long; expected at most 63 "
+                                                                   "characters")
+                           : ld_nomem(c);
     }
-    if (!cJSON_IsObject(root)) {
-        rc = fail(&c, "expected an object (the scenario), got %s", ld_type_name(root));
-        goto out;
+    if (!cJSON_IsObject(root))
+        rc = fail(c, "expected an object (the scenario), got %s", ld_type_name(root));
+    else if ((rc = ld_apply_overrides(c, root, overrides, n_overrides)) == 0 &&
+             (rc = ld_apply_profile(c, root)) == 0) {
+        rc = load_root(c, root);
+        if (rc == 0)
+            c->sc->json = cJSON_PrintUnformatted(root); /* NULL reads as "" */
     }
-    if ((rc = ld_apply_overrides(&c, root, overrides, n_overrides)) < 0)
-        goto out;
-    if ((rc = ld_apply_profile(&c, root)) < 0)
-        goto out;
-    rc = load_root(&c, root);
-    if (rc == 0)
-        c.sc->json = cJSON_PrintUnformatted(root); /* NULL reads as "" */
-out:
     cJSON_Delete(root);
+    return rc;
+}
+
+/* Keeps the text and the overrides in sc, for sim_scenario_op_where. */
+static int keep_source(SimScenario *sc, char *text, size_t len, const char *const *overrides, int n)
+{
+    sc->text = text;
+    sc->text_len = len;
+    if (n <= 0)
+        return SIM_OK;
+    if (!(sc->overrides = calloc((size_t)n, sizeof(char *))))
+        return SIM_ERR_NOMEM;
+    for (int i = 0; i < n; i++, sc->n_overrides++)
+        if (!(sc->overrides[i] = strdup(overrides[i] ? overrides[i] : "")))
+            return SIM_ERR_NOMEM;
+    return SIM_OK;
+}
+
+int sim_scenario_load_text(const char *name, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides,
+                           SimScenario **out, SimError *err)
+{
+    Loader c;
+
+    if (!out)
+        return sim_error_set(err, SIM_ERR_INVALID, "sim_scenario_load_text: no result pointer");
+    *out = NULL;
+    if (!name)
+        name = "(scenario)";
+    if (!text)
+        len = 0;
+    if (len > SIM_MAX_SCENARIO_BYTES)
+        return sim_error_set(err, SIM_ERR_LIMIT, "%s: the scenario is %.1f MB; at most %u MB are supported",
+                             name, (double)len / (1 << 20), SIM_MAX_SCENARIO_BYTES >> 20);
+    memset(&c, 0, sizeof(c));
+    c.want_src = UINT32_MAX;
+    int rc = load(&c, name, text, len, overrides, n_overrides, err);
+    char *copy = (char *)c.text;
     loader_fini(&c);
+    if (rc == 0) {
+        rc = keep_source(c.sc, copy, len, overrides, n_overrides);
+        copy = NULL;
+        if (rc < 0)
+            sim_error_set(err, rc, "%s: out of memory", name);
+    }
     free(copy);
     if (rc < 0) {
         sim_scenario_destroy(c.sc);
@@ -527,6 +559,28 @@ out:
     }
     *out = c.sc;
     return SIM_OK;
+}
+
+void sim_scenario_op_where(const SimScenario *sc, uint32_t op, char *buf, size_t n)
+{
+    Loader c;
+    SimError err;
+    memset(&c, 0, sizeof(c));
+    c.want_src = op < sc->n_ops ? sc->ops[op].src : UINT32_MAX;
+    /* The same bytes and overrides load the same way, so the loader makes
+     * the same op as its src-th again, at the same place. */
+    load(&c, sc->source, sc->text, sc->text_len, (const char *const *)sc->overrides, sc->n_overrides, &err);
+    if (c.want_ptr) {
+        char loc[320];
+        ld_locate(&c, c.want_ptr, AT_VALUE, 0, false, loc, sizeof(loc));
+        snprintf(buf, n, "%s: %s", loc, c.want_ptr[0] ? c.want_ptr : "/");
+    } else {
+        snprintf(buf, n, "%s", sc->source);
+    }
+    free(c.want_ptr);
+    free((char *)c.text);
+    loader_fini(&c);
+    sim_scenario_destroy(c.sc);
 }
 
 int sim_scenario_load_file(const char *path, const char *const *overrides, int n_overrides,
@@ -574,6 +628,10 @@ void sim_scenario_destroy(SimScenario *sc)
     for (int i = 0; i < sc->n_profile_keys; i++)
         free(sc->profile_keys[i]);
     free(sc->profile_keys);
+    free(sc->text);
+    for (int i = 0; i < sc->n_overrides; i++)
+        free(sc->overrides[i]);
+    free(sc->overrides);
     free(sc);
 }
 
@@ -608,6 +666,11 @@ const char *sim_scenario_lesson(const SimScenario *sc)
 uint64_t sim_scenario_seed(const SimScenario *sc)
 {
     return sc->cfg.seed;
+}
+
+void sim_scenario_set_seed(SimScenario *sc, uint64_t seed)
+{
+    sc->cfg.seed = seed;
 }
 
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1)

@@ -51,6 +51,9 @@ typedef struct SimOp {
     SimDist dur;         /* CPU, C_CALL, NOGIL, IO, SLEEP; PUT/GET on a pipe: payload transfer time */
     int32_t obj;         /* sync ops: primitive index (SimScenario.prims); INCREMENT: shared index;
                             POOL: pool index */
+    uint32_t src;        /* where it came from: the loader made it as its src-th op (it sits in
+                            padding, so 1M-op programs pay nothing); sim_scenario_op_where turns
+                            it into a place in the file only when an error names the op */
     SimTime timeout;     /* blocking sync ops and JOIN: -1 = wait forever */
     uint8_t flags;       /* SIM_OPF_* */
 } SimOp;
@@ -213,7 +216,18 @@ struct SimScenario {
     int n_shared;
     SimPoolSpec *pools;
     int n_pools;
+    char *text;              /* the scenario's bytes and overrides, kept to locate an op */
+    size_t text_len;
+    char **overrides;        /* [n_overrides] "key=value", as given */
+    int n_overrides;
 };
+
+/* Where op `op` (an index into sc->ops) came from, as an error message
+ * starts: "FILE:LINE:COL: /json/pointer" of the operation object, or
+ * "--set K=V: /json/pointer" when an override put it there; just the
+ * source name when it cannot be found (out of memory). Loads the text
+ * again to find it, so call it only to report an error. */
+void sim_scenario_op_where(const SimScenario *sc, uint32_t op, char *buf, size_t n);
 
 /* Fills cfg with the documented defaults (seed 1, Python 3.12). */
 void sim_config_defaults(SimConfig *cfg);

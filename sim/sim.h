@@ -40,6 +40,9 @@ enum {
     SIM_ERR_NOMEM = -3,
     SIM_ERR_IO = -4,      /* a file could not be read or written */
     SIM_ERR_LIMIT = -5,   /* a size or count beyond what is supported */
+    SIM_ERR_RUN = -6,     /* a scenario that loads but cannot be simulated to its end:
+                             simulated time stopped advancing, or would pass SIM_TIME_MAX */
+    SIM_ERR_BUDGET = -7,  /* a run outgrew its trace budget (sim_world_set_max_records) */
 };
 
 typedef struct SimError {
@@ -54,6 +57,11 @@ int sim_error_set(SimError *err, int code, const char *fmt, ...)
 /* ---- Scenarios ---------------------------------------------------------- */
 
 typedef struct SimScenario SimScenario;
+
+/* The largest scenario text accepted (a million operations take about 20
+ * MB). With at most 2^23 JSON values in it as well, loading a scenario
+ * takes at most about 1 GB of memory, whatever the text. */
+#define SIM_MAX_SCENARIO_BYTES (64u << 20)
 
 /*
  * Loads a scenario. overrides are "dotted.key=value" strings applied to the
@@ -78,6 +86,9 @@ const char *sim_scenario_lesson(const SimScenario *sc);   /* "" if none */
  * names none) is one of the run's figures (analysis/figures.h). */
 bool sim_scenario_quiz(const SimScenario *sc, const char **question, const char **figure, double *tolerance);
 uint64_t sim_scenario_seed(const SimScenario *sc);
+/* The seed the next world made from sc runs with: the same as loading it
+ * again with the override "seed=N", so one load serves several runs. */
+void sim_scenario_set_seed(SimScenario *sc, uint64_t seed);
 /* The stretch of time the scenario's author wants shown first ("view":
  * {"range": "0ms..40ms"}); returns false when the scenario names none. */
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1);
@@ -110,6 +121,22 @@ typedef struct SimWorld SimWorld;
 
 #define SIM_TIME_NEVER INT64_MAX
 
+/* The longest duration a scenario may give (2^60 ns, about 36.5 years) and
+ * the latest instant a run may reach (2^62 ns, about 146 years). The
+ * engine adds at most a few durations to the current time, so with these
+ * bounds no sum of times can overflow; a run that would pass SIM_TIME_MAX
+ * stops with SIM_ERR_RUN naming the op. */
+#define SIM_DURATION_MAX ((SimTime)1 << 60)
+#define SIM_TIME_MAX ((SimTime)1 << 62)
+
+/* Steps (events and operations) a run may take at one simulated instant
+ * before it counts as stuck: far more than any finite scenario needs at
+ * once (a few per thread), reached within a fraction of a second by one
+ * that loops without time passing. Each thread in the run adds
+ * SIM_STEPS_PER_THREAD. */
+#define SIM_STEPS_PER_INSTANT 2000000u
+#define SIM_STEPS_PER_THREAD 256u
+
 enum {
     SIM_RUN_DONE = 0,     /* every non-daemon thread of every process ended */
     SIM_RUN_DEADLOCK = 1, /* threads remain but nothing can ever move again */
@@ -121,9 +148,36 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err);
 void sim_world_destroy(SimWorld *w);
 
 /* Runs until the outcome is decided or the clock would pass `until`.
- * Returns a SIM_RUN_* value, or SIM_ERR_NOMEM. A run stopped at `until` is
- * over: calling again returns the same outcome (the trace ends there). */
+ * Returns a SIM_RUN_* value, or a negative code: SIM_ERR_NOMEM, SIM_ERR_RUN
+ * (simulated time stopped advancing: SIM_STEPS_PER_INSTANT steps at one
+ * instant, such as a repeat whose body takes no time; or it would pass
+ * SIM_TIME_MAX), SIM_ERR_BUDGET (the trace reached its record budget).
+ * sim_world_error says what and where. A run stopped at `until` or by an
+ * error is over: calling again returns the same value, and the trace
+ * recorded so far stays valid (it ends there). */
 int sim_world_run(SimWorld *w, SimTime until);
+
+/* After sim_world_run returned a negative code, fills err with it and a
+ * message; for SIM_ERR_RUN located at the op that kept the run from going
+ * on: "FILE:LINE:COL: /json/pointer: message" (or "--set K=V: ..." when an
+ * override put the op there). */
+void sim_world_error(const SimWorld *w, SimError *err);
+
+/* Caps the trace at max_records records (0: no cap); a run that would
+ * record more stops with SIM_ERR_BUDGET. Set before running; a new world
+ * has sim_default_max_records(). */
+void sim_world_set_max_records(SimWorld *w, uint64_t max_records);
+/* Bounds for harnesses that run many small worlds (the fuzzer, tests):
+ * at most max_events events (0: no bound; past it SIM_ERR_BUDGET), and
+ * `steps` instead of SIM_STEPS_PER_INSTANT before a run counts as stuck.
+ * Set before running. */
+void sim_world_set_max_events(SimWorld *w, uint64_t max_events);
+void sim_world_set_steps_per_instant(SimWorld *w, uint64_t steps);
+
+/* An eighth of the machine's physical memory in trace records (the array
+ * doubles as it grows, so the trace stays under a quarter), below 2^32
+ * records; 2^26 when the memory size is unknown. */
+uint64_t sim_default_max_records(void);
 
 /* Checks the world's invariants (a GIL has at most one holder, cores and
  * threads point at each other, GIL waiters have no core, the run queue
@@ -141,6 +195,14 @@ uint64_t sim_world_events(const SimWorld *w);
 /* Moves the trace out of the world: the caller owns it (sim_trace_destroy);
  * the world must not be run further. */
 SimTrace *sim_world_take_trace(SimWorld *w);
+
+/* ---- Seeds ---------------------------------------------------------------- */
+
+/* A seed as text: an unsigned decimal integer, digits only (no sign, space,
+ * leading zero, exponent or fraction), at most 2^64 - 1, so that a seed
+ * printed by gilsim reads back as the same run. SIM_OK, SIM_ERR_INVALID
+ * (not such an integer) or SIM_ERR_LIMIT (too large). */
+int sim_seed_parse(const char *s, uint64_t *out);
 
 /* ---- Durations ---------------------------------------------------------- */
 
@@ -162,7 +224,7 @@ typedef struct SimThreadStats {
     SimTime state_ns[SIM_REASON_COUNT];   /* time spent per reason */
     SimTime running_ns, runnable_ns, blocked_ns;
     uint64_t gil_acquisitions;
-    SimLatency io;                        /* io start until it runs Python again */
+    SimLatency io;                        /* each I/O op completed: its start until the thread runs again */
     SimLatency gil_wait;                  /* each continuous wait for the GIL */
 } SimThreadStats;
 

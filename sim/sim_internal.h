@@ -31,7 +31,25 @@ void sim_rng_seed(SimRng *r, uint64_t seed, uint64_t stream);
 uint64_t sim_rng_next(SimRng *r);
 uint64_t sim_rng_below(SimRng *r, uint64_t n); /* uniform in [0, n), n > 0 */
 double sim_rng_unit(SimRng *r);                 /* uniform in [0, 1) */
+/* A sample of d: at most SIM_DURATION_MAX, like every duration of a scenario. */
 SimTime sim_dist_sample(const SimDist *d, SimRng *r);
+
+/* ---- Time arithmetic that cannot overflow --------------------------------
+ * Times and durations are >= 0. The engine adds a few durations (each at
+ * most SIM_DURATION_MAX) to a time at most SIM_TIME_MAX, which always fits;
+ * where a duration is scaled (slowed-down or free-threaded work) the
+ * result saturates at SIM_TIME_NEVER, which world_schedule then refuses.
+ */
+static inline SimTime sim_time_add(SimTime a, SimTime b)
+{
+    return b > SIM_TIME_NEVER - a ? SIM_TIME_NEVER : a + b;
+}
+
+static inline SimTime sim_time_scale(SimTime d, double f)
+{
+    double v = (double)d * f + 0.5;
+    return v >= 9.2e18 ? SIM_TIME_NEVER : (SimTime)v;
+}
 
 /* ---- Event queue ---------------------------------------------------------
  * A 4-ary min-heap ordered by (time, seq). seq is a per-queue counter, so

@@ -125,7 +125,16 @@ SimStats *sim_stats_compute(const SimTrace *tr)
     st->objects = calloc(no ? no : 1, sizeof(*st->objects));
     Samples *obj_wait = calloc(no ? no : 1, sizeof(Samples));
     int64_t *holders = calloc(no ? no : 1, sizeof(int64_t));
-    bool ok = st->threads && st->gils && sc && gil_since && gil_held && st->objects && obj_wait && holders;
+    uint32_t *owner = malloc((no ? no : 1) * sizeof(uint32_t)); /* an RLock's holding thread */
+    bool *is_queue = calloc(no ? no : 1, sizeof(bool)), *is_rlock = calloc(no ? no : 1, sizeof(bool));
+    bool ok = st->threads && st->gils && sc && gil_since && gil_held && st->objects && obj_wait && holders &&
+              owner && is_queue && is_rlock;
+    for (uint32_t o = 0; ok && o < no; o++) {
+        const char *kind = sim_trace_object(tr, o)->kind;
+        owner[o] = SIM_NONE;
+        is_queue[o] = kind && strcmp(kind, "queue") == 0;
+        is_rlock[o] = kind && strcmp(kind, "rlock") == 0;
+    }
     for (uint32_t i = 0; ok && i < nt; i++) {
         sc[i].reason = SIM_R_NEW;
         sc[i].io_start = sc[i].gil_start = -1;
@@ -145,14 +154,19 @@ SimStats *sim_stats_compute(const SimTrace *tr)
                     os->acquisitions++;
                 if (s && s->block_obj == r->arg && r->reason == 0)
                     os->contended++;
-                if (++holders[r->arg] > (int64_t)os->max_holders)
+                /* An RLock taken again by its holder has still one holder. */
+                if (!(is_rlock[r->arg] && owner[r->arg] == r->thread) &&
+                    ++holders[r->arg] > (int64_t)os->max_holders)
                     os->max_holders = (uint64_t)holders[r->arg];
+                owner[r->arg] = r->thread;
                 if (s && s->block_obj == r->arg)
                     s->block_obj = SIM_NONE;
                 break;
             case SIM_SYNC_RELEASE:
                 if (r->reason == 0 && holders[r->arg] > 0)
                     holders[r->arg]--;
+                if (r->reason == 0)
+                    owner[r->arg] = SIM_NONE;
                 break;
             case SIM_SYNC_BLOCK:
                 if (r->other > os->max_waiters)
@@ -164,16 +178,20 @@ SimStats *sim_stats_compute(const SimTrace *tr)
                 }
                 break;
             case SIM_SYNC_WAKE:
-            case SIM_SYNC_TIMEOUT:
-                if (r->state == SIM_SYNC_TIMEOUT)
+            case SIM_SYNC_TIMEOUT: {
+                bool blocked = s && s->block_obj == r->arg;
+                /* A queue's timed-out get or put records its wait running
+                 * out and then queue.Empty / queue.Full; one timeout. */
+                if (r->state == SIM_SYNC_TIMEOUT && !(is_queue[r->arg] && blocked))
                     os->timeouts++;
-                if (s && s->block_obj == r->arg) {
+                if (blocked) {
                     SimTime d = r->t - s->block_t;
                     ok = samples_push(&obj_wait[r->arg], d);
+                    /* Summed over threads, so it could pass any time. */
                     if (s->block_list == 1)
-                        os->put_blocked_ns += d;
+                        os->put_blocked_ns = sim_time_add(os->put_blocked_ns, d);
                     else
-                        os->get_blocked_ns += d;
+                        os->get_blocked_ns = sim_time_add(os->get_blocked_ns, d);
                     /* A lock waiter still has to win the retry: keep it
                      * counted as contended until it acquires. */
                     s->block_t = r->t;
@@ -181,13 +199,17 @@ SimStats *sim_stats_compute(const SimTrace *tr)
                         s->block_obj = SIM_NONE;
                 }
                 break;
+            }
             case SIM_SYNC_PUT:
-                os->puts++;
-                if (r->other > os->max_items)
-                    os->max_items = r->other;
-                break;
             case SIM_SYNC_GET:
-                os->gets++;
+                if (r->state == SIM_SYNC_PUT)
+                    os->puts++;
+                else
+                    os->gets++;
+                if (r->state == SIM_SYNC_PUT && r->other > os->max_items)
+                    os->max_items = r->other;
+                if (s && s->block_obj == r->arg) /* its wait is over */
+                    s->block_obj = SIM_NONE;
                 break;
             case SIM_SYNC_WRITE:
                 os->writes++;
@@ -219,8 +241,13 @@ SimStats *sim_stats_compute(const SimTrace *tr)
                 s->io_start = r->t;
             if (nr == SIM_R_WAIT_GIL && s->gil_start < 0)
                 s->gil_start = r->t;
-            if (nr == SIM_R_PYTHON || nr == SIM_R_C_CALL) {
-                if (s->io_start >= 0 && nr == SIM_R_PYTHON) {
+            /* An I/O operation, and a wait for the GIL, is over when the
+             * thread runs again, whatever it runs next (the engine
+             * records a Running state, if only for no time, before the
+             * next blocking call or the thread's end). A daemon killed
+             * meanwhile never finished it, and it does not count. */
+            if (sim_reason_state(nr) == SIM_ST_RUNNING) {
+                if (s->io_start >= 0) {
                     ok = samples_push(&s->io, r->t - s->io_start);
                     s->io_start = -1;
                 }
@@ -300,6 +327,9 @@ SimStats *sim_stats_compute(const SimTrace *tr)
         free(obj_wait[o].v);
     free(obj_wait);
     free(holders);
+    free(owner);
+    free(is_queue);
+    free(is_rlock);
     for (uint32_t g = 0; ok && g < ng; g++)
         if (gil_held[g])
             st->gils[g].held_ns += end - gil_since[g];

@@ -9,8 +9,9 @@
 
 #include "sim.h"
 
-/* Largest file read. */
-#define TEXT_FILE_MAX_BYTES (256u << 20)
+/* Largest file read: what a scenario may be (a sweep CSV of the most
+ * points a sweep makes fits too). */
+#define TEXT_FILE_MAX_BYTES SIM_MAX_SCENARIO_BYTES
 
 /*
  * Reads path whole into *text (malloc'd, NUL-terminated; the caller frees

@@ -27,7 +27,7 @@ void work_plan(SimWorld *w, Thread *t)
 {
     world_cancel(w, &t->work.ev);
     t->work.seg_factor = gil_work_pace(w, t);
-    SimTime at = w->now + (SimTime)((double)t->work.left * t->work.seg_factor + 0.5);
+    SimTime at = sim_time_add(w->now, sim_time_scale(t->work.left, t->work.seg_factor));
     t->work.to_end = true;
     SimTime stop = gil_next_stop(w, t);
     if (stop < at) {

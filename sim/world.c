@@ -8,14 +8,23 @@
  * left while threads remain (deadlock: nothing can ever move again), or at
  * the requested time.
  *
- * Invariant: a world's run depends only on its scenario (seed included):
- * the same inputs give a bit-for-bit identical trace.
+ * Every run ends, whatever the scenario: simulated time must advance (a
+ * run that takes more than max_steps events and program steps at one
+ * instant is stuck, and fails naming the op), it may not pass
+ * SIM_TIME_MAX, and the trace may not outgrow its record budget. Each of
+ * these ends the run with an error instead of running or growing forever.
+ *
+ * Invariant: a world's run depends only on its scenario (seed included)
+ * and its record budget: the same inputs give a bit-for-bit identical
+ * trace.
  */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -46,8 +55,32 @@ bool world_push_u32(SimWorld *w, uint32_t **arr, uint32_t *n, uint32_t *cap, uin
     return true;
 }
 
+/* The thread an event is about, or NULL. */
+static Thread *event_thread(SimWorld *w, uint32_t type, uint32_t thread)
+{
+    if (type == EV_SLICE)
+        return thread < (uint32_t)w->cfg->cores && w->cores[thread].thread != NO_THREAD
+                   ? T(w, w->cores[thread].thread)
+                   : NULL;
+    if (type == EV_PROC_START || type == EV_PIPE_DELIVER)
+        return NULL;
+    return thread < w->n_threads ? T(w, thread) : NULL;
+}
+
 SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data)
 {
+    if (at > SIM_TIME_MAX) {
+        /* Pushed all the same, so every handle stays armed for the
+         * invariant check; the run ends before it fires. */
+        Thread *t = event_thread(w, type, thread);
+        char who[160] = "", end[32];
+        if (t)
+            world_thread_name(w, t, who, sizeof(who));
+        world_fail(w, SIM_ERR_RUN, t ? world_thread_op(w, t) : UINT32_MAX,
+                   "simulated time would pass %s, the most a run can reach%s%s; expected shorter "
+                   "durations or fewer repeats", sim_duration_format(SIM_TIME_MAX, end, sizeof(end)),
+                   t ? ", at this op of " : "", who);
+    }
     SimHandle h = sim_queue_push(&w->q, at, type, thread, data);
     if (!h)
         w->oom = true;
@@ -65,18 +98,90 @@ void world_record(SimWorld *w, uint8_t kind, uint32_t thread, uint32_t arg, uint
                   uint8_t reason, uint8_t cause)
 {
     SimRecord r = {w->now, thread, arg, other, kind, state, reason, cause};
+    if (w->max_records && w->trace->n >= w->max_records) {
+        if (!w->fail_code)
+            world_fail(w, SIM_ERR_BUDGET, UINT32_MAX,
+                       "the trace reached its budget of %" PRIu64 " records (%.1f GB) at %s of simulated "
+                       "time; expected a shorter run (--until) or a larger budget (--max-records)",
+                       w->max_records, (double)w->max_records * sizeof(SimRecord) / 1e9,
+                       sim_duration_format(w->now, (char[32]){0}, 32));
+        return;
+    }
     if (sim_trace_append(w->trace, &r) < 0)
         w->oom = true;
 }
 
 void world_set_reason(SimWorld *w, Thread *t, SimReason reason, SimCause cause, uint32_t other)
 {
-    if (t->reason == reason)
-        return;
     SimState old = sim_reason_state((SimReason)t->reason), now = sim_reason_state(reason);
+    /* Back in its program, the thread ran the bytecode that makes the call
+     * or returns, if only for no time: without a Running record an I/O
+     * right after another (same state, same reason) or after a wait for
+     * the GIL would not show as one, and the counters built on states
+     * would miss it. */
+    bool ran = t->resumed && t->core >= 0 && old != SIM_ST_RUNNING &&
+               (now == SIM_ST_BLOCKED || reason == SIM_R_EXITED);
+    if (t->reason == reason && !ran)
+        return;
+    if (ran) {
+        world_record(w, SIM_REC_STATE, t->id, (uint32_t)t->core, 0,
+                     (uint8_t)(SIM_ST_RUNNING | (old << 4)), SIM_R_PYTHON, (uint8_t)cause);
+        old = SIM_ST_RUNNING;
+    }
+    if (now != SIM_ST_RUNNABLE)
+        t->resumed = false;
     uint32_t arg = now == SIM_ST_RUNNING ? (uint32_t)t->core : 0;
     world_record(w, SIM_REC_STATE, t->id, arg, other, (uint8_t)(now | (old << 4)), (uint8_t)reason, (uint8_t)cause);
     t->reason = (uint8_t)reason;
+}
+
+/* ---- Failures: runs that cannot go on ------------------------------------------- */
+
+void world_fail(SimWorld *w, int code, uint32_t op, const char *fmt, ...)
+{
+    if (w->fail_code)
+        return;
+    w->fail_code = code;
+    w->fail_op = op;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->fail_msg, sizeof(w->fail_msg), fmt, ap);
+    va_end(ap);
+}
+
+uint32_t world_thread_op(const SimWorld *w, const Thread *t)
+{
+    if (t->sync.op)
+        return (uint32_t)(t->sync.op - w->sc->ops);
+    if (t->prog.pc > t->spec->prog_first && t->prog.pc <= t->prog.end)
+        return t->prog.pc - 1;
+    return t->spec->prog_len ? t->spec->prog_first : UINT32_MAX;
+}
+
+const char *world_thread_name(const SimWorld *w, const Thread *t, char *buf, size_t n)
+{
+    const SimThreadInfo *ti = sim_trace_thread(w->trace, t->id);
+    const SimProcessInfo *pi = ti ? sim_trace_process(w->trace, ti->process) : NULL;
+    snprintf(buf, n, "thread '%.48s' of process '%.48s'", ti ? ti->name : "?", pi ? pi->name : "?");
+    return buf;
+}
+
+bool world_step_slow(SimWorld *w, Thread *t)
+{
+    char who[160], when[32];
+    world_thread_name(w, t, who, sizeof(who));
+    sim_duration_format(w->now, when, sizeof(when));
+    if (t->prog.depth > 0) {
+        /* The innermost repeat is the loop whose body takes no time. */
+        world_fail(w, SIM_ERR_RUN, t->prog.loops[t->prog.depth - 1].start - 1,
+                   "this repeat of %s runs without simulated time passing (%" PRIu64 " steps at %s); "
+                   "expected its body to take time, e.g. {\"cpu\": \"1us\"}", who, w->steps, when);
+    } else {
+        world_fail(w, SIM_ERR_RUN, world_thread_op(w, t),
+                   "simulated time stopped advancing at %s: %" PRIu64 " steps at that instant, the last "
+                   "at this op of %s; expected time to pass", when, w->steps, who);
+    }
+    return false;
 }
 
 /* ---- Event dispatch ---------------------------------------------------------- */
@@ -158,6 +263,9 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     w->sc = sc;
     w->cfg = &sc->cfg;
     w->outcome = -1;
+    w->max_records = sim_default_max_records();
+    w->max_steps = w->steps_base = SIM_STEPS_PER_INSTANT;
+    w->fail_op = UINT32_MAX;
     w->rq_head = w->rq_tail = NO_THREAD;
     sim_queue_init(&w->q);
     w->trace = sim_trace_create();
@@ -289,10 +397,43 @@ static void finish(SimWorld *w, int outcome)
         w->oom = true;
 }
 
+/* A run that cannot go on is over: its trace ends now. */
+static int fail_run(SimWorld *w)
+{
+    if (!w->finished)
+        finish(w, w->fail_code);
+    return w->fail_code;
+}
+
+/* The event about to be dispatched is one more step at its instant. */
+static bool event_step(SimWorld *w, const SimEvent *ev)
+{
+    if (ev->t > w->instant) {
+        w->instant = ev->t;
+        w->steps = 0;
+    }
+    /* Each thread created so far may take a few steps at one instant. */
+    w->max_steps = w->steps_base + (uint64_t)SIM_STEPS_PER_THREAD * w->n_threads;
+    if (++w->steps <= w->max_steps)
+        return true;
+    Thread *t = event_thread(w, ev->type, ev->thread);
+    char who[160] = "", when[32];
+    if (t)
+        world_thread_name(w, t, who, sizeof(who));
+    world_fail(w, SIM_ERR_RUN, t ? world_thread_op(w, t) : UINT32_MAX,
+               "simulated time stopped advancing at %s: %" PRIu64 " events at that instant%s%s; expected "
+               "time to pass between them (zero latencies and costs can let threads hand work back and "
+               "forth forever)", sim_duration_format(w->now, when, sizeof(when)), w->steps - 1,
+               t ? ", the last for this op of " : "", who);
+    return false;
+}
+
 int sim_world_run(SimWorld *w, SimTime until)
 {
     if (w->finished)
-        return w->outcome;
+        return w->fail_code ? w->fail_code : w->outcome;
+    if (w->fail_code)
+        return fail_run(w);
     SimEvent ev;
     while (w->live_procs > 0) {
         if (w->oom)
@@ -307,16 +448,69 @@ int sim_world_run(SimWorld *w, SimTime until)
             finish(w, SIM_RUN_UNTIL);
             return w->outcome;
         }
+        if (w->max_events && w->events >= w->max_events) {
+            char when[32];
+            world_fail(w, SIM_ERR_BUDGET, UINT32_MAX, "the run reached its budget of %" PRIu64 " events at %s "
+                       "of simulated time", w->max_events, sim_duration_format(w->now, when, sizeof(when)));
+            return fail_run(w);
+        }
         sim_queue_pop(&w->q, &ev);
         w->now = ev.t;
+        if (!event_step(w, &ev))
+            return fail_run(w);
         w->events++;
         on_event(w, &ev);
         check_invariants(w);
+        if (w->fail_code)
+            return w->oom ? SIM_ERR_NOMEM : fail_run(w);
     }
     if (w->oom)
         return SIM_ERR_NOMEM;
+    if (w->fail_code)
+        return fail_run(w);
     finish(w, SIM_RUN_DONE);
     return w->outcome;
+}
+
+void sim_world_error(const SimWorld *w, SimError *err)
+{
+    const char *src = w->sc->source ? w->sc->source : "(scenario)";
+    if (w->oom || !w->fail_code) {
+        sim_error_set(err, SIM_ERR_NOMEM, "%s: the simulation ran out of memory", src);
+        return;
+    }
+    char where[400];
+    if (w->fail_op != UINT32_MAX)
+        sim_scenario_op_where(w->sc, w->fail_op, where, sizeof(where));
+    else
+        snprintf(where, sizeof(where), "%s", src);
+    sim_error_set(err, w->fail_code, "%s: %s", where, w->fail_msg);
+}
+
+void sim_world_set_max_records(SimWorld *w, uint64_t max_records)
+{
+    w->max_records = max_records;
+}
+
+void sim_world_set_max_events(SimWorld *w, uint64_t max_events)
+{
+    w->max_events = max_events;
+}
+
+void sim_world_set_steps_per_instant(SimWorld *w, uint64_t steps)
+{
+    w->max_steps = w->steps_base = steps;
+}
+
+uint64_t sim_default_max_records(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0)
+        return (uint64_t)1 << 26;
+    uint64_t n = (uint64_t)pages * (uint64_t)size / 8 / sizeof(SimRecord);
+    /* Exports and the viewer index records with 32 bits. */
+    uint64_t most = (uint64_t)UINT32_MAX - 1;
+    return n > most ? most : n < 4096 ? 4096 : n;
 }
 
 const SimTrace *sim_world_trace(const SimWorld *w) { return w->trace; }

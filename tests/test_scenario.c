@@ -980,7 +980,7 @@ static void test_program_errors(void)
                  "t.json:5:14: /processes/0/threads/0/program/0/io: expected a duration such as \"5ms\", got a boolean");
     EXPECT_ERROR(PROG("{\"cpu\": \"1e30s\"}"), SIM_ERR_INVALID,
                  "t.json:5:15: /processes/0/threads/0/program/0/cpu: '1e30s' is too long; expected a duration "
-                 "below 292 years");
+                 "of at most 2^60 ns (about 36.5 years)");
     EXPECT_ERROR(PROG("{\"join\": \"mian\"}"), SIM_ERR_INVALID,
                  "t.json:5:16: /processes/0/threads/0/program/0/join: no thread 'mian' in process 'main' and no "
                  "process 'mian'; did you mean 'main'?");
