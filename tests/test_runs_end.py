@@ -167,16 +167,30 @@ def every_op_at_max():
         {'thread_pool': {'workers': 2, 'tasks': 3, 'task': [{'io': M}]}},
         {'process_pool': {'workers': 2, 'tasks': 3, 'task': [{'cpu': M}]}},
     ]
+    # Every duration parameter at its largest, read from the parameter
+    # table through explain-config (so a new one is covered by itself).
+    rc, out, err = gilsim('run', scenario_file(scen([proc([{'name': 't', 'program': []}])]), 'x.json'),
+                          '--explain-config')
+    explained = json.loads(out)
+
+    def durations(section, skip=()):
+        vals = {}
+        for k, v in explained[section].items():
+            if k in skip:
+                continue
+            if isinstance(v, dict):
+                vals[k] = {'exp': M}
+            elif isinstance(v, str) and v[-1:] == 's' and v[:1].isdigit():
+                vals[k] = M
+        return vals
+    machine = dict(durations('machine'), cores=1)
     configs = [
         {},
-        {'machine': {'cores': 1, 'time_slice': M, 'context_switch': M, 'wake_latency': {'exp': M},
-                     'pipe_latency': M}},
+        {'machine': machine},
         {'python': {'gil': 'old', 'check_interval': 1, 'tick_cost': '1ns', 'old_signal_cost': M,
                     'old_contention_cost': M}},
         {'python': {'gil': 'none', 'version': '3.13', 'ft_overhead': 1000}},
-        {'python': {'switch_interval': M, 'check_point_gap': M, 'thread_start_cost': M, 'fork_cost': M,
-                    'spawn_cost': M, 'forkserver_cost': M, 'ipc_cost': M, 'pickle_cost': M,
-                    'increment_cost': M, 'call_cost': M, 'pool_submit_cost': M, 'interp_start_cost': M}},
+        {'python': durations('python', skip=('version',))},
     ]
     for ci, cfg in enumerate(configs):
         for i, op in enumerate(ops):
