@@ -10,8 +10,9 @@
 #   make fuzz   libFuzzer on the loader and a bounded run, plus generated
 #               scenarios: FUZZ_SECONDS=3600 FUZZ_JOBS=2 for an hour on 2 cores
 
-DEBS := gcc meson ninja-build pkg-config python3 libcjson-dev libsdl2-dev \
-        libsdl2-ttf-dev libsdl2-image-dev xvfb xdotool imagemagick
+DEBS := gcc meson ninja-build pkg-config python3 libcjson-dev libsdl2-dev zlib1g-dev \
+        libsdl2-ttf-dev libsdl2-image-dev xvfb xdotool imagemagick librsvg2-bin \
+        fonts-dejavu-core man-db
 
 # libFuzzer needs clang and its runtime (Debian 12: clang 14).
 FUZZ_DEBS := clang libclang-rt-14-dev

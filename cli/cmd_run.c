@@ -156,10 +156,10 @@ int cmd_validate(int argc, char **argv)
         fprintf(stderr, "gilsim validate: which file? usage: gilsim validate FILE\n");
         goto out;
     }
-    char *path = cli_find_scenario(o.file);
+    char *path = cli_is_stdin(o.file) ? NULL : cli_find_scenario(o.file);
     SimScenario *sc = NULL;
     SimError err;
-    if (sim_scenario_load_file(path ? path : o.file, o.sets, o.n_sets, &sc, &err) < 0) {
+    if (cli_load_scenario(o.file, o.sets, o.n_sets, &sc, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         rc = cli_exit_for(err.code);
     } else {
