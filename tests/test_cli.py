@@ -114,9 +114,10 @@ def test_bad_input():
 
 def test_view_range():
     out = os.path.join(os.path.dirname(scenario_file({}, 'x.json')), 'first.png')
-    rc, msg, err = gilsim('render', 'convoy', '-o', out, '--size', '320x180')
+    # What was written is said on standard error: standard output is for data.
+    rc, _, msg = gilsim('render', 'convoy', '-o', out, '--size', '320x180')
     check(rc == 0 and '0 ms' in msg and '40 ms' in msg, 'render shows the scenario\'s "view" range by default (%s)' % msg.strip())
-    rc, msg, err = gilsim('render', 'convoy', '-o', out, '--size', '320x180', '--range', '0ms..10ms')
+    rc, _, msg = gilsim('render', 'convoy', '-o', out, '--size', '320x180', '--range', '0ms..10ms')
     check(rc == 0 and '10 ms' in msg, '--range still wins (%s)' % msg.strip())
     bad_view = dict(simple('v', {'a': [{'cpu': '1ms'}]}), view={'range': '5ms..1ms'})
     rc, _, err = gilsim('validate', scenario_file(bad_view, 'badview.json'))

@@ -47,7 +47,7 @@ def main():
         check(rc == 0, "render PNG: %d %s" % (rc, se))
         check(os.path.exists(out) and png_size(out) == (1280, 720), "PNG is 1280x720")
         check(os.path.getsize(out) > 20000 if os.path.exists(out) else False, "PNG has content")
-        check("wrote " + out in so, "reports what it wrote: " + so)
+        check("wrote " + out in se and so == "", "reports what it wrote, on standard error: " + se)
 
         rc, so, se = run("-o", out, "--size", "800x450", "--scale", "2", "--theme", "dark")
         check(rc == 0 and png_size(out) == (1600, 900), "scale 2 doubles the pixels")
@@ -76,7 +76,7 @@ def main():
                          "--size", "1400x800", "--range", "0ms..40ms")
         check(rc == 0, "compare PNG: %d %s" % (rc, se))
         check(os.path.exists(cmp_png) and png_size(cmp_png) == (1400, 800), "compare PNG size")
-        check("compared" in so and "(A)" in so and "(B)" in so, "compare says what: " + so)
+        check("compared" in se and "(A)" in se and "(B)" in se, "compare says what: " + se)
         cmp_svg = os.path.join(d, "compare.svg")
         rc, so, se = run("convoy", "--compare", "python.switch_interval=1ms", "-o", cmp_svg,
                          "--range", "0ms..40ms")
