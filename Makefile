@@ -77,7 +77,7 @@ test: build build-asan
 # The fuzz harness is compiled straight from the sources with clang: the
 # simulation library and the report and export code, with ASan, UBSan,
 # libFuzzer's coverage and the engine's invariant checks after every event.
-FUZZ_SRCS := $(wildcard sim/*.c) analysis/run.c analysis/run_report.c analysis/figures.c analysis/duration_text.c analysis/csv.c \
+FUZZ_SRCS := $(wildcard sim/*.c) analysis/run.c analysis/explain.c analysis/run_report.c analysis/figures.c analysis/duration_text.c analysis/csv.c \
              analysis/trace_export_out.c analysis/trace_export_chrome.c analysis/trace_export_csv.c \
              tests/fuzz/fuzz_scenario.c
 FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
