@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "datadir.h"
 #include "output.h"
 
 typedef struct Command {
@@ -47,7 +48,32 @@ static void usage(FILE *f)
                "('gilsim list'), or - to read the scenario from standard input; -- ends the\n"
                "options, so a file whose name starts with - can follow it. Data (reports,\n"
                "traces, images written to -o -) goes to standard output; what was written,\n"
-               "progress, notes and errors go to standard error.\n");
+               "progress, notes and errors go to standard error.\n\n"
+               "gilsim --version prints the version; gilsim --paths, the folders its bundled\n"
+               "scenarios and fonts are taken from (see FILES in gilsim(1)).\n");
+}
+
+/* Where the data was found, for a packager or a user whose copy cannot
+ * find it: one "kind<TAB>folder" line each, "-" for not found. */
+static int print_paths(void)
+{
+    static const struct {
+        const char *label;
+        RDataKind kind;
+        const char *probe;
+    } kinds[] = {
+        {"scenarios", R_DATA_SCENARIOS, "convoy.json"},
+        {"fonts", R_DATA_FONTS, "DejaVuSans.ttf"},
+    };
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        char *d = render_data_find_dir(kinds[i].kind, kinds[i].probe);
+        printf("%s\t%s\n", kinds[i].label, d ? d : "-");
+        if (!d)
+            rc = EXIT_RUNTIME;
+        free(d);
+    }
+    return rc;
 }
 
 static const Command *command_named(const char *name)
@@ -131,6 +157,8 @@ static int dispatch(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
+    if (strcmp(c, "--paths") == 0)
+        return print_paths();
     if (strcmp(c, "--version") == 0 || strcmp(c, "-V") == 0) {
         printf("gilsim %s\n", GILSIM_VERSION);
         return EXIT_OK;
