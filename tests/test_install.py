@@ -54,9 +54,14 @@ def main():
         # -Dbundled_fonts=false (a distribution's package) installs no fonts:
         # the system's are used.
         bundled_fonts = os.path.isdir(os.path.join(share, 'gilsim', 'fonts'))
-        want = ['gilsim/scenarios/convoy.json', 'gilsim/scenarios/schema.json', 'man/man1/gilsim.1', 'bash-completion/completions/gilsim', 'zsh/site-functions/_gilsim',
-                'doc/gilsim/LICENSE'] + (['gilsim/fonts/DejaVuSans.ttf'] if bundled_fonts else [])
+        want = ['gilsim/scenarios/convoy.json', 'gilsim/scenarios/schema.json', 'man/man1/gilsim.1',
+                'bash-completion/completions/gilsim', 'doc/gilsim/LICENSE']
+        if bundled_fonts:
+            want.append('gilsim/fonts/DejaVuSans.ttf')
         missing = [w for w in want if not os.path.isfile(os.path.join(share, w))]
+        # zsh's folder is an option (Debian: /usr/share/zsh/vendor-completions).
+        if not any('_gilsim' in fs and '/zsh/' in r + '/' for r, _, fs in os.walk(stage)):
+            missing.append('zsh completion _gilsim')
         check(not missing, 'the scenarios, fonts, man page, completions and LICENSE are installed', str(missing))
         check(not any(f == 'gilsim-uninstalled' for _, _, fs in os.walk(stage) for f in fs),
               'the build folder\'s marker is not installed')
