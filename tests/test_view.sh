@@ -130,12 +130,40 @@ if start_viewer; then
     sleep 0.5
     shot s1_hover
 
-    # W zooms around the mouse; the wheel too.
+    # W zooms around the mouse; so does Ctrl+wheel, as in Perfetto, where
+    # Shift+wheel pans and the wheel alone scrolls the lanes.
     key w w w w
     shot s2_zoom
     check '[ "$(differ s1_hover s2_zoom)" -gt 20000 ]' "zooming changes the picture"
-    xdotool click 4 click 4
+    xdotool keydown ctrl click 4 click 4 keyup ctrl
     sleep 0.4
+    shot s2b_ctrl_wheel
+    check '[ "$(differ s2_zoom s2b_ctrl_wheel)" -gt 20000 ]' "Ctrl+wheel zooms"
+    xdotool keydown shift click 5 click 5 keyup shift
+    sleep 0.4
+    shot s2c_shift_wheel
+    check '[ "$(differ s2b_ctrl_wheel s2c_shift_wheel)" -gt 20000 ]' "Shift+wheel pans"
+    xdotool click 5
+    sleep 0.4
+    shot s2d_wheel
+    check '[ "$(differ s2c_shift_wheel s2d_wheel)" -lt 20000 ]' \
+        "the wheel alone does not zoom (it scrolls the lanes; the convoy's fit the window)"
+    # WASD go by position: with a French (AZERTY) layout the key where A
+    # is on QWERTY types 'q' but still pans left, and D pans back, instead
+    # of opening the lesson panel.
+    if command -v setxkbmap >/dev/null 2>&1 && setxkbmap -layout fr 2>/dev/null; then
+        shot s2e_before
+        xdotool key --delay 60 38 40
+        sleep 0.4
+        shot s2f_azerty
+        check '[ "$(differ s2e_before s2f_azerty)" -lt 3000 ]' \
+            "on AZERTY the physical A and D keys pan there and back (no lesson panel)"
+        xdotool key --delay 60 38
+        sleep 0.4
+        shot s2g_azerty_a
+        check '[ "$(differ s2f_azerty s2g_azerty_a)" -gt 20000 ]' "on AZERTY the physical A key pans"
+        setxkbmap -layout us 2>/dev/null
+    fi
     key s s
     shot s2b_zoom
 
