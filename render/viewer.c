@@ -86,6 +86,11 @@ typedef struct Viewer {
     Uint64 last_tick;
     bool fitted_sel;
     bool quit;
+    /* The modifiers as of the event being handled, from the key events in
+     * queue order: SDL_GetModState() is the state after every event
+     * pumped so far, so a wheel notch between Ctrl's press and release
+     * could read as a plain one. */
+    SDL_Keymod mod;
     /* Compare: a second run under the first, on the same time axis. */
     const SimTrace *tr_b;
     RIndex *ix_b;
@@ -743,7 +748,11 @@ static void on_event(Viewer *vw, const SDL_Event *e)
             vw->mouse_in = false;
         break;
     case SDL_KEYDOWN:
+        vw->mod = (SDL_Keymod)e->key.keysym.mod;
         on_key(vw, &e->key);
+        break;
+    case SDL_KEYUP:
+        vw->mod = (SDL_Keymod)e->key.keysym.mod;
         break;
     case SDL_MOUSEMOTION: {
         vw->mx = (int)(e->motion.x * vw->dpi);
@@ -814,7 +823,7 @@ static void on_event(Viewer *vw, const SDL_Event *e)
         /* Perfetto's conventions, which users' hands already know:
          * Ctrl+wheel zooms around the mouse, Shift+wheel and the
          * horizontal wheel pan, the wheel alone scrolls the lanes. */
-        SDL_Keymod mod = SDL_GetModState();
+        SDL_Keymod mod = vw->mod;
         if (dy && (mod & KMOD_CTRL))
             render_view_zoom(v, dy > 0 ? 0.8 : 1.25, time_at_mouse(vw));
         else if (dy && (mod & KMOD_SHIFT))

@@ -135,11 +135,11 @@ if start_viewer; then
     key w w w w
     shot s2_zoom
     check '[ "$(differ s1_hover s2_zoom)" -gt 20000 ]' "zooming changes the picture"
-    xdotool keydown ctrl click 4 click 4 keyup ctrl
+    xdotool keydown ctrl sleep 0.1 click 4 click 4 sleep 0.1 keyup ctrl
     sleep 0.4
     shot s2b_ctrl_wheel
     check '[ "$(differ s2_zoom s2b_ctrl_wheel)" -gt 20000 ]' "Ctrl+wheel zooms"
-    xdotool keydown shift click 5 click 5 keyup shift
+    xdotool keydown shift sleep 0.1 click 5 click 5 sleep 0.1 keyup shift
     sleep 0.4
     shot s2c_shift_wheel
     check '[ "$(differ s2b_ctrl_wheel s2c_shift_wheel)" -gt 20000 ]' "Shift+wheel pans"
