@@ -157,6 +157,10 @@ int cli_measured_opt(const char *cmd, CliMeasuredOpt *m, int argc, char **argv, 
 int cli_measured_second(const char *cmd, const CliSimOpts *o, const CliMeasuredOpt *m, const RunResult *sim,
                         RunResult *run_b);
 
+/* A time on the command line: a duration with a unit ("5ms") or a bare
+ * number of seconds ("0", "1.5"), as scenario files allow. */
+bool cli_parse_time(const char *s, SimTime *out);
+
 /* Commands. */
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
