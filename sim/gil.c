@@ -69,11 +69,16 @@ static void gil_waiters_remove(Gil *g, uint32_t id)
     }
 }
 
-/* The thread returns from its condition-variable wait after the OS wake-up latency. */
+/* The thread returns from its condition-variable wait: signalled, after
+ * the OS wake-up latency; timed out, at once (the timer's own latency is
+ * in when it fired: os_timer). */
 static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 {
     t->gil_wait.by_timeout = timed_out;
-    os_wake(w, t, cont);
+    if (timed_out)
+        os_ready(w, t, cont);
+    else
+        os_wake(w, t, cont);
 }
 
 /* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
@@ -158,7 +163,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
     if (!world_push_u32(w, &g->waiters, &g->n_waiters, &g->cap_waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
-        t->gil_wait.timer = world_schedule(w, os_timer(w, w->now + w->cfg->switch_interval), EV_GIL_TIMEOUT, t->id, 0);
+        t->gil_wait.timer = world_schedule(w, os_timer(w, t, w->now + w->cfg->switch_interval), EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
     os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {
