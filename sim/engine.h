@@ -13,7 +13,9 @@
  *   process.c  processes, their objects, and fork                       proc_
  *   pool.c     ThreadPoolExecutor and multiprocessing.Pool              pool_
  *
- * Invariants (sim_world_check tests them; debug builds after every event):
+ * Invariants (sim_world_check tests them; debug builds after every event,
+ * or every k-th one in a world of more than 256 threads, processes, GILs
+ * and cores):
  *  - a GIL has at most one holder, and the holder's `holds_gil` is set;
  *  - a thread is on at most one core, and core.thread points back at it;
  *  - a thread in a GIL's waiter list has no core and (new GIL) an armed
