@@ -163,7 +163,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
     if (!world_push_u32(w, &g->waiters, &g->n_waiters, &g->cap_waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
-        t->gil_wait.timer = world_schedule(w, os_timer(w, t, w->now + w->cfg->switch_interval), EV_GIL_TIMEOUT, t->id, 0);
+        t->gil_wait.timer = world_schedule(w, os_timer(w, t, sim_time_add(w->now, w->cfg->switch_interval)), EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
     os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {
@@ -487,7 +487,8 @@ typedef struct PlanBuilder {
     SimTime t;
 } PlanBuilder;
 
-static void run_for(PlanBuilder *b, SimTime cost) { b->t += cost; }
+/* Saturating: the largest costs (2^62 ns each) must not wrap the sum. */
+static void run_for(PlanBuilder *b, SimTime cost) { b->t = sim_time_add(b->t, cost); }
 
 static void check_here(PlanBuilder *b, bool checked)
 {
@@ -517,13 +518,15 @@ void gil_plan_increments(SimWorld *w)
         run_for(&b, c->global_load_cost); /* LOAD_GLOBAL count: the read */
         check_here(&b, dispatch);
         if (call) {
-            run_for(&b, c->bytecode_cost + c->global_load_cost); /* STORE_FAST c, LOAD_GLOBAL f */
+            run_for(&b, c->bytecode_cost);     /* STORE_FAST c */
+            run_for(&b, c->global_load_cost);  /* LOAD_GLOBAL f */
             check_here(&b, dispatch);
             run_for(&b, c->call_cost / 2); /* CALL: the frame is set up */
             check_here(&b, true);          /* f's entry (RESUME from 3.11) */
             run_for(&b, c->call_cost - c->call_cost / 2); /* f's body and its return */
             check_here(&b, dispatch || after_call);
-            run_for(&b, 3 * c->bytecode_cost); /* POP_TOP, LOAD_FAST c, LOAD_CONST 1 */
+            for (int i = 0; i < 3; i++)
+                run_for(&b, c->bytecode_cost); /* POP_TOP, LOAD_FAST c, LOAD_CONST 1 */
         } else {
             run_for(&b, c->bytecode_cost);  /* LOAD_CONST 1 */
         }

@@ -35,7 +35,7 @@ void os_start_thread(SimWorld *w, Thread *t)
 
 SimTime os_timer(SimWorld *w, Thread *t, SimTime at)
 {
-    return at + w->cfg->timer_slack + sim_dist_sample(&w->cfg->timer_latency, &t->rng);
+    return sim_time_add(sim_time_add(at, w->cfg->timer_slack), sim_dist_sample(&w->cfg->timer_latency, &t->rng));
 }
 
 void os_ready(SimWorld *w, Thread *t, Cont cont)
@@ -58,7 +58,8 @@ void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
      * now: one event for "done and scheduled again", not two. A timer's
      * expiry wakes the thread where it slept; anything else is a signal
      * from another CPU and costs the wake-up latency. */
-    SimTime end = timer ? os_timer(w, t, w->now + dur) : w->now + dur + wake_latency(w, t);
+    SimTime end = timer ? os_timer(w, t, sim_time_add(w->now, dur))
+                        : sim_time_add(sim_time_add(w->now, dur), wake_latency(w, t));
     t->block.ev = world_schedule(w, end, EV_BLOCK_END, t->id, 0);
 }
 

@@ -235,7 +235,7 @@ void sync_enter_wait(SimWorld *w, Thread *t)
     prim_list_add(w, p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {
-        t->sync.deadline = w->now + t->block.dur;
+        t->sync.deadline = sim_time_add(w->now, t->block.dur);
         t->wait_timer = world_schedule(w, os_timer(w, t, t->sync.deadline), EV_SYNC_TIMEOUT, t->id, 0);
     } else {
         t->sync.deadline = -1;

@@ -107,7 +107,7 @@ static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list,
     }
     world_push_u32(w, list, n, cap, t->id);
     if (t->block.dur >= 0)
-        t->wait_timer = world_schedule(w, os_timer(w, t, w->now + t->block.dur), EV_JOIN_TIMEOUT, t->id, 0);
+        t->wait_timer = world_schedule(w, os_timer(w, t, sim_time_add(w->now, t->block.dur)), EV_JOIN_TIMEOUT, t->id, 0);
 }
 
 void thread_do_pending(SimWorld *w, Thread *t)
