@@ -9,11 +9,21 @@
  * holder notices it at its next check point (the eval breaker), drops the
  * GIL, signals one waiter (chosen as the OS would: machine.wakeup_policy)
  * and, with FORCE_SWITCHING, waits until some other thread took the GIL.
- * Every return from the condition variable costs the OS wake-up latency
- * and needs a core (sched.c). CPU work is not simulated check point by
- * check point: a running holder has one pending event, at the end of its
- * work or at the next check point once a drop request is pending, so a
- * 60 s CPU-bound thread costs a handful of events per hand-over.
+ * A waiter signalled by the dropper pays the OS wake-up latency; one
+ * whose timed wait ran out pays the timer's slack and latency instead
+ * (os_timer); either then needs a core (sched.c). Who is signalled:
+ * "random" (any waiter, uniformly) or "fifo" (the oldest). glibc's
+ * condition variable (nptl/pthread_cond_wait.c, since 2.25) is neither:
+ * a signal goes to the oldest group of waiters, and a waiter that has
+ * registered but not yet blocked in the futex (one that just timed out,
+ * set the drop request and waits again) consumes it before any sleeper
+ * wakes; that is why CPython's I/O thread wins fewer hand-overs beside
+ * two CPU-bound threads than "random" gives it (not modelled yet).
+ *
+ * CPU work is not simulated check point by check point: a running holder
+ * has one pending event, at the end of its work or at the next check
+ * point once a drop request is pending, so a 60 s CPU-bound thread costs
+ * a handful of events per hand-over.
  *
  * The other designs, selected by python.gil:
  *   "new-noforce"      the new GIL without FORCE_SWITCHING: the dropper
