@@ -529,3 +529,16 @@ void cli_suggest_scenario(const char *name, char *buf, size_t n)
         snprintf(buf, n, "'gilsim list' shows the bundled scenarios");
     cli_names_free(names, k > 0 ? k : 0);
 }
+
+bool cli_parse_time(const char *s, SimTime *out)
+{
+    if (sim_duration_parse(s, out) == SIM_OK)
+        return true;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 9e9)
+        return false;
+    *out = (SimTime)llround(v * 1e9);
+    return true;
+}
