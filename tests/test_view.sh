@@ -92,7 +92,7 @@ start_viewer() {
     (cd "$work" && ASAN_OPTIONS="$viewer_asan" exec "$GILSIM" view --size 1280x800 "$@" \
         >"$work/view.log" 2>&1) &
     view_pid=$!
-    wid=$(timeout 90 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
+    wid=$(timeout 180 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
     if [ -z "$wid" ]; then
         fail "the viewer window did not appear: $(cat "$work/view.log")"
         return 1
@@ -337,7 +337,7 @@ lanes_tool="${GILSIM_SOURCE_ROOT:-.}/tests/screen_lanes.py"
 start_small() {
     (cd "$work" && ASAN_OPTIONS="$viewer_asan" exec "$GILSIM" view "$@" >"$work/view.log" 2>&1) &
     view_pid=$!
-    wid=$(timeout 90 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
+    wid=$(timeout 180 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
     if [ -z "$wid" ]; then
         fail "the viewer window did not appear at 1024x768: $(cat "$work/view.log")"
         return 1
