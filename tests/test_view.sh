@@ -149,15 +149,13 @@ if start_viewer; then
     shot_until s2_zoom s1_hover 20000
     check '[ "$(differ s1_hover s2_zoom)" -gt 20000 ]' "zooming changes the picture"
     xdotool keydown ctrl sleep 0.1 click 4 click 4 sleep 0.1 keyup ctrl
-    sleep 0.4
-    shot s2b_ctrl_wheel
+    shot_until s2b_ctrl_wheel s2_zoom 20000
     check '[ "$(differ s2_zoom s2b_ctrl_wheel)" -gt 20000 ]' "Ctrl+wheel zooms"
     xdotool keydown shift sleep 0.1 click 5 click 5 sleep 0.1 keyup shift
-    sleep 0.4
-    shot s2c_shift_wheel
+    shot_until s2c_shift_wheel s2b_ctrl_wheel 20000
     check '[ "$(differ s2b_ctrl_wheel s2c_shift_wheel)" -gt 20000 ]' "Shift+wheel pans"
     xdotool click 5
-    sleep 0.4
+    sleep 1
     shot s2d_wheel
     check '[ "$(differ s2c_shift_wheel s2d_wheel)" -lt 20000 ]' \
         "the wheel alone does not zoom (it scrolls the lanes; the convoy's fit the window)"
@@ -167,13 +165,12 @@ if start_viewer; then
     if command -v setxkbmap >/dev/null 2>&1 && setxkbmap -layout fr 2>/dev/null; then
         shot s2e_before
         xdotool key --delay 60 38 40
-        sleep 0.4
+        sleep 1
         shot s2f_azerty
         check '[ "$(differ s2e_before s2f_azerty)" -lt 3000 ]' \
             "on AZERTY the physical A and D keys pan there and back (no lesson panel)"
         xdotool key --delay 60 38
-        sleep 0.4
-        shot s2g_azerty_a
+        shot_until s2g_azerty_a s2f_azerty 20000
         check '[ "$(differ s2f_azerty s2g_azerty_a)" -gt 20000 ]' "on AZERTY the physical A key pans"
         setxkbmap -layout us 2>/dev/null
     fi
