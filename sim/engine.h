@@ -82,6 +82,12 @@ typedef enum Post {
     POST_FORK,
 } Post;
 
+/* The event queue's FIFO lanes: one per constant delay (sim_internal.h). */
+typedef enum Lane {
+    LANE_GIL_TIMEOUT = 0, /* a GIL wait's timeout: now + the switch interval (+ timer slack) */
+    LANE_ON_CORE = 1,     /* the end of a context switch: now + its cost */
+} Lane;
+
 /* ---- The world's parts --------------------------------------------------- */
 
 /* Which position field of a thread a wait list keeps: a thread waits in at
@@ -327,6 +333,10 @@ static inline Thread *T(SimWorld *w, uint32_t id) { return w->threads[id]; }
 bool world_grow(SimWorld *w, void **p, uint32_t *cap, uint32_t need, size_t elem);
 bool world_push_u32(SimWorld *w, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v);
 SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data);
+/* The same for an event due a constant delay after now (one delay per
+ * lane), which the queue keeps in a FIFO lane; the order of events is the
+ * same as world_schedule's. */
+SimHandle world_schedule_after(SimWorld *w, Lane lane, SimTime at, EventType type, uint32_t thread, int64_t data);
 void world_cancel(SimWorld *w, SimHandle *h);
 void world_record(SimWorld *w, uint8_t kind, uint32_t thread, uint32_t arg, uint32_t other,
                   uint8_t state, uint8_t reason, uint8_t cause);

@@ -152,7 +152,8 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
     if (!wl_add(&g->waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
-        t->gil_wait.timer = world_schedule(w, os_timer(w, w->now + w->cfg->switch_interval), EV_GIL_TIMEOUT, t->id, 0);
+        t->gil_wait.timer = world_schedule_after(w, LANE_GIL_TIMEOUT, os_timer(w, w->now + w->cfg->switch_interval),
+                                                 EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
     os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {

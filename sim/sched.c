@@ -150,7 +150,7 @@ static void assign_core(SimWorld *w, Thread *t, uint32_t c)
     if (switch_cost) {
         t->waking = true;
         gil_note_coming(w, t);
-        world_schedule(w, w->now + w->cfg->ctx_switch, EV_ON_CORE, t->id, 0);
+        world_schedule_after(w, LANE_ON_CORE, w->now + w->cfg->ctx_switch, EV_ON_CORE, t->id, 0);
     } else {
         prog_continue(w, t);
     }

@@ -67,7 +67,7 @@ static Thread *event_thread(SimWorld *w, uint32_t type, uint32_t thread)
     return thread < w->n_threads ? T(w, thread) : NULL;
 }
 
-SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data)
+static SimHandle schedule(SimWorld *w, int lane, SimTime at, EventType type, uint32_t thread, int64_t data)
 {
     if (at > SIM_TIME_MAX) {
         /* Pushed all the same, so every handle stays armed for the
@@ -81,10 +81,21 @@ SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t threa
                    "durations or fewer repeats", sim_duration_format(SIM_TIME_MAX, end, sizeof(end)),
                    t ? ", at this op of " : "", who);
     }
-    SimHandle h = sim_queue_push(&w->q, at, type, thread, data);
+    SimHandle h = lane < 0 ? sim_queue_push(&w->q, at, type, thread, data)
+                           : sim_queue_push_lane(&w->q, (uint32_t)lane, at, type, thread, data);
     if (!h)
         w->oom = true;
     return h;
+}
+
+SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data)
+{
+    return schedule(w, -1, at, type, thread, data);
+}
+
+SimHandle world_schedule_after(SimWorld *w, Lane lane, SimTime at, EventType type, uint32_t thread, int64_t data)
+{
+    return schedule(w, (int)lane, at, type, thread, data);
 }
 
 void world_cancel(SimWorld *w, SimHandle *h)
@@ -347,6 +358,8 @@ int sim_world_check(const SimWorld *w, SimError *err)
     int rc = gil_check_sane(w, err);
     if (rc < 0)
         return rc;
+    if (!sim_queue_sane(&w->q))
+        return sim_error_set(err, SIM_ERR_INVALID, "the event queue is out of order");
     uint32_t queued = 0, live_threads = 0;
     for (uint32_t i = 0; i < w->n_threads; i++) {
         const Thread *t = w->threads[i];
