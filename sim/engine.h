@@ -284,6 +284,7 @@ struct SimWorld {
     SimQueue q;
     SimTrace *trace;
     uint64_t events;
+    uint64_t queue_sum, queue_samples; /* the queue's size every 1024 events (sim_world_queue_mean) */
     Thread **threads;
     uint32_t n_threads, cap_threads;
     Process **procs;

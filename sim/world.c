@@ -506,6 +506,10 @@ int sim_world_run(SimWorld *w, SimTime until)
                        "of simulated time", w->max_events, sim_duration_format(w->now, when, sizeof(when)));
             return fail_run(w);
         }
+        if ((w->events & 1023) == 0) {
+            w->queue_sum += sim_queue_size(&w->q);
+            w->queue_samples++;
+        }
         sim_queue_pop(&w->q, &ev);
         w->now = ev.t;
         if (!event_step(w, &ev))
@@ -567,6 +571,11 @@ uint64_t sim_default_max_records(void)
 
 const SimTrace *sim_world_trace(const SimWorld *w) { return w->trace; }
 uint64_t sim_world_events(const SimWorld *w) { return w->events; }
+
+double sim_world_queue_mean(const SimWorld *w)
+{
+    return w->queue_samples ? (double)w->queue_sum / (double)w->queue_samples : 0.0;
+}
 
 SimTrace *sim_world_take_trace(SimWorld *w)
 {
