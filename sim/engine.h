@@ -27,8 +27,8 @@
  *  - the run queue holds exactly the threads marked in_runq, linked both ways;
  *  - a wait list's threads know their position in it; a joiner knows its
  *    index in its join list; a process lists exactly its threads not done;
- *  - a GIL's `coming` counts its threads marked `coming`, which are those
- *    queued or waking on their way into take_gil;
+ *  - under the old GIL, a GIL's `coming` counts its threads marked
+ *    `coming`, which are those queued or waking on their way into take_gil;
  *  - events are dispatched in (time, push order), so runs are reproducible.
  */
 #ifndef GILSIM_ENGINE_H
@@ -438,7 +438,8 @@ void gil_work_planned(SimWorld *w, Thread *t);
 SimTime gil_next_stop(SimWorld *w, const Thread *t);
 
 /* After a thread's in_runq, waking, cont or done changed: keeps its GIL's
- * count of threads on their way into take_gil (the old GIL's contenders). */
+ * count of threads on their way into take_gil (the old GIL's contenders;
+ * other designs count nothing). */
 void gil_note_coming(SimWorld *w, Thread *t);
 /* The GIL's part of sim_world_check. */
 int gil_check_sane(const SimWorld *w, SimError *err);

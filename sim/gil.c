@@ -200,6 +200,8 @@ static bool is_coming(const Thread *t)
 
 void gil_note_coming(SimWorld *w, Thread *t)
 {
+    if (w->cfg->gil != SIM_GIL_OLD)
+        return; /* only the old GIL counts its contenders */
     bool now = is_coming(t);
     if (now != t->coming) {
         t->coming = now;
@@ -597,7 +599,9 @@ int gil_check_sane(const SimWorld *w, SimError *err)
             return sim_error_set(err, SIM_ERR_INVALID, "thread %u holds GIL %u, whose holder is %u", i, t->gil,
                                  w->gils[t->gil].holder);
     }
-    /* The threads on their way into take_gil, counted as they go. */
+    /* The threads on their way into take_gil, counted as they go (old GIL). */
+    if (w->cfg->gil != SIM_GIL_OLD)
+        return SIM_OK;
     uint32_t *coming = calloc(w->n_gils ? w->n_gils : 1, sizeof(uint32_t));
     if (!coming)
         return SIM_OK;
