@@ -164,15 +164,25 @@ typedef struct Thread {
     bool resumed;            /* back in its program since its last Running, Blocked or Terminated
                                 record: it runs bytecode even if it blocks at once (world_set_reason) */
     SimRng rng;
-    /* the program (program.c) */
+    /* What an event touches most is kept in the first cache lines: the
+     * scheduling and GIL-wait fields here, the program's loop stack last. */
+    /* scheduling (sched.c) */
+    uint8_t cont;            /* Cont */
+    int32_t core;            /* -1 when not on a core */
+    int32_t last_core;
+    uint32_t rq_next, rq_prev; /* run queue links */
+    bool in_runq;
+    bool waking;             /* a READY or ON_CORE event is pending */
+    bool coming;             /* counted in its GIL's `coming` (gil_note_coming) */
+    SimHandle wait_timer;    /* the timeout of a wait on an object or of a join */
+    /* inside take_gil (gil.c) */
     struct {
-        uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
-        Loop loops[MAX_LOOP_DEPTH];
-        int depth;
-        bool boot;               /* a multiprocessing fork child: bootstrap before the program */
-        uint8_t post;            /* Post: what the current C call creates when it ends */
-        int32_t post_target;
-    } prog;
+        uint64_t saved_switch;   /* the GIL's switch_number when the wait began */
+        SimHandle timer;         /* the switch interval's timeout */
+        bool by_timeout;         /* the last wake-up was that timeout */
+        uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
+    } gil_wait;
+    uint32_t wl_pos[2];      /* its position in a GIL's and an object's wait list (WaitSlot) */
     /* the work op in progress: cpu, c_call, nogil (thread.c) */
     struct {
         uint8_t kind;            /* SimOpKind, or NO_WORK */
@@ -198,23 +208,15 @@ typedef struct Thread {
     uint32_t join_idx;       /* its index in the join list it waits in */
     uint32_t start_waiter;   /* thread blocked in Thread.start() on us */
     uint32_t live_prev, live_next; /* the process's threads not done, by creation */
-    uint32_t wl_pos[2];      /* its position in a GIL's and an object's wait list (WaitSlot) */
-    /* scheduling (sched.c) */
-    uint8_t cont;            /* Cont */
-    int32_t core;            /* -1 when not on a core */
-    int32_t last_core;
-    uint32_t rq_next, rq_prev; /* run queue links */
-    bool in_runq;
-    bool waking;             /* a READY or ON_CORE event is pending */
-    bool coming;             /* counted in its GIL's `coming` (gil_note_coming) */
-    SimHandle wait_timer;    /* the timeout of a wait on an object or of a join */
-    /* inside take_gil (gil.c) */
+    /* the program (program.c) */
     struct {
-        uint64_t saved_switch;   /* the GIL's switch_number when the wait began */
-        SimHandle timer;         /* the switch interval's timeout */
-        bool by_timeout;         /* the last wake-up was that timeout */
-        uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
-    } gil_wait;
+        uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
+        Loop loops[MAX_LOOP_DEPTH];
+        int depth;
+        bool boot;               /* a multiprocessing fork child: bootstrap before the program */
+        uint8_t post;            /* Post: what the current C call creates when it ends */
+        int32_t post_target;
+    } prog;
     /* the synchronization op in progress (sync.c) */
     struct {
         const SimOp *op;
