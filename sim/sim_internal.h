@@ -58,9 +58,9 @@ static inline SimTime sim_time_scale(SimTime d, double f)
  * that remember where they are, so cancel is O(log n) without a search;
  * handles carry a generation, so cancelling a stale handle finds nothing.
  *
- * A lane holds events pushed with the same delay (a GIL timeout is always
- * now + the interval): they arrive in time order, so a ring buffer keeps
- * them sorted for O(1) instead of a heap's O(log n) each way. Pop takes
+ * A lane holds events pushed with the same delay (a context switch is
+ * always now + its cost): they arrive in time order, so a ring buffer
+ * keeps them sorted for O(1) instead of a heap's O(log n) each way. Pop takes
  * the least (time, seq) of the heap's top and the lanes' heads, so the
  * order is exactly the one heap's. A push whose time would go before its
  * lane's last goes to the heap instead; below SIM_QUEUE_LANE_MIN queued
