@@ -1,7 +1,8 @@
 /*
  * bench.h - what gilsim's benchmarks share (`gilsim bench`,
  * tests/bench_trace.c): a synthetic workload of many processes and
- * threads, a monotonic clock and the median their figures are.
+ * threads, clocks, the median their figures are, and the bare heap loop
+ * the simulator's cost per event is held against.
  *
  * Figures are printed, never judged by a test: the machines are shared and
  * noisy, so each is the median of several runs.
@@ -35,6 +36,13 @@ char *bench_workload_json(const BenchWorkload *w);
 
 /* Seconds on the monotonic clock. */
 double bench_now(void);
+/* CPU seconds this process has used. */
+double bench_cpu_now(void);
+
+/* The bare event loop (bench_heap.c): `events` pops and pushes on a
+ * binary heap of queue_size events with delays averaging mean_delay.
+ * Returns the last event's time, or -1 when out of memory. */
+int64_t bench_bare_heap(uint64_t events, uint32_t queue_size, int64_t mean_delay);
 
 /* The median of v[0..n) (n > 0), which it sorts. */
 double bench_median(double *v, int n);

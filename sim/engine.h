@@ -12,6 +12,12 @@
  *   sync.c     threading's primitives, queues, pipes, shared variables  sync_, prim_
  *   process.c  processes, their objects, and fork                       proc_
  *   pool.c     ThreadPoolExecutor and multiprocessing.Pool              pool_
+ *   waitlist.c the threads waiting on a GIL or an object, by arrival     wl_
+ *
+ * No step of an event scans the threads, a wait list, the processes or
+ * the run queue: every list a thread leaves from the middle knows where
+ * the thread is, and every count a rule needs is kept as it changes, so
+ * 100,000 threads cost per event what 10 do (to a log factor).
  *
  * Invariants (sim_world_check tests them; debug builds after every event,
  * or every k-th one in a world of more than 256 threads, processes, GILs
@@ -20,7 +26,11 @@
  *  - a thread is on at most one core, and core.thread points back at it;
  *  - a thread in a GIL's waiter list has no core and (new GIL) an armed
  *    timeout;
- *  - the run queue holds exactly the threads marked in_runq;
+ *  - the run queue holds exactly the threads marked in_runq, linked both ways;
+ *  - a wait list's threads know their position in it; a joiner knows its
+ *    index in its join list; a process lists exactly its threads not done;
+ *  - under the old GIL, a GIL's `coming` counts its threads marked
+ *    `coming`, which are those queued or waking on their way into take_gil;
  *  - events are dispatched in (time, push order), so runs are reproducible.
  */
 #ifndef GILSIM_ENGINE_H
@@ -74,7 +84,31 @@ typedef enum Post {
     POST_FORK,
 } Post;
 
+/* The event queue's FIFO lanes: one per constant delay (sim_internal.h). */
+typedef enum Lane {
+    LANE_GIL_TIMEOUT = 0, /* a GIL wait's timeout: now + the switch interval + the timer slack, plus
+                             the timer's latency, which varies: the pushes it puts out of order take
+                             the heap */
+    LANE_ON_CORE = 1,     /* the end of a context switch: now + its cost */
+} Lane;
+
 /* ---- The world's parts --------------------------------------------------- */
+
+/* Which position field of a thread a wait list keeps: a thread waits in at
+ * most one GIL's list and at most one object's list at a time. */
+typedef enum WaitSlot { WL_GIL = 0, WL_OBJECT = 1 } WaitSlot;
+#define WL_NONE UINT32_MAX /* Thread.wl_pos of a thread in no list */
+
+/* Threads waiting on a GIL or an object, in arrival order (waitlist.c):
+ * add, remove and take the k-th in O(log n). */
+typedef struct WaitList {
+    SimWorld *w;             /* the threads' world: positions live in them */
+    uint32_t *ids;           /* [cap]: threads by position, holes where one left */
+    uint32_t *tree;          /* [cap + 1]: Fenwick tree counting the threads */
+    uint32_t head, tail;     /* the positions in use */
+    uint32_t n, cap;         /* threads listed; positions allocated (a power of two) */
+    uint8_t which;           /* WaitSlot */
+} WaitList;
 
 /* A synchronization object of one process (or shared by several: pipes). */
 typedef struct Prim {
@@ -86,10 +120,8 @@ typedef struct Prim {
     uint32_t ghost_of;      /* GHOST: who held it in the parent at the fork */
     int64_t count;          /* RLOCK depth, SEMAPHORE value, EVENT flag, BARRIER arrivals, items */
     bool broken;            /* BARRIER */
-    uint32_t *waiters;      /* acquirers; condition/event/barrier waiters; queue getters */
-    uint32_t n_waiters, cap_waiters;
-    uint32_t *waiters2;     /* QUEUE: putters (not_full) */
-    uint32_t n_waiters2, cap_waiters2;
+    WaitList waiters;       /* acquirers; condition/event/barrier waiters; queue getters */
+    WaitList waiters2;      /* QUEUE: putters (not_full) */
     struct Prim *lock;      /* CONDITION, QUEUE: the lock they use */
 } Prim;
 
@@ -136,15 +168,25 @@ typedef struct Thread {
     bool resumed;            /* back in its program since its last Running, Blocked or Terminated
                                 record: it runs bytecode even if it blocks at once (world_set_reason) */
     SimRng rng;
-    /* the program (program.c) */
+    /* What an event touches most is kept in the first cache lines: the
+     * scheduling and GIL-wait fields here, the program's loop stack last. */
+    /* scheduling (sched.c) */
+    uint8_t cont;            /* Cont */
+    int32_t core;            /* -1 when not on a core */
+    int32_t last_core;
+    uint32_t rq_next, rq_prev; /* run queue links */
+    bool in_runq;
+    bool waking;             /* a READY or ON_CORE event is pending */
+    bool coming;             /* counted in its GIL's `coming` (gil_note_coming) */
+    SimHandle wait_timer;    /* the timeout of a wait on an object or of a join */
+    /* inside take_gil (gil.c) */
     struct {
-        uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
-        Loop loops[MAX_LOOP_DEPTH];
-        int depth;
-        bool boot;               /* a multiprocessing fork child: bootstrap before the program */
-        uint8_t post;            /* Post: what the current C call creates when it ends */
-        int32_t post_target;
-    } prog;
+        uint64_t saved_switch;   /* the GIL's switch_number when the wait began */
+        SimHandle timer;         /* the switch interval's timeout */
+        bool by_timeout;         /* the last wake-up was that timeout */
+        uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
+    } gil_wait;
+    uint32_t wl_pos[2];      /* its position in a GIL's and an object's wait list (WaitSlot) */
     /* the work op in progress: cpu, c_call, nogil (thread.c) */
     struct {
         uint8_t kind;            /* SimOpKind, or NO_WORK */
@@ -167,22 +209,18 @@ typedef struct Thread {
     } block;
     uint32_t *joiners;       /* threads joining this one */
     uint32_t n_joiners, cap_joiners;
+    uint32_t join_idx;       /* its index in the join list it waits in */
     uint32_t start_waiter;   /* thread blocked in Thread.start() on us */
-    /* scheduling (sched.c) */
-    uint8_t cont;            /* Cont */
-    int32_t core;            /* -1 when not on a core */
-    int32_t last_core;
-    uint32_t rq_next;        /* run queue link */
-    bool in_runq;
-    bool waking;             /* a READY or ON_CORE event is pending */
-    SimHandle wait_timer;    /* the timeout of a wait on an object or of a join */
-    /* inside take_gil (gil.c) */
+    uint32_t live_prev, live_next; /* the process's threads not done, by creation */
+    /* the program (program.c) */
     struct {
-        uint64_t saved_switch;   /* the GIL's switch_number when the wait began */
-        SimHandle timer;         /* the switch interval's timeout */
-        bool by_timeout;         /* the last wake-up was that timeout */
-        uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
-    } gil_wait;
+        uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
+        Loop loops[MAX_LOOP_DEPTH];
+        int depth;
+        bool boot;               /* a multiprocessing fork child: bootstrap before the program */
+        uint8_t post;            /* Post: what the current C call creates when it ends */
+        int32_t post_target;
+    } prog;
     /* the synchronization op in progress (sync.c) */
     struct {
         const SimOp *op;
@@ -213,8 +251,8 @@ typedef struct Gil {
     bool drop_request;
     bool spec_retake;        /* new-noforce: the holder drops and re-takes at every check point */
     uint32_t switch_waiter;  /* the dropper in FORCE_SWITCHING wait */
-    uint32_t *waiters;       /* threads in take_gil's timed wait, by arrival */
-    uint32_t n_waiters, cap_waiters;
+    WaitList waiters;        /* threads in take_gil's timed wait, by arrival */
+    uint32_t coming;         /* its threads queued or waking on their way into take_gil */
     SimRng rng;
 } Gil;
 
@@ -225,6 +263,8 @@ typedef struct Process {
     uint32_t *threads;       /* thread ids of this process */
     uint32_t n_threads, cap_threads;
     uint32_t live_nondaemon;
+    uint32_t live_head, live_tail; /* its threads not done, by creation (Thread.live_next) */
+    uint32_t n_live;
     bool started, done;
     uint32_t *joiners;
     uint32_t n_joiners, cap_joiners;
@@ -249,12 +289,20 @@ struct SimWorld {
     SimQueue q;
     SimTrace *trace;
     uint64_t events;
+    uint64_t queue_sum, queue_samples; /* the queue's size every 1024 events (sim_world_queue_mean) */
     Thread **threads;
     uint32_t n_threads, cap_threads;
     Process **procs;
     uint32_t n_procs, cap_procs;
     Gil *gils;
     uint32_t n_gils, cap_gils;
+    /* join targets by template: the last thread of a template in a process
+     * (open addressing on process << 32 | template), the last process of a
+     * process template */
+    uint64_t *last_thread_keys;
+    uint32_t *last_thread_vals;
+    uint32_t n_last_thread, cap_last_thread;
+    uint32_t *last_proc;     /* [sc->n_procs] */
     Core *cores;
     uint32_t rq_head, rq_tail, rq_len;
     uint32_t live_procs;     /* processes started and not done, plus pending starts */
@@ -291,6 +339,10 @@ static inline Thread *T(SimWorld *w, uint32_t id) { return w->threads[id]; }
 bool world_grow(SimWorld *w, void **p, uint32_t *cap, uint32_t need, size_t elem);
 bool world_push_u32(SimWorld *w, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v);
 SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data);
+/* The same for an event due a constant delay after now (one delay per
+ * lane), which the queue keeps in a FIFO lane; the order of events is the
+ * same as world_schedule's. */
+SimHandle world_schedule_after(SimWorld *w, Lane lane, SimTime at, EventType type, uint32_t thread, int64_t data);
 void world_cancel(SimWorld *w, SimHandle *h);
 void world_record(SimWorld *w, uint8_t kind, uint32_t thread, uint32_t arg, uint32_t other,
                   uint8_t state, uint8_t reason, uint8_t cause);
@@ -314,6 +366,21 @@ static inline bool world_step(SimWorld *w, Thread *t)
 {
     return ++w->steps <= w->max_steps || world_step_slow(w, t);
 }
+
+/* ---- waitlist.c: wait lists ---------------------------------------------- */
+
+void wl_init(WaitList *l, SimWorld *w, WaitSlot which);
+void wl_fini(WaitList *l);
+static inline uint32_t wl_count(const WaitList *l) { return l->n; }
+/* Adds a thread at the back; false when memory ran out (w->oom). */
+bool wl_add(WaitList *l, uint32_t id);
+/* Removes a thread; false if it is not in this list. */
+bool wl_remove(WaitList *l, uint32_t id);
+/* Removes and returns the k-th thread in arrival order (0: the oldest); k < count. */
+uint32_t wl_take(WaitList *l, uint32_t k);
+/* Iterates in arrival order: start with *pos = 0; NO_THREAD at the end. */
+uint32_t wl_next(const WaitList *l, uint32_t *pos);
+bool wl_sane(const WaitList *l);
 
 /* ---- sched.c: the OS ------------------------------------------------------ */
 
@@ -378,12 +445,18 @@ void gil_work_planned(SimWorld *w, Thread *t);
  * check point, or SIM_TIME_NEVER when it need not stop. */
 SimTime gil_next_stop(SimWorld *w, const Thread *t);
 
+/* After a thread's in_runq, waking, cont or done changed: keeps its GIL's
+ * count of threads on their way into take_gil (the old GIL's contenders;
+ * other designs count nothing). */
+void gil_note_coming(SimWorld *w, Thread *t);
 /* The GIL's part of sim_world_check. */
 int gil_check_sane(const SimWorld *w, SimError *err);
 
 /* ---- thread.c: a thread's life -------------------------------------------- */
 
 Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name);
+/* The thread made last from template spec in process proc, or NULL. */
+Thread *thread_last_of(SimWorld *w, uint32_t proc, const SimThreadSpec *spec);
 void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause);
 /* Releases the GIL for a blocking action `what` (a SimWaitKind), with
  * FORCE_SWITCHING's wait first if a request is pending. dur is the

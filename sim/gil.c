@@ -37,6 +37,7 @@
  * and its `gil` names this GIL; every thread in `waiters` has no core.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -45,6 +46,7 @@ void gil_init(SimWorld *w, Gil *g, uint32_t index)
 {
     memset(g, 0, sizeof(*g));
     g->holder = g->last_holder = g->switch_waiter = NO_THREAD;
+    wl_init(&g->waiters, w, WL_GIL);
     sim_rng_seed(&g->rng, w->cfg->seed, 1 + index);
 }
 
@@ -70,13 +72,7 @@ static bool has_checks(const Thread *t)
 
 static void gil_waiters_remove(Gil *g, uint32_t id)
 {
-    for (uint32_t i = 0; i < g->n_waiters; i++) {
-        if (g->waiters[i] == id) {
-            memmove(&g->waiters[i], &g->waiters[i + 1], (g->n_waiters - i - 1) * sizeof(uint32_t));
-            g->n_waiters--;
-            return;
-        }
-    }
+    wl_remove(&g->waiters, id);
 }
 
 /* The thread returns from its condition-variable wait: signalled, after
@@ -94,13 +90,11 @@ static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 /* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
 static void gil_signal_one(SimWorld *w, Gil *g)
 {
-    if (g->n_waiters == 0 || w->cfg->gil == SIM_GIL_NONE)
+    uint32_t n = wl_count(&g->waiters);
+    if (n == 0 || w->cfg->gil == SIM_GIL_NONE)
         return;
-    uint32_t i = w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&g->rng, g->n_waiters);
-    uint32_t id = g->waiters[i];
-    memmove(&g->waiters[i], &g->waiters[i + 1], (g->n_waiters - i - 1) * sizeof(uint32_t));
-    g->n_waiters--;
-    Thread *t = T(w, id);
+    uint32_t i = w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&g->rng, n);
+    Thread *t = T(w, wl_take(&g->waiters, i));
     world_cancel(w, &t->gil_wait.timer);
     wake_from_cond(w, t, CONT_GIL_CHECK, false);
 }
@@ -170,16 +164,18 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
 {
     Gil *g = &w->gils[t->gil];
     t->gil_wait.saved_switch = g->switch_number;
-    if (!world_push_u32(w, &g->waiters, &g->n_waiters, &g->cap_waiters, t->id))
+    if (!wl_add(&g->waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
-        t->gil_wait.timer = world_schedule(w, os_timer(w, t, sim_time_add(w->now, w->cfg->switch_interval)), EV_GIL_TIMEOUT, t->id, 0);
+        t->gil_wait.timer = world_schedule_after(w, LANE_GIL_TIMEOUT,
+                                                 os_timer(w, t, sim_time_add(w->now, w->cfg->switch_interval)),
+                                                 EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
     os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {
         /* A plain blocking acquire: woken by the holder's next release,
          * which comes within one check interval while it runs bytecode. */
-        if (g->n_waiters == 1)
+        if (wl_count(&g->waiters) == 1)
             old_replan_holder(w, g);
         Thread *h = g->holder == NO_THREAD ? NULL : T(w, g->holder);
         if (h && h->core >= 0 && h->work.kind == SIM_OP_CPU && h->work.ev)
@@ -203,22 +199,33 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
  */
 
 /* Threads of a GIL that want it: blocked on it, or woken or runnable on
- * their way into take_gil. */
+ * their way into take_gil (counted as they go: gil_note_coming). */
 static uint32_t old_contenders(SimWorld *w, const Gil *g)
 {
-    if (g->n_waiters)
-        return g->n_waiters;
+    if (wl_count(&g->waiters))
+        return wl_count(&g->waiters);
     if (g->holder == NO_THREAD)
         return 0;
-    Process *p = w->procs[T(w, g->holder)->proc];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < p->n_threads; i++) {
-        Thread *t = T(w, p->threads[i]);
-        if (!t->done && t->id != g->holder && t->gil == T(w, g->holder)->gil &&
-            (t->in_runq || t->waking) && (t->cont == CONT_TAKE_GIL || t->cont == CONT_GIL_CHECK))
-            n++;
+    return g->coming - T(w, g->holder)->coming;
+}
+
+static bool is_coming(const Thread *t)
+{
+    return !t->done && (t->in_runq || t->waking) && (t->cont == CONT_TAKE_GIL || t->cont == CONT_GIL_CHECK);
+}
+
+void gil_note_coming(SimWorld *w, Thread *t)
+{
+    if (w->cfg->gil != SIM_GIL_OLD)
+        return; /* only the old GIL counts its contenders */
+    bool now = is_coming(t);
+    if (now != t->coming) {
+        t->coming = now;
+        if (now)
+            w->gils[t->gil].coming++;
+        else
+            w->gils[t->gil].coming--;
     }
-    return n;
 }
 
 /* Wall time per unit of bytecode for the holder of an old GIL. */
@@ -261,6 +268,7 @@ static void old_check(SimWorld *w, Thread *t, Gil *g)
         h->holds_gil = false;
         world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
         h->cont = CONT_TAKE_GIL;
+        gil_note_coming(w, h);
         gil_acquire(w, t, SIM_C_GIL_SIGNAL);
         gil_wait(w, h, SIM_C_GIL_BUSY); /* the old holder now waits; it keeps its resumable work */
         prog_advance(w, t);
@@ -551,7 +559,7 @@ void gil_work_planned(SimWorld *w, Thread *t)
 {
     /* Old GIL: the holder's next tick release wakes a blocked waiter. */
     Gil *g = &w->gils[t->gil];
-    if (w->cfg->gil == SIM_GIL_OLD && t->work.kind == SIM_OP_CPU && t->holds_gil && g->n_waiters)
+    if (w->cfg->gil == SIM_GIL_OLD && t->work.kind == SIM_OP_CPU && t->holds_gil && wl_count(&g->waiters))
         gil_signal_one(w, g);
 }
 
@@ -594,11 +602,14 @@ int gil_check_sane(const SimWorld *w, SimError *err)
             if (!h || !h->holds_gil || h->gil != gi || h->done)
                 return sim_error_set(err, SIM_ERR_INVALID, "GIL %u: its holder %u does not hold it", gi, g->holder);
         }
-        for (uint32_t i = 0; i < g->n_waiters; i++) {
-            const Thread *t = g->waiters[i] < w->n_threads ? w->threads[g->waiters[i]] : NULL;
-            if (!t || t->done || t->core >= 0 || t->gil != gi || (w->cfg->gil != SIM_GIL_OLD && !t->gil_wait.timer))
+        if (!wl_sane(&g->waiters))
+            return sim_error_set(err, SIM_ERR_INVALID, "GIL %u: its wait list is broken", gi);
+        uint32_t pos = 0;
+        for (uint32_t id; (id = wl_next(&g->waiters, &pos)) != NO_THREAD;) {
+            const Thread *t = w->threads[id];
+            if (t->done || t->core >= 0 || t->gil != gi || (w->cfg->gil != SIM_GIL_OLD && !t->gil_wait.timer))
                 return sim_error_set(err, SIM_ERR_INVALID, "GIL %u: waiter %u is on a core, done or without a timeout",
-                                     gi, g->waiters[i]);
+                                     gi, id);
         }
     }
     for (uint32_t i = 0; locking && i < w->n_threads; i++) {
@@ -607,5 +618,28 @@ int gil_check_sane(const SimWorld *w, SimError *err)
             return sim_error_set(err, SIM_ERR_INVALID, "thread %u holds GIL %u, whose holder is %u", i, t->gil,
                                  w->gils[t->gil].holder);
     }
-    return SIM_OK;
+    /* The threads on their way into take_gil, counted as they go (old GIL). */
+    if (w->cfg->gil != SIM_GIL_OLD)
+        return SIM_OK;
+    /* Debug builds check after every event: no allocation for the usual
+     * few GILs, where it would cost more than the check itself. */
+    uint32_t few[64] = {0};
+    uint32_t *coming = w->n_gils <= 64 ? few : calloc(w->n_gils, sizeof(uint32_t));
+    if (!coming)
+        return SIM_OK;
+    int rc = SIM_OK;
+    for (uint32_t i = 0; i < w->n_threads && rc == SIM_OK; i++) {
+        const Thread *t = w->threads[i];
+        if (t->coming != is_coming(t))
+            rc = sim_error_set(err, SIM_ERR_INVALID, "thread %u: counted %s take_gil, but it is %s", i,
+                               t->coming ? "on its way into" : "away from", t->coming ? "not" : "coming");
+        coming[t->gil] += t->coming;
+    }
+    for (uint32_t gi = 0; gi < w->n_gils && rc == SIM_OK; gi++)
+        if (coming[gi] != w->gils[gi].coming)
+            rc = sim_error_set(err, SIM_ERR_INVALID, "GIL %u: %u threads coming, %u counted", gi, coming[gi],
+                               w->gils[gi].coming);
+    if (coming != few)
+        free(coming);
+    return rc;
 }

@@ -138,7 +138,7 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
         case SUBMIT_NEXT: /* submit one item or pickle one chunk, holding the GIL */
             if (r->submitted < r->units) {
                 SimTime cost = ps->processes ? w->cfg->pickle_cost : w->cfg->pool_submit_cost;
-                bool new_worker = !ps->processes && r->work->n_waiters == 0 && r->workers < (uint32_t)ps->workers;
+                bool new_worker = !ps->processes && wl_count(&r->work->waiters) == 0 && r->workers < (uint32_t)ps->workers;
                 if (new_worker)
                     cost += w->cfg->thread_start_cost;
                 t->sync.phase = SUBMIT_SENT;
@@ -156,7 +156,7 @@ bool pool_submit_step(SimWorld *w, Thread *t, const SimOp *op)
             } else {
                 r->work->count++;
                 sync_record(w, t, r->work, SIM_SYNC_PUT, (uint32_t)r->work->count, 0, SIM_C_OP_BEGIN);
-                if (r->work->n_waiters)
+                if (wl_count(&r->work->waiters))
                     prim_wake_one(w, r->work, 0, true, WAKE_NOTIFIED);
                 else if (r->workers < (uint32_t)ps->workers)
                     pool_start_worker(w, t, r);

@@ -24,6 +24,15 @@ static const char *const METHOD_NAMES[] = {"fork", "spawn", "forkserver", "initi
 Process *proc_create(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name)
 {
     uint32_t n_interp = gil_count_for(w, spec);
+    if (!w->last_proc) {
+        w->last_proc = malloc((size_t)w->sc->n_procs * sizeof(*w->last_proc));
+        if (!w->last_proc) {
+            w->oom = true;
+            return NULL;
+        }
+        for (int i = 0; i < w->sc->n_procs; i++)
+            w->last_proc[i] = NO_THREAD;
+    }
     if (!world_grow(w, (void **)&w->procs, &w->cap_procs, w->n_procs + 1, sizeof(Process *)) ||
         !world_grow(w, (void **)&w->gils, &w->cap_gils, w->n_gils + n_interp, sizeof(Gil)))
         return NULL;
@@ -39,6 +48,8 @@ Process *proc_create(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, c
     for (uint32_t k = 0; k < n_interp; k++, w->n_gils++)
         gil_init(w, &w->gils[w->n_gils], w->n_gils);
     w->procs[w->n_procs++] = p;
+    w->last_proc[spec - w->sc->procs] = p->id;
+    p->live_head = p->live_tail = NO_THREAD;
     if (sim_trace_add_process(w->trace, name ? name : spec->name, parent, p->gil,
                               METHOD_NAMES[spec->start_method]) < 0)
         w->oom = true;
@@ -215,9 +226,7 @@ static bool begin_fork_child(SimWorld *w, Process *p, const Thread *forker, Thre
     if (!fork_objects(w, p, forker, t))
         return false;
     Process *parent = w->procs[forker->proc];
-    uint32_t others = 0;
-    for (uint32_t k = 0; k < parent->n_threads; k++)
-        others += !T(w, parent->threads[k])->done && parent->threads[k] != forker->id;
+    uint32_t others = parent->n_live - !forker->done; /* the parent's live threads but the forker */
     world_record(w, SIM_REC_FORK, forker->id, p->id, t->id + 1, others > 0, 0, SIM_C_FORK);
     gil_give_to_fork_child(w, t);
     os_request_core(w, t, CONT_RUN_PROGRAM);

@@ -93,22 +93,16 @@ static void begin_start(SimWorld *w, Thread *t, const SimOp *op)
 static bool begin_join(SimWorld *w, Thread *t, const SimOp *op)
 {
     if (op->target_kind == SIM_TARGET_THREAD) {
-        Process *self = w->procs[t->proc];
-        Thread *target = NULL;
-        for (uint32_t i = 0; i < self->n_threads; i++) {
-            Thread *c = T(w, self->threads[i]);
-            if (c->spec == &w->sc->threads[op->target])
-                target = c;
-        }
+        /* The thread of that template started last in this process. */
+        Thread *target = thread_last_of(w, t->proc, &w->sc->threads[op->target]);
         if (!target || target->done)
             return false;
         thread_release_for(w, t, SIM_WAIT_JOIN_THREAD, op->timeout, (int32_t)target->id);
         return true;
     }
-    Process *target = NULL;
-    for (uint32_t i = 0; i < w->n_procs; i++)
-        if (w->procs[i]->spec == &w->sc->procs[op->target])
-            target = w->procs[i];
+    /* The process of that template started last. */
+    uint32_t last = w->last_proc ? w->last_proc[op->target] : NO_THREAD;
+    Process *target = last == NO_THREAD ? NULL : w->procs[last];
     if (!target || target->done)
         return false;
     thread_release_for(w, t, SIM_WAIT_JOIN_PROCESS, op->timeout, (int32_t)target->id);
@@ -281,6 +275,7 @@ void prog_continue(SimWorld *w, Thread *t)
     t->waking = false;
     Cont c = (Cont)t->cont;
     t->cont = CONT_NONE;
+    gil_note_coming(w, t);
     switch (c) {
     case CONT_TAKE_GIL:
         gil_take(w, t);

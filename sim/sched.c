@@ -42,6 +42,7 @@ void os_ready(SimWorld *w, Thread *t, Cont cont)
 {
     t->cont = (uint8_t)cont;
     t->waking = true;
+    gil_note_coming(w, t);
     world_schedule(w, w->now, EV_READY, t->id, 0);
 }
 
@@ -49,6 +50,7 @@ void os_wake(SimWorld *w, Thread *t, Cont cont)
 {
     t->cont = (uint8_t)cont;
     t->waking = true;
+    gil_note_coming(w, t);
     world_schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
 }
 
@@ -68,6 +70,7 @@ void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
 static void runq_push(SimWorld *w, Thread *t)
 {
     t->rq_next = NO_THREAD;
+    t->rq_prev = w->rq_tail;
     t->in_runq = true;
     if (w->rq_tail == NO_THREAD)
         w->rq_head = t->id;
@@ -75,6 +78,25 @@ static void runq_push(SimWorld *w, Thread *t)
         T(w, w->rq_tail)->rq_next = t->id;
     w->rq_tail = t->id;
     w->rq_len++;
+    gil_note_coming(w, t);
+}
+
+void os_runq_remove(SimWorld *w, Thread *t)
+{
+    if (!t->in_runq)
+        return;
+    if (t->rq_prev == NO_THREAD)
+        w->rq_head = t->rq_next;
+    else
+        T(w, t->rq_prev)->rq_next = t->rq_next;
+    if (t->rq_next == NO_THREAD)
+        w->rq_tail = t->rq_prev;
+    else
+        T(w, t->rq_next)->rq_prev = t->rq_prev;
+    t->rq_next = t->rq_prev = NO_THREAD;
+    t->in_runq = false;
+    w->rq_len--;
+    gil_note_coming(w, t);
 }
 
 static Thread *runq_pop(SimWorld *w)
@@ -82,31 +104,8 @@ static Thread *runq_pop(SimWorld *w)
     if (w->rq_head == NO_THREAD)
         return NULL;
     Thread *t = T(w, w->rq_head);
-    w->rq_head = t->rq_next;
-    if (w->rq_head == NO_THREAD)
-        w->rq_tail = NO_THREAD;
-    t->in_runq = false;
-    w->rq_len--;
+    os_runq_remove(w, t);
     return t;
-}
-
-void os_runq_remove(SimWorld *w, Thread *t)
-{
-    uint32_t prev = NO_THREAD;
-    for (uint32_t id = w->rq_head; id != NO_THREAD; id = T(w, id)->rq_next) {
-        if (id == t->id) {
-            if (prev == NO_THREAD)
-                w->rq_head = t->rq_next;
-            else
-                T(w, prev)->rq_next = t->rq_next;
-            if (w->rq_tail == id)
-                w->rq_tail = prev;
-            t->in_runq = false;
-            w->rq_len--;
-            return;
-        }
-        prev = id;
-    }
 }
 
 /* ---- Cores ---------------------------------------------------------------- */
@@ -137,7 +136,8 @@ static void assign_core(SimWorld *w, Thread *t, uint32_t c)
     t->last_core = (int32_t)c;
     if (switch_cost) {
         t->waking = true;
-        world_schedule(w, w->now + w->cfg->ctx_switch, EV_ON_CORE, t->id, 0);
+        gil_note_coming(w, t);
+        world_schedule_after(w, LANE_ON_CORE, w->now + w->cfg->ctx_switch, EV_ON_CORE, t->id, 0);
     } else {
         prog_continue(w, t);
     }
@@ -155,6 +155,7 @@ static void dispatch(SimWorld *w, uint32_t c)
 void os_request_core(SimWorld *w, Thread *t, Cont cont)
 {
     t->cont = (uint8_t)cont;
+    gil_note_coming(w, t);
     int free_core = -1;
     if (t->last_core >= 0 && w->cores[t->last_core].thread == NO_THREAD)
         free_core = t->last_core;
@@ -203,7 +204,7 @@ void os_slice_expired(SimWorld *w, uint32_t c)
     work_account(w, t);
     k->thread = NO_THREAD;
     t->core = -1;
-    t->cont = CONT_RESUME_WORK;
+    t->cont = CONT_RESUME_WORK; /* off a core and out of the run queue: not coming either way */
     if (gil_preempted(w, t))
         t->cont = CONT_TAKE_GIL;
     world_set_reason(w, t, SIM_R_WAIT_CORE, SIM_C_PREEMPTED, 0);

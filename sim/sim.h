@@ -192,6 +192,9 @@ int sim_world_check(const SimWorld *w, SimError *err);
 const SimTrace *sim_world_trace(const SimWorld *w);
 /* Number of events dispatched so far. */
 uint64_t sim_world_events(const SimWorld *w);
+/* The mean number of pending events, sampled every 1024 events (0 before
+ * the first sample): the queue size a benchmark compares against. */
+double sim_world_queue_mean(const SimWorld *w);
 
 /* Moves the trace out of the world: the caller owns it (sim_trace_destroy);
  * the world must not be run further. */

@@ -40,6 +40,8 @@ Prim *prim_new(SimWorld *w, const SimPrimSpec *spec, uint8_t kind, const char *n
     p->kind = kind;
     p->owner = NO_THREAD;
     p->slot = w->n_all_prims;
+    wl_init(&p->waiters, w, WL_OBJECT);
+    wl_init(&p->waiters2, w, WL_OBJECT);
     if (kind == SIM_PRIM_SEMAPHORE || kind == SIM_PRIM_BOUNDED_SEMAPHORE)
         p->count = spec->value;
     w->all_prims[w->n_all_prims++] = p;
@@ -67,38 +69,22 @@ void sync_record(SimWorld *w, Thread *t, Prim *p, SimSyncEvent ev, uint32_t n, u
     world_record(w, SIM_REC_SYNC, t ? t->id : SIM_NONE, p->id, n, (uint8_t)ev, detail, (uint8_t)cause);
 }
 
-static uint32_t *prim_list(Prim *p, int list, uint32_t **n, uint32_t **cap)
+static WaitList *prim_list(Prim *p, int list)
 {
-    if (list == 0) {
-        *n = &p->n_waiters;
-        *cap = &p->cap_waiters;
-        return p->waiters;
-    }
-    *n = &p->n_waiters2;
-    *cap = &p->cap_waiters2;
-    return p->waiters2;
+    return list == 0 ? &p->waiters : &p->waiters2;
 }
 
 void prim_list_remove(Prim *p, int list, uint32_t id)
 {
-    uint32_t *n, *cap;
-    uint32_t *a = prim_list(p, list, &n, &cap);
-    for (uint32_t i = 0; i < *n; i++) {
-        if (a[i] == id) {
-            memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(uint32_t));
-            (*n)--;
-            return;
-        }
-    }
+    wl_remove(prim_list(p, list), id);
 }
 
-static bool prim_list_add(SimWorld *w, Prim *p, int list, uint32_t id)
+static bool prim_list_add(Prim *p, int list, uint32_t id)
 {
-    return list == 0 ? world_push_u32(w, &p->waiters, &p->n_waiters, &p->cap_waiters, id)
-                     : world_push_u32(w, &p->waiters2, &p->n_waiters2, &p->cap_waiters2, id);
+    return wl_add(prim_list(p, list), id);
 }
 
-static uint32_t prim_waiting(const Prim *p) { return p->n_waiters + p->n_waiters2; }
+static uint32_t prim_waiting(const Prim *p) { return wl_count(&p->waiters) + wl_count(&p->waiters2); }
 
 /* Takes a lock or semaphore if it is free; a lost-in-fork owner never lets go. */
 static bool prim_try_take(Prim *p, Thread *t)
@@ -144,22 +130,17 @@ void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
  * Condition (its waiters queue up in a deque). */
 void prim_wake_one(SimWorld *w, Prim *p, int list, bool fifo, WakeMode mode)
 {
-    uint32_t *n, *cap;
-    uint32_t *a = prim_list(p, list, &n, &cap);
-    if (*n == 0)
+    WaitList *l = prim_list(p, list);
+    uint32_t n = wl_count(l);
+    if (n == 0)
         return;
-    uint32_t i = fifo || w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&w->os_rng, *n);
-    uint32_t id = a[i];
-    memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(uint32_t));
-    (*n)--;
-    prim_wake(w, T(w, id), p, mode, SIM_C_OBJECT);
+    uint32_t i = fifo || w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&w->os_rng, n);
+    prim_wake(w, T(w, wl_take(l, i)), p, mode, SIM_C_OBJECT);
 }
 
 void prim_wake_all(SimWorld *w, Prim *p, int list, WakeMode mode)
 {
-    uint32_t *n, *cap;
-    prim_list(p, list, &n, &cap);
-    while (*n)
+    while (wl_count(prim_list(p, list)))
         prim_wake_one(w, p, list, true, mode);
 }
 
@@ -232,7 +213,7 @@ void sync_enter_wait(SimWorld *w, Thread *t)
     world_set_reason(w, t, p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE ? SIM_R_IO : SIM_R_LOCK,
                SIM_C_OP_BEGIN, other);
     os_release_core(w, t);
-    prim_list_add(w, p, t->sync.list, t->id);
+    prim_list_add(p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {
         t->sync.deadline = sim_time_add(w->now, t->block.dur);
@@ -393,9 +374,9 @@ static bool step_notify(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
     if (!owns(p->lock, t))
         return raise_error(w, t, p, SIM_SERR_NOTIFY_UNOWNED);
-    uint32_t n = op->count == 0 ? p->n_waiters : op->count;
-    if (n > p->n_waiters)
-        n = p->n_waiters;
+    uint32_t n = op->count == 0 ? wl_count(&p->waiters) : op->count;
+    if (n > wl_count(&p->waiters))
+        n = wl_count(&p->waiters);
     sync_record(w, t, p, SIM_SYNC_NOTIFY, n, 0, SIM_C_OP_BEGIN);
     for (uint32_t i = 0; i < n; i++)
         prim_wake_one(w, p, 0, true, WAKE_NOTIFIED);
@@ -450,9 +431,10 @@ static bool step_barrier_wait(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
     if (t->sync.timed_out && !p->broken) {
         /* The waiter that timed out breaks the barrier for everyone. */
         p->broken = true;
-        sync_record(w, t, p, SIM_SYNC_BROKEN, p->n_waiters, 0, SIM_C_TIMEOUT);
-        for (uint32_t i = 0; i < p->n_waiters; i++)
-            T(w, p->waiters[i])->sync.failed = true;
+        sync_record(w, t, p, SIM_SYNC_BROKEN, wl_count(&p->waiters), 0, SIM_C_TIMEOUT);
+        uint32_t pos = 0;
+        for (uint32_t id; (id = wl_next(&p->waiters, &pos)) != NO_THREAD;)
+            T(w, id)->sync.failed = true;
         prim_wake_all(w, p, 0, WAKE_NOTIFIED);
     }
     if (t->sync.timed_out || t->sync.failed) {
@@ -544,7 +526,7 @@ bool sync_step(SimWorld *w, Thread *t)
         return step_release(w, t, p);
     case SIM_OP_SET:
         p->count = 1;
-        sync_record(w, t, p, SIM_SYNC_SET, p->n_waiters, 0, SIM_C_OP_BEGIN);
+        sync_record(w, t, p, SIM_SYNC_SET, wl_count(&p->waiters), 0, SIM_C_OP_BEGIN);
         prim_wake_all(w, p, 0, WAKE_NOTIFIED);
         return true;
     case SIM_OP_CLEAR:

@@ -105,6 +105,7 @@ static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list,
         thread_wake_joiners(w, &t->id, 1);
         return;
     }
+    t->join_idx = *n;
     world_push_u32(w, list, n, cap, t->id);
     if (t->block.dur >= 0)
         t->wait_timer = world_schedule(w, os_timer(w, t, sim_time_add(w->now, t->block.dur)), EV_JOIN_TIMEOUT, t->id, 0);
@@ -157,11 +158,14 @@ void thread_do_pending(SimWorld *w, Thread *t)
     }
 }
 
-static void list_remove_swap(uint32_t *list, uint32_t *n, uint32_t id)
+/* Leaves a join list: the last joiner takes its place, as join_idx says. */
+static void join_list_remove(SimWorld *w, uint32_t *list, uint32_t *n, Thread *t)
 {
-    for (uint32_t i = 0; i < *n; i++)
-        if (list[i] == id)
-            list[i] = list[--*n];
+    uint32_t i = t->join_idx;
+    if (i >= *n || list[i] != t->id)
+        return;
+    list[i] = list[--*n];
+    T(w, list[i])->join_idx = i;
 }
 
 void thread_join_timed_out(SimWorld *w, Thread *t)
@@ -172,15 +176,77 @@ void thread_join_timed_out(SimWorld *w, Thread *t)
         return;
     if (t->block.kind == SIM_WAIT_JOIN_THREAD) {
         Thread *target = T(w, (uint32_t)t->block.of);
-        list_remove_swap(target->joiners, &target->n_joiners, t->id);
+        join_list_remove(w, target->joiners, &target->n_joiners, t);
     } else {
         Process *p = w->procs[t->block.of];
-        list_remove_swap(p->joiners, &p->n_joiners, t->id);
+        join_list_remove(w, p->joiners, &p->n_joiners, t);
     }
     os_ready(w, t, CONT_TAKE_GIL); /* the timer woke it: os_timer */
 }
 
 /* ---- Creation and the end -------------------------------------------------------- */
+
+/* The last thread made from each template in each process, which is what
+ * join() of that template finds: a hash table on process << 32 | template,
+ * open addressing, at most half full. */
+#define NO_KEY UINT64_MAX
+
+static uint32_t key_slot(uint64_t key, uint32_t cap)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+static void last_put(SimWorld *w, uint64_t key, uint32_t id)
+{
+    uint32_t i = key_slot(key, w->cap_last_thread);
+    while (w->last_thread_keys[i] != NO_KEY && w->last_thread_keys[i] != key)
+        i = (i + 1) & (w->cap_last_thread - 1);
+    if (w->last_thread_keys[i] == NO_KEY)
+        w->n_last_thread++;
+    w->last_thread_keys[i] = key;
+    w->last_thread_vals[i] = id;
+}
+
+static void remember_thread(SimWorld *w, const Thread *t)
+{
+    if ((w->n_last_thread + 1) * 2 > w->cap_last_thread) {
+        uint32_t cap = w->cap_last_thread ? w->cap_last_thread * 2 : 64;
+        uint64_t *keys = malloc((size_t)cap * sizeof(*keys));
+        uint32_t *vals = malloc((size_t)cap * sizeof(*vals));
+        if (!keys || !vals) {
+            free(keys);
+            free(vals);
+            w->oom = true;
+            return;
+        }
+        uint64_t *old_keys = w->last_thread_keys;
+        uint32_t *old_vals = w->last_thread_vals, old_cap = w->cap_last_thread;
+        for (uint32_t i = 0; i < cap; i++)
+            keys[i] = NO_KEY;
+        w->last_thread_keys = keys;
+        w->last_thread_vals = vals;
+        w->cap_last_thread = cap;
+        w->n_last_thread = 0;
+        for (uint32_t i = 0; i < old_cap; i++)
+            if (old_keys[i] != NO_KEY)
+                last_put(w, old_keys[i], old_vals[i]);
+        free(old_keys);
+        free(old_vals);
+    }
+    last_put(w, (uint64_t)t->proc << 32 | (uint32_t)(t->spec - w->sc->threads), t->id);
+}
+
+Thread *thread_last_of(SimWorld *w, uint32_t proc, const SimThreadSpec *spec)
+{
+    if (!w->cap_last_thread)
+        return NULL;
+    uint64_t key = (uint64_t)proc << 32 | (uint32_t)(spec - w->sc->threads);
+    for (uint32_t i = key_slot(key, w->cap_last_thread); w->last_thread_keys[i] != NO_KEY;
+         i = (i + 1) & (w->cap_last_thread - 1))
+        if (w->last_thread_keys[i] == key)
+            return T(w, w->last_thread_vals[i]);
+    return NULL;
+}
 
 Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, const char *name)
 {
@@ -203,8 +269,9 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
     t->work.kind = NO_WORK;
     t->core = -1;
     t->last_core = -1;
-    t->rq_next = NO_THREAD;
+    t->rq_next = t->rq_prev = NO_THREAD;
     t->start_waiter = NO_THREAD;
+    t->wl_pos[WL_GIL] = t->wl_pos[WL_OBJECT] = WL_NONE;
     t->sync.deadline = -1;
     t->pool.serves = p->pool;
     sim_rng_seed(&t->rng, w->cfg->seed, 1000 + t->id);
@@ -214,6 +281,15 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
     world_push_u32(w, &p->threads, &p->n_threads, &p->cap_threads, t->id);
     if (!t->daemon)
         p->live_nondaemon++;
+    t->live_next = NO_THREAD;
+    t->live_prev = p->live_tail;
+    if (p->live_tail == NO_THREAD)
+        p->live_head = t->id;
+    else
+        T(w, p->live_tail)->live_next = t->id;
+    p->live_tail = t->id;
+    p->n_live++;
+    remember_thread(w, t);
     return t;
 }
 
@@ -241,6 +317,17 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
         gil_drop(w, t, SIM_DROP_EXIT);
     t->done = true;
     t->waking = false;
+    gil_note_coming(w, t);
+    Process *p = w->procs[t->proc];
+    if (t->live_prev == NO_THREAD)
+        p->live_head = t->live_next;
+    else
+        T(w, t->live_prev)->live_next = t->live_next;
+    if (t->live_next == NO_THREAD)
+        p->live_tail = t->live_prev;
+    else
+        T(w, t->live_next)->live_prev = t->live_prev;
+    p->n_live--;
     world_set_reason(w, t, how, cause, 0);
     os_release_core(w, t);
     thread_wake_joiners(w, t->joiners, t->n_joiners);
@@ -251,14 +338,12 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
     }
     if (t->pool.serves)
         pool_worker_exit(w, t);
-    Process *p = w->procs[t->proc];
     if (!t->daemon && --p->live_nondaemon == 0) {
-        /* Interpreter shutdown: daemon threads do not survive it. */
-        for (uint32_t i = 0; i < p->n_threads; i++) {
-            Thread *d = T(w, p->threads[i]);
-            if (!d->done)
-                thread_kill(w, d);
-        }
+        /* Interpreter shutdown: daemon threads do not survive it. Only
+         * threads not done are listed, oldest first, and each kill takes
+         * one off the list. */
+        while (p->live_head != NO_THREAD)
+            thread_kill(w, T(w, p->live_head));
         proc_end(w, p, t);
     }
 }

@@ -67,7 +67,7 @@ static Thread *event_thread(SimWorld *w, uint32_t type, uint32_t thread)
     return thread < w->n_threads ? T(w, thread) : NULL;
 }
 
-SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data)
+static SimHandle schedule(SimWorld *w, int lane, SimTime at, EventType type, uint32_t thread, int64_t data)
 {
     if (at > SIM_TIME_MAX) {
         /* Pushed all the same, so every handle stays armed for the
@@ -81,10 +81,21 @@ SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t threa
                    "durations or fewer repeats", sim_duration_format(SIM_TIME_MAX, end, sizeof(end)),
                    t ? ", at this op of " : "", who);
     }
-    SimHandle h = sim_queue_push(&w->q, at, type, thread, data);
+    SimHandle h = lane < 0 ? sim_queue_push(&w->q, at, type, thread, data)
+                           : sim_queue_push_lane(&w->q, (uint32_t)lane, at, type, thread, data);
     if (!h)
         w->oom = true;
     return h;
+}
+
+SimHandle world_schedule(SimWorld *w, SimTime at, EventType type, uint32_t thread, int64_t data)
+{
+    return schedule(w, -1, at, type, thread, data);
+}
+
+SimHandle world_schedule_after(SimWorld *w, Lane lane, SimTime at, EventType type, uint32_t thread, int64_t data)
+{
+    return schedule(w, (int)lane, at, type, thread, data);
 }
 
 void world_cancel(SimWorld *w, SimHandle *h)
@@ -310,8 +321,8 @@ void sim_world_destroy(SimWorld *w)
         free(w->threads[i]);
     }
     for (uint32_t i = 0; i < w->n_all_prims; i++) {
-        free(w->all_prims[i]->waiters);
-        free(w->all_prims[i]->waiters2);
+        wl_fini(&w->all_prims[i]->waiters);
+        wl_fini(&w->all_prims[i]->waiters2);
         free(w->all_prims[i]);
     }
     free(w->all_prims);
@@ -327,7 +338,10 @@ void sim_world_destroy(SimWorld *w)
         free(w->procs[i]);
     }
     for (uint32_t i = 0; i < w->n_gils; i++)
-        free(w->gils[i].waiters);
+        wl_fini(&w->gils[i].waiters);
+    free(w->last_thread_keys);
+    free(w->last_thread_vals);
+    free(w->last_proc);
     free(w->threads);
     free(w->procs);
     free(w->gils);
@@ -344,7 +358,9 @@ int sim_world_check(const SimWorld *w, SimError *err)
     int rc = gil_check_sane(w, err);
     if (rc < 0)
         return rc;
-    uint32_t queued = 0;
+    if (!sim_queue_sane(&w->q))
+        return sim_error_set(err, SIM_ERR_INVALID, "the event queue is out of order");
+    uint32_t queued = 0, live_threads = 0;
     for (uint32_t i = 0; i < w->n_threads; i++) {
         const Thread *t = w->threads[i];
         if (t->core >= 0 && (t->core >= w->cfg->cores || w->cores[t->core].thread != t->id))
@@ -358,15 +374,51 @@ int sim_world_check(const SimWorld *w, SimError *err)
         if (id != NO_THREAD && (id >= w->n_threads || w->threads[id]->core != c))
             return sim_error_set(err, SIM_ERR_INVALID, "core %d runs thread %u, which is not on it", c, id);
     }
-    uint32_t walked = 0;
-    for (uint32_t id = w->rq_head; id != NO_THREAD && walked <= w->n_threads; id = w->threads[id]->rq_next)
+    uint32_t walked = 0, prev = NO_THREAD;
+    for (uint32_t id = w->rq_head; id != NO_THREAD && walked <= w->n_threads; id = w->threads[id]->rq_next) {
         walked += w->threads[id]->in_runq;
-    if (queued != w->rq_len || walked != w->rq_len)
+        if (w->threads[id]->rq_prev != prev)
+            return sim_error_set(err, SIM_ERR_INVALID, "run queue: thread %u links back to %u, not %u", id,
+                                 w->threads[id]->rq_prev, prev);
+        prev = id;
+    }
+    if (queued != w->rq_len || walked != w->rq_len || prev != w->rq_tail)
         return sim_error_set(err, SIM_ERR_INVALID, "run queue: length %u, %u marked, %u linked", w->rq_len, queued,
                              walked);
-    uint32_t live = 0;
-    for (uint32_t i = 0; i < w->n_procs; i++)
-        live += !w->procs[i]->done;
+    uint32_t live = 0, listed = 0;
+    for (uint32_t i = 0; i < w->n_procs; i++) {
+        const Process *p = w->procs[i];
+        live += !p->done;
+        listed += p->n_live;
+        /* The threads not done, oldest first, linked both ways. */
+        uint32_t n = 0, last = NO_THREAD;
+        for (uint32_t id = p->live_head; id != NO_THREAD && n <= w->n_threads; id = w->threads[id]->live_next) {
+            const Thread *t = w->threads[id];
+            if (t->done || t->proc != i || t->live_prev != last || (last != NO_THREAD && last >= id))
+                return sim_error_set(err, SIM_ERR_INVALID, "process %u: its list of live threads is broken at %u",
+                                     i, id);
+            last = id;
+            n++;
+        }
+        if (n != p->n_live || last != p->live_tail)
+            return sim_error_set(err, SIM_ERR_INVALID, "process %u: %u live threads listed, %u counted", i, n,
+                                 p->n_live);
+        for (uint32_t k = 0; k < p->n_joiners; k++)
+            if (p->joiners[k] >= w->n_threads || w->threads[p->joiners[k]]->join_idx != k)
+                return sim_error_set(err, SIM_ERR_INVALID, "process %u: joiner %u is not where it says", i, k);
+    }
+    for (uint32_t i = 0; i < w->n_threads; i++) {
+        const Thread *t = w->threads[i];
+        live_threads += !t->done;
+        for (uint32_t k = 0; k < t->n_joiners; k++)
+            if (t->joiners[k] >= w->n_threads || w->threads[t->joiners[k]]->join_idx != k)
+                return sim_error_set(err, SIM_ERR_INVALID, "thread %u: joiner %u is not where it says", i, k);
+    }
+    for (uint32_t i = 0; i < w->n_all_prims; i++)
+        if (!wl_sane(&w->all_prims[i]->waiters) || !wl_sane(&w->all_prims[i]->waiters2))
+            return sim_error_set(err, SIM_ERR_INVALID, "object %u: its wait list is broken", w->all_prims[i]->id);
+    if (listed != live_threads)
+        return sim_error_set(err, SIM_ERR_INVALID, "%u threads alive, %u listed", live_threads, listed);
     if (live != w->live_procs)
         return sim_error_set(err, SIM_ERR_INVALID, "%u processes alive, %u counted", live, w->live_procs);
     return SIM_OK;
@@ -461,6 +513,10 @@ int sim_world_run(SimWorld *w, SimTime until)
                        "of simulated time", w->max_events, sim_duration_format(w->now, when, sizeof(when)));
             return fail_run(w);
         }
+        if ((w->events & 1023) == 0) {
+            w->queue_sum += sim_queue_size(&w->q);
+            w->queue_samples++;
+        }
         sim_queue_pop(&w->q, &ev);
         w->now = ev.t;
         if (!event_step(w, &ev))
@@ -522,6 +578,11 @@ uint64_t sim_default_max_records(void)
 
 const SimTrace *sim_world_trace(const SimWorld *w) { return w->trace; }
 uint64_t sim_world_events(const SimWorld *w) { return w->events; }
+
+double sim_world_queue_mean(const SimWorld *w)
+{
+    return w->queue_samples ? (double)w->queue_sum / (double)w->queue_samples : 0.0;
+}
 
 SimTrace *sim_world_take_trace(SimWorld *w)
 {

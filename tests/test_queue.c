@@ -1,6 +1,7 @@
 /*
- * test_queue.c - the event queue: randomised push/cancel/pop against the heap
- * invariant and a reference model, equal-time FIFO order, stale handles.
+ * test_queue.c - the event queue: randomised push/cancel/pop, to the heap
+ * and to the FIFO lanes, against the queue's invariants and a reference
+ * model; equal-time FIFO order; stale handles.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,12 @@ static void test_random(void)
             /* Few distinct times, so ties are frequent. */
             SimTime t = last < 0 ? 0 : last;
             t += (SimTime)sim_rng_below(&rng, 50);
-            ref[n] = (Ref){t, n, sim_queue_push(&q, t, 0, n, (int64_t)n), true};
+            /* A third of pushes each to the heap and to the two lanes;
+             * a lane push before its lane's last goes to the heap. */
+            uint32_t lane = (uint32_t)sim_rng_below(&rng, 3);
+            SimHandle h = lane == 2 ? sim_queue_push(&q, t, 0, n, (int64_t)n)
+                                    : sim_queue_push_lane(&q, lane, t, 0, n, (int64_t)n);
+            ref[n] = (Ref){t, n, h, true};
             n++;
             live++;
         } else if (op < 7 && n > 0) {
@@ -110,10 +116,43 @@ static void test_random(void)
     sim_queue_fini(&q);
 }
 
+/* Lanes switch on with the queue's size and keep the one heap's order. */
+static void test_lanes(void)
+{
+    SimQueue q;
+    sim_queue_init(&q);
+    bool ok = true;
+    for (uint32_t i = 0; i < 3 * SIM_QUEUE_LANE_MIN; i++) {
+        /* Lane 0 every 10 ns, lane 1 every 7 ns from 3, the heap at odd
+         * times: interleaved, with ties between all three. */
+        ok &= sim_queue_push_lane(&q, 0, 10 * i, 0, 3 * i, 0) != 0;
+        ok &= sim_queue_push_lane(&q, 1, 3 + 7 * i, 0, 3 * i + 1, 0) != 0;
+        ok &= sim_queue_push(&q, 5 * i + 1, 0, 3 * i + 2, 0) != 0;
+    }
+    CHECK(ok && q.lanes[0].live > 0 && q.lanes[1].live > 0, "a large queue puts lane pushes in lanes (%u, %u)",
+          q.lanes[0].live, q.lanes[1].live);
+    SimHandle late = sim_queue_push_lane(&q, 0, 5, 0, 999999, 0);
+    CHECK(sim_queue_sane(&q) && q.slots[(uint32_t)late].heap_idx < SIM_SLOT_IN_LANE(SIM_QUEUE_LANES - 1),
+          "a push before its lane's last goes to the heap");
+    CHECK(sim_queue_cancel(&q, late), "and is cancelled there");
+    SimEvent ev, prev = {-1, 0, 0, 0};
+    uint32_t popped = 0;
+    while (sim_queue_pop(&q, &ev)) {
+        /* Pushes were in thread order at each time, so ties pop that way. */
+        ok &= ev.t > prev.t || (ev.t == prev.t && ev.thread > prev.thread) || popped == 0;
+        prev = ev;
+        popped++;
+    }
+    CHECK(ok && popped == 9 * SIM_QUEUE_LANE_MIN, "heap and lanes pop in (time, push order): %u events", popped);
+    CHECK(sim_queue_size(&q) == 0 && sim_queue_sane(&q), "emptied");
+    sim_queue_fini(&q);
+}
+
 int main(void)
 {
     test_fifo_ties();
     test_stale_handles();
     test_random();
+    test_lanes();
     return test_report();
 }
