@@ -1,6 +1,8 @@
 /*
  * thread.c - a thread's life: created, running work on a core, blocked
- * in a call that released the GIL, joined, ended or killed.
+ * in a call that released the GIL, joined, ended or killed (a daemon at
+ * shutdown, or every thread of a process ended by a signal or os._exit,
+ * wherever each one is: what it held stays held).
  *
  * Work (cpu, c_call, nogil) runs in segments: a segment starts when the
  * thread gets a core and ends when it is preempted, stops at a check point
@@ -217,8 +219,12 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
     return t;
 }
 
-/* A daemon thread at interpreter shutdown: it stops wherever it is. */
-static void thread_kill(SimWorld *w, Thread *t)
+static void thread_end(SimWorld *w, Thread *t, SimReason how, SimCause cause, uint32_t other);
+
+/* A thread stopped wherever it is: a daemon thread at interpreter shutdown,
+ * or any thread of a process ended from outside (cause says which; other:
+ * the thread that did it + 1). */
+static void thread_kill(SimWorld *w, Thread *t, SimCause cause, uint32_t other)
 {
     world_cancel(w, &t->work.ev);
     world_cancel(w, &t->block.ev);
@@ -227,13 +233,43 @@ static void thread_kill(SimWorld *w, Thread *t)
         prim_list_remove(t->sync.prim, t->sync.list, t->id);
         t->sync.prim = NULL;
     }
+    t->sync.op = NULL;
     if (t->in_runq)
         os_runq_remove(w, t);
     gil_forget(w, t);
-    thread_exit(w, t, SIM_R_KILLED, SIM_C_DAEMON_KILL);
+    thread_end(w, t, SIM_R_KILLED, cause, other);
+}
+
+void thread_kill_process(SimWorld *w, Process *p, const Thread *by, SimCause cause, int32_t code)
+{
+    if (p->done)
+        return;
+    p->end_cause = (uint8_t)cause;
+    p->exit_code = code;
+    p->end_by = by ? by->id + 1 : 0;
+    if (!p->started) {
+        /* Killed while its interpreter was still starting: none of its
+         * threads ever ran, so the trace has nothing of it to end. */
+        p->done = true;
+        w->live_procs--;
+        thread_wake_joiners(w, p->joiners, p->n_joiners);
+        p->n_joiners = 0;
+        return;
+    }
+    /* The last non-daemon thread to go ends the process (thread_end). */
+    for (uint32_t i = 0; i < p->n_threads && !p->done; i++) {
+        Thread *d = T(w, p->threads[i]);
+        if (!d->done)
+            thread_kill(w, d, cause, p->end_by);
+    }
 }
 
 void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
+{
+    thread_end(w, t, how, cause, 0);
+}
+
+static void thread_end(SimWorld *w, Thread *t, SimReason how, SimCause cause, uint32_t other)
 {
     if (t->done)
         return;
@@ -241,7 +277,7 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
         gil_drop(w, t, SIM_DROP_EXIT);
     t->done = true;
     t->waking = false;
-    world_set_reason(w, t, how, cause, 0);
+    world_set_reason(w, t, how, cause, other);
     os_release_core(w, t);
     thread_wake_joiners(w, t->joiners, t->n_joiners);
     t->n_joiners = 0;
@@ -253,11 +289,12 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
         pool_worker_exit(w, t);
     Process *p = w->procs[t->proc];
     if (!t->daemon && --p->live_nondaemon == 0) {
-        /* Interpreter shutdown: daemon threads do not survive it. */
+        /* Interpreter shutdown: daemon threads do not survive it (nor
+         * anything once a signal or os._exit ended the process). */
         for (uint32_t i = 0; i < p->n_threads; i++) {
             Thread *d = T(w, p->threads[i]);
             if (!d->done)
-                thread_kill(w, d);
+                thread_kill(w, d, p->end_cause ? (SimCause)p->end_cause : SIM_C_DAEMON_KILL, p->end_by);
         }
         proc_end(w, p, t);
     }

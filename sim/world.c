@@ -218,7 +218,8 @@ static void on_event(SimWorld *w, const SimEvent *ev)
         os_slice_expired(w, ev->thread);
         break;
     case EV_PROC_START:
-        proc_begin(w, w->procs[ev->thread], NULL);
+        if (!w->procs[ev->thread]->done) /* else terminated while starting */
+            proc_begin(w, w->procs[ev->thread], NULL);
         break;
     case EV_SYNC_TIMEOUT:
         if (!t->done)
@@ -307,6 +308,7 @@ void sim_world_destroy(SimWorld *w)
         return;
     for (uint32_t i = 0; i < w->n_threads; i++) {
         free(w->threads[i]->joiners);
+        free(w->threads[i]->locals);
         free(w->threads[i]);
     }
     for (uint32_t i = 0; i < w->n_all_prims; i++) {
@@ -316,6 +318,9 @@ void sim_world_destroy(SimWorld *w)
     }
     free(w->all_prims);
     free(w->ipc);
+    for (int i = 0; w->vars && i < w->sc->n_shared; i++)
+        free(w->vars[i]);
+    free(w->vars);
     for (uint32_t i = 0; i < w->n_pools; i++)
         free(w->pools[i]);
     free(w->pools);
