@@ -577,8 +577,18 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
             if (strcmp(m->string, KINDS[i]) == 0)
                 k = m;
     }
-    if (!k)
+    if (!k) {
+        /* The constructs the runtime does not write yet: said, not faked. */
+        static const char *const UNWRITTEN[] = {"terminate", "kill", "os_exit", "poll", "branch", "assign"};
+        for (const cJSON *m = op ? op->child : NULL; m; m = m->next)
+            for (size_t i = 0; m->string && i < sizeof(UNWRITTEN) / sizeof(UNWRITTEN[0]); i++)
+                if (strcmp(m->string, UNWRITTEN[i]) == 0) {
+                    char what[96];
+                    snprintf(what, sizeof(what), "a \"%s\" operation is not reproduced: it is left out", m->string);
+                    note(e, what);
+                }
         return;
+    }
     const char *kind = k->string;
     for (int i = 0; i < 5; i++)
         if (strcmp(kind, WORK_OPS[i]) == 0) {

@@ -485,6 +485,19 @@ static void object_record(RLane *ln, const SimRecord *r, int64_t *holders, uint3
                 mk = R_SMARK_LOST;
         }
         break;
+    case SIM_SYNC_STORE:
+        if (ln->okind == R_OBJ_SHARED) {
+            /* An assignment moves the value and what is expected alike. */
+            ln->s_final += sim_store_delta(r);
+            ln->s_expected += sim_store_delta(r);
+            lane_set(ln, r->t, shared_value(ln->s_final));
+            step_set(ln->wt, ln->wv, &ln->wn, r->t, shared_value(ln->s_expected));
+            if (shared_value(ln->s_expected) > ln->vmax)
+                ln->vmax = shared_value(ln->s_expected);
+            if (shared_value(ln->s_final) > ln->vmax)
+                ln->vmax = shared_value(ln->s_final);
+        }
+        break;
     case SIM_SYNC_PUT:
     case SIM_SYNC_GET:
         if (ln->okind == R_OBJ_QUEUE) {

@@ -956,7 +956,8 @@ static void draw_shared(Ctx *c, const RLane *ln, RRect lane)
 
 /*
  * Where a thread starts (a notch at its first transition), ends (a bar),
- * is killed (a red cross, "killed") and waits forever (a red frame over
+ * is killed (a red cross, "killed", or the signal that ended its process:
+ * "SIGTERM", "SIGKILL", "os._exit") and waits forever (a red frame over
  * the rest of the lane, "blocked forever since T"): the lifecycle a plain
  * span colour does not say.
  */
@@ -994,8 +995,14 @@ static void draw_life(Ctx *c, const RLane *ln, RRect lane)
             draw_line(c->dl, x - r, cy - r, x + r, cy + r, lost_ink, S(c, 2.5));
             draw_line(c->dl, x - r, cy + r, x + r, cy - r, lost_ink, S(c, 2.5));
             int fs = c->f_small;
-            if (c->opt->labels && fs + S(c, 2) <= lane.h && x + r + U(c, 4) + text_w(c, R_FONT_BOLD, fs, "killed") <= lane.x + lane.w)
-                draw_text(c->dl, x + r + U(c, 4), cy, "killed", R_FONT_BOLD, fs, R_ALIGN_LEFT, lost_ink);
+            /* Its process ended from outside: by which signal, or os._exit
+             * (index.c keeps the record's cause in `other`). */
+            const char *word = m->other == SIM_C_SIGTERM ? "SIGTERM"
+                               : m->other == SIM_C_SIGKILL ? "SIGKILL"
+                               : m->other == SIM_C_OS_EXIT ? "os._exit"
+                                                           : "killed";
+            if (c->opt->labels && fs + S(c, 2) <= lane.h && x + r + U(c, 4) + text_w(c, R_FONT_BOLD, fs, word) <= lane.x + lane.w)
+                draw_text(c->dl, x + r + U(c, 4), cy, word, R_FONT_BOLD, fs, R_ALIGN_LEFT, lost_ink);
             break;
         }
         case R_TMARK_FOREVER: {
