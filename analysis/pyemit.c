@@ -564,7 +564,9 @@ static void emit_pool(Emit *e, StrBuf *b, int level, const cJSON *spec, bool pro
     strbuf_puts(b, ")\n");
 }
 
-static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope *s)
+/* Writes one operation; false when it writes nothing (an operation the
+ * runtime leaves out, said in a note). */
+static bool emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope *s)
 {
     const cJSON *k = NULL;
     for (const cJSON *m = op ? op->child : NULL; m && !k; m = m->next) {
@@ -587,7 +589,7 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
                     snprintf(what, sizeof(what), "a \"%s\" operation is not reproduced: it is left out", m->string);
                     note(e, what);
                 }
-        return;
+        return false;
     }
     const char *kind = k->string;
     for (int i = 0; i < 5; i++)
@@ -597,7 +599,7 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
             strbuf_printf(b, "%s(", kind);
             put_dist(b, k);
             strbuf_puts(b, ")\n");
-            return;
+            return true;
         }
     if (strcmp(kind, "repeat") == 0) {
         line(b, level, "for _ in range(%.0f):", cJSON_IsNumber(k) ? k->valuedouble : 0);
@@ -621,8 +623,11 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
         for (int i = 0; i < e->globals.n && cJSON_IsString(k); i++)
             if (strcmp(e->globals.v[i].name, k->valuestring) == 0)
                 g = &e->globals.v[i];
-        if (!g)
-            return;
+        if (!g) {
+            note(e, "an increment of a multiprocessing Value or a threading.local is not reproduced: it is "
+                    "left out");
+            return false;
+        }
         indent(b, level);
         strbuf_puts(b, "increment(");
         put_str(e, b, g->name);
@@ -651,15 +656,14 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
         if (get(op, "transfer"))
             note(e, "a pipe's \"transfer\" time is not reproduced: each message is a small object");
     }
+    return true;
 }
 
 static void emit_ops(Emit *e, StrBuf *b, int level, const cJSON *arr, const Scope *s)
 {
     bool any = false;
-    for (const cJSON *op = cJSON_IsArray(arr) ? arr->child : NULL; op; op = op->next) {
-        emit_op(e, b, level, op, s);
-        any = true;
-    }
+    for (const cJSON *op = cJSON_IsArray(arr) ? arr->child : NULL; op; op = op->next)
+        any |= emit_op(e, b, level, op, s);
     if (!any)
         line(b, level, "pass");
 }
