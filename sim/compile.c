@@ -1024,7 +1024,7 @@ int ld_make_managers(Loader *c)
         memset(pp, 0, sizeof(*pp));
         pp->name = name;
         pp->start_method = SIM_START_INITIAL;
-        pp->manual_start = true;
+        pp->manual_start = false; /* up when the run begins, as after Manager() returns */
         pp->first_thread = t;
         pp->n_threads = 1;
         pp->serves = 1 + k;

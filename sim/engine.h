@@ -45,6 +45,7 @@ typedef enum EventType {
     EV_SYNC_TIMEOUT, /* a timed wait on a synchronization object expired */
     EV_PIPE_DELIVER, /* a message reaches the reading end of a pipe (data = object slot) */
     EV_JOIN_TIMEOUT, /* a join(timeout) gave up */
+    EV_REPLY,        /* a Manager's reply reaches its caller (thread = the caller, data = object slot) */
 } EventType;
 
 /* What a thread does once it is on a core. */
@@ -90,6 +91,9 @@ typedef struct Prim {
     uint32_t *waiters2;     /* QUEUE: putters (not_full) */
     uint32_t n_waiters2, cap_waiters2;
     struct Prim *lock;      /* CONDITION, QUEUE: the lock they use */
+    uint32_t *reqs;         /* MANAGER: callers whose request reached the server, oldest first
+                               (waiters: the server; waiters2: callers awaiting their reply) */
+    uint32_t n_reqs, cap_reqs;
 } Prim;
 
 typedef struct Shared {
@@ -196,6 +200,7 @@ typedef struct Thread {
         Prim *retry;             /* the lock to retry when woken by its release */
         int64_t inc_read;        /* INCREMENT: the value read */
         uint32_t polls;          /* POLL: stretches of the loop run so far */
+        uint32_t serving;        /* SERVE: the caller whose request is being served */
         int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
     } sync;
     /* pools (pool.c) */
@@ -441,7 +446,11 @@ void sync_enter_wait(SimWorld *w, Thread *t);
 void sync_work_resumed(SimWorld *w, Thread *t);
 void sync_timed_out(SimWorld *w, Thread *t);
 void sync_retry(SimWorld *w, Thread *t);
-void sync_pipe_deliver(SimWorld *w, Prim *p);
+/* A message reaches the reading end of a pipe, or a caller's request
+ * reaches a Manager's server (from: the sender). */
+void sync_pipe_deliver(SimWorld *w, Prim *p, uint32_t from);
+/* EV_REPLY: a Manager's reply reaches caller t. */
+void sync_reply(SimWorld *w, Thread *t, Prim *p);
 
 /* ---- process.c: processes and fork ---------------------------------------- */
 

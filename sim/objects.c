@@ -272,13 +272,6 @@ static int load_prim_spec(Loader *c, const cJSON *v, int proc, bool ipc, SimPrim
                        "share: pipes, mp_queues, managers, values, arrays, and the locks, rlocks, semaphores, "
                        "bounded_semaphores and events of multiprocessing; declare it under the \"sync\" of "
                        "the process that uses it", ld_prim_articles[kind], ld_prim_names[kind]);
-    /* The loader knows a Manager (its server process, ld_make_managers; its
-     * Values, "manager": M), but the engine does not yet run the server's
-     * loop and the round trip of each call, so a scenario cannot use one. */
-    if (kind == SIM_PRIM_MANAGER)
-        return fail(c, "gilsim does not simulate a multiprocessing Manager yet (a server process answering "
-                       "each access in a round trip); a multiprocessing Value (\"type\": \"value\" under "
-                       "\"ipc\") shares a number between processes without one");
     if (!ipc && kind == SIM_PRIM_MANAGER)
         return fail(c, "a manager is a server process every process reaches; declare it under the top-level "
                        "\"ipc\", e.g. \"ipc\": {\"m\": \"manager\"}");

@@ -318,4 +318,14 @@ void proc_end(SimWorld *w, Process *p, Thread *last)
                  p->end_cause ? p->end_cause : SIM_C_EXIT);
     thread_wake_joiners(w, p->joiners, p->n_joiners);
     p->n_joiners = 0;
+    if (p->spec->serves)
+        return;
+    /* The last process that could use a Manager has ended: its server
+     * shuts down (the manager's finalizer asks it to), exitcode 0. */
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        if (!w->procs[i]->done && !w->procs[i]->spec->serves)
+            return;
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        if (!w->procs[i]->done && w->procs[i]->spec->serves)
+            thread_kill_process(w, w->procs[i], NULL, SIM_C_SHUTDOWN, 0);
 }

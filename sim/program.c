@@ -221,9 +221,9 @@ void prog_advance(SimWorld *w, Thread *t)
             return;
         case SIM_OP_BRANCH:
         case SIM_OP_SKIP:
+            continue; /* taken in prog_next */
         case SIM_OP_CALL:
         case SIM_OP_SERVE:
-            continue; /* BRANCH and SKIP are taken in prog_next */
         case SIM_OP_ASSIGN:
         case SIM_OP_POLL:
         case SIM_OP_ACQUIRE:

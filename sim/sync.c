@@ -29,7 +29,7 @@
 
 static const char *const prim_kind_names[SIM_PRIM_KIND_COUNT] = {
     "lock", "rlock", "semaphore", "bounded_semaphore", "event", "condition",
-    "barrier", "queue", "pipe", "mp_queue",
+    "barrier", "queue", "pipe", "mp_queue", "manager",
 };
 
 Prim *prim_new(SimWorld *w, const SimPrimSpec *spec, uint8_t kind, const char *name, uint32_t process)
@@ -234,8 +234,11 @@ void sync_enter_wait(SimWorld *w, Thread *t)
     uint32_t other = 0;
     if ((p->kind == SIM_PRIM_LOCK || p->kind == SIM_PRIM_RLOCK) && p->owner < GHOST)
         other = p->owner + 1;
-    world_set_reason(w, t, p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE ? SIM_R_IO : SIM_R_LOCK,
-               SIM_C_OP_BEGIN, other);
+    world_set_reason(w, t,
+                     p->kind == SIM_PRIM_PIPE || p->kind == SIM_PRIM_MP_QUEUE || p->kind == SIM_PRIM_MANAGER
+                         ? SIM_R_IO
+                         : SIM_R_LOCK,
+                     SIM_C_OP_BEGIN, other);
     os_release_core(w, t);
     prim_list_add(w, p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
@@ -306,6 +309,10 @@ enum { QUEUE_LOCK = 0, QUEUE_LOCKED, QUEUE_READY };   /* queue.Queue put/get und
 enum { INCREMENT_READ = 0, INCREMENT_WRITE };         /* x += 1 */
 enum { VALUE_LOCK_READ = 0, VALUE_READ, VALUE_LOCK_WRITE, VALUE_WRITE }; /* v.value += 1, v.value = n */
 enum { POLL_CHECK = 0, POLL_AGAIN };                  /* while not ready: pass */
+/* A call through a Manager's proxy: steps base + CALL_*, over once at base + CALL_OVER. */
+enum { CALL_PICKLE = 0, CALL_SEND, CALL_UNPICKLE, CALL_OVER };
+enum { MGET = 0, MADD = MGET + CALL_OVER, MSET, MDONE = MSET + CALL_OVER }; /* v.value += 1 on a proxy */
+enum { SERVE_WAIT = 0, SERVE_REPLY };                 /* the server's loop */
 
 /* A misuse Python raises for ends the thread; returns false (not over). */
 static bool raise_error(SimWorld *w, Thread *t, Prim *p, SimSyncError e)
@@ -459,7 +466,7 @@ void sync_work_resumed(SimWorld *w, Thread *t)
 {
     const SimOp *op = t->sync.op;
     if (!op || op->kind != SIM_OP_INCREMENT || t->sync.phase != INCREMENT_WRITE ||
-        w->sc->shared[op->obj].scope == SIM_VAR_VALUE)
+        w->sc->shared[op->obj].scope >= SIM_VAR_VALUE)
         return;
     const IncrementPlan *plan = &w->increment[(op->flags & SIM_OPF_CALL_BETWEEN) ? 1 : 0];
     if (t->work.done <= plan->read_at)
@@ -516,6 +523,12 @@ static bool step_poll(SimWorld *w, Thread *t, const SimOp *op)
         t->sync.polls = 0;
     if (poll_done(w, t, op))
         return true;
+    if (sim_queue_size(&w->q) == 0) {
+        /* Nothing else is pending, so nothing can ever make the condition
+         * true: the loop would spin forever. It stops here, on its core,
+         * and the run ends as stuck (the run loop finds no event). */
+        return false;
+    }
     t->sync.polls++;
     return sync_work(w, t, POLL_STRETCH, NULL, POLL_AGAIN);
 }
@@ -681,9 +694,128 @@ static bool step_queue(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
     return true;
 }
 
+/* ---- A Manager: a server process, a round trip per access ------------------------
+ *
+ * multiprocessing.Manager() runs a server process; a proxy's every method
+ * call (a dict's d[k] = v, a Value proxy's .value) pickles a request, sends
+ * it down a socket, waits for the reply without the GIL and unpickles it,
+ * and the server unpickles, runs the method on the one real object and
+ * pickles the reply (Lib/multiprocessing/managers.py). CPython's server
+ * serves each connection in a thread of its own; they take turns on the
+ * server's GIL and each request is short, so one thread serving requests
+ * in arrival order is what the callers see. The request's effect (a read or
+ * a write of a Value) happens in the server when it serves it, so two
+ * processes doing `v.value += 1` through proxies (a get, then a set) lose
+ * updates as they would on a raw Value.
+ */
+
+/* The call of t's current op to manager m, from step `base`; 1 once over,
+ * 0 while it works or waits (the step returns false). */
+static int manager_call(SimWorld *w, Thread *t, Prim *m, uint8_t base)
+{
+    switch (t->sync.phase - base) {
+    case CALL_PICKLE:
+        sync_work(w, t, w->cfg->pickle_cost, NULL, base + CALL_SEND);
+        return 0;
+    case CALL_SEND:
+        world_schedule(w, w->now + w->cfg->pipe_latency, EV_PIPE_DELIVER, t->id, (int64_t)m->slot);
+        sync_block(w, t, m, 1, WAKE_NOTIFIED, -1, base + CALL_UNPICKLE);
+        return 0;
+    case CALL_UNPICKLE:
+        sync_work(w, t, w->cfg->pickle_cost, NULL, base + CALL_OVER);
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* The manager an op of a caller reaches: the op's object, or its variable's manager. */
+static Prim *op_manager(SimWorld *w, Thread *t, const SimOp *op)
+{
+    if (op->kind == SIM_OP_CALL || op->kind == SIM_OP_SERVE)
+        return op_prim(w, t, op);
+    return w->ipc[w->sc->shared[op->obj].manager - w->ipc_first];
+}
+
+/* What the server does for caller c's request, when it serves it. */
+static void manager_apply(SimWorld *w, Thread *server, Thread *c)
+{
+    const SimOp *op = c->sync.op;
+    if (!op || (op->kind != SIM_OP_INCREMENT && op->kind != SIM_OP_ASSIGN))
+        return; /* a method call of no variable: its time is all there is */
+    Shared *v = var_of(w, c, (uint32_t)op->obj, op->index);
+    if (op->kind == SIM_OP_ASSIGN)
+        var_write(w, server, v, op->value, true, 0);
+    else if (c->sync.phase == MGET + CALL_UNPICKLE)
+        c->sync.inc_read = v->value; /* the get */
+    else
+        var_write(w, server, v, c->sync.inc_read + 1, false, v->value - c->sync.inc_read); /* the set */
+}
+
+/* A call through a proxy (CALL, or an assignment to a Manager's Value). */
+static bool step_call(SimWorld *w, Thread *t, const SimOp *op)
+{
+    return manager_call(w, t, op_manager(w, t, op), 0) == 1;
+}
+
+/* v.value += 1 through a proxy: a get, the addition, a set. */
+static bool step_managed_increment(SimWorld *w, Thread *t, const SimOp *op)
+{
+    Prim *m = op_manager(w, t, op);
+    if (t->sync.phase < MADD)
+        return manager_call(w, t, m, MGET) == 1 && step_managed_increment(w, t, op);
+    if (t->sync.phase == MADD)
+        return sync_work(w, t, w->increment[0].total, &w->increment[0].checks, MSET);
+    return manager_call(w, t, m, MSET) == 1;
+}
+
+/* The server's thread: serves the oldest request, replies, waits for more. */
+static bool step_serve(SimWorld *w, Thread *t, const SimOp *op)
+{
+    Prim *m = op_prim(w, t, op);
+    if (t->sync.phase == SERVE_REPLY) {
+        Thread *c = T(w, t->sync.serving);
+        if (!c->done)
+            world_schedule(w, w->now + w->cfg->pipe_latency, EV_REPLY, c->id, (int64_t)m->slot);
+        t->sync.phase = SERVE_WAIT;
+    }
+    if (m->n_reqs == 0)
+        return sync_block(w, t, m, 0, WAKE_NOTIFIED, -1, SERVE_WAIT);
+    uint32_t id = m->reqs[0];
+    memmove(m->reqs, m->reqs + 1, (m->n_reqs - 1) * sizeof(*m->reqs));
+    m->n_reqs--;
+    m->count = m->n_reqs;
+    t->sync.serving = id;
+    sync_record(w, t, m, SIM_SYNC_GET, m->n_reqs, 0, SIM_C_OBJECT);
+    if (!T(w, id)->done)
+        manager_apply(w, t, T(w, id));
+    /* Unpickle the request, run the method, pickle the reply. */
+    return sync_work(w, t, 2 * w->cfg->pickle_cost, NULL, SERVE_REPLY);
+}
+
+void sync_reply(SimWorld *w, Thread *t, Prim *p)
+{
+    if (t->sync.prim != p) {
+        /* Still on its way into the wait (a FORCE_SWITCHING hand-over):
+         * the reply waits in the socket until it reads it. */
+        world_schedule(w, w->now + w->cfg->pipe_latency, EV_REPLY, t->id, (int64_t)p->slot);
+        return;
+    }
+    prim_list_remove(p, 1, t->id);
+    prim_wake(w, t, p, WAKE_NOTIFIED, SIM_C_OBJECT);
+}
+
 bool sync_step(SimWorld *w, Thread *t)
 {
     const SimOp *op = t->sync.op;
+    bool managed = (op->kind == SIM_OP_INCREMENT || op->kind == SIM_OP_ASSIGN) &&
+                   w->sc->shared[op->obj].scope == SIM_VAR_MANAGED;
+    if (op->kind == SIM_OP_CALL || (managed && op->kind == SIM_OP_ASSIGN))
+        return step_call(w, t, op);
+    if (managed)
+        return step_managed_increment(w, t, op);
+    if (op->kind == SIM_OP_SERVE)
+        return step_serve(w, t, op);
     if (op->kind == SIM_OP_INCREMENT)
         return step_increment(w, t, op);
     if (op->kind == SIM_OP_ASSIGN)
@@ -723,9 +855,11 @@ bool sync_step(SimWorld *w, Thread *t)
     }
 }
 
-/* A message arrives at a pipe's reading end. */
-void sync_pipe_deliver(SimWorld *w, Prim *p)
+/* A message arrives at a pipe's reading end, or a request at a Manager's server. */
+void sync_pipe_deliver(SimWorld *w, Prim *p, uint32_t from)
 {
+    if (p->kind == SIM_PRIM_MANAGER && !world_push_u32(w, &p->reqs, &p->n_reqs, &p->cap_reqs, from))
+        return;
     p->count++;
     prim_wake_one(w, p, 0, true, WAKE_NOTIFIED);
 }

@@ -256,12 +256,18 @@ void thread_kill_process(SimWorld *w, Process *p, const Thread *by, SimCause cau
         p->n_joiners = 0;
         return;
     }
-    /* The last non-daemon thread to go ends the process (thread_end). */
+    /* The last non-daemon thread to go ends the process (thread_end); a
+     * process of daemon threads alone (a Manager's server) ends here. */
+    Thread *last = NULL;
     for (uint32_t i = 0; i < p->n_threads && !p->done; i++) {
         Thread *d = T(w, p->threads[i]);
-        if (!d->done)
+        if (!d->done) {
             thread_kill(w, d, cause, p->end_by);
+            last = d;
+        }
     }
+    if (!p->done && last)
+        proc_end(w, p, last);
 }
 
 void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)

@@ -226,10 +226,14 @@ static void on_event(SimWorld *w, const SimEvent *ev)
             sync_timed_out(w, t);
         break;
     case EV_PIPE_DELIVER:
-        sync_pipe_deliver(w, w->all_prims[ev->data]);
+        sync_pipe_deliver(w, w->all_prims[ev->data], ev->thread);
         break;
     case EV_JOIN_TIMEOUT:
         thread_join_timed_out(w, t);
+        break;
+    case EV_REPLY:
+        if (!t->done)
+            sync_reply(w, t, w->all_prims[ev->data]);
         break;
     }
 }
@@ -314,6 +318,7 @@ void sim_world_destroy(SimWorld *w)
     for (uint32_t i = 0; i < w->n_all_prims; i++) {
         free(w->all_prims[i]->waiters);
         free(w->all_prims[i]->waiters2);
+        free(w->all_prims[i]->reqs);
         free(w->all_prims[i]);
     }
     free(w->all_prims);

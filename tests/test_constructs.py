@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The constructs of the course that cross processes or stop them, each run
 by the real binary and checked against what CPython does: multiprocessing's
-Lock across processes, Value and Array with and without their lock,
+Lock across processes, Value and Array with and without their lock, a Manager's Value,
 Process.terminate(), kill() and exitcode, os._exit, threading.local, a
 busy-wait, a seeded branch and CPU affinity.
 
@@ -10,6 +10,7 @@ update, a finally that never runs, a lock left held), the same program is
 also run on the real interpreter (python3, or REAL_PYTHON) and the two must
 agree; those checks are skipped, saying so, where the interpreter cannot
 fork."""
+import json
 import os
 import subprocess
 import sys
@@ -161,6 +162,51 @@ def test_value_errors():
     check(rc == 2 and 'is not an array' in err, '"index" on a Value is refused', err.strip())
 
 
+# ---- Manager ------------------------------------------------------------------------
+
+
+def test_manager():
+    """A Manager's Value lives in its server process: each access is a round
+    trip (the caller blocked without its GIL, the server busy under its own),
+    `v.value += 1` is a get and a set, so two processes lose updates; the
+    server shuts down when the processes using it have ended."""
+    sc = scenario(children([{'repeat': 200, 'do': [{'increment': 'v'}]}, {'call': 'm'}]),
+                  ipc={'m': 'manager', 'v': {'type': 'value', 'manager': 'm'}})
+    r = run_json(scenario_file(sc))
+    v = obj(r, 'shared', 'v')
+    check(r['outcome'] == 'done' and v['lost_updates'] > 0 and v['final'] + v['lost_updates'] == 400,
+          'two processes lose updates through a Manager\'s Value (%d of 400 kept)' % v['final'])
+    server = [p for p in r['processes'] if p['name'].startswith('SyncManager')]
+    check(len(server) == 1 and server[0]['ended_by'] == 'shutdown' and server[0]['exitcode'] == 0,
+          'the server process shuts down once its users have ended')
+    w1 = thread(r, 'main', 'w1')
+    per = (w1['finished_ns'] - w1['started_ns']) / 401
+    check(w1['state_ns']['io'] > 0.5 * (w1['finished_ns'] - w1['started_ns']) and per > 2 * 40_000,
+          'each access is a round trip the caller waits out without its GIL (%.0f us per access)' % (per / 1e3))
+    bad = scenario([{'name': 'main', 'threads': [{'name': 't', 'program': [{'with': 'v', 'do': []}]}]}],
+                   ipc={'m': 'manager', 'v': {'type': 'value', 'manager': 'm'}})
+    rc, _, err = gilsim('validate', scenario_file(bad))
+    check(rc == 2 and "Manager's Value without a lock" in err, 'a Manager\'s Value has no get_lock()', err.strip())
+    out = real('''
+        import multiprocessing as mp
+        def work(v, n, go):
+            go.wait()
+            for _ in range(n):
+                v.value += 1
+        if __name__ == '__main__':
+            mp.set_start_method('fork')
+            with mp.Manager() as m:
+                v = m.Value('i', 0)
+                go = mp.Barrier(2)
+                ps = [mp.Process(target=work, args=(v, 1000, go)) for _ in range(2)]
+                for p in ps: p.start()
+                for p in ps: p.join()
+                print(v.value)
+    ''', timeout=120)
+    if out:
+        check(int(out) < 2000, 'CPython agrees: updates lost through the proxy (%s of 2000)' % out.strip())
+
+
 # ---- terminate, kill, os._exit ----------------------------------------------------
 
 
@@ -306,6 +352,11 @@ def test_poll():
     r = run_json(scenario_file(sc))
     check(r['outcome'] == 'done' and thread(r, 'w')['finished_ns'] > 2_000_000,
           'a poll on a variable ends once it reaches "until" (%.1f ms)' % (thread(r, 'w')['finished_ns'] / 1e6))
+    sc = scenario([{'name': 'main', 'shared': {'x': 0}, 'threads': [{'name': 'w', 'program': [
+        {'poll': 'x', 'until': 1}]}]}])
+    rc, out, _ = gilsim('run', scenario_file(sc), '--json')
+    check(rc == 3 and json.loads(out)['outcome'] == 'deadlock',
+          'a poll nothing can ever satisfy ends the run as stuck instead of spinning forever')
 
 
 # ---- branch -------------------------------------------------------------------------
@@ -357,6 +408,7 @@ test_mp_lock_20_processes()
 test_value()
 test_array()
 test_value_errors()
+test_manager()
 test_terminate_kill()
 test_os_exit()
 test_signal_errors()

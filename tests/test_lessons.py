@@ -149,12 +149,34 @@ def claims():
                                        near(secs(r), secs(run('affinity_old_gil', '--set', 'machine.cores=1')), 0.05),
                                        'pinned to one core, the old GIL runs as on one core and faster than on 4 '
                                        '(%.2f s)' % secs(r))
+    c['mp_manager'] = lambda r: (shared(r, 'v')['lost_updates'] > 0 and
+                                 [p['ended_by'] for p in r['processes'] if p['name'].startswith('SyncManager')] ==
+                                 ['shutdown'] and
+                                 secs(r) > 10 * secs(run_json_of('mp_value_race', 200)),
+                                 'a proxy loses updates, far slower than a Value; the server shuts down')
     c['thread_safe_cache'] = lambda r: (shared(r, 'hits')['final'] + shared(r, 'misses')['final'] == 200 and
                                         0.74 < shared(r, 'hits')['final'] / 200 < 0.86 and
                                         secs(r) < 0.6 * shared(r, 'misses')['final'] * 0.005,
                                         'about 80%% hits; the misses\' fetches overlap (%.0f ms for %d misses)' %
                                         (secs(r) * 1e3, shared(r, 'misses')['final']))
     return c
+
+
+def run_json_of(name, repeat):
+    """The scenario with each repeat count set to `repeat`."""
+    data = json.load(open(os.path.join(SCENARIOS, name + '.json')))
+
+    def walk(node):
+        if isinstance(node, dict):
+            if 'repeat' in node:
+                node['repeat'] = repeat
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(data['processes'])
+    return run_json(scenario_file(data, name + '_%d.json' % repeat))
 
 
 def run_without_affinity(name, *args):
@@ -227,6 +249,7 @@ FACTS = {
                    [o['final'] for o in r['shared'] if o['process'] == 'child'] == [99], 'the child stores 99'),
                   (r'os\._exit\(0\)', lambda n, r: process(r, 'child')['exitcode'] == 0, 'exit status 0')],
     'mp_lock_20': [(r'all 20 processes', lambda n, r: len(r['processes']) == 21, 'twenty children')],
+    'mp_manager': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],
     'mp_value_race': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],
     'mp_queue_terminate': [(r'-15', lambda n, r: process(r, 'reader')['exitcode'] == -15, 'SIGTERM is signal 15')],
     'new_gil_multicore': [(r'3\.2', lambda n, r: True, 'the new GIL came with Python 3.2'),
