@@ -256,6 +256,11 @@ void thread_kill_process(SimWorld *w, Process *p, const Thread *by, SimCause cau
         p->n_joiners = 0;
         return;
     }
+    /* Off the run queue first: a core freed by one of them must not be
+     * handed to another thread of this process that is about to die. */
+    for (uint32_t i = 0; i < p->n_threads; i++)
+        if (T(w, p->threads[i])->in_runq)
+            os_runq_remove(w, T(w, p->threads[i]));
     /* The last non-daemon thread to go ends the process (thread_end); a
      * process of daemon threads alone (a Manager's server) ends here. */
     Thread *last = NULL;

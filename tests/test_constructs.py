@@ -236,8 +236,9 @@ def test_terminate_kill():
               '%s(): the lock the child held stays held; the parent waits out its timeout' % op)
     out = real('''
         import multiprocessing as mp, os, sys, time, tempfile
-        def child(lock, path):
+        def child(lock, path, held):
             lock.acquire()
+            held.set()
             try:
                 time.sleep(10)
             finally:
@@ -247,9 +248,11 @@ def test_terminate_kill():
             for how in ('terminate', 'kill'):
                 lock = mp.Lock()
                 path = tempfile.mktemp()
-                p = mp.Process(target=child, args=(lock, path))
+                held = mp.Event()
+                p = mp.Process(target=child, args=(lock, path, held))
                 p.start()
-                time.sleep(0.3)
+                held.wait()  # however loaded the machine, the child holds the lock
+                time.sleep(0.1)
                 getattr(p, how)()
                 p.join()
                 print(p.exitcode, os.path.exists(path), lock.acquire(timeout=0.2))
@@ -275,13 +278,13 @@ def test_os_exit():
     out = real('''
         import multiprocessing as mp, os, threading, time
         def child():
-            threading.Thread(target=time.sleep, args=(5,)).start()
+            threading.Thread(target=time.sleep, args=(60,)).start()
             os._exit(3)
         if __name__ == '__main__':
             mp.set_start_method('fork')
             p = mp.Process(target=child)
             t = time.time(); p.start(); p.join()
-            print(p.exitcode, time.time() - t < 2)
+            print(p.exitcode, time.time() - t < 30)
     ''')
     if out:
         check(out.split() == ['3', 'True'], 'CPython agrees: exitcode 3, and the other thread does not hold it up')
