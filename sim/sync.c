@@ -526,7 +526,9 @@ static bool step_poll(SimWorld *w, Thread *t, const SimOp *op)
     if (sim_queue_size(&w->q) == 0) {
         /* Nothing else is pending, so nothing can ever make the condition
          * true: the loop would spin forever. It stops here, on its core,
-         * and the run ends as stuck (the run loop finds no event). */
+         * and the run ends as stuck (the run loop finds no event),
+         * running Python as it would be. */
+        world_set_reason(w, t, SIM_R_PYTHON, SIM_C_OP_BEGIN, 0);
         return false;
     }
     t->sync.polls++;

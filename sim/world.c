@@ -249,10 +249,13 @@ static void report_deadlock(SimWorld *w)
         if (t->done || !t->started)
             continue;
         uint32_t other = 0;
-        if (t->block.kind == SIM_WAIT_JOIN_THREAD || t->block.kind == SIM_WAIT_START ||
-            t->block.kind == SIM_WAIT_JOIN_PROCESS || t->block.kind == SIM_WAIT_OBJECT)
+        /* A thread still running is in a busy-wait nothing can end
+         * (sync.c step_poll): its last blocking call is not what it waits for. */
+        uint8_t kind = sim_reason_state((SimReason)t->reason) == SIM_ST_RUNNING ? SIM_WAIT_NONE : t->block.kind;
+        if (kind == SIM_WAIT_JOIN_THREAD || kind == SIM_WAIT_START || kind == SIM_WAIT_JOIN_PROCESS ||
+            kind == SIM_WAIT_OBJECT)
             other = (uint32_t)t->block.of + 1;
-        world_record(w, SIM_REC_DEADLOCK, t->id, t->block.kind, other, 0, t->reason, SIM_C_DEADLOCK);
+        world_record(w, SIM_REC_DEADLOCK, t->id, kind, other, 0, t->reason, SIM_C_DEADLOCK);
     }
 }
 

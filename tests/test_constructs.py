@@ -358,8 +358,9 @@ def test_poll():
     sc = scenario([{'name': 'main', 'shared': {'x': 0}, 'threads': [{'name': 'w', 'program': [
         {'poll': 'x', 'until': 1}]}]}])
     rc, out, _ = gilsim('run', scenario_file(sc), '--json')
-    check(rc == 3 and json.loads(out)['outcome'] == 'deadlock',
-          'a poll nothing can ever satisfy ends the run as stuck instead of spinning forever')
+    stuck = json.loads(out)['deadlock']['threads'] if rc == 3 else []
+    check(rc == 3 and len(stuck) == 1 and 'busy-wait' in stuck[0]['waits_for'],
+          'a poll nothing can ever satisfy ends the run as stuck, said so, instead of spinning forever', out[-400:])
 
 
 # ---- branch -------------------------------------------------------------------------
