@@ -440,8 +440,12 @@ static bool step_increment(SimWorld *w, Thread *t, const SimOp *op)
             t->sync.inc_read = v->value;
             if (lock)
                 prim_release(w, t, lock, false);
-            return sync_work(w, t, w->increment[0].total + 2 * (lock ? w->cfg->value_cost : w->cfg->raw_value_cost),
+        {
+            /* Saturating: the costs may be set as large as a duration goes. */
+            SimTime access = lock ? w->cfg->value_cost : w->cfg->raw_value_cost;
+            return sync_work(w, t, sim_time_add(w->increment[0].total, sim_time_add(access, access)),
                              &w->increment[0].checks, VALUE_LOCK_WRITE);
+        }
         case VALUE_LOCK_WRITE:
             if (lock && !sync_lock(w, t, lock, VALUE_WRITE))
                 return false;
@@ -792,7 +796,7 @@ static bool step_serve(SimWorld *w, Thread *t, const SimOp *op)
     if (!T(w, id)->done)
         manager_apply(w, t, T(w, id));
     /* Unpickle the request, run the method, pickle the reply. */
-    return sync_work(w, t, 2 * w->cfg->pickle_cost, NULL, SERVE_REPLY);
+    return sync_work(w, t, sim_time_add(w->cfg->pickle_cost, w->cfg->pickle_cost), NULL, SERVE_REPLY);
 }
 
 void sync_reply(SimWorld *w, Thread *t, Prim *p)

@@ -139,7 +139,9 @@ def test_value():
     ''')
     if out:
         got = [int(x) for x in out.split()]
-        check(got[0] < 200000 and got[1] < 200000 and got[2] == 200000,
+        # Losing needs the two processes to run at once, which a loaded
+        # machine may not grant every time: one of the two bare runs must.
+        check(min(got[0], got[1]) < 200000 and got[2] == 200000,
               'CPython agrees: lost without get_lock(), whole with it (%s of 200000)' % got)
 
 
