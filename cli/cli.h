@@ -116,13 +116,20 @@ int cli_python_probe(const char *python, CliPython *out, SimError *err);
 
 typedef struct CliPythonRun {
     bool timed_out;  /* stopped at the limit (SIGTERM, then SIGKILL) */
+    bool started;    /* the program said its start-up was over (dir/started) */
     int exit_code;   /* of the program's first process; 128 + N if killed by signal N */
     SimTime wall_ns;
 } CliPythonRun;
 
+/* How long a program may take to start (interpreter, calibration) before
+ * its own limit begins: see cli_python_run. */
+#define CLI_START_UP_NS (60 * 1000000000LL)
+
 /* Runs `python script` with GILSIM_MEASURE_DIR=dir, its output in
  * dir/stdout.txt and dir/stderr.txt, in a process group of its own, until
- * every process of the group has ended or `limit` has passed. Returns 0
+ * every process of the group has ended or `limit` has passed since the
+ * program created dir/started (or CLI_START_UP_NS + limit since it began,
+ * for a program that never does). Returns 0
  * (what happened in *res), or SIM_ERR_IO when it could not start. */
 int cli_python_run(const char *python, const char *script, const char *dir, SimTime limit,
                    CliPythonRun *res, SimError *err);
@@ -156,6 +163,10 @@ int cli_measured_opt(const char *cmd, CliMeasuredOpt *m, int argc, char **argv, 
  * returns an exit code, or 0. */
 int cli_measured_second(const char *cmd, const CliSimOpts *o, const CliMeasuredOpt *m, const RunResult *sim,
                         RunResult *run_b);
+
+/* A time on the command line: a duration with a unit ("5ms") or a bare
+ * number of seconds ("0", "1.5"), as scenario files allow. */
+bool cli_parse_time(const char *s, SimTime *out);
 
 /* Commands. */
 int cmd_run(int argc, char **argv);

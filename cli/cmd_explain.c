@@ -35,20 +35,6 @@ static void explain_usage(FILE *f)
             "Exit status: 0 printed, 1 nothing at that time, 2 invalid scenario or flags.\n");
 }
 
-/* A duration with a unit, or a bare number of seconds. */
-static bool parse_time(const char *s, SimTime *out)
-{
-    if (sim_duration_parse(s, out) == SIM_OK)
-        return true;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 9e9)
-        return false;
-    *out = (SimTime)llround(v * 1e9);
-    return true;
-}
-
 /* Thread index by "name" or "process/name"; SIM_NONE when there is none. */
 static uint32_t find_thread(const SimTrace *tr, const char *name)
 {
@@ -122,7 +108,7 @@ int cmd_explain(int argc, char **argv)
             goto out;
         }
         if (strcmp(a, "--at") == 0) {
-            if (!parse_time(next, &t)) {
+            if (!cli_parse_time(next, &t)) {
                 fprintf(stderr, "gilsim explain: --at '%s': expected a time, e.g. 5.0259ms\n", next);
                 goto out;
             }

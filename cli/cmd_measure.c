@@ -45,8 +45,9 @@ static void measure_usage(FILE *f)
             "  --measured=DIR  compare with the runs a --save kept instead of running\n"
             "                  the program (another --set, or a --profile, against the\n"
             "                  same measurements); view and render take it too\n"
-            "  --timeout T     stop a run after T (default: 3 times the simulated run, plus\n"
-            "                  10 s, or 2 s for a run the simulation says deadlocks)\n"
+            "  --timeout T     stop a run T after its start-up (default: 3 times the\n"
+            "                  simulated run, plus 10 s, or 2 s for a run the\n"
+            "                  simulation says deadlocks)\n"
             "  --emit-python   print the program and exit; it runs on its own too\n"
             "  --set, --seed, --profile  as for gilsim run\n\n"
             "What the interpreter cannot reproduce (the old GIL on Python 3, free-threading\n"
@@ -171,6 +172,9 @@ static int measure_once(const char *python, const char *dir, int k, SimTime limi
     int rc = cli_python_run(python, script, run, limit, &res, err);
     if (rc < 0)
         return rc;
+    if (res.timed_out && !res.started)
+        return sim_error_set(err, SIM_ERR_IO, "the program on %s did not finish starting up in %d s", python,
+                             (int)((CLI_START_UP_NS + limit) / 1000000000LL));
     rc = measured_run_read_dir(run, m, err);
     if (rc < 0 || (!res.timed_out && res.exit_code != 0 && m->n_procs == 0)) {
         char tail[1500], path[4300];

@@ -51,21 +51,6 @@ static void render_usage(FILE *f)
             R_EXPORT_MAX_SIDE, (long long)R_EXPORT_MAX_PIXELS);
 }
 
-/* A duration with a unit ("5ms"), or a bare number of seconds ("0", "1.5"),
- * as scenario files allow. */
-static bool parse_time(const char *s, SimTime *out)
-{
-    if (sim_duration_parse(s, out) == SIM_OK)
-        return true;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 9e9)
-        return false;
-    *out = (SimTime)llround(v * 1e9);
-    return true;
-}
-
 /* "A..B" with either side optional; -1 marks an open side. */
 static bool parse_range(const char *s, SimTime *t0, SimTime *t1)
 {
@@ -80,9 +65,9 @@ static bool parse_range(const char *s, SimTime *t0, SimTime *t1)
     a[la] = '\0';
     memcpy(b, dots + 2, lb + 1);
     *t0 = *t1 = -1;
-    if (la && !parse_time(a, t0))
+    if (la && !cli_parse_time(a, t0))
         return false;
-    if (lb && !parse_time(b, t1))
+    if (lb && !cli_parse_time(b, t1))
         return false;
     if (*t0 < -1 || *t1 < -1)
         return false;

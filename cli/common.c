@@ -366,3 +366,16 @@ char *cli_find_scenario(const char *name)
     }
     return NULL;
 }
+
+bool cli_parse_time(const char *s, SimTime *out)
+{
+    if (sim_duration_parse(s, out) == SIM_OK)
+        return true;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 9e9)
+        return false;
+    *out = (SimTime)llround(v * 1e9);
+    return true;
+}

@@ -13,7 +13,9 @@
  *   process.c  processes, their objects, and fork                       proc_
  *   pool.c     ThreadPoolExecutor and multiprocessing.Pool              pool_
  *
- * Invariants (sim_world_check tests them; debug builds after every event):
+ * Invariants (sim_world_check tests them; debug builds after every event,
+ * or every k-th one in a world of more than 256 threads, processes, GILs
+ * and cores):
  *  - a GIL has at most one holder, and the holder's `holds_gil` is set;
  *  - a thread is on at most one core, and core.thread points back at it;
  *  - a thread in a GIL's waiter list has no core and (new GIL) an armed
@@ -250,7 +252,6 @@ typedef struct Core {
     uint32_t thread;         /* running (or reserved for) thread, NO_THREAD if idle */
     uint32_t last;           /* last thread that ran here (context switch cost) */
     SimTime since;           /* when the current thread got the core */
-    SimTime idle_since;      /* when it last went idle (meaningful while idle) */
     SimHandle slice_ev;
 } Core;
 
@@ -341,8 +342,11 @@ void os_start_thread(SimWorld *w, Thread *t);
  * for "done and scheduled again". `timer`: the end is a timer's (a sleep),
  * which fires machine.timer_slack late; an I/O completes when it does. */
 void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer);
-/* When a timer armed now for `at` fires (the kernel's timer slack). */
-SimTime os_timer(SimWorld *w, SimTime at);
+/* When the thread's timer armed now for `at` wakes it: the kernel's slack
+ * and the timer interrupt's latency (drawn from t's random stream). */
+SimTime os_timer(SimWorld *w, Thread *t, SimTime at);
+/* A timer woke the thread where it slept: it wants a core now. */
+void os_ready(SimWorld *w, Thread *t, Cont cont);
 void os_request_core(SimWorld *w, Thread *t, Cont cont);
 void os_release_core(SimWorld *w, Thread *t);
 void os_runq_remove(SimWorld *w, Thread *t);

@@ -9,11 +9,21 @@
  * holder notices it at its next check point (the eval breaker), drops the
  * GIL, signals one waiter (chosen as the OS would: machine.wakeup_policy)
  * and, with FORCE_SWITCHING, waits until some other thread took the GIL.
- * Every return from the condition variable costs the OS wake-up latency
- * and needs a core (sched.c). CPU work is not simulated check point by
- * check point: a running holder has one pending event, at the end of its
- * work or at the next check point once a drop request is pending, so a
- * 60 s CPU-bound thread costs a handful of events per hand-over.
+ * A waiter signalled by the dropper pays the OS wake-up latency; one
+ * whose timed wait ran out pays the timer's slack and latency instead
+ * (os_timer); either then needs a core (sched.c). Who is signalled:
+ * "random" (any waiter, uniformly) or "fifo" (the oldest). glibc's
+ * condition variable (nptl/pthread_cond_wait.c, since 2.25) is neither:
+ * a signal goes to the oldest group of waiters, and a waiter that has
+ * registered but not yet blocked in the futex (one that just timed out,
+ * set the drop request and waits again) consumes it before any sleeper
+ * wakes; that is why CPython's I/O thread wins fewer hand-overs beside
+ * two CPU-bound threads than "random" gives it (not modelled yet).
+ *
+ * CPU work is not simulated check point by check point: a running holder
+ * has one pending event, at the end of its work or at the next check
+ * point once a drop request is pending, so a 60 s CPU-bound thread costs
+ * a handful of events per hand-over.
  *
  * The other designs, selected by python.gil:
  *   "new-noforce"      the new GIL without FORCE_SWITCHING: the dropper
@@ -69,11 +79,16 @@ static void gil_waiters_remove(Gil *g, uint32_t id)
     }
 }
 
-/* The thread returns from its condition-variable wait after the OS wake-up latency. */
+/* The thread returns from its condition-variable wait: signalled, after
+ * the OS wake-up latency; timed out, at once (the timer's own latency is
+ * in when it fired: os_timer). */
 static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 {
     t->gil_wait.by_timeout = timed_out;
-    os_wake(w, t, cont);
+    if (timed_out)
+        os_ready(w, t, cont);
+    else
+        os_wake(w, t, cont);
 }
 
 /* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
@@ -158,7 +173,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
     if (!world_push_u32(w, &g->waiters, &g->n_waiters, &g->cap_waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
-        t->gil_wait.timer = world_schedule(w, os_timer(w, w->now + w->cfg->switch_interval), EV_GIL_TIMEOUT, t->id, 0);
+        t->gil_wait.timer = world_schedule(w, os_timer(w, t, sim_time_add(w->now, w->cfg->switch_interval)), EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
     os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {
@@ -490,7 +505,8 @@ typedef struct PlanBuilder {
     SimTime t;
 } PlanBuilder;
 
-static void run_for(PlanBuilder *b, SimTime cost) { b->t += cost; }
+/* Saturating: the largest costs (2^62 ns each) must not wrap the sum. */
+static void run_for(PlanBuilder *b, SimTime cost) { b->t = sim_time_add(b->t, cost); }
 
 static void check_here(PlanBuilder *b, bool checked)
 {
@@ -520,13 +536,15 @@ void gil_plan_increments(SimWorld *w)
         run_for(&b, c->global_load_cost); /* LOAD_GLOBAL count: the read */
         check_here(&b, dispatch);
         if (call) {
-            run_for(&b, c->bytecode_cost + c->global_load_cost); /* STORE_FAST c, LOAD_GLOBAL f */
+            run_for(&b, c->bytecode_cost);     /* STORE_FAST c */
+            run_for(&b, c->global_load_cost);  /* LOAD_GLOBAL f */
             check_here(&b, dispatch);
             run_for(&b, c->call_cost / 2); /* CALL: the frame is set up */
             check_here(&b, true);          /* f's entry (RESUME from 3.11) */
             run_for(&b, c->call_cost - c->call_cost / 2); /* f's body and its return */
             check_here(&b, dispatch || after_call);
-            run_for(&b, 3 * c->bytecode_cost); /* POP_TOP, LOAD_FAST c, LOAD_CONST 1 */
+            for (int i = 0; i < 3; i++)
+                run_for(&b, c->bytecode_cost); /* POP_TOP, LOAD_FAST c, LOAD_CONST 1 */
         } else {
             run_for(&b, c->bytecode_cost);  /* LOAD_CONST 1 */
         }

@@ -187,10 +187,9 @@ typedef struct SimConfig {
     int cores;
     SimTime time_slice;      /* OS quantum when threads outnumber cores */
     SimTime ctx_switch;      /* cost when a core switches to another thread */
-    SimDist wake_latency;    /* from a wake-up signal until the thread runs, on a CPU not yet asleep */
-    SimDist idle_wake_latency; /* ... on a CPU idle longer than idle_after */
-    SimTime idle_after;      /* how long an idle CPU keeps polling before it sleeps */
+    SimDist wake_latency;    /* from a wake-up signal (another CPU's) until the thread runs */
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */
+    SimDist timer_latency;   /* from a timer's firing until its thread runs */
     uint8_t wake_policy;     /* SimWakePolicy: which condvar waiter the OS wakes */
     /* python */
     int py_major, py_minor;

@@ -13,12 +13,13 @@
  * if it holds it, except where gil_preempted says otherwise) and queues at
  * the back. Every wake-up from a blocking call or a condition variable
  * costs the machine's wake-up latency, drawn from the woken thread's own
- * random stream, before the thread even asks for a core: the CPU it will
- * run on must be woken, which costs more once that CPU has been idle
- * longer than machine.idle_after (it has left its halt-polling and gone to
- * sleep). Timers (sleeps, timed waits) fire machine.timer_slack late, as
+ * random stream, before the thread even asks for a core. A timer (a
+ * sleep, a timed wait) is slower: it fires machine.timer_slack late, as
  * the Linux kernel lets a thread's timers fire anywhere in that range and
- * an idle CPU has nothing earlier to fire them with.
+ * an idle CPU has nothing earlier to fire them with, and its interrupt
+ * then takes machine.timer_latency to wake the thread (tools/cpython/
+ * os_probe.c: a 1 ms sleep returns ~117 us late here, a thread signalled
+ * by another CPU runs ~15-25 us later however long its CPU idled).
  *
  * Invariant: a core's `thread` and that thread's `core` point at each
  * other; a queued thread has in_runq set and no core.
@@ -45,19 +46,9 @@ static int idle_core_for(SimWorld *w, const Thread *t)
     return -1;
 }
 
-/* The latency of a wake-up that happens `ahead` from now: the CPU the
- * thread will run on is asleep if it will by then have idled longer than
- * machine.idle_after. */
-static SimTime wake_latency_at(SimWorld *w, Thread *t, SimTime ahead)
-{
-    int c = idle_core_for(w, t);
-    bool asleep = c >= 0 && w->now + ahead - w->cores[c].idle_since >= w->cfg->idle_after;
-    return sim_dist_sample(asleep ? &w->cfg->idle_wake_latency : &w->cfg->wake_latency, &t->rng);
-}
-
 static SimTime wake_latency(SimWorld *w, Thread *t)
 {
-    return wake_latency_at(w, t, 0);
+    return sim_dist_sample(&w->cfg->wake_latency, &t->rng);
 }
 
 void os_start_thread(SimWorld *w, Thread *t)
@@ -65,9 +56,16 @@ void os_start_thread(SimWorld *w, Thread *t)
     world_schedule(w, w->now + wake_latency(w, t), EV_THREAD_BEGIN, t->id, 0);
 }
 
-SimTime os_timer(SimWorld *w, SimTime at)
+SimTime os_timer(SimWorld *w, Thread *t, SimTime at)
 {
-    return at + w->cfg->timer_slack;
+    return sim_time_add(sim_time_add(at, w->cfg->timer_slack), sim_dist_sample(&w->cfg->timer_latency, &t->rng));
+}
+
+void os_ready(SimWorld *w, Thread *t, Cont cont)
+{
+    t->cont = (uint8_t)cont;
+    t->waking = true;
+    world_schedule(w, w->now, EV_READY, t->id, 0);
 }
 
 void os_wake(SimWorld *w, Thread *t, Cont cont)
@@ -79,13 +77,13 @@ void os_wake(SimWorld *w, Thread *t, Cont cont)
 
 void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
 {
-    /* The thread draws nothing while blocked, so its wake-up latency can be
-     * drawn now: one event for "done and scheduled again", not two. It is
-     * drawn for the CPU the thread has just left, as it will be at the
-     * wake-up if nothing else runs on it meanwhile (the usual case: a
-     * thread that blocks leaves its CPU idle). */
-    SimTime end = timer ? os_timer(w, w->now + dur) : w->now + dur;
-    t->block.ev = world_schedule(w, end + wake_latency_at(w, t, end - w->now), EV_BLOCK_END, t->id, 0);
+    /* The thread draws nothing while blocked, so its wake-up can be drawn
+     * now: one event for "done and scheduled again", not two. A timer's
+     * expiry wakes the thread where it slept; anything else is a signal
+     * from another CPU and costs the wake-up latency. */
+    SimTime end = timer ? os_timer(w, t, sim_time_add(w->now, dur))
+                        : sim_time_add(sim_time_add(w->now, dur), wake_latency(w, t));
+    t->block.ev = world_schedule(w, end, EV_BLOCK_END, t->id, 0);
 }
 
 /* ---- The run queue -------------------------------------------------------- */
@@ -177,8 +175,6 @@ static void dispatch(SimWorld *w, uint32_t c)
     Thread *t = runq_pop(w, (int)c);
     if (t)
         assign_core(w, t, c);
-    else
-        w->cores[c].idle_since = w->now;
 }
 
 void os_request_core(SimWorld *w, Thread *t, Cont cont)

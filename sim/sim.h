@@ -189,7 +189,8 @@ uint64_t sim_default_max_records(void);
  * and the process count are consistent). Returns SIM_OK, or
  * SIM_ERR_INVALID with err naming the broken one: a bug in gilsim, never
  * in the scenario. Builds with SIM_CHECK_INVARIANTS (debug builds) check
- * after every event and abort on a failure. */
+ * after every event (every k-th in a world of hundreds of threads and
+ * processes) and abort on a failure. */
 int sim_world_check(const SimWorld *w, SimError *err);
 
 /* The trace recorded so far; owned by the world, valid until it is destroyed. */

@@ -243,8 +243,8 @@ void sync_enter_wait(SimWorld *w, Thread *t)
     prim_list_add(w, p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {
-        t->sync.deadline = w->now + t->block.dur;
-        t->wait_timer = world_schedule(w, os_timer(w, t->sync.deadline), EV_SYNC_TIMEOUT, t->id, 0);
+        t->sync.deadline = sim_time_add(w->now, t->block.dur);
+        t->wait_timer = world_schedule(w, os_timer(w, t, t->sync.deadline), EV_SYNC_TIMEOUT, t->id, 0);
     } else {
         t->sync.deadline = -1;
     }
@@ -261,7 +261,7 @@ void sync_timed_out(SimWorld *w, Thread *t)
     t->sync.timed_out = true;
     sync_record(w, t, p, SIM_SYNC_TIMEOUT, prim_waiting(p), 0, SIM_C_TIMEOUT);
     t->sync.prim = NULL;
-    os_wake(w, t, CONT_TAKE_GIL);
+    os_ready(w, t, CONT_TAKE_GIL); /* the timer woke it: os_timer */
 }
 
 /* Woken by a lock release: retry before taking the GIL (on a core). */

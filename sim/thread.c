@@ -109,7 +109,7 @@ static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list,
     }
     world_push_u32(w, list, n, cap, t->id);
     if (t->block.dur >= 0)
-        t->wait_timer = world_schedule(w, os_timer(w, w->now + t->block.dur), EV_JOIN_TIMEOUT, t->id, 0);
+        t->wait_timer = world_schedule(w, os_timer(w, t, sim_time_add(w->now, t->block.dur)), EV_JOIN_TIMEOUT, t->id, 0);
 }
 
 void thread_do_pending(SimWorld *w, Thread *t)
@@ -179,7 +179,7 @@ void thread_join_timed_out(SimWorld *w, Thread *t)
         Process *p = w->procs[t->block.of];
         list_remove_swap(p->joiners, &p->n_joiners, t->id);
     }
-    os_wake(w, t, CONT_TAKE_GIL);
+    os_ready(w, t, CONT_TAKE_GIL); /* the timer woke it: os_timer */
 }
 
 /* ---- Creation and the end -------------------------------------------------------- */

@@ -94,8 +94,14 @@ def main():
     timeouts = [e for e in c.instants('GIL timeout', 'io')
                 if any(0 <= r - e['ts'] < 200 for r in requests)][:3]
     for e in timeouts:
-        case(c, e['ts'], 'io', 'timeout with no switch', 'next', ['sets the drop request'])
-        case(c, e['ts'], 'io', 'timeout (why)', 'why', ['waited one switch interval'])
+        if e['ts'] in requests:
+            # The timer woke io where it waited: it sets the request at the
+            # same instant, and the panel tells that last record.
+            case(c, e['ts'], 'io', 'timeout with no switch', 'next', ['drops the GIL at its next check point'])
+            case(c, e['ts'], 'io', 'timeout (why)', 'why', ['timed wait of one switch interval', 'ran out'])
+        else:
+            case(c, e['ts'], 'io', 'timeout with no switch', 'next', ['sets the drop request'])
+            case(c, e['ts'], 'io', 'timeout (why)', 'why', ['waited one switch interval'])
     for e in c.slices('hog', 'switch_wait')[:3]:
         case(c, e['ts'], 'hog', 'forced drop', 'why', ['io set the drop request', 'FORCE_SWITCHING'],
              ['released the GIL for I/O'])

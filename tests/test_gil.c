@@ -31,13 +31,13 @@ static void builder_init(Builder *b, int cores)
     memset(b, 0, sizeof(*b));
     SimConfig *c = &b->sc.cfg;
     /* The defaults, made exact: no context-switch cost, one fixed wake-up
-     * latency however long a CPU idled, timers on time, the oldest waiter
-     * woken first, no free-threading overhead. */
+     * latency for signals and timers alike, no timer slack, the oldest
+     * waiter woken first, no free-threading overhead. */
     sim_config_defaults(c);
     c->cores = cores;
     c->ctx_switch = 0;
     c->wake_latency = (SimDist){SIM_DIST_FIXED, 10 * US, 0};
-    c->idle_wake_latency = c->wake_latency;
+    c->timer_latency = c->wake_latency;
     c->timer_slack = 0;
     c->wake_policy = SIM_WAKE_FIFO;
     c->ft_overhead = 1.0;
@@ -176,10 +176,10 @@ static void test_first_handover(void)
     const SimRecord *a0 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 0);
     CHECK(a0 && a0->thread == 0 && a0->t == 0, "t1 takes the free GIL at 0");
     const SimRecord *to = find(tr, SIM_REC_GIL_TIMEOUT, 1, 0);
-    CHECK(to && to->t == 5 * MS, "t2's timed wait expires after one interval (5 ms): %lld",
-          to ? (long long)to->t : -1LL);
+    CHECK(to && to->t == 5 * MS + 10 * US, "t2's timed wait wakes it after one interval and the timer's "
+          "latency (5 ms + 10 us): %lld", to ? (long long)to->t : -1LL);
     const SimRecord *rq = find(tr, SIM_REC_DROP_REQUEST, 1, 0);
-    CHECK(rq && rq->t == 5 * MS + 10 * US, "t2 sets the drop request when it runs, one wake-up later");
+    CHECK(rq && rq->t == 5 * MS + 10 * US, "t2 sets the drop request at once: the timer woke it where it waited");
     const SimRecord *dr = find(tr, SIM_REC_GIL_DROP, 0, 0);
     CHECK(dr && dr->state == SIM_DROP_FORCED && dr->t >= rq->t && dr->t <= rq->t + 100,
           "t1 drops the GIL at its next check point (within 100 ns)");
@@ -307,7 +307,7 @@ static void test_check_point_by_version(void)
         b.sc.cfg.py_minor = v ? 12 : 9;
         b.sc.cfg.check_point_gap = v ? 100 : 30;
         b.sc.cfg.wake_latency.a = 7 * US + 13; /* off the check-point grid */
-        b.sc.cfg.idle_wake_latency = b.sc.cfg.wake_latency;
+        b.sc.cfg.timer_latency = b.sc.cfg.wake_latency;
         add_process(&b, "main");
         SimOp p[] = {op(SIM_OP_CPU, 100 * MS)};
         add_thread(&b, "t1", false, p, 1);
@@ -332,7 +332,7 @@ static void test_determinism(void)
         Builder b;
         builder_init(&b, 2);
         b.sc.cfg.wake_latency = (SimDist){SIM_DIST_UNIFORM, 10 * US, 90 * US};
-        b.sc.cfg.idle_wake_latency = (SimDist){SIM_DIST_UNIFORM, 50 * US, 150 * US};
+        b.sc.cfg.timer_latency = (SimDist){SIM_DIST_UNIFORM, 50 * US, 150 * US};
         b.sc.cfg.timer_slack = 50 * US;
         b.sc.cfg.wake_policy = SIM_WAKE_RANDOM;
         add_process(&b, "main");
@@ -352,16 +352,20 @@ static void test_determinism(void)
     free(dumps[1]);
 }
 
-/* Four threads of Python 3.9 each do `count += 1` once; LOAD_GLOBAL takes
- * 10 ms here, twice the switch interval, so the GIL changes hands at the
- * check point right after a read. With the oldest waiter woken first and a
- * fixed 10 us wake-up, the trace is, by hand:
- *   0 ms     t0 reads 0;   10 ms  t0 is made to drop, t1 reads 0;
- *   20 ms    t1 drops, t2 reads 0;  30 ms  t2 drops, t1 writes 1 (nothing
- *            lost), t2 writes 1 (t1's update lost), t0 writes 1 (lost one
- *            more), t3 reads 1;  40 ms  t3 writes 2.
- * So: final 2, 4 writes, 2 lost; the writes overwrite 0, 1, 1, 0. (Summing
- * version gaps, 0 + 1 + 2 + 0, counted t1's lost update twice: final 1.) */
+/* Four threads of Python 3.9 each do `count += 1` once on two cores;
+ * LOAD_GLOBAL takes 7 ms here, longer than the 5 ms switch interval, so the
+ * GIL changes hands at the check point right after a read. With the oldest
+ * waiter woken first and a fixed 10 us wake-up for signals and timers, the
+ * trace is, by hand:
+ *   0 ms      t0 reads 0; the waiters' timeout (5.01 ms) asks for a drop,
+ *             honoured after the read, at 7 ms;
+ *   7.01 ms   t1 reads 0;  14.02 ms  t2 reads 0;
+ *   21.03 ms  t0 writes 1 (nothing lost); 21.04 ms  t2 writes 1 (t0's update
+ *             lost); 21.05 ms  t3 reads 1 and at 28.05 ms writes 2;
+ *   28.06 ms  t1 writes 1 over 2 (t2's and t3's updates lost).
+ * So: final 1, 4 writes, 3 lost; in trace order t0, t2, t3, t1 write,
+ * overwriting 0, 1, 0, 2 updates. (Summing version gaps, 0 + 3 + 1 + 0, counted t2's lost update
+ * twice: final 0.) */
 static void test_lost_updates_by_hand(void)
 {
     Builder b;
@@ -369,7 +373,7 @@ static void test_lost_updates_by_hand(void)
     b.sc.cfg.py_minor = 9;
     b.sc.cfg.loop_cost = 0;
     b.sc.cfg.bytecode_cost = 1;
-    b.sc.cfg.global_load_cost = 10 * MS;
+    b.sc.cfg.global_load_cost = 7 * MS;
     b.sc.cfg.arith_cost = 1;
     b.sc.cfg.global_store_cost = 1;
     add_process(&b, "main");
@@ -387,20 +391,25 @@ static void test_lost_updates_by_hand(void)
     CHECK(st && st->n_objects == 1, "one shared variable");
     if (st && st->n_objects == 1) {
         const SimObjectStats *o = &st->objects[0];
-        CHECK(o->writes == 4 && o->lost == 2 && o->final == 2, "final 2 from 4 writes, 2 lost (got final %lld, "
+        CHECK(o->writes == 4 && o->lost == 3 && o->final == 1, "final 1 from 4 writes, 3 lost (got final %lld, "
               "%llu writes, %llu lost)", (long long)o->final, (unsigned long long)o->writes,
               (unsigned long long)o->lost);
     }
-    CHECK(w->procs[0]->shared[0].value == 2, "the variable itself ends at 2");
-    int32_t per_write[4] = {-1, -1, -1, -1};
-    for (int i = 0; i < 4; i++) {
-        const SimRecord *r = find(tr, SIM_REC_SYNC, -1, i);
-        if (r && r->state == SIM_SYNC_WRITE)
-            per_write[i] = (int32_t)r->other;
-    }
-    CHECK(per_write[0] == 0 && per_write[1] == 1 && per_write[2] == 1 && per_write[3] == 0,
-          "the writes overwrite 0, 1, 1, 0 updates (got %d %d %d %d)", per_write[0], per_write[1], per_write[2],
-          per_write[3]);
+    CHECK(w->procs[0]->shared[0].value == 1, "the variable itself ends at 1");
+    /* The writes in trace order: which thread, how many updates it overwrote. */
+    int writer[4] = {-1, -1, -1, -1};
+    int32_t lost[4] = {-1, -1, -1, -1};
+    int n_writes = 0;
+    const SimRecord *r = sim_trace_records(tr);
+    for (size_t i = 0; i < sim_trace_count(tr); i++)
+        if (r[i].kind == SIM_REC_SYNC && r[i].state == SIM_SYNC_WRITE && n_writes < 4) {
+            writer[n_writes] = (int)r[i].thread;
+            lost[n_writes++] = sim_write_lost(&r[i]);
+        }
+    CHECK(n_writes == 4 && writer[0] == 0 && writer[1] == 2 && writer[2] == 3 && writer[3] == 1,
+          "t0, t2, t3, t1 write in that order (got %d %d %d %d)", writer[0], writer[1], writer[2], writer[3]);
+    CHECK(lost[0] == 0 && lost[1] == 1 && lost[2] == 0 && lost[3] == 2,
+          "the writes overwrite 0, 1, 0, 2 updates (got %d %d %d %d)", lost[0], lost[1], lost[2], lost[3]);
     sim_stats_destroy(st);
     sim_world_destroy(w);
 }

@@ -105,7 +105,7 @@ def claims():
                                             'no GIL: 4 threads on 4 cores ~4x faster than with it (%.2f s)' % secs(r))
     c['per_interpreter'] = lambda r: (secs(r) < 0.6 and secs(run('per_interpreter', '--set', 'python.gil=new')) > 0.95,
                                       'own GILs: two threads on two cores in half the time (%.2f s)' % secs(r))
-    c['counter_lock'] = lambda r: (shared(r, 'count')['final'] == 40000, 'the lock keeps all 40000 updates')
+    c['counter_lock'] = lambda r: (shared(r, 'count')['final'] == 100000, 'the lock keeps all 100000 updates')
     c['counter_race_39'] = lambda r: (shared(r, 'count')['lost_updates'] > 0, '3.9 loses updates')
     c['counter_race_311'] = lambda r: (shared(r, 'count')['lost_updates'] == 0, '3.11 loses none')
     c['counter_race_call'] = lambda r: (shared(r, 'count')['lost_updates'] > 0, 'a call between read and write loses updates')

@@ -8,7 +8,8 @@ effects on Python multithreading" (2021), its tables N1 and C2.
   as sequential (Skvortsov: 6.52 / 6.57 / 6.59 / 6.58 s).
 - Processes: 2 processes on 2 cores take about half.
 - With 2 CPU-bound threads the GIL changes hands once per timed wait: about
-  1/(interval + timer slack + the waiter's wake-up) times a second.
+  1/(interval + the timer's slack and latency + the waiter's wake-up) times
+  a second.
 - C2 shape: an I/O thread doing 1 ms waits beside one CPU-bound thread gets
   about 1/(1 ms + interval) operations per second; beside two or more it gets
   markedly fewer (the convoy effect).
@@ -50,7 +51,8 @@ def test_switch_rate():
         secs = r['sim_time_ns'] / 1e9
         rate = process(r, 'main')['gil']['switches'] / secs
         m = config(path)['machine']
-        period = interval_ms / 1000 + seconds(m['timer_slack']) + seconds(m['idle_wake_latency'])
+        period = (interval_ms / 1000 + seconds(m['timer_slack']) + seconds(m['timer_latency']) +
+                  seconds(m['wake_latency']))
         close_to(rate, 1 / period, 0.15,
                  'two CPU-bound threads switch once per timed wait (%.0f/s) at %d ms' % (1 / period, interval_ms))
 

@@ -218,8 +218,9 @@ static void test_defaults(void)
     CHECK_EQ(def.cores, 2);
     CHECK_EQ(def.time_slice, 4 * MS);
     CHECK_EQ(def.ctx_switch, 2 * US);
-    CHECK(def.wake_latency.kind == SIM_DIST_UNIFORM && def.wake_latency.a == 10 * US &&
-          def.wake_latency.b == 40 * US, "wake latency uniform 10us..40us");
+    CHECK(def.wake_latency.kind == SIM_DIST_UNIFORM && def.wake_latency.a == 12 * US &&
+          def.wake_latency.b == 28 * US, "wake latency uniform 12us..28us");
+    CHECK(def.timer_slack == 50 * US && def.timer_latency.kind == SIM_DIST_UNIFORM, "timers: 50us slack, then latency");
     CHECK_EQ(def.wake_policy, SIM_WAKE_RANDOM);
     CHECK(def.py_major == 3 && def.py_minor == 12, "Python 3.12");
     CHECK_EQ(def.gil, SIM_GIL_NEW);
@@ -401,7 +402,7 @@ static void test_explain_roundtrip(void)
         }
         if (i == 0) {
             CHECK(strstr(cfg, "\"time_slice\": \"4ms\"") && strstr(cfg, "\"check_point_gap\": \"100ns\"") &&
-                  strstr(cfg, "\"wake_latency\": {\"uniform\": [\"10us\", \"40us\"]}") &&
+                  strstr(cfg, "\"wake_latency\": {\"uniform\": [\"12us\", \"28us\"]}") &&
                   strstr(cfg, "\"ipc_cost\": \"500us\"") && strstr(cfg, "\"version\": \"3.12\"") &&
                   strstr(cfg, "\"gil\": \"new\"") && strstr(cfg, "\"ft_overhead\": 1.08") &&
                   strstr(cfg, "\"pipe_latency\": \"20us\"") && strstr(cfg, "\"pickle_cost\": \"20us\"") &&

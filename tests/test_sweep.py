@@ -101,7 +101,7 @@ def test_shape():
     p50 = col(rows, 'io_p50_ms[main/io]_median')
     check(all(b > a for a, b in zip(p50, p50[1:])), 'I/O latency rises with the interval: %s' % p50)
     m = config(path)['machine']
-    wake_ms = 1000 * (seconds(m['timer_slack']) + seconds(m['idle_wake_latency']))
+    wake_ms = 1000 * (seconds(m['timer_slack']) + seconds(m['timer_latency']) + seconds(m['wake_latency']))
     for i, ms in enumerate(iv):
         # The I/O op itself, then about one timed wait for the GIL: the
         # interval, its timer's slack and the waiter's wake-up.
@@ -135,7 +135,7 @@ def test_switches():
     sweep(path, '--set', 'python.switch_interval=1ms..20ms:log:5', '--runs', '2', '-o', out, '-q')
     rows = read_csv(out)
     m = config(path)['machine']
-    wake_ms = 1000 * (seconds(m['timer_slack']) + seconds(m['idle_wake_latency']))
+    wake_ms = 1000 * (seconds(m['timer_slack']) + seconds(m['timer_latency']) + seconds(m['wake_latency']))
     for r in rows:
         ms = float(r['python.switch_interval_ns']) / 1e6
         close_to(float(r['switches_per_s_median']), 1000.0 / (ms + wake_ms), 0.15,

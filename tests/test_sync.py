@@ -23,10 +23,10 @@ def obj(r, section, name, process='main'):
 def test_counters():
     r = run_json(sc('counter_lock'))
     v = obj(r, 'shared', 'count')
-    check(v['final'] == 40000 and v['expected'] == 40000 and v['lost_updates'] == 0,
-          'with a lock the counter ends at exactly 40000 (%s)' % v['final'])
+    check(v['final'] == 100000 and v['expected'] == 100000 and v['lost_updates'] == 0,
+          'with a lock the counter ends at exactly 100000 (%s)' % v['final'])
     lk = obj(r, 'locks', 'lock')
-    check(lk['acquisitions'] == 40000, 'the lock was taken once per increment (%d)' % lk['acquisitions'])
+    check(lk['acquisitions'] == 100000, 'the lock was taken once per increment (%d)' % lk['acquisitions'])
     check(lk['contended'] > 0, 'the GIL handed over while the lock was held: %d contended acquires' % lk['contended'])
     r = run_json(sc('counter_race_39'))
     v = obj(r, 'shared', 'count')

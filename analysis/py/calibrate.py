@@ -45,10 +45,10 @@ def quantile(xs, q):
 
 # ---- What is measured --------------------------------------------------------
 
-def _wake(n, idle):
+def wake_latency(n):
     """A lock released by one thread until the thread blocked on it runs
     Python again (futex wake-up, scheduling, taking the free GIL), the
-    waiter's CPU having been idle for `idle` seconds."""
+    waiter's CPU busy a moment before: a signal's wake-up."""
     go, back = threading.Lock(), threading.Lock()
     go.acquire()
     back.acquire()
@@ -64,12 +64,9 @@ def _wake(n, idle):
     t = threading.Thread(target=waiter)
     t.start()
     for _ in range(n):
-        if idle >= 0.0002:
-            time.sleep(idle)   # the waiter's CPU goes idle
-        else:
-            end = _clock() + idle
-            while _clock() < end:  # the waiter has just blocked
-                pass
+        end = _clock() + 0.00005
+        while _clock() < end:  # the waiter has just blocked
+            pass
         sent[0] = _clock()
         go.release()
         back.acquire()      # blocks, releasing the GIL
@@ -77,21 +74,26 @@ def _wake(n, idle):
     return out
 
 
-def wake_latency(n):
-    """A blocked thread's wake-up on a CPU that was busy a moment ago."""
-    return _wake(n, 0.00005)
-
-
-def idle_wake_latency(n):
-    """The same on a CPU idle for a millisecond (deeper idle states)."""
-    return _wake(n, 0.001)
+def _timer_slack_s():
+    """The kernel's timer slack for this thread: Linux lets a timer that
+    ends a sleep or a timed wait fire this much late, to batch wake-ups."""
+    try:
+        with open("/proc/self/timerslack_ns") as f:
+            return int(f.read()) * 1e-9
+    except (OSError, ValueError):
+        return 50e-6
 
 
 def timer_slack(n):
-    """How late time.sleep(1 ms) returns, less an idle CPU's wake-up: the
-    timer's own lateness."""
-    wake = quantile(idle_wake_latency(max(20, n // 5)), 0.5)
-    return [max(0.0, x - wake) for x in sleep_overshoot(n)]
+    """The slack itself, read from the kernel (one sample is exact)."""
+    return [_timer_slack_s()]
+
+
+def timer_latency(n):
+    """How late time.sleep(1 ms) returns beyond the timer slack: the wake-up
+    of a thread whose CPU went idle while it slept."""
+    slack = _timer_slack_s()
+    return [max(0.0, x - slack) for x in sleep_overshoot(n)]
 
 
 def _pin(cpu):
@@ -439,10 +441,10 @@ def select_overshoot(n):
 # key, kind, samples, function: one entry a figure.
 MEASUREMENTS = [
     ("machine.wake_latency", "distribution", 300, wake_latency),
-    ("machine.idle_wake_latency", "distribution", 100, idle_wake_latency),
+    ("machine.timer_latency", "distribution", 100, timer_latency),
     ("machine.context_switch", "duration", 30, context_switch),
     ("machine.pipe_latency", "duration", 20, pipe_latency),
-    ("machine.timer_slack", "duration", 100, timer_slack),
+    ("machine.timer_slack", "duration", 1, timer_slack),
     ("machine.io_overshoot", "duration", 100, select_overshoot),
     ("python.check_point_gap", "duration", 9, check_point_gap),
     ("python.loop_cost", "duration", 9, loop_iteration),

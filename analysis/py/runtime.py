@@ -657,6 +657,9 @@ def launch(initial, switch_interval, cores, uses=("cpu",), seed=1, check_interva
     _random.seed(seed)
     _calibrate(uses)
     _state["t0"] = _clock()
+    if _state["dir"]:
+        # The measuring tool's time limit starts now, not at start-up.
+        open(os.path.join(_state["dir"], "started"), "w").close()
     make = globals().get("make_ipc")
     _ipc = make() if make else {}
     others = [Process(name, "fork") for name in initial[1:]]

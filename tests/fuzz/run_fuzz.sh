@@ -26,7 +26,7 @@ for f in "$ROOT"/scenarios/*.json "$ROOT"/tests/golden/*.json "$ROOT"/tests/fuzz
   [ -f "$f" ] && [ "$(basename "$f")" != schema.json ] && cp "$f" "$BUILD/corpus/seed-$(basename "$f")"
 done
 
-OPTS="-dict=$ROOT/tests/fuzz/scenario.dict -max_len=65536 -timeout=10 -rss_limit_mb=2560 \
+OPTS="-dict=$ROOT/tests/fuzz/scenario.dict -max_len=65536 -timeout=30 -rss_limit_mb=2560 \
       -artifact_prefix=$BUILD/artifacts/ -print_final_stats=1"
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

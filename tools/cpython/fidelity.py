@@ -4,6 +4,11 @@ simulated at gilsim's defaults, with the ratio and whether it agrees.
 
     python3 tools/cpython/fidelity.py results/FILE.json [--gilsim PATH]
         [--versions 3.9,3.11] [--cases race,sleep_delay] [--markdown OUT.md]
+        [--readme README.md]
+
+--markdown writes every row as a table; --readme rewrites the summary
+between the README's `<!-- cpython:begin -->` and `<!-- cpython:end -->`
+markers: per case and figure, how many versions agree, and the worst ratio.
 
 For each measured row the same workload is written as a scenario (no
 parameter is set per case: only the Python version, the switch interval
@@ -195,7 +200,7 @@ SPREAD_KEYS = {'lost %': 'lost_pct', 'extra p50 us': 'extra_p50_us', 'extra p90 
 
 def main(argv):
     global GILSIM
-    path, versions, cases, md = None, None, None, None
+    path, versions, cases, md, readme = None, None, None, None, None
     it = iter(argv)
     for a in it:
         if a == '--gilsim':
@@ -206,6 +211,8 @@ def main(argv):
             cases = next(it).split(',')
         elif a == '--markdown':
             md = next(it)
+        elif a == '--readme':
+            readme = next(it)
         else:
             path = a
     if not path:
@@ -256,6 +263,36 @@ def main(argv):
                                                                                verdict))
     n_ok = sum(1 for o in out if o[6].startswith('ok'))
     print('%d of %d figures agree' % (n_ok, len(out)))
+    if readme:
+        write_readme(readme, data, path, out, n_ok)
+
+
+def write_readme(readme, data, path, out, n_ok):
+    """The summary: one row per case, workload and figure, over versions."""
+    groups = {}
+    for case, v, label, name, cp, gs, verdict in out:
+        if cp is None:
+            continue
+        key = (case, label, name)
+        g = groups.setdefault(key, [])
+        g.append((v, gs / cp if cp else float('nan'), verdict.startswith('ok')))
+    m = data.get('machine', {})
+    lines = ['Measured %s on %s (%s CPUs), %s; %d of %d figures agree (`%s`; a ratio marked `!` does not).' % (
+        data.get('created', '')[:10], m.get('cpu_model', 'this machine'), m.get('nproc', '?'),
+        'a quiet machine' if data.get('quiet') else
+        '**not** a quiet machine (other work ran meanwhile: timings are skewed)',
+        n_ok, len(out), os.path.relpath(path, ROOT)), '',
+        '| case | workload | figure | agree | ratios gilsim/CPython by version |',
+        '|---|---|---|---|---|']
+    for (case, label, name), g in groups.items():
+        ratios = ' '.join('%s:%s%s' % (v, '%.2f' % r if r == r else '-', '' if ok else '!') for v, r, ok in g)
+        lines.append('| %s | %s | %s | %d/%d | %s |' % (case, label, name, sum(ok for _, _, ok in g), len(g),
+                                                        ratios))
+    text = open(readme).read()
+    a, b = text.index('<!-- cpython:begin -->'), text.index('<!-- cpython:end -->')
+    text = text[:a] + '<!-- cpython:begin -->\n' + '\n'.join(lines) + '\n' + text[b:]
+    with open(readme, 'w') as f:
+        f.write(text)
 
 
 if __name__ == '__main__':
