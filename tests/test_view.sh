@@ -67,6 +67,19 @@ spread() { identify -format '%[fx:int(1000*standard_deviation)]' "$work/$1.png" 
 # Pixels that differ between two screenshots (any channel by more than 2%).
 differ() { compare -metric AE -fuzz 2% "$work/$1.png" "$work/$2.png" null: 2>&1 | sed 's/[^0-9].*//'; }
 key() { xdotool key --delay 60 "$@"; sleep 0.4; }
+# Screenshot NAME once it differs from PREV by more than MIN pixels, or
+# after 8 s: a loaded machine (or a sanitizer build) can take longer than
+# a key's pause to draw the next frame. The check that follows decides.
+shot_until() {
+    j=0
+    while [ $j -lt 32 ]; do
+        shot "$1"
+        [ "$(differ "$2" "$1")" -gt "$3" ] 2>/dev/null && return 0
+        sleep 0.25
+        j=$((j + 1))
+    done
+    echo "note: $1 still within $3 pixels of $2 after 8 s"
+}
 
 # Under AddressSanitizer the X11 and D-Bus client libraries SDL loads at run
 # time keep a few small allocations past exit that LeakSanitizer cannot
@@ -79,7 +92,7 @@ start_viewer() {
     (cd "$work" && ASAN_OPTIONS="$viewer_asan" exec "$GILSIM" view --size 1280x800 "$@" \
         >"$work/view.log" 2>&1) &
     view_pid=$!
-    wid=$(timeout 90 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
+    wid=$(timeout 180 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
     if [ -z "$wid" ]; then
         fail "the viewer window did not appear: $(cat "$work/view.log")"
         return 1
@@ -132,7 +145,7 @@ if start_viewer; then
 
     # W zooms around the mouse; the wheel too.
     key w w w w
-    shot s2_zoom
+    shot_until s2_zoom s1_hover 20000
     check '[ "$(differ s1_hover s2_zoom)" -gt 20000 ]' "zooming changes the picture"
     xdotool click 4 click 4
     sleep 0.4
@@ -144,7 +157,7 @@ if start_viewer; then
     key i
     shot s3_interval_toast
     sleep 4
-    shot s4_interval
+    shot_until s4_interval s2b_zoom 5000
     check '[ "$(differ s2b_zoom s4_interval)" -gt 5000 ]' "a live interval change alters the lanes"
     key shift+i
     sleep 4
@@ -155,14 +168,14 @@ if start_viewer; then
     # C halves the cores.
     key c
     sleep 4
-    shot s5b_cores
+    shot_until s5b_cores s5_back 3000
     check '[ "$(differ s5_back s5b_cores)" -gt 3000 ]' "a live core change alters the picture"
     key shift+c
     sleep 4
 
     # Help sheet, then Esc closes it.
     key question
-    shot s6_help
+    shot_until s6_help s5_back 100000
     check '[ "$(differ s5_back s6_help)" -gt 100000 ]' "? shows the help sheet"
     key Escape
     shot s6b_nohelp
@@ -172,27 +185,27 @@ if start_viewer; then
     xdotool mousemove --sync 640 250 click 1
     sleep 0.4
     key Right Right Right
-    shot s7_step
+    shot_until s7_step s6b_nohelp 500
     check '[ "$(differ s6b_nohelp s7_step)" -gt 500 ]' "selection and stepping show"
     key space
     sleep 1.5
     key space
-    shot s8_played
+    shot_until s8_played s7_step 500
     check '[ "$(differ s7_step s8_played)" -gt 500 ]' "playback moves the cursor"
 
     # Projector mode and dark theme, and back.
     key l
-    shot s9_projector
+    shot_until s9_projector s8_played 50000
     check '[ "$(differ s8_played s9_projector)" -gt 50000 ]' "L enlarges the text"
     key l t
-    shot s10_dark
+    shot_until s10_dark s8_played 300000
     check '[ "$(differ s8_played s10_dark)" -gt 300000 ]' "T switches to the dark theme"
     key t
 
     # A resize re-lays out the frame to the new size.
     xdotool windowsize --sync "$wid" 1000 640 2>/dev/null
     sleep 1
-    shot s10b_resized
+    shot_until s10b_resized s8_played 100000
     check '[ "$(differ s8_played s10b_resized)" -gt 100000 ]' "resizing redraws at the new size"
     check '[ "$(colours s10b_resized)" -gt 200 ]' "the resized frame has content"
     xdotool windowsize --sync "$wid" 1280 800 2>/dev/null
@@ -231,7 +244,7 @@ fi
 if start_viewer semaphore_pool; then
     shot s12_lesson
     key q
-    shot s12b_nolesson
+    shot_until s12b_nolesson s12_lesson 20000
     check '[ "$(differ s12_lesson s12b_nolesson)" -gt 20000 ]' \
         "Q hides the lesson panel ($(differ s12_lesson s12b_nolesson) pixels differ)"
     key q
@@ -250,11 +263,11 @@ if start_viewer counter_lock --quiz; then
     key space
     sleep 2
     key space
-    shot s13b_played
+    shot_until s13b_played s13_quiz 2000
     check '[ "$(differ s13_quiz s13b_played)" -gt 2000 ]' \
         "playing uncovers the run up to the cursor ($(differ s13_quiz s13b_played) pixels differ)"
     key Return
-    shot s13c_revealed
+    shot_until s13c_revealed s13b_played 30000
     check '[ "$(differ s13b_played s13c_revealed)" -gt 30000 ]' \
         "Enter reveals the rest ($(differ s13b_played s13c_revealed) pixels differ)"
     key ctrl+q
@@ -267,7 +280,7 @@ if start_viewer convoy --compare python.switch_interval=1ms; then
     shot s14_compare
     check '[ "$(colours s14_compare)" -gt 200 ]' "compare view has content"
     key w w
-    shot s14b_zoom
+    shot_until s14b_zoom s14_compare 20000
     check '[ "$(differ s14_compare s14b_zoom)" -gt 20000 ]' "zoom moves both runs"
     key ctrl+q
     wait_exit
@@ -281,13 +294,13 @@ if "$GILSIM" sweep convoy --set python.switch_interval=1ms..20ms:log:3 --runs 1 
     shot s15_sweep
     check '[ "$(colours s15_sweep)" -gt 50 ]' "sweep chart has content"
     key Right Right
-    shot s15b_point
+    shot_until s15b_point s15_sweep 200
     check '[ "$(differ s15_sweep s15b_point)" -gt 200 ]' "arrow keys mark a point"
     key Return
     sleep 2
     point=$(xdotool search --onlyvisible --name 'ms$' 2>/dev/null | head -n 1)
     check '[ -n "$point" ]' "Enter opens the point's timeline window"
-    shot s15c_timeline
+    shot_until s15c_timeline s15b_point 100000
     check '[ "$(differ s15b_point s15c_timeline)" -gt 100000 ]' "the timeline shows"
     key ctrl+q
     sleep 1
@@ -324,7 +337,7 @@ lanes_tool="${GILSIM_SOURCE_ROOT:-.}/tests/screen_lanes.py"
 start_small() {
     (cd "$work" && ASAN_OPTIONS="$viewer_asan" exec "$GILSIM" view "$@" >"$work/view.log" 2>&1) &
     view_pid=$!
-    wid=$(timeout 90 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
+    wid=$(timeout 180 xdotool search --sync --onlyvisible --name '^gilsim' 2>/dev/null | head -n 1)
     if [ -z "$wid" ]; then
         fail "the viewer window did not appear at 1024x768: $(cat "$work/view.log")"
         return 1
