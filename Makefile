@@ -10,8 +10,9 @@
 #   make fuzz   libFuzzer on the loader and a bounded run, plus generated
 #               scenarios: FUZZ_SECONDS=3600 FUZZ_JOBS=2 for an hour on 2 cores
 
-DEBS := gcc meson ninja-build pkg-config python3 libcjson-dev libsdl2-dev \
-        libsdl2-ttf-dev libsdl2-image-dev xvfb xdotool imagemagick
+DEBS := gcc meson ninja-build pkg-config python3 libcjson-dev libsdl2-dev zlib1g-dev \
+        libsdl2-ttf-dev libsdl2-image-dev xvfb xdotool imagemagick librsvg2-bin \
+        fonts-dejavu-core man-db
 
 # libFuzzer needs clang and its runtime (Debian 12: clang 14).
 FUZZ_DEBS := clang libclang-rt-14-dev
@@ -76,7 +77,7 @@ test: build build-asan
 # The fuzz harness is compiled straight from the sources with clang: the
 # simulation library and the report and export code, with ASan, UBSan,
 # libFuzzer's coverage and the engine's invariant checks after every event.
-FUZZ_SRCS := $(wildcard sim/*.c) analysis/run.c analysis/run_report.c analysis/figures.c analysis/duration_text.c analysis/csv.c \
+FUZZ_SRCS := $(wildcard sim/*.c) analysis/run.c analysis/explain.c analysis/run_report.c analysis/figures.c analysis/duration_text.c analysis/csv.c \
              analysis/trace_export_out.c analysis/trace_export_chrome.c analysis/trace_export_csv.c \
              tests/fuzz/fuzz_scenario.c
 FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \

@@ -83,16 +83,26 @@ static const char *end_cause_name(SimCause c)
     }
 }
 
+/* A statistic of a sample: null when the sample is empty, since a 0 would
+ * read as a measured zero (pandas and jq then see a missing value). */
+static void json_stat(cJSON *o, const char *key, uint64_t count, int64_t v)
+{
+    if (count)
+        json_int(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
 static cJSON *latency_json(const SimLatency *l)
 {
     cJSON *o = cJSON_CreateObject();
     json_int(o, "count", (int64_t)(l->count));
     cJSON *lat = cJSON_AddObjectToObject(o, "latency_ns");
-    json_int(lat, "p50", (int64_t)(l->p50));
-    json_int(lat, "p90", (int64_t)(l->p90));
-    json_int(lat, "p99", (int64_t)(l->p99));
-    json_int(lat, "max", (int64_t)(l->max));
-    json_int(lat, "mean", (int64_t)(l->mean));
+    json_stat(lat, "p50", l->count, (int64_t)(l->p50));
+    json_stat(lat, "p90", l->count, (int64_t)(l->p90));
+    json_stat(lat, "p99", l->count, (int64_t)(l->p99));
+    json_stat(lat, "max", l->count, (int64_t)(l->max));
+    json_stat(lat, "mean", l->count, (int64_t)(l->mean));
     return o;
 }
 
@@ -208,9 +218,9 @@ static cJSON *objects_json(const SimTrace *tr, const SimStats *st, cJSON *root)
         json_int(o, "timeouts", (int64_t)(os->timeouts));
         cJSON *wj = cJSON_AddObjectToObject(o, "wait_ns");
         json_int(wj, "count", (int64_t)(os->wait.count));
-        json_int(wj, "p50", (int64_t)(os->wait.p50));
-        json_int(wj, "p99", (int64_t)(os->wait.p99));
-        json_int(wj, "max", (int64_t)(os->wait.max));
+        json_stat(wj, "p50", os->wait.count, (int64_t)(os->wait.p50));
+        json_stat(wj, "p99", os->wait.count, (int64_t)(os->wait.p99));
+        json_stat(wj, "max", os->wait.count, (int64_t)(os->wait.max));
         cJSON_AddItemToArray(locks, o);
     }
     cJSON *errors = cJSON_AddArrayToObject(root, "errors");
@@ -469,9 +479,10 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
         if (num(it, "acquisitions") == 0 &&
             num(it, "max_waiters") == 0)
             continue;
-        char p50[32];
-        sim_duration_format((SimTime)num(cJSON_GetObjectItem(it, "wait_ns"), "p50"), p50,
-                            sizeof(p50));
+        char p50[32] = "-";
+        const cJSON *wait = cJSON_GetObjectItem(it, "wait_ns");
+        if (!cJSON_IsNull(cJSON_GetObjectItem(wait, "p50")))
+            sim_duration_format((SimTime)num(wait, "p50"), p50, sizeof(p50));
         fprintf(f, "  %s %s/%s: %.0f acquisitions, %.0f contended, up to %.0f waiting, wait p50 %s\n",
                 cJSON_GetObjectItem(it, "kind")->valuestring, cJSON_GetObjectItem(it, "process")->valuestring,
                 cJSON_GetObjectItem(it, "name")->valuestring, num(it, "acquisitions"),
@@ -528,12 +539,19 @@ int run_report_csv(FILE *f, const RunResult *run, const SimStats *st)
                       (long long)ts->runnable_ns, (long long)ts->blocked_ns);
         for (int r = SIM_R_WAIT_GIL; r < SIM_R_EXITED; r++)
             strbuf_printf(&b, ",%lld", (long long)ts->state_ns[r]);
-        strbuf_printf(&b, ",%llu,%llu,%lld,%lld,%lld,%lld,%llu,%lld,%lld,%lld\n",
-                      (unsigned long long)ts->gil_acquisitions, (unsigned long long)ts->io.count,
-                      (long long)ts->io.p50, (long long)ts->io.p90, (long long)ts->io.p99,
-                      (long long)ts->io.max, (unsigned long long)ts->gil_wait.count,
-                      (long long)ts->gil_wait.p50, (long long)ts->gil_wait.p99,
-                      (long long)ts->gil_wait.max);
+        /* An empty sample's statistics are empty fields, not zeros. */
+        strbuf_printf(&b, ",%llu,%llu", (unsigned long long)ts->gil_acquisitions, (unsigned long long)ts->io.count);
+        if (ts->io.count)
+            strbuf_printf(&b, ",%lld,%lld,%lld,%lld", (long long)ts->io.p50, (long long)ts->io.p90,
+                          (long long)ts->io.p99, (long long)ts->io.max);
+        else
+            strbuf_puts(&b, ",,,,");
+        strbuf_printf(&b, ",%llu", (unsigned long long)ts->gil_wait.count);
+        if (ts->gil_wait.count)
+            strbuf_printf(&b, ",%lld,%lld,%lld\n", (long long)ts->gil_wait.p50, (long long)ts->gil_wait.p99,
+                          (long long)ts->gil_wait.max);
+        else
+            strbuf_puts(&b, ",,,\n");
     }
     if (b.oom) {
         strbuf_fini(&b);

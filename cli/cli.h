@@ -93,10 +93,33 @@ extern const char cli_default_scenario[];
 extern const char cli_default_scenario_name[];
 
 /* Finds a bundled scenario by name ("convoy" -> scenarios/convoy.json) if
- * `name` is not an existing path. Returns a malloc'd path or NULL. */
+ * `name` is not an existing path. Returns a malloc'd path or NULL. The
+ * folders searched are render/datadir.h's. */
 char *cli_find_scenario(const char *name);
 /* The folder of the bundled scenarios (malloc'd), or NULL. */
 char *cli_scenario_dir(void);
+/* The bundled scenarios' names, sorted, into *names (free with
+ * cli_names_free); their number, or -1 when the folder is not found. */
+int cli_scenario_names(char ***names);
+void cli_names_free(char **names, int n);
+/* Of names, the one closest to `name` (a typo, or the start of a name), or
+ * NULL when none is close enough to be meant. */
+const char *cli_closest(const char *name, const char *const *names, size_t n);
+/* "did you mean 'convoy'? 'gilsim list' shows the bundled scenarios", or
+ * only the second half when no bundled name is close to `name`. */
+void cli_suggest_scenario(const char *name, char *buf, size_t n);
+
+/* "-": the scenario comes from standard input. */
+bool cli_is_stdin(const char *file);
+/* Standard input, read whole on the first call and kept for the others
+ * (a viewer re-simulates it). 0, or negative with err filled. */
+int cli_read_stdin(const char **text, size_t *len, SimError *err);
+/* Loads FILE as every command does: NULL is the built-in default, "-"
+ * standard input (named "-" in error locations), else a path or a bundled
+ * scenario's name; a name that is neither gets a suggestion. As
+ * sim_scenario_load_file. */
+int cli_load_scenario(const char *file, const char *const *sets, int n_sets, SimScenario **sc,
+                      SimError *err);
 
 
 /* ---- Running Python (python_run.c) -------------------------------------- */

@@ -354,10 +354,10 @@ int cmd_calibrate(int argc, char **argv)
             fprintf(stderr, "gilsim calibrate: %s\n", err.msg);
             goto out;
         }
-        printf("\nwrote %s: %d value%s; apply it with --profile %s\n", out, written, written == 1 ? "" : "s",
-               out);
+        fprintf(stderr, "\nwrote %s: %d value%s; apply it with --profile %s\n", out, written,
+                written == 1 ? "" : "s", out);
     } else {
-        printf("\n(no profile written: add -o PROFILE.json)\n");
+        fprintf(stderr, "\n(no profile written: add -o PROFILE.json)\n");
     }
     rc = EXIT_OK;
 out:

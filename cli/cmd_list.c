@@ -2,17 +2,11 @@
  * cmd_list.c - `gilsim list`: the bundled lessons, one line each, so a
  * teacher can pick one and open it by name (`gilsim view convoy`).
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "run_report.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* A lesson states its run's figures ("{io.ops_per_s}"): the scenario is
  * run to fill them in; a lesson without any is printed as written. */
@@ -36,52 +30,46 @@ static void print_lesson(const char *path, const char *lesson)
 
 int cmd_list(int argc, char **argv)
 {
-    bool long_form = false;
+    bool long_form = false, names_only = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: gilsim list [--long]\n\n"
+            printf("usage: gilsim list [--long | --names]\n\n"
                    "Lists the bundled scenarios: the name to pass to run, view or render, and what\n"
-                   "each shows. --long adds each lesson.\n");
+                   "each shows.\n\n"
+                   "  --long   add each scenario's description and lesson\n"
+                   "  --names  print the names only, one a line (for scripts and shell completion)\n");
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--long") == 0) {
             long_form = true;
             continue;
         }
-        fprintf(stderr, "gilsim list: unknown option '%s'\n", argv[i]);
+        if (strcmp(argv[i], "--names") == 0) {
+            names_only = true;
+            continue;
+        }
+        fprintf(stderr, "gilsim list: unknown option '%s'; see 'gilsim list --help'\n", argv[i]);
+        return EXIT_USAGE;
+    }
+    if (long_form && names_only) {
+        fprintf(stderr, "gilsim list: --long and --names cannot be combined\n");
         return EXIT_USAGE;
     }
     char *dir = cli_scenario_dir();
-    if (!dir) {
-        fprintf(stderr, "gilsim list: cannot find the bundled scenarios (set GILSIM_SCENARIOS to their folder)\n");
-        return EXIT_RUNTIME;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "gilsim list: cannot read %s\n", dir);
+    char **names = NULL;
+    int n = dir ? cli_scenario_names(&names) : -1;
+    if (n < 0) {
+        fprintf(stderr, "gilsim list: cannot find the bundled scenarios (installed under share/gilsim/scenarios; "
+                        "set GILSIM_SCENARIOS to their folder)\n");
         free(dir);
         return EXIT_RUNTIME;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l <= 5 || strcmp(e->d_name + l - 5, ".json") != 0 || strcmp(e->d_name, "schema.json") == 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof(*nn));
-            if (!nn)
-                break;
-            names = nn;
-        }
-        names[n++] = strndup(e->d_name, l - 5);
-    }
-    closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
     int rc = EXIT_OK;
-    for (size_t i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++) {
+        if (names_only) {
+            printf("%s\n", names[i]);
+            continue;
+        }
         char path[8192];
         snprintf(path, sizeof(path), "%s/%s.json", dir, names[i]);
         SimScenario *sc = NULL;
@@ -99,9 +87,8 @@ int cmd_list(int argc, char **argv)
             }
         }
         sim_scenario_destroy(sc);
-        free(names[i]);
     }
-    free(names);
+    cli_names_free(names, n);
     free(dir);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "duration_text.h"
@@ -19,15 +20,18 @@
 static void render_usage(FILE *f)
 {
     fprintf(f,
-            "usage: gilsim render [FILE [FILE_B]] -o OUT.png|OUT.svg [--size WxH] [--range A..B]\n"
+            "usage: gilsim render [FILE [FILE_B]] -o OUT.png|OUT.svg|- [--format png|svg]\n"
+            "                     [--size WxH] [--range A..B]\n"
             "                     [--theme light|dark] [--scale S] [--projector]\n"
             "                     [--set KEY=VALUE]... [--seed N] [--until T]\n"
             "                     [--compare KEY=VALUE]... [--measured[=DIR]] [--python PATH]\n\n"
-            "Simulates FILE (a scenario or the name of a bundled one; the built-in convoy\n"
-            "scenario when omitted) and draws its timeline, with legend, time axis, title and\n"
-            "a caption naming the scenario, its hash, the gilsim version, seed and parameters.\n"
-            "No display is needed.\n\n"
-            "  -o, --output PATH  where to write; .png or .svg chooses the format\n"
+            "Simulates FILE (a scenario or the name of a bundled one; - reads it from standard\n"
+            "input; the built-in convoy scenario when omitted) and draws its timeline, with\n"
+            "legend, time axis, title and a caption naming the scenario, its hash, the gilsim\n"
+            "version, seed and parameters. No display is needed.\n\n"
+            "  -o, --output PATH  where to write; .png or .svg chooses the format; - writes\n"
+            "                     the image to standard output (PNG unless --format svg)\n"
+            "  --format F         png or svg, whatever the name says\n"
             "  --size WxH         picture size in pixels before scaling (default 1920x1080)\n"
             "  --range A..B       time range to show, e.g. 0ms..50ms, 1s.., ..200us\n"
             "                     (default: the whole run)\n"
@@ -101,6 +105,7 @@ int cmd_render(int argc, char **argv)
             return EXIT_OK;
         }
         bool takes = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--png") == 0 ||
+                     strcmp(a, "--format") == 0 ||
                      strcmp(a, "--svg") == 0 || strcmp(a, "--size") == 0 ||
                      strcmp(a, "--range") == 0 || strcmp(a, "--theme") == 0 ||
                      strcmp(a, "--scale") == 0 || strcmp(a, "--compare") == 0;
@@ -111,7 +116,15 @@ int cmd_render(int argc, char **argv)
         if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 || strcmp(a, "--png") == 0 ||
             strcmp(a, "--svg") == 0) {
             out = next;
-            forced_svg = strcmp(a, "--svg") == 0 ? 1 : strcmp(a, "--png") == 0 ? 0 : -1;
+            if (strcmp(a, "--svg") == 0 || strcmp(a, "--png") == 0)
+                forced_svg = strcmp(a, "--svg") == 0;
+            i++;
+        } else if (strcmp(a, "--format") == 0) {
+            if (strcmp(next, "png") != 0 && strcmp(next, "svg") != 0) {
+                fprintf(stderr, "gilsim render: --format '%s': expected png or svg\n", next);
+                goto out;
+            }
+            forced_svg = strcmp(next, "svg") == 0;
             i++;
         } else if (strcmp(a, "--size") == 0) {
             if (!cli_parse_size(next, &w, &h)) {
@@ -154,9 +167,16 @@ int cmd_render(int argc, char **argv)
         fprintf(stderr, "gilsim render: no output; add -o OUT.png or -o OUT.svg\n");
         goto out;
     }
+    bool to_stdout = strcmp(out, "-") == 0;
     bool svg = forced_svg >= 0 ? forced_svg == 1 : cli_ends_with(out, ".svg");
-    if (forced_svg < 0 && !svg && !cli_ends_with(out, ".png")) {
-        fprintf(stderr, "gilsim render: -o '%s': the name must end in .png or .svg\n", out);
+    if (forced_svg < 0 && !svg && !to_stdout && !cli_ends_with(out, ".png")) {
+        fprintf(stderr, "gilsim render: -o '%s': the name must end in .png or .svg (or add --format png|svg)\n",
+                out);
+        goto out;
+    }
+    if (to_stdout && !svg && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "gilsim render: not writing a PNG to a terminal; redirect it (-o - > x.png), or add "
+                        "--format svg\n");
         goto out;
     }
     SimError err;
@@ -247,10 +267,11 @@ int cmd_render(int argc, char **argv)
         goto out;
     }
     char range[96];
-    printf("wrote %s (%dx%d, %s)\n", out, vp.width, vp.height,
+    fprintf(stderr, "wrote %s%s (%dx%d, %s)\n", to_stdout ? (svg ? "SVG to " : "PNG to ") : "",
+            to_stdout ? "standard output" : out, vp.width, vp.height,
            render_fmt_range(vp.t0, vp.t1, range, sizeof(range)));
     if (ix_b)
-        printf("compared \xe2\x80\x9c%s\xe2\x80\x9d (A) with \xe2\x80\x9c%s\xe2\x80\x9d (B)\n",
+        fprintf(stderr, "compared \xe2\x80\x9c%s\xe2\x80\x9d (A) with \xe2\x80\x9c%s\xe2\x80\x9d (B)\n",
                sim_scenario_name(run.sc), sim_scenario_name(run_b.sc));
     if (run.outcome == SIM_RUN_DEADLOCK || (ix_b && run_b.outcome == SIM_RUN_DEADLOCK))
         fprintf(stderr, "gilsim render: note: the run ended in a deadlock\n");

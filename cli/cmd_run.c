@@ -14,14 +14,17 @@
 static void run_usage(FILE *f)
 {
     fprintf(f, "usage: gilsim run [FILE] [--set KEY=VALUE]... [--seed N] [--until T] [--max-records N]\n"
-               "                  [--json | --csv] [--explain-config]\n\n"
-               "Simulates FILE (a scenario, or the name of a bundled one; the built-in convoy\n"
-               "scenario when omitted) to the end and prints what happened per thread.\n\n"
+               "                  [--profile PROFILE.json] [--json | --csv] [--explain-config]\n\n"
+               "Simulates FILE (a scenario, or the name of a bundled one; - reads it from\n"
+               "standard input; the built-in convoy scenario when omitted) to the end and\n"
+               "prints what happened per thread.\n\n"
                "  --set KEY=VALUE   override a scenario value, e.g. python.switch_interval=1ms\n"
                "  --seed N          override the scenario's seed\n"
                "  --until T         stop the simulation at time T (e.g. 2s)\n"
                "  --max-records N   fail rather than record more than N trace records\n"
                "                    (default: an eighth of the memory)\n"
+               "  --profile F       apply a machine profile written by gilsim calibrate -o F\n"
+               "                    (every command that simulates takes it)\n"
                "  --json            print the report as one JSON object\n"
                "  --csv             print the per-thread statistics as CSV\n"
                "  --explain-config  print every configuration value in effect, defaults included\n\n"
@@ -158,10 +161,10 @@ int cmd_validate(int argc, char **argv)
         fprintf(stderr, "gilsim validate: which file? usage: gilsim validate FILE\n");
         goto out;
     }
-    char *path = cli_find_scenario(o.file);
+    char *path = cli_is_stdin(o.file) ? NULL : cli_find_scenario(o.file);
     SimScenario *sc = NULL;
     SimError err;
-    if (sim_scenario_load_file(path ? path : o.file, o.sets, o.n_sets, &sc, &err) < 0) {
+    if (cli_load_scenario(o.file, o.sets, o.n_sets, &sc, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         rc = cli_exit_for(err.code);
     } else {

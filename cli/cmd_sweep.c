@@ -319,12 +319,29 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
 
-    path = o.file ? cli_find_scenario(o.file) : NULL;
+    const char *text = cli_default_scenario;
+    size_t text_len;
+    if (cli_is_stdin(o.file)) {
+        if (cli_read_stdin(&text, &text_len, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+    } else if (o.file && !(path = cli_find_scenario(o.file))) {
+        SimScenario *sc = NULL; /* the loader's message, with a suggestion */
+        int lrc = cli_load_scenario(o.file, NULL, 0, &sc, &err);
+        sim_scenario_destroy(sc);
+        if (lrc < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = cli_exit_for(lrc);
+            goto out;
+        }
+    }
     SweepSpec sp = {
         .file = o.file,
-        .source_path = o.file ? (path ? path : o.file) : NULL,
-        .source_name = cli_default_scenario_name,
-        .source_text = cli_default_scenario,
+        .source_path = o.file && !cli_is_stdin(o.file) ? (path ? path : o.file) : NULL,
+        .source_name = o.file ? "-" : cli_default_scenario_name,
+        .source_text = text,
         .fixed = fixed,
         .n_fixed = n_fixed,
         .keys = keys,
@@ -402,7 +419,7 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (!quiet) {
-        FILE *f = out ? stdout : stderr; /* never mix notes into CSV on stdout */
+        FILE *f = stderr; /* a note, never mixed with data */
         int points = sweep_result_points(res);
         fprintf(f, "%s %d point%s x %ld run%s in %.2f s on %d thread%s", out ? "wrote" : "swept",
                 points, points == 1 ? "" : "s", runs, runs == 1 ? "" : "s",

@@ -30,42 +30,57 @@ typedef enum TraceFormat { FMT_NONE = 0, FMT_CHROME, FMT_CSV } TraceFormat;
 static void trace_usage(FILE *f)
 {
     fprintf(f, "usage: gilsim trace [FILE] [--set KEY=VALUE]... [--seed N] [--until T]\n"
-               "                    [--format chrome|csv] -o OUT\n\n"
-               "Simulates FILE (a scenario, or the name of a bundled one; the built-in convoy\n"
-               "scenario when omitted) and writes its trace for other tools.\n\n"
+               "                    [--format chrome|csv] [--gil-timeouts] -o OUT\n\n"
+               "Simulates FILE (a scenario, or the name of a bundled one; - reads it from\n"
+               "standard input; the built-in convoy scenario when omitted) and writes its\n"
+               "trace for other tools.\n\n"
                "  --format chrome   Chrome Trace Event JSON: open it in https://ui.perfetto.dev\n"
-               "                    or chrome://tracing. A track per thread with a slice per\n"
-               "                    state, a GIL track per process, GIL-waiter and run-queue\n"
-               "                    counters, and an arrow from each drop request to the\n"
-               "                    hand-over that answers it\n"
+               "                    or chrome://tracing (also --format perfetto, chrometrace).\n"
+               "                    A track per thread with a slice per state (a wait named\n"
+               "                    after what it waits for), a GIL track per interpreter, a\n"
+               "                    track per core naming who runs there, GIL-waiter and\n"
+               "                    run-queue counters, and an arrow from each drop request,\n"
+               "                    through the holding it ends, to the hand-over\n"
                "  --format csv      one row per thread state interval:\n"
                "                    process,thread,state,reason,start_ns,end_ns,core,gil_holder\n"
                "  -o OUT            the file to write (atomically), or - for standard output;\n"
-               "                    without --format, .json means chrome and .csv means csv\n"
+               "                    without --format, .json means chrome and .csv means csv;\n"
+               "                    a name ending in .gz (run.json.gz) is gzip-compressed,\n"
+               "                    which Perfetto opens as it is\n"
+               "  --gil-timeouts    also write the GIL timeouts that changed nothing (a switch\n"
+               "                    happened during the wait, so the waiter waits again); by\n"
+               "                    default only the count is kept, in otherData\n"
                "  --set KEY=VALUE   override a scenario value, e.g. python.switch_interval=1ms\n"
                "  --seed N          override the scenario's seed\n"
                "  --until T         stop the simulation at time T (e.g. 2s)\n"
                "  --max-records N   stop with an error rather than record more than N trace\n"
                "                    records (default: an eighth of the memory)\n"
-               "  --max-size SIZE   refuse to write more than SIZE (default 1G; 500M, 4GB...)\n\n"
+               "  --max-size SIZE   refuse to write more than SIZE (default 1G; 500M, 4GB...)\n"
+               "                    of uncompressed output, what a reader has to load\n\n"
                "The output is byte-identical for the same scenario, seed and gilsim version.\n"
                "Exit status: 0 written, 1 cannot write OUT (or larger than --max-size), 2 invalid\n"
                "scenario or flags.\n");
 }
 
+/* py-spy's users type chrometrace, Perfetto's perfetto: the same JSON. */
 static TraceFormat format_named(const char *s)
 {
-    if (strcmp(s, "chrome") == 0)
+    if (strcmp(s, "chrome") == 0 || strcmp(s, "perfetto") == 0 || strcmp(s, "chrometrace") == 0)
         return FMT_CHROME;
     if (strcmp(s, "csv") == 0)
         return FMT_CSV;
     return FMT_NONE;
 }
 
+/* The format a file name asks for; a .gz after it does not count. */
 static TraceFormat format_of_path(const char *path)
 {
-    const char *dot = strrchr(path, '.');
-    const char *slash = strrchr(path, '/');
+    char name[4096];
+    snprintf(name, sizeof(name), "%s", path);
+    if (cli_ends_with(name, ".gz"))
+        name[strlen(name) - 3] = '\0';
+    const char *dot = strrchr(name, '.');
+    const char *slash = strrchr(name, '/');
     if (!dot || (slash && dot < slash))
         return FMT_NONE;
     if (strcasecmp(dot, ".json") == 0)
@@ -121,7 +136,7 @@ static void report_export_error(const char *where, int rc, int e, const TraceExp
 static int write_file(TraceFormat fmt, const SimTrace *tr, const char *path, TraceExportStats *st)
 {
     SimError err;
-    ROutput *o = render_output_open(path, &err);
+    ROutput *o = render_output_open_with(path, cli_ends_with(path, ".gz") ? R_OUT_GZIP : 0, &err);
     if (!o) {
         fprintf(stderr, "gilsim trace: %s\n", err.msg);
         return EXIT_RUNTIME;
@@ -146,6 +161,7 @@ int cmd_trace(int argc, char **argv)
     CliSimOpts o = {.until = SIM_TIME_NEVER};
     const char *out = NULL, *fmt_name = NULL;
     uint64_t max_size = TRACE_MAX_SIZE_DEFAULT;
+    bool all_timeouts = false;
     RunResult run = {0};
     int rc = EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
@@ -154,6 +170,10 @@ int cmd_trace(int argc, char **argv)
             trace_usage(stdout);
             cli_sim_opts_free(&o);
             return EXIT_OK;
+        }
+        if (strcmp(a, "--gil-timeouts") == 0) {
+            all_timeouts = true;
+            continue;
         }
         int k = flag_value("--output", "-o", argc, argv, &i, &val);
         if (k == 0 && strncmp(a, "-o", 2) == 0 && a[2] != '\0') /* -oFILE */
@@ -188,7 +208,8 @@ int cmd_trace(int argc, char **argv)
             goto out;
         if (k > 0) {
             if (format_named(val) == FMT_NONE) {
-                fprintf(stderr, "gilsim trace: --format '%s': expected chrome or csv\n", val);
+                fprintf(stderr, "gilsim trace: --format '%s': expected chrome (or perfetto, chrometrace) or csv\n",
+                        val);
                 goto out;
             }
             fmt_name = val;
@@ -221,7 +242,7 @@ int cmd_trace(int argc, char **argv)
         rc = cli_exit_for(s);
         goto out;
     }
-    TraceExportStats st = {.max_bytes = max_size};
+    TraceExportStats st = {.max_bytes = max_size, .flags = all_timeouts ? TRACE_EXPORT_ALL_GIL_TIMEOUTS : 0};
     uint64_t floor_bytes = (uint64_t)sim_trace_count(run.trace) * TRACE_EXPORT_MIN_BYTES_PER_RECORD;
     if (floor_bytes > max_size) {
         /* Said before a byte is written: a short scenario can make a huge trace. */
@@ -244,9 +265,9 @@ int cmd_trace(int argc, char **argv)
         rc = write_file(fmt, run.trace, out, &st);
         if (rc != EXIT_OK)
             goto out;
-        printf("wrote %s (%s, %llu %s, %.1f MB)\n", out, fmt == FMT_CHROME ? "Chrome trace" : "CSV",
-               (unsigned long long)st.events, fmt == FMT_CHROME ? "events" : "intervals",
-               (double)st.bytes / 1e6);
+        fprintf(stderr, "wrote %s (%s, %llu %s, %.1f MB%s)\n", out, fmt == FMT_CHROME ? "Chrome trace" : "CSV",
+                (unsigned long long)st.events, fmt == FMT_CHROME ? "events" : "intervals", (double)st.bytes / 1e6,
+                cli_ends_with(out, ".gz") ? " before compression" : "");
     }
     if (run.outcome == SIM_RUN_DEADLOCK)
         fprintf(stderr, "gilsim trace: note: the run ended in a deadlock\n");

@@ -20,6 +20,7 @@
 #include "sweep.h"
 #include "sweep_chart.h"
 #include "text_file.h"
+#include "view.h"
 
 static void view_usage(FILE *f)
 {
@@ -152,7 +153,7 @@ static int render_instead(const RunResult *run, SimTrace *tr, const char *path, 
         fprintf(stderr, "gilsim view: %s\n", err.msg);
         return EXIT_RUNTIME;
     }
-    printf("No display: the timeline of \xe2\x80\x9c%s\xe2\x80\x9d is in %s (1920x1080).\n"
+    fprintf(stderr, "No display: the timeline of \xe2\x80\x9c%s\xe2\x80\x9d is in %s (1920x1080).\n"
            "Open it with an image viewer, or run 'gilsim view' where a display is available.\n\n",
            sim_scenario_name(run->sc), path);
     SimStats *st = sim_stats_compute(tr);
@@ -333,6 +334,18 @@ int cmd_view(int argc, char **argv)
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             view_usage(stdout);
+            cli_sim_opts_free(&o);
+            return EXIT_OK;
+        }
+        if (strcmp(a, "--keys") == 0) {
+            /* The window's ? sheet, as text (the man page's key table). */
+            for (int n = 0; render_help_lines[n]; n++) {
+                const char *tab = strchr(render_help_lines[n], '\t');
+                if (tab)
+                    printf("%.*s\t%s\n", (int)(tab - render_help_lines[n]), render_help_lines[n], tab + 1);
+                else
+                    printf("%s\n", render_help_lines[n]);
+            }
             cli_sim_opts_free(&o);
             return EXIT_OK;
         }

@@ -6,6 +6,7 @@
  *
  * Output files are written atomically by render/fileio.c for every command.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,10 +19,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
-
-#ifndef GILSIM_SOURCE_DIR
-#define GILSIM_SOURCE_DIR "."
-#endif
+#include "datadir.h"
 
 /* A whole number written with digits only (no sign, space or exponent). */
 static bool parse_count(const char *s, uint64_t *out)
@@ -146,6 +144,99 @@ void cli_sim_opts_free(CliSimOpts *o)
     o->n_sets = 0;
 }
 
+/* ---- Standard input ------------------------------------------------------
+ * Read once, whole, the first time a command asks for it: a viewer that
+ * re-simulates, or a comparison of "-" with an override, loads it again. */
+
+static char *stdin_text;
+static size_t stdin_len;
+static bool stdin_read;
+
+bool cli_is_stdin(const char *file)
+{
+    return file && strcmp(file, "-") == 0;
+}
+
+int cli_read_stdin(const char **text, size_t *len, SimError *err)
+{
+    if (!stdin_read) {
+        size_t cap = 1 << 16, n = 0;
+        char *buf = malloc(cap);
+        while (buf) {
+            if (n == cap) {
+                /* The loader refuses more than 64 MB; read one byte past
+                 * that so it can say so. */
+                if (cap > ((size_t)64 << 20)) {
+                    break;
+                }
+                char *nb = realloc(buf, cap * 2);
+                if (!nb) {
+                    free(buf);
+                    buf = NULL;
+                    break;
+                }
+                buf = nb;
+                cap *= 2;
+            }
+            size_t k = fread(buf + n, 1, cap - n, stdin);
+            n += k;
+            if (k == 0)
+                break;
+        }
+        if (buf && n == cap) {
+            char *nb = realloc(buf, cap + 1);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+        if (!buf)
+            return sim_error_set(err, SIM_ERR_NOMEM, "-: out of memory while reading standard input");
+        buf[n] = '\0'; /* for readers that want a string */
+        if (ferror(stdin)) {
+            int e = errno;
+            free(buf);
+            return sim_error_set(err, SIM_ERR_IO, "-: cannot read standard input: %s", strerror(e ? e : EIO));
+        }
+        stdin_text = buf;
+        stdin_len = n;
+        stdin_read = true;
+    }
+    *text = stdin_text;
+    *len = stdin_len;
+    return SIM_OK;
+}
+
+int cli_load_scenario(const char *file, const char *const *sets, int n_sets, SimScenario **sc,
+                      SimError *err)
+{
+    if (!file)
+        return sim_scenario_load_text(cli_default_scenario_name, cli_default_scenario,
+                                      strlen(cli_default_scenario), sets, n_sets, sc, err);
+    if (cli_is_stdin(file)) {
+        const char *text;
+        size_t len;
+        int rc = cli_read_stdin(&text, &len, err);
+        return rc < 0 ? rc : sim_scenario_load_text("-", text, len, sets, n_sets, sc, err);
+    }
+    char *path = cli_find_scenario(file);
+    if (!path) {
+        char hint[256];
+        cli_suggest_scenario(file, hint, sizeof(hint));
+        if (!strchr(file, '/') && !cli_ends_with(file, ".json"))
+            return sim_error_set(err, SIM_ERR_IO, "%s: no such file, nor a bundled scenario of that name; %s",
+                                 file, hint);
+        int rc = sim_scenario_load_file(file, sets, n_sets, sc, err);
+        if (rc < 0 && err && strlen(err->msg) + strlen(hint) + 3 < sizeof(err->msg)) {
+            strcat(err->msg, "; ");
+            strcat(err->msg, hint);
+        }
+        return rc;
+    }
+    int rc = sim_scenario_load_file(path, sets, n_sets, sc, err);
+    free(path);
+    return rc;
+}
+
 static int load(const CliSimOpts *o, const char *const *extra, int n_extra, SimScenario **sc, SimError *err)
 {
     int n = o->n_sets + n_extra;
@@ -156,15 +247,7 @@ static int load(const CliSimOpts *o, const char *const *extra, int n_extra, SimS
         all[i] = o->sets[i];
     for (int i = 0; i < n_extra; i++)
         all[o->n_sets + i] = extra[i];
-    int rc;
-    if (o->file) {
-        char *path = cli_find_scenario(o->file);
-        rc = sim_scenario_load_file(path ? path : o->file, all, n, sc, err);
-        free(path);
-    } else {
-        rc = sim_scenario_load_text(cli_default_scenario_name, cli_default_scenario,
-                                    strlen(cli_default_scenario), all, n, sc, err);
-    }
+    int rc = cli_load_scenario(o->file, all, n, sc, err);
     free(all);
     return rc;
 }
@@ -205,7 +288,11 @@ int cli_compare_operand(const char *cmd, CliSimOpts *o, const char **file_b, int
                         int *i)
 {
     const char *a = argv[*i];
-    if (a[0] != '-' && o->file && !*file_b) {
+    if ((a[0] != '-' || a[1] == '\0') && o->file && !*file_b) {
+        if (cli_is_stdin(a) && cli_is_stdin(o->file)) {
+            fprintf(stderr, "gilsim %s: only one of the two scenarios can come from standard input (-)\n", cmd);
+            return -1;
+        }
         *file_b = a;
         return 0;
     }
@@ -301,70 +388,146 @@ bool cli_ends_with(const char *s, const char *suffix)
     return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static bool is_file(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The directories bundled scenarios are looked up in, in order. */
-static int scenario_dirs(const char **dirs, char *exe_dir, size_t n)
-{
-    int k = 0;
-    const char *env = getenv("GILSIM_SCENARIOS");
-    if (env && *env)
-        dirs[k++] = env;
-    ssize_t len = readlink("/proc/self/exe", exe_dir, n - 32);
-    if (len > 0) {
-        exe_dir[len] = '\0';
-        char *slash = strrchr(exe_dir, '/');
-        if (slash) {
-            strcpy(slash, "/../scenarios");
-            char *real = realpath(exe_dir, NULL);
-            if (real) {
-                snprintf(exe_dir, n, "%s", real);
-                free(real);
-            }
-            dirs[k++] = exe_dir;
-        }
-    }
-    dirs[k++] = GILSIM_SOURCE_DIR "/scenarios";
-    return k;
-}
-
 char *cli_scenario_dir(void)
 {
-    const char *dirs[4];
-    char exe_dir[4096];
-    int n = scenario_dirs(dirs, exe_dir, sizeof(exe_dir));
-    for (int i = 0; i < n; i++) {
-        char probe[8192];
-        snprintf(probe, sizeof(probe), "%s/convoy.json", dirs[i]);
-        if (is_file(probe))
-            return strdup(dirs[i]);
-    }
-    return NULL;
+    return render_data_find_dir(R_DATA_SCENARIOS, "convoy.json");
 }
 
 char *cli_find_scenario(const char *name)
 {
     if (is_file(name))
         return strdup(name);
-    if (strchr(name, '/'))
+    if (strchr(name, '/') || !*name)
         return NULL;
-    const char *dirs[4];
-    char exe_dir[4096];
-    int n = scenario_dirs(dirs, exe_dir, sizeof(exe_dir));
+    const char *const *dirs;
+    int n = render_data_dirs(R_DATA_SCENARIOS, &dirs);
     for (int i = 0; i < n; i++) {
+        char file[4096];
+        snprintf(file, sizeof(file), "%s", name);
+        if (!render_data_is_file(dirs[i], file)) {
+            snprintf(file, sizeof(file), "%s.json", name);
+            if (!render_data_is_file(dirs[i], file))
+                continue;
+        }
         char path[8192];
-        snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
-        if (is_file(path))
-            return strdup(path);
-        snprintf(path, sizeof(path), "%s/%s.json", dirs[i], name);
-        if (is_file(path))
-            return strdup(path);
+        snprintf(path, sizeof(path), "%s/%s", dirs[i], file);
+        return strdup(path);
     }
     return NULL;
+}
+
+/* ---- Names close to a mistyped one ----------------------------------------- */
+
+/* The optimal string alignment distance (Levenshtein with transpositions),
+ * in bytes; names are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+const char *cli_closest(const char *name, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, len = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(name, names[i]);
+        /* A name that starts with what was typed is as good as a typo. */
+        if (len >= 3 && strncmp(names[i], name, len) == 0 && d > 1)
+            d = 1 + (strlen(names[i]) - len > 8);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    size_t limit = len < 6 ? 2 : len / 3 + 1;
+    return best && best_d <= limit ? best : NULL;
+}
+
+int cli_scenario_names(char ***out)
+{
+    *out = NULL;
+    char *dir = cli_scenario_dir();
+    DIR *d = dir ? opendir(dir) : NULL;
+    free(dir);
+    if (!d)
+        return -1;
+    char **names = NULL;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l <= 5 || strcmp(e->d_name + l - 5, ".json") != 0 || strcmp(e->d_name, "schema.json") == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **nn = realloc(names, (size_t)cap * sizeof(*nn));
+            if (!nn)
+                break;
+            names = nn;
+        }
+        if (!(names[n] = strndup(e->d_name, l - 5)))
+            break;
+        n++;
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof(*names), cmp_name);
+    *out = names;
+    return n;
+}
+
+void cli_names_free(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+void cli_suggest_scenario(const char *name, char *buf, size_t n)
+{
+    char **names;
+    int k = cli_scenario_names(&names);
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    char stem[256];
+    snprintf(stem, sizeof(stem), "%s", base);
+    if (cli_ends_with(stem, ".json"))
+        stem[strlen(stem) - 5] = '\0';
+    const char *best = k > 0 ? cli_closest(stem, (const char *const *)names, (size_t)k) : NULL;
+    if (best)
+        snprintf(buf, n, "did you mean '%s'? 'gilsim list' shows the bundled scenarios", best);
+    else
+        snprintf(buf, n, "'gilsim list' shows the bundled scenarios");
+    cli_names_free(names, k > 0 ? k : 0);
 }
 
 bool cli_parse_time(const char *s, SimTime *out)

@@ -745,6 +745,8 @@ int render_chart_build(const Chart *ch, const RChartStyle *st, const RTextMetric
         }
     }
     free(ya);
+    /* An SVG's <title> and <desc>: the title and the caption whole. */
+    draw_list_set_meta(dl, ch->title, ch->caption);
     return dl->oom ? SIM_ERR_NOMEM : SIM_OK;
 }
 

@@ -424,6 +424,7 @@ int render_compare_build(RCompare *C, const RIndex *const ix[2], const RViewport
     C->y_off[1] = C->h[0];
 
     const SimRunInfo *ia = sim_trace_info(ix[0]->tr), *ib = sim_trace_info(ix[1]->tr);
+    char names[2][256] = {"", ""}, descs[2][1024] = {"", ""};
     RLayoutOpts o[2];
     static const char *const tags[2] = {"A", "B"};
     for (int k = 0; k < 2; k++) {
@@ -483,9 +484,16 @@ int render_compare_build(RCompare *C, const RIndex *const ix[2], const RViewport
                     dl->height = H;
                 }
                 draw_list_append(dl, &C->part, 0, C->y_off[k]);
+                const char *t = draw_list_title(&C->part), *d = draw_list_desc(&C->part);
+                snprintf(names[k], sizeof(names[k]), "%s", t ? t : "");
+                snprintf(descs[k], sizeof(descs[k]), "%s", d ? d : "");
             }
         }
     }
+    char title[600], desc[2200];
+    snprintf(title, sizeof(title), "A: %s, B: %s", names[0], names[1]);
+    snprintf(desc, sizeof(desc), "A: %s. B: %s", descs[0], descs[1]);
+    draw_list_set_meta(dl, title, desc);
     /* The top frame's bottom is the picture's: the viewer anchors its
      * panels there. */
     C->L[0]->bottom = bottom;

@@ -22,6 +22,7 @@ void draw_list_reset(DrawList *dl)
     dl->n = 0;
     strbuf_reset(&dl->text);
     dl->oom = false;
+    dl->title_at = dl->desc_at = 0;
 }
 
 void draw_list_free(DrawList *dl)
@@ -68,6 +69,14 @@ static long arena_add(DrawList *dl, const char *s, size_t len)
     p[len] = '\0';
     strbuf_commit(&dl->text, len + 1);
     return (long)off;
+}
+
+void draw_list_set_meta(DrawList *dl, const char *title, const char *desc)
+{
+    long t = title && *title ? arena_add(dl, title, strlen(title)) : -1;
+    long d = desc && *desc ? arena_add(dl, desc, strlen(desc)) : -1;
+    dl->title_at = t >= 0 ? (size_t)t + 1 : 0;
+    dl->desc_at = d >= 0 ? (size_t)d + 1 : 0;
 }
 
 void draw_rect(DrawList *dl, RRect r, RColor c)

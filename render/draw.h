@@ -86,11 +86,27 @@ typedef struct DrawList {
     RColor clear; /* background the backend clears to before replaying */
     int width, height;
     bool oom;
+    /* What the picture is, for formats that say it in words (SVG <title>
+     * and <desc>): 1 + the offset into text, 0 when not set (so a
+     * zeroed list has neither). */
+    size_t title_at, desc_at;
 } DrawList;
 
 void draw_list_init(DrawList *dl);
 void draw_list_reset(DrawList *dl); /* keeps the buffers */
 void draw_list_free(DrawList *dl);
+
+/* Names the picture (title) and says what it shows (desc, e.g. the
+ * provenance caption whole); either may be NULL. Copied. */
+void draw_list_set_meta(DrawList *dl, const char *title, const char *desc);
+static inline const char *draw_list_title(const DrawList *dl)
+{
+    return dl->title_at ? dl->text.s + dl->title_at - 1 : NULL;
+}
+static inline const char *draw_list_desc(const DrawList *dl)
+{
+    return dl->desc_at ? dl->text.s + dl->desc_at - 1 : NULL;
+}
 
 /* The text of a TEXT command. */
 static inline const char *draw_text_of(const DrawList *dl, const RCmd *c)

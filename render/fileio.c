@@ -13,10 +13,16 @@
  * if one fails. Temporary files and the links kept aside are registered so
  * that SIGINT, SIGTERM and SIGHUP remove them before the process dies.
  *
+ * "-" is standard output, written in place like a FIFO. An output opened
+ * with R_OUT_GZIP is compressed on its way to the staged file (zlib's
+ * gzip format, the same bytes for the same input), behind an ordinary
+ * FILE, so the writers need not know.
+ *
  * Invariant: on any failure every target is as it was before the command
  * (a device or FIFO keeps what was written to it), and no temporary file
  * is left behind.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,16 +33,127 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "output.h"
 
+typedef struct Gz Gz;
+
 struct ROutput {
-    char *path;       /* the target, symlinks followed */
+    char *path;       /* the target, symlinks followed ("standard output" for -) */
     char *tmp;        /* the staged file beside it; NULL when written in place */
     char *aside;      /* while committing: the previous file's hard link; NULL if none */
-    FILE *f;          /* NULL once finished */
-    bool in_place;    /* a device or FIFO */
+    FILE *f;          /* what the caller writes to; NULL once finished */
+    FILE *raw;        /* under a gzip stream: the file itself; else NULL */
+    Gz *gz;           /* the compressor behind f, or NULL */
+    bool in_place;    /* a device, a FIFO or standard output */
+    bool is_stdout;   /* "-": never closed here (main checks and closes it) */
     bool had_target;  /* a regular file was there when the output was opened */
 };
+
+/* ---- gzip behind a FILE ---------------------------------------------------
+ * A cookie stream: whatever the caller writes is deflated into `raw`.
+ * Closing it ends the gzip stream; errors come back as a failed write or
+ * close, with errno kept. */
+
+struct Gz {
+    z_stream z;
+    FILE *raw;
+    int err; /* errno of the first failure, 0 if none */
+    unsigned char out[1 << 16];
+};
+
+static int gz_pump(Gz *g, int flush)
+{
+    int zr;
+    do {
+        g->z.next_out = g->out;
+        g->z.avail_out = sizeof(g->out);
+        zr = deflate(&g->z, flush);
+        if (zr == Z_STREAM_ERROR) {
+            g->err = EIO;
+            return -1;
+        }
+        size_t have = sizeof(g->out) - g->z.avail_out;
+        if (have && fwrite(g->out, 1, have, g->raw) != have) {
+            g->err = errno ? errno : EIO;
+            return -1;
+        }
+    } while (g->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+    return 0;
+}
+
+static ssize_t gz_write(void *cookie, const char *buf, size_t n)
+{
+    Gz *g = cookie;
+    size_t left = n;
+    if (g->err) {
+        errno = g->err;
+        return -1;
+    }
+    while (left) {
+        /* avail_in is an unsigned int: a huge buffer goes in pieces. */
+        uInt chunk = left > (1u << 30) ? 1u << 30 : (uInt)left;
+        g->z.next_in = (Bytef *)buf;
+        g->z.avail_in = chunk;
+        if (gz_pump(g, Z_NO_FLUSH) < 0) {
+            errno = g->err;
+            return -1;
+        }
+        buf += chunk;
+        left -= chunk;
+    }
+    return (ssize_t)n;
+}
+
+/* Ends the gzip stream; the file under it stays open (the commit syncs
+ * and closes it). */
+static int gz_close(void *cookie)
+{
+    Gz *g = cookie;
+    int rc = 0;
+    if (!g->err) {
+        g->z.next_in = NULL;
+        g->z.avail_in = 0;
+        rc = gz_pump(g, Z_FINISH);
+    }
+    int e = g->err;
+    deflateEnd(&g->z);
+    free(g);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return rc;
+}
+
+/* Puts a gzip stream between o's caller and its file. */
+static int gz_attach(ROutput *o)
+{
+    Gz *g = calloc(1, sizeof(*g));
+    if (!g)
+        return ENOMEM;
+    /* windowBits 15 + 16: a gzip header (no name, no time), so the same
+     * trace gives the same bytes. */
+    if (deflateInit2(&g->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(g);
+        return ENOMEM;
+    }
+    g->raw = o->f;
+    cookie_io_functions_t io = {.write = gz_write, .close = gz_close};
+    FILE *f = fopencookie(g, "w", io);
+    if (!f) {
+        int e = errno ? errno : ENOMEM;
+        deflateEnd(&g->z);
+        free(g);
+        return e;
+    }
+    o->raw = o->f;
+    o->gz = g;
+    o->f = f;
+    return 0;
+}
+
 
 /* ---- Temporary files and signals ------------------------------------------
  * A fixed table the handler reads without locks: a slot is filled before
@@ -137,14 +254,49 @@ static int fail_errno(SimError *err, const char *path, int e)
     return sim_error_set(err, SIM_ERR_IO, "cannot write %s: %s", path, strerror(e));
 }
 
+/* The output opened, with what flags ask for on top; on failure, o is
+ * discarded. */
+static ROutput *with_flags(ROutput *o, unsigned flags, const char *path, SimError *err)
+{
+    if (flags & R_OUT_GZIP) {
+        int e = gz_attach(o);
+        if (e) {
+            fail_errno(err, path, e);
+            render_output_discard(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 ROutput *render_output_open(const char *path, SimError *err)
 {
+    return render_output_open_with(path, 0, err);
+}
+
+ROutput *render_output_open_with(const char *path, unsigned flags, SimError *err)
+{
     ROutput *o = calloc(1, sizeof(*o));
-    if (!o || !(o->path = follow_links(path))) {
-        fail_errno(err, path, o ? errno : ENOMEM);
+    if (o && strcmp(path, "-") == 0) {
+        /* Standard output: in place, flushed and checked by the commit,
+         * closed by main (which reports a failure to close it). */
+        o->is_stdout = o->in_place = true;
+        o->f = stdout;
+        if (!(o->path = strdup("standard output"))) {
+            free(o);
+            o = NULL;
+        }
+    } else if (o && !(o->path = follow_links(path))) {
+        fail_errno(err, path, errno);
         free(o);
         return NULL;
     }
+    if (!o) {
+        fail_errno(err, path, ENOMEM);
+        return NULL;
+    }
+    if (o->is_stdout)
+        return with_flags(o, flags, path, err);
     struct stat st;
     int fd = -1;
     mode_t mode;
@@ -190,7 +342,7 @@ ROutput *render_output_open(const char *path, SimError *err)
         close(fd);
         goto fail;
     }
-    return o;
+    return with_flags(o, flags, path, err);
 fail:
     render_output_discard(o);
     return NULL;
@@ -213,8 +365,20 @@ int render_output_finish(ROutput *o, SimError *err)
     FILE *f = o->f;
     o->f = NULL;
     int e = 0;
-    if (fflush(f) != 0 || ferror(f))
+    if (o->gz) {
+        /* The gzip stream ends as it closes; then the file under it is
+         * finished like any other. */
+        errno = 0;
+        if (fclose(f) != 0)
+            e = errno ? errno : EIO;
+        o->gz = NULL;
+        f = o->raw;
+        o->raw = NULL;
+    }
+    if (!e && (fflush(f) != 0 || ferror(f)))
         e = errno ? errno : EIO;
+    if (o->is_stdout)
+        return e ? fail_errno(err, o->path, e) : SIM_OK;
     /* A device or FIFO cannot be synced (EINVAL); a file must reach the
      * disk before it replaces the previous one. */
     if (!e && fsync(fileno(f)) < 0 && errno != EINVAL && errno != ENOTSUP && errno != EROFS)
@@ -228,7 +392,13 @@ void render_output_discard(ROutput *o)
 {
     if (!o)
         return;
-    if (o->f)
+    if (o->gz && o->f) {
+        fclose(o->f); /* the gzip stream; its file is closed below */
+        o->f = o->raw;
+        o->raw = NULL;
+        o->gz = NULL;
+    }
+    if (o->f && !o->is_stdout)
         fclose(o->f);
     if (o->tmp) {
         unlink(o->tmp);

@@ -1984,6 +1984,11 @@ relayout:
     for (int i = 0; i < n_cap; i++)
         draw_text(dl, L->caption.x, L->caption.y + U(&c, 2) + i * cap_line_h + cap_line_h / 2,
                   cap_lines[i], R_FONT_REGULAR, c.f_caption, R_ALIGN_LEFT, pal->fg_dim);
+    /* The caption whole, even when the picture has none or breaks it into
+     * lines: an SVG's <desc> says what the picture shows. */
+    char desc[1024];
+    caption_text(&c, desc, sizeof(desc), true);
+    draw_list_set_meta(dl, scenario_name(&c), desc);
     return dl->oom ? SIM_ERR_NOMEM : SIM_OK;
 }
 

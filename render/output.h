@@ -29,12 +29,17 @@ char *render_svg_from_list(const DrawList *dl, size_t *len);
  *
  * or render_output_discard(o) to give up. Several outputs of one command
  * commit together, all or none. A symlink is followed; a character device
- * or a FIFO is written in place; a directory or other special file is
- * refused. Every function that fails sets err: "cannot write PATH: why".
+ * or a FIFO is written in place, and so is "-", standard output; a
+ * directory or other special file is refused. Every function that fails sets err: "cannot write PATH: why".
  */
 typedef struct ROutput ROutput;
 
 ROutput *render_output_open(const char *path, SimError *err);
+/* As render_output_open, with flags: R_OUT_GZIP compresses what is written
+ * (gzip, as `gzip -6` would, the same bytes for the same input). "-" is
+ * standard output for both. */
+enum { R_OUT_GZIP = 1 };
+ROutput *render_output_open_with(const char *path, unsigned flags, SimError *err);
 /* The stream to write into; its errors are found by the commit. */
 FILE *render_output_stream(ROutput *o);
 int render_output_write(ROutput *o, const void *data, size_t n, SimError *err);

@@ -24,9 +24,9 @@
 
 typedef struct RText RText;
 
-/* The assets directory: $GILSIM_ASSETS, else next to the executable
- * (../assets, assets, ../share/gilsim/assets), else the source tree the
- * binary was built from. Returns NULL if none holds the fonts. */
+/* The folder the regular face (DejaVuSans.ttf) is found in, in the order
+ * datadir.h gives ($GILSIM_ASSETS, the build tree, beside the executable,
+ * the install prefix, the system's fonts). NULL if none holds it. */
 const char *render_assets_dir(void);
 
 /* Opens the fonts. rend may be NULL when only measuring (SVG export);

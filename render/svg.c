@@ -3,7 +3,8 @@
  *
  * The picture is the one the SDL backend draws: same coordinates, same
  * colours; hatches become <pattern>s anchored to the page like the SDL
- * tiles and text stays text (DejaVu Sans first, as in the PNG). Clipping
+ * tiles and text stays text (DejaVu Sans first, as in the PNG), one
+ * <text> per line with its baseline placed as the PNG's. Clipping
  * is done here, geometrically (rectangles are cut, lines trimmed, text and
  * triangles outside dropped), rather than with clip-path, which several
  * SVG consumers (converters, LaTeX tool chains) render wrongly.
@@ -169,6 +170,83 @@ static void pattern_def(StrBuf *o, int id, const Pat *pt)
     strbuf_printf(o, "</pattern>\n");
 }
 
+/* ---- Text -----------------------------------------------------------------
+ * The draw list gives a text's vertical centre; the PNG centres a box of
+ * the font's height (ascent + descent) on it and puts the baseline ascent
+ * below the box's top. SVG readers disagree on dominant-baseline (rsvg,
+ * Inkscape and LaTeX tool chains ignore it), so the baseline is computed
+ * here from DejaVu's metrics (all three faces: ascender 1901, descender
+ * 483, of 2048 units per em), rounded up to whole pixels as SDL_ttf does.
+ */
+static int baseline_of(int y, int size)
+{
+    int ascent = (1901 * size + 2047) / 2048;
+    int height = ((1901 + 483) * size + 2047) / 2048;
+    return y - height / 2 + ascent;
+}
+
+static void font_attrs(StrBuf *o, const RCmd *c)
+{
+    if (c->font == R_FONT_BOLD)
+        strbuf_printf(o, " font-weight=\"bold\"");
+    else if (c->font == R_FONT_MONO)
+        strbuf_printf(o, " font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"");
+    color_attr(o, "fill", c->color);
+}
+
+static bool text_visible(const RCmd *c, const RRect *clip)
+{
+    return !clip || rrect_contains(*clip, c->u.text.x, c->u.text.y);
+}
+
+/*
+ * The TEXT command at i and those that continue its line (the same centre,
+ * size and alignment, one after the other in the list: a header's segments
+ * and separators) as one <text>, a <tspan> per piece at the piece's own x.
+ * Spaces are kept (xml:space), so a separator's spaces neither collapse
+ * nor shift what follows. Returns the index after the line.
+ */
+static size_t text_line(StrBuf *o, const DrawList *dl, size_t i, const RRect *clip)
+{
+    static const char *const anchor[] = {"start", "middle", "end"};
+    const RCmd *c = &dl->cmds[i];
+    size_t end = i + 1;
+    while (end < dl->n && dl->cmds[end].kind == R_CMD_TEXT && dl->cmds[end].u.text.y == c->u.text.y &&
+           dl->cmds[end].size == c->size && dl->cmds[end].align == c->align)
+        end++;
+    size_t shown = 0, first = end;
+    for (size_t k = i; k < end; k++)
+        if (text_visible(&dl->cmds[k], clip) && shown++ == 0)
+            first = k;
+    if (!shown)
+        return end;
+    strbuf_printf(o, "<text xml:space=\"preserve\" y=\"%d\" font-size=\"%d\"", baseline_of(c->u.text.y, c->size),
+                  c->size);
+    if (c->align != R_ALIGN_LEFT)
+        strbuf_printf(o, " text-anchor=\"%s\"", anchor[c->align <= 2 ? c->align : 0]);
+    if (shown == 1) {
+        const RCmd *t = &dl->cmds[first];
+        strbuf_printf(o, " x=\"%d\"", t->u.text.x);
+        font_attrs(o, t);
+        strbuf_printf(o, ">");
+        put_escaped(o, draw_text_of(dl, t));
+    } else {
+        strbuf_printf(o, ">");
+        for (size_t k = first; k < end; k++) {
+            const RCmd *t = &dl->cmds[k];
+            if (!text_visible(t, clip))
+                continue;
+            strbuf_printf(o, "<tspan x=\"%d\"", t->u.text.x);
+            font_attrs(o, t);
+            strbuf_printf(o, ">");
+            put_escaped(o, draw_text_of(dl, t));
+            strbuf_printf(o, "</tspan>");
+        }
+    }
+    strbuf_printf(o, "</text>\n");
+    return end;
+}
+
 char *render_svg_from_list(const DrawList *dl, size_t *len)
 {
     StrBuf o = {0};
@@ -198,6 +276,17 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
                   "viewBox=\"0 0 %d %d\" stroke=\"none\" "
                   "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\">\n",
                   dl->width, dl->height, dl->width, dl->height);
+    /* What the picture is, for screen readers, file browsers and search. */
+    if (draw_list_title(dl)) {
+        strbuf_printf(&o, "<title>");
+        put_escaped(&o, draw_list_title(dl));
+        strbuf_printf(&o, "</title>\n");
+    }
+    if (draw_list_desc(dl)) {
+        strbuf_printf(&o, "<desc>");
+        put_escaped(&o, draw_list_desc(dl));
+        strbuf_printf(&o, "</desc>\n");
+    }
     strbuf_printf(&o, "<defs>\n");
     for (int i = 0; i < n_pats; i++)
         pattern_def(&o, i, &pats[i]);
@@ -269,23 +358,9 @@ char *render_svg_from_list(const DrawList *dl, size_t *len)
             strbuf_printf(&o, "/>\n");
             break;
         }
-        case R_CMD_TEXT: {
-            static const char *const anchor[] = {"start", "middle", "end"};
-            if (cl && !rrect_contains(*cl, c->u.text.x, c->u.text.y))
-                break;
-            strbuf_printf(&o, "<text x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"%s\" "
-                              "dominant-baseline=\"central\"",
-                          c->u.text.x, c->u.text.y, c->size, anchor[c->align <= 2 ? c->align : 0]);
-            if (c->font == R_FONT_BOLD)
-                strbuf_printf(&o, " font-weight=\"bold\"");
-            else if (c->font == R_FONT_MONO)
-                strbuf_printf(&o, " font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\"");
-            color_attr(&o, "fill", c->color);
-            strbuf_printf(&o, ">");
-            put_escaped(&o, draw_text_of(dl, c));
-            strbuf_printf(&o, "</text>\n");
+        case R_CMD_TEXT:
+            i = text_line(&o, dl, i, cl) - 1;
             break;
-        }
         case R_CMD_CLIP:
             clipped = c->u.rect.w >= 0;
             clip = c->u.rect;

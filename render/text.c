@@ -21,11 +21,8 @@
 
 #include "SDL_ttf.h"
 
+#include "datadir.h"
 #include "render.h"
-
-#ifndef GILSIM_SOURCE_ASSETS
-#define GILSIM_SOURCE_ASSETS "assets"
-#endif
 
 #define MAX_FONTS 48
 #define CACHE_SLOTS 4096 /* power of two */
@@ -71,49 +68,16 @@ static bool file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool dir_has_fonts(const char *dir)
-{
-    char p[PATH_MAX + 64];
-    snprintf(p, sizeof(p), "%s/%s", dir, font_files[R_FONT_REGULAR]);
-    return file_exists(p);
-}
-
 const char *render_assets_dir(void)
 {
     static char found[PATH_MAX];
-    if (found[0])
-        return found;
-    const char *env = getenv("GILSIM_ASSETS");
-    if (env && *env && dir_has_fonts(env)) {
-        snprintf(found, sizeof(found), "%s", env);
-        return found;
+    if (!found[0]) {
+        char *d = render_data_find_dir(R_DATA_FONTS, font_files[R_FONT_REGULAR]);
+        if (d && strlen(d) < sizeof(found))
+            memcpy(found, d, strlen(d) + 1);
+        free(d);
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            static const char *const rel[] = {"/../assets", "/assets", "/../share/gilsim/assets"};
-            for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-                char cand[PATH_MAX + 32];
-                snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
-                char *real = dir_has_fonts(cand) ? realpath(cand, NULL) : NULL;
-                if (real && strlen(real) < sizeof(found)) {
-                    memcpy(found, real, strlen(real) + 1);
-                    free(real);
-                    return found;
-                }
-                free(real);
-            }
-        }
-    }
-    if (dir_has_fonts(GILSIM_SOURCE_ASSETS)) {
-        snprintf(found, sizeof(found), "%s", GILSIM_SOURCE_ASSETS);
-        return found;
-    }
-    return NULL;
+    return found[0] ? found : NULL;
 }
 
 RText *render_text_create(SDL_Renderer *rend, SimError *err)
@@ -121,8 +85,8 @@ RText *render_text_create(SDL_Renderer *rend, SimError *err)
     const char *dir = render_assets_dir();
     if (!dir) {
         sim_error_set(err, SIM_ERR_IO,
-                      "cannot find the bundled fonts (assets/%s); set GILSIM_ASSETS to the "
-                      "assets directory",
+                      "cannot find the font %s (installed with gilsim under share/gilsim/fonts, "
+                      "or Debian's fonts-dejavu-core); set GILSIM_ASSETS to a folder that holds it",
                       font_files[R_FONT_REGULAR]);
         return NULL;
     }
@@ -142,9 +106,15 @@ RText *render_text_create(SDL_Renderer *rend, SimError *err)
     }
     for (int f = 0; f < R_FONT_COUNT; f++) {
         char p[PATH_MAX];
+        /* Each face from the regular one's folder, else wherever it is
+         * found (Fedora keeps the mono family apart), else the regular. */
         snprintf(p, sizeof(p), "%s/%s", dir, font_files[f]);
-        if (!file_exists(p)) /* bold and mono fall back to the regular face */
-            snprintf(p, sizeof(p), "%s/%s", dir, font_files[R_FONT_REGULAR]);
+        if (!file_exists(p)) {
+            char *other = render_data_find_dir(R_DATA_FONTS, font_files[f]);
+            snprintf(p, sizeof(p), "%s/%s", other ? other : dir,
+                     other ? font_files[f] : font_files[R_FONT_REGULAR]);
+            free(other);
+        }
         tx->paths[f] = strdup(p);
         if (!tx->paths[f]) {
             render_text_destroy(tx);

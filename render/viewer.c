@@ -86,6 +86,11 @@ typedef struct Viewer {
     Uint64 last_tick;
     bool fitted_sel;
     bool quit;
+    /* The modifiers as of the event being handled, from the key events in
+     * queue order: SDL_GetModState() is the state after every event
+     * pumped so far, so a wheel notch between Ctrl's press and release
+     * could read as a plain one. */
+    SDL_Keymod mod;
     /* Compare: a second run under the first, on the same time axis. */
     const SimTrace *tr_b;
     RIndex *ix_b;
@@ -532,11 +537,56 @@ static void scrub_to(Viewer *vw, int x)
     render_view_follow(&vw->v);
 }
 
+static void toggle_lesson(Viewer *vw)
+{
+    if (vw->quiz_hidden || (vw->opt.lesson && *vw->opt.lesson))
+        vw->v.lesson = !vw->v.lesson;
+    else
+        set_toast(vw, "this scenario has no lesson text");
+}
+
+/*
+ * The left hand's keys go by where they are, not by the letter they type,
+ * as in Perfetto and games: W S zoom, A D pan, and Q, left of W, the
+ * lesson. On AZERTY the key typing 'q' is where A is on QWERTY, so bound
+ * by letter it would open the lesson where the hand expects to pan. With
+ * Ctrl, Alt or the system key held a key is a shortcut and goes by letter
+ * (Ctrl+Q quits). Returns whether the key was one of these.
+ */
+static bool on_key_by_position(Viewer *vw, const SDL_KeyboardEvent *k)
+{
+    if (k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI))
+        return false;
+    bool shift = (k->keysym.mod & KMOD_SHIFT) != 0;
+    RView *v = &vw->v;
+    switch (k->keysym.scancode) {
+    case SDL_SCANCODE_W:
+        render_view_zoom(v, shift ? 0.5 : 0.8, time_at_mouse(vw));
+        return true;
+    case SDL_SCANCODE_S:
+        render_view_zoom(v, shift ? 2.0 : 1.25, time_at_mouse(vw));
+        return true;
+    case SDL_SCANCODE_A:
+        render_view_pan(v, shift ? -0.5 : -0.15);
+        return true;
+    case SDL_SCANCODE_D:
+        render_view_pan(v, shift ? 0.5 : 0.15);
+        return true;
+    case SDL_SCANCODE_Q:
+        toggle_lesson(vw);
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
 {
     bool shift = (k->keysym.mod & KMOD_SHIFT) != 0;
     RView *v = &vw->v;
     SimTime anchor = time_at_mouse(vw);
+    if (on_key_by_position(vw, k))
+        return;
     switch (k->keysym.sym) {
     case SDLK_SPACE:
         if (!v->playing && v->cursor_t >= v->end)
@@ -577,22 +627,14 @@ static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
         render_view_seek(v, vw->tr, v->end);
         render_view_follow(v);
         break;
-    case SDLK_w:
     case SDLK_PLUS:
     case SDLK_EQUALS:
     case SDLK_KP_PLUS:
         render_view_zoom(v, shift ? 0.5 : 0.8, anchor);
         break;
-    case SDLK_s:
     case SDLK_MINUS:
     case SDLK_KP_MINUS:
         render_view_zoom(v, shift ? 2.0 : 1.25, anchor);
-        break;
-    case SDLK_a:
-        render_view_pan(v, shift ? -0.5 : -0.15);
-        break;
-    case SDLK_d:
-        render_view_pan(v, shift ? 0.5 : 0.15);
         break;
     case SDLK_UP:
         v->vscroll -= lay(vw)->lane_h;
@@ -652,12 +694,12 @@ static void on_key(Viewer *vw, const SDL_KeyboardEvent *k)
         }
         break;
     case SDLK_q:
+        /* Ctrl+Q by letter; a plain 'q' typed elsewhere than left of W
+         * (Dvorak, AZERTY) is the lesson too. */
         if (k->keysym.mod & KMOD_CTRL)
             vw->quit = true;
-        else if (vw->quiz_hidden || (vw->opt.lesson && *vw->opt.lesson))
-            v->lesson = !v->lesson;
         else
-            set_toast(vw, "this scenario has no lesson text");
+            toggle_lesson(vw);
         break;
     case SDLK_SLASH:
         if (shift)
@@ -706,7 +748,11 @@ static void on_event(Viewer *vw, const SDL_Event *e)
             vw->mouse_in = false;
         break;
     case SDL_KEYDOWN:
+        vw->mod = (SDL_Keymod)e->key.keysym.mod;
         on_key(vw, &e->key);
+        break;
+    case SDL_KEYUP:
+        vw->mod = (SDL_Keymod)e->key.keysym.mod;
         break;
     case SDL_MOUSEMOTION: {
         vw->mx = (int)(e->motion.x * vw->dpi);
@@ -774,11 +820,16 @@ static void on_event(Viewer *vw, const SDL_Event *e)
             dy = -dy;
             dx = -dx;
         }
-        SDL_Keymod mod = SDL_GetModState();
-        if (dy) {
-            double step = (mod & KMOD_SHIFT) ? 0.5 : (mod & KMOD_CTRL) ? 0.93 : 0.8;
-            render_view_zoom(v, dy > 0 ? step : 1.0 / step, time_at_mouse(vw));
-        }
+        /* Perfetto's conventions, which users' hands already know:
+         * Ctrl+wheel zooms around the mouse, Shift+wheel and the
+         * horizontal wheel pan, the wheel alone scrolls the lanes. */
+        SDL_Keymod mod = vw->mod;
+        if (dy && (mod & KMOD_CTRL))
+            render_view_zoom(v, dy > 0 ? 0.8 : 1.25, time_at_mouse(vw));
+        else if (dy && (mod & KMOD_SHIFT))
+            render_view_pan(v, dy > 0 ? -0.1 : 0.1);
+        else if (dy)
+            v->vscroll -= dy * (lay(vw)->lane_h > 0 ? lay(vw)->lane_h : 20);
         if (dx)
             render_view_pan(v, dx > 0 ? 0.1 : -0.1);
         break;

@@ -2,6 +2,8 @@
 """The command line as a user meets it: help, version, the run report in its
 three forms, overrides, determinism, bad input with a located one-line error
 and exit code 2, deadlocks with exit code 3."""
+import csv
+import io as io_module
 import json
 import os
 import re
@@ -47,6 +49,14 @@ def test_report_forms():
     check(r['deadlock'] is None, 'no deadlock in the convoy')
     hog = thread(r, 'hog')
     check(hog['end'] == 'killed', 'the daemon hog is killed at exit')
+    # No I/O: its statistics are missing values, not measured zeros.
+    check(hog['io']['count'] == 0 and all(v is None for v in hog['io']['latency_ns'].values()),
+          'the statistics of an empty sample are null in --json', str(hog['io']))
+    rc, out, _ = gilsim('run', CONVOY, '--csv')
+    rows = {row['thread']: row for row in csv.DictReader(io_module.StringIO(out))}
+    check(rc == 0 and rows['hog']['io_count'] == '0' and rows['hog']['io_p50_ns'] == '' and
+          rows['hog']['io_max_ns'] == '' and rows['io']['io_p50_ns'] != '',
+          'and empty fields in --csv', str(rows.get('hog')))
     total = sum(v for k, v in io['state_ns'].items() if k not in ('running', 'runnable', 'blocked'))
     life = io['finished_ns'] - io['started_ns']
     check(total == life, 'state times add up to the thread lifetime (%d vs %d)' % (total, life))
@@ -114,9 +124,10 @@ def test_bad_input():
 
 def test_view_range():
     out = os.path.join(os.path.dirname(scenario_file({}, 'x.json')), 'first.png')
-    rc, msg, err = gilsim('render', 'convoy', '-o', out, '--size', '320x180')
+    # What was written is said on standard error: standard output is for data.
+    rc, _, msg = gilsim('render', 'convoy', '-o', out, '--size', '320x180')
     check(rc == 0 and '0 ms' in msg and '40 ms' in msg, 'render shows the scenario\'s "view" range by default (%s)' % msg.strip())
-    rc, msg, err = gilsim('render', 'convoy', '-o', out, '--size', '320x180', '--range', '0ms..10ms')
+    rc, _, msg = gilsim('render', 'convoy', '-o', out, '--size', '320x180', '--range', '0ms..10ms')
     check(rc == 0 and '10 ms' in msg, '--range still wins (%s)' % msg.strip())
     bad_view = dict(simple('v', {'a': [{'cpu': '1ms'}]}), view={'range': '5ms..1ms'})
     rc, _, err = gilsim('validate', scenario_file(bad_view, 'badview.json'))

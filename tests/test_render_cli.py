@@ -40,6 +40,13 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
+def svg_pieces(root):
+    """Each piece of text: a <text>'s own, or each <tspan>'s when a line of
+    several pieces (a header, a table row) is one <text>."""
+    ns = "{http://www.w3.org/2000/svg}"
+    return [e.text for e in root.iter() if e.tag in (ns + "text", ns + "tspan") and e.text]
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "convoy.png")
@@ -47,7 +54,7 @@ def main():
         check(rc == 0, "render PNG: %d %s" % (rc, se))
         check(os.path.exists(out) and png_size(out) == (1280, 720), "PNG is 1280x720")
         check(os.path.getsize(out) > 20000 if os.path.exists(out) else False, "PNG has content")
-        check("wrote " + out in so, "reports what it wrote: " + so)
+        check("wrote " + out in se and so == "", "reports what it wrote, on standard error: " + se)
 
         rc, so, se = run("-o", out, "--size", "800x450", "--scale", "2", "--theme", "dark")
         check(rc == 0 and png_size(out) == (1600, 900), "scale 2 doubles the pixels")
@@ -60,7 +67,7 @@ def main():
             ns = "{http://www.w3.org/2000/svg}"
             check(root.tag == ns + "svg", "root is <svg>")
             check(root.get("width") == "1920" and root.get("height") == "1080", "SVG size")
-            texts = ["".join(t.itertext()) for t in root.iter(ns + "text")]
+            texts = svg_pieces(root)
             check(any(t == "Convoy effect" for t in texts), "title as text")
             check(any("switch interval 2 ms" in t for t in texts), "override shown: %s" % texts[:8])
             check(any("gilsim " in t and "seed" in t for t in texts), "caption")
@@ -76,14 +83,14 @@ def main():
                          "--size", "1400x800", "--range", "0ms..40ms")
         check(rc == 0, "compare PNG: %d %s" % (rc, se))
         check(os.path.exists(cmp_png) and png_size(cmp_png) == (1400, 800), "compare PNG size")
-        check("compared" in so and "(A)" in so and "(B)" in so, "compare says what: " + so)
+        check("compared" in se and "(A)" in se and "(B)" in se, "compare says what: " + se)
         cmp_svg = os.path.join(d, "compare.svg")
         rc, so, se = run("convoy", "--compare", "python.switch_interval=1ms", "-o", cmp_svg,
                          "--range", "0ms..40ms")
         check(rc == 0, "compare SVG: %s" % se)
         try:
             ns = "{http://www.w3.org/2000/svg}"
-            texts = [t.text or "" for t in ET.parse(cmp_svg).getroot().iter(ns + "text")]
+            texts = svg_pieces(ET.parse(cmp_svg).getroot())
             check("A" in texts and "B" in texts, "run tags A and B")
             check(texts.count("Convoy effect") == 2, "both titles")
             check(any("switch interval 5 ms" in t for t in texts) and
@@ -107,7 +114,7 @@ def main():
         rc, so, se = run("convoy", "convoy_4cpu", "-o", cmp_svg, "--range", "0ms..60ms")
         check(rc == 0, "compare two files: %s" % se)
         try:
-            texts = [t.text or "" for t in ET.parse(cmp_svg).getroot().iter(ns + "text")]
+            texts = svg_pieces(ET.parse(cmp_svg).getroot())
             check("Convoy effect: I/O beside 4 CPU-bound threads" in texts, "B's title")
             check("cpu1 CPU share" in texts and "only B" in texts, "threads of one run only")
         except ET.ParseError as e:
@@ -121,7 +128,7 @@ def main():
         try:
             ns = "{http://www.w3.org/2000/svg}"
             root = ET.parse(race_svg).getroot()
-            texts = [t.text or "" for t in root.iter(ns + "text")]
+            texts = svg_pieces(root)
             check("count" in texts and "shared" in texts, "the shared variable has a lane, named")
             outcome = [t for t in texts if re.fullmatch(r"final [0-9,]+ \u00b7 expected 40,000 \u00b7 [0-9,]+ lost", t)]
             check(outcome, "the lane says the final value against the expected one: %s" %

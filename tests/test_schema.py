@@ -44,6 +44,35 @@ def test_matches_explain():
           'gil and check_point_gap have no single default')
 
 
+def test_bundled_name_it():
+    """Every bundled scenario names the schema beside it, so an editor
+    opening it (in the tree or installed) checks and completes it; and is
+    valid under it, where jsonschema is installed."""
+    with open(SCHEMA, encoding='utf-8') as f:
+        schema = json.load(f)
+    try:
+        import jsonschema
+        validator = jsonschema.Draft202012Validator(schema)
+    except (ImportError, AttributeError):
+        validator = None
+    missing, invalid = [], []
+    for name in sorted(os.listdir(SCENARIOS)):
+        if not name.endswith('.json') or name == 'schema.json':
+            continue
+        with open(os.path.join(SCENARIOS, name), encoding='utf-8') as f:
+            sc = json.load(f)
+        if sc.get('$schema') != 'schema.json' or next(iter(sc)) != '$schema':
+            missing.append(name)
+        if validator:
+            errors = list(validator.iter_errors(sc))
+            if errors:
+                invalid.append('%s: %s' % (name, errors[0].message))
+    check(not missing, 'every bundled scenario starts with "$schema": "schema.json"', str(missing))
+    if validator:
+        check(not invalid, 'every bundled scenario is valid under the schema', '; '.join(invalid[:3]))
+
+
 test_in_step()
 test_matches_explain()
+test_bundled_name_it()
 report()

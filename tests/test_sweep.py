@@ -217,7 +217,7 @@ def test_plot(path):
     png = os.path.join(TMP, 'sweep.png')
     rc, so, se = sweep(path, '--set', 'python.switch_interval=0.5ms..20ms:log:6', '--runs', '2',
                        '-o', os.path.join(TMP, 'p.csv'), '--plot', png)
-    check(rc == 0 and 'sweep.png (1600x900)' in so, 'reports the chart: %s' % so.strip())
+    check(rc == 0 and 'sweep.png (1600x900)' in se, 'reports the chart on standard error: %s' % se.strip())
     try:
         w, h, bpp, rows = png_pixels(png)
     except Exception as e:  # noqa: BLE001

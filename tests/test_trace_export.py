@@ -8,11 +8,17 @@ gives it; the GIL track holds one slice per acquisition; every answered
 drop request has a flow whose three points bind, under Perfetto's ordering
 rules, to the requester's slice, the ended holding and the new one; the
 counters follow the thread states; otherData carries the provenance.
+Tracks as the picture has them: a track per core whose slices add up to
+each thread's running time there, a GIL track per interpreter (none in a
+free-threaded run), no named track without events, joins named after
+their target. --format perfetto and chrometrace, .json.gz, and the GIL
+timeouts that changed nothing left out but counted.
 CSV: each thread's rows tile its life and add up to the report's state
 times exactly. Both: byte-identical across runs; bad flags and bad
 scenarios exit 2 and write nothing.
 """
 import csv
+import gzip
 import io
 import json
 import os
@@ -117,6 +123,10 @@ def perfetto_bindings(events, slow):
     return bound
 
 
+def cfg_cores(data):
+    return data.get('otherData', {}).get('cores', 0)
+
+
 def check_chrome(label, scenario, *extra):
     rep = run_json(scenario, *extra)
     raw = trace_bytes(scenario, 'chrome', *extra)
@@ -137,8 +147,10 @@ def check_chrome(label, scenario, *extra):
           '%s: process_name metadata names the processes in order' % label)
     check(c.proc_names[n + 1].startswith('machine ('), '%s: the last pid is the machine' % label)
     check(all(len(p) == 1 for p in c.tid_pids.values()), '%s: every tid belongs to one pid' % label)
-    check(max(c.tid_pids) <= len(rep['threads']) + n + 1, '%s: tids are small integers' % label,
-          str(max(c.tid_pids)))
+    # Threads, then GIL tracks, then core tracks: a tid per track, no gaps to speak of.
+    n_gils = sum(1 for nm in c.thread_names.values() if nm == 'GIL' or nm.startswith('GIL '))
+    check(max(c.tid_pids) <= len(rep['threads']) + n_gils + cfg_cores(data) + n + 1,
+          '%s: tids are small integers' % label, str(max(c.tid_pids)))
     for p in rep['processes']:
         pid = c.pid_of[p['name']]
         names = sorted(nm for (pp, _), nm in c.thread_names.items() if pp == pid and nm != 'GIL')
@@ -200,6 +212,8 @@ def check_chrome(label, scenario, *extra):
     for kind, key in (('drop request', 'drop_requests'), ('GIL timeout', 'timeouts'),
                       ('failed wake-up', 'failed_wakeups')):
         got = sum(1 for e in inst if e['name'] == kind)
+        if kind == 'GIL timeout':  # those that changed nothing are counted, not written
+            got += data.get('otherData', {}).get('gil_timeouts_left_out', 0)
         want = sum(p['gil'][key] for p in rep['processes'])
         check(got == want, '%s: one "%s" instant per reported one (%d)' % (label, kind, want), str(got))
 
@@ -236,9 +250,11 @@ def check_chrome(label, scenario, *extra):
             ok = ok and ((f_sl['ph'] == 'X' and f_sl['tid'] == gtid) or
                          (f_sl['ph'] == 'i' and f_sl['name'] == 'GIL acquired and released'))
             if 't' in pts:
+                # The step is strictly inside the holding that was asked to
+                # end: on its boundary nothing holds the GIL.
                 t_ev, t_sl = pts['t']
                 ok = ok and t_sl is not None and t_sl['tid'] == gtid and t_sl['name'] == q['args']['holder']
-                ok = ok and ns(t_sl['ts']) + ns(t_sl['dur']) == ns(t_ev['ts']) < ns(f_ev['ts'])
+                ok = ok and ns(t_sl['ts']) < ns(t_ev['ts']) < ns(t_sl['ts']) + ns(t_sl['dur']) <= ns(f_ev['ts'])
             if not ok:
                 bad.append(fid)
         check(not bad, '%s: flows bind to requester, ended holding and new holding (%s sorting)'
@@ -368,10 +384,10 @@ def test_determinism():
 def test_format_from_extension():
     for ext, first in (('json', b'{"traceEvents":['), ('csv', b'process,thread,')):
         path = out_path('by_ext.' + ext.upper())
-        rc, out, _ = gilsim('trace', CONVOY, '-o', path)
+        rc, out, err = gilsim('trace', CONVOY, '-o', path)
         with open(path, 'rb') as f:
             head = f.read(40)
-        check(rc == 0 and head.startswith(first) and 'wrote' in out,
+        check(rc == 0 and head.startswith(first) and 'wrote' in err and out == '',
               'the format follows the extension .%s' % ext.upper())
     check(not [f for f in os.listdir(OUT) if '.tmp' in f], 'no temporary file is left behind')
 
@@ -454,7 +470,103 @@ def test_object_counters():
           'semaphore_pool: the semaphore\'s counter track shows at most 3 permits taken')
 
 
+def named_tracks(data):
+    """(pid, tid) -> name, and pid -> name, from the metadata."""
+    ev = data['traceEvents']
+    threads = {(e['pid'], e['tid']): e['args']['name'] for e in ev if e['ph'] == 'M' and e['name'] == 'thread_name'}
+    procs = {e['pid']: e['args']['name'] for e in ev if e['ph'] == 'M' and e['name'] == 'process_name'}
+    return threads, procs
+
+
+def test_tracks():
+    """The tracks the picture has: a core track each, a GIL track per
+    interpreter, no track without events, waits named after their target."""
+    for name in ('convoy', 'per_interpreter', 'free_threaded_scaling', 'process_pool', 'io_8_threads'):
+        path = os.path.join(SCENARIOS, name + '.json')
+        rep = run_json(path)
+        data = json.loads(trace_bytes(path, 'chrome', name=name + '.json'))
+        ev = data['traceEvents']
+        threads, procs = named_tracks(data)
+        used = defaultdict(int)
+        for e in ev:
+            if e['ph'] != 'M' and 'tid' in e:
+                used[(e['pid'], e['tid'])] += 1
+        check(all(used[k] for k in threads), '%s: every named track holds events (no empty threads)' % name,
+              str([threads[k] for k in threads if not used[k]]))
+        check(all(k in threads for k in used), '%s: every track with events is named' % name)
+        # Cores: one track each in the machine, slices naming who runs there.
+        machine = max(procs)
+        cores = {tid: nm for (pid, tid), nm in threads.items() if pid == machine and nm.startswith('core ')}
+        slices = [e for e in ev if e['ph'] == 'X' and e['pid'] == machine and e['tid'] in cores]
+        rows = list(csv.DictReader(io.StringIO(trace_bytes(path, 'csv', name=name + '.csv').decode())))
+        ran = defaultdict(int)       # thread -> ns Running, from the CSV
+        for r in rows:
+            if r['state'] == 'Running':
+                ran[(r['process'], r['thread'], int(r['core']))] += int(r['end_ns']) - int(r['start_ns'])
+        on_core = defaultdict(int)
+        for e in slices:
+            on_core[(e['args']['process'], e['args']['thread'], int(cores[e['tid']].split()[1]))] += ns(e['dur'])
+        check(cores and on_core == {k: v for k, v in ran.items() if v}, '%s: core tracks show each thread '
+              'running exactly as long as it ran on that core (%d cores used)' % (name, len(cores)))
+        check(all(e['name'] == '%s/%s' % (e['args']['process'], e['args']['thread']) for e in slices),
+              '%s: a core slice is named process/thread' % name)
+        overlap = False
+        for tid in cores:
+            sl = sorted((ns(e['ts']), ns(e['ts']) + ns(e['dur'])) for e in slices if e['tid'] == tid)
+            overlap |= any(a[1] > b[0] for a, b in zip(sl, sl[1:]))
+        check(not overlap, '%s: one thread at a time on a core' % name)
+        # GILs: a track per interpreter whose GIL is held, none when none is.
+        gil_tracks = {k: nm for k, nm in threads.items() if nm == 'GIL' or nm.startswith('GIL ')}
+        held = [g for p in rep['processes'] for g in [p['gil']] if g.get('held_ns')]
+        if name == 'free_threaded_scaling':
+            check(not gil_tracks, '%s: a free-threaded run has no GIL track' % name, str(gil_tracks))
+        elif name == 'per_interpreter':
+            check(sorted(gil_tracks.values()) == ['GIL', 'GIL 1', 'GIL 2'],
+                  '%s: a GIL track per interpreter (the main one, then each subinterpreter\'s)' % name,
+                  str(sorted(gil_tracks.values())))
+            holders = {nm: {e['name'] for e in ev if e['ph'] == 'X' and (e['pid'], e['tid']) == k}
+                       for k, nm in gil_tracks.items()}
+            check(holders.get('GIL 1') and holders.get('GIL 2') and not holders['GIL 1'] & holders['GIL 2'],
+                  '%s: each interpreter\'s GIL is held by its own threads' % name, str(holders))
+            waits = sorted({e['name'] for e in ev if e['ph'] == 'X' and e['name'].startswith('join ')})
+            check(waits == ['join a', 'join b'], '%s: each join is its own slice, named after its target' % name,
+                  str(waits))
+        else:
+            check(len(gil_tracks) == len(held) == len(rep['processes']),
+                  '%s: a GIL track per process (%d)' % (name, len(held)), str(gil_tracks))
+
+
+def test_formats():
+    a = trace_bytes(CONVOY, 'chrome', name='c.json')
+    for alias in ('perfetto', 'chrometrace'):
+        rc, out, err = gilsim('trace', CONVOY, '--format', alias, '-o', '-')
+        check(rc == 0 and out.encode() == a, '--format %s is the Chrome trace' % alias, err)
+    gz = out_path('c.json.gz')
+    rc, out, err = gilsim('trace', CONVOY, '-o', gz)
+    with open(gz, 'rb') as f:
+        z = f.read()
+    check(rc == 0 and z[:2] == b'\x1f\x8b' and gzip.decompress(z) == a and len(z) * 5 < len(a),
+          '.json.gz: gzip of the same trace, at least 5x smaller (%d -> %d bytes)' % (len(a), len(z)), err)
+    rc, _, _ = gilsim('trace', CONVOY, '-o', out_path('d.json.gz'))
+    with open(out_path('d.json.gz'), 'rb') as f:
+        check(rc == 0 and f.read() == z, '.json.gz output is byte-identical across runs')
+    cpu4 = os.path.join(SCENARIOS, 'convoy_4cpu.json')
+    rep = run_json(cpu4)
+    timeouts = sum(p['gil']['timeouts'] for p in rep['processes'])
+    some = json.loads(trace_bytes(cpu4, 'chrome', name='t1.json'))
+    every = json.loads(trace_bytes(cpu4, 'chrome', '--gil-timeouts', name='t2.json'))
+    n_some = sum(1 for e in some['traceEvents'] if e['name'] == 'GIL timeout')
+    n_all = sum(1 for e in every['traceEvents'] if e['name'] == 'GIL timeout')
+    left = some['otherData']['gil_timeouts_left_out']
+    check(n_all == timeouts and n_some + left == timeouts and left > 0 and
+          all(e['args']['effect'] != 'none' for e in some['traceEvents'] if e['name'] == 'GIL timeout'),
+          'timeouts that changed nothing are left out and counted (%d of %d); --gil-timeouts writes all'
+          % (left, timeouts))
+
+
 def main():
+    test_tracks()
+    test_formats()
     test_object_counters()
     check_chrome('convoy', CONVOY)
     check_chrome('two processes', TWO)

@@ -143,12 +143,37 @@ if start_viewer; then
     sleep 0.5
     shot s1_hover
 
-    # W zooms around the mouse; the wheel too.
+    # W zooms around the mouse; so does Ctrl+wheel, as in Perfetto, where
+    # Shift+wheel pans and the wheel alone scrolls the lanes.
     key w w w w
     shot_until s2_zoom s1_hover 20000
     check '[ "$(differ s1_hover s2_zoom)" -gt 20000 ]' "zooming changes the picture"
-    xdotool click 4 click 4
-    sleep 0.4
+    xdotool keydown ctrl sleep 0.1 click 4 click 4 sleep 0.1 keyup ctrl
+    shot_until s2b_ctrl_wheel s2_zoom 20000
+    check '[ "$(differ s2_zoom s2b_ctrl_wheel)" -gt 20000 ]' "Ctrl+wheel zooms"
+    xdotool keydown shift sleep 0.1 click 5 click 5 sleep 0.1 keyup shift
+    shot_until s2c_shift_wheel s2b_ctrl_wheel 20000
+    check '[ "$(differ s2b_ctrl_wheel s2c_shift_wheel)" -gt 20000 ]' "Shift+wheel pans"
+    xdotool click 5
+    sleep 1
+    shot s2d_wheel
+    check '[ "$(differ s2c_shift_wheel s2d_wheel)" -lt 20000 ]' \
+        "the wheel alone does not zoom (it scrolls the lanes; the convoy's fit the window)"
+    # WASD go by position: with a French (AZERTY) layout the key where A
+    # is on QWERTY types 'q' but still pans left, and D pans back, instead
+    # of opening the lesson panel.
+    if command -v setxkbmap >/dev/null 2>&1 && setxkbmap -layout fr 2>/dev/null; then
+        shot s2e_before
+        xdotool key --delay 60 38 40
+        sleep 1
+        shot s2f_azerty
+        check '[ "$(differ s2e_before s2f_azerty)" -lt 3000 ]' \
+            "on AZERTY the physical A and D keys pan there and back (no lesson panel)"
+        xdotool key --delay 60 38
+        shot_until s2g_azerty_a s2f_azerty 20000
+        check '[ "$(differ s2f_azerty s2g_azerty_a)" -gt 20000 ]' "on AZERTY the physical A key pans"
+        setxkbmap -layout us 2>/dev/null
+    fi
     key s s
     shot s2b_zoom
 

@@ -238,6 +238,8 @@ def check_report(rep, scen, reasons):
             l = lat['latency_ns']
             if lat['count'] and not (0 <= l['p50'] <= l['p90'] <= l['p99'] <= l['max']):
                 fail(reasons, 'latency percentiles out of order: %s' % lat)
+            if not lat['count'] and any(v is not None for v in l.values()):
+                fail(reasons, 'statistics of an empty sample are not null: %s' % lat)
         names_by_proc.setdefault(t['process'], []).append(t)
     for s in rep['shared']:
         if s['final'] != s['expected'] - s['lost_updates']:
