@@ -531,6 +531,14 @@ char *explain_what(const Explainer *ex, size_t rec, char *buf, size_t n)
         case SIM_ST_TERMINATED:
             if (why == SIM_R_KILLED && r->cause == SIM_C_FORK)
                 snprintf(buf, n, "%s does not exist in the forked child", x);
+            else if (why == SIM_R_KILLED && r->cause == SIM_C_SIGTERM)
+                snprintf(buf, n, "%s was stopped where it was: terminate() sent its process SIGTERM", x);
+            else if (why == SIM_R_KILLED && r->cause == SIM_C_SIGKILL)
+                snprintf(buf, n, "%s was stopped where it was: kill() sent its process SIGKILL", x);
+            else if (why == SIM_R_KILLED && r->cause == SIM_C_OS_EXIT)
+                snprintf(buf, n, "%s was stopped where it was: os._exit() ended its process", x);
+            else if (why == SIM_R_KILLED && r->cause == SIM_C_SHUTDOWN)
+                snprintf(buf, n, "%s was stopped: its manager shut down once no process could use it", x);
             else if (why == SIM_R_KILLED)
                 snprintf(buf, n, "%s (a daemon thread) was killed", x);
             else if (r->cause == SIM_C_ERROR)

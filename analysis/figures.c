@@ -149,7 +149,7 @@ int figures_compute(const SimTrace *tr, const SimStats *st, Figures *f)
         const SimObjectStats *os = &st->objects[i];
         const char *k = oi->kind ? oi->kind : "";
         if (strcmp(k, "shared") == 0) {
-            double expected = (double)(oi->initial + (int64_t)os->writes);
+            double expected = (double)(oi->initial + (int64_t)os->writes + os->stored);
             for (int pass = 0; pass < 2; pass++) {
                 if (pass == 1 && !first_shared)
                     break;

@@ -564,7 +564,9 @@ static void emit_pool(Emit *e, StrBuf *b, int level, const cJSON *spec, bool pro
     strbuf_puts(b, ")\n");
 }
 
-static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope *s)
+/* Writes one operation; false when it writes nothing (an operation the
+ * runtime leaves out, said in a note). */
+static bool emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope *s)
 {
     const cJSON *k = NULL;
     for (const cJSON *m = op ? op->child : NULL; m && !k; m = m->next) {
@@ -577,8 +579,18 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
             if (strcmp(m->string, KINDS[i]) == 0)
                 k = m;
     }
-    if (!k)
-        return;
+    if (!k) {
+        /* The constructs the runtime does not write yet: said, not faked. */
+        static const char *const UNWRITTEN[] = {"terminate", "kill", "os_exit", "poll", "branch", "assign"};
+        for (const cJSON *m = op ? op->child : NULL; m; m = m->next)
+            for (size_t i = 0; m->string && i < sizeof(UNWRITTEN) / sizeof(UNWRITTEN[0]); i++)
+                if (strcmp(m->string, UNWRITTEN[i]) == 0) {
+                    char what[96];
+                    snprintf(what, sizeof(what), "a \"%s\" operation is not reproduced: it is left out", m->string);
+                    note(e, what);
+                }
+        return false;
+    }
     const char *kind = k->string;
     for (int i = 0; i < 5; i++)
         if (strcmp(kind, WORK_OPS[i]) == 0) {
@@ -587,7 +599,7 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
             strbuf_printf(b, "%s(", kind);
             put_dist(b, k);
             strbuf_puts(b, ")\n");
-            return;
+            return true;
         }
     if (strcmp(kind, "repeat") == 0) {
         line(b, level, "for _ in range(%.0f):", cJSON_IsNumber(k) ? k->valuedouble : 0);
@@ -611,8 +623,11 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
         for (int i = 0; i < e->globals.n && cJSON_IsString(k); i++)
             if (strcmp(e->globals.v[i].name, k->valuestring) == 0)
                 g = &e->globals.v[i];
-        if (!g)
-            return;
+        if (!g) {
+            note(e, "an increment of a multiprocessing Value or a threading.local is not reproduced: it is "
+                    "left out");
+            return false;
+        }
         indent(b, level);
         strbuf_puts(b, "increment(");
         put_str(e, b, g->name);
@@ -641,15 +656,14 @@ static void emit_op(Emit *e, StrBuf *b, int level, const cJSON *op, const Scope 
         if (get(op, "transfer"))
             note(e, "a pipe's \"transfer\" time is not reproduced: each message is a small object");
     }
+    return true;
 }
 
 static void emit_ops(Emit *e, StrBuf *b, int level, const cJSON *arr, const Scope *s)
 {
     bool any = false;
-    for (const cJSON *op = cJSON_IsArray(arr) ? arr->child : NULL; op; op = op->next) {
-        emit_op(e, b, level, op, s);
-        any = true;
-    }
+    for (const cJSON *op = cJSON_IsArray(arr) ? arr->child : NULL; op; op = op->next)
+        any |= emit_op(e, b, level, op, s);
     if (!any)
         line(b, level, "pass");
 }

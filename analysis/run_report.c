@@ -51,6 +51,38 @@ static const char *thread_end(const SimThreadStats *ts)
     return sim_reason_state(r) == SIM_ST_TERMINATED ? sim_reason_name(r) : NULL;
 }
 
+/* How process p ended: the cause of its PROC_EXIT record (SIM_C_EXIT, or
+ * SIM_C_SIGTERM, SIGKILL, OS_EXIT, SHUTDOWN when ended from outside its
+ * code) and its exit code; false while it lives (or never ran). */
+static bool process_end(const SimTrace *tr, uint32_t p, SimCause *cause, int32_t *code)
+{
+    const SimRecord *r = sim_trace_records(tr);
+    for (size_t i = sim_trace_count(tr); i-- > 0;)
+        if (r[i].kind == SIM_REC_PROC_EXIT && r[i].arg == p) {
+            *cause = (SimCause)r[i].cause;
+            *code = sim_exit_code(&r[i]);
+            return true;
+        }
+    return false;
+}
+
+/* What ended a process from outside, for the report: NULL for a normal exit. */
+static const char *end_cause_name(SimCause c)
+{
+    switch (c) {
+    case SIM_C_SIGTERM:
+        return "terminate";
+    case SIM_C_SIGKILL:
+        return "kill";
+    case SIM_C_OS_EXIT:
+        return "os_exit";
+    case SIM_C_SHUTDOWN:
+        return "shutdown";
+    default:
+        return NULL;
+    }
+}
+
 /* A statistic of a sample: null when the sample is empty, since a 0 would
  * read as a measured zero (pandas and jq then see a missing value). */
 static void json_stat(cJSON *o, const char *key, uint64_t count, int64_t v)
@@ -161,7 +193,7 @@ static cJSON *objects_json(const SimTrace *tr, const SimStats *st, cJSON *root)
         if (strcmp(oi->kind, "shared") == 0) {
             json_int(o, "initial", (int64_t)(oi->initial));
             json_int(o, "final", (int64_t)(os->final));
-            json_int(o, "expected", (int64_t)(oi->initial + (int64_t)os->writes));
+            json_int(o, "expected", (int64_t)(oi->initial + (int64_t)os->writes + os->stored));
             json_int(o, "lost_updates", (int64_t)(os->lost));
             cJSON_AddItemToArray(shared, o);
             continue;
@@ -267,6 +299,19 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", pi->name);
         cJSON_AddStringToObject(o, "start_method", pi->start_method);
+        SimCause how;
+        int32_t code;
+        if (process_end(tr, p, &how, &code)) {
+            /* Process.exitcode: 0, os._exit's status, or minus the signal. */
+            json_int(o, "exitcode", code);
+            if (end_cause_name(how))
+                cJSON_AddStringToObject(o, "ended_by", end_cause_name(how));
+            else
+                cJSON_AddNullToObject(o, "ended_by");
+        } else {
+            cJSON_AddNullToObject(o, "exitcode");
+            cJSON_AddNullToObject(o, "ended_by");
+        }
         if (pi->parent == SIM_NONE)
             cJSON_AddNullToObject(o, "parent");
         else
@@ -300,6 +345,11 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
 
     objects_json(tr, st, root);
     cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
+    /* What looked wrong in the scenario although it loaded. */
+    const char *const *sw = NULL;
+    int nsw = run->sc ? sim_scenario_warnings(run->sc, &sw) : 0;
+    for (int i = 0; i < nsw; i++)
+        cJSON_AddItemToArray(warnings, cJSON_CreateString(sw[i]));
     const SimRecord *recs = sim_trace_records(tr);
     for (size_t i = 0; i < sim_trace_count(tr); i++) {
         if (recs[i].kind == SIM_REC_FORK && recs[i].state) {
@@ -362,7 +412,10 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
         const SimThreadStats *ts = &st->threads[i];
         fmt_dur(ts->finished_ns, a, sizeof(a));
         const char *end = thread_end(&st->threads[i]);
-        char mark = end && strcmp(end, "killed") == 0 ? '*' : ' ';
+        SimCause how = SIM_C_EXIT;
+        int32_t code;
+        bool outside = process_end(tr, ti->process, &how, &code) && end_cause_name(how);
+        char mark = end && strcmp(end, "killed") == 0 ? (outside ? '!' : '*') : ' ';
         fmt_dur(ts->running_ns, b, sizeof(b));
         fmt_dur(ts->state_ns[SIM_R_WAIT_GIL], c, sizeof(c));
         fmt_dur(ts->state_ns[SIM_R_WAIT_CORE], d, sizeof(d));
@@ -378,13 +431,20 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
                 sim_trace_process(tr, ti->process)->name, ti->name, a, mark, b, c, d, e,
                 (unsigned long long)ts->gil_acquisitions, (unsigned long long)ts->io.count, g, h);
     }
-    bool killed = false;
+    bool killed = false, stopped = false;
     for (int i = 0; i < st->n_threads; i++) {
         const char *end = thread_end(&st->threads[i]);
-        killed |= end && strcmp(end, "killed") == 0;
+        SimCause how = SIM_C_EXIT;
+        int32_t code;
+        bool outside = process_end(tr, sim_trace_thread(tr, (uint32_t)i)->process, &how, &code) &&
+                       end_cause_name(how);
+        killed |= end && strcmp(end, "killed") == 0 && !outside;
+        stopped |= end && strcmp(end, "killed") == 0 && outside;
     }
     if (killed)
         fprintf(f, "  * daemon thread killed when the last non-daemon thread of its process ended\n");
+    if (stopped)
+        fprintf(f, "  ! stopped where it was: its process ended at once (terminate, kill or os._exit: below)\n");
     fprintf(f, "\n");
     double secs = st->sim_time_ns > 0 ? (double)st->sim_time_ns / 1e9 : 1;
     for (uint32_t p = 0; p < sim_trace_process_count(tr); p++) {
@@ -395,6 +455,15 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
                 pi->name, (unsigned long long)gs->switches, (double)gs->switches / secs,
                 (unsigned long long)gs->drop_requests, (unsigned long long)gs->forced_drops,
                 (unsigned long long)gs->timeouts, (unsigned long long)gs->failed_wakeups);
+    }
+    for (uint32_t p = 0; p < sim_trace_process_count(tr); p++) {
+        SimCause how;
+        int32_t code;
+        if (process_end(tr, p, &how, &code) && end_cause_name(how))
+            fprintf(f, "  process %s ended by %s: exitcode %d%s\n", sim_trace_process(tr, p)->name,
+                    how == SIM_C_SIGTERM ? "terminate() (SIGTERM)" : how == SIM_C_SIGKILL ? "kill() (SIGKILL)"
+                    : how == SIM_C_OS_EXIT ? "os._exit()" : "its manager's shutdown",
+                    (int)code, how == SIM_C_SHUTDOWN ? "" : "; no finally, no atexit ran, and a lock it held stays held");
     }
     cJSON *rep = run_report_json(run, st);
     cJSON *it;

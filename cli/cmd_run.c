@@ -131,8 +131,10 @@ int cmd_validate(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: gilsim validate FILE [--set KEY=VALUE]...\n"
                    "       gilsim validate --schema-params\n\n"
-                   "Checks a scenario without running it. Prints 'FILE: ok' or the first error as\n"
-                   "FILE:LINE:COL: /json/pointer: message, and exits 0 or 2.\n\n"
+                   "Checks a scenario without running it. Prints 'FILE: ok' (then a line\n"
+                   "'FILE: warning: ...' for each thing that loads but looks wrong, such as a\n"
+                   "thread declared \"start\": \"manual\" that nothing starts) or the first error\n"
+                   "as FILE:LINE:COL: /json/pointer: message, and exits 0 or 2.\n\n"
                    "  --schema-params  print the JSON Schema of \"machine\" and \"python\" as the\n"
                    "                   loader checks them (tools/update_schema.py puts it in\n"
                    "                   scenarios/schema.json)\n");
@@ -167,6 +169,12 @@ int cmd_validate(int argc, char **argv)
         rc = cli_exit_for(err.code);
     } else {
         printf("%s: ok\n", path ? path : o.file);
+        /* What loads but looks wrong: a thread never started, a lock that
+         * is one object per process... */
+        const char *const *warn = NULL;
+        int n = sim_scenario_warnings(sc, &warn);
+        for (int i = 0; i < n; i++)
+            printf("%s: warning: %s\n", path ? path : o.file, warn[i]);
         rc = EXIT_OK;
     }
     sim_scenario_destroy(sc);

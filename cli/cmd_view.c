@@ -90,6 +90,31 @@ static int resim(void *ud, SimTime interval, int cores, SimTrace **out, SimError
 
 /* The exit status once a window closed (vr from render_*_run); without a
  * display, one line that says which command to use instead. */
+/* The lesson panel's text: the scenario's warnings ("Warning: thread 't'
+ * is declared ... but nothing starts it") ahead of its lesson, so what
+ * looks wrong is seen before the run is read. NULL when there is neither;
+ * the caller frees it. */
+static char *lesson_with_warnings(const SimScenario *sc)
+{
+    const char *const *warn = NULL;
+    int n = sim_scenario_warnings(sc, &warn);
+    const char *lesson = sim_scenario_lesson(sc);
+    size_t len = (lesson ? strlen(lesson) : 0) + 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(warn[i]) + 16;
+    if (len == 1)
+        return NULL;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    *p = '\0';
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, "Warning: %s. ", warn[i]);
+    if (lesson)
+        strcpy(p, lesson);
+    return out;
+}
+
 static int window_status(int vr, const SimError *err, const char *instead)
 {
     if (vr == R_VIEWER_NO_DISPLAY) {
@@ -241,11 +266,13 @@ static int sweep_pick(void *ud, int p, SimError *err)
     vo.resim_ud = &vc;
     vo.lesson_title = sim_scenario_name(run.sc);
     vo.description = sim_scenario_description(run.sc);
-    vo.lesson = sim_scenario_lesson(run.sc);
+    char *lesson = lesson_with_warnings(run.sc);
+    vo.lesson = lesson ? lesson : sim_scenario_lesson(run.sc);
     sim_scenario_view_range(run.sc, &vo.view_t0, &vo.view_t1);
     SimTrace *tr = run.trace;
     run.trace = NULL;
     int rc = render_viewer_run(&tr, &vo, err);
+    free(lesson);
     sim_trace_destroy(tr);
     run_result_fini(&run);
     sweep_point_fini(&pt);
@@ -426,7 +453,8 @@ int cmd_view(int argc, char **argv)
     vo.version = GILSIM_VERSION;
     vo.lesson_title = sim_scenario_name(run.sc);
     vo.description = sim_scenario_description(run.sc);
-    vo.lesson = sim_scenario_lesson(run.sc);
+    char *lesson_text = lesson_with_warnings(run.sc);
+    vo.lesson = lesson_text ? lesson_text : sim_scenario_lesson(run.sc);
     sim_scenario_view_range(run.sc, &vo.view_t0, &vo.view_t1);
     ExplainStartCosts costs;
     if (explain_start_costs(run.sc, &costs) == 0)
@@ -454,6 +482,7 @@ int cmd_view(int argc, char **argv)
         rc = render_instead(&run, tr, headless, vo.theme);
     else
         rc = window_status(vr, &err, "gilsim render FILE -o out.png");
+    free(lesson_text);
     sim_trace_destroy(tr);
 out:
     run_result_fini(&run_b);

@@ -485,6 +485,19 @@ static void object_record(RLane *ln, const SimRecord *r, int64_t *holders, uint3
                 mk = R_SMARK_LOST;
         }
         break;
+    case SIM_SYNC_STORE:
+        if (ln->okind == R_OBJ_SHARED) {
+            /* An assignment moves the value and what is expected alike. */
+            ln->s_final += sim_store_delta(r);
+            ln->s_expected += sim_store_delta(r);
+            lane_set(ln, r->t, shared_value(ln->s_final));
+            step_set(ln->wt, ln->wv, &ln->wn, r->t, shared_value(ln->s_expected));
+            if (shared_value(ln->s_expected) > ln->vmax)
+                ln->vmax = shared_value(ln->s_expected);
+            if (shared_value(ln->s_final) > ln->vmax)
+                ln->vmax = shared_value(ln->s_final);
+        }
+        break;
     case SIM_SYNC_PUT:
     case SIM_SYNC_GET:
         if (ln->okind == R_OBJ_QUEUE) {
@@ -547,6 +560,7 @@ int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, 
 {
     *out = NULL;
     SimTime *startup = NULL;
+    bool *copy_shown = NULL; /* variables shown beside a copy a fork made */
     const SimRecord *recs = sim_trace_records(tr);
     size_t nrec = sim_trace_count(tr);
     uint32_t nth = sim_trace_thread_count(tr), nproc = sim_trace_process_count(tr);
@@ -634,6 +648,27 @@ int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, 
     }
     if (ix->end <= 0)
         ix->end = 1;
+    /* A variable copied by a fork that one side changed is shown on both
+     * sides, unchanged copy included: the parent's 42 beside the child's
+     * 43 is the point. (Pairs are found by name among the variables; a
+     * trace with very many of them skips this.) */
+    copy_shown = calloc(nobj + 1, sizeof(bool));
+    if (!copy_shown)
+        goto out_nomem;
+    uint32_t n_vars = 0;
+    for (uint32_t o = 0; o < nobj; o++)
+        n_vars += strcmp(sim_trace_object(tr, o)->kind, "shared") == 0;
+    for (uint32_t o = 0; o < nobj && n_vars <= 4096; o++) {
+        const SimObjectInfo *a = sim_trace_object(tr, o);
+        if (cn.obj_recs[o] == 0 || strcmp(a->kind, "shared") != 0 || a->process >= nproc)
+            continue;
+        for (uint32_t k = 0; k < nobj; k++) {
+            const SimObjectInfo *b = sim_trace_object(tr, k);
+            if (k != o && b->process < nproc && b->process != a->process && strcmp(b->kind, "shared") == 0 &&
+                strcmp(b->name, a->name) == 0)
+                copy_shown[k] = true;
+        }
+    }
 
     /* Lanes and groups, in display order. */
     ix->lanes = calloc((size_t)ngil + nth + nobj + ncore + 1, sizeof(*ix->lanes));
@@ -725,7 +760,7 @@ int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, 
          * the threads; objects of no one process in a group of their own. */
         for (uint32_t o = 0; o < nobj && proc != R_GROUP_ORPHANS; o++) {
             const SimObjectInfo *oi = sim_trace_object(tr, o);
-            if (cn.obj_recs[o] == 0)
+            if (cn.obj_recs[o] == 0 && !copy_shown[o])
                 continue;
             if (oi->process < nproc ? oi->process != p : proc != R_GROUP_SHARED)
                 continue;
@@ -783,6 +818,11 @@ int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, 
                 ln->wt[0] = 0;
                 ln->wv[0] = 0;
                 ln->wn = 1;
+                /* A variable has its initial value from its process's start
+                 * (set at its PROC_START below; nothing is drawn before);
+                 * one of no process (a multiprocessing Value) from 0. */
+                if (ln->okind == R_OBJ_SHARED && sim_trace_object(tr, ln->id)->process >= nproc)
+                    ln->v[0] = ln->wv[0] = shared_value(ln->s_initial);
             }
         }
         else
@@ -847,6 +887,14 @@ int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, 
             break;
         case SIM_REC_PROC_START:
             note_launch(ix, tr, r, costs);
+            for (uint32_t k = 0; k < ix->n_lanes; k++) {
+                RLane *vl = &ix->lanes[k];
+                if (vl->kind == R_LANE_OBJECT && vl->okind == R_OBJ_SHARED && vl->n == 1 && vl->v[0] == R_IDLE &&
+                    sim_trace_object(tr, vl->id)->process == r->arg) {
+                    lane_set(vl, r->t, shared_value(vl->s_initial));
+                    step_set(vl->wt, vl->wv, &vl->wn, r->t, shared_value(vl->s_initial));
+                }
+            }
             break;
         case SIM_REC_PROC_EXIT:
             last_exit_p = r->arg;
@@ -980,6 +1028,7 @@ int render_index_build_with(const SimTrace *tr, const ExplainStartCosts *costs, 
 
     counts_free(&cn);
     free(holders);
+    free(copy_shown);
     free(last_writer);
     free(running_core);
     free(startup);
@@ -990,6 +1039,7 @@ out_nomem:
     counts_free(&cn);
     free(startup);
     free(holders);
+    free(copy_shown);
     free(last_writer);
     free(running_core);
     render_index_destroy(ix);

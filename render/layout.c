@@ -870,7 +870,7 @@ static void draw_shared(Ctx *c, const RLane *ln, RRect lane)
     double vmax = t_vis > 0 ? fmax(step_at(ln->t, ln->v, ln->n + 1, t_vis),
                                    ln->wn ? step_at(ln->wt, ln->wv, ln->wn + 1, t_vis) : 0)
                             : 1;
-    if (vmax < 1)
+    if (vmax < 1 || vmax >= (double)R_IDLE)
         vmax = 1;
     int line_w = S(c, 2) < 2 ? 2 : S(c, 2);
     int base = lane.y + lane.h;
@@ -883,6 +883,14 @@ static void draw_shared(Ctx *c, const RLane *ln, RRect lane)
             double tt = t < end ? t : end - 1;
             uint32_t v = step_at(ln->t, ln->v, ln->n + 1, tt);
             uint32_t x = ln->wn ? step_at(ln->wt, ln->wv, ln->wn + 1, tt) : v;
+            if (v == R_IDLE) {
+                /* Before its process began: no value yet, nothing drawn. */
+                if (run0 >= 0 && run_h > 0)
+                    draw_rect(c->dl, rrect(lane.x + run0, base - run_h, col - run0, run_h), shared_fill);
+                run0 = -1;
+                prev_ey = -1;
+                continue;
+            }
             h = (int)lround((double)v / vmax * (lane.h - line_w));
             ey = base - line_w - (int)lround((double)x / vmax * (lane.h - line_w));
         }
@@ -956,7 +964,8 @@ static void draw_shared(Ctx *c, const RLane *ln, RRect lane)
 
 /*
  * Where a thread starts (a notch at its first transition), ends (a bar),
- * is killed (a red cross, "killed") and waits forever (a red frame over
+ * is killed (a red cross, "killed", or the signal that ended its process:
+ * "SIGTERM", "SIGKILL", "os._exit") and waits forever (a red frame over
  * the rest of the lane, "blocked forever since T"): the lifecycle a plain
  * span colour does not say.
  */
@@ -994,8 +1003,14 @@ static void draw_life(Ctx *c, const RLane *ln, RRect lane)
             draw_line(c->dl, x - r, cy - r, x + r, cy + r, lost_ink, S(c, 2.5));
             draw_line(c->dl, x - r, cy + r, x + r, cy - r, lost_ink, S(c, 2.5));
             int fs = c->f_small;
-            if (c->opt->labels && fs + S(c, 2) <= lane.h && x + r + U(c, 4) + text_w(c, R_FONT_BOLD, fs, "killed") <= lane.x + lane.w)
-                draw_text(c->dl, x + r + U(c, 4), cy, "killed", R_FONT_BOLD, fs, R_ALIGN_LEFT, lost_ink);
+            /* Its process ended from outside: by which signal, or os._exit
+             * (index.c keeps the record's cause in `other`). */
+            const char *word = m->other == SIM_C_SIGTERM ? "SIGTERM"
+                               : m->other == SIM_C_SIGKILL ? "SIGKILL"
+                               : m->other == SIM_C_OS_EXIT ? "os._exit"
+                                                           : "killed";
+            if (c->opt->labels && fs + S(c, 2) <= lane.h && x + r + U(c, 4) + text_w(c, R_FONT_BOLD, fs, word) <= lane.x + lane.w)
+                draw_text(c->dl, x + r + U(c, 4), cy, word, R_FONT_BOLD, fs, R_ALIGN_LEFT, lost_ink);
             break;
         }
         case R_TMARK_FOREVER: {
@@ -1566,7 +1581,7 @@ static void group_title(const Ctx *c, const RGroup *grp, char *buf, size_t n, ch
         snprintf(buf, n, "Threads");
     } else if (grp->process == R_GROUP_SHARED) {
         snprintf(buf, n, "Shared by processes");
-        snprintf(sub, sn, "pipes and multiprocessing queues");
+        snprintf(sub, sn, "declared under \"ipc\": multiprocessing's queues, pipes, locks, values");
     } else {
         const SimProcessInfo *pi = sim_trace_process(c->ix->tr, grp->process);
         snprintf(buf, n, "%s", pi && pi->name && *pi->name ? pi->name : "process");

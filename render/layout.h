@@ -122,7 +122,8 @@ typedef enum RSyncMark {
 typedef enum RLifeMark {
     R_TMARK_START = 32, /* the thread's first transition (out of New) */
     R_TMARK_EXIT,       /* it finished */
-    R_TMARK_KILLED,     /* a daemon killed at exit, or lost in a fork */
+    R_TMARK_KILLED,     /* a daemon killed at exit, or lost in a fork, or its process ended by
+                           terminate(), kill() or os._exit() (RMark.other: the record's cause) */
     R_TMARK_FOREVER,    /* blocked forever (deadlock) from this time on */
 } RLifeMark;
 

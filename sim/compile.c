@@ -12,6 +12,7 @@
  * recorded as Refs and resolved once every name is known.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static const char *const PROCESS_POOL_KEYS[] = {"workers", "tasks", "chunksize",
 enum {
     F_DUR = 0, F_REPEAT, F_START, F_JOIN, F_FORK, F_ACQUIRE, F_RELEASE, F_WITH, F_WAIT, F_SET,
     F_CLEAR, F_NOTIFY, F_NOTIFY_ALL, F_PUT, F_GET, F_INCREMENT, F_THREAD_POOL, F_PROCESS_POOL,
+    F_TERMINATE, F_KILL, F_EXIT, F_POLL, F_BRANCH, F_ASSIGN, F_CALL,
 };
 
 static const char *const MODS_DO[] = {"do"};
@@ -37,7 +39,10 @@ static const char *const MODS_ACQUIRE[] = {"timeout", "blocking"};
 static const char *const MODS_TIMEOUT[] = {"timeout"};
 static const char *const MODS_NOTIFY[] = {"n"};
 static const char *const MODS_PUT[] = {"timeout", "transfer"};
-static const char *const MODS_INCREMENT[] = {"call_between"};
+static const char *const MODS_INCREMENT[] = {"call_between", "index"};
+static const char *const MODS_POLL[] = {"until", "index"};
+static const char *const MODS_ASSIGN[] = {"value", "index"};
+static const char *const BRANCH_KEYS[] = {"p", "then", "else"};
 
 typedef struct OpDef {
     const char *name;
@@ -73,6 +78,13 @@ static const OpDef OPS[] = {
     {"increment", SIM_OP_INCREMENT, F_INCREMENT, MODS(MODS_INCREMENT)},
     {"thread_pool", SIM_OP_POOL, F_THREAD_POOL, NULL, 0},
     {"process_pool", SIM_OP_POOL, F_PROCESS_POOL, NULL, 0},
+    {"terminate", SIM_OP_TERMINATE, F_TERMINATE, NULL, 0},
+    {"kill", SIM_OP_TERMINATE, F_KILL, NULL, 0},
+    {"os_exit", SIM_OP_EXIT, F_EXIT, NULL, 0},
+    {"poll", SIM_OP_POLL, F_POLL, MODS(MODS_POLL)},
+    {"branch", SIM_OP_BRANCH, F_BRANCH, NULL, 0},
+    {"assign", SIM_OP_ASSIGN, F_ASSIGN, MODS(MODS_ASSIGN)},
+    {"call", SIM_OP_CALL, F_CALL, NULL, 0},
 };
 #undef MODS
 #define N_OPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
@@ -162,8 +174,10 @@ static int add_fork_child(Loader *c, int parent_thread, int *child_proc, int *ch
     ps->first_shared = sc->procs[parent].first_shared;
     ps->n_shared = sc->procs[parent].n_shared;
     c->extra[p].parent = parent;
+    ps->affinity = sc->procs[parent].affinity;
     SimThreadSpec *ts = &sc->threads[t];
     ts->process = p;
+    ts->affinity = sc->threads[parent_thread].affinity; /* the copy of the forking thread */
     ts->name = strdup(sc->threads[parent_thread].name);
     if (!ts->name || ld_names_add(&c->names, p, ts->name, t) < 0)
         return ld_nomem(c);
@@ -323,6 +337,193 @@ static int op_timeout(Loader *c, const cJSON *o, SimTime *out)
     return rc;
 }
 
+/* The "index" modifier of op object o on variable obj: required to be
+ * within an Array's length, refused for anything else. */
+static int var_index(Loader *c, const cJSON *o, int obj, uint16_t *out)
+{
+    size_t mark;
+    double n;
+    const SimSharedSpec *ss = &c->sc->shared[obj];
+    char q[64];
+    const cJSON *v = ld_enter(c, o, "index", &mark);
+    *out = 0;
+    if (!v)
+        return 0;
+    if (ss->scope != SIM_VAR_VALUE || ss->length == 0)
+        return fail(c, "'%s' is not an array; \"index\" picks an element of an array declared under \"ipc\"",
+                    ld_quote(ss->name, q, sizeof(q)));
+    int rc = ld_get_integer(c, v, 0, (double)ss->length - 1, &n);
+    if (rc < 0)
+        return rc;
+    *out = (uint16_t)n;
+    ld_path_pop(c, mark);
+    return 0;
+}
+
+/* Is name a variable where the op stands (its process's "shared" or
+ * "local", or an "ipc" Value or Array)? */
+static bool names_variable(Loader *c, const Ctx *x, const char *name)
+{
+    if (x->proc >= 0) {
+        int p = x->proc;
+        while (p >= c->n_decl_procs && c->extra[p].parent >= 0)
+            p = c->extra[p].parent;
+        int e = ld_names_find(&c->names, OBJ_SCOPE(p), name);
+        if (e != -1)
+            return e <= -2;
+    }
+    return ld_names_find(&c->names, IPC_SCOPE, name) <= -2;
+}
+
+/* os_exit, poll, branch, assign and call; the current path is the op object. */
+static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const OpDef *def, OpVec *vec,
+                           const Ctx *x, int depth)
+{
+    SimScenario *sc = c->sc;
+    size_t mark = ld_path_push_key(c, key->string), m2;
+    int obj = -1, kind = 0, rc;
+    double n;
+    SimOp *op;
+    const cJSON *v;
+    char q[64];
+
+    switch (def->family) {
+    case F_EXIT:
+        /* os._exit(n): a status from 0 to 255, as the OS keeps it. */
+        if ((rc = ld_get_integer(c, key, 0, 255, &n)) < 0)
+            return rc;
+        if ((rc = op_push(c, vec, SIM_OP_EXIT, &op)) < 0)
+            return rc;
+        op->value = (int64_t)n;
+        break;
+    case F_CALL:
+        if ((rc = ld_resolve_prim(c, x, key, PK(SIM_PRIM_MANAGER), "call", &obj, &kind)) < 0)
+            return rc;
+        if ((rc = op_push(c, vec, SIM_OP_CALL, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        break;
+    case F_POLL: {
+        const cJSON *until = cJSON_GetObjectItemCaseSensitive(o, "until");
+        bool var = cJSON_IsString(key) && names_variable(c, x, key->valuestring);
+        if (var && !until)
+            return fail(c, "'%s' is a variable; a poll on it needs the value it waits for, e.g. {\"poll\": "
+                           "\"%s\", \"until\": 3} (while %s < 3: pass)", ld_quote(key->valuestring, q, sizeof(q)),
+                        q, q);
+        if (!var) {
+            if ((rc = ld_resolve_prim(c, x, key, KINDS_POLL, "poll", &obj, &kind)) < 0)
+                return rc;
+            if (until) {
+                ld_path_pop(c, mark);
+                ld_enter(c, o, "until", &m2);
+                return fail(c, "\"until\" is the value a variable is polled for; a poll on %s %s waits until "
+                               "%s", ld_prim_articles[kind], ld_prim_names[kind],
+                            kind == SIM_PRIM_EVENT ? "it is set (while not e.is_set(): pass)"
+                            : (KINDS_QUEUE >> kind & 1) ? "it has an item (while q.empty(): pass)"
+                                                        : "it is free (while lock.locked(): pass)");
+            }
+            ld_path_pop(c, mark);
+            if (cJSON_GetObjectItemCaseSensitive(o, "index"))
+                return fail(c, "\"index\" picks an element of an array; a poll on %s %s has none",
+                            ld_prim_articles[kind], ld_prim_names[kind]);
+            if ((rc = op_push(c, vec, SIM_OP_POLL, &op)) < 0)
+                return rc;
+            op->obj = obj;
+            return 0;
+        }
+        if ((rc = ld_resolve_shared(c, x, key, "poll", &obj)) < 0)
+            return rc;
+        if (sc->shared[obj].scope == SIM_VAR_MANAGED)
+            return fail(c, "'%s' is a Manager's Value: each test of a poll would be a call to the manager; "
+                           "expected a variable of this process or a multiprocessing Value or Array",
+                        ld_quote(key->valuestring, q, sizeof(q)));
+        ld_path_pop(c, mark);
+        ld_enter(c, o, "until", &m2);
+        if ((rc = ld_get_integer(c, until, -MAX_SHARED_VALUE, MAX_SHARED_VALUE, &n)) < 0)
+            return rc;
+        ld_path_pop(c, m2);
+        uint16_t index;
+        if ((rc = var_index(c, o, obj, &index)) < 0)
+            return rc;
+        if ((rc = op_push(c, vec, SIM_OP_POLL, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->flags |= SIM_OPF_VAR;
+        op->value = (int64_t)n;
+        op->index = index;
+        return 0;
+    }
+    case F_ASSIGN: {
+        if ((rc = ld_resolve_shared(c, x, key, "assign", &obj)) < 0)
+            return rc;
+        ld_path_pop(c, mark);
+        if (!(v = ld_enter(c, o, "value", &m2)))
+            return ld_fail_missing(c, "value", "the value stored, e.g. {\"assign\": \"x\", \"value\": 99}");
+        if ((rc = ld_get_integer(c, v, -2147483647.0, 2147483647.0, &n)) < 0)
+            return rc;
+        ld_path_pop(c, m2);
+        uint16_t index;
+        if ((rc = var_index(c, o, obj, &index)) < 0)
+            return rc;
+        if ((rc = op_push(c, vec, SIM_OP_ASSIGN, &op)) < 0)
+            return rc;
+        op->obj = obj;
+        op->value = (int64_t)n;
+        op->index = index;
+        return 0;
+    }
+    case F_BRANCH: {
+        /* if random.random() < p: then, else: else. Compiled as BRANCH, the
+         * then-part, a SKIP over the else-part, the else-part. */
+        double p = 0;
+        if (!cJSON_IsObject(key))
+            return fail(c, "expected {\"p\": 0.9, \"then\": [...], \"else\": [...]}, got %s", ld_type_name(key));
+        if ((rc = ld_check_keys(c, key, BRANCH_KEYS, COUNT(BRANCH_KEYS))) < 0)
+            return rc;
+        if (!(v = ld_enter(c, key, "p", &m2)))
+            return ld_fail_missing(c, "p", "the probability of the \"then\" part, from 0 to 1, e.g. "
+                                           "{\"p\": 0.9, \"then\": [...], \"else\": [...]}");
+        if ((rc = ld_get_number(c, v, 0, 1, &p)) < 0)
+            return rc;
+        ld_path_pop(c, m2);
+        const cJSON *then_ops = ld_enter(c, key, "then", &m2);
+        if (!then_ops)
+            return ld_fail_missing(c, "then", "the operations run with probability p, e.g. [{\"cpu\": \"1ms\"}]");
+        ld_path_pop(c, m2);
+        if (depth + 1 > MAX_REPEAT_DEPTH)
+            return fail(c, "repeats and branches nested %d levels deep; expected at most %d levels", depth + 1,
+                        MAX_REPEAT_DEPTH);
+        if ((rc = op_push(c, vec, SIM_OP_BRANCH, &op)) < 0)
+            return rc;
+        uint32_t at = vec->n - 1;
+        vec->v[at].value = (int64_t)llround(p * 1e9);
+        for (int part = 0; part < 2; part++) {
+            const cJSON *ops = ld_enter(c, key, part ? "else" : "then", &m2);
+            if (part == 1) {
+                if ((rc = op_push(c, vec, SIM_OP_SKIP, &op)) < 0)
+                    return rc;
+                vec->v[at].body_len = vec->n - at - 1;
+            }
+            if (!ops)
+                continue;
+            if (!cJSON_IsArray(ops))
+                return fail(c, "expected an array of operations, got %s", ld_type_name(ops));
+            uint32_t skip = vec->n - 1;
+            if ((rc = compile_ops(c, ops, vec, x, depth + 1)) < 0)
+                return rc;
+            if (part == 1)
+                vec->v[skip].body_len = vec->n - skip - 1;
+            ld_path_pop(c, m2);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    ld_path_pop(c, mark);
+    return 0;
+}
+
 /* The synchronization ops and increment; the current path is the op object. */
 static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const OpDef *def, OpVec *vec,
                            const Ctx *x, int depth)
@@ -341,7 +542,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
     char q[64];
 
     if (def->family == F_INCREMENT)
-        rc = ld_resolve_shared(c, x, key, &obj);
+        rc = ld_resolve_shared(c, x, key, "increment", &obj);
     else
         rc = ld_resolve_prim(c, x, key, kinds_of[def->family], key->string, &obj, &kind);
     if (rc < 0)
@@ -424,14 +625,21 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
     }
     case F_INCREMENT: {
         bool call = false;
+        uint16_t index = 0;
         if ((v = ld_enter(c, o, "call_between", &mark))) {
             if ((rc = ld_get_bool(c, v, &call)) < 0)
                 return rc;
+            if (call && c->sc->shared[obj].scope >= SIM_VAR_VALUE)
+                return fail(c, "\"call_between\" is for a variable of Python code; a multiprocessing Value "
+                               "or a Manager's Value already reads and writes in two separate steps");
             ld_path_pop(c, mark);
         }
+        if ((rc = var_index(c, o, obj, &index)) < 0)
+            return rc;
         if ((rc = op_push(c, vec, SIM_OP_INCREMENT, &op)) < 0)
             return rc;
         op->obj = obj;
+        op->index = index;
         if (call)
             op->flags |= SIM_OPF_CALL_BETWEEN;
         return 0;
@@ -552,13 +760,16 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
     if ((rc = ld_check_only(c, o, allowed, 1 + def->n_mods, in)) < 0)
         return rc;
     if (x->task && (def->family == F_START || def->family == F_JOIN || def->family == F_FORK ||
-                    def->family == F_THREAD_POOL || def->family == F_PROCESS_POOL)) {
+                    def->family == F_THREAD_POOL || def->family == F_PROCESS_POOL ||
+                    def->family == F_TERMINATE || def->family == F_KILL || def->family == F_EXIT)) {
         mark = ld_path_push_key(c, key->string);
         return fail(c, "'%s' is not supported in a pool's task; expected the task's own work: cpu, c_call, "
                        "nogil, io, sleep, repeat, with and the synchronization operations", def->name);
     }
     if (def->family >= F_ACQUIRE && def->family <= F_INCREMENT)
         return compile_sync_op(c, o, key, def, vec, x, depth);
+    if (def->family >= F_EXIT)
+        return compile_more_op(c, o, key, def, vec, x, depth);
 
     SimTime timeout = -1;
     if (def->family == F_JOIN && (rc = op_timeout(c, o, &timeout)) < 0)
@@ -603,9 +814,12 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         break;
     }
     case F_START:
-    case F_JOIN: {
+    case F_JOIN:
+    case F_TERMINATE:
+    case F_KILL: {
         const char *name;
-        if ((rc = ld_get_string(c, key, "the name of a thread or process", &name)) < 0)
+        if ((rc = ld_get_string(c, key, def->family >= F_TERMINATE ? "the name of a process"
+                                                                   : "the name of a thread or process", &name)) < 0)
             break;
         if (!*name) {
             rc = fail(c, "the name is empty; expected the name of a thread or process");
@@ -625,6 +839,8 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         if ((rc = op_push(c, vec, def->kind, &op)) < 0)
             break;
         op->timeout = timeout;
+        if (def->family == F_KILL)
+            op->flags |= SIM_OPF_KILL;
         Ref *r = &c->refs[c->n_refs];
         r->thread = x->thread;
         r->op = vec->n - 1;
@@ -744,6 +960,7 @@ int ld_make_pool_workers(Loader *c)
             pp->manual_start = true;
             pp->first_thread = sc->n_threads;
             pp->n_threads = 1;
+            pp->affinity = sc->procs[pe->proc].affinity; /* inherited across fork and exec */
             c->extra[proc].parent = -1;
             if (ld_names_add(&c->names, -1, name, proc) < 0)
                 return ld_nomem(c);
@@ -758,6 +975,7 @@ int ld_make_pool_workers(Loader *c)
             return ld_nomem(c);
         sc->n_threads++;
         ts->process = proc;
+        ts->affinity = sc->procs[proc].affinity;
         ts->manual_start = !ps->processes;
         uint32_t first = 0;
         if ((rc = ops_append(c, &pe->prog, &first)) < 0)
@@ -769,6 +987,68 @@ int ld_make_pool_workers(Loader *c)
         ps->task_len = pe->prog.n - 1;
         free(pe->prog.v);
         pe->prog = (OpVec){NULL, 0, 0};
+    }
+    return 0;
+}
+
+/* ---- Managers, after the walk ------------------------------------------- */
+
+/*
+ * Each "ipc" manager's server process, behind every other template: one
+ * thread that serves the requests of every client in turn. (CPython's
+ * server runs a thread per connection; they take turns on the server's
+ * GIL, and each request is short, so one thread serving them in arrival
+ * order is what the clients see.) It is running when the run begins, as
+ * after `m = multiprocessing.Manager()`.
+ */
+int ld_make_managers(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    int rc, made = 0;
+    for (int k = 0; k < c->n_ipc; k++) {
+        if (c->ipc[k].kind != SIM_PRIM_MANAGER)
+            continue;
+        if (sc->n_procs >= MAX_PROCS || sc->n_threads >= MAX_THREADS)
+            return fail_limit(c, "more than %d processes or %d threads with the managers' servers", MAX_PROCS,
+                              MAX_THREADS);
+        if ((rc = ld_grow_procs(c, sc->n_procs + 1)) < 0 || (rc = ld_grow_threads(c, sc->n_threads + 1)) < 0)
+            return rc;
+        char *name = malloc(48);
+        if (!name)
+            return ld_nomem(c);
+        snprintf(name, 48, "SyncManager-%d", ++made);
+        for (int i = 2; ld_names_find(&c->names, -1, name) >= 0; i++)
+            snprintf(name, 48, "SyncManager-%d-%d", made, i);
+        int proc = sc->n_procs++, t = sc->n_threads++;
+        SimProcessSpec *pp = &sc->procs[proc];
+        memset(pp, 0, sizeof(*pp));
+        pp->name = name;
+        pp->start_method = SIM_START_INITIAL;
+        pp->manual_start = false; /* up when the run begins, as after Manager() returns */
+        pp->first_thread = t;
+        pp->n_threads = 1;
+        pp->serves = 1 + k;
+        c->extra[proc].parent = -1;
+        if (ld_names_add(&c->names, -1, name, proc) < 0)
+            return ld_nomem(c);
+        SimThreadSpec *ts = &sc->threads[t];
+        memset(ts, 0, sizeof(*ts));
+        if (!(ts->name = strdup("serve_client")))
+            return ld_nomem(c);
+        ts->process = proc;
+        ts->daemon = true;
+        OpVec prog = {NULL, 0, 0};
+        SimOp *op;
+        uint32_t first = 0;
+        if ((rc = op_push(c, &prog, SIM_OP_SERVE, &op)) == 0) {
+            op->obj = IPC_OBJ(k);
+            rc = ops_append(c, &prog, &first);
+        }
+        free(prog.v);
+        if (rc < 0)
+            return rc;
+        ts->prog_first = first;
+        ts->prog_len = 1;
     }
     return 0;
 }
@@ -813,13 +1093,16 @@ int ld_resolve_ref(Loader *c, const Ref *r)
     SimScenario *sc = c->sc;
     SimOp *op = &sc->ops[sc->threads[r->thread].prog_first + r->op];
     int p = sc->threads[r->thread].process;
-    bool start = op->kind == SIM_OP_START;
-    const char *verb = start ? "start" : "join";
+    bool start = op->kind == SIM_OP_START, signal = op->kind == SIM_OP_TERMINATE;
+    const char *verb = start ? "start" : !signal ? "join" : (op->flags & SIM_OPF_KILL) ? "kill" : "terminate";
     char q[64], q2[64], where[320];
     ld_quote(r->name, q, sizeof(q));
 
     int u = ld_names_find(&c->names, p, r->name);
-    if (u >= 0) {
+    if (u >= 0 && signal && ld_names_find(&c->names, -1, r->name) < 0)
+        return fail_ref(c, r, "'%s' is a thread; Python cannot stop a thread from outside: only a process has "
+                              "terminate() and kill(); expected the name of a process", q);
+    if (u >= 0 && !signal) {
         if (u == r->thread)
             return fail_ref(c, r, "thread '%s' cannot %s itself; expected another thread or a process",
                             q, verb);
@@ -847,8 +1130,11 @@ int ld_resolve_ref(Loader *c, const Ref *r)
                               "of a thread of this process or of a process", q, q2, q);
     }
     if (t == p)
-        return fail_ref(c, r, "a thread cannot %s its own process '%s'; expected another process or a "
-                              "thread", verb, q);
+        return fail_ref(c, r, "a thread cannot %s its own process '%s'; expected another process%s", verb, q,
+                        signal ? " (os_exit ends the thread's own process)" : " or a thread");
+    if (signal && sc->procs[t].serves)
+        return fail_ref(c, r, "'%s' is a manager's server process, which shuts down when the processes using "
+                              "it have ended; expected another process", q);
     if (start && t >= c->n_decl_procs) {
         ld_locate(c, c->extra[t].ptr, AT_VALUE, 0, true, where, sizeof(where));
         return fail_ref(c, r, "process '%s' is created by the fork at %s and cannot be started; "
@@ -860,4 +1146,44 @@ int ld_resolve_ref(Loader *c, const Ref *r)
     op->target_kind = SIM_TARGET_PROCESS;
     op->target = t;
     return 0;
+}
+
+/* ---- Warnings, after the walk ------------------------------------------- */
+
+int ld_warn(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    char q[64], q2[64];
+    int rc;
+    bool *started_t = calloc((size_t)sc->n_threads + 1, 1), *started_p = calloc((size_t)sc->n_procs + 1, 1);
+    if (!started_t || !started_p) {
+        free(started_t);
+        free(started_p);
+        return ld_nomem(c);
+    }
+    for (uint32_t i = 0; i < sc->n_ops; i++) {
+        const SimOp *op = &sc->ops[i];
+        if (op->kind != SIM_OP_START || op->target < 0)
+            continue;
+        if (op->target_kind == SIM_TARGET_THREAD && op->target < sc->n_threads)
+            started_t[op->target] = true;
+        else if (op->target_kind == SIM_TARGET_PROCESS && op->target < sc->n_procs)
+            started_p[op->target] = true;
+    }
+    rc = 0;
+    for (int p = 0; p < c->n_decl_procs && rc == 0; p++) {
+        const SimProcessSpec *ps = &sc->procs[p];
+        ld_quote(ps->name, q2, sizeof(q2));
+        if (ps->manual_start && !started_p[p])
+            rc = ld_warning(c, "process '%s' is declared \"start\": \"manual\" but no start operation starts it, "
+                               "so it never runs", q2);
+        for (int t = ps->first_thread; t < ps->first_thread + ps->n_threads && rc == 0; t++)
+            if (sc->threads[t].manual_start && !started_t[t])
+                rc = ld_warning(c, "thread '%s' of process '%s' is declared \"start\": \"manual\" but no start "
+                                   "operation starts it, so it never runs",
+                                ld_quote(sc->threads[t].name, q, sizeof(q)), q2);
+    }
+    free(started_t);
+    free(started_p);
+    return rc;
 }

@@ -57,6 +57,7 @@ typedef enum EventType {
     EV_SYNC_TIMEOUT, /* a timed wait on a synchronization object expired */
     EV_PIPE_DELIVER, /* a message reaches the reading end of a pipe (data = object slot) */
     EV_JOIN_TIMEOUT, /* a join(timeout) gave up */
+    EV_REPLY,        /* a Manager's reply reaches its caller (thread = the caller, data = object slot) */
 } EventType;
 
 /* What a thread does once it is on a core. */
@@ -82,6 +83,7 @@ typedef enum Post {
     POST_START_THREAD,
     POST_START_PROCESS,
     POST_FORK,
+    POST_SIGNAL,        /* Process.terminate() or kill(): os.kill() returned, the signal lands */
 } Post;
 
 /* The event queue's FIFO lanes: one per constant delay (sim_internal.h). */
@@ -123,6 +125,9 @@ typedef struct Prim {
     WaitList waiters;       /* acquirers; condition/event/barrier waiters; queue getters */
     WaitList waiters2;      /* QUEUE: putters (not_full) */
     struct Prim *lock;      /* CONDITION, QUEUE: the lock they use */
+    uint32_t *reqs;         /* MANAGER: callers whose request reached the server, oldest first
+                               (waiters: the server; waiters2: callers awaiting their reply) */
+    uint32_t n_reqs, cap_reqs;
 } Prim;
 
 typedef struct Shared {
@@ -220,6 +225,7 @@ typedef struct Thread {
         bool boot;               /* a multiprocessing fork child: bootstrap before the program */
         uint8_t post;            /* Post: what the current C call creates when it ends */
         int32_t post_target;
+        bool post_kill;          /* POST_SIGNAL: SIGKILL rather than SIGTERM */
     } prog;
     /* the synchronization op in progress (sync.c) */
     struct {
@@ -233,6 +239,8 @@ typedef struct Thread {
         SimTime deadline;        /* absolute end of the current timed wait, -1 none */
         Prim *retry;             /* the lock to retry when woken by its release */
         int64_t inc_read;        /* INCREMENT: the value read */
+        uint32_t polls;          /* POLL: stretches of the loop run so far */
+        uint32_t serving;        /* SERVE: the caller whose request is being served */
         int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
     } sync;
     /* pools (pool.c) */
@@ -242,6 +250,8 @@ typedef struct Thread {
         uint32_t items;          /* process-pool worker: items left in its chunk */
         bool busy;               /* process-pool worker: a chunk's result is owed */
     } pool;
+    Shared *locals;          /* threading.local() attributes: [its process's n_shared], made on first
+                                use; an entry's id is UINT32_MAX until the thread touches it */
 } Thread;
 
 typedef struct Gil {
@@ -272,7 +282,10 @@ typedef struct Process {
     uint32_t n_interp;       /* interpreters with their own GIL: gil .. gil + n_interp - 1 */
     uint64_t interp_started; /* bit k: subinterpreter k exists */
     Prim **prims;            /* [spec->n_prims], by template index - first_prim */
-    Shared *shared;          /* [spec->n_shared] */
+    Shared *shared;          /* [spec->n_shared] (a "local" entry is unused: see Thread.locals) */
+    uint8_t end_cause;       /* 0, or how it was ended from outside: SIM_C_SIGTERM, SIGKILL, OS_EXIT */
+    int32_t exit_code;       /* Process.exitcode once done: 0, os._exit's status, -15, -9 */
+    uint32_t end_by;         /* the thread that ended it + 1, 0 = none */
 } Process;
 
 typedef struct Core {
@@ -312,6 +325,8 @@ struct SimWorld {
     Prim **all_prims;        /* every object, for freeing */
     uint32_t n_all_prims, cap_all_prims;
     Prim **ipc;              /* top-level objects shared by every process */
+    Shared **vars;           /* [sc->n_shared]: a multiprocessing Value or Array's elements (shared
+                                memory, one copy for every process); NULL for other variables */
     int ipc_first;           /* template index of the first top-level object */
     SimRng os_rng;           /* the OS's choices among an object's waiters */
     IncrementPlan increment[2]; /* x += 1 inline [0] and with a call between [1] */
@@ -458,6 +473,11 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
 /* The thread made last from template spec in process proc, or NULL. */
 Thread *thread_last_of(SimWorld *w, uint32_t proc, const SimThreadSpec *spec);
 void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause);
+/* Ends process p from outside its Python code: SIGTERM or SIGKILL (the
+ * default action: no finally, no atexit) or os._exit(). Every thread stops
+ * where it is, and a lock one of them held stays held. by: the thread
+ * that did it (NULL: none); code: Process.exitcode. */
+void thread_kill_process(SimWorld *w, Process *p, const Thread *by, SimCause cause, int32_t code);
 /* Releases the GIL for a blocking action `what` (a SimWaitKind), with
  * FORCE_SWITCHING's wait first if a request is pending. dur is the
  * action's length (I/O, sleep, nogil) or its timeout (-1 = none). */
@@ -503,11 +523,16 @@ void sync_enter_wait(SimWorld *w, Thread *t);
 void sync_work_resumed(SimWorld *w, Thread *t);
 void sync_timed_out(SimWorld *w, Thread *t);
 void sync_retry(SimWorld *w, Thread *t);
-void sync_pipe_deliver(SimWorld *w, Prim *p);
+/* A message reaches the reading end of a pipe, or a caller's request
+ * reaches a Manager's server (from: the sender). */
+void sync_pipe_deliver(SimWorld *w, Prim *p, uint32_t from);
+/* EV_REPLY: a Manager's reply reaches caller t. */
+void sync_reply(SimWorld *w, Thread *t, Prim *p);
 
 /* ---- process.c: processes and fork ---------------------------------------- */
 
-/* The top-level "ipc" objects every process shares, made once per run. */
+/* The top-level "ipc" objects every process shares, made once per run,
+ * with the Values and Arrays (w->vars). */
 bool proc_make_ipc_objects(SimWorld *w);
 Process *proc_create(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, const char *name);
 /* The process's threads come to life; forker: the thread whose os.fork()

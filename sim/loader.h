@@ -44,7 +44,11 @@
 #define KINDS_WITH (KINDS_LOCK | PK(SIM_PRIM_CONDITION))
 #define KINDS_WAIT (PK(SIM_PRIM_EVENT) | PK(SIM_PRIM_CONDITION) | PK(SIM_PRIM_BARRIER))
 #define KINDS_QUEUE (PK(SIM_PRIM_QUEUE) | PK(SIM_PRIM_PIPE) | PK(SIM_PRIM_MP_QUEUE))
-#define KINDS_IPC (PK(SIM_PRIM_PIPE) | PK(SIM_PRIM_MP_QUEUE))
+/* What "ipc" may hold: what crosses processes (multiprocessing's locks and
+ * events are kernel semaphores in shared memory). */
+#define KINDS_IPC (PK(SIM_PRIM_PIPE) | PK(SIM_PRIM_MP_QUEUE) | PK(SIM_PRIM_MANAGER) | KINDS_LOCK | \
+                   PK(SIM_PRIM_EVENT))
+#define KINDS_POLL (KINDS_LOCK | PK(SIM_PRIM_EVENT) | KINDS_QUEUE)
 
 /* ---- Loader state ------------------------------------------------------- */
 
@@ -266,11 +270,18 @@ int ld_load_ipc(Loader *c, const cJSON *v);
  */
 int ld_resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, const char *op, int *obj,
                     int *kind);
-/* The shared variable an increment names (v, at the current path). */
-int ld_resolve_shared(Loader *c, const Ctx *x, const cJSON *v, int *obj);
+/* The variable an increment, assign or poll (`op`) names (v, at the current
+ * path): a "shared" or "local" of the thread's process, else a Value, Array
+ * or Manager's Value of "ipc". *obj is its index in sc->shared. */
+int ld_resolve_shared(Loader *c, const Ctx *x, const cJSON *v, const char *op, int *obj);
 /* After the walk: moves the "ipc" objects behind every process's and points
  * the ops that name them at their final indices. */
 int ld_place_ipc(Loader *c);
+/* After ld_place_ipc: a queue or pipe declared under the "sync" of several
+ * processes, put to in one and got from in another, is two objects that
+ * never meet: an error that says to declare it once under "ipc". A lock
+ * declared in several processes and taken in them is a warning. */
+int ld_check_sharing(Loader *c);
 
 /* ---- compile.c ---------------------------------------------------------- */
 
@@ -281,8 +292,12 @@ int ld_compile_program(Loader *c, const cJSON *v, int thread);
 int ld_name_fork_children(Loader *c);
 /* After the walk: points a start or join op at the thread or process it names. */
 int ld_resolve_ref(Loader *c, const Ref *r);
+/* After everything: the warnings of a scenario that loads (sc->warnings). */
+int ld_warn(Loader *c);
 /* After the references: each pool's worker template, behind all others. */
 int ld_make_pool_workers(Loader *c);
+/* After the pools, before ld_place_ipc: each "ipc" manager's server process. */
+int ld_make_managers(Loader *c);
 
 /* ---- config.c ----------------------------------------------------------- */
 
@@ -315,5 +330,7 @@ int ld_grow_procs(Loader *c, int need);
 int ld_grow_threads(Loader *c, int need);
 /* Grows *arr of elements of size bytes to hold need; new ones zeroed. */
 int ld_grow_array(Loader *c, void **arr, int *cap, int need, size_t size);
+/* Adds a warning to sc->warnings (printf-style); SIM_ERR_NOMEM or 0. */
+int ld_warning(Loader *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* GILSIM_LOADER_H */

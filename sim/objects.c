@@ -23,10 +23,10 @@
 /* Synchronization object types, in SimPrimKind order, with their articles. */
 const char *const ld_prim_names[SIM_PRIM_KIND_COUNT] = {
     "lock", "rlock", "semaphore", "bounded_semaphore", "event",
-    "condition", "barrier", "queue", "pipe", "mp_queue",
+    "condition", "barrier", "queue", "pipe", "mp_queue", "manager",
 };
 const char *const ld_prim_articles[SIM_PRIM_KIND_COUNT] = {
-    "a", "an", "a", "a", "an", "a", "a", "a", "a", "an",
+    "a", "an", "a", "a", "an", "a", "a", "a", "a", "an", "a",
 };
 
 /* The fields of an object's {"type": T, ...} form, by type. */
@@ -35,6 +35,8 @@ static const char *const FIELDS_SEMAPHORE[] = {"type", "value"};
 static const char *const FIELDS_CONDITION[] = {"type", "lock"};
 static const char *const FIELDS_BARRIER[] = {"type", "parties", "timeout"};
 static const char *const FIELDS_QUEUE[] = {"type", "maxsize"};
+static const char *const FIELDS_VALUE[] = {"type", "initial", "lock", "manager"};
+static const char *const FIELDS_ARRAY[] = {"type", "length", "initial", "lock"};
 
 /* ---- Name table --------------------------------------------------------- */
 
@@ -191,7 +193,10 @@ static int check_object_name(Loader *c, int scope, const char *key, const char *
     int e = ld_names_find(&c->names, scope, key);
     if (e == -1)
         return 0;
-    const char *prev = scope == IPC_SCOPE ? "ipc" : e <= -2 ? "shared" : "sync";
+    const char *prev = scope == IPC_SCOPE                                        ? "ipc"
+                       : e <= -2 && c->sc->shared[SHARED_ENTRY(e)].scope == SIM_VAR_LOCAL ? "local"
+                       : e <= -2                                                  ? "shared"
+                                                                                  : "sync";
     if (strcmp(prev, section) == 0)
         return ld_fail_duplicate_key(c, key);
     char *at = sibling_ptr(c, base_len, prev, key);
@@ -202,7 +207,7 @@ static int check_object_name(Loader *c, int scope, const char *key, const char *
     mark = ld_path_push_key(c, key);
     rc = ld_fail_loc(c, SIM_ERR_INVALID, c->path, c->path, AT_KEY, 0,
                      "duplicate object name '%s' in process '%s' (first under \"%s\" at %s); expected names "
-                     "unique across \"sync\" and \"shared\"",
+                     "unique across \"sync\", \"shared\" and \"local\"",
                      ld_quote(key, q, sizeof(q)), ld_quote(c->sc->procs[proc].name, q2, sizeof(q2)), prev,
                      first);
     ld_path_pop(c, mark);
@@ -223,6 +228,11 @@ static int get_prim_type(Loader *c, const cJSON *v, int *out)
         return 0;
     }
     ld_quote(s, q, sizeof(q));
+    if (strcmp(s, "value") == 0 || strcmp(s, "array") == 0)
+        return fail(c, "a multiprocessing.%s lives in memory every process shares; declare it under the "
+                       "top-level \"ipc\", e.g. \"ipc\": {\"counter\": {\"type\": \"%s\"}}; a variable "
+                       "of this process alone is declared under \"shared\"",
+                    s[0] == 'v' ? "Value" : "Array", s);
     const char *best = ld_suggest(s, ld_prim_names, SIM_PRIM_KIND_COUNT);
     if (best)
         return fail(c, "'%s' is not a synchronization type; did you mean '%s'?", q, best);
@@ -253,10 +263,18 @@ static int load_prim_spec(Loader *c, const cJSON *v, int proc, bool ipc, SimPrim
         return ld_fail_missing(c, "type", "the object's type, e.g. {\"type\": \"semaphore\", \"value\": 3}");
     if ((rc = get_prim_type(c, f, &kind)) < 0)
         return rc;
+    if (ipc && kind == SIM_PRIM_QUEUE)
+        return fail(c, "a queue.Queue lives in one process; for a queue between processes declare an "
+                       "\"mp_queue\" (multiprocessing.Queue) here, or declare the queue under the \"sync\" "
+                       "of the process whose threads use it");
     if (ipc && !(KINDS_IPC >> kind & 1))
-        return fail(c, "%s %s cannot be in \"ipc\": threading objects live in one process; declare it under "
-                       "the \"sync\" of the process that uses it (\"ipc\" holds pipes and mp_queues)",
-                    ld_prim_articles[kind], ld_prim_names[kind]);
+        return fail(c, "%s %s cannot be in \"ipc\" in this version of gilsim; \"ipc\" holds what processes "
+                       "share: pipes, mp_queues, managers, values, arrays, and the locks, rlocks, semaphores, "
+                       "bounded_semaphores and events of multiprocessing; declare it under the \"sync\" of "
+                       "the process that uses it", ld_prim_articles[kind], ld_prim_names[kind]);
+    if (!ipc && kind == SIM_PRIM_MANAGER)
+        return fail(c, "a manager is a server process every process reaches; declare it under the top-level "
+                       "\"ipc\", e.g. \"ipc\": {\"m\": \"manager\"}");
     ld_path_pop(c, mark);
     out->kind = (uint8_t)kind;
     if (kind == SIM_PRIM_SEMAPHORE || kind == SIM_PRIM_BOUNDED_SEMAPHORE)
@@ -374,36 +392,48 @@ static int load_sync(Loader *c, const cJSON *v, int proc, size_t base_len)
     return 0;
 }
 
-/* The "shared" object of declared process proc, at the current path. */
-static int load_shared(Loader *c, const cJSON *v, int proc, size_t base_len)
+/* A new variable spec at the end of sc->shared; its name is set by the caller. */
+static SimSharedSpec *new_variable(Loader *c, int process, int64_t initial, uint8_t scope)
+{
+    SimScenario *sc = c->sc;
+    if (sc->n_shared >= MAX_SHARED) {
+        fail_limit(c, "more than %d shared variables; at most %d are supported", MAX_SHARED, MAX_SHARED);
+        return NULL;
+    }
+    if (ld_grow_array(c, (void **)&sc->shared, &c->cap_shared, sc->n_shared + 1, sizeof(*sc->shared)) < 0)
+        return NULL;
+    SimSharedSpec *ss = &sc->shared[sc->n_shared++];
+    *ss = (SimSharedSpec){NULL, process, initial, scope, 0, -1, -1};
+    return ss;
+}
+
+/* The "shared" (module globals) or "local" (threading.local attributes)
+ * object of declared process proc, at the current path. */
+static int load_shared(Loader *c, const cJSON *v, int proc, size_t base_len, bool local)
 {
     SimScenario *sc = c->sc;
     int rc;
     double n;
+    const char *section = local ? "local" : "shared";
     if (!cJSON_IsObject(v))
-        return fail(c, "expected an object naming shared variables with their initial values, e.g. "
-                       "{\"count\": 0}, got %s", ld_type_name(v));
+        return fail(c, "expected an object naming %s with their initial values, e.g. "
+                       "{\"count\": 0}, got %s", local ? "the attributes of a threading.local() and"
+                                                         : "shared variables", ld_type_name(v));
     for (const cJSON *m = v->child; m; m = m->next) {
         const char *k = m->string ? m->string : "";
         if (ld_ignored_key(k))
             continue;
-        if ((rc = check_object_name(c, OBJ_SCOPE(proc), k, "shared", base_len, proc)) < 0)
+        if ((rc = check_object_name(c, OBJ_SCOPE(proc), k, section, base_len, proc)) < 0)
             return rc;
         size_t mark = ld_path_push_key(c, k);
-        if (sc->n_shared >= MAX_SHARED)
-            return fail_limit(c, "more than %d shared variables; at most %d are supported", MAX_SHARED,
-                              MAX_SHARED);
         if ((rc = ld_get_integer(c, m, -MAX_SHARED_VALUE, MAX_SHARED_VALUE, &n)) < 0)
             return rc;
-        rc = ld_grow_array(c, (void **)&sc->shared, &c->cap_shared, sc->n_shared + 1, sizeof(*sc->shared));
-        if (rc < 0)
-            return rc;
-        SimSharedSpec *ss = &sc->shared[sc->n_shared];
+        SimSharedSpec *ss = new_variable(c, proc, (int64_t)n, local ? SIM_VAR_LOCAL : SIM_VAR_GLOBAL);
+        if (!ss)
+            return c->err->code;
         if (!(ss->name = strdup(k)))
             return ld_nomem(c);
-        ss->process = proc;
-        ss->initial = (int64_t)n;
-        int idx = sc->n_shared++;
+        int idx = sc->n_shared - 1;
         if (ld_names_add(&c->names, OBJ_SCOPE(proc), ss->name, SHARED_ENTRY(idx)) < 0)
             return ld_nomem(c);
         ld_path_pop(c, mark);
@@ -499,10 +529,11 @@ static int add_condition_locks(Loader *c, int proc)
 int ld_load_process_objects(Loader *c, const cJSON *p, int index)
 {
     SimScenario *sc = c->sc;
-    const cJSON *sections[2] = {NULL, NULL};
+    const cJSON *sections[3] = {NULL, NULL, NULL};
     int n = 0, rc;
     for (const cJSON *m = p->child; m; m = m->next)
-        if (m->string && (strcmp(m->string, "sync") == 0 || strcmp(m->string, "shared") == 0))
+        if (m->string && (strcmp(m->string, "sync") == 0 || strcmp(m->string, "shared") == 0 ||
+                          strcmp(m->string, "local") == 0))
             sections[n++] = m; /* ld_check_keys let each through once */
     sc->procs[index].first_prim = sc->n_prims;
     sc->procs[index].first_shared = sc->n_shared;
@@ -511,7 +542,8 @@ int ld_load_process_objects(Loader *c, const cJSON *p, int index)
     for (int i = 0; i < n; i++) {
         bool sync = strcmp(sections[i]->string, "sync") == 0;
         size_t mark = ld_path_push_key(c, sections[i]->string);
-        rc = sync ? load_sync(c, sections[i], index, base) : load_shared(c, sections[i], index, base);
+        rc = sync ? load_sync(c, sections[i], index, base)
+                  : load_shared(c, sections[i], index, base, strcmp(sections[i]->string, "local") == 0);
         if (rc < 0)
             return rc;
         ld_path_pop(c, mark);
@@ -534,13 +566,105 @@ int ld_load_process_objects(Loader *c, const cJSON *p, int index)
     return 0;
 }
 
+/* "value" or "array" when the "ipc" member v declares a multiprocessing
+ * Value or Array (or a Manager's Value), else NULL: an object. */
+static const char *variable_type(const cJSON *v)
+{
+    const char *t = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (cJSON_IsObject(v)) {
+        const cJSON *ty = cJSON_GetObjectItemCaseSensitive(v, "type");
+        t = cJSON_IsString(ty) ? ty->valuestring : NULL;
+    }
+    if (t && (strcmp(t, "value") == 0 || strcmp(t, "array") == 0))
+        return t;
+    return NULL;
+}
+
+/* A Value or Array under "ipc" (the current path is v, named k):
+ * multiprocessing.Value(typecode, initial, lock=True), Array(typecode,
+ * length, lock=True), or a Manager's Value ("manager": M, resolved once
+ * every "ipc" name is known). A lock is an RLock of its own among the
+ * "ipc" objects, as multiprocessing makes one. */
+static int load_ipc_variable(Loader *c, const cJSON *v, const char *k, bool array, const char **manager)
+{
+    SimScenario *sc = c->sc;
+    size_t mark;
+    int rc;
+    double n = 0, length = 1;
+    bool lock = true;
+    const cJSON *f;
+    char what[32];
+    *manager = NULL;
+    snprintf(what, sizeof(what), array ? "an array" : "a value");
+    if (cJSON_IsObject(v)) {
+        if ((rc = array ? ld_check_only(c, v, FIELDS_ARRAY, COUNT(FIELDS_ARRAY), what)
+                        : ld_check_only(c, v, FIELDS_VALUE, COUNT(FIELDS_VALUE), what)) < 0)
+            return rc;
+        if ((f = ld_enter(c, v, "initial", &mark))) {
+            if ((rc = ld_get_integer(c, f, -MAX_SHARED_VALUE, MAX_SHARED_VALUE, &n)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if (array) {
+            if (!(f = ld_enter(c, v, "length", &mark)))
+                return ld_fail_missing(c, "length", "the number of elements, e.g. {\"type\": \"array\", "
+                                                    "\"length\": 4}");
+            if ((rc = ld_get_integer(c, f, 1, 1024, &length)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if ((f = ld_enter(c, v, "manager", &mark))) {
+            if ((rc = ld_get_name(c, f, manager)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+        }
+        if ((f = ld_enter(c, v, "lock", &mark))) {
+            if ((rc = ld_get_bool(c, f, &lock)) < 0)
+                return rc;
+            if (*manager)
+                return fail(c, "a Manager's Value has no lock of its own: every access is a call to the "
+                               "manager; expected no \"lock\" beside \"manager\"");
+            ld_path_pop(c, mark);
+        }
+    } else if (array) {
+        return fail(c, "an array needs its length; expected {\"type\": \"array\", \"length\": N}");
+    }
+    if (*manager)
+        lock = false;
+    SimSharedSpec *ss = new_variable(c, -1, (int64_t)n, *manager ? SIM_VAR_MANAGED : SIM_VAR_VALUE);
+    if (!ss)
+        return c->err->code;
+    int idx = sc->n_shared - 1;
+    ss->length = array ? (uint32_t)length : 0; /* 0: a Value, not an array */
+    if (!(ss->name = strdup(k)))
+        return ld_nomem(c);
+    if (ld_names_add(&c->names, IPC_SCOPE, ss->name, SHARED_ENTRY(idx)) < 0)
+        return ld_nomem(c);
+    if (!lock)
+        return 0;
+    if (c->n_ipc >= MAX_PRIMS)
+        return fail_too_many_prims(c);
+    if ((rc = ld_grow_array(c, (void **)&c->ipc, &c->cap_ipc, c->n_ipc + 1, sizeof(*c->ipc))) < 0)
+        return rc;
+    size_t len = strlen(k) + sizeof(".lock");
+    char *name = malloc(len);
+    if (!name)
+        return ld_nomem(c);
+    snprintf(name, len, "%s.lock", k);
+    c->ipc[c->n_ipc] = (SimPrimSpec){name, -1, SIM_PRIM_RLOCK, 0, -1, -1};
+    sc->shared[idx].lock = IPC_OBJ(c->n_ipc);
+    c->n_ipc++;
+    return 0;
+}
+
 /* The top-level "ipc" object at the current path. */
 int ld_load_ipc(Loader *c, const cJSON *v)
 {
     int rc;
+    char q[64], q2[64];
     if (!cJSON_IsObject(v))
-        return fail(c, "expected an object naming pipes and queues shared by every process, e.g. "
-                       "{\"results\": \"mp_queue\"}, got %s", ld_type_name(v));
+        return fail(c, "expected an object naming what processes share, e.g. {\"results\": \"mp_queue\", "
+                       "\"lock\": \"lock\", \"counter\": {\"type\": \"value\"}}, got %s", ld_type_name(v));
     for (const cJSON *m = v->child; m; m = m->next) {
         const char *k = m->string ? m->string : "";
         if (ld_ignored_key(k))
@@ -548,6 +672,14 @@ int ld_load_ipc(Loader *c, const cJSON *v)
         if ((rc = check_object_name(c, IPC_SCOPE, k, "ipc", 0, -1)) < 0)
             return rc;
         size_t mark = ld_path_push_key(c, k);
+        const char *vt = variable_type(m);
+        if (vt) {
+            const char *manager;
+            if ((rc = load_ipc_variable(c, m, k, vt[0] == 'a', &manager)) < 0)
+                return rc;
+            ld_path_pop(c, mark);
+            continue;
+        }
         if (c->n_ipc >= MAX_PRIMS)
             return fail_too_many_prims(c);
         SimPrimSpec spec;
@@ -561,6 +693,34 @@ int ld_load_ipc(Loader *c, const cJSON *v)
         c->ipc[idx] = spec;
         if (ld_names_add(&c->names, IPC_SCOPE, spec.name, idx) < 0)
             return ld_nomem(c);
+        ld_path_pop(c, mark);
+    }
+    /* A Manager's values name their manager, which may be declared after them. */
+    for (const cJSON *m = v->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        const cJSON *mv = cJSON_IsObject(m) ? cJSON_GetObjectItemCaseSensitive(m, "manager") : NULL;
+        if (ld_ignored_key(k) || !variable_type(m) || !cJSON_IsString(mv))
+            continue;
+        int e = ld_names_find(&c->names, IPC_SCOPE, k);
+        size_t mark = ld_path_push_key(c, k);
+        ld_path_push_key(c, "manager");
+        int mk = ld_names_find(&c->names, IPC_SCOPE, mv->valuestring);
+        ld_quote(mv->valuestring, q, sizeof(q));
+        if (mk <= -2 || (mk >= 0 && c->ipc[mk].kind != SIM_PRIM_MANAGER))
+            return fail(c, "'%s' is not a manager; expected the name of an \"ipc\" object declared "
+                           "\"manager\"", q);
+        if (mk < 0) {
+            const char *best = NULL;
+            int best_d = INT_MAX;
+            for (int i = 0; i < c->n_ipc; i++)
+                if (c->ipc[i].kind == SIM_PRIM_MANAGER)
+                    ld_suggest_consider(mv->valuestring, c->ipc[i].name, &best, &best_d);
+            if (best)
+                return fail(c, "no manager '%s' under \"ipc\"; did you mean '%s'?", q, best);
+            return fail(c, "no manager '%s' under \"ipc\"; declare it there, e.g. \"ipc\": {\"%s\": "
+                           "\"manager\"}", q, ld_quote(mv->valuestring, q2, sizeof(q2)));
+        }
+        c->sc->shared[SHARED_ENTRY(e)].manager = IPC_OBJ(mk);
         ld_path_pop(c, mark);
     }
     return 0;
@@ -628,6 +788,15 @@ static int fail_no_object(Loader *c, const Ctx *x, const char *name, bool shared
     while (k < SIM_PRIM_KIND_COUNT - 1 && !(kinds >> k & 1))
         k++;
     snprintf(eg, sizeof(eg), "%s", ld_prim_names[k]);
+    if (kinds & KINDS_IPC & ~PK(SIM_PRIM_MANAGER)) {
+        /* Declared in each process's "sync", it would be one object per
+         * process: what processes share is declared once, under "ipc". */
+        const char *ipc_eg = (kinds & KINDS_QUEUE) ? "mp_queue" : eg;
+        return fail(c, "no object '%s' %s; none are declared under \"sync\"; declare it there for this "
+                       "process's threads, e.g. \"sync\": {\"%s\": \"%s\"}, or once under the top-level "
+                       "\"ipc\" to share it between processes, e.g. \"ipc\": {\"%s\": \"%s\"}",
+                    q, where, q, eg, q, ipc_eg);
+    }
     return fail(c, "no object '%s' %s; none are declared under \"sync\"; declare it there, e.g. \"sync\": "
                    "{\"%s\": \"%s\"}", q, where, q, eg);
 }
@@ -655,7 +824,10 @@ int ld_resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, con
     if (x->proc >= 0) {
         int e = ld_names_find(&c->names, OBJ_SCOPE(objects_owner(c, x->proc)), name);
         if (e <= -2)
-            return fail(c, "'%s' is a shared variable; %s needs %s", q, op, need);
+            return fail(c, "'%s' is %s; %s needs %s", q,
+                        c->sc->shared[SHARED_ENTRY(e)].scope == SIM_VAR_LOCAL ? "an attribute of a threading.local()"
+                                                                               : "a shared variable",
+                        op, need);
         if (e >= 0) {
             sp = &c->sc->prims[e];
             *obj = e;
@@ -666,6 +838,20 @@ int ld_resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, con
         if (k >= 0) {
             sp = &c->ipc[k];
             *obj = IPC_OBJ(k);
+        } else if (k <= -2) {
+            /* A Value or Array: `with v.get_lock():` takes its lock. */
+            const SimSharedSpec *ss = &c->sc->shared[SHARED_ENTRY(k)];
+            if ((kinds & KINDS_LOCK) && ss->lock != -1) {
+                *obj = ss->lock;
+                *kind = SIM_PRIM_RLOCK;
+                return 0;
+            }
+            if (kinds & KINDS_LOCK)
+                return fail(c, "'%s' is a %s without a lock (%s); %s needs %s", q,
+                            ss->scope == SIM_VAR_MANAGED ? "Manager's Value" : ss->length > 0 ? "multiprocessing Array" : "multiprocessing Value",
+                            ss->scope == SIM_VAR_MANAGED ? "its accesses are calls to the manager" : "\"lock\": false",
+                            op, need);
+            return fail(c, "'%s' is a variable (a multiprocessing Value or Array); %s needs %s", q, op, need);
         }
     }
     if (!sp)
@@ -681,8 +867,8 @@ int ld_resolve_prim(Loader *c, const Ctx *x, const cJSON *v, unsigned kinds, con
     return 0;
 }
 
-/* The shared variable an increment names (v, at the current path). */
-int ld_resolve_shared(Loader *c, const Ctx *x, const cJSON *v, int *obj)
+/* The variable an increment, assign or poll names (v, at the current path). */
+int ld_resolve_shared(Loader *c, const Ctx *x, const cJSON *v, const char *op, int *obj)
 {
     const char *name;
     const SimPrimSpec *sp = NULL;
@@ -706,10 +892,15 @@ int ld_resolve_shared(Loader *c, const Ctx *x, const cJSON *v, int *obj)
         int k = ld_names_find(&c->names, IPC_SCOPE, name);
         if (k >= 0)
             sp = &c->ipc[k];
+        else if (k <= -2) {
+            *obj = SHARED_ENTRY(k);
+            return 0;
+        }
     }
     if (sp)
-        return fail(c, "'%s' is %s %s; increment needs a shared variable (declared under \"shared\")", q,
-                    ld_prim_articles[sp->kind], ld_prim_names[sp->kind]);
+        return fail(c, "'%s' is %s %s; %s needs a variable (declared under \"shared\" or \"local\", or a "
+                       "value or array under \"ipc\")", q, ld_prim_articles[sp->kind], ld_prim_names[sp->kind],
+                    op);
     return fail_no_object(c, x, name, true, 0);
 }
 
@@ -728,8 +919,130 @@ int ld_place_ipc(Loader *c)
     c->n_ipc = 0; /* the names belong to sc now */
     for (uint32_t i = 0; i < sc->n_ops; i++) {
         SimOp *op = &sc->ops[i];
-        if (op->kind >= SIM_OP_ACQUIRE && op->kind <= SIM_OP_GET && op->obj <= -2)
+        bool names_prim = (op->kind >= SIM_OP_ACQUIRE && op->kind <= SIM_OP_GET) || op->kind == SIM_OP_CALL ||
+                          op->kind == SIM_OP_SERVE || (op->kind == SIM_OP_POLL && !(op->flags & SIM_OPF_VAR));
+        if (names_prim && op->obj <= -2)
             op->obj = base + IPC_OBJ(op->obj); /* the encoding is its own inverse */
     }
+    for (int i = 0; i < sc->n_shared; i++) {
+        SimSharedSpec *ss = &sc->shared[i];
+        if (ss->lock <= -2)
+            ss->lock = base + IPC_OBJ(ss->lock);
+        if (ss->manager <= -2)
+            ss->manager = base + IPC_OBJ(ss->manager);
+    }
+    for (int p = 0; p < sc->n_procs; p++)
+        if (sc->procs[p].serves > 0)
+            sc->procs[p].serves += base; /* 1 + k of "ipc" becomes 1 + its index */
     return 0;
+}
+
+/* ---- Objects declared in several processes -------------------------------- */
+
+typedef struct DeclUse {
+    int prim;                     /* index in sc->prims */
+    int proc;                     /* the declaring process */
+    uint32_t puts, gets, acquires; /* ops on it, fork children's included */
+} DeclUse;
+
+static const SimScenario *decl_sc;
+
+static int by_decl_name(const void *a, const void *b)
+{
+    const DeclUse *x = a, *y = b;
+    int r = strcmp(decl_sc->prims[x->prim].name, decl_sc->prims[y->prim].name);
+    return r ? r : x->proc - y->proc;
+}
+
+/* Fails at /processes/P/sync/NAME. */
+static int fail_at_sync(Loader *c, int proc, const char *name, const char *msg)
+{
+    ld_path_pop(c, 0);
+    ld_path_push_key(c, "processes");
+    ld_path_push_index(c, (size_t)proc);
+    ld_path_push_key(c, "sync");
+    ld_path_push_key(c, name);
+    return c->oom ? ld_nomem(c) : fail(c, "%s", msg);
+}
+
+int ld_check_sharing(Loader *c)
+{
+    SimScenario *sc = c->sc;
+    int n = 0, rc = 0;
+    const unsigned kinds = KINDS_QUEUE | KINDS_LOCK | PK(SIM_PRIM_EVENT);
+    for (int p = 0; p < c->n_decl_procs; p++)
+        n += c->extra[p].n_decl;
+    if (n < 2)
+        return 0;
+    DeclUse *d = calloc((size_t)n, sizeof(*d));
+    int *slot = malloc((size_t)sc->n_prims * sizeof(int));
+    if (!d || !slot) {
+        free(d);
+        free(slot);
+        return ld_nomem(c);
+    }
+    for (int i = 0; i < sc->n_prims; i++)
+        slot[i] = -1;
+    int k = 0;
+    for (int p = 0; p < c->n_decl_procs; p++)
+        for (int i = sc->procs[p].first_prim; i < sc->procs[p].first_prim + c->extra[p].n_decl; i++)
+            if (kinds >> sc->prims[i].kind & 1) {
+                slot[i] = k;
+                d[k++] = (DeclUse){i, p, 0, 0, 0};
+            }
+    for (uint32_t i = 0; i < sc->n_ops; i++) {
+        const SimOp *op = &sc->ops[i];
+        if ((op->kind != SIM_OP_PUT && op->kind != SIM_OP_GET && op->kind != SIM_OP_ACQUIRE) || op->obj < 0 ||
+            op->obj >= sc->n_prims || slot[op->obj] < 0)
+            continue;
+        DeclUse *u = &d[slot[op->obj]];
+        u->puts += op->kind == SIM_OP_PUT;
+        u->gets += op->kind == SIM_OP_GET;
+        u->acquires += op->kind == SIM_OP_ACQUIRE;
+    }
+    decl_sc = sc;
+    qsort(d, (size_t)k, sizeof(*d), by_decl_name);
+    char msg[1024], q[64], a[64], b[64];
+    for (int i = 0; i < k && rc == 0;) {
+        int j = i;
+        while (j < k && strcmp(sc->prims[d[j].prim].name, sc->prims[d[i].prim].name) == 0)
+            j++;
+        if (j - i >= 2) {
+            const SimPrimSpec *sp = &sc->prims[d[i].prim];
+            int writer = -1, reader = -1, takers = 0;
+            for (int m = i; m < j; m++) {
+                if (d[m].puts && !d[m].gets && writer < 0)
+                    writer = m;
+                if (d[m].gets && !d[m].puts && reader < 0)
+                    reader = m;
+                takers += d[m].acquires > 0;
+            }
+            ld_quote(sp->name, q, sizeof(q));
+            if ((KINDS_QUEUE >> sp->kind & 1) && writer >= 0 && reader >= 0) {
+                ld_quote(sc->procs[d[writer].proc].name, a, sizeof(a));
+                ld_quote(sc->procs[d[reader].proc].name, b, sizeof(b));
+                snprintf(msg, sizeof(msg),
+                         "%s %s '%s' is declared in the \"sync\" of process '%s' and of process '%s': these are "
+                         "two separate objects, so what '%s' puts never reaches '%s', whose get waits forever; "
+                         "declare it once under the top-level \"ipc\" to share it between processes, e.g. "
+                         "\"ipc\": {\"%s\": \"%s\"}", ld_prim_articles[sp->kind], ld_prim_names[sp->kind], q, a,
+                         b, a, b, q, sp->kind == SIM_PRIM_PIPE ? "pipe" : "mp_queue");
+                rc = fail_at_sync(c, d[reader].proc, sp->name, msg);
+            } else if (!(KINDS_QUEUE >> sp->kind & 1) && takers >= 2) {
+                ld_quote(sc->procs[d[i].proc].name, a, sizeof(a));
+                ld_quote(sc->procs[d[i + 1].proc].name, b, sizeof(b));
+                rc = ld_warning(c, "%s %s '%s' is declared in the \"sync\" of process '%s' and of process '%s'%s: "
+                                   "each process has its own, so they never exclude each other; to share one "
+                                   "between processes, declare it once under the top-level \"ipc\" (a "
+                                   "multiprocessing %s)", ld_prim_articles[sp->kind], ld_prim_names[sp->kind], q,
+                                a, b, j - i > 2 ? " and others" : "",
+                                sp->kind == SIM_PRIM_EVENT ? "Event" : sp->kind == SIM_PRIM_RLOCK ? "RLock"
+                                : sp->kind == SIM_PRIM_LOCK ? "Lock" : "Semaphore");
+            }
+        }
+        i = j;
+    }
+    free(d);
+    free(slot);
+    return rc;
 }

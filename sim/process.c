@@ -10,11 +10,15 @@
  * both sides), its only thread is the copy of the forking thread, already
  * holding the child's fresh GIL, and a lock held by any other thread of
  * the parent stays held in the child by a thread that does not exist
- * there (GHOST), which is how fork with a held lock deadlocks.
+ * there (GHOST), which is how fork with a held lock deadlocks. A
+ * multiprocessing Value or Array is one copy for every process (shared
+ * memory, w->vars); threading.local() values belong to threads, and the
+ * forking thread's copy in the child gets copies of its own.
  *
  * Invariant: w->live_procs counts the processes created and not ended,
  * so the run is over exactly when it reaches zero.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "engine.h"
@@ -82,9 +86,40 @@ SimTime proc_start_delay(SimWorld *w, const SimProcessSpec *ps)
 
 /* ---- Objects ------------------------------------------------------------------ */
 
+/* Each multiprocessing Value and Array: its elements, one trace object
+ * each ("counter", or "arr[0]", "arr[1]"... for an Array). */
+static bool make_values(SimWorld *w)
+{
+    const SimScenario *sc = w->sc;
+    for (int i = 0; i < sc->n_shared; i++) {
+        const SimSharedSpec *ss = &sc->shared[i];
+        if (ss->scope != SIM_VAR_VALUE && ss->scope != SIM_VAR_MANAGED)
+            continue;
+        if (!w->vars && !(w->vars = calloc((size_t)sc->n_shared, sizeof(Shared *))))
+            return false;
+        uint32_t n = ss->length ? ss->length : 1;
+        if (!(w->vars[i] = calloc(n, sizeof(Shared))))
+            return false;
+        for (uint32_t k = 0; k < n; k++) {
+            char name[300];
+            if (ss->length > 0)
+                snprintf(name, sizeof(name), "%s[%u]", ss->name, k);
+            else
+                snprintf(name, sizeof(name), "%s", ss->name);
+            int id = sim_trace_add_object(w->trace, name, SIM_NONE, "shared", ss->initial);
+            if (id < 0)
+                return false;
+            w->vars[i][k] = (Shared){(uint32_t)id, ss->initial};
+        }
+    }
+    return true;
+}
+
 bool proc_make_ipc_objects(SimWorld *w)
 {
     const SimScenario *sc = w->sc;
+    if (!make_values(w))
+        return false;
     w->ipc_first = sc->n_prims;
     for (int i = 0; i < sc->n_prims; i++)
         if (sc->prims[i].process < 0 && w->ipc_first == sc->n_prims)
@@ -133,6 +168,8 @@ static bool make_objects(SimWorld *w, Process *p)
             return false;
         for (int i = 0; i < ps->n_shared; i++) {
             const SimSharedSpec *ss = &w->sc->shared[ps->first_shared + i];
+            if (ss->scope == SIM_VAR_LOCAL)
+                continue; /* one per thread (Thread.locals) */
             int id = sim_trace_add_object(w->trace, ss->name, p->id, "shared", ss->initial);
             if (id < 0)
                 return false;
@@ -208,6 +245,8 @@ static bool fork_objects(SimWorld *w, Process *child, const Thread *forker, Thre
             return false;
         for (int i = 0; i < ps->n_shared; i++) {
             const SimSharedSpec *ss = &w->sc->shared[ps->first_shared + i];
+            if (ss->scope == SIM_VAR_LOCAL)
+                continue; /* the forking thread's copy carries its own (begin_fork_child) */
             int id = sim_trace_add_object(w->trace, ss->name, child->id, "shared", parent->shared[i].value);
             if (id < 0)
                 return false;
@@ -225,6 +264,15 @@ static bool begin_fork_child(SimWorld *w, Process *p, const Thread *forker, Thre
 {
     if (!fork_objects(w, p, forker, t))
         return false;
+    if (forker->locals) {
+        /* The forking thread's threading.local() values, copied with the
+         * rest of its memory: new objects in the child, made on first use. */
+        int n = p->spec->n_shared;
+        if (!(t->locals = malloc((size_t)n * sizeof(Shared))))
+            return false;
+        for (int i = 0; i < n; i++)
+            t->locals[i] = (Shared){UINT32_MAX, forker->locals[i].value};
+    }
     Process *parent = w->procs[forker->proc];
     uint32_t others = parent->n_live - !forker->done; /* the parent's live threads but the forker */
     world_record(w, SIM_REC_FORK, forker->id, p->id, t->id + 1, others > 0, 0, SIM_C_FORK);
@@ -275,7 +323,18 @@ void proc_end(SimWorld *w, Process *p, Thread *last)
 {
     p->done = true;
     w->live_procs--;
-    world_record(w, SIM_REC_PROC_EXIT, last->id, p->id, 0, 0, 0, SIM_C_EXIT);
+    world_record(w, SIM_REC_PROC_EXIT, last->id, p->id, (uint32_t)p->exit_code, 0, 0,
+                 p->end_cause ? p->end_cause : SIM_C_EXIT);
     thread_wake_joiners(w, p->joiners, p->n_joiners);
     p->n_joiners = 0;
+    if (p->spec->serves)
+        return;
+    /* The last process that could use a Manager has ended: its server
+     * shuts down (the manager's finalizer asks it to), exitcode 0. */
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        if (!w->procs[i]->done && !w->procs[i]->spec->serves)
+            return;
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        if (!w->procs[i]->done && w->procs[i]->spec->serves)
+            thread_kill_process(w, w->procs[i], NULL, SIM_C_SHUTDOWN, 0);
 }

@@ -42,6 +42,18 @@ static const SimOp *prog_next(SimWorld *w, Thread *t)
         if (t->prog.pc >= t->prog.end)
             return NULL;
         const SimOp *op = &ops[t->prog.pc];
+        if (op->kind == SIM_OP_BRANCH) {
+            /* if random.random() < p: the then-part (which ends in a SKIP
+             * over the else-part), else the else-part. Drawn from the
+             * thread's stream, so the scenario's seed decides. */
+            bool then = (double)op->value > sim_rng_unit(&t->rng) * 1e9;
+            t->prog.pc += then ? 1 : 1 + op->body_len;
+            continue;
+        }
+        if (op->kind == SIM_OP_SKIP) {
+            t->prog.pc += 1 + op->body_len;
+            continue;
+        }
         if (op->kind == SIM_OP_REPEAT) {
             uint32_t start = t->prog.pc + 1, end = start + op->body_len;
             if (op->count == 0 || op->body_len == 0 || t->prog.depth >= MAX_LOOP_DEPTH) {
@@ -86,6 +98,15 @@ static void begin_start(SimWorld *w, Thread *t, const SimOp *op)
         dur = proc_launch_cost(w, &w->sc->procs[op->target]);
     }
     work_begin(w, t, SIM_OP_C_CALL, dur > 0 ? dur : 1, SIM_C_OP_BEGIN);
+}
+
+/* The live process made from template `spec`, or NULL (not created yet, or over). */
+static Process *live_process(SimWorld *w, int32_t spec)
+{
+    for (uint32_t i = 0; i < w->n_procs; i++)
+        if (w->procs[i]->spec == &w->sc->procs[spec] && !w->procs[i]->done)
+            return w->procs[i];
+    return NULL;
 }
 
 /* join(): false when there is nothing to wait for (never started, or over:
@@ -180,6 +201,25 @@ void prog_advance(SimWorld *w, Thread *t)
             if (begin_join(w, t, op))
                 return;
             continue;
+        case SIM_OP_TERMINATE:
+            /* os.kill(pid, SIGTERM or SIGKILL): a system call that keeps the
+             * GIL; the signal lands when it returns. */
+            t->prog.post = POST_SIGNAL;
+            t->prog.post_target = op->target;
+            t->prog.post_kill = (op->flags & SIM_OPF_KILL) != 0;
+            work_begin(w, t, SIM_OP_C_CALL, w->cfg->syscall_cost > 0 ? w->cfg->syscall_cost : 1, SIM_C_OP_BEGIN);
+            return;
+        case SIM_OP_EXIT:
+            /* os._exit(n): _exit(2) at once, no finally, no atexit, no flush. */
+            thread_kill_process(w, w->procs[t->proc], t, SIM_C_OS_EXIT, (int32_t)op->value);
+            return;
+        case SIM_OP_BRANCH:
+        case SIM_OP_SKIP:
+            continue; /* taken in prog_next */
+        case SIM_OP_CALL:
+        case SIM_OP_SERVE:
+        case SIM_OP_ASSIGN:
+        case SIM_OP_POLL:
         case SIM_OP_ACQUIRE:
         case SIM_OP_RELEASE:
         case SIM_OP_WAIT:
@@ -235,6 +275,17 @@ static bool finish_c_call(SimWorld *w, Thread *t)
         if (!p)
             return false;
         proc_begin(w, p, t);
+        return true;
+    }
+    case POST_SIGNAL: {
+        /* SIGTERM's and SIGKILL's default actions end the process where it
+         * is (Python installs no SIGTERM handler): Process.exitcode is
+         * minus the signal's number. Signalling one that has ended does
+         * nothing. */
+        Process *p = live_process(w, t->prog.post_target);
+        bool kill = t->prog.post_kill;
+        if (p)
+            thread_kill_process(w, p, t, kill ? SIM_C_SIGKILL : SIM_C_SIGTERM, kill ? -9 : -15);
         return true;
     }
     case POST_NONE:

@@ -16,6 +16,7 @@
  * children, then pool workers, follow.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,9 @@ static const char *const ROOT_KEYS[] = {
 static const char *const VIEW_KEYS[] = {"range"};
 static const char *const QUIZ_KEYS[] = {"question", "answer"};
 static const char *const ANSWER_KEYS[] = {"figure", "tolerance"};
-static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "sync", "shared", "threads"};
-static const char *const THREAD_KEYS[] = {"name", "daemon", "start", "interpreter", "program"};
+static const char *const PROCESS_KEYS[] = {"name", "start", "start_method", "sync", "shared", "local",
+                                           "affinity", "threads"};
+static const char *const THREAD_KEYS[] = {"name", "daemon", "start", "interpreter", "affinity", "program"};
 static const char *const START_NAMES[] = {"auto", "manual"};
 
 /* ---- Templates ---------------------------------------------------------- */
@@ -66,7 +68,54 @@ int ld_grow_array(Loader *c, void **arr, int *cap, int need, size_t size)
     return 0;
 }
 
+int ld_warning(Loader *c, const char *fmt, ...)
+{
+    SimScenario *sc = c->sc;
+    char buf[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (sc->n_warnings >= 100)
+        return 0; /* enough to see what is wrong */
+    char **w = realloc(sc->warnings, (size_t)(sc->n_warnings + 1) * sizeof(*w));
+    if (!w)
+        return ld_nomem(c);
+    sc->warnings = w;
+    if (!(w[sc->n_warnings] = strdup(buf)))
+        return ld_nomem(c);
+    sc->n_warnings++;
+    return 0;
+}
+
 /* ---- Processes and threads ---------------------------------------------- */
+
+/* "affinity": [0, 1]: the cores a process's or a thread's threads may run
+ * on (os.sched_setaffinity), as a mask; each a core of the machine, and at
+ * most core 63. */
+static int load_affinity(Loader *c, const cJSON *v, uint64_t *out)
+{
+    int cores = c->sc->cfg.cores;
+    int most = cores < 64 ? cores : 64;
+    char eg[64];
+    snprintf(eg, sizeof(eg), "[0]%s", cores > 1 ? " or [0, 1]" : "");
+    if (!cJSON_IsArray(v) || !v->child)
+        return fail(c, "expected a non-empty array of core numbers, e.g. %s, got %s", eg,
+                    cJSON_IsArray(v) ? "an empty array" : ld_type_name(v));
+    uint64_t mask = 0;
+    size_t i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        double n;
+        size_t mark = ld_path_push_index(c, i);
+        int rc = ld_get_integer(c, e, 0, most - 1, &n);
+        if (rc < 0)
+            return rc;
+        ld_path_pop(c, mark);
+        mask |= 1ull << (int)n;
+    }
+    *out = mask;
+    return 0;
+}
 
 static int load_thread(Loader *c, const cJSON *t, int proc, int index)
 {
@@ -109,6 +158,12 @@ static int load_thread(Loader *c, const cJSON *t, int proc, int index)
         if ((rc = ld_get_enum(c, v, START_NAMES, COUNT(START_NAMES), "a start mode", &mode)) < 0)
             return rc;
         ts->manual_start = mode == 1;
+        ld_path_pop(c, mark);
+    }
+    ts->affinity = sc->procs[proc].affinity;
+    if ((v = ld_enter(c, t, "affinity", &mark))) {
+        if ((rc = load_affinity(c, v, &ts->affinity)) < 0)
+            return rc;
         ld_path_pop(c, mark);
     }
     if ((v = ld_enter(c, t, "interpreter", &mark))) {
@@ -167,6 +222,11 @@ static int load_process(Loader *c, const cJSON *p, int index, int first_thread)
     }
     if (!ps->manual_start)
         ps->start_method = SIM_START_INITIAL;
+    if ((v = ld_enter(c, p, "affinity", &mark))) {
+        if ((rc = load_affinity(c, v, &ps->affinity)) < 0)
+            return rc;
+        ld_path_pop(c, mark);
+    }
     if ((rc = ld_load_process_objects(c, p, index)) < 0)
         return rc;
 
@@ -414,7 +474,9 @@ static int load_root(Loader *c, const cJSON *root)
         if ((rc = ld_resolve_ref(c, &c->refs[i])) < 0)
             return rc;
     /* After the references: pool workers cannot be started or joined by name. */
-    if ((rc = ld_make_pool_workers(c)) < 0 || (rc = ld_place_ipc(c)) < 0)
+    if ((rc = ld_make_pool_workers(c)) < 0 || (rc = ld_make_managers(c)) < 0 || (rc = ld_place_ipc(c)) < 0)
+        return rc;
+    if ((rc = ld_check_sharing(c)) < 0 || (rc = ld_warn(c)) < 0)
         return rc;
     return c->oom ? ld_nomem(c) : 0;
 }
@@ -632,7 +694,17 @@ void sim_scenario_destroy(SimScenario *sc)
     for (int i = 0; i < sc->n_overrides; i++)
         free(sc->overrides[i]);
     free(sc->overrides);
+    for (int i = 0; i < sc->n_warnings; i++)
+        free(sc->warnings[i]);
+    free(sc->warnings);
     free(sc);
+}
+
+int sim_scenario_warnings(const SimScenario *sc, const char *const **out)
+{
+    if (out)
+        *out = (const char *const *)sc->warnings;
+    return sc->n_warnings;
 }
 
 const char *sim_scenario_name(const SimScenario *sc)

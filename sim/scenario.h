@@ -37,6 +37,16 @@ typedef enum SimOpKind {
     SIM_OP_GET,       /* queue.Queue.get / pipe receive (one item) */
     SIM_OP_INCREMENT, /* shared[obj] += 1, read then write; flags may put a call between */
     SIM_OP_POOL,      /* run a pool: see SimPoolSpec (obj = pool index) */
+    /* appended after the first release; kept in this order */
+    SIM_OP_TERMINATE, /* Process.terminate() (SIGTERM) or, with SIM_OPF_KILL, kill() (SIGKILL) */
+    SIM_OP_EXIT,      /* os._exit(value): the whole process ends at once */
+    SIM_OP_POLL,      /* busy-wait: bytecode that checks obj until its condition holds */
+    SIM_OP_BRANCH,    /* if random() < p: the next body_len ops (the then-part and its SKIP);
+                         else the ops after them. p in parts per billion in `value` */
+    SIM_OP_SKIP,      /* the end of a branch's then-part: jumps over the next body_len ops */
+    SIM_OP_ASSIGN,    /* shared[obj] = value (a STORE_GLOBAL, a ctypes or a proxy store) */
+    SIM_OP_CALL,      /* one method call through a Manager's proxy (obj = the manager) */
+    SIM_OP_SERVE,     /* a Manager's server thread: serves requests forever (obj = the manager) */
     SIM_OP_KIND_COUNT
 } SimOpKind;
 
@@ -54,13 +64,20 @@ typedef struct SimOp {
     uint32_t src;        /* where it came from: the loader made it as its src-th op (it sits in
                             padding, so 1M-op programs pay nothing); sim_scenario_op_where turns
                             it into a place in the file only when an error names the op */
-    SimTime timeout;     /* blocking sync ops and JOIN: -1 = wait forever */
+    union {
+        SimTime timeout; /* blocking sync ops and JOIN: -1 = wait forever */
+        int64_t value;   /* ASSIGN: the value stored; EXIT: the exit status; POLL on a variable:
+                            the value it waits for; BRANCH: p in parts per billion */
+    };
     uint8_t flags;       /* SIM_OPF_* */
+    uint16_t index;      /* INCREMENT, ASSIGN, POLL on an Array: the element */
 } SimOp;
 
 #define SIM_OPF_NONBLOCKING 0x01 /* ACQUIRE(blocking=False) */
 #define SIM_OPF_CALL_BETWEEN 0x02 /* INCREMENT: c = x; f(); x = c + 1 (a call between read and write) */
 #define SIM_OPF_POOL_WORKER 0x04  /* POOL: the worker's loop (in a pool's worker thread program) */
+#define SIM_OPF_KILL 0x08         /* TERMINATE: kill() (SIGKILL) rather than terminate() (SIGTERM) */
+#define SIM_OPF_VAR 0x10          /* POLL: obj is a shared variable (until value), not an object */
 
 /* Synchronization primitives, declared per process ("sync") or, for the
  * ones that cross processes, at the top level ("ipc"). */
@@ -75,6 +92,7 @@ typedef enum SimPrimKind {
     SIM_PRIM_QUEUE,    /* queue.Queue: one Lock + Conditions, as Lib/queue.py */
     SIM_PRIM_PIPE,     /* os.pipe / multiprocessing.Pipe: shared by reference across fork */
     SIM_PRIM_MP_QUEUE, /* multiprocessing.Queue: a pipe plus pickling on both sides */
+    SIM_PRIM_MANAGER,  /* multiprocessing.Manager(): a server process, a round trip per access */
     SIM_PRIM_KIND_COUNT
 } SimPrimKind;
 
@@ -87,10 +105,22 @@ typedef struct SimPrimSpec {
     SimTime timeout; /* BARRIER: default timeout, -1 = none */
 } SimPrimSpec;
 
+/* Where a variable lives and who sees it. */
+typedef enum SimVarScope {
+    SIM_VAR_GLOBAL = 0, /* a module global of its process ("shared"); a fork child gets a copy */
+    SIM_VAR_LOCAL,      /* a threading.local() attribute ("local"): one value per thread */
+    SIM_VAR_VALUE,      /* multiprocessing.Value or Array ("ipc"): shared memory, every process */
+    SIM_VAR_MANAGED,    /* a Manager's Value ("ipc"): lives in the manager's server process */
+} SimVarScope;
+
 typedef struct SimSharedSpec {
     char *name;
-    int process;     /* declaring process template */
+    int process;     /* declaring process template; -1 for an "ipc" Value, Array or managed value */
     int64_t initial;
+    uint8_t scope;   /* SimVarScope */
+    uint32_t length; /* VALUE: the number of elements of an Array; 0 for anything else (a Value) */
+    int32_t lock;    /* VALUE: its lock (an "ipc" RLock, SimScenario.prims), -1 for lock=False */
+    int32_t manager; /* MANAGED: the manager (SimScenario.prims) */
 } SimSharedSpec;
 
 /* concurrent.futures.ThreadPoolExecutor / multiprocessing.Pool running a
@@ -123,6 +153,7 @@ typedef struct SimThreadSpec {
     int interpreter;     /* subinterpreter of its process (0 = main); its own GIL under "per-interpreter" */
     uint32_t prog_first; /* into SimScenario.ops */
     uint32_t prog_len;
+    uint64_t affinity;   /* the cores it may run on (bit c: core c), 0 = any (os.sched_setaffinity) */
 } SimThreadSpec;
 
 typedef struct SimProcessSpec {
@@ -135,6 +166,8 @@ typedef struct SimProcessSpec {
     int n_prims;          /*   uses its parent's range (the copies are made at the fork) */
     int first_shared;     /* its shared variables, likewise */
     int n_shared;
+    int32_t serves;       /* a Manager's server process: 1 + its manager (SimScenario.prims); else 0 */
+    uint64_t affinity;    /* what its threads inherit (SimThreadSpec.affinity) */
 } SimProcessSpec;
 
 typedef enum SimGilPolicy {
@@ -182,6 +215,8 @@ typedef struct SimConfig {
     SimTime arith_cost;        /* adding two small ints (INPLACE_ADD, BINARY_OP) */
     SimTime call_cost;         /* calling an empty Python function, to its return */
     SimTime pool_submit_cost;/* ThreadPoolExecutor.submit: a Future and a queue put */
+    SimTime value_cost;      /* a synchronized Value's read or write: property, lock, ctypes */
+    SimTime raw_value_cost;  /* a Value's read or write with lock=False */
     SimTime queue_op_cost;   /* queue.Queue put/get: Python run under the queue's mutex */
     SimTime syscall_cost;    /* a system call that returns at once (select for sleep(0) before 3.11) */
     SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap and exit */
@@ -219,6 +254,8 @@ struct SimScenario {
     size_t text_len;
     char **overrides;        /* [n_overrides] "key=value", as given */
     int n_overrides;
+    char **warnings;         /* what looks wrong but loads: a thread never started... */
+    int n_warnings;
 };
 
 /* Where op `op` (an index into sc->ops) came from, as an error message

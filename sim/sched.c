@@ -3,7 +3,10 @@
  * and the wake-up of blocked threads.
  *
  * A thread that wants to run asks for a core (os_request_core): it gets its
- * last core if idle, else the lowest idle one, else it queues. A core that
+ * last core if idle, else the lowest idle one, else it queues. A thread
+ * with an affinity mask (os.sched_setaffinity) only ever gets a core of its
+ * mask: a freed core takes the first queued thread allowed on it, and a
+ * time slice only preempts for a thread that may use the core. A core that
  * changes hands costs a context switch before the thread's continuation
  * runs. While threads wait for a core, every busy core has a time-slice
  * timer; when it expires the running thread is preempted (keeping the GIL
@@ -22,6 +25,26 @@
  * other; a queued thread has in_runq set and no core.
  */
 #include "engine.h"
+
+/* May t run on core c? Its affinity mask (os.sched_setaffinity, inherited
+ * by threads and children) is 0 when it may run anywhere. */
+static bool allowed(const Thread *t, int c)
+{
+    uint64_t mask = t->spec->affinity;
+    return mask == 0 || (c < 64 && (mask >> c & 1));
+}
+
+/* The idle core a woken thread would run on: its last one if idle, else
+ * the lowest idle one it may use; -1 if every such core is busy. */
+static int idle_core_for(SimWorld *w, const Thread *t)
+{
+    if (t->last_core >= 0 && w->cores[t->last_core].thread == NO_THREAD && allowed(t, t->last_core))
+        return t->last_core;
+    for (int c = 0; c < w->cfg->cores; c++)
+        if (w->cores[c].thread == NO_THREAD && allowed(t, c))
+            return c;
+    return -1;
+}
 
 static SimTime wake_latency(SimWorld *w, Thread *t)
 {
@@ -99,13 +122,17 @@ void os_runq_remove(SimWorld *w, Thread *t)
     gil_note_coming(w, t);
 }
 
-static Thread *runq_pop(SimWorld *w)
+/* The first queued thread that may run on core c, taken off the queue. */
+static Thread *runq_pop(SimWorld *w, int c)
 {
-    if (w->rq_head == NO_THREAD)
-        return NULL;
-    Thread *t = T(w, w->rq_head);
-    os_runq_remove(w, t);
-    return t;
+    for (uint32_t id = w->rq_head; id != NO_THREAD; id = T(w, id)->rq_next) {
+        Thread *t = T(w, id);
+        if (allowed(t, c)) {
+            os_runq_remove(w, t);
+            return t;
+        }
+    }
+    return NULL;
 }
 
 /* ---- Cores ---------------------------------------------------------------- */
@@ -147,7 +174,7 @@ static void dispatch(SimWorld *w, uint32_t c)
 {
     if (w->cores[c].thread != NO_THREAD)
         return;
-    Thread *t = runq_pop(w);
+    Thread *t = runq_pop(w, (int)c);
     if (t)
         assign_core(w, t, c);
 }
@@ -156,12 +183,7 @@ void os_request_core(SimWorld *w, Thread *t, Cont cont)
 {
     t->cont = (uint8_t)cont;
     gil_note_coming(w, t);
-    int free_core = -1;
-    if (t->last_core >= 0 && w->cores[t->last_core].thread == NO_THREAD)
-        free_core = t->last_core;
-    for (int c = 0; free_core < 0 && c < w->cfg->cores; c++)
-        if (w->cores[c].thread == NO_THREAD)
-            free_core = c;
+    int free_core = idle_core_for(w, t);
     if (free_core >= 0) {
         assign_core(w, t, (uint32_t)free_core);
         return;
@@ -191,6 +213,11 @@ void os_slice_expired(SimWorld *w, uint32_t c)
     Core *k = &w->cores[c];
     k->slice_ev = 0;
     if (k->thread == NO_THREAD || w->rq_len == 0)
+        return;
+    bool wanted = false; /* by a queued thread allowed on this core */
+    for (uint32_t id = w->rq_head; id != NO_THREAD && !wanted; id = T(w, id)->rq_next)
+        wanted = allowed(T(w, id), (int)c);
+    if (!wanted)
         return;
     Thread *t = T(w, k->thread);
     if (t->waking || !t->work.ev) {

@@ -92,6 +92,11 @@ void sim_scenario_set_seed(SimScenario *sc, uint64_t seed);
 /* The stretch of time the scenario's author wants shown first ("view":
  * {"range": "0ms..40ms"}); returns false when the scenario names none. */
 bool sim_scenario_view_range(const SimScenario *sc, SimTime *t0, SimTime *t1);
+/* What looks wrong in the scenario although it loads (a thread declared
+ * "start": "manual" that no start op names, a threading lock declared in
+ * several processes, which are then separate locks): one sentence each,
+ * owned by sc. Returns how many; *out may be NULL. */
+int sim_scenario_warnings(const SimScenario *sc, const char *const **out);
 /* FNV-1a 64 of the scenario file's bytes (before overrides). */
 uint64_t sim_scenario_hash(const SimScenario *sc);
 /* The scenario as the loader walked it: the file's JSON with the overrides
@@ -248,6 +253,7 @@ typedef struct SimObjectStats {
     uint64_t puts, gets, max_items;          /* queues and pipes */
     SimTime put_blocked_ns, get_blocked_ns;  /* queues: time callers spent blocked */
     uint64_t writes, lost;   /* shared variables: writes and overwritten updates */
+    int64_t stored;          /* shared variables: what assignments added (new - old, summed) */
     int64_t final;           /* shared variables: value at the end */
 } SimObjectStats;
 

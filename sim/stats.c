@@ -215,6 +215,9 @@ SimStats *sim_stats_compute(const SimTrace *tr)
                 os->writes++;
                 os->lost += (uint64_t)(int64_t)sim_write_lost(r); /* signed: see SIM_SYNC_WRITE */
                 break;
+            case SIM_SYNC_STORE:
+                os->stored += sim_store_delta(r);
+                break;
             case SIM_SYNC_ERROR:
                 os->errors++;
                 break;
@@ -320,7 +323,7 @@ SimStats *sim_stats_compute(const SimTrace *tr)
     for (uint32_t o = 0; ok && o < no; o++) {
         SimObjectStats *os = &st->objects[o];
         const SimObjectInfo *oi = sim_trace_object(tr, o);
-        os->final = oi->initial + (int64_t)os->writes - (int64_t)os->lost;
+        os->final = oi->initial + (int64_t)os->writes - (int64_t)os->lost + os->stored;
         summarize(&obj_wait[o], &os->wait);
     }
     for (uint32_t o = 0; obj_wait && o < no; o++)

@@ -1,6 +1,8 @@
 /*
  * thread.c - a thread's life: created, running work on a core, blocked
- * in a call that released the GIL, joined, ended or killed.
+ * in a call that released the GIL, joined, ended or killed (a daemon at
+ * shutdown, or every thread of a process ended by a signal or os._exit,
+ * wherever each one is: what it held stays held).
  *
  * Work (cpu, c_call, nogil) runs in segments: a segment starts when the
  * thread gets a core and ends when it is preempted, stops at a check point
@@ -293,8 +295,12 @@ Thread *thread_create(SimWorld *w, const SimThreadSpec *spec, uint32_t proc, con
     return t;
 }
 
-/* A daemon thread at interpreter shutdown: it stops wherever it is. */
-static void thread_kill(SimWorld *w, Thread *t)
+static void thread_end(SimWorld *w, Thread *t, SimReason how, SimCause cause, uint32_t other);
+
+/* A thread stopped wherever it is: a daemon thread at interpreter shutdown,
+ * or any thread of a process ended from outside (cause says which; other:
+ * the thread that did it + 1). */
+static void thread_kill(SimWorld *w, Thread *t, SimCause cause, uint32_t other)
 {
     world_cancel(w, &t->work.ev);
     world_cancel(w, &t->block.ev);
@@ -303,13 +309,54 @@ static void thread_kill(SimWorld *w, Thread *t)
         prim_list_remove(t->sync.prim, t->sync.list, t->id);
         t->sync.prim = NULL;
     }
+    t->sync.op = NULL;
     if (t->in_runq)
         os_runq_remove(w, t);
     gil_forget(w, t);
-    thread_exit(w, t, SIM_R_KILLED, SIM_C_DAEMON_KILL);
+    thread_end(w, t, SIM_R_KILLED, cause, other);
+}
+
+void thread_kill_process(SimWorld *w, Process *p, const Thread *by, SimCause cause, int32_t code)
+{
+    if (p->done)
+        return;
+    p->end_cause = (uint8_t)cause;
+    p->exit_code = code;
+    p->end_by = by ? by->id + 1 : 0;
+    if (!p->started) {
+        /* Killed while its interpreter was still starting: none of its
+         * threads ever ran, so the trace has nothing of it to end. */
+        p->done = true;
+        w->live_procs--;
+        thread_wake_joiners(w, p->joiners, p->n_joiners);
+        p->n_joiners = 0;
+        return;
+    }
+    /* Off the run queue first: a core freed by one of them must not be
+     * handed to another thread of this process that is about to die. */
+    for (uint32_t i = 0; i < p->n_threads; i++)
+        if (T(w, p->threads[i])->in_runq)
+            os_runq_remove(w, T(w, p->threads[i]));
+    /* The last non-daemon thread to go ends the process (thread_end); a
+     * process of daemon threads alone (a Manager's server) ends here. */
+    Thread *last = NULL;
+    for (uint32_t i = 0; i < p->n_threads && !p->done; i++) {
+        Thread *d = T(w, p->threads[i]);
+        if (!d->done) {
+            thread_kill(w, d, cause, p->end_by);
+            last = d;
+        }
+    }
+    if (!p->done && last)
+        proc_end(w, p, last);
 }
 
 void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
+{
+    thread_end(w, t, how, cause, 0);
+}
+
+static void thread_end(SimWorld *w, Thread *t, SimReason how, SimCause cause, uint32_t other)
 {
     if (t->done)
         return;
@@ -328,7 +375,7 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
     else
         T(w, t->live_next)->live_prev = t->live_prev;
     p->n_live--;
-    world_set_reason(w, t, how, cause, 0);
+    world_set_reason(w, t, how, cause, other);
     os_release_core(w, t);
     thread_wake_joiners(w, t->joiners, t->n_joiners);
     t->n_joiners = 0;
@@ -339,11 +386,13 @@ void thread_exit(SimWorld *w, Thread *t, SimReason how, SimCause cause)
     if (t->pool.serves)
         pool_worker_exit(w, t);
     if (!t->daemon && --p->live_nondaemon == 0) {
-        /* Interpreter shutdown: daemon threads do not survive it. Only
+        /* Interpreter shutdown: daemon threads do not survive it (nor
+         * anything once a signal or os._exit ended the process). Only
          * threads not done are listed, oldest first, and each kill takes
          * one off the list. */
         while (p->live_head != NO_THREAD)
-            thread_kill(w, T(w, p->live_head));
+            thread_kill(w, T(w, p->live_head), p->end_cause ? (SimCause)p->end_cause : SIM_C_DAEMON_KILL,
+                        p->end_by);
         proc_end(w, p, t);
     }
 }

@@ -204,7 +204,7 @@ static const char *const kind_names[SIM_REC_KIND_COUNT] = {
 
 static const char *const sync_event_names[SIM_SYNC_EVENT_COUNT] = {
     "acquire", "release", "block", "wake", "timeout", "try_fail", "set", "clear",
-    "notify", "pass", "broken", "put", "get", "write", "error",
+    "notify", "pass", "broken", "put", "get", "write", "error", "store",
 };
 
 static const char *const sync_error_messages[SIM_SERR_COUNT] = {
@@ -221,7 +221,7 @@ static const char *const cause_names[SIM_CAUSE_COUNT] = {
     "none", "thread_start", "op_begin", "op_end", "gil_busy", "gil_free",
     "gil_signal", "gil_timeout", "drop_request", "switched", "preempted",
     "core_free", "joined", "started", "exit", "daemon_kill", "fork", "deadlock",
-    "object", "timeout", "error",
+    "object", "timeout", "error", "sigterm", "sigkill", "os_exit", "shutdown",
 };
 
 const char *sim_state_name(SimState s) { return (unsigned)s < SIM_ST_COUNT ? state_names[s] : "?"; }

@@ -60,7 +60,9 @@ typedef enum SimRecordKind {
     SIM_REC_FAILED_WAKEUP, /* thread woke and found GIL `arg` taken; other = the holder */
     SIM_REC_PROC_START,    /* process `arg` began; thread = its first thread; other = the forking
                               thread of an os.fork() child */
-    SIM_REC_PROC_EXIT,     /* process `arg` ended; thread = its last thread */
+    SIM_REC_PROC_EXIT,     /* process `arg` ended; thread = its last thread; other = its exit code
+                              as an int32_t (0; the status given to os._exit; -15 after
+                              terminate(), -9 after kill()), cause = SIM_C_EXIT or how it ended */
     SIM_REC_FORK,          /* thread called os.fork(); arg = the child process, other = the child's
                               thread, state = 1 if other threads were alive in the parent */
     SIM_REC_DEADLOCK,      /* thread is stuck forever: arg = SimWaitKind, other = what it waits
@@ -116,6 +118,8 @@ typedef enum SimSyncEvent {
                              history replays from its `initial`, and lost updates in all =
                              writes - (final - initial) = the sum of these */
     SIM_SYNC_ERROR,       /* a misuse Python raises for; reason = SimSyncError */
+    SIM_SYNC_STORE,       /* a variable was assigned: other, as an int32_t, = the value stored minus
+                             the value it replaced (saturated), so the history still replays */
     SIM_SYNC_EVENT_COUNT
 } SimSyncEvent;
 
@@ -172,6 +176,10 @@ typedef enum SimCause {
     SIM_C_OBJECT,         /* a synchronization object let it go on (release, notify, set, put...) */
     SIM_C_TIMEOUT,        /* a timed wait on an object ran out */
     SIM_C_ERROR,          /* an exception ended it */
+    SIM_C_SIGTERM,        /* Process.terminate(): SIGTERM ended its process (other = the caller + 1) */
+    SIM_C_SIGKILL,        /* Process.kill(): SIGKILL ended its process (other = the caller + 1) */
+    SIM_C_OS_EXIT,        /* os._exit() ended its process (other = the caller + 1) */
+    SIM_C_SHUTDOWN,       /* a Manager's server shut down: every process using it had ended */
     SIM_CAUSE_COUNT
 } SimCause;
 
@@ -189,6 +197,10 @@ typedef struct SimRecord {
 /* A SIM_SYNC_WRITE record's updates overwritten (see SimSyncEvent):
  * signed, so read it through this. */
 static inline int32_t sim_write_lost(const SimRecord *r) { return (int32_t)r->other; }
+/* A SIM_SYNC_STORE record's change of value, and a PROC_EXIT record's exit
+ * code: signed as well. */
+static inline int32_t sim_store_delta(const SimRecord *r) { return (int32_t)r->other; }
+static inline int32_t sim_exit_code(const SimRecord *r) { return (int32_t)r->other; }
 
 #define SIM_REC_NEW_STATE(r) ((SimState)((r)->state & 0x0f))
 #define SIM_REC_OLD_STATE(r) ((SimState)((r)->state >> 4))

@@ -141,7 +141,10 @@ char *sim_trace_wait_text(const SimTrace *tr, size_t rec, char *buf, size_t n)
         break;
     }
     default:
-        snprintf(buf, n, "%s", sim_reason_name((SimReason)r->reason));
+        if (sim_reason_state((SimReason)r->reason) == SIM_ST_RUNNING)
+            snprintf(buf, n, "nothing: it spins in a busy-wait whose condition nothing left can make true");
+        else
+            snprintf(buf, n, "%s", sim_reason_name((SimReason)r->reason));
         break;
     }
     return buf;

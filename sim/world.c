@@ -229,17 +229,22 @@ static void on_event(SimWorld *w, const SimEvent *ev)
         os_slice_expired(w, ev->thread);
         break;
     case EV_PROC_START:
-        proc_begin(w, w->procs[ev->thread], NULL);
+        if (!w->procs[ev->thread]->done) /* else terminated while starting */
+            proc_begin(w, w->procs[ev->thread], NULL);
         break;
     case EV_SYNC_TIMEOUT:
         if (!t->done)
             sync_timed_out(w, t);
         break;
     case EV_PIPE_DELIVER:
-        sync_pipe_deliver(w, w->all_prims[ev->data]);
+        sync_pipe_deliver(w, w->all_prims[ev->data], ev->thread);
         break;
     case EV_JOIN_TIMEOUT:
         thread_join_timed_out(w, t);
+        break;
+    case EV_REPLY:
+        if (!t->done)
+            sync_reply(w, t, w->all_prims[ev->data]);
         break;
     }
 }
@@ -255,10 +260,13 @@ static void report_deadlock(SimWorld *w)
         if (t->done || !t->started)
             continue;
         uint32_t other = 0;
-        if (t->block.kind == SIM_WAIT_JOIN_THREAD || t->block.kind == SIM_WAIT_START ||
-            t->block.kind == SIM_WAIT_JOIN_PROCESS || t->block.kind == SIM_WAIT_OBJECT)
+        /* A thread still running is in a busy-wait nothing can end
+         * (sync.c step_poll): its last blocking call is not what it waits for. */
+        uint8_t kind = sim_reason_state((SimReason)t->reason) == SIM_ST_RUNNING ? SIM_WAIT_NONE : t->block.kind;
+        if (kind == SIM_WAIT_JOIN_THREAD || kind == SIM_WAIT_START || kind == SIM_WAIT_JOIN_PROCESS ||
+            kind == SIM_WAIT_OBJECT)
             other = (uint32_t)t->block.of + 1;
-        world_record(w, SIM_REC_DEADLOCK, t->id, t->block.kind, other, 0, t->reason, SIM_C_DEADLOCK);
+        world_record(w, SIM_REC_DEADLOCK, t->id, kind, other, 0, t->reason, SIM_C_DEADLOCK);
     }
 }
 
@@ -318,15 +326,20 @@ void sim_world_destroy(SimWorld *w)
         return;
     for (uint32_t i = 0; i < w->n_threads; i++) {
         free(w->threads[i]->joiners);
+        free(w->threads[i]->locals);
         free(w->threads[i]);
     }
     for (uint32_t i = 0; i < w->n_all_prims; i++) {
         wl_fini(&w->all_prims[i]->waiters);
         wl_fini(&w->all_prims[i]->waiters2);
+        free(w->all_prims[i]->reqs);
         free(w->all_prims[i]);
     }
     free(w->all_prims);
     free(w->ipc);
+    for (int i = 0; w->vars && i < w->sc->n_shared; i++)
+        free(w->vars[i]);
+    free(w->vars);
     for (uint32_t i = 0; i < w->n_pools; i++)
         free(w->pools[i]);
     free(w->pools);

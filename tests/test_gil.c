@@ -58,7 +58,7 @@ static int add_shared(Builder *b, const char *name, int64_t initial)
     if (p->n_shared == 0)
         p->first_shared = b->sc.n_shared;
     p->n_shared++;
-    b->shared[b->sc.n_shared] = (SimSharedSpec){(char *)name, b->sc.n_procs - 1, initial};
+    b->shared[b->sc.n_shared] = (SimSharedSpec){(char *)name, b->sc.n_procs - 1, initial, SIM_VAR_GLOBAL, 0, -1, -1};
     return b->sc.n_shared++;
 }
 

@@ -15,7 +15,7 @@ import json
 import os
 import re
 
-from gilsim_test import check, report, gilsim, run_json, thread, process, SCENARIOS
+from gilsim_test import check, report, gilsim, run_json, thread, process, scenario_file, SCENARIOS
 
 
 def secs(r):
@@ -123,7 +123,70 @@ def claims():
     c['process_pool'] = lambda r: (len([p for p in r['processes'] if p['parent'] == 'main']) == 4 and secs(r) < 0.1, 'four processes in parallel')
     c['fork_pipe'] = lambda r: (r['outcome'] == 'done', 'parent and child talk through the pipe')
     c['fork_lock_deadlock'] = lambda r: (r['outcome'] == 'deadlock' and 'log_lock' in json.dumps(r['deadlock']), 'the child deadlocks on the copied lock')
+    # The course's examples (README, "The course, example by example").
+    c['busy_wait_lock'] = lambda r: (thread(r, 'main')['state_ns']['running'] > 0.9 * r['sim_time_ns'] and
+                                     min(thread(r, n)['gil_wait']['latency_ns']['max'] for n in ('loop0', 'loop1')) >
+                                     0.8 * r['config']['switch_interval_ns'],
+                                     'main spins holding the GIL; each child waits about an interval for it')
+    c['thread_local'] = lambda r: ([shared(r, 'count [%s]' % n)['final'] for n in ('T1', 'T2', 'T3')] == [1, 1, 1] and
+                                   shared(r, 'total')['final'] == 3, 'each thread sees its own count = 1')
+    c['fork_copy'] = lambda r: ([(o['process'], o['final']) for o in r['shared']] == [('parent', 42), ('child', 99)] and
+                                process(r, 'child')['exitcode'] == 0 and process(r, 'child')['ended_by'] == 'os_exit',
+                                'the child\'s copy ends at 99, the parent\'s at 42; os._exit(0) ends the child')
+    c['mp_lock_20'] = lambda r: (lock(r, 'lock')['acquisitions'] == 20 and lock(r, 'lock')['max_holders'] == 1 and
+                                 len(r['processes']) == 21, 'one lock, 20 processes, one holder at a time')
+    c['mp_value_race'] = lambda r: (shared(r, 'v')['lost_updates'] > 0 and shared(r, 'safe')['final'] == 40000,
+                                    'bare += on a Value loses updates across processes; get_lock() keeps them all')
+    c['mp_queue_terminate'] = lambda r: (r['outcome'] == 'done' and r['queues'][0]['gets'] == 3 and
+                                         process(r, 'reader')['exitcode'] == -15 and
+                                         thread(r, 'main', 'reader')['end'] == 'killed',
+                                         'the reader gets A, B, C and is ended by SIGTERM')
+    c['new_gil_multicore'] = lambda r: (process(r, 'main')['gil']['switches'] / secs(r) <
+                                        1.2e9 / r['config']['switch_interval_ns'] and near(secs(r), 1.0, 0.05) and
+                                        process(r, 'main')['gil']['failed_wakeups'] == 0,
+                                        'about one hand-over an interval, and 2 x 0.5 s take 1 s (%.2f s)' % secs(r))
+    c['affinity_old_gil'] = lambda r: (secs(r) < 0.85 * secs(run_without_affinity('affinity_old_gil')) and
+                                       near(secs(r), secs(run('affinity_old_gil', '--set', 'machine.cores=1')), 0.05),
+                                       'pinned to one core, the old GIL runs as on one core and faster than on 4 '
+                                       '(%.2f s)' % secs(r))
+    c['mp_manager'] = lambda r: (shared(r, 'v')['lost_updates'] > 0 and
+                                 [p['ended_by'] for p in r['processes'] if p['name'].startswith('SyncManager')] ==
+                                 ['shutdown'] and
+                                 secs(r) > 10 * secs(run_json_of('mp_value_race', 200)),
+                                 'a proxy loses updates, far slower than a Value; the server shuts down')
+    c['thread_safe_cache'] = lambda r: (shared(r, 'hits')['final'] + shared(r, 'misses')['final'] == 200 and
+                                        0.74 < shared(r, 'hits')['final'] / 200 < 0.86 and
+                                        secs(r) < 0.6 * shared(r, 'misses')['final'] * 0.005,
+                                        'about 80%% hits; the misses\' fetches overlap (%.0f ms for %d misses)' %
+                                        (secs(r) * 1e3, shared(r, 'misses')['final']))
     return c
+
+
+def run_json_of(name, repeat):
+    """The scenario with each repeat count set to `repeat`."""
+    data = json.load(open(os.path.join(SCENARIOS, name + '.json')))
+
+    def walk(node):
+        if isinstance(node, dict):
+            if 'repeat' in node:
+                node['repeat'] = repeat
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(data['processes'])
+    return run_json(scenario_file(data, name + '_%d.json' % repeat))
+
+
+def run_without_affinity(name, *args):
+    """The scenario with every "affinity" removed."""
+    data = json.load(open(os.path.join(SCENARIOS, name + '.json')))
+    for p in data['processes']:
+        p.pop('affinity', None)
+        for t in p['threads']:
+            t.pop('affinity', None)
+    return run_json(scenario_file(data, name + '_free.json'), *args)
 
 
 # Numbers a lesson states outside {figures}: (pattern, check, what).
@@ -178,6 +241,22 @@ FACTS = {
                      (r'here 7 per message', lambda n, r: -(-100 // (4 * 4)) == 7, 'Pool.map chunks ceil(100 / 16)')],
     'queue_pipeline': [(r'maxsize of', lambda n, r: r['queues'][0]['maxsize'] == 5, 'maxsize 5')],
     'start_methods': [(r'about 50 ms', lambda n, r: config(n)['python']['spawn_cost'] == '50ms', 'spawn_cost')],
+    'thread_local': [(r'prints 1', lambda n, r: all(o['final'] == 1 for o in r['shared'] if o['name'].startswith('count')),
+                      'each thread\'s count is 1')],
+    'fork_copy': [(r'starts at 42', lambda n, r: json.load(open(os.path.join(SCENARIOS, n + '.json')))['processes'][0]
+                   ['shared']['global_var'] == 42, 'global_var = 42 before the fork'),
+                  (r'store of 99|ends at 99', lambda n, r: shared(r, 'global_var') and
+                   [o['final'] for o in r['shared'] if o['process'] == 'child'] == [99], 'the child stores 99'),
+                  (r'os\._exit\(0\)', lambda n, r: process(r, 'child')['exitcode'] == 0, 'exit status 0')],
+    'mp_lock_20': [(r'all 20 processes', lambda n, r: len(r['processes']) == 21, 'twenty children')],
+    'mp_manager': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],
+    'mp_value_race': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],
+    'mp_queue_terminate': [(r'-15', lambda n, r: process(r, 'reader')['exitcode'] == -15, 'SIGTERM is signal 15')],
+    'new_gil_multicore': [(r'3\.2', lambda n, r: True, 'the new GIL came with Python 3.2'),
+                          (r'Python 2 took twice', lambda n, r: near(secs(run('old_gil_battle')) / 7.8, 2, 0.25),
+                           'old_gil_battle: two threads about twice as slow as one')],
+    'affinity_old_gil': [(r'Python 2|3\.2', lambda n, r: r['config']['python'] == '2.7', 'the scenario runs Python 2.7'),
+                         (r'one core', lambda n, r: True, 'words')],
 }
 NUMBER = re.compile(r'\d+(?:[.,]\d+)*')
 
@@ -232,6 +311,10 @@ if __name__ == '__main__':
         quiz = json.load(open(os.path.join(SCENARIOS, name + '.json'))).get('quiz', {})
         check(quiz.get('answer', {}).get('figure') == 'shared.count.final' and 'final count' in quiz.get('question', ''),
               '%s: the quiz asks for the final count' % name)
+    # The README's course table: thread order is not deterministic, it follows the seed.
+    orders = {tuple(t['name'] for t in sorted(run('io_8_threads', '--seed', str(k))['threads'],
+                                                key=lambda t: t['finished_ns'])) for k in (1, 2, 3)}
+    check(len(orders) > 1, 'io_8_threads: the threads finish in another order for another seed')
     # A lesson stays true after tuning: its figures follow the run.
     rc, a, _ = gilsim('explain', 'convoy', '--lesson')
     rc, b, _ = gilsim('explain', 'convoy', '--lesson', '--set', 'python.switch_interval=1ms')

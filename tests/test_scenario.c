@@ -964,7 +964,7 @@ static void test_program_errors(void)
     EXPECT_ERROR(PROG("{\"compute\": \"1ms\"}"), SIM_ERR_INVALID,
                  "t.json:5:8: /processes/0/threads/0/program/0: unknown operation 'compute'; expected one of cpu, "
                  "c_call, nogil, io, sleep, repeat, start, join, fork, acquire, release, with, wait, set, clear, "
-                 "notify, notify_all, put, get, send, recv, increment, thread_pool, process_pool");
+                 "notify, notify_all, put, get, send, recv, increment, thread_pool, process_pool, terminate, kill, os_exit, poll, branch, assign, call");
     EXPECT_ERROR(PROG("{\"cpu\": \"-5ms\"}"), SIM_ERR_INVALID,
                  "t.json:5:15: /processes/0/threads/0/program/0/cpu: '-5ms' is negative; expected a duration "
                  ">= 0, e.g. \"5ms\"");
@@ -1008,7 +1008,7 @@ static void test_program_errors(void)
     EXPECT_ERROR(PROG("{}"), SIM_ERR_INVALID,
                  "t.json:5:7: /processes/0/threads/0/program/0: empty operation; expected one of cpu, c_call, "
                  "nogil, io, sleep, repeat, start, join, fork, acquire, release, with, wait, set, clear, notify, "
-                 "notify_all, put, get, send, recv, increment, thread_pool, process_pool");
+                 "notify_all, put, get, send, recv, increment, thread_pool, process_pool, terminate, kill, os_exit, poll, branch, assign, call");
     EXPECT_ERROR(PROG("\"cpu\""), SIM_ERR_INVALID,
                  "t.json:5:7: /processes/0/threads/0/program/0: expected an operation such as {\"cpu\": \"1ms\"}, "
                  "got a string");
@@ -1114,7 +1114,9 @@ static void test_sync_errors(void)
                  "expected one of l, ev, cv, q");
     EXPECT_ERROR(SPROG("{}", "{\"release\": \"nope\"}"), SIM_ERR_INVALID,
                  "t.json:7:19: /processes/0/threads/0/program/0/release: no object 'nope' in process 'main'; "
-                 "none are declared under \"sync\"; declare it there, e.g. \"sync\": {\"nope\": \"lock\"}");
+                 "none are declared under \"sync\"; declare it there for this process's threads, e.g. "
+                 "\"sync\": {\"nope\": \"lock\"}, or once under the top-level \"ipc\" to share it between "
+                 "processes, e.g. \"ipc\": {\"nope\": \"lock\"}");
     EXPECT_ERROR(SPROG(OBJS, "{\"increment\": \"counter\"}"), SIM_ERR_INVALID,
                  "t.json:7:21: /processes/0/threads/0/program/0/increment: no shared variable 'counter' in "
                  "process 'main'; expected one of count");
@@ -1161,7 +1163,7 @@ static void test_sync_errors(void)
                  "pipe or mp_queue");
     EXPECT_ERROR(SPROG(OBJS, "{\"increment\": \"l\"}"), SIM_ERR_INVALID,
                  "t.json:7:21: /processes/0/threads/0/program/0/increment: 'l' is a lock; increment needs a "
-                 "shared variable (declared under \"shared\")");
+                 "variable (declared under \"shared\" or \"local\", or a value or array under \"ipc\")");
 
     /* Modifiers. */
     EXPECT_ERROR(SPROG(OBJS, "{\"acquire\": \"l\", \"blocking\": false, \"timeout\": \"1ms\"}"), SIM_ERR_INVALID,
@@ -1230,7 +1232,7 @@ static void test_sync_errors(void)
                  "t.json:4:19: /processes/0/sync/l: 'Lock' is not a synchronization type; did you mean 'lock'?");
     EXPECT_ERROR(SPROG("{\"l\": \"mutex\"}", ""), SIM_ERR_INVALID,
                  "t.json:4:19: /processes/0/sync/l: 'mutex' is not a synchronization type; expected one of "
-                 "lock, rlock, semaphore, bounded_semaphore, event, condition, barrier, queue, pipe, mp_queue");
+                 "lock, rlock, semaphore, bounded_semaphore, event, condition, barrier, queue, pipe, mp_queue, manager");
     EXPECT_ERROR(SPROG("{\"l\": 1}", ""), SIM_ERR_INVALID,
                  "t.json:4:19: /processes/0/sync/l: expected a type such as \"lock\" or an object such as "
                  "{\"type\": \"semaphore\", \"value\": 3}, got a number");
@@ -1247,7 +1249,7 @@ static void test_sync_errors(void)
                  "to 2147483647");
     EXPECT_ERROR(SPROG("{\"count\": \"lock\"}", ""), SIM_ERR_INVALID,
                  "t.json:5:16: /processes/0/shared/count: duplicate object name 'count' in process 'main' "
-                 "(first under \"sync\" at line 4); expected names unique across \"sync\" and \"shared\"");
+                 "(first under \"sync\" at line 4); expected names unique across \"sync\", \"shared\" and \"local\"");
     EXPECT_ERROR(SPROG("{\"l\": \"lock\",\n             \"l\": \"rlock\"}", ""), SIM_ERR_INVALID,
                  "t.json:5:14: /processes/0/sync/l: duplicate key 'l' (first at line 4)");
     EXPECT_ERROR(SPROG("{\"\": \"lock\"}", ""), SIM_ERR_INVALID,
@@ -1264,15 +1266,18 @@ static void test_sync_errors(void)
                  "  \"sync\": {\"n\": \"lock\"}, \"threads\": [{\"name\": \"t\", \"program\": []}]}]}",
                  SIM_ERR_INVALID,
                  "t.json:2:12: /processes/0/sync/n: duplicate object name 'n' in process 'm' (first under "
-                 "\"shared\" at line 1); expected names unique across \"sync\" and \"shared\"");
-    EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"l\": \"lock\"}, \"processes\": []}", SIM_ERR_INVALID,
-                 "t.json:1:28: /ipc/l: a lock cannot be in \"ipc\": threading objects live in one process; "
-                 "declare it under the \"sync\" of the process that uses it (\"ipc\" holds pipes and mp_queues)");
+                 "\"shared\" at line 1); expected names unique across \"sync\", \"shared\" and \"local\"");
+    /* A queue.Queue lives in one process: the advice names multiprocessing's. */
+    EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"q\": \"queue\"}, \"processes\": []}", SIM_ERR_INVALID,
+                 "t.json:1:28: /ipc/q: a queue.Queue lives in one process; for a queue between processes declare "
+                 "an \"mp_queue\" (multiprocessing.Queue) here, or declare the queue under the \"sync\" of the "
+                 "process whose threads use it");
     EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"c\": {\"type\": \"condition\"}}, \"processes\": []}",
                  SIM_ERR_INVALID,
-                 "t.json:1:37: /ipc/c/type: a condition cannot be in \"ipc\": threading objects live in one "
-                 "process; declare it under the \"sync\" of the process that uses it (\"ipc\" holds pipes and "
-                 "mp_queues)");
+                 "t.json:1:37: /ipc/c/type: a condition cannot be in \"ipc\" in this version of gilsim; \"ipc\" "
+                 "holds what processes share: pipes, mp_queues, managers, values, arrays, and the locks, rlocks, "
+                 "semaphores, bounded_semaphores and events of multiprocessing; declare it under the \"sync\" of "
+                 "the process that uses it");
     EXPECT_ERROR("{\"name\": \"x\", \"ipc\": {\"q\": {\"type\": \"mp_queue\", \"maxsize\": -1}}, \"processes\": []}",
                  SIM_ERR_INVALID,
                  "t.json:1:60: /ipc/q/maxsize: -1 is out of range; expected an integer from 0 to 2147483647");

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""The constructs of the course that cross processes or stop them, each run
+by the real binary and checked against what CPython does: multiprocessing's
+Lock across processes, Value and Array with and without their lock, a Manager's Value,
+Process.terminate(), kill() and exitcode, os._exit, threading.local, a
+busy-wait, a seeded branch and CPU affinity.
+
+Where the behaviour can be seen without timing (an exit code, a lost
+update, a finally that never runs, a lock left held), the same program is
+also run on the real interpreter (python3, or REAL_PYTHON) and the two must
+agree; those checks are skipped, saying so, where the interpreter cannot
+fork."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from gilsim_test import check, report, scenario_file, run_json, thread, process, gilsim
+
+REAL = os.environ.get('REAL_PYTHON') or 'python3'
+
+
+def obj(r, section, name, proc=None):
+    for o in r[section]:
+        if o['name'] == name and (proc is None or o['process'] == proc):
+            return o
+    raise KeyError(name)
+
+
+def scenario(processes, ipc=None, cores=2, version='3.12', seed=1, **python):
+    sc = {'name': 'construct', 'seed': seed, 'machine': {'cores': cores},
+          'python': dict({'version': version}, **python), 'processes': processes}
+    if ipc:
+        sc['ipc'] = ipc
+    return sc
+
+
+def children(program, n=2, method='fork'):
+    """Process 'main' starting and joining n manual children 'w1'.. running program."""
+    names = ['w%d' % (i + 1) for i in range(n)]
+    main = {'name': 'main', 'threads': [{'name': 'main', 'program':
+            [{'start': x} for x in names] + [{'join': x} for x in names]}]}
+    return [main] + [{'name': x, 'start': 'manual', 'start_method': method,
+                      'threads': [{'name': 'main', 'program': program}]} for x in names]
+
+
+def real(code, timeout=60):
+    """Runs code on the real interpreter; its stdout, or None if it cannot run here."""
+    try:
+        p = subprocess.run([REAL, '-c', textwrap.dedent(code)], capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print('skip real interpreter: %s' % e)
+        return None
+    if p.returncode != 0:
+        print('skip real interpreter: %s' % p.stderr.strip()[-300:])
+        return None
+    return p.stdout
+
+
+# ---- multiprocessing.Lock ---------------------------------------------------
+
+
+def test_mp_lock():
+    """A lock under "ipc" is one kernel semaphore for every process: a child
+    waiting for it has released its GIL (it waits in the lock, not for the
+    GIL) and takes its GIL again once it has the lock."""
+    r = run_json(scenario_file(scenario(children([{'repeat': 5, 'do': [{'with': 'lock', 'do': [
+        {'cpu': '1ms'}]}]}]), ipc={'lock': 'lock'})))
+    lk = obj(r, 'locks', 'lock')
+    check(r['outcome'] == 'done' and lk['acquisitions'] == 10,
+          'one lock for both processes: 10 acquisitions (%d)' % lk['acquisitions'])
+    check(lk['contended'] > 0, 'the children contend for it across processes (%d contended)' % lk['contended'])
+    waited = sum(thread(r, 'main', p)['state_ns']['lock'] for p in ('w1', 'w2'))
+    gil_waited = sum(thread(r, 'main', p)['state_ns']['wait_gil'] for p in ('w1', 'w2'))
+    check(waited > 3_000_000 and gil_waited == 0,
+          'the waiting is in the lock (%.1f ms), none for a GIL: each child has its own, released while it '
+          'waits' % (waited / 1e6))
+    waiter = max(('w1', 'w2'), key=lambda p: thread(r, 'main', p)['state_ns']['lock'])
+    acq = process(r, waiter)['gil']['acquisitions']
+    check(acq > 1, 'the child that waited took its GIL again after the lock (%d acquisitions)' % acq)
+
+
+def test_mp_lock_20_processes():
+    """The course's Lock example: 20 processes each take the lock to print."""
+    names = ['p%d' % i for i in range(20)]
+    main = {'name': 'main', 'threads': [{'name': 'main', 'program':
+            [{'start': x} for x in names] + [{'join': x} for x in names]}]}
+    procs = [main] + [{'name': x, 'start': 'manual', 'start_method': 'fork', 'threads': [
+        {'name': 'main', 'program': [{'with': 'lock', 'do': [{'io': '50us'}]}]}]} for x in names]
+    r = run_json(scenario_file(scenario(procs, ipc={'lock': 'lock'})))
+    lk = obj(r, 'locks', 'lock')
+    check(r['outcome'] == 'done' and lk['acquisitions'] == 20 and lk['max_holders'] == 1,
+          '20 processes take one lock in turn, never two at once (%d, %d)' % (lk['acquisitions'],
+                                                                              lk['max_holders']))
+
+
+# ---- Value and Array ----------------------------------------------------------
+
+
+def value_run(lock, with_lock, n=20000):
+    body = [{'increment': 'v'}]
+    if with_lock:
+        body = [{'with': 'v', 'do': body}]
+    sc = scenario(children([{'repeat': n, 'do': body}]), ipc={'v': {'type': 'value', 'lock': lock}})
+    return obj(run_json(scenario_file(sc)), 'shared', 'v')
+
+
+def test_value():
+    """`v.value += 1` reads and writes in two accesses, each under the
+    value's lock alone: two processes lose updates with lock=True as with
+    lock=False; only `with v.get_lock():` around it keeps every one."""
+    raw, synced, locked = value_run(False, False), value_run(True, False), value_run(True, True)
+    check(raw['lost_updates'] > 0 and raw['final'] + raw['lost_updates'] == 40000,
+          'Value(lock=False): updates lost across processes (%d of 40000 kept)' % raw['final'])
+    check(synced['lost_updates'] > 0,
+          'Value with its lock, bare +=: still lost (%d of 40000 kept)' % synced['final'])
+    check(locked['lost_updates'] == 0 and locked['final'] == 40000,
+          'with v.get_lock(): v.value += 1 keeps all 40000 (%d)' % locked['final'])
+    out = real('''
+        import multiprocessing as mp
+        def work(v, n, hold, go):
+            go.wait()  # both running before the loop, however slow the fork
+            for _ in range(n):
+                if hold:
+                    with v.get_lock():
+                        v.value += 1
+                else:
+                    v.value += 1
+        if __name__ == '__main__':
+            mp.set_start_method('fork')
+            for lock, hold in ((False, False), (True, False), (True, True)):
+                v = mp.Value('i', 0, lock=lock)
+                go = mp.Barrier(2)
+                ps = [mp.Process(target=work, args=(v, 100000, hold, go)) for _ in range(2)]
+                for p in ps: p.start()
+                for p in ps: p.join()
+                print(v.value)
+    ''')
+    if out:
+        got = [int(x) for x in out.split()]
+        # Losing needs the two processes to run at once, which a loaded
+        # machine may not grant every time: one of the two bare runs must.
+        check(min(got[0], got[1]) < 200000 and got[2] == 200000,
+              'CPython agrees: lost without get_lock(), whole with it (%s of 200000)' % got)
+
+
+def test_array():
+    sc = scenario(children([{'repeat': 1000, 'do': [{'with': 'a', 'do': [{'increment': 'a', 'index': 2}]}]}]),
+                  ipc={'a': {'type': 'array', 'length': 4}})
+    r = run_json(scenario_file(sc))
+    check(obj(r, 'shared', 'a[2]')['final'] == 2000 and obj(r, 'shared', 'a[0]')['final'] == 0,
+          'an Array: the element indexed is the one written (a[2] = 2000, a[0] = 0)')
+
+
+def test_value_errors():
+    bad = scenario([{'name': 'main', 'sync': {'v': 'value'}, 'threads': [{'name': 't', 'program': []}]}])
+    rc, _, err = gilsim('validate', scenario_file(bad))
+    check(rc == 2 and 'declare it under the top-level "ipc"' in err,
+          'a Value under "sync" is refused with the advice to declare it under "ipc"', err.strip())
+    bad = scenario([{'name': 'main', 'threads': [{'name': 't', 'program': [
+        {'increment': 'v', 'index': 1}]}]}], ipc={'v': 'value'})
+    rc, _, err = gilsim('validate', scenario_file(bad))
+    check(rc == 2 and 'is not an array' in err, '"index" on a Value is refused', err.strip())
+
+
+# ---- Manager ------------------------------------------------------------------------
+
+
+def test_manager():
+    """A Manager's Value lives in its server process: each access is a round
+    trip (the caller blocked without its GIL, the server busy under its own),
+    `v.value += 1` is a get and a set, so two processes lose updates; the
+    server shuts down when the processes using it have ended."""
+    sc = scenario(children([{'repeat': 200, 'do': [{'increment': 'v'}]}, {'call': 'm'}]),
+                  ipc={'m': 'manager', 'v': {'type': 'value', 'manager': 'm'}})
+    r = run_json(scenario_file(sc))
+    v = obj(r, 'shared', 'v')
+    check(r['outcome'] == 'done' and v['lost_updates'] > 0 and v['final'] + v['lost_updates'] == 400,
+          'two processes lose updates through a Manager\'s Value (%d of 400 kept)' % v['final'])
+    server = [p for p in r['processes'] if p['name'].startswith('SyncManager')]
+    check(len(server) == 1 and server[0]['ended_by'] == 'shutdown' and server[0]['exitcode'] == 0,
+          'the server process shuts down once its users have ended')
+    w1 = thread(r, 'main', 'w1')
+    per = (w1['finished_ns'] - w1['started_ns']) / 401
+    check(w1['state_ns']['io'] > 0.5 * (w1['finished_ns'] - w1['started_ns']) and per > 2 * 40_000,
+          'each access is a round trip the caller waits out without its GIL (%.0f us per access)' % (per / 1e3))
+    bad = scenario([{'name': 'main', 'threads': [{'name': 't', 'program': [{'with': 'v', 'do': []}]}]}],
+                   ipc={'m': 'manager', 'v': {'type': 'value', 'manager': 'm'}})
+    rc, _, err = gilsim('validate', scenario_file(bad))
+    check(rc == 2 and "Manager's Value without a lock" in err, 'a Manager\'s Value has no get_lock()', err.strip())
+    out = real('''
+        import multiprocessing as mp
+        def work(v, n, go):
+            go.wait()
+            for _ in range(n):
+                v.value += 1
+        if __name__ == '__main__':
+            mp.set_start_method('fork')
+            with mp.Manager() as m:
+                v = m.Value('i', 0)
+                go = mp.Barrier(2)
+                ps = [mp.Process(target=work, args=(v, 1000, go)) for _ in range(2)]
+                for p in ps: p.start()
+                for p in ps: p.join()
+                print(v.value)
+    ''', timeout=120)
+    if out:
+        check(int(out) < 2000, 'CPython agrees: updates lost through the proxy (%s of 2000)' % out.strip())
+
+
+# ---- terminate, kill, os._exit ----------------------------------------------------
+
+
+def stopped(op):
+    main = {'name': 'main', 'threads': [{'name': 'main', 'program': [
+        {'start': 'child'}, {'sleep': '5ms'}, {op: 'child'}, {'join': 'child'},
+        {'acquire': 'lock', 'timeout': '20ms'}]}]}
+    child = {'name': 'child', 'start': 'manual', 'start_method': 'fork', 'threads': [{'name': 'main', 'program': [
+        {'acquire': 'lock'}, {'cpu': '100ms'}, {'release': 'lock'}, {'assign': 'done', 'value': 1}]}]}
+    return run_json(scenario_file(scenario([main, child], ipc={'lock': 'lock', 'done': 'value'})))
+
+
+def test_terminate_kill():
+    """SIGTERM and SIGKILL end the child where it is: exitcode -15 or -9,
+    nothing after (no finally), and the lock it held stays held, so the
+    parent's acquire(timeout) gives up."""
+    for op, code in (('terminate', -15), ('kill', -9)):
+        r = stopped(op)
+        p = process(r, 'child')
+        check(p['exitcode'] == code and p['ended_by'] == op, '%s(): exitcode %s (%s)' % (op, code, p['exitcode']))
+        t = thread(r, 'main', 'child')
+        check(t['end'] == 'killed' and t['finished_ns'] < 10_000_000,
+              '%s(): the child stops at once, mid-cpu (%.1f ms)' % (op, t['finished_ns'] / 1e6))
+        check(obj(r, 'shared', 'done')['final'] == 0, '%s(): nothing after the signal runs' % op)
+        lk = obj(r, 'locks', 'lock')
+        check(lk['acquisitions'] == 1 and thread(r, 'main', 'main')['state_ns']['lock'] >= 20_000_000,
+              '%s(): the lock the child held stays held; the parent waits out its timeout' % op)
+    out = real('''
+        import multiprocessing as mp, os, sys, time, tempfile
+        def child(lock, path, held):
+            lock.acquire()
+            held.set()
+            try:
+                time.sleep(10)
+            finally:
+                open(path, 'w').write('finally ran')
+        if __name__ == '__main__':
+            mp.set_start_method('fork')
+            for how in ('terminate', 'kill'):
+                lock = mp.Lock()
+                path = tempfile.mktemp()
+                held = mp.Event()
+                p = mp.Process(target=child, args=(lock, path, held))
+                p.start()
+                held.wait()  # however loaded the machine, the child holds the lock
+                time.sleep(0.1)
+                getattr(p, how)()
+                p.join()
+                print(p.exitcode, os.path.exists(path), lock.acquire(timeout=0.2))
+    ''')
+    if out:
+        rows = [line.split() for line in out.splitlines()]
+        check(rows == [['-15', 'False', 'False'], ['-9', 'False', 'False']],
+              'CPython agrees: exitcode -15 and -9, no finally, the lock stays held (%s)' % rows)
+
+
+def test_os_exit():
+    main = {'name': 'main', 'threads': [{'name': 'main', 'program': [{'start': 'child'}, {'join': 'child'}]}]}
+    child = {'name': 'child', 'start': 'manual', 'threads': [
+        {'name': 'main', 'program': [{'cpu': '1ms'}, {'os_exit': 3}, {'cpu': '5ms'}]},
+        {'name': 'other', 'program': [{'io': '50ms'}]}]}
+    r = run_json(scenario_file(scenario([main, child])))
+    p = process(r, 'child')
+    check(p['exitcode'] == 3 and p['ended_by'] == 'os_exit', 'os._exit(3): exitcode 3 (%s)' % p['exitcode'])
+    other = thread(r, 'other', 'child')
+    check(other['end'] == 'killed' and other['finished_ns'] < 5_000_000,
+          'os._exit ends every thread of the process at once, mid-I/O (%.1f ms)' % (other['finished_ns'] / 1e6))
+    check(r['sim_time_ns'] < 10_000_000, 'the parent\'s join returns at once (%.1f ms)' % (r['sim_time_ns'] / 1e6))
+    out = real('''
+        import multiprocessing as mp, os, threading, time
+        def child():
+            threading.Thread(target=time.sleep, args=(60,)).start()
+            os._exit(3)
+        if __name__ == '__main__':
+            mp.set_start_method('fork')
+            p = mp.Process(target=child)
+            t = time.time(); p.start(); p.join()
+            print(p.exitcode, time.time() - t < 30)
+    ''')
+    if out:
+        check(out.split() == ['3', 'True'], 'CPython agrees: exitcode 3, and the other thread does not hold it up')
+
+
+def test_signal_errors():
+    bad = scenario([{'name': 'main', 'threads': [{'name': 'a', 'program': [{'terminate': 'b'}]},
+                                                  {'name': 'b', 'program': []}]}])
+    rc, _, err = gilsim('validate', scenario_file(bad))
+    check(rc == 2 and 'cannot stop a thread from outside' in err, 'terminate names a process, not a thread',
+          err.strip())
+
+
+# ---- threading.local ------------------------------------------------------------
+
+
+def test_local():
+    """The course's example: each thread increments its own count once."""
+    prog = [{'increment': 'count'}, {'sleep': '1ms'}]
+    sc = scenario([{'name': 'main', 'local': {'count': 0}, 'shared': {'total': 0}, 'threads': [
+        {'name': n, 'program': prog + [{'increment': 'total'}]} for n in ('T1', 'T2', 'T3')]}])
+    r = run_json(scenario_file(sc))
+    mine = [obj(r, 'shared', 'count [%s]' % n)['final'] for n in ('T1', 'T2', 'T3')]
+    check(mine == [1, 1, 1] and obj(r, 'shared', 'total')['final'] == 3,
+          'threading.local: each thread sees its own count = 1; a global sees 3 (%s)' % mine)
+    out = real('''
+        import threading
+        data = threading.local()
+        seen = []
+        def work():
+            data.count = getattr(data, 'count', 0) + 1
+            seen.append(data.count)
+        ts = [threading.Thread(target=work) for _ in range(3)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(*seen)
+    ''')
+    if out:
+        check(out.split() == ['1', '1', '1'], 'CPython agrees: 1 1 1')
+
+
+# ---- busy-wait --------------------------------------------------------------------
+
+
+def spin(op):
+    sc = scenario([{'name': 'main', 'sync': {'lock': 'lock'}, 'threads': [
+        {'name': 'holder', 'program': [{'acquire': 'lock'}, {'sleep': '1ms'}, {'cpu': '2ms'},
+                                       {'release': 'lock'}]},
+        {'name': 'waiter', 'program': [{'sleep': '100us'}, {op: 'lock'}, {'cpu': '100us'}]}]}])
+    return run_json(scenario_file(sc))
+
+
+def test_poll():
+    """`while lock.locked(): pass` runs bytecode holding the GIL: the holder,
+    back from its sleep, waits a switch interval for the GIL; a blocking
+    acquire releases the GIL and costs it nothing."""
+    busy, blocking = spin('poll'), spin('acquire')
+    hb, hk = thread(busy, 'holder'), thread(blocking, 'holder')
+    check(hb['state_ns']['wait_gil'] >= 4_000_000,
+          'the busy-wait keeps the GIL: the holder waits %.1f ms for it' % (hb['state_ns']['wait_gil'] / 1e6))
+    check(hk['state_ns']['wait_gil'] < 100_000,
+          'a blocking acquire does not (%.3f ms)' % (hk['state_ns']['wait_gil'] / 1e6))
+    check(thread(busy, 'waiter')['state_ns']['running'] > 4_000_000,
+          'the busy-waiter burns CPU while it waits (%.1f ms)' % (thread(busy, 'waiter')['state_ns']['running'] / 1e6))
+    sc = scenario([{'name': 'main', 'shared': {'x': 0}, 'threads': [
+        {'name': 'w', 'program': [{'poll': 'x', 'until': 2}]},
+        {'name': 's', 'program': [{'sleep': '1ms'}, {'increment': 'x'}, {'sleep': '1ms'}, {'increment': 'x'}]}]}])
+    r = run_json(scenario_file(sc))
+    check(r['outcome'] == 'done' and thread(r, 'w')['finished_ns'] > 2_000_000,
+          'a poll on a variable ends once it reaches "until" (%.1f ms)' % (thread(r, 'w')['finished_ns'] / 1e6))
+    sc = scenario([{'name': 'main', 'shared': {'x': 0}, 'threads': [{'name': 'w', 'program': [
+        {'poll': 'x', 'until': 1}]}]}])
+    rc, out, _ = gilsim('run', scenario_file(sc), '--json')
+    stuck = json.loads(out)['deadlock']['threads'] if rc == 3 else []
+    check(rc == 3 and len(stuck) == 1 and 'busy-wait' in stuck[0]['waits_for'],
+          'a poll nothing can ever satisfy ends the run as stuck, said so, instead of spinning forever', out[-400:])
+
+
+# ---- branch -------------------------------------------------------------------------
+
+
+def hits(p, seed=1):
+    sc = scenario([{'name': 'main', 'shared': {'hit': 0, 'miss': 0}, 'threads': [{'name': 't', 'program': [
+        {'repeat': 1000, 'do': [{'branch': {'p': p, 'then': [{'increment': 'hit'}],
+                                            'else': [{'increment': 'miss'}]}}]}]}]}], seed=seed)
+    r = run_json(scenario_file(sc))
+    return obj(r, 'shared', 'hit')['final'], obj(r, 'shared', 'miss')['final']
+
+
+def test_branch():
+    h, m = hits(0.9)
+    check(h + m == 1000 and 860 <= h <= 940, 'p = 0.9: about 900 of 1000 take the then-part (%d)' % h)
+    check(hits(0.9) == (h, m), 'the same seed, the same branches')
+    check(hits(0.9, seed=2) != (h, m), 'another seed, other branches')
+    check(hits(0) == (0, 1000) and hits(1) == (1000, 0), 'p = 0 never, p = 1 always')
+
+
+# ---- affinity -------------------------------------------------------------------------
+
+
+def test_affinity():
+    """Two CPU-bound processes on two cores run side by side; pinned to one
+    core (os.sched_setaffinity), they share it and take twice as long."""
+    def run(aff):
+        procs = [{'name': n, 'threads': [{'name': 'main', 'program': [{'cpu': '20ms'}]}]} for n in ('a', 'b')]
+        if aff is not None:
+            for p in procs:
+                p['affinity'] = aff
+        return run_json(scenario_file(scenario(procs)))['sim_time_ns'] / 1e6
+    free, pinned = run(None), run([0])
+    check(free < 22 and pinned > 38, 'free: %.1f ms side by side; pinned to core 0: %.1f ms' % (free, pinned))
+    procs = [{'name': 'main', 'threads': [{'name': 'a', 'affinity': [1], 'program': [{'cpu': '5ms'}]},
+                                          {'name': 'b', 'program': [{'cpu': '5ms'}]}]}]
+    rc, out, _ = gilsim('trace', scenario_file(scenario(procs)), '--format', 'csv', '-o', '-')
+    cores = {row.split(',')[6] for row in out.splitlines()[1:] if row.split(',')[1] == 'a' and
+             row.split(',')[2] == 'Running'}
+    check(rc == 0 and cores == {'1'}, 'a thread pinned to core 1 runs only there (%s)' % sorted(cores))
+    bad = scenario([{'name': 'main', 'affinity': [2], 'threads': [{'name': 't', 'program': []}]}])
+    rc, _, err = gilsim('validate', scenario_file(bad))
+    check(rc == 2 and 'affinity/0' in err, 'a core the machine lacks is refused', err.strip())
+
+
+test_mp_lock()
+test_mp_lock_20_processes()
+test_value()
+test_array()
+test_value_errors()
+test_manager()
+test_terminate_kill()
+test_os_exit()
+test_signal_errors()
+test_local()
+test_poll()
+test_branch()
+test_affinity()
+report()
