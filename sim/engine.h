@@ -434,7 +434,7 @@ void gil_check(SimWorld *w, Thread *t);
 void gil_timed_out(SimWorld *w, Thread *t);
 /* drop_gil(); afterwards the thread may be in the FORCE_SWITCHING wait. */
 void gil_drop(SimWorld *w, Thread *t, SimDropKind kind);
-bool gil_in_switch_wait(const Thread *t);
+bool gil_in_switch_wait(const SimWorld *w, const Thread *t);
 /* The holder stops at a check point because of a drop request. */
 void gil_forced_drop(SimWorld *w, Thread *t);
 /* At a check point outside cpu work (the end of a C call, an increment's

@@ -386,7 +386,13 @@ void gil_drop(SimWorld *w, Thread *t, SimDropKind kind)
     }
 }
 
-bool gil_in_switch_wait(const Thread *t) { return t->reason == SIM_R_SWITCH_WAIT; }
+/* The GIL's switch_waiter, not the thread's reason: the reason stays
+ * "switch wait" until the thread records something else, which a thread
+ * that took the GIL back and blocked at once had not done yet. */
+bool gil_in_switch_wait(const SimWorld *w, const Thread *t)
+{
+    return w->cfg->gil != SIM_GIL_NONE && w->gils[t->gil].switch_waiter == t->id;
+}
 
 /* The holder stops at a check point because of a drop request. */
 void gil_forced_drop(SimWorld *w, Thread *t)
@@ -406,7 +412,7 @@ void gil_forced_drop(SimWorld *w, Thread *t)
         return;
     }
     gil_drop(w, t, SIM_DROP_FORCED);
-    if (!gil_in_switch_wait(t))
+    if (!gil_in_switch_wait(w, t))
         gil_take(w, t);
 }
 

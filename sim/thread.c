@@ -84,7 +84,7 @@ void thread_release_for(SimWorld *w, Thread *t, SimWaitKind what, SimTime dur, i
     t->block.target = target;
     t->gil_wait.after_switch = CONT_DO_PENDING;
     gil_drop(w, t, SIM_DROP_VOLUNTARY);
-    if (!gil_in_switch_wait(t))
+    if (!gil_in_switch_wait(w, t))
         thread_do_pending(w, t);
 }
 
