@@ -9,7 +9,7 @@ Every gilsim command the README shows (indented code lines and inline
   since the test has no display; commands that time a real Python
   (measure, calibrate) run only when the Python they name is there and
   GILSIM_README_SLOW=1 asks for them, otherwise they are checked like a
-  synopsis;
+  synopsis; the sanitized build checks every command that way;
 - a synopsis (FILE, NAME, [optional], a|b) must name a real command, and
   every --option it shows must be in that command's help.
 
@@ -28,6 +28,11 @@ from gilsim_test import GILSIM, SOURCE_ROOT, check, report
 README = os.path.join(SOURCE_ROOT, 'README.md')
 BUILD_ROOT = os.environ.get('GILSIM_BUILD_ROOT') or os.path.join(SOURCE_ROOT, 'build')
 SLOW = os.environ.get('GILSIM_README_SLOW') == '1'
+# The sanitized build checks every command like a synopsis instead of
+# running it: the README's sweeps and renders take over ten minutes under
+# ASan, and the plain build runs them all (their memory safety is the
+# other tests' job under ASan).
+ASAN = 'asan' in GILSIM
 PLACEHOLDER = re.compile(r'\b(FILE|FILE_B|NAME|CMD|COMMAND|TIME|KEY|OUT|PATH|PROFILE|DIR|N|T|K=V|KEY=VALUE|WxH)\b|[\[\]|]|\.\.\.')
 
 
@@ -100,6 +105,8 @@ def runnable(cmd, inline, work):
         redirect = argv[k + 1]
         argv = argv[:k]
     sub = argv[1] if len(argv) > 1 else 'view'
+    if ASAN:
+        return None
     if sub in ('measure', 'calibrate') or '--measured' in argv:
         py = argv[argv.index('--python') + 1] if '--python' in argv else 'python3'
         if '--emit-python' not in argv and not (SLOW and shutil.which(os.path.expanduser(py))):
@@ -137,7 +144,8 @@ def main():
                     out.close()
             ran += 1
             check(p.returncode == 0, 'README:%d: %s' % (n, cmd), '%d: %s' % (p.returncode, p.stderr.strip()[-300:]))
-        check(ran >= 8, '%d commands run as written, %d synopses checked against the help' % (ran, checked))
+        check(ran >= 8 or (ASAN and checked >= 20),
+              '%d commands run as written, %d synopses checked against the help' % (ran, checked))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
