@@ -61,20 +61,20 @@ SimTime os_timer(SimWorld *w, Thread *t, SimTime at)
     return sim_time_add(sim_time_add(at, w->cfg->timer_slack), sim_dist_sample(&w->cfg->timer_latency, &t->rng));
 }
 
-void os_ready(SimWorld *w, Thread *t, Cont cont)
+/* The thread will run `cont` once it is ready, at `at`, and has a core. */
+static void ready_at(SimWorld *w, Thread *t, Cont cont, SimTime at)
 {
     t->cont = (uint8_t)cont;
     t->waking = true;
     gil_note_coming(w, t);
-    world_schedule(w, w->now, EV_READY, t->id, 0);
+    world_schedule(w, at, EV_READY, t->id, 0);
 }
+
+void os_ready(SimWorld *w, Thread *t, Cont cont) { ready_at(w, t, cont, w->now); }
 
 void os_wake(SimWorld *w, Thread *t, Cont cont)
 {
-    t->cont = (uint8_t)cont;
-    t->waking = true;
-    gil_note_coming(w, t);
-    world_schedule(w, w->now + wake_latency(w, t), EV_READY, t->id, 0);
+    ready_at(w, t, cont, sim_time_add(w->now, wake_latency(w, t)));
 }
 
 void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
