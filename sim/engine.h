@@ -416,6 +416,8 @@ SimTime os_timer(SimWorld *w, Thread *t, SimTime at);
 void os_ready(SimWorld *w, Thread *t, Cont cont);
 void os_request_core(SimWorld *w, Thread *t, Cont cont);
 void os_release_core(SimWorld *w, Thread *t);
+/* How many of the machine's cores t may run on (its affinity mask). */
+int os_usable_cores(const SimWorld *w, const Thread *t);
 void os_runq_remove(SimWorld *w, Thread *t);
 /* EV_SLICE: core c's time slice ran out. */
 void os_slice_expired(SimWorld *w, uint32_t c);

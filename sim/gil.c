@@ -237,12 +237,7 @@ static double old_slowdown(SimWorld *w, const Gil *g)
     double overhead = (double)w->cfg->old_signal_cost;
     /* The fight needs a waiter that can run beside the holder: several
      * cores the holder's process may use (an affinity mask can leave it one). */
-    uint64_t mask = g->holder == NO_THREAD ? 0 : T(w, g->holder)->spec->affinity;
-    int usable = w->cfg->cores;
-    if (mask) {
-        uint64_t machine = w->cfg->cores >= 64 ? ~0ull : (1ull << w->cfg->cores) - 1;
-        usable = __builtin_popcountll(mask & machine);
-    }
+    int usable = g->holder == NO_THREAD ? w->cfg->cores : os_usable_cores(w, T(w, g->holder));
     if (usable > 1)
         overhead += (double)w->cfg->old_contention_cost;
     return period > 0 ? 1.0 + overhead / period : 1.0;

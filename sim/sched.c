@@ -34,6 +34,15 @@ static bool allowed(const Thread *t, int c)
     return mask == 0 || (c < 64 && (mask >> c & 1));
 }
 
+int os_usable_cores(const SimWorld *w, const Thread *t)
+{
+    uint64_t mask = t->spec->affinity;
+    if (mask == 0)
+        return w->cfg->cores;
+    uint64_t machine = w->cfg->cores >= 64 ? ~0ull : (1ull << w->cfg->cores) - 1;
+    return __builtin_popcountll(mask & machine);
+}
+
 /* The idle core a woken thread would run on: its last one if idle, else
  * the lowest idle one it may use; -1 if every such core is busy. */
 static int idle_core_for(SimWorld *w, const Thread *t)
