@@ -334,18 +334,15 @@ void thread_kill_process(SimWorld *w, Process *p, const Thread *by, SimCause cau
     }
     /* Off the run queue first: a core freed by one of them must not be
      * handed to another thread of this process that is about to die. */
-    for (uint32_t i = 0; i < p->n_threads; i++)
-        if (T(w, p->threads[i])->in_runq)
-            os_runq_remove(w, T(w, p->threads[i]));
+    for (uint32_t id = p->live_head; id != NO_THREAD; id = T(w, id)->live_next)
+        os_runq_remove(w, T(w, id));
     /* The last non-daemon thread to go ends the process (thread_end); a
-     * process of daemon threads alone (a Manager's server) ends here. */
+     * process of daemon threads alone (a Manager's server) ends here. Each
+     * kill takes its thread off the live list. */
     Thread *last = NULL;
-    for (uint32_t i = 0; i < p->n_threads && !p->done; i++) {
-        Thread *d = T(w, p->threads[i]);
-        if (!d->done) {
-            thread_kill(w, d, cause, p->end_by);
-            last = d;
-        }
+    while (!p->done && p->live_head != NO_THREAD) {
+        last = T(w, p->live_head);
+        thread_kill(w, last, cause, p->end_by);
     }
     if (!p->done && last)
         proc_end(w, p, last);
