@@ -339,7 +339,8 @@ struct SimWorld {
     uint64_t max_steps;      /* more means time stopped advancing: SIM_ERR_RUN */
     uint64_t steps_base;     /* ... SIM_STEPS_PER_INSTANT, plus SIM_STEPS_PER_THREAD a thread */
     uint64_t max_records;    /* trace budget, 0 = none: SIM_ERR_BUDGET */
-    uint64_t max_events;     /* event budget, 0 = none: SIM_ERR_BUDGET */
+    uint64_t steps_before;   /* events and program steps at earlier instants */
+    uint64_t max_total_steps; /* budget of all steps, 0 = none: SIM_ERR_BUDGET */
     int fail_code;           /* 0, or why the run cannot go on (world_fail) */
     uint32_t fail_op;        /* the op that error names (SimScenario.ops), or UINT32_MAX */
     char fail_msg[320];

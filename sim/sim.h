@@ -173,10 +173,12 @@ void sim_world_error(const SimWorld *w, SimError *err);
  * has sim_default_max_records(). */
 void sim_world_set_max_records(SimWorld *w, uint64_t max_records);
 /* Bounds for harnesses that run many small worlds (the fuzzer, tests):
- * at most max_events events (0: no bound; past it SIM_ERR_BUDGET), and
+ * at most max_steps events and program steps in all (0: no bound; past it
+ * SIM_ERR_BUDGET; program steps count because work that takes no time,
+ * such as a pool's millions of empty tasks, makes few events), and
  * `steps` instead of SIM_STEPS_PER_INSTANT before a run counts as stuck.
  * Set before running. */
-void sim_world_set_max_events(SimWorld *w, uint64_t max_events);
+void sim_world_set_max_steps(SimWorld *w, uint64_t max_steps);
 void sim_world_set_steps_per_instant(SimWorld *w, uint64_t steps);
 
 /* An eighth of the machine's physical memory in trace records (the array

@@ -482,6 +482,7 @@ static bool event_step(SimWorld *w, const SimEvent *ev)
 {
     if (ev->t > w->instant) {
         w->instant = ev->t;
+        w->steps_before += w->steps;
         w->steps = 0;
     }
     /* Each thread created so far may take a few steps at one instant. */
@@ -520,10 +521,11 @@ int sim_world_run(SimWorld *w, SimTime until)
             finish(w, SIM_RUN_UNTIL);
             return w->outcome;
         }
-        if (w->max_events && w->events >= w->max_events) {
+        if (w->max_total_steps && w->steps_before + w->steps >= w->max_total_steps) {
             char when[32];
-            world_fail(w, SIM_ERR_BUDGET, UINT32_MAX, "the run reached its budget of %" PRIu64 " events at %s "
-                       "of simulated time", w->max_events, sim_duration_format(w->now, when, sizeof(when)));
+            world_fail(w, SIM_ERR_BUDGET, UINT32_MAX, "the run reached its budget of %" PRIu64 " steps (events "
+                       "and program steps) at %s of simulated time", w->max_total_steps,
+                       sim_duration_format(w->now, when, sizeof(when)));
             return fail_run(w);
         }
         if ((w->events & 1023) == 0) {
@@ -568,9 +570,9 @@ void sim_world_set_max_records(SimWorld *w, uint64_t max_records)
     w->max_records = max_records;
 }
 
-void sim_world_set_max_events(SimWorld *w, uint64_t max_events)
+void sim_world_set_max_steps(SimWorld *w, uint64_t max_steps)
 {
-    w->max_events = max_events;
+    w->max_total_steps = max_steps;
 }
 
 void sim_world_set_steps_per_instant(SimWorld *w, uint64_t steps)

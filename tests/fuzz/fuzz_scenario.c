@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Small bounds keep each input quick; the bounds themselves are the
      * feature under test. */
     sim_world_set_max_records(w, 100000);
-    sim_world_set_max_events(w, 200000);
+    sim_world_set_max_steps(w, 1000000);
     sim_world_set_steps_per_instant(w, 20000);
     int rc = sim_world_run(w, 2000000000);
     if (rc < 0) {
