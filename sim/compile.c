@@ -1,15 +1,15 @@
 /*
  * compile.c - thread programs: operation objects compiled into flat SimOp
- * runs, fork children, pools, and the start/join names resolved at the end.
+ * runs, fork children and pools, met in the walk (link.c finishes them).
  *
  * Each thread's program is one contiguous run of SimScenario.ops, a repeat
  * (or `with`) body following its op. A fork child gets its own process and
  * thread templates, appended behind the declared ones as the walk meets
  * the fork, and its program is compiled on the spot. A pool's worker
  * program is compiled where the pool is met but placed after the walk
- * (ld_make_pool_workers), behind every declared and fork-child template.
- * start and join may name processes declared further down, so they are
- * recorded as Refs and resolved once every name is known.
+ * (link.c), behind every declared and fork-child template. start and join
+ * may name processes declared further down, so they are recorded as Refs
+ * and resolved there once every name is known.
  */
 #include <limits.h>
 #include <math.h>
@@ -20,9 +20,6 @@
 
 #include "loader.h"
 
-static const char *const FORK_KEYS[] = {"name", "program"};
-static const char *const THREAD_POOL_KEYS[] = {"workers", "tasks", "task"};
-static const char *const PROCESS_POOL_KEYS[] = {"workers", "tasks", "chunksize", "start_method", "task"};
 
 /* ---- Operations ----------------------------------------------------------
  * Each operation object has exactly one operation key; the keys listed as
@@ -89,7 +86,6 @@ static const OpDef OPS[] = {
 #undef MODS
 #define N_OPS ((int)(sizeof(OPS) / sizeof(OPS[0])))
 
-static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth);
 
 /* ---- Programs ----------------------------------------------------------- */
 
@@ -99,8 +95,7 @@ static const char *article(const char *word)
     return word[0] && strchr("aeiou", word[0]) ? "an" : "a";
 }
 
-/* Appends a zeroed op of `kind` to vec; *out points at it until the next push. */
-static int op_push(Loader *c, OpVec *vec, int kind, SimOp **out)
+int ld_op_push(Loader *c, OpVec *vec, int kind, SimOp **out)
 {
     if (c->ops_made >= MAX_OPS)
         return fail_limit(c, "more than %u operations in all; at most %u are supported (a repeat "
@@ -127,8 +122,7 @@ static int op_push(Loader *c, OpVec *vec, int kind, SimOp **out)
     return 0;
 }
 
-/* Appends vec to sc->ops; *first is where it starts. */
-static int ops_append(Loader *c, const OpVec *vec, uint32_t *first)
+int ld_ops_append(Loader *c, const OpVec *vec, uint32_t *first)
 {
     SimScenario *sc = c->sc;
     if (sc->n_ops + vec->n > c->cap_ops) {
@@ -145,182 +139,6 @@ static int ops_append(Loader *c, const OpVec *vec, uint32_t *first)
         memcpy(sc->ops + sc->n_ops, vec->v, vec->n * sizeof(*vec->v));
     *first = sc->n_ops;
     sc->n_ops += vec->n;
-    return 0;
-}
-
-/* Adds the process and thread templates of an os.fork() child. */
-static int add_fork_child(Loader *c, int parent_thread, int *child_proc, int *child_thread)
-{
-    SimScenario *sc = c->sc;
-    int rc;
-    if (sc->n_procs + c->synth_procs >= MAX_PROCS)
-        return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
-                             "are supported", MAX_PROCS, MAX_PROCS);
-    if (sc->n_threads + c->synth_threads >= MAX_THREADS)
-        return fail_limit(c, "more than %d threads (fork children and pool workers included); at most %d are "
-                             "supported", MAX_THREADS, MAX_THREADS);
-    if ((rc = ld_grow_procs(c, sc->n_procs + 1)) < 0 || (rc = ld_grow_threads(c, sc->n_threads + 1)) < 0)
-        return rc;
-    int p = sc->n_procs++, t = sc->n_threads++;
-    int parent = sc->threads[parent_thread].process;
-    SimProcessSpec *ps = &sc->procs[p];
-    ps->start_method = SIM_START_OSFORK;
-    ps->manual_start = true;
-    ps->first_thread = t;
-    ps->n_threads = 1;
-    /* The child works on copies of the parent's objects, made at the fork. */
-    ps->first_prim = sc->procs[parent].first_prim;
-    ps->n_prims = sc->procs[parent].n_prims;
-    ps->first_shared = sc->procs[parent].first_shared;
-    ps->n_shared = sc->procs[parent].n_shared;
-    c->extra[p].parent = parent;
-    ps->affinity = sc->procs[parent].affinity;
-    SimThreadSpec *ts = &sc->threads[t];
-    ts->process = p;
-    ts->affinity = sc->threads[parent_thread].affinity; /* the copy of the forking thread */
-    ts->name = strdup(sc->threads[parent_thread].name);
-    if (!ts->name || ld_names_add(&c->names, p, ts->name, t) < 0)
-        return ld_nomem(c);
-    *child_proc = p;
-    *child_thread = t;
-    return 0;
-}
-
-static int compile_fork(Loader *c, const cJSON *f, int thread, int *target)
-{
-    size_t mark;
-    int rc, p = 0, t = 0;
-    const char *name = NULL;
-    if (!cJSON_IsObject(f))
-        return fail(c, "expected the child {\"name\": \"...\", \"program\": [...]}, got %s", ld_type_name(f));
-    if ((rc = ld_check_keys(c, f, FORK_KEYS, COUNT(FORK_KEYS))) < 0)
-        return rc;
-    const cJSON *prog = cJSON_GetObjectItemCaseSensitive(f, "program");
-    if (!prog)
-        return ld_fail_missing(c, "program",
-                               "the child's operations, e.g. {\"program\": [{\"cpu\": \"1ms\"}]}");
-    const cJSON *nv = ld_enter(c, f, "name", &mark);
-    if (nv) {
-        rc = ld_get_name(c, nv, &name);
-        ld_path_pop(c, mark);
-        if (rc < 0)
-            return rc;
-    }
-    if ((rc = add_fork_child(c, thread, &p, &t)) < 0)
-        return rc;
-    if (name) {
-        ld_enter(c, f, "name", &mark);
-        c->sc->procs[p].name = strdup(name);
-        rc = c->sc->procs[p].name ? ld_register_process_name(c, c->sc->procs[p].name, p) : ld_nomem(c);
-        ld_path_pop(c, mark);
-        if (rc < 0)
-            return rc;
-    } else if (!(c->extra[p].ptr = ld_path_dup(c))) {
-        return ld_nomem(c);
-    }
-    *target = p;
-    ld_enter(c, f, "program", &mark);
-    rc = ld_compile_program(c, prog, t);
-    ld_path_pop(c, mark);
-    return rc;
-}
-
-/* A pool's definition at the current path; records the pool and its worker
- * program (placed after the walk) and returns its index in *index. */
-static int compile_pool(Loader *c, const cJSON *v, bool processes, const Ctx *x, int *index)
-{
-    SimScenario *sc = c->sc;
-    SimPoolSpec ps;
-    size_t mark;
-    int rc, e;
-    double n;
-    char expected[160];
-    const cJSON *f;
-    const char *example = processes ? "{\"workers\": 4, \"tasks\": 100, \"task\": [{\"cpu\": \"2ms\"}]}"
-                                    : "{\"workers\": 2, \"tasks\": 8, \"task\": [{\"io\": \"5ms\"}]}";
-
-    if (!cJSON_IsObject(v))
-        return fail(c, "expected a pool such as %s, got %s", example, ld_type_name(v));
-    if ((rc = processes ? ld_check_keys(c, v, PROCESS_POOL_KEYS, COUNT(PROCESS_POOL_KEYS))
-                        : ld_check_keys(c, v, THREAD_POOL_KEYS, COUNT(THREAD_POOL_KEYS))) < 0)
-        return rc;
-    memset(&ps, 0, sizeof(ps));
-    ps.processes = processes;
-    ps.worker_thread = -1;
-    ps.worker_process = -1;
-    if (!(f = ld_enter(c, v, "workers", &mark))) {
-        snprintf(expected, sizeof(expected), "the number of worker %s, e.g. %s",
-                 processes ? "processes" : "threads", example);
-        return ld_fail_missing(c, "workers", expected);
-    }
-    if ((rc = ld_get_integer(c, f, 1, processes ? MAX_PROCS : MAX_THREADS, &n)) < 0)
-        return rc;
-    ps.workers = (int)n;
-    ld_path_pop(c, mark);
-    if (!(f = ld_enter(c, v, "tasks", &mark))) {
-        snprintf(expected, sizeof(expected), "the number of items to run the task on, e.g. %s", example);
-        return ld_fail_missing(c, "tasks", expected);
-    }
-    if ((rc = ld_get_integer(c, f, 0, MAX_COUNT, &n)) < 0)
-        return rc;
-    ps.tasks = (uint32_t)n;
-    ld_path_pop(c, mark);
-    if (processes) {
-        if ((f = ld_enter(c, v, "chunksize", &mark))) {
-            if ((rc = ld_get_integer(c, f, 1, MAX_COUNT, &n)) < 0)
-                return rc;
-            ps.chunksize = (uint32_t)n;
-            ld_path_pop(c, mark);
-        }
-        ps.start_method = c->default_method;
-        if ((f = ld_enter(c, v, "start_method", &mark))) {
-            if ((rc = ld_get_enum(c, f, ld_method_names, COUNT(ld_method_names), "a start method", &e)) < 0)
-                return rc;
-            ps.start_method = (uint8_t)e;
-            ld_path_pop(c, mark);
-        }
-    }
-    if (!(f = ld_enter(c, v, "task", &mark))) {
-        snprintf(expected, sizeof(expected), "the operations run for each item, e.g. %s", example);
-        return ld_fail_missing(c, "task", expected);
-    }
-    if (!cJSON_IsArray(f))
-        return fail(c, "expected an array of operations, got %s", ld_type_name(f));
-    if (sc->n_threads + c->synth_threads >= MAX_THREADS)
-        return fail_limit(c, "more than %d threads (fork children and pool workers included); at most %d are "
-                             "supported", MAX_THREADS, MAX_THREADS);
-    if (processes && sc->n_procs + c->synth_procs >= MAX_PROCS)
-        return fail_limit(c, "more than %d processes (fork children and pool workers included); at most %d "
-                             "are supported", MAX_PROCS, MAX_PROCS);
-    rc = ld_grow_array(c, (void **)&sc->pools, &c->cap_pools, sc->n_pools + 1, sizeof(*sc->pools));
-    if (rc < 0 || (rc = ld_grow_array(c, (void **)&c->pool_extra, &c->cap_pool_extra, sc->n_pools + 1,
-                                      sizeof(*c->pool_extra))) < 0)
-        return rc;
-
-    /* The worker's program: its loop op, then the task, whose names resolve
-     * like the submitter's (a process pool's: only "ipc"). */
-    int k = sc->n_pools;
-    OpVec prog = {NULL, 0, 0};
-    SimOp *op;
-    Ctx tx = {-1, processes ? -1 : x->proc, x->proc, true};
-    rc = op_push(c, &prog, SIM_OP_POOL, &op);
-    if (rc == 0) {
-        op->flags = SIM_OPF_POOL_WORKER;
-        op->obj = k;
-        rc = compile_ops(c, f, &prog, &tx, 0);
-    }
-    if (rc < 0) {
-        free(prog.v);
-        return rc;
-    }
-    prog.v[0].body_len = prog.n - 1;
-    ld_path_pop(c, mark);
-    sc->pools[k] = ps;
-    c->pool_extra[k] = (PoolExtra){prog, x->proc};
-    sc->n_pools++;
-    c->synth_threads++;
-    c->synth_procs += processes;
-    *index = k;
     return 0;
 }
 
@@ -392,14 +210,14 @@ static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         /* os._exit(n): a status from 0 to 255, as the OS keeps it. */
         if ((rc = ld_get_integer(c, key, 0, 255, &n)) < 0)
             return rc;
-        if ((rc = op_push(c, vec, SIM_OP_EXIT, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_EXIT, &op)) < 0)
             return rc;
         op->value = (int64_t)n;
         break;
     case F_CALL:
         if ((rc = ld_resolve_prim(c, x, key, PK(SIM_PRIM_MANAGER), "call", &obj, &kind)) < 0)
             return rc;
-        if ((rc = op_push(c, vec, SIM_OP_CALL, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_CALL, &op)) < 0)
             return rc;
         op->obj = obj;
         break;
@@ -426,7 +244,7 @@ static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const Op
             if (cJSON_GetObjectItemCaseSensitive(o, "index"))
                 return fail(c, "\"index\" picks an element of an array; a poll on %s %s has none",
                             ld_prim_articles[kind], ld_prim_names[kind]);
-            if ((rc = op_push(c, vec, SIM_OP_POLL, &op)) < 0)
+            if ((rc = ld_op_push(c, vec, SIM_OP_POLL, &op)) < 0)
                 return rc;
             op->obj = obj;
             return 0;
@@ -445,7 +263,7 @@ static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         uint16_t index;
         if ((rc = var_index(c, o, obj, &index)) < 0)
             return rc;
-        if ((rc = op_push(c, vec, SIM_OP_POLL, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_POLL, &op)) < 0)
             return rc;
         op->obj = obj;
         op->flags |= SIM_OPF_VAR;
@@ -465,7 +283,7 @@ static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         uint16_t index;
         if ((rc = var_index(c, o, obj, &index)) < 0)
             return rc;
-        if ((rc = op_push(c, vec, SIM_OP_ASSIGN, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_ASSIGN, &op)) < 0)
             return rc;
         op->obj = obj;
         op->value = (int64_t)n;
@@ -493,14 +311,14 @@ static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         if (depth + 1 > MAX_REPEAT_DEPTH)
             return fail(c, "repeats and branches nested %d levels deep; expected at most %d levels", depth + 1,
                         MAX_REPEAT_DEPTH);
-        if ((rc = op_push(c, vec, SIM_OP_BRANCH, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_BRANCH, &op)) < 0)
             return rc;
         uint32_t at = vec->n - 1;
         vec->v[at].value = (int64_t)llround(p * 1e9);
         for (int part = 0; part < 2; part++) {
             const cJSON *ops = ld_enter(c, key, part ? "else" : "then", &m2);
             if (part == 1) {
-                if ((rc = op_push(c, vec, SIM_OP_SKIP, &op)) < 0)
+                if ((rc = ld_op_push(c, vec, SIM_OP_SKIP, &op)) < 0)
                     return rc;
                 vec->v[at].body_len = vec->n - at - 1;
             }
@@ -509,7 +327,7 @@ static int compile_more_op(Loader *c, const cJSON *o, const cJSON *key, const Op
             if (!cJSON_IsArray(ops))
                 return fail(c, "expected an array of operations, got %s", ld_type_name(ops));
             uint32_t skip = vec->n - 1;
-            if ((rc = compile_ops(c, ops, vec, x, depth + 1)) < 0)
+            if ((rc = ld_compile_ops(c, ops, vec, x, depth + 1)) < 0)
                 return rc;
             if (part == 1)
                 vec->v[skip].body_len = vec->n - skip - 1;
@@ -564,7 +382,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
             return fail(c, "can't specify a timeout for a non-blocking call (CPython raises ValueError); "
                            "expected either \"timeout\" or \"blocking\": false");
         }
-        if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
             return rc;
         op->obj = obj;
         op->timeout = timeout;
@@ -580,12 +398,12 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
                                             "{\"with\": \"lock\", \"do\": [{\"cpu\": \"1ms\"}]}");
         if (!cJSON_IsArray(v))
             return fail(c, "expected an array of operations, got %s", ld_type_name(v));
-        if ((rc = op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
             return rc;
         op->obj = lock;
-        if ((rc = compile_ops(c, v, vec, x, depth)) < 0)
+        if ((rc = ld_compile_ops(c, v, vec, x, depth)) < 0)
             return rc;
-        if ((rc = op_push(c, vec, SIM_OP_RELEASE, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_RELEASE, &op)) < 0)
             return rc;
         op->obj = lock;
         ld_path_pop(c, mark);
@@ -598,7 +416,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
                 return rc;
             ld_path_pop(c, mark);
         }
-        if ((rc = op_push(c, vec, SIM_OP_NOTIFY, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_NOTIFY, &op)) < 0)
             return rc;
         op->obj = obj;
         op->count = (uint32_t)n;
@@ -616,7 +434,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
                 return rc;
             ld_path_pop(c, mark);
         }
-        if ((rc = op_push(c, vec, SIM_OP_PUT, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_PUT, &op)) < 0)
             return rc;
         op->obj = obj;
         op->timeout = timeout;
@@ -636,7 +454,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         }
         if ((rc = var_index(c, o, obj, &index)) < 0)
             return rc;
-        if ((rc = op_push(c, vec, SIM_OP_INCREMENT, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_INCREMENT, &op)) < 0)
             return rc;
         op->obj = obj;
         op->index = index;
@@ -645,7 +463,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         return 0;
     }
     default: /* release, wait, set, clear, notify_all, get */
-        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, def->kind, &op)) < 0)
             return rc;
         op->obj = obj;
         if (def->family == F_WAIT || def->family == F_GET)
@@ -782,7 +600,7 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         if ((rc = ld_get_dist(c, key, &d)) < 0)
             break;
         SimOp *op;
-        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, def->kind, &op)) < 0)
             break;
         op->dur = d;
         break;
@@ -804,11 +622,11 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
             break;
         }
         SimOp *op;
-        if ((rc = op_push(c, vec, SIM_OP_REPEAT, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_REPEAT, &op)) < 0)
             break;
         uint32_t at = vec->n - 1;
         vec->v[at].count = (uint32_t)n;
-        if ((rc = compile_ops(c, do_item, vec, x, depth + 1)) < 0)
+        if ((rc = ld_compile_ops(c, do_item, vec, x, depth + 1)) < 0)
             break;
         vec->v[at].body_len = vec->n - at - 1;
         break;
@@ -836,7 +654,7 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
             c->cap_refs = cap;
         }
         SimOp *op;
-        if ((rc = op_push(c, vec, def->kind, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, def->kind, &op)) < 0)
             break;
         op->timeout = timeout;
         if (def->family == F_KILL)
@@ -857,10 +675,10 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
         int target = -1;
         /* The child's program is compiled (and appended) before the op is
          * pushed, so the op count check sees the child's ops first. */
-        if ((rc = compile_fork(c, key, x->thread, &target)) < 0)
+        if ((rc = ld_compile_fork(c, key, x->thread, &target)) < 0)
             break;
         SimOp *op;
-        if ((rc = op_push(c, vec, SIM_OP_FORK, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_FORK, &op)) < 0)
             break;
         op->target = target;
         break;
@@ -868,10 +686,10 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
     case F_THREAD_POOL:
     case F_PROCESS_POOL: {
         int k = -1;
-        if ((rc = compile_pool(c, key, def->family == F_PROCESS_POOL, x, &k)) < 0)
+        if ((rc = ld_compile_pool(c, key, def->family == F_PROCESS_POOL, x, &k)) < 0)
             break;
         SimOp *op;
-        if ((rc = op_push(c, vec, SIM_OP_POOL, &op)) < 0)
+        if ((rc = ld_op_push(c, vec, SIM_OP_POOL, &op)) < 0)
             break;
         op->obj = k;
         break;
@@ -884,7 +702,7 @@ static int compile_op(Loader *c, const cJSON *o, OpVec *vec, const Ctx *x, int d
     return rc;
 }
 
-static int compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth)
+int ld_compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth)
 {
     size_t i = 0;
     for (const cJSON *o = arr->child; o; o = o->next, i++) {
@@ -910,280 +728,13 @@ int ld_compile_program(Loader *c, const cJSON *v, int thread)
     int rc;
     if (!cJSON_IsArray(v))
         return fail(c, "expected an array of operations, got %s", ld_type_name(v));
-    rc = compile_ops(c, v, &vec, &x, 0);
+    rc = ld_compile_ops(c, v, &vec, &x, 0);
     if (rc == 0)
-        rc = ops_append(c, &vec, &first);
+        rc = ld_ops_append(c, &vec, &first);
     if (rc == 0) {
         sc->threads[thread].prog_first = first;
         sc->threads[thread].prog_len = vec.n;
     }
     free(vec.v);
-    return rc;
-}
-
-/* ---- Pool workers, after the walk ---------------------------------------- */
-
-static const char *const POOL_PROCESS_NAMES[] = {"ForkPoolWorker", "SpawnPoolWorker", "ForkServerPoolWorker"};
-
-/*
- * Each pool's worker template, behind every declared and fork-child one: a
- * thread pool's worker thread runs in the submitter's process; a process
- * pool's worker is a process whose one thread, "MainThread", runs the loop.
- */
-int ld_make_pool_workers(Loader *c)
-{
-    SimScenario *sc = c->sc;
-    int rc;
-    for (int k = 0; k < sc->n_pools; k++) {
-        SimPoolSpec *ps = &sc->pools[k];
-        PoolExtra *pe = &c->pool_extra[k];
-        if ((rc = ld_grow_threads(c, sc->n_threads + 1)) < 0)
-            return rc;
-        int proc = pe->proc;
-        if (ps->processes) {
-            if ((rc = ld_grow_procs(c, sc->n_procs + 1)) < 0)
-                return rc;
-            int m = ps->start_method < COUNT(POOL_PROCESS_NAMES) ? ps->start_method : 0;
-            const char *base = POOL_PROCESS_NAMES[m];
-            size_t len = strlen(base) + 24;
-            char *name = malloc(len);
-            if (!name)
-                return ld_nomem(c);
-            snprintf(name, len, "%s", base);
-            for (int i = 2; ld_names_find(&c->names, -1, name) >= 0; i++)
-                snprintf(name, len, "%s-%d", base, i);
-            proc = sc->n_procs++;
-            SimProcessSpec *pp = &sc->procs[proc];
-            memset(pp, 0, sizeof(*pp));
-            pp->name = name;
-            pp->start_method = ps->start_method;
-            pp->manual_start = true;
-            pp->first_thread = sc->n_threads;
-            pp->n_threads = 1;
-            pp->affinity = sc->procs[pe->proc].affinity; /* inherited across fork and exec */
-            c->extra[proc].parent = -1;
-            if (ld_names_add(&c->names, -1, name, proc) < 0)
-                return ld_nomem(c);
-            ps->worker_process = proc;
-        }
-        int t = sc->n_threads;
-        SimThreadSpec *ts = &sc->threads[t];
-        char tname[48];
-        snprintf(tname, sizeof(tname), "ThreadPoolExecutor-%d", k);
-        memset(ts, 0, sizeof(*ts));
-        if (!(ts->name = strdup(ps->processes ? "MainThread" : tname)))
-            return ld_nomem(c);
-        sc->n_threads++;
-        ts->process = proc;
-        ts->affinity = sc->procs[proc].affinity;
-        ts->manual_start = !ps->processes;
-        uint32_t first = 0;
-        if ((rc = ops_append(c, &pe->prog, &first)) < 0)
-            return rc;
-        ts->prog_first = first;
-        ts->prog_len = pe->prog.n;
-        ps->worker_thread = t;
-        ps->task_first = first + 1;
-        ps->task_len = pe->prog.n - 1;
-        free(pe->prog.v);
-        pe->prog = (OpVec){NULL, 0, 0};
-    }
-    return 0;
-}
-
-/* ---- Managers, after the walk ------------------------------------------- */
-
-/*
- * Each "ipc" manager's server process, behind every other template: one
- * thread that serves the requests of every client in turn. (CPython's
- * server runs a thread per connection; they take turns on the server's
- * GIL, and each request is short, so one thread serving them in arrival
- * order is what the clients see.) It is running when the run begins, as
- * after `m = multiprocessing.Manager()`.
- */
-int ld_make_managers(Loader *c)
-{
-    SimScenario *sc = c->sc;
-    int rc, made = 0;
-    for (int k = 0; k < c->n_ipc; k++) {
-        if (c->ipc[k].kind != SIM_PRIM_MANAGER)
-            continue;
-        if (sc->n_procs >= MAX_PROCS || sc->n_threads >= MAX_THREADS)
-            return fail_limit(c, "more than %d processes or %d threads with the managers' servers", MAX_PROCS,
-                              MAX_THREADS);
-        if ((rc = ld_grow_procs(c, sc->n_procs + 1)) < 0 || (rc = ld_grow_threads(c, sc->n_threads + 1)) < 0)
-            return rc;
-        char *name = malloc(48);
-        if (!name)
-            return ld_nomem(c);
-        snprintf(name, 48, "SyncManager-%d", ++made);
-        for (int i = 2; ld_names_find(&c->names, -1, name) >= 0; i++)
-            snprintf(name, 48, "SyncManager-%d-%d", made, i);
-        int proc = sc->n_procs++, t = sc->n_threads++;
-        SimProcessSpec *pp = &sc->procs[proc];
-        memset(pp, 0, sizeof(*pp));
-        pp->name = name;
-        pp->start_method = SIM_START_INITIAL;
-        pp->manual_start = false; /* up when the run begins, as after Manager() returns */
-        pp->first_thread = t;
-        pp->n_threads = 1;
-        pp->serves = 1 + k;
-        c->extra[proc].parent = -1;
-        if (ld_names_add(&c->names, -1, name, proc) < 0)
-            return ld_nomem(c);
-        SimThreadSpec *ts = &sc->threads[t];
-        memset(ts, 0, sizeof(*ts));
-        if (!(ts->name = strdup("serve_client")))
-            return ld_nomem(c);
-        ts->process = proc;
-        ts->daemon = true;
-        OpVec prog = {NULL, 0, 0};
-        SimOp *op;
-        uint32_t first = 0;
-        if ((rc = op_push(c, &prog, SIM_OP_SERVE, &op)) == 0) {
-            op->obj = IPC_OBJ(k);
-            rc = ops_append(c, &prog, &first);
-        }
-        free(prog.v);
-        if (rc < 0)
-            return rc;
-        ts->prog_first = first;
-        ts->prog_len = 1;
-    }
-    return 0;
-}
-
-/* ---- Names of fork children and start/join targets, after the walk ------- */
-
-/* Default names of fork children: "<parent>-child", then "-2", "-3"... */
-int ld_name_fork_children(Loader *c)
-{
-    SimScenario *sc = c->sc;
-    for (int p = c->n_decl_procs; p < sc->n_procs; p++) {
-        if (sc->procs[p].name)
-            continue;
-        const char *parent = sc->procs[c->extra[p].parent].name;
-        size_t len = strlen(parent) + 32;
-        char *name = malloc(len);
-        if (!name)
-            return ld_nomem(c);
-        snprintf(name, len, "%s-child", parent);
-        for (int k = 2; ld_names_find(&c->names, -1, name) >= 0; k++)
-            snprintf(name, len, "%s-child-%d", parent, k);
-        sc->procs[p].name = name;
-        if (ld_names_add(&c->names, -1, name, p) < 0)
-            return ld_nomem(c);
-    }
-    return 0;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int fail_ref(Loader *c, const Ref *r, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return ld_fail_loc(c, SIM_ERR_INVALID, r->ptr, r->ptr, AT_VALUE, 0, "%s", msg);
-}
-
-int ld_resolve_ref(Loader *c, const Ref *r)
-{
-    SimScenario *sc = c->sc;
-    SimOp *op = &sc->ops[sc->threads[r->thread].prog_first + r->op];
-    int p = sc->threads[r->thread].process;
-    bool start = op->kind == SIM_OP_START, signal = op->kind == SIM_OP_TERMINATE;
-    const char *verb = start ? "start" : !signal ? "join" : (op->flags & SIM_OPF_KILL) ? "kill" : "terminate";
-    char q[64], q2[64], where[320];
-    ld_quote(r->name, q, sizeof(q));
-
-    int u = ld_names_find(&c->names, p, r->name);
-    if (u >= 0 && signal && ld_names_find(&c->names, -1, r->name) < 0)
-        return fail_ref(c, r, "'%s' is a thread; Python cannot stop a thread from outside: only a process has "
-                              "terminate() and kill(); expected the name of a process", q);
-    if (u >= 0 && !signal) {
-        if (u == r->thread)
-            return fail_ref(c, r, "thread '%s' cannot %s itself; expected another thread or a process",
-                            q, verb);
-        if (start && !sc->threads[u].manual_start)
-            return fail_ref(c, r, "thread '%s' starts with its process; declare it with "
-                                  "\"start\": \"manual\" to start it here", q);
-        op->target_kind = SIM_TARGET_THREAD;
-        op->target = u;
-        return 0;
-    }
-    int t = ld_names_find(&c->names, -1, r->name);
-    if (t < 0) {
-        const char *best = NULL;
-        int best_d = INT_MAX;
-        const SimProcessSpec *ps = &sc->procs[p];
-        for (int i = ps->first_thread; i < ps->first_thread + ps->n_threads; i++)
-            ld_suggest_consider(r->name, sc->threads[i].name, &best, &best_d);
-        for (int i = 0; i < sc->n_procs; i++)
-            ld_suggest_consider(r->name, sc->procs[i].name, &best, &best_d);
-        ld_quote(sc->procs[p].name, q2, sizeof(q2));
-        if (best)
-            return fail_ref(c, r, "no thread '%s' in process '%s' and no process '%s'; did you mean '%s'?",
-                            q, q2, q, best);
-        return fail_ref(c, r, "no thread '%s' in process '%s' and no process '%s'; expected the name "
-                              "of a thread of this process or of a process", q, q2, q);
-    }
-    if (t == p)
-        return fail_ref(c, r, "a thread cannot %s its own process '%s'; expected another process%s", verb, q,
-                        signal ? " (os_exit ends the thread's own process)" : " or a thread");
-    if (signal && sc->procs[t].serves)
-        return fail_ref(c, r, "'%s' is a manager's server process, which shuts down when the processes using "
-                              "it have ended; expected another process", q);
-    if (start && t >= c->n_decl_procs) {
-        ld_locate(c, c->extra[t].ptr, AT_VALUE, 0, true, where, sizeof(where));
-        return fail_ref(c, r, "process '%s' is created by the fork at %s and cannot be started; "
-                              "expected a process declared with \"start\": \"manual\"", q, where);
-    }
-    if (start && !sc->procs[t].manual_start)
-        return fail_ref(c, r, "process '%s' starts with the run; declare it with \"start\": \"manual\" "
-                              "to start it here", q);
-    op->target_kind = SIM_TARGET_PROCESS;
-    op->target = t;
-    return 0;
-}
-
-/* ---- Warnings, after the walk ------------------------------------------- */
-
-int ld_warn(Loader *c)
-{
-    SimScenario *sc = c->sc;
-    char q[64], q2[64];
-    int rc;
-    bool *started_t = calloc((size_t)sc->n_threads + 1, 1), *started_p = calloc((size_t)sc->n_procs + 1, 1);
-    if (!started_t || !started_p) {
-        free(started_t);
-        free(started_p);
-        return ld_nomem(c);
-    }
-    for (uint32_t i = 0; i < sc->n_ops; i++) {
-        const SimOp *op = &sc->ops[i];
-        if (op->kind != SIM_OP_START || op->target < 0)
-            continue;
-        if (op->target_kind == SIM_TARGET_THREAD && op->target < sc->n_threads)
-            started_t[op->target] = true;
-        else if (op->target_kind == SIM_TARGET_PROCESS && op->target < sc->n_procs)
-            started_p[op->target] = true;
-    }
-    rc = 0;
-    for (int p = 0; p < c->n_decl_procs && rc == 0; p++) {
-        const SimProcessSpec *ps = &sc->procs[p];
-        ld_quote(ps->name, q2, sizeof(q2));
-        if (ps->manual_start && !started_p[p])
-            rc = ld_warning(c, "process '%s' is declared \"start\": \"manual\" but no start operation starts it, "
-                               "so it never runs", q2);
-        for (int t = ps->first_thread; t < ps->first_thread + ps->n_threads && rc == 0; t++)
-            if (sc->threads[t].manual_start && !started_t[t])
-                rc = ld_warning(c, "thread '%s' of process '%s' is declared \"start\": \"manual\" but no start "
-                                   "operation starts it, so it never runs",
-                                ld_quote(sc->threads[t].name, q, sizeof(q)), q2);
-    }
-    free(started_t);
-    free(started_p);
     return rc;
 }

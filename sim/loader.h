@@ -3,8 +3,11 @@
  * and its functions, in the manner of a module's private header.
  *
  * The loader is scenario.c (the top), jsonwalk.c (pointer, locations,
- * errors, scalar values), config.c (the parameter table), objects.c (names
- * and declared objects), compile.c (programs) and overrides.c (--set). They
+ * errors, scalar values), config.c (the parameter table), objects.c
+ * (declared objects), names.c (the name table and lookups), compile.c
+ * (programs), spawn.c (fork children, pools, managers' servers), link.c
+ * (start/join targets and warnings, after the walk) and overrides.c
+ * (--set). They
  * alone include cJSON.h, through this header; the rest of sim/ sees only
  * the finished SimScenario. Functions shared between them are prefixed
  * ld_; everything else stays static in its file.
@@ -251,6 +254,14 @@ int ld_get_dist(Loader *c, const cJSON *v, SimDist *out);
 extern const char *const ld_prim_names[SIM_PRIM_KIND_COUNT];    /* "lock", ... by SimPrimKind */
 extern const char *const ld_prim_articles[SIM_PRIM_KIND_COUNT]; /* "a", "an" before them */
 
+/* "sync" and "shared" of declared process `index` (the current path is the
+ * process object p): its objects, before any of its programs. */
+int ld_load_process_objects(Loader *c, const cJSON *p, int index);
+/* The top-level "ipc" object at the current path. */
+int ld_load_ipc(Loader *c, const cJSON *v);
+
+/* ---- names.c ------------------------------------------------------------ */
+
 /* Template index of name in scope, or -1. */
 int ld_names_find(const NameTable *t, int scope, const char *name);
 /* Adds a name known to be absent; name must outlive the table. SIM_ERR_NOMEM
@@ -258,11 +269,15 @@ int ld_names_find(const NameTable *t, int scope, const char *name);
 int ld_names_add(NameTable *t, int scope, const char *name, int index);
 /* Registers a process name; fails if taken. The current path is its value. */
 int ld_register_process_name(Loader *c, const char *name, int index);
-/* "sync" and "shared" of declared process `index` (the current path is the
- * process object p): its objects, before any of its programs. */
-int ld_load_process_objects(Loader *c, const cJSON *p, int index);
-/* The top-level "ipc" object at the current path. */
-int ld_load_ipc(Loader *c, const cJSON *v);
+
+/* A comma-separated list of names for a message, cut with "..." when full. */
+typedef struct NameList {
+    char buf[200];
+    size_t len;
+    bool full;
+} NameList;
+void ld_list_add(NameList *l, const char *name);
+
 /*
  * The object an op names (v, at the current path): the thread's process's
  * "sync" first, then "ipc". *obj is an index into sc->prims, or IPC_OBJ(k)
@@ -288,16 +303,34 @@ int ld_check_sharing(Loader *c);
 /* Compiles the program at the current path and appends it to sc->ops as
  * the program of `thread`. */
 int ld_compile_program(Loader *c, const cJSON *v, int thread);
+/* Appends a zeroed op of `kind` to vec; *out points at it until the next push. */
+int ld_op_push(Loader *c, OpVec *vec, int kind, SimOp **out);
+/* Appends vec to sc->ops; *first is where it starts. */
+int ld_ops_append(Loader *c, const OpVec *vec, uint32_t *first);
+/* Compiles the array of op objects arr (the current path) into vec. */
+int ld_compile_ops(Loader *c, const cJSON *arr, OpVec *vec, const Ctx *x, int depth);
+
+/* ---- spawn.c ------------------------------------------------------------ */
+
+/* The os.fork() child f (the current path) of `thread`: its templates and
+ * program; *target is the child's process. */
+int ld_compile_fork(Loader *c, const cJSON *f, int thread, int *target);
+/* A pool's definition at the current path; records the pool and its worker
+ * program (placed after the walk) and returns its index in *index. */
+int ld_compile_pool(Loader *c, const cJSON *v, bool processes, const Ctx *x, int *index);
+/* After the references: each pool's worker template, behind all others. */
+int ld_make_pool_workers(Loader *c);
+/* After the pools, before ld_place_ipc: each "ipc" manager's server process. */
+int ld_make_managers(Loader *c);
+
+/* ---- link.c ------------------------------------------------------------- */
+
 /* After the walk: default names of fork children, "<parent>-child"... */
 int ld_name_fork_children(Loader *c);
 /* After the walk: points a start or join op at the thread or process it names. */
 int ld_resolve_ref(Loader *c, const Ref *r);
 /* After everything: the warnings of a scenario that loads (sc->warnings). */
 int ld_warn(Loader *c);
-/* After the references: each pool's worker template, behind all others. */
-int ld_make_pool_workers(Loader *c);
-/* After the pools, before ld_place_ipc: each "ipc" manager's server process. */
-int ld_make_managers(Loader *c);
 
 /* ---- config.c ----------------------------------------------------------- */
 
