@@ -416,7 +416,10 @@ SimTime os_timer(SimWorld *w, Thread *t, SimTime at);
 /* A timer woke the thread where it slept: it wants a core now. */
 void os_ready(SimWorld *w, Thread *t, Cont cont);
 void os_request_core(SimWorld *w, Thread *t, Cont cont);
-void os_release_core(SimWorld *w, Thread *t);
+/* Frees t's core and runs the next thread there, at once. That thread can
+ * run its process to shutdown, which kills t if it is a daemon: false then,
+ * and the caller must not go on to wait (arm a wake-up, join a list). */
+bool os_release_core(SimWorld *w, Thread *t);
 /* How many of the machine's cores t may run on (its affinity mask). */
 int os_usable_cores(const SimWorld *w, const Thread *t);
 void os_runq_remove(SimWorld *w, Thread *t);

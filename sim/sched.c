@@ -205,16 +205,17 @@ void os_request_core(SimWorld *w, Thread *t, Cont cont)
     arm_slices(w);
 }
 
-void os_release_core(SimWorld *w, Thread *t)
+bool os_release_core(SimWorld *w, Thread *t)
 {
     if (t->core < 0)
-        return;
+        return !t->done;
     uint32_t c = (uint32_t)t->core;
     Core *k = &w->cores[c];
     k->thread = NO_THREAD;
     world_cancel(w, &k->slice_ev);
     t->core = -1;
     dispatch(w, c);
+    return !t->done;
 }
 
 void os_slice_expired(SimWorld *w, uint32_t c)

@@ -220,9 +220,8 @@ void sync_enter_wait(SimWorld *w, Thread *t)
                          ? SIM_R_IO
                          : SIM_R_LOCK,
                      SIM_C_OP_BEGIN, other);
-    os_release_core(w, t);
-    if (t->done)
-        return; /* killed by what ran on the freed core: see thread_do_pending */
+    if (!os_release_core(w, t))
+        return;
     prim_list_add(p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {

@@ -85,7 +85,7 @@ void thread_release_for(SimWorld *w, Thread *t, SimWaitKind what, SimTime dur, i
     t->gil_wait.after_switch = CONT_DO_PENDING;
     gil_drop(w, t, SIM_DROP_VOLUNTARY);
     /* The drop can run the rest of the process to its end, killing this
-     * thread if it is a daemon (see thread_do_pending). */
+     * thread if it is a daemon (see os_release_core). */
     if (!t->done && !gil_in_switch_wait(w, t))
         thread_do_pending(w, t);
 }
@@ -104,9 +104,8 @@ void thread_wake_joiners(SimWorld *w, uint32_t *joiners, uint32_t n)
 /* Waits in a join list until the target ends (or the timeout). */
 static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list, uint32_t *n, uint32_t *cap)
 {
-    os_release_core(w, t);
-    if (t->done)
-        return; /* killed by what ran on the freed core: see thread_do_pending */
+    if (!os_release_core(w, t))
+        return;
     if (target_done) {
         thread_wake_joiners(w, &t->id, 1);
         return;
@@ -127,12 +126,7 @@ void thread_do_pending(SimWorld *w, Thread *t)
     case SIM_WAIT_IO:
     case SIM_WAIT_SLEEP:
         world_set_reason(w, t, what == SIM_WAIT_IO ? SIM_R_IO : SIM_R_SLEEP, SIM_C_OP_BEGIN, 0);
-        os_release_core(w, t);
-        /* Freeing the core can run another thread of the process to its
-         * end, and interpreter shutdown then kills this one if it is a
-         * daemon: a dead thread must not be left to wake later. The same
-         * holds wherever a thread frees its core before it waits. */
-        if (!t->done)
+        if (os_release_core(w, t))
             os_block_for(w, t, t->block.dur, what == SIM_WAIT_SLEEP);
         break;
     case SIM_WAIT_NOGIL:
@@ -153,8 +147,7 @@ void thread_do_pending(SimWorld *w, Thread *t)
     case SIM_WAIT_START: {
         Thread *child = T(w, (uint32_t)t->block.target);
         world_set_reason(w, t, SIM_R_START_WAIT, SIM_C_OP_BEGIN, child->id + 1);
-        os_release_core(w, t);
-        if (t->done)
+        if (!os_release_core(w, t))
             break;
         if (child->ever_held_gil || child->done)
             thread_wake_joiners(w, &t->id, 1);
