@@ -56,13 +56,16 @@ class Gen:
         self.seed = seed
         self.startable = []  # manual threads the thread being written may start
 
-    def objects(self):
+    def objects(self, p):
+        # Names carry their process: the same queue name declared in two
+        # processes, one only putting and the other only getting, is a
+        # mistake the loader rightly refuses.
         r = self.r
         sync, kinds = {}, {}
         for i in range(r.randint(0, 5)):
             kind = r.choice(['lock', 'rlock', 'semaphore', 'bounded_semaphore', 'event', 'condition',
                              'barrier', 'queue', 'pipe'])
-            name = '%s%d' % (kind[:3], i)
+            name = '%s%dp%d' % (kind[:3], i, p)
             if kind in ('semaphore', 'bounded_semaphore'):
                 sync[name] = {'type': kind, 'value': r.randint(1, 3)}
             elif kind == 'barrier':
@@ -173,7 +176,7 @@ class Gen:
         procs = []
         n_procs = r.randint(1, 3)
         for p in range(n_procs):
-            sync, kinds = self.objects()
+            sync, kinds = self.objects(p)
             shared = ['v%d' % i for i in range(r.randint(0, 2))]
             n_threads = r.randint(1, 4)
             names = ['t%d' % i for i in range(n_threads)]
