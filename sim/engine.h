@@ -202,6 +202,7 @@ typedef struct Thread {
         bool to_end;             /* ev is the end of the work, not a check point */
         const CheckPlan *checks; /* where it can stop for a drop request; NULL: a cpu loop */
         SimHandle ev;            /* EV_RUN */
+        SimTime ev_at;           /* when ev is due */
     } work;
     /* a blocking call (thread.c) */
     struct {
@@ -416,10 +417,11 @@ SimTime os_timer(SimWorld *w, Thread *t, SimTime at);
 /* A timer woke the thread where it slept: it wants a core now. */
 void os_ready(SimWorld *w, Thread *t, Cont cont);
 void os_request_core(SimWorld *w, Thread *t, Cont cont);
-/* Frees t's core and runs the next thread there, at once. That thread can
- * run its process to shutdown, which kills t if it is a daemon: false then,
- * and the caller must not go on to wait (arm a wake-up, join a list). */
-bool os_release_core(SimWorld *w, Thread *t);
+/* Frees t's core and hands it to the next queued thread, which starts
+ * from an event (see assign_core): nothing else runs inside this call, so
+ * the caller goes on to wait (arm a wake-up, join a list) in the world it
+ * saw before. */
+void os_release_core(SimWorld *w, Thread *t);
 /* How many of the machine's cores t may run on (its affinity mask). */
 int os_usable_cores(const SimWorld *w, const Thread *t);
 void os_runq_remove(SimWorld *w, Thread *t);

@@ -171,8 +171,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
                                                  os_timer(w, t, sim_time_add(w->now, w->cfg->switch_interval)),
                                                  EV_GIL_TIMEOUT, t->id, 0);
     world_set_reason(w, t, SIM_R_WAIT_GIL, cause, g->holder == NO_THREAD ? 0 : g->holder + 1);
-    if (!os_release_core(w, t))
-        return;
+    os_release_core(w, t);
     if (w->cfg->gil == SIM_GIL_OLD) {
         /* A plain blocking acquire: woken by the holder's next release,
          * which comes within one check interval while it runs bytecode. */

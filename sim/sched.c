@@ -160,8 +160,13 @@ static void arm_slices(SimWorld *w)
     }
 }
 
-/* Gives core c to thread t, paying the context switch when it changes hands. */
-static void assign_core(SimWorld *w, Thread *t, uint32_t c)
+/* Gives core c to thread t, paying the context switch when it changes
+ * hands. A thread given a core that another thread freed starts from an
+ * event even when the switch is free: run at once, it would run inside the
+ * freeing thread's call, which goes on afterwards with a world that thread
+ * could have changed under it (a GIL taken, a waiter woken, its whole
+ * process ended). */
+static void assign_core(SimWorld *w, Thread *t, uint32_t c, bool handed_over)
 {
     Core *k = &w->cores[c];
     k->thread = t->id;
@@ -170,10 +175,11 @@ static void assign_core(SimWorld *w, Thread *t, uint32_t c)
     bool switch_cost = k->last != t->id && w->cfg->ctx_switch > 0;
     k->last = t->id;
     t->last_core = (int32_t)c;
-    if (switch_cost) {
+    if (switch_cost || handed_over) {
         t->waking = true;
         gil_note_coming(w, t);
-        world_schedule_after(w, LANE_ON_CORE, w->now + w->cfg->ctx_switch, EV_ON_CORE, t->id, 0);
+        world_schedule_after(w, LANE_ON_CORE, w->now + (switch_cost ? w->cfg->ctx_switch : 0), EV_ON_CORE,
+                             t->id, 0);
     } else {
         prog_continue(w, t);
     }
@@ -185,7 +191,7 @@ static void dispatch(SimWorld *w, uint32_t c)
         return;
     Thread *t = runq_pop(w, (int)c);
     if (t)
-        assign_core(w, t, c);
+        assign_core(w, t, c, true);
 }
 
 void os_request_core(SimWorld *w, Thread *t, Cont cont)
@@ -194,7 +200,7 @@ void os_request_core(SimWorld *w, Thread *t, Cont cont)
     gil_note_coming(w, t);
     int free_core = idle_core_for(w, t);
     if (free_core >= 0) {
-        assign_core(w, t, (uint32_t)free_core);
+        assign_core(w, t, (uint32_t)free_core, false);
         return;
     }
     /* Every core is busy. A thread waiting inside take_gil stays "waiting for
@@ -205,17 +211,16 @@ void os_request_core(SimWorld *w, Thread *t, Cont cont)
     arm_slices(w);
 }
 
-bool os_release_core(SimWorld *w, Thread *t)
+void os_release_core(SimWorld *w, Thread *t)
 {
     if (t->core < 0)
-        return !t->done;
+        return;
     uint32_t c = (uint32_t)t->core;
     Core *k = &w->cores[c];
     k->thread = NO_THREAD;
     world_cancel(w, &k->slice_ev);
     t->core = -1;
     dispatch(w, c);
-    return !t->done;
 }
 
 void os_slice_expired(SimWorld *w, uint32_t c)
@@ -234,6 +239,15 @@ void os_slice_expired(SimWorld *w, uint32_t c)
         /* Mid context switch: look again one slice later. */
         k->since = w->now;
         arm_slices(w);
+        return;
+    }
+    if (t->work.to_end && t->work.ev_at == w->now) {
+        /* Its work ends at this very instant, from an event still pending:
+         * look again once it has ended (an event pushed now comes after
+         * every event due now), so that a thread is not
+         * preempted with nothing left to do (it may then release the core,
+         * or go on and be preempted at this same instant). */
+        k->slice_ev = world_schedule(w, w->now, EV_SLICE, c, 0);
         return;
     }
     /* Preempt: the thread keeps the GIL if it holds it. */

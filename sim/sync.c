@@ -220,8 +220,7 @@ void sync_enter_wait(SimWorld *w, Thread *t)
                          ? SIM_R_IO
                          : SIM_R_LOCK,
                      SIM_C_OP_BEGIN, other);
-    if (!os_release_core(w, t))
-        return;
+    os_release_core(w, t);
     prim_list_add(p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {

@@ -37,6 +37,7 @@ void work_plan(SimWorld *w, Thread *t)
         t->work.to_end = false;
     }
     t->work.ev = world_schedule(w, at, EV_RUN, t->id, 0);
+    t->work.ev_at = at;
     gil_work_planned(w, t);
 }
 
@@ -84,9 +85,7 @@ void thread_release_for(SimWorld *w, Thread *t, SimWaitKind what, SimTime dur, i
     t->block.target = target;
     t->gil_wait.after_switch = CONT_DO_PENDING;
     gil_drop(w, t, SIM_DROP_VOLUNTARY);
-    /* The drop can run the rest of the process to its end, killing this
-     * thread if it is a daemon (see os_release_core). */
-    if (!t->done && !gil_in_switch_wait(w, t))
+    if (!gil_in_switch_wait(w, t))
         thread_do_pending(w, t);
 }
 
@@ -104,8 +103,7 @@ void thread_wake_joiners(SimWorld *w, uint32_t *joiners, uint32_t n)
 /* Waits in a join list until the target ends (or the timeout). */
 static void join_wait(SimWorld *w, Thread *t, bool target_done, uint32_t **list, uint32_t *n, uint32_t *cap)
 {
-    if (!os_release_core(w, t))
-        return;
+    os_release_core(w, t);
     if (target_done) {
         thread_wake_joiners(w, &t->id, 1);
         return;
@@ -126,8 +124,8 @@ void thread_do_pending(SimWorld *w, Thread *t)
     case SIM_WAIT_IO:
     case SIM_WAIT_SLEEP:
         world_set_reason(w, t, what == SIM_WAIT_IO ? SIM_R_IO : SIM_R_SLEEP, SIM_C_OP_BEGIN, 0);
-        if (os_release_core(w, t))
-            os_block_for(w, t, t->block.dur, what == SIM_WAIT_SLEEP);
+        os_release_core(w, t);
+        os_block_for(w, t, t->block.dur, what == SIM_WAIT_SLEEP);
         break;
     case SIM_WAIT_NOGIL:
         work_begin(w, t, SIM_OP_NOGIL, t->block.dur, SIM_C_OP_BEGIN);
@@ -147,8 +145,7 @@ void thread_do_pending(SimWorld *w, Thread *t)
     case SIM_WAIT_START: {
         Thread *child = T(w, (uint32_t)t->block.target);
         world_set_reason(w, t, SIM_R_START_WAIT, SIM_C_OP_BEGIN, child->id + 1);
-        if (!os_release_core(w, t))
-            break;
+        os_release_core(w, t);
         if (child->ever_held_gil || child->done)
             thread_wake_joiners(w, &t->id, 1);
         else
