@@ -16,6 +16,16 @@
  *                      share of fast returns for d from 0 to 20 us.
  *   sleep(0)           clock_nanosleep to a deadline already past, as
  *                      CPython 3.11+ does for time.sleep(0)
+ *   steal share        take_gil's race, alone: a waiter sets a flag (the
+ *                      drop request) under the mutex and waits again; a
+ *                      thread spinning on the flag as bytecode polls the
+ *                      eval breaker (a check every ~50 ns) then signals, as
+ *                      drop_gil does. Printed: the share of signals the
+ *                      waiter takes while still awake (back within 3 us of
+ *                      the signal), which under glibc it takes before any
+ *                      thread asleep on the same condition variable
+ *                      (machine.cond_steal), and how long after it entered
+ *                      its wait the signal came (machine.cond_enter_window)
  *
  * Build and run:  cc -O2 -pthread tools/cpython/os_probe.c -o /tmp/os_probe && /tmp/os_probe
  * Prints one JSON object; medians and 10th/90th percentiles in microseconds.
@@ -69,7 +79,7 @@ static void *waiter(void *arg)
 {
     (void)arg;
     for (int r = 1;; r++) {
-        while (atomic_load(&round_no) < r) {
+        while (atomic_load(&round_no) >= 0 && atomic_load(&round_no) < r) {
         }
         if (atomic_load(&round_no) < 0)
             return NULL;
@@ -106,6 +116,92 @@ static double one_round(int r, double delay)
     while (atomic_load(&done_no) < r) {
     }
     return atomic_load(&t_returned) - t_signal;
+}
+
+/* ---- take_gil's race: the drop request's setter against a sleeper ------- */
+
+static _Atomic int request;     /* the drop request, set under mu */
+static _Atomic int holder_stop; /* ends the holder's loop */
+static _Atomic int sleeper_go, sleeper_in, sleeper_won;
+
+/* The GIL's holder: bytecode that polls the eval breaker every ~50 ns;
+ * on a request, drop_gil (lock, signal, unlock). */
+static void *holder(void *arg)
+{
+    (void)arg;
+    volatile unsigned sink = 0;
+    while (!atomic_load_explicit(&holder_stop, memory_order_relaxed)) {
+        for (int i = 0; i < 20; i++)
+            sink += (unsigned)i;
+        if (!atomic_load_explicit(&request, memory_order_relaxed))
+            continue;
+        pthread_mutex_lock(&mu);
+        atomic_store(&request, 0);
+        token = 1;
+        pthread_cond_signal(&cv);
+        pthread_mutex_unlock(&mu);
+    }
+    return NULL;
+}
+
+/* Takes the token, or hands the round's second token to the other waiter. */
+static int wait_token(void)
+{
+    while (!token)
+        pthread_cond_wait(&cv, &mu);
+    token = 0;
+    return 1;
+}
+
+/* The I/O thread: asleep on the condition variable well before the
+ * request, as one that waits for the GIL after a sleep. */
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    for (int r = 1;; r++) {
+        while (atomic_load(&sleeper_go) >= 0 && atomic_load(&sleeper_go) < r) {
+        }
+        if (atomic_load(&sleeper_go) < 0)
+            return NULL;
+        pthread_mutex_lock(&mu);
+        atomic_store(&sleeper_in, r);
+        wait_token();
+        if (!atomic_load(&sleeper_won) && atomic_load(&sleeper_in) == r) {
+            /* first back: it won; the requester still waits */
+            atomic_store(&sleeper_won, 1);
+            token = 1;
+            pthread_cond_signal(&cv);
+        }
+        pthread_mutex_unlock(&mu);
+        atomic_store(&sleeper_in, 0);
+    }
+}
+
+/* One round: the sleeper waits 1 ms, then the requester (this thread) sets
+ * the request under the mutex and waits; whoever returns first won. */
+static int steal_round(int r)
+{
+    atomic_store(&sleeper_won, 0);
+    atomic_store(&sleeper_go, r);
+    while (atomic_load(&sleeper_in) != r) {
+    }
+    pthread_mutex_lock(&mu); /* the sleeper is in its wait */
+    pthread_mutex_unlock(&mu);
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&mu);
+    atomic_store(&request, 1);
+    wait_token();
+    int stolen = !atomic_load(&sleeper_won);
+    if (stolen) { /* release the sleeper */
+        atomic_store(&sleeper_won, 1);
+        token = 1;
+        pthread_cond_signal(&cv);
+    }
+    pthread_mutex_unlock(&mu);
+    while (atomic_load(&sleeper_in) == r) {
+    }
+    return stolen;
 }
 
 int main(void)
@@ -174,7 +270,21 @@ int main(void)
             fast += one_round(++r, d) < 3.0;
         printf("%s\"%d\": %.2f", d ? ", " : "", d, (double)fast / N);
     }
-    printf("}\n}\n");
+    printf("},\n");
     atomic_store(&round_no, -1);
+    pthread_join(th, NULL);
+
+    enum { M = 1000 };
+    pthread_t h, c;
+    pthread_create(&h, NULL, holder, NULL);
+    pthread_create(&c, NULL, sleeper, NULL);
+    int stolen = 0;
+    for (int i = 1; i <= M; i++)
+        stolen += steal_round(i);
+    atomic_store(&sleeper_go, -1);
+    atomic_store(&holder_stop, 1);
+    pthread_join(h, NULL);
+    pthread_join(c, NULL);
+    printf("  \"steal_share\": %.3f\n}\n", (double)stolen / M);
     return 0;
 }
