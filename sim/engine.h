@@ -187,6 +187,7 @@ typedef struct Thread {
     /* inside take_gil (gil.c) */
     struct {
         uint64_t saved_switch;   /* the GIL's switch_number when the wait began */
+        SimTime since;           /* when the wait began */
         SimHandle timer;         /* the switch interval's timeout */
         bool by_timeout;         /* the last wake-up was that timeout */
         uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
@@ -393,6 +394,8 @@ static inline uint32_t wl_count(const WaitList *l) { return l->n; }
 bool wl_add(WaitList *l, uint32_t id);
 /* Removes a thread; false if it is not in this list. */
 bool wl_remove(WaitList *l, uint32_t id);
+/* The k-th thread in arrival order (0: the oldest); k < count. */
+uint32_t wl_peek(const WaitList *l, uint32_t k);
 /* Removes and returns the k-th thread in arrival order (0: the oldest); k < count. */
 uint32_t wl_take(WaitList *l, uint32_t k);
 /* Iterates in arrival order: start with *pos = 0; NO_THREAD at the end. */

@@ -11,14 +11,28 @@
  * and, with FORCE_SWITCHING, waits until some other thread took the GIL.
  * A waiter signalled by the dropper pays the OS wake-up latency; one
  * whose timed wait ran out pays the timer's slack and latency instead
- * (os_timer); either then needs a core (sched.c). Who is signalled:
- * "random" (any waiter, uniformly) or "fifo" (the oldest). glibc's
- * condition variable (nptl/pthread_cond_wait.c, since 2.25) is neither:
- * a signal goes to the oldest group of waiters, and a waiter that has
- * registered but not yet blocked in the futex (one that just timed out,
- * set the drop request and waits again) consumes it before any sleeper
- * wakes; that is why CPython's I/O thread wins fewer hand-overs beside
- * two CPU-bound threads than "random" gives it (not modelled yet).
+ * (os_timer); either then needs a core (sched.c).
+ *
+ * Who is signalled (machine.wakeup_policy): "random" (any waiter,
+ * uniformly), "fifo" (the oldest), or "linux-glibc", glibc's condition
+ * variable (since 2.25: nptl/pthread_cond_wait.c, pthread_cond_signal.c,
+ * pthread_cond_common.c). There every wait takes a place in group G2 and a
+ * signal goes to group G1, or, when G1 has no one left to signal, first
+ * makes every registered waiter the new G1. At a forced drop G1 is always
+ * empty (every older wait has timed out: the waits all last one interval),
+ * so all waiters compete for the signal. Any of them that is still awake
+ * consumes it by reading the group's signal count before it blocks in the
+ * futex; otherwise FUTEX_WAKE wakes the one that has slept longest (the
+ * kernel queues equal-priority sleepers in order). The thread awake is the
+ * one that just timed out, set the drop request and waited again: it wins
+ * if the holder's signal comes before it blocks, which depends on whether
+ * the holder, reacting within a bytecode, finds the GIL's mutex still held
+ * by it (then the holder sleeps on the mutex and signals only after the
+ * requester has blocked). machine.cond_steal is that chance, timed alone
+ * by tools/cpython/os_probe.c, and machine.cond_enter_window how long a
+ * waiter stays awake; a waiter taken awake pays no wake-up.
+ * Beside two CPU-bound threads this decides how many hand-overs an I/O
+ * thread loses to the requester.
  *
  * CPU work is not simulated check point by check point: a running holder
  * has one pending event, at the end of its work or at the next check
@@ -87,15 +101,33 @@ static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
         os_wake(w, t, cont);
 }
 
-/* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would. */
+/* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would.
+ * Under linux-glibc the newest waiter, if it entered its wait within the
+ * enter window, may take the signal while still awake: it goes on at once,
+ * with no wake-up to pay. Otherwise the futex wakes its longest sleeper. */
 static void gil_signal_one(SimWorld *w, Gil *g)
 {
     uint32_t n = wl_count(&g->waiters);
     if (n == 0 || w->cfg->gil == SIM_GIL_NONE)
         return;
-    uint32_t i = w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&g->rng, n);
+    const SimConfig *cfg = w->cfg;
+    uint32_t i = 0;
+    bool awake = false;
+    if (cfg->wake_policy == SIM_WAKE_GLIBC) {
+        const Thread *newest = T(w, wl_peek(&g->waiters, n - 1));
+        awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
+                sim_rng_unit(&g->rng) < cfg->cond_steal;
+        i = awake ? n - 1 : 0;
+    } else if (cfg->wake_policy == SIM_WAKE_RANDOM) {
+        i = (uint32_t)sim_rng_below(&g->rng, n);
+    }
     Thread *t = T(w, wl_take(&g->waiters, i));
     world_cancel(w, &t->gil_wait.timer);
+    if (awake) {
+        t->gil_wait.by_timeout = false;
+        os_ready(w, t, CONT_GIL_CHECK);
+        return;
+    }
     wake_from_cond(w, t, CONT_GIL_CHECK, false);
 }
 
@@ -164,6 +196,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
 {
     Gil *g = &w->gils[t->gil];
     t->gil_wait.saved_switch = g->switch_number;
+    t->gil_wait.since = w->now;
     if (!wl_add(&g->waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)

@@ -179,7 +179,7 @@ typedef enum SimGilPolicy {
     SIM_GIL_POLICY_COUNT
 } SimGilPolicy;
 
-typedef enum SimWakePolicy { SIM_WAKE_RANDOM = 0, SIM_WAKE_FIFO } SimWakePolicy;
+typedef enum SimWakePolicy { SIM_WAKE_RANDOM = 0, SIM_WAKE_FIFO, SIM_WAKE_GLIBC } SimWakePolicy;
 
 typedef struct SimConfig {
     uint64_t seed;
@@ -191,6 +191,8 @@ typedef struct SimConfig {
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */
     SimDist timer_latency;   /* from a timer's firing until its thread runs */
     uint8_t wake_policy;     /* SimWakePolicy: which condvar waiter the OS wakes */
+    SimTime cond_enter_window; /* linux-glibc: a waiter this new to its wait may take a signal awake */
+    double cond_steal;       /* linux-glibc: the chance that such a waiter does */
     /* python */
     int py_major, py_minor;
     uint8_t gil;             /* SimGilPolicy */

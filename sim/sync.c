@@ -131,7 +131,8 @@ void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
     os_wake(w, t, mode == WAKE_RETRY ? CONT_PRIM_RETRY : CONT_TAKE_GIL);
 }
 
-/* Wakes one waiter of a list: by the OS's choice for locks, oldest first for
+/* Wakes one waiter of a list: by the OS's choice for locks (under
+ * linux-glibc the futex's: the longest sleeper), oldest first for
  * Condition (its waiters queue up in a deque). */
 void prim_wake_one(SimWorld *w, Prim *p, int list, bool fifo, WakeMode mode)
 {
@@ -139,7 +140,7 @@ void prim_wake_one(SimWorld *w, Prim *p, int list, bool fifo, WakeMode mode)
     uint32_t n = wl_count(l);
     if (n == 0)
         return;
-    uint32_t i = fifo || w->cfg->wake_policy == SIM_WAKE_FIFO ? 0 : (uint32_t)sim_rng_below(&w->os_rng, n);
+    uint32_t i = fifo || w->cfg->wake_policy != SIM_WAKE_RANDOM ? 0 : (uint32_t)sim_rng_below(&w->os_rng, n);
     prim_wake(w, T(w, wl_take(l, i)), p, mode, SIM_C_OBJECT);
 }
 

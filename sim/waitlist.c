@@ -148,6 +148,11 @@ static uint32_t select_pos(const WaitList *l, uint32_t k)
     return pos; /* the tree index pos + 1 holds the k-th: position pos */
 }
 
+uint32_t wl_peek(const WaitList *l, uint32_t k)
+{
+    return l->ids[select_pos(l, k)];
+}
+
 uint32_t wl_take(WaitList *l, uint32_t k)
 {
     uint32_t pos = select_pos(l, k);

@@ -926,7 +926,7 @@ static void test_structure_errors(void)
                  "\"old\", \"none\", or \"per-interpreter\"");
     EXPECT_ERROR("{\"name\": \"x\", \"machine\": {\"wakeup_policy\": \"lifo\"}, \"processes\": []}",
                  SIM_ERR_INVALID, "t.json:1:44: /machine/wakeup_policy: 'lifo' is not a wakeup policy; expected "
-                 "\"random\" or \"fifo\"");
+                 "\"random\", \"fifo\", or \"linux-glibc\"");
     EXPECT_ERROR("{\"name\": \"x\", \"python\": {\"switch_interval\": {\"exp\": \"1ms\"}}, \"processes\": []}",
                  SIM_ERR_INVALID, "t.json:1:45: /python/switch_interval: a distribution is not allowed here; "
                  "expected a fixed duration such as \"5ms\" (distributions are allowed in operations and "

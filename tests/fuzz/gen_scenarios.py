@@ -173,6 +173,13 @@ class Gen:
             machine['context_switch'] = r.choice(['0ns', '2us'])
         if r.random() < 0.2:
             machine['time_slice'] = r.choice(['100us', '1ms'])
+        # Drawn apart from the main stream, so every other draw stays the
+        # one a seed has always made.
+        side = random.Random(self.seed * 1000003 + 17)
+        if side.random() < 0.4:
+            machine['wakeup_policy'] = side.choice(['fifo', 'linux-glibc', 'linux-glibc'])
+            if side.random() < 0.5:
+                machine['cond_steal'] = side.choice([0, 0.5, 1])
         procs = []
         n_procs = r.randint(1, 3)
         for p in range(n_procs):

@@ -4,11 +4,14 @@ simulated at gilsim's defaults, with the ratio and whether it agrees.
 
     python3 tools/cpython/fidelity.py results/FILE.json [--gilsim PATH]
         [--versions 3.9,3.11] [--cases race,sleep_delay] [--markdown OUT.md]
-        [--readme README.md]
+        [--readme README.md] [--set KEY=VALUE ...]
 
 --markdown writes every row as a table; --readme rewrites the summary
 between the README's `<!-- cpython:begin -->` and `<!-- cpython:end -->`
 markers: per case and figure, how many versions agree, and the worst ratio.
+--set passes a parameter to every simulation (to compare, say,
+machine.wakeup_policy=linux-glibc with the default); a README summary is
+only ever written from the defaults.
 
 For each measured row the same workload is written as a scenario (no
 parameter is set per case: only the Python version, the switch interval
@@ -31,6 +34,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GILSIM = os.path.join(ROOT, 'build', 'gilsim')
 SEEDS = (1, 2, 3)
+SETS = []  # --set KEY=VALUE, passed to every run
 
 
 def scenario(name, threads, version, interval=None, shared=None, sync=None, procs=None, cores=2):
@@ -50,7 +54,8 @@ def run(sc, seed, *extra):
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
         json.dump(sc, f)
     try:
-        out = subprocess.run([GILSIM] + list(extra[:1] or ['run']) + [f.name, '--seed', str(seed)] +
+        sets = [x for kv in SETS for x in ('--set', kv)]
+        out = subprocess.run([GILSIM] + list(extra[:1] or ['run']) + [f.name, '--seed', str(seed)] + sets +
                              list(extra[1:] or ['--json']), capture_output=True, text=True, timeout=600)
         if out.returncode not in (0, 3):
             raise RuntimeError(out.stderr.strip())
@@ -213,6 +218,8 @@ def main(argv):
             md = next(it)
         elif a == '--readme':
             readme = next(it)
+        elif a == '--set':
+            SETS.append(next(it))
         else:
             path = a
     if not path:
@@ -263,6 +270,8 @@ def main(argv):
                                                                                verdict))
     n_ok = sum(1 for o in out if o[6].startswith('ok'))
     print('%d of %d figures agree' % (n_ok, len(out)))
+    if readme and SETS:
+        sys.exit('fidelity.py: --readme summarises the defaults; drop --set')
     if readme:
         write_readme(readme, data, path, out, n_ok)
 
