@@ -16,16 +16,15 @@
  *                      share of fast returns for d from 0 to 20 us.
  *   sleep(0)           clock_nanosleep to a deadline already past, as
  *                      CPython 3.11+ does for time.sleep(0)
- *   steal share        take_gil's race, alone: a waiter sets a flag (the
- *                      drop request) under the mutex and waits again; a
- *                      thread spinning on the flag as bytecode polls the
- *                      eval breaker (a check every ~50 ns) then signals, as
- *                      drop_gil does. Printed: the share of signals the
- *                      waiter takes while still awake (back within 3 us of
- *                      the signal), which under glibc it takes before any
- *                      thread asleep on the same condition variable
- *                      (machine.cond_steal), and how long after it entered
- *                      its wait the signal came (machine.cond_enter_window)
+ *   steal share        take_gil's race, alone: one thread has slept 1 ms
+ *                      on the condition variable (an I/O thread waiting
+ *                      for the GIL); another sets a flag (the drop
+ *                      request) under the mutex and waits again; a third,
+ *                      polling the flag every ~50 ns as bytecode polls the
+ *                      eval breaker, locks, signals and unlocks as
+ *                      drop_gil does. Printed: the share of rounds the
+ *                      flag's setter takes the signal before the sleeper
+ *                      (machine.cond_steal)
  *
  * Build and run:  cc -O2 -pthread tools/cpython/os_probe.c -o /tmp/os_probe && /tmp/os_probe
  * Prints one JSON object; medians and 10th/90th percentiles in microseconds.
@@ -144,13 +143,12 @@ static void *holder(void *arg)
     return NULL;
 }
 
-/* Takes the token, or hands the round's second token to the other waiter. */
-static int wait_token(void)
+/* Waits under mu until a token is there, and takes it. */
+static void wait_token(void)
 {
     while (!token)
         pthread_cond_wait(&cv, &mu);
     token = 0;
-    return 1;
 }
 
 /* The I/O thread: asleep on the condition variable well before the
@@ -166,8 +164,8 @@ static void *sleeper(void *arg)
         pthread_mutex_lock(&mu);
         atomic_store(&sleeper_in, r);
         wait_token();
-        if (!atomic_load(&sleeper_won) && atomic_load(&sleeper_in) == r) {
-            /* first back: it won; the requester still waits */
+        if (!atomic_load(&sleeper_won)) {
+            /* first back: it won; release the requester, still waiting */
             atomic_store(&sleeper_won, 1);
             token = 1;
             pthread_cond_signal(&cv);
