@@ -808,9 +808,15 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 if (q != NONE)
                     snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
                              nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
-                snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; the OS woke %s, which took it "
-                                  "%s later (the wake-up latency)",
-                         h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                if (r->state == SIM_ACQ_AWAKE)
+                    snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; %s had only just gone back "
+                                      "into its wait and, still awake, took the signal itself (glibc's condition "
+                                      "variable lets it), so it paid no wake-up and took the GIL %s later",
+                             h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                else
+                    snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; the OS woke %s, which took "
+                                      "it %s later (the wake-up latency)",
+                             h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
             }
             break;
         }

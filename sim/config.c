@@ -126,25 +126,24 @@ static const Param PARAMS[] = {
      .source = "tools/cpython/os_probe.c and sleep_delay.py: a 1 ms sleep returns about 117 us late here, "
                "50 us of it the timer slack"},
     {MACHINE, "wakeup_policy", ENUM, "", FIELD(wake_policy, uint8_t), .names = &WAKE_POLICIES,
-     .def = SIM_WAKE_RANDOM,
-     .help = "Which condition-variable waiter the OS wakes: random, fifo (the oldest) or linux-glibc "
-             "(an awake waiter may take the signal, else the longest sleeper).",
-     .source = "the OS's choice among waiters is not FIFO. linux-glibc models glibc's condition "
-               "variable; with its measured steal share it delays an I/O thread beside two CPU-bound "
-               "threads 2.7-4x longer than CPython 3.11 does here, random 0.06-0.5x "
-               "(results/2026-12-02_0128.txt), so random stays the default until the steal share "
-               "is measured inside CPython"},
+     .def = SIM_WAKE_GLIBC,
+     .help = "Which condition-variable waiter the OS wakes: linux-glibc (an awake waiter may take "
+             "the signal, else the longest sleeper), random or fifo (the oldest).",
+     .source = "glibc's condition variable (nptl/pthread_cond_wait.c) on Linux, where CPython runs "
+               "here; beside two CPU-bound threads an I/O thread's 1 ms sleep waits 0.46-0.99x as "
+               "long as in CPython 3.11 at the p50 (random: 0.06-0.48x; results/2026-12-02_0128.txt)"},
     {MACHINE, "cond_enter_window", DURATION, "ns", FIELD(cond_enter_window, SimTime), .def = 2 * US,
      .help = "linux-glibc: how long after entering a condition-variable wait a thread is still awake "
              "and can take a signal without sleeping.",
      .source = "an estimate: a mutex release and one system call into the futex; a holder answers a "
                "drop request within a check point (100 ns), well inside it"},
-    {MACHINE, "cond_steal", NUMBER, "share", FIELD(cond_steal, double), .lo = 0, .hi = 1, .def = 0.91,
+    {MACHINE, "cond_steal", NUMBER, "share", FIELD(cond_steal, double), .lo = 0, .hi = 1, .def = 0.54,
      .help = "linux-glibc: the chance that a waiter inside its enter window takes a signal before the "
              "longest-sleeping waiter.",
-     .source = "tools/cpython/os_probe.c steal share: the drop request's setter against a thread asleep "
-               "on the same condition variable, median of 7 runs here (0.81-0.98; "
-               "results/2026-12-02_0110.os_probe.json)"},
+     .source = "tools/cpython/handover_order.py: the share of forced hand-overs among three CPU-bound "
+               "CPython 3.11 threads that go back to the previous holder, median of 21 runs at 1, 5 "
+               "and 20 ms (0.26-0.78; results/2026-12-02_1322.handover_order.jsonl); the same race in "
+               "bare C (os_probe.c) gives 0.91"},
     /* Rough costs of CPython 3.12 on a current x86-64 machine, like the
      * pickle and pool-submit costs below. */
     {MACHINE, "pipe_latency", DURATION, "ns", FIELD(pipe_latency, SimTime), .def = 20 * US,

@@ -190,6 +190,7 @@ typedef struct Thread {
         SimTime since;           /* when the wait began */
         SimHandle timer;         /* the switch interval's timeout */
         bool by_timeout;         /* the last wake-up was that timeout */
+        bool awake;              /* the last signal was taken before blocking */
         uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
     } gil_wait;
     uint32_t wl_pos[2];      /* its position in a GIL's and an object's wait list (WaitSlot) */

@@ -95,6 +95,7 @@ static void gil_waiters_remove(Gil *g, uint32_t id)
 static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 {
     t->gil_wait.by_timeout = timed_out;
+    t->gil_wait.awake = false;
     if (timed_out)
         os_ready(w, t, cont);
     else
@@ -125,6 +126,7 @@ static void gil_signal_one(SimWorld *w, Gil *g)
     world_cancel(w, &t->gil_wait.timer);
     if (awake) {
         t->gil_wait.by_timeout = false;
+        t->gil_wait.awake = true;
         os_ready(w, t, CONT_GIL_CHECK);
         return;
     }
@@ -181,7 +183,8 @@ static void gil_acquire(SimWorld *w, Thread *t, SimCause cause)
         g->spec_retake = false;
     }
     t->holds_gil = true;
-    world_record(w, SIM_REC_GIL_ACQUIRE, t->id, t->gil, prev == NO_THREAD ? 0 : prev + 1, 0, 0, (uint8_t)cause);
+    uint8_t how = cause == SIM_C_GIL_SIGNAL && t->gil_wait.awake ? SIM_ACQ_AWAKE : 0;
+    world_record(w, SIM_REC_GIL_ACQUIRE, t->id, t->gil, prev == NO_THREAD ? 0 : prev + 1, how, 0, (uint8_t)cause);
     /* FORCE_SWITCHING: the thread that dropped the GIL may go on now. */
     if (g->switch_waiter != NO_THREAD) {
         Thread *d = T(w, g->switch_waiter);

@@ -53,7 +53,7 @@ typedef enum SimReason {
 typedef enum SimRecordKind {
     SIM_REC_STATE = 0,     /* thread changed state: state = new | old << 4, reason = new SimReason,
                               arg = core when Running, else 0 */
-    SIM_REC_GIL_ACQUIRE,   /* thread took GIL `arg`; other = previous holder */
+    SIM_REC_GIL_ACQUIRE,   /* thread took GIL `arg`; other = previous holder; state = SIM_ACQ_AWAKE or 0 */
     SIM_REC_GIL_DROP,      /* thread released GIL `arg`; state = SimDropKind */
     SIM_REC_DROP_REQUEST,  /* thread set the drop request on GIL `arg`; other = the holder */
     SIM_REC_GIL_TIMEOUT,   /* thread's timed wait on GIL `arg` expired; other = the holder */
@@ -79,6 +79,11 @@ typedef enum SimDropKind {
     SIM_DROP_FORCED,        /* at a check point, because of a drop request */
     SIM_DROP_EXIT,          /* the thread ended */
 } SimDropKind;
+
+/* A GIL_ACQUIRE record's state: the taker was signalled while still awake
+ * in its wait (linux-glibc: it consumed the signal before blocking, so it
+ * paid no wake-up). */
+#define SIM_ACQ_AWAKE 1
 
 /* What a blocked thread waits for (DEADLOCK records: arg). */
 typedef enum SimWaitKind {
@@ -189,7 +194,8 @@ typedef struct SimRecord {
     uint32_t arg;    /* STATE: core when running, else 0; GIL_*: GIL index; PROC_*: process */
     uint32_t other;  /* another thread involved, plus one (0 = none) */
     uint8_t kind;    /* SimRecordKind */
-    uint8_t state;   /* STATE: new state | old state << 4; GIL_DROP: SimDropKind */
+    uint8_t state;   /* STATE: new state | old state << 4; GIL_DROP: SimDropKind;
+                        GIL_ACQUIRE: SIM_ACQ_AWAKE or 0 */
     uint8_t reason;  /* STATE: new SimReason */
     uint8_t cause;   /* SimCause */
 } SimRecord;

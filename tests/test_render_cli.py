@@ -104,7 +104,8 @@ def main():
                                             text=True).stdout)["sim_time_ns"] / 1e9
                   for extra in ([], ["--set", "python.switch_interval=1ms"])]
             change = "%+d%%" % round(100 * (ms[1] - ms[0]) / ms[0])
-            shown = ["%.3g s" % m for m in ms]  # the table rounds to 3 significant digits
+            # the table gives 4 significant digits and drops trailing zeros
+            shown = [("%.*f" % (4 - len(str(int(m))), m)).rstrip("0").rstrip(".") + " s" for m in ms]
             check(shown[0] in texts and shown[1] in texts and change in texts,
                   "makespans %.3f s and %.3f s and their change %s: %s" %
                   (ms[0], ms[1], change, [t for t in texts if "%" in t or " s" in t][:8]))
