@@ -809,9 +809,8 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                     snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
                              nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
                 if (r->state == SIM_ACQ_AWAKE)
-                    snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; %s had only just gone back "
-                                      "into its wait and, still awake, took the signal itself (glibc's condition "
-                                      "variable lets it), so it paid no wake-up and took the GIL %s later",
+                    snprintf(why, wn, "%s %s at %s%s and signalled; %s, still awake in its wait, took the signal "
+                                      "itself, with no wake-up to pay (%s later)",
                              h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
                 else
                     snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; the OS woke %s, which took "
@@ -904,7 +903,11 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
     }
     case SIM_REC_GIL_TIMEOUT: {
         c = find_back(ex, tlist(ex, X), rec, starts_wait, NULL);
-        if (c != NONE)
+        if (c != NONE && r->t - ex->r[c].t > info->switch_interval)
+            snprintf(why, wn, "%s has waited %s on the GIL's condition variable since %s without being signalled: "
+                              "one switch interval (%s), then the timer's slack and the time until it ran again",
+                     x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t), dur(&ts, info->switch_interval));
+        else if (c != NONE)
             snprintf(why, wn, "%s has waited one switch interval (%s) on the GIL's condition variable since %s "
                               "without being signalled",
                      x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t));

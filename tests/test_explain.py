@@ -101,7 +101,7 @@ def main():
             case(c, e['ts'], 'io', 'timeout (why)', 'why', ['timed wait of one switch interval', 'ran out'])
         else:
             case(c, e['ts'], 'io', 'timeout with no switch', 'next', ['sets the drop request'])
-            case(c, e['ts'], 'io', 'timeout (why)', 'why', ['waited one switch interval'])
+            case(c, e['ts'], 'io', 'timeout (why)', 'why', ['has waited', 'one switch interval (5 ms)', "the timer's slack"])
     for e in c.slices('hog', 'switch_wait')[:3]:
         case(c, e['ts'], 'hog', 'forced drop', 'why', ['io set the drop request', 'FORCE_SWITCHING'],
              ['released the GIL for I/O'])
@@ -124,8 +124,8 @@ def main():
              ['+3 ms wake-up', 'still awake'])
     for e in awake[:3]:
         case(c, e['ts'], 'io', 'take of a signal while awake', 'why',
-             ['io took the GIL', 'hog dropped it at a check point', 'still awake, took the signal itself',
-              'paid no wake-up', 'took the GIL 0 ns later'], ['the OS woke io', 'wake-up latency'])
+             ['io took the GIL', 'hog dropped it at a check point', 'still awake in its wait, took the signal itself',
+              'no wake-up to pay (0 ns later)'], ['the OS woke io', 'wake-up latency'])
     # Beside two CPU-bound threads a timeout often finds the GIL moved: no request.
     c2 = Run('convoy_2cpu')
     requests = [e['ts'] for e in c2.instants('drop request', 'io')]
