@@ -28,9 +28,11 @@
  * if the holder's signal comes before it blocks, which depends on whether
  * the holder, reacting within a bytecode, finds the GIL's mutex still held
  * by it (then the holder sleeps on the mutex and signals only after the
- * requester has blocked). machine.cond_steal is that chance, timed alone
- * by tools/cpython/os_probe.c, and machine.cond_enter_window how long a
- * waiter stays awake; a waiter taken awake pays no wake-up.
+ * requester has blocked). machine.cond_steal is that chance, measured
+ * inside CPython by tools/cpython/handover_order.py (bare C, in
+ * os_probe.c, gives far more), and machine.cond_enter_window how long a
+ * waiter stays awake; a waiter taken awake pays no wake-up, and its
+ * GIL_ACQUIRE record says so (SIM_ACQ_AWAKE).
  * Beside two CPU-bound threads this decides how many hand-overs an I/O
  * thread loses to the requester.
  *
