@@ -138,7 +138,7 @@ def model_ns(version, key):
                              capture_output=True, text=True, check=True).stdout
         _COSTS[version] = json.loads(out)['python']
     text = _COSTS[version][key]
-    for unit, scale in (('ns', 1), ('us', 1e3), ('\u00b5s', 1e3), ('ms', 1e6), ('s', 1e9)):
+    for unit, scale in (('ns', 1), ('us', 1e3), ('ms', 1e6), ('s', 1e9)):
         if text.endswith(unit):
             return float(text[:-len(unit)]) * scale
     raise ValueError('%s = %r' % (key, text))
