@@ -1538,12 +1538,18 @@ size_t explain_record_at(const Explainer *ex, SimTime t, uint32_t thread)
     }
     if (lo == 0)
         return NONE;
-    size_t last = lo - 1;
+    /* At an instant with several records, the lane's change (its state)
+     * is the one to explain, unless the run found the thread stuck for
+     * good right then: "blocked forever" says more about that state. */
+    size_t last = lo - 1, state = NONE;
     SimTime when = ex->r[l->i[last]].t;
-    for (size_t k = last + 1; k-- > 0 && ex->r[l->i[k]].t == when;)
-        if (ex->r[l->i[k]].kind == SIM_REC_STATE)
+    for (size_t k = last + 1; k-- > 0 && ex->r[l->i[k]].t == when;) {
+        if (ex->r[l->i[k]].kind == SIM_REC_DEADLOCK)
             return l->i[k];
-    return l->i[last];
+        if (ex->r[l->i[k]].kind == SIM_REC_STATE && state == NONE)
+            state = l->i[k];
+    }
+    return state != NONE ? state : l->i[last];
 }
 
 static void sentence(char *s, size_t n)

@@ -90,6 +90,17 @@ static double global_load_cost_for(int ver);
 static double global_store_cost_for(int ver);
 static double arith_cost_for(int ver);
 static double call_cost_for(int ver);
+static double fork_cost_for(int ver);
+static double os_fork_child_cost_for(int ver);
+static double fork_exit_cost_for(int ver);
+static double mp_fork_start_cost_for(int ver);
+static double fork_child_cost_for(int ver);
+static double mp_exit_cost_for(int ver);
+static double spawn_cost_for(int ver);
+static double spawn_exit_cost_for(int ver);
+static double forkserver_cost_for(int ver);
+static double ipc_cost_for(int ver);
+#define PROCESS_COSTS_SOURCE "tools/cpython/process_costs.py (results/2026-12-02_1643.process_costs.txt)"
 static int gil_needs_version(Loader *c, const SimConfig *cfg);
 static void version_defaults(Loader *c, SimConfig *cfg);
 static void whole_microseconds(Loader *c, SimConfig *cfg);
@@ -180,14 +191,49 @@ static const Param PARAMS[] = {
              "on 3.0-3.9, 35us on 3.10, 100us from 3.11.",
      .source = "tools/cpython/start_join.py: Thread.start() plus join() takes 54 us on 2.7, 60-80 us on "
                "3.6-3.10 and 145 us from 3.11 here, the two wake-ups included"},
-    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), .def = 2 * MS,
-     .source = "tools/cpython/start_join.py: os.fork() returning in the parent"},
-    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), .def = 50 * MS,
-     .source = "tools/cpython/start_join.py: a spawned multiprocessing child's interpreter start-up"},
-    {PYTHON, "forkserver_cost", DURATION, "ns", FIELD(forkserver_cost, SimTime), .def = 3 * MS,
-     .source = "tools/cpython/start_join.py: a start through a warm fork server"},
-    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), .def = 500 * US,
-     .source = "tools/cpython/start_join.py: the parent's side of a spawn or forkserver start"},
+    /* A fork in pieces, each charged where it falls (process_costs_for). */
+    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), .by_version = fork_cost_for,
+     .help = "os.fork() in the parent, holding the GIL: copying the process.",
+     .source = PROCESS_COSTS_SOURCE ": the fork returning in the parent, per version"},
+    {PYTHON, "os_fork_child_cost", DURATION, "ns", FIELD(os_fork_child_cost, SimTime),
+     .by_version = os_fork_child_cost_for,
+     .help = "A child of os.fork(), holding its GIL before its first bytecode: its copy's page faults "
+             "and the after-fork hooks.",
+     .source = PROCESS_COSTS_SOURCE ": from the fork's return in the parent until the child runs "
+               "Python, per version"},
+    {PYTHON, "fork_exit_cost", DURATION, "ns", FIELD(fork_exit_cost, SimTime),
+     .by_version = fork_exit_cost_for,
+     .help = "A forked child's exit (os.fork or multiprocessing's fork): the end of its program until "
+             "its parent's join or waitpid can return, the kernel freeing its copy.",
+     .source = PROCESS_COSTS_SOURCE ": from the child's os._exit until os.waitpid() returns, per version"},
+    {PYTHON, "mp_fork_start_cost", DURATION, "ns", FIELD(mp_fork_start_cost, SimTime),
+     .by_version = mp_fork_start_cost_for,
+     .help = "Process.start() with the fork start method, in the parent holding the GIL: the fork, "
+             "its pipes and the Popen object.",
+     .source = PROCESS_COSTS_SOURCE ": multiprocessing's start() with fork, per version"},
+    {PYTHON, "mp_exit_cost", DURATION, "ns", FIELD(mp_exit_cost, SimTime), .by_version = mp_exit_cost_for,
+     .help = "A multiprocessing child started by fork or a fork server: after its target, its "
+             "finalizers and os._exit, until the parent's join() can return.",
+     .source = PROCESS_COSTS_SOURCE ": from the target's end until join() returns (fork), per version"},
+    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), .by_version = spawn_cost_for,
+     .help = "A spawned child: a new interpreter, importing the main module, until its target runs.",
+     .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs (spawn), per version"},
+    {PYTHON, "spawn_exit_cost", DURATION, "ns", FIELD(spawn_exit_cost, SimTime),
+     .by_version = spawn_exit_cost_for,
+     .help = "A spawned child's exit: after its target, its interpreter's finalization, until the "
+             "parent's join() can return.",
+     .source = PROCESS_COSTS_SOURCE ": from the target's end until join() returns (spawn), per version"},
+    {PYTHON, "forkserver_cost", DURATION, "ns", FIELD(forkserver_cost, SimTime),
+     .by_version = forkserver_cost_for,
+     .help = "A child of a warm fork server, until its target runs: the fork in the server and "
+             "importing the main module.",
+     .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs (forkserver), per "
+               "version"},
+    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), .by_version = ipc_cost_for,
+     .help = "Process.start() with spawn or forkserver, in the parent holding the GIL: pickling the "
+             "process object and sending it.",
+     .source = PROCESS_COSTS_SOURCE ": start() with spawn, per version (forkserver's start() is a few "
+               "ms dearer here)"},
     {PYTHON, "pickle_cost", DURATION, "ns", FIELD(pickle_cost, SimTime), .def = 20 * US,
      .help = "multiprocessing: pickling one message, on each side, holding the GIL.",
      .source = "pickling one small message in CPython 3.12"},
@@ -229,9 +275,11 @@ static const Param PARAMS[] = {
     {PYTHON, "queue_op_cost", DURATION, "ns", FIELD(queue_op_cost, SimTime), .def = 800,
      .help = "queue.Queue put or get: the Python Lib/queue.py runs while holding the queue's mutex.",
      .source = "CPU time of q.put(i); q.get() in one thread, halved (tools/cpython)"},
-    {PYTHON, "fork_child_cost", DURATION, "ns", FIELD(fork_child_cost, SimTime), .def = 1200 * US,
-     .help = "A multiprocessing child started by fork: its bootstrap and its exit, run by the child.",
-     .source = "tools/cpython/start_join.py: a forked multiprocessing child's start and join"},
+    {PYTHON, "fork_child_cost", DURATION, "ns", FIELD(fork_child_cost, SimTime),
+     .by_version = fork_child_cost_for,
+     .help = "A multiprocessing child started by fork, holding its GIL before its target runs: the "
+             "after-fork work and Process._bootstrap.",
+     .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs, per version"},
     /* Old-GIL costs calibrated on Beazley's countdown ("Understanding the
      * Python GIL", PyCon 2010): 7.8 s alone, 11.3 s for two threads on one
      * core, 15.4 s on four. */
@@ -329,6 +377,50 @@ static double global_load_cost_for(int ver) { return bytecode_costs(ver)->global
 static double global_store_cost_for(int ver) { return bytecode_costs(ver)->global_store; }
 static double arith_cost_for(int ver) { return bytecode_costs(ver)->arith; }
 static double call_cost_for(int ver) { return bytecode_costs(ver)->call; }
+
+/* A child process's pieces by version, in us: medians of five runs of
+ * tools/cpython/process_costs.py on the machine gilsim was developed on,
+ * each piece timed alone in a process as small as the ones start_join.py
+ * times whole. The after-fork work grew in 3.7 (the at-fork hooks);
+ * spawn's start() got cheap in 3.10. 2.7 has fork only: its spawn and
+ * fork-server figures are 3.6's. A version between two rows takes the
+ * earlier. */
+static const struct ProcessCosts {
+    int ver;
+    double fork, os_fork_child, fork_exit;                 /* os.fork() */
+    double mp_fork_start, fork_child, mp_exit;             /* multiprocessing, fork */
+    double ipc, spawn, spawn_exit, forkserver;             /* spawn and forkserver */
+} PROCESS_COSTS[] = {
+    {200, 520, 1650, 5410, 2290, 6470, 1980, 9230, 73150, 8150, 22340},
+    {300, 890, 2390, 2080, 3970, 8280, 3520, 9230, 73150, 8150, 22340},
+    {307, 580, 4660, 1200, 2890, 9290, 3510, 9440, 76660, 8800, 28390},
+    {308, 540, 4730, 1070, 2410, 9460, 3020, 8070, 66260, 6630, 32270},
+    {309, 570, 5000, 1480, 2950, 9060, 3450, 9810, 70550, 8430, 29970},
+    {310, 770, 5780, 1490, 6260, 9020, 3870, 1330, 91650, 11280, 41610},
+    {311, 630, 5250, 1390, 2290, 8920, 3310, 1070, 84890, 11360, 30540},
+    {312, 630, 4910, 1210, 5280, 7290, 3500, 1070, 77720, 9550, 36560},
+    {313, 670, 4480, 1150, 4630, 7680, 3480, 1070, 83390, 10950, 38300},
+};
+
+static const struct ProcessCosts *process_costs(int ver)
+{
+    const struct ProcessCosts *c = &PROCESS_COSTS[0];
+    for (size_t i = 0; i < COUNT(PROCESS_COSTS); i++)
+        if (PROCESS_COSTS[i].ver <= ver)
+            c = &PROCESS_COSTS[i];
+    return c;
+}
+
+static double fork_cost_for(int ver) { return process_costs(ver)->fork * US; }
+static double os_fork_child_cost_for(int ver) { return process_costs(ver)->os_fork_child * US; }
+static double fork_exit_cost_for(int ver) { return process_costs(ver)->fork_exit * US; }
+static double mp_fork_start_cost_for(int ver) { return process_costs(ver)->mp_fork_start * US; }
+static double fork_child_cost_for(int ver) { return process_costs(ver)->fork_child * US; }
+static double mp_exit_cost_for(int ver) { return process_costs(ver)->mp_exit * US; }
+static double ipc_cost_for(int ver) { return process_costs(ver)->ipc * US; }
+static double spawn_cost_for(int ver) { return process_costs(ver)->spawn * US; }
+static double spawn_exit_cost_for(int ver) { return process_costs(ver)->spawn_exit * US; }
+static double forkserver_cost_for(int ver) { return process_costs(ver)->forkserver * US; }
 
 static int gil_needs_version(Loader *c, const SimConfig *cfg)
 {

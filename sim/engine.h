@@ -225,7 +225,9 @@ typedef struct Thread {
         uint32_t pc, end;        /* next op and the end of the program, in SimScenario.ops */
         Loop loops[MAX_LOOP_DEPTH];
         int depth;
-        bool boot;               /* a multiprocessing fork child: bootstrap before the program */
+        SimTime boot;            /* a forked child: C work before its first bytecode (0: none) */
+        SimTime exit;            /* a child process's first thread: its exit's cost, paid after
+                                    its last op (0: none, or paid) */
         uint8_t post;            /* Post: what the current C call creates when it ends */
         int32_t post_target;
         bool post_kill;          /* POST_SIGNAL: SIGKILL rather than SIGTERM */

@@ -64,7 +64,7 @@ Process *proc_create(SimWorld *w, const SimProcessSpec *spec, uint32_t parent, c
 
 SimTime proc_launch_cost(SimWorld *w, const SimProcessSpec *ps)
 {
-    return ps->start_method == SIM_START_FORK ? w->cfg->fork_cost : w->cfg->ipc_cost;
+    return ps->start_method == SIM_START_FORK ? w->cfg->mp_fork_start_cost : w->cfg->ipc_cost;
 }
 
 /* How long a multiprocessing child takes to start running: a spawned one
@@ -281,6 +281,34 @@ static bool begin_fork_child(SimWorld *w, Process *p, const Thread *forker, Thre
     return true;
 }
 
+/* What a child process's first thread pays before its first op (a forked
+ * child's after-fork work; a spawned child's start-up is a delay before
+ * it exists, proc_start_delay) and after its last (its exit: os._exit
+ * tearing down its copy, or a spawned interpreter's finalization), so
+ * that a parent's join returns as late as CPython's. */
+static void child_costs(SimWorld *w, Thread *t, const Thread *forker)
+{
+    const SimConfig *cfg = w->cfg;
+    switch (forker ? SIM_START_OSFORK : w->procs[t->proc]->spec->start_method) {
+    case SIM_START_OSFORK:
+        t->prog.boot = cfg->os_fork_child_cost;
+        t->prog.exit = cfg->fork_exit_cost;
+        break;
+    case SIM_START_FORK:
+        t->prog.boot = cfg->fork_child_cost;
+        t->prog.exit = cfg->mp_exit_cost;
+        break;
+    case SIM_START_FORKSERVER:
+        t->prog.exit = cfg->mp_exit_cost;
+        break;
+    case SIM_START_SPAWN:
+        t->prog.exit = cfg->spawn_exit_cost;
+        break;
+    default:
+        break;
+    }
+}
+
 void proc_begin(SimWorld *w, Process *p, const Thread *forker)
 {
     p->started = true;
@@ -298,7 +326,8 @@ void proc_begin(SimWorld *w, Process *p, const Thread *forker)
         if (!t)
             return;
         t->started = true;
-        t->prog.boot = first && !forker && ps->start_method == SIM_START_FORK && w->cfg->fork_child_cost > 0;
+        if (first)
+            child_costs(w, t, forker);
         if (first)
             world_record(w, SIM_REC_PROC_START, t->id, p->id, forker ? forker->id + 1 : 0, 0, 0,
                          forker ? SIM_C_FORK : SIM_C_THREAD_START);

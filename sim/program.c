@@ -144,17 +144,27 @@ void prog_advance(SimWorld *w, Thread *t)
     t->work.checks = NULL;
     if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
-    if (t->prog.boot) {
-        /* multiprocessing's Process._bootstrap in a forked child, and later
-         * its exit (flushes, atexit, joining its own threads): C and
-         * Python holding the child's GIL, charged up front. */
-        t->prog.boot = false;
+    if (t->prog.boot > 0) {
+        /* A forked child before its first bytecode: the after-fork work
+         * (page faults of its copy, the at-fork hooks) and, started by
+         * multiprocessing, Process._bootstrap; holding the child's GIL. */
+        SimTime boot = t->prog.boot;
+        t->prog.boot = 0;
         t->prog.post = POST_NONE;
-        work_begin(w, t, SIM_OP_C_CALL, w->cfg->fork_child_cost > 0 ? w->cfg->fork_child_cost : 1, SIM_C_OP_BEGIN);
+        work_begin(w, t, SIM_OP_C_CALL, boot, SIM_C_OP_BEGIN);
         return;
     }
     for (;;) {
         const SimOp *op = prog_next(w, t);
+        if (!op && t->prog.exit > 0 && !w->fail_code) {
+            /* A child process's exit (child_costs), before the parent's
+             * join or waitpid can return. */
+            SimTime exit = t->prog.exit;
+            t->prog.exit = 0;
+            t->prog.post = POST_NONE;
+            work_begin(w, t, SIM_OP_C_CALL, exit, SIM_C_OP_BEGIN);
+            return;
+        }
         if (!op) {
             if (!w->fail_code) /* else the run ends here, the thread where it is */
                 thread_exit(w, t, SIM_R_EXITED, SIM_C_EXIT);

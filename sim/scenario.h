@@ -204,7 +204,12 @@ typedef struct SimConfig {
     SimTime old_contention_cost; /* old GIL, several cores: woken waiters fighting for the lock */
     double ft_overhead;      /* free-threaded: CPU work multiplier */
     SimTime thread_start_cost;
-    SimTime fork_cost;       /* os.fork / multiprocessing fork, paid by the parent */
+    SimTime fork_cost;       /* os.fork(), paid by the parent */
+    SimTime os_fork_child_cost; /* an os.fork() child, before its first bytecode */
+    SimTime fork_exit_cost;  /* an os.fork() child's exit, before its parent's waitpid returns */
+    SimTime mp_exit_cost;    /* a multiprocessing child's exit (fork, forkserver) */
+    SimTime spawn_exit_cost; /* a spawned child's exit: its interpreter's finalization */
+    SimTime mp_fork_start_cost; /* Process.start() with fork, paid by the parent */
     SimTime spawn_cost;      /* interpreter start-up of a spawned child */
     SimTime forkserver_cost; /* a start through a warm fork server */
     SimTime ipc_cost;        /* parent side of a spawn or forkserver start */
@@ -221,7 +226,7 @@ typedef struct SimConfig {
     SimTime raw_value_cost;  /* a Value's read or write with lock=False */
     SimTime queue_op_cost;   /* queue.Queue put/get: Python run under the queue's mutex */
     SimTime syscall_cost;    /* a system call that returns at once (select for sleep(0) before 3.11) */
-    SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap and exit */
+    SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap, until its target runs */
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */
 } SimConfig;
 

@@ -138,7 +138,7 @@ static void test_full(void)
     CHECK(cfg->ft_overhead == 1.5, "ft_overhead %g", cfg->ft_overhead);
     CHECK_EQ(cfg->ipc_cost, 1 * MS);
     CHECK_EQ(cfg->tick_cost, 15);
-    CHECK_EQ(cfg->spawn_cost, 50 * MS);
+    CHECK_EQ(cfg->spawn_cost, 84890 * US); /* 3.11's, as measured (config.c PROCESS_COSTS) */
 
     /* Declared processes first, then fork children in the order met. */
     static const char *const pnames[] = {"main", "pool", "main-child", "main-child-2", "grandchild",
@@ -231,10 +231,17 @@ static void test_defaults(void)
     CHECK_EQ(def.tick_cost, 15);
     CHECK(def.ft_overhead == 1.08, "ft_overhead 1.08");
     CHECK_EQ(def.thread_start_cost, 100 * US);
-    CHECK_EQ(def.fork_cost, 2 * MS);
-    CHECK_EQ(def.spawn_cost, 50 * MS);
-    CHECK_EQ(def.forkserver_cost, 3 * MS);
-    CHECK_EQ(def.ipc_cost, 500 * US);
+    /* The process costs follow the version: 3.12's pieces as measured. */
+    CHECK_EQ(def.fork_cost, 630 * US);
+    CHECK_EQ(def.os_fork_child_cost, 4910 * US);
+    CHECK_EQ(def.fork_exit_cost, 1210 * US);
+    CHECK_EQ(def.mp_fork_start_cost, 5280 * US);
+    CHECK_EQ(def.fork_child_cost, 7290 * US);
+    CHECK_EQ(def.mp_exit_cost, 3500 * US);
+    CHECK_EQ(def.spawn_cost, 77720 * US);
+    CHECK_EQ(def.spawn_exit_cost, 9550 * US);
+    CHECK_EQ(def.forkserver_cost, 36560 * US);
+    CHECK_EQ(def.ipc_cost, 1070 * US);
     CHECK_EQ(def.pipe_latency, 20 * US);
     CHECK_EQ(def.pickle_cost, 20 * US);
     CHECK(def.loop_cost > 0 && def.call_cost > def.bytecode_cost, "opcode costs follow the version");
@@ -404,7 +411,7 @@ static void test_explain_roundtrip(void)
         if (i == 0) {
             CHECK(strstr(cfg, "\"time_slice\": \"4ms\"") && strstr(cfg, "\"check_point_gap\": \"100ns\"") &&
                   strstr(cfg, "\"wake_latency\": {\"uniform\": [\"12us\", \"28us\"]}") &&
-                  strstr(cfg, "\"ipc_cost\": \"500us\"") && strstr(cfg, "\"version\": \"3.12\"") &&
+                  strstr(cfg, "\"ipc_cost\": \"1.07ms\"") && strstr(cfg, "\"version\": \"3.12\"") &&
                   strstr(cfg, "\"gil\": \"new\"") && strstr(cfg, "\"ft_overhead\": 1.08") &&
                   strstr(cfg, "\"pipe_latency\": \"20us\"") && strstr(cfg, "\"pickle_cost\": \"20us\"") &&
                   strstr(cfg, "\"pool_submit_cost\": \"20us\"") && strstr(cfg, "\"interp_start_cost\": \"2ms\"\n"),

@@ -172,22 +172,11 @@ def thread_join(n):
     return out
 
 
-def fork_parent(n):
-    """os.fork() in the parent: the copy of the process."""
-    out = []
-    for _ in range(n):
-        a = _clock()
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0)
-        out.append(_clock() - a)
-        os.waitpid(pid, 0)
-    return out
-
-
-def fork_child(n):
-    """os.fork() until the child runs Python."""
-    out = []
+def _fork_pieces(n):
+    """os.fork() of a child that stamps the time and calls os._exit(0), n
+    times: (the fork returning in the parent, from that return until the
+    child runs Python, from the child's stamp until waitpid returns)."""
+    parent, child, exit_ = [], [], []
     r, w = os.pipe()
     for _ in range(n):
         a = _clock()
@@ -195,11 +184,32 @@ def fork_child(n):
         if pid == 0:
             os.write(w, repr(_clock()).encode())
             os._exit(0)
-        out.append(float(os.read(r, 64)) - a)
+        b = _clock()
+        t = float(os.read(r, 64))
         os.waitpid(pid, 0)
+        parent.append(b - a)
+        child.append(max(0.0, t - b))
+        exit_.append(_clock() - t)
     os.close(r)
     os.close(w)
-    return out
+    return parent, child, exit_
+
+
+def fork_parent(n):
+    """os.fork() in the parent: the copy of the process."""
+    return _fork_pieces(n)[0]
+
+
+def fork_child(n):
+    """A child of os.fork(): from the fork's return in the parent until
+    the child runs Python (its copy's page faults, the after-fork hooks)."""
+    return _fork_pieces(n)[1]
+
+
+def fork_exit(n):
+    """A forked child's exit: from its os._exit until the parent's
+    os.waitpid() returns."""
+    return _fork_pieces(n)[2]
 
 
 def _child_clock(conn):
@@ -320,12 +330,19 @@ def queue_op(n):
 
 
 def fork_child_mp(n):
-    """A child started by multiprocessing's fork: its bootstrap, until its
-    target runs, and its exit, seen from the parent's join."""
+    """A child started by multiprocessing's fork: from the parent's start()
+    returning until the child runs its target (Process._bootstrap)."""
     if not multiprocessing or not hasattr(multiprocessing, "get_context"):
         return []
     child, parent, join = _start_method("fork", n, 1)
-    return [max(0.0, c - p) + j for c, p, j in zip(child, parent, join)]
+    return [max(0.0, c - p) for c, p in zip(child, parent)]
+
+
+def fork_start_mp(n):
+    """Process.start() with the fork start method, in the parent."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    return _start_method("fork", n, 1)[1]
 
 
 def loop_iteration(n):
@@ -459,6 +476,8 @@ MEASUREMENTS = [
     ("python.thread_join_cost", "duration", 200, thread_join),
     ("python.fork_cost", "duration", 30, fork_parent),
     ("python.os_fork_child_cost", "duration", 30, fork_child),
+    ("python.fork_exit_cost", "duration", 30, fork_exit),
+    ("python.mp_fork_start_cost", "duration", 10, fork_start_mp),
     ("python.fork_child_cost", "duration", 10, fork_child_mp),
     ("python.spawn_cost", "duration", 5, spawn_start),
     ("python.forkserver_cost", "duration", 10, forkserver_start),
