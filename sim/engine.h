@@ -218,6 +218,7 @@ typedef struct Thread {
     uint32_t *joiners;       /* threads joining this one */
     uint32_t n_joiners, cap_joiners;
     uint32_t join_idx;       /* its index in the join list it waits in */
+    SimTime wake_debt;       /* machine.wake_cost of the sleepers its last op woke, to pay */
     uint32_t start_waiter;   /* thread blocked in Thread.start() on us */
     uint32_t live_prev, live_next; /* the process's threads not done, by creation */
     /* the program (program.c) */
@@ -304,6 +305,7 @@ struct SimWorld {
     const SimScenario *sc;
     const SimConfig *cfg;
     SimTime now;
+    uint64_t sleeper_wakes;      /* threads woken from an object's wait list, ever */
     SimQueue q;
     SimTrace *trace;
     uint64_t events;

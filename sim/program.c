@@ -144,6 +144,14 @@ void prog_advance(SimWorld *w, Thread *t)
     t->work.checks = NULL;
     if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
+    if (t->wake_debt > 0) {
+        /* The kernel's side of the wake-ups its last op made (sync_step). */
+        SimTime debt = t->wake_debt;
+        t->wake_debt = 0;
+        t->prog.post = POST_NONE;
+        work_begin(w, t, SIM_OP_C_CALL, debt, SIM_C_OP_BEGIN);
+        return;
+    }
     if (t->prog.boot > 0) {
         /* A forked child before its first bytecode: the after-fork work
          * (page faults of its copy, the at-fork hooks) and, started by

@@ -186,7 +186,8 @@ typedef struct SimConfig {
     /* machine */
     int cores;
     SimTime time_slice;      /* OS quantum when threads outnumber cores */
-    SimTime ctx_switch;      /* cost when a core switches to another thread */
+    SimTime ctx_switch;
+    SimTime wake_cost;       /* the waker's side of waking a sleeping thread */      /* cost when a core switches to another thread */
     SimDist wake_latency;    /* from a wake-up signal (another CPU's) until the thread runs */
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */
     SimDist timer_latency;   /* from a timer's firing until its thread runs */
@@ -225,6 +226,7 @@ typedef struct SimConfig {
     SimTime value_cost;      /* a synchronized Value's read or write: property, lock, ctypes */
     SimTime raw_value_cost;  /* a Value's read or write with lock=False */
     SimTime queue_op_cost;   /* queue.Queue put/get: Python run under the queue's mutex */
+    SimTime queue_call_cost; /* queue.Queue put/get: the rest of the call, outside the mutex */
     SimTime syscall_cost;    /* a system call that returns at once (select for sleep(0) before 3.11) */
     SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap, until its target runs */
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */

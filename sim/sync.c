@@ -128,6 +128,7 @@ void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
     t->sync.prim = NULL;
     t->sync.retry = p;
     sync_record(w, t, p, SIM_SYNC_WAKE, prim_waiting(p), 0, cause);
+    w->sleeper_wakes++;
     os_wake(w, t, mode == WAKE_RETRY ? CONT_PRIM_RETRY : CONT_TAKE_GIL);
 }
 
@@ -287,7 +288,7 @@ enum { EVENT_CHECK = 0, EVENT_WOKEN };                /* Event.wait */
 enum { COND_RELEASE = 0, COND_RELOCK, COND_RELOCKED }; /* Condition.wait */
 enum { BARRIER_ARRIVE = 0, BARRIER_WOKEN };           /* Barrier.wait */
 enum { PIPE_START = 0, PIPE_READY, PIPE_DONE };       /* send: pickled; recv: woken, unpickled */
-enum { QUEUE_LOCK = 0, QUEUE_LOCKED, QUEUE_READY };   /* queue.Queue put/get under its mutex */
+enum { QUEUE_CALL = 0, QUEUE_LOCK, QUEUE_LOCKED, QUEUE_READY }; /* queue.Queue put/get, its mutex */
 enum { INCREMENT_READ = 0, INCREMENT_WRITE };         /* x += 1 */
 enum { VALUE_LOCK_READ = 0, VALUE_READ, VALUE_LOCK_WRITE, VALUE_WRITE }; /* v.value += 1, v.value = n */
 enum { POLL_CHECK = 0, POLL_AGAIN };                  /* while not ready: pass */
@@ -648,13 +649,23 @@ static bool step_pipe(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 }
 
 /* queue.Queue: `with self.not_full:` / `with self.not_empty:`. Lib/queue.py
- * runs Python under the mutex (the `with`, the size test, the append or
- * popleft, notify and its _is_owned): python.queue_op_cost of bytecode
- * with its check points, so a forced switch can fall while the mutex is
- * held and turn the other side's next put or get into a real lock wait. */
+ * runs Python under the mutex (the size test, the append or popleft,
+ * notify and its _is_owned): python.queue_op_cost of bytecode with its
+ * check points, so a forced switch can fall while the mutex is held and
+ * turn the other side's next put or get into a real lock wait. The rest of
+ * the call (put() itself, Condition.__enter__ up to the mutex, __exit__
+ * after it), python.queue_call_cost, runs without it: charged before the
+ * mutex, which in a loop of puts is the same as after the one before, and
+ * is the window in which a thread woken from the mutex's wait finds it
+ * free. */
 static bool step_queue(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
     bool put = op->kind == SIM_OP_PUT;
+    if (t->sync.phase == QUEUE_CALL) {
+        if (w->cfg->queue_call_cost > 0)
+            return sync_work(w, t, w->cfg->queue_call_cost, NULL, QUEUE_LOCK);
+        t->sync.phase = QUEUE_LOCK;
+    }
     if (t->sync.phase == QUEUE_LOCK && !sync_lock(w, t, p->lock, QUEUE_LOCKED))
         return false;
     if (t->sync.phase == QUEUE_LOCKED && w->cfg->queue_op_cost > 0)
@@ -794,7 +805,20 @@ void sync_reply(SimWorld *w, Thread *t, Prim *p)
     prim_wake(w, t, p, WAKE_NOTIFIED, SIM_C_OBJECT);
 }
 
+static bool sync_step_op(SimWorld *w, Thread *t);
+
+/* One step of t's op. Each sleeper the step woke cost t a futex wake in
+ * the kernel (a system call and an interrupt to the sleeper's CPU):
+ * machine.wake_cost, paid before t's next op (prog_advance). */
 bool sync_step(SimWorld *w, Thread *t)
+{
+    uint64_t before = w->sleeper_wakes;
+    bool over = sync_step_op(w, t);
+    t->wake_debt += (SimTime)(w->sleeper_wakes - before) * w->cfg->wake_cost;
+    return over;
+}
+
+static bool sync_step_op(SimWorld *w, Thread *t)
 {
     const SimOp *op = t->sync.op;
     bool managed = (op->kind == SIM_OP_INCREMENT || op->kind == SIM_OP_ASSIGN) &&

@@ -146,6 +146,42 @@ def _noop():
     pass
 
 
+def wake_cost(n):
+    """lock.release() that wakes a thread asleep in acquire(), less a
+    release nobody waits for: the futex wake and the interrupt."""
+    gate, ran = threading.Lock(), threading.Lock()
+    gate.acquire()
+    ran.acquire()
+    done = []
+
+    def helper():
+        while True:
+            gate.acquire()
+            if done:
+                return
+            ran.release()
+
+    th = threading.Thread(target=helper)
+    th.start()
+    out = []
+    for _ in range(n):
+        time.sleep(0.001)
+        a = _clock()
+        gate.release()
+        b = _clock()
+        ran.acquire()
+        x = threading.Lock()
+        x.acquire()
+        c = _clock()
+        x.release()
+        out.append(max(0.0, (b - a) - (_clock() - c)))
+    done.append(1)
+    time.sleep(0.002)
+    gate.release()
+    th.join()
+    return out
+
+
 def thread_start(n):
     """Thread.start(): until the new thread has started (it then holds the GIL)."""
     out = []
@@ -251,11 +287,20 @@ def forkserver_start(n):
     return _start_method("forkserver", n, 1)[0]
 
 
-def process_join(n):
-    """Process.join() of a spawned child that has sent its result: its exit."""
+def spawn_exit(n):
+    """Process.join() of a spawned child that has sent its result: its
+    interpreter's finalization and exit."""
     if not multiprocessing or not hasattr(multiprocessing, "get_context"):
         return []
     return _start_method("spawn", n, 0)[2]
+
+
+def mp_exit(n):
+    """Process.join() of a forked multiprocessing child that has sent its
+    result: its finalizers and os._exit."""
+    if not multiprocessing or not hasattr(multiprocessing, "get_context"):
+        return []
+    return _start_method("fork", n, 1)[2]
 
 
 def ipc_start(n):
@@ -312,21 +357,55 @@ def arith(n):
     return [max(0.0, x - y - op) for x, y in zip(sorted(a), sorted(b))]
 
 
-def queue_op(n):
-    """queue.Queue put or get, uncontended."""
+def _queue_pieces(n):
+    """queue.Queue put(i); get() per item, and the part of both that runs
+    under the queue's mutex (their bodies, run with the mutex held so
+    that notify() finds it owned), in CPU time: (whole, inside) pairs."""
     try:
         import queue
     except ImportError:
         import Queue as queue
     q = queue.Queue()
+
+    def whole(k):
+        put, get = q.put, q.get
+        for i in range(k):
+            put(i)
+            get()
+
+    def inside(k, q=q):
+        for i in range(k):
+            if q.maxsize > 0:
+                pass
+            q._put(i)
+            q.unfinished_tasks += 1
+            q.not_empty.notify()
+            while not q._qsize():
+                pass
+            q._get()
+            q.not_full.notify()
+
     out = []
     for _ in range(n):
         a = _cpu()
-        for _ in range(500):
-            q.put(None)
-            q.get()
-        out.append((_cpu() - a) / 1000)
+        whole(500)
+        b = _cpu()
+        q.mutex.acquire()
+        inside(500)
+        c = _cpu()
+        q.mutex.release()
+        out.append(((b - a) / 500, (c - b) / 500))
     return out
+
+
+def queue_op(n):
+    """queue.Queue put or get: the Python run under the queue's mutex."""
+    return [i / 2 for w, i in _queue_pieces(n)]
+
+
+def queue_call(n):
+    """queue.Queue put or get: the rest of the call, outside the mutex."""
+    return [max(0.0, w - i) / 2 for w, i in _queue_pieces(n)]
 
 
 def fork_child_mp(n):
@@ -460,6 +539,7 @@ MEASUREMENTS = [
     ("machine.wake_latency", "distribution", 300, wake_latency),
     ("machine.timer_latency", "distribution", 100, timer_latency),
     ("machine.context_switch", "duration", 30, context_switch),
+    ("machine.wake_cost", "duration", 200, wake_cost),
     ("machine.pipe_latency", "duration", 20, pipe_latency),
     ("machine.timer_slack", "duration", 1, timer_slack),
     ("machine.io_overshoot", "duration", 100, select_overshoot),
@@ -472,6 +552,7 @@ MEASUREMENTS = [
     ("python.increment_cost", "duration", 9, increment),
     ("python.call_cost", "duration", 9, call),
     ("python.queue_op_cost", "duration", 20, queue_op),
+    ("python.queue_call_cost", "duration", 20, queue_call),
     ("python.thread_start_cost", "duration", 200, thread_start),
     ("python.thread_join_cost", "duration", 200, thread_join),
     ("python.fork_cost", "duration", 30, fork_parent),
@@ -482,7 +563,8 @@ MEASUREMENTS = [
     ("python.spawn_cost", "duration", 5, spawn_start),
     ("python.forkserver_cost", "duration", 10, forkserver_start),
     ("python.ipc_cost", "duration", 5, ipc_start),
-    ("python.process_join_cost", "duration", 5, process_join),
+    ("python.spawn_exit_cost", "duration", 5, spawn_exit),
+    ("python.mp_exit_cost", "duration", 10, mp_exit),
     ("python.pickle_cost", "duration", 20, pickle_message),
     ("python.pool_submit_cost", "duration", 20, pool_submit),
 ]
