@@ -200,7 +200,7 @@ static const Param PARAMS[] = {
              "on 3.0-3.9, 35us on 3.10, 100us from 3.11.",
      .source = "tools/cpython/start_join.py: Thread.start() plus join() takes 54 us on 2.7, 60-80 us on "
                "3.6-3.10 and 145 us from 3.11 here, the two wake-ups included"},
-    /* A fork in pieces, each charged where it falls (process_costs_for). */
+    /* A child process in pieces, each charged where it falls (PROCESS_COSTS below). */
     {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), .by_version = fork_cost_for,
      .help = "os.fork() in the parent, holding the GIL: copying the process.",
      .source = PROCESS_COSTS_SOURCE ": the fork returning in the parent, per version"},
@@ -370,14 +370,19 @@ static const struct BytecodeCosts {
     {313, 15, 1, 3, 8, 18, 14},
 };
 
-static const struct BytecodeCosts *bytecode_costs(int ver)
+/* The row of a by-version table (rows ascending, each opening with its
+ * int ver) that serves ver: the last at or before it, else the first. */
+static const void *version_row(const void *rows, size_t n, size_t size, int ver)
 {
-    const struct BytecodeCosts *c = &BYTECODE_COSTS[0];
-    for (size_t i = 0; i < COUNT(BYTECODE_COSTS); i++)
-        if (BYTECODE_COSTS[i].ver <= ver)
-            c = &BYTECODE_COSTS[i];
-    return c;
+    const char *row = rows, *best = rows;
+    for (size_t i = 0; i < n; i++, row += size)
+        if (*(const int *)row <= ver)
+            best = row;
+    return best;
 }
+#define VERSION_ROW(table, ver) version_row(table, COUNT(table), sizeof(table[0]), ver)
+
+static const struct BytecodeCosts *bytecode_costs(int ver) { return VERSION_ROW(BYTECODE_COSTS, ver); }
 
 static double loop_cost_for(int ver) { return bytecode_costs(ver)->loop; }
 
@@ -416,14 +421,7 @@ static const struct ProcessCosts {
     {313, 670, 4480, 1150, 4630, 7680, 3480, 1070, 83390, 10950, 38300},
 };
 
-static const struct ProcessCosts *process_costs(int ver)
-{
-    const struct ProcessCosts *c = &PROCESS_COSTS[0];
-    for (size_t i = 0; i < COUNT(PROCESS_COSTS); i++)
-        if (PROCESS_COSTS[i].ver <= ver)
-            c = &PROCESS_COSTS[i];
-    return c;
-}
+static const struct ProcessCosts *process_costs(int ver) { return VERSION_ROW(PROCESS_COSTS, ver); }
 
 static double fork_cost_for(int ver) { return process_costs(ver)->fork * US; }
 static double os_fork_child_cost_for(int ver) { return process_costs(ver)->os_fork_child * US; }
@@ -448,14 +446,7 @@ static const struct QueueCosts {
     {310, 690, 620},  {311, 350, 580},  {312, 380, 710},  {313, 360, 720},
 };
 
-static const struct QueueCosts *queue_costs(int ver)
-{
-    const struct QueueCosts *c = &QUEUE_COSTS[0];
-    for (size_t i = 0; i < COUNT(QUEUE_COSTS); i++)
-        if (QUEUE_COSTS[i].ver <= ver)
-            c = &QUEUE_COSTS[i];
-    return c;
-}
+static const struct QueueCosts *queue_costs(int ver) { return VERSION_ROW(QUEUE_COSTS, ver); }
 
 static double queue_op_cost_for(int ver) { return queue_costs(ver)->op; }
 static double queue_call_cost_for(int ver) { return queue_costs(ver)->call; }

@@ -414,6 +414,71 @@ def test_affinity():
     check(rc == 2 and 'affinity/0' in err, 'a core the machine lacks is refused', err.strip())
 
 
+def lanes(path):
+    """The trace's lanes: (process, thread, state, reason, start_ns, end_ns) rows."""
+    rc, out, _ = gilsim('trace', path, '--format', 'csv', '-o', '-')
+    rows = [r.split(',') for r in out.splitlines()[1:]]
+    return [(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
+
+
+def test_child_costs():
+    """Each piece of a child process's cost lands where CPython spends it:
+    os.fork() in the parent holding its GIL; the child's after-fork work
+    before its first bytecode; its exit before the parent's join returns.
+    multiprocessing's fork start pays start() in the parent, the bootstrap
+    in the child and its own exit; a spawned child its finalization."""
+    us = 1000
+    cost = {'fork_cost': '600us', 'os_fork_child_cost': '4ms', 'fork_exit_cost': '1500us',
+            'mp_fork_start_cost': '3ms', 'fork_child_cost': '7ms', 'mp_exit_cost': '2ms',
+            'spawn_exit_cost': '9ms'}
+    main = {'name': 'main', 'threads': [{'name': 'main', 'program': [
+        {'fork': {'name': 'child', 'program': [{'cpu': '1ms'}]}}, {'join': 'child'}]}]}
+    rows = lanes(scenario_file(scenario([main], **cost)))
+    parent_c = [r for r in rows if r[:2] == ('main', 'main') and r[3] == 'c_call']
+    child = [r for r in rows if r[:2] == ('child', 'main') and r[2] == 'Running']
+    join = [r for r in rows if r[:2] == ('main', 'main') and r[3] == 'join']
+    check(parent_c and parent_c[0][5] - parent_c[0][4] == 600 * us,
+          'os.fork(): 600 us in the parent, holding its GIL (%s)' % (parent_c[:1],))
+    check(len(child) >= 3 and child[0][3] == 'c_call' and child[0][5] - child[0][4] == 4000 * us and
+          child[1][3] == 'python' and child[0][4] >= parent_c[0][5],
+          'the child: 4 ms of after-fork work once the fork returns, then its first bytecode (%s)' % child[:2])
+    last = child[-1]
+    check(last[3] == 'c_call' and last[5] - last[4] == 1500 * us,
+          'the child\'s exit: 1.5 ms after its last bytecode (%s)' % (last,))
+    check(join and join[-1][5] >= last[5] and join[-1][5] - last[5] < 100 * us,
+          'the parent\'s join returns once the exit is paid (%d us after)' % ((join[-1][5] - last[5]) / us if join else -1))
+    for method, boot, exit_ in (('fork', 7000, 2000), ('spawn', 0, 9000)):
+        rows = lanes(scenario_file(scenario(children([{'cpu': '1ms'}], n=1, method=method), **cost)))
+        child = [r for r in rows if r[:2] == ('w1', 'main') and r[2] == 'Running']
+        first = [r for r in child if r[3] == 'python'][0]
+        check(child[-1][3] == 'c_call' and child[-1][5] - child[-1][4] == exit_ * us and
+              (boot == 0 or (child[0][3] == 'c_call' and child[0][5] - child[0][4] == boot * us)) and
+              child[0][4] <= first[4],
+              'multiprocessing %s: %d ms of bootstrap, then the target, then %d ms of exit (%s .. %s)' %
+              (method, boot / 1000, exit_ / 1000, child[0], child[-1]))
+    parent_c = [r for r in lanes(scenario_file(scenario(children([], n=1), **cost)))
+                if r[:2] == ('main', 'main') and r[3] == 'c_call']
+    check(parent_c and parent_c[0][5] - parent_c[0][4] == 3000 * us,
+          'Process.start() with fork: 3 ms in the parent (%s)' % (parent_c[:1],))
+
+
+def test_wake_cost():
+    """A release that wakes a thread asleep in acquire() costs the releaser
+    machine.wake_cost (the futex wake), paid right after; one that wakes
+    nobody costs nothing."""
+    procs = [{'name': 'main', 'threads': [
+        {'name': 'a', 'program': [{'acquire': 'lock'}, {'io': '1ms'}, {'release': 'lock'}, {'cpu': '1ms'},
+                                  {'acquire': 'lock'}, {'release': 'lock'}, {'cpu': '1ms'}]},
+        {'name': 'b', 'program': [{'sleep': '100us'}, {'acquire': 'lock'}, {'release': 'lock'}]}],
+        'sync': {'lock': 'lock'}}]
+    sc = scenario(procs)
+    sc['machine']['wake_cost'] = '7us'
+    rows = lanes(scenario_file(sc))
+    a = [r for r in rows if r[1] == 'a' and r[2] == 'Running']
+    calls = [r[5] - r[4] for r in a if r[3] == 'c_call']
+    check(calls == [7000], 'the release that woke b cost a 7 us, the one that woke nobody nothing (%s)' % calls)
+
+
 test_mp_lock()
 test_mp_lock_20_processes()
 test_value()
@@ -427,4 +492,6 @@ test_local()
 test_poll()
 test_branch()
 test_affinity()
+test_child_costs()
+test_wake_cost()
 report()
