@@ -134,7 +134,7 @@ def measure_all(args, names):
             if res is None:
                 entry['why'] = why
             else:
-                entry.update(python=res['python'], rows=res['rows'])
+                entry.update(python=res['python'], rows=res['rows'], notes=res.get('notes') or [])
                 if args.profile:
                     again = replay(args.gilsim, name, save, args.profile)
                     entry['profile_rows'] = again['rows'] if again else None
@@ -171,8 +171,15 @@ def main():
             json.dump({'runs': runs, 'loads': loads, 'profile': args.profile, 'lessons': results}, f, indent=1)
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in results:
+        # A program that leaves an operation out is another program: its
+        # figures are not the lesson's, so the row says so instead.
+        left_out = [n for n in r.get('notes') or [] if 'not reproduced' in n]
+        if left_out and not r.get('why'):
+            r = dict(r, why='measured, not comparable: the program leaves something out (%s)' % '; '.join(left_out))
+        elif r.get('why'):
+            r = dict(r, why='not measured: ' + r['why'])
         if r.get('why'):
-            lines.append('| `%s` | | not measured: %s |%s' % (r['name'], r['why'].replace('|', '/'),
+            lines.append('| `%s` | | %s |%s' % (r['name'], r['why'].replace('|', '/'),
                                                              ' |' * (len(head) - 3)))
             continue
         rows = r['rows']
