@@ -285,7 +285,9 @@ static bool begin_fork_child(SimWorld *w, Process *p, const Thread *forker, Thre
  * child's after-fork work; a spawned child's start-up is a delay before
  * it exists, proc_start_delay) and after its last (its exit: os._exit
  * tearing down its copy, or a spawned interpreter's finalization), so
- * that a parent's join returns as late as CPython's. */
+ * that a parent's join returns as late as CPython's. A process ended from
+ * outside or by an os_exit op ends at that instant: its exit is not
+ * charged. */
 static void child_costs(SimWorld *w, Thread *t, const Thread *forker)
 {
     const SimConfig *cfg = w->cfg;
