@@ -130,6 +130,18 @@ static bool begin_join(SimWorld *w, Thread *t, const SimOp *op)
     return true;
 }
 
+/* Starts *owed of C work holding the GIL and clears it; false if none is owed. */
+static bool pay_owed(SimWorld *w, Thread *t, SimTime *owed)
+{
+    if (*owed <= 0)
+        return false;
+    SimTime dur = *owed;
+    *owed = 0;
+    t->prog.post = POST_NONE;
+    work_begin(w, t, SIM_OP_C_CALL, dur, SIM_C_OP_BEGIN);
+    return true;
+}
+
 void prog_advance(SimWorld *w, Thread *t)
 {
     assert(t->holds_gil && t->core >= 0);
@@ -144,35 +156,18 @@ void prog_advance(SimWorld *w, Thread *t)
     t->work.checks = NULL;
     if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
-    if (t->wake_debt > 0) {
-        /* The kernel's side of the wake-ups its last op made (sync_step). */
-        SimTime debt = t->wake_debt;
-        t->wake_debt = 0;
-        t->prog.post = POST_NONE;
-        work_begin(w, t, SIM_OP_C_CALL, debt, SIM_C_OP_BEGIN);
+    /* Owed C work, holding the GIL, before the next op: the kernel's side
+     * of the wake-ups its last op made (sync_step); a forked child's
+     * after-fork work (page faults of its copy, the at-fork hooks) and,
+     * started by multiprocessing, Process._bootstrap (child_costs). */
+    if (pay_owed(w, t, &t->wake_debt) || pay_owed(w, t, &t->prog.boot))
         return;
-    }
-    if (t->prog.boot > 0) {
-        /* A forked child before its first bytecode: the after-fork work
-         * (page faults of its copy, the at-fork hooks) and, started by
-         * multiprocessing, Process._bootstrap; holding the child's GIL. */
-        SimTime boot = t->prog.boot;
-        t->prog.boot = 0;
-        t->prog.post = POST_NONE;
-        work_begin(w, t, SIM_OP_C_CALL, boot, SIM_C_OP_BEGIN);
-        return;
-    }
     for (;;) {
         const SimOp *op = prog_next(w, t);
-        if (!op && t->prog.exit > 0 && !w->fail_code) {
-            /* A child process's exit (child_costs), before the parent's
-             * join or waitpid can return. */
-            SimTime exit = t->prog.exit;
-            t->prog.exit = 0;
-            t->prog.post = POST_NONE;
-            work_begin(w, t, SIM_OP_C_CALL, exit, SIM_C_OP_BEGIN);
+        /* A child process's exit (child_costs), before the parent's join
+         * or waitpid can return. */
+        if (!op && !w->fail_code && pay_owed(w, t, &t->prog.exit))
             return;
-        }
         if (!op) {
             if (!w->fail_code) /* else the run ends here, the thread where it is */
                 thread_exit(w, t, SIM_R_EXITED, SIM_C_EXIT);
