@@ -54,16 +54,12 @@ static const char *thread_end(const SimThreadStats *ts)
 /* How process p ended: the cause of its PROC_EXIT record (SIM_C_EXIT, or
  * SIM_C_SIGTERM, SIGKILL, OS_EXIT, SHUTDOWN when ended from outside its
  * code) and its exit code; false while it lives (or never ran). */
-static bool process_end(const SimTrace *tr, uint32_t p, SimCause *cause, int32_t *code)
+static bool process_end(const SimStats *st, uint32_t p, SimCause *cause, int32_t *code)
 {
-    const SimRecord *r = sim_trace_records(tr);
-    for (size_t i = sim_trace_count(tr); i-- > 0;)
-        if (r[i].kind == SIM_REC_PROC_EXIT && r[i].arg == p) {
-            *cause = (SimCause)r[i].cause;
-            *code = sim_exit_code(&r[i]);
-            return true;
-        }
-    return false;
+    const SimProcessStats *ps = &st->processes[p];
+    *cause = (SimCause)ps->end_cause;
+    *code = ps->exit_code;
+    return ps->ended;
 }
 
 /* What ended a process from outside, for the report: NULL for a normal exit. */
@@ -301,7 +297,7 @@ cJSON *run_report_json(const RunResult *run, const SimStats *st)
         cJSON_AddStringToObject(o, "start_method", pi->start_method);
         SimCause how;
         int32_t code;
-        if (process_end(tr, p, &how, &code)) {
+        if (process_end(st, p, &how, &code)) {
             /* Process.exitcode: 0, os._exit's status, or minus the signal. */
             json_int(o, "exitcode", code);
             if (end_cause_name(how))
@@ -414,7 +410,7 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
         const char *end = thread_end(&st->threads[i]);
         SimCause how = SIM_C_EXIT;
         int32_t code;
-        bool outside = process_end(tr, ti->process, &how, &code) && end_cause_name(how);
+        bool outside = process_end(st, ti->process, &how, &code) && end_cause_name(how);
         char mark = end && strcmp(end, "killed") == 0 ? (outside ? '!' : '*') : ' ';
         fmt_dur(ts->running_ns, b, sizeof(b));
         fmt_dur(ts->state_ns[SIM_R_WAIT_GIL], c, sizeof(c));
@@ -436,7 +432,7 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
         const char *end = thread_end(&st->threads[i]);
         SimCause how = SIM_C_EXIT;
         int32_t code;
-        bool outside = process_end(tr, sim_trace_thread(tr, (uint32_t)i)->process, &how, &code) &&
+        bool outside = process_end(st, sim_trace_thread(tr, (uint32_t)i)->process, &how, &code) &&
                        end_cause_name(how);
         killed |= end && strcmp(end, "killed") == 0 && !outside;
         stopped |= end && strcmp(end, "killed") == 0 && outside;
@@ -459,7 +455,7 @@ void run_report_text(FILE *f, const RunResult *run, const SimStats *st)
     for (uint32_t p = 0; p < sim_trace_process_count(tr); p++) {
         SimCause how;
         int32_t code;
-        if (process_end(tr, p, &how, &code) && end_cause_name(how))
+        if (process_end(st, p, &how, &code) && end_cause_name(how))
             fprintf(f, "  process %s ended by %s: exitcode %d%s\n", sim_trace_process(tr, p)->name,
                     how == SIM_C_SIGTERM ? "terminate() (SIGTERM)" : how == SIM_C_SIGKILL ? "kill() (SIGKILL)"
                     : how == SIM_C_OS_EXIT ? "os._exit()" : "its manager's shutdown",

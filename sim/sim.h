@@ -259,6 +259,12 @@ typedef struct SimObjectStats {
     int64_t final;           /* shared variables: value at the end */
 } SimObjectStats;
 
+typedef struct SimProcessStats {
+    bool ended;              /* its PROC_EXIT record is in the trace */
+    uint8_t end_cause;       /* SimCause of that record: SIM_C_EXIT, or what ended it from outside */
+    int32_t exit_code;       /* Process.exitcode: 0, os._exit's status, or minus the signal */
+} SimProcessStats;
+
 typedef struct SimStats {
     SimTime sim_time_ns;
     uint64_t transitions;                 /* state transitions recorded */
@@ -268,6 +274,8 @@ typedef struct SimStats {
     SimGilStats *gils;                    /* [n_gils] */
     int n_objects;
     SimObjectStats *objects;              /* [n_objects], as sim_trace_object */
+    int n_processes;
+    SimProcessStats *processes;           /* [n_processes], as sim_trace_process */
 } SimStats;
 
 SimStats *sim_stats_compute(const SimTrace *tr);

@@ -123,12 +123,15 @@ SimStats *sim_stats_compute(const SimTrace *tr)
     uint32_t no = sim_trace_object_count(tr);
     st->n_objects = (int)no;
     st->objects = calloc(no ? no : 1, sizeof(*st->objects));
+    uint32_t np = sim_trace_process_count(tr);
+    st->n_processes = (int)np;
+    st->processes = calloc(np ? np : 1, sizeof(*st->processes));
     Samples *obj_wait = calloc(no ? no : 1, sizeof(Samples));
     int64_t *holders = calloc(no ? no : 1, sizeof(int64_t));
     uint32_t *owner = malloc((no ? no : 1) * sizeof(uint32_t)); /* an RLock's holding thread */
     bool *is_queue = calloc(no ? no : 1, sizeof(bool)), *is_rlock = calloc(no ? no : 1, sizeof(bool));
     bool ok = st->threads && st->gils && sc && gil_since && gil_held && st->objects && obj_wait && holders &&
-              owner && is_queue && is_rlock;
+              owner && is_queue && is_rlock && st->processes;
     for (uint32_t o = 0; ok && o < no; o++) {
         const char *kind = sim_trace_object(tr, o)->kind;
         owner[o] = SIM_NONE;
@@ -298,6 +301,10 @@ SimStats *sim_stats_compute(const SimTrace *tr)
             if (r->arg < ng)
                 st->gils[r->arg].failed_wakeups++;
             break;
+        case SIM_REC_PROC_EXIT:
+            if (r->arg < np)
+                st->processes[r->arg] = (SimProcessStats){true, r->cause, sim_exit_code(r)};
+            break;
         default:
             break;
         }
@@ -357,5 +364,6 @@ void sim_stats_destroy(SimStats *st)
     free(st->threads);
     free(st->gils);
     free(st->objects);
+    free(st->processes);
     free(st);
 }
