@@ -92,6 +92,7 @@ typedef enum Lane {
                              the timer's latency, which varies: the pushes it puts out of order take
                              the heap */
     LANE_ON_CORE = 1,     /* the end of a context switch: now + its cost */
+    LANE_NOW = 2,         /* due now, after everything already due now: a timer's thread ready */
 } Lane;
 
 /* ---- The world's parts --------------------------------------------------- */

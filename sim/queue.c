@@ -194,16 +194,29 @@ SimHandle sim_queue_push_lane(SimQueue *q, uint32_t lane, SimTime t, uint32_t ty
                               int64_t data)
 {
     SimLane *ln = &q->lanes[lane];
-    bool in_order = ln->used == 0 || ln->ring[(ln->head + ln->used - 1) & (ln->cap - 1)].t <= t;
-    if (!in_order || sim_queue_size(q) < SIM_QUEUE_LANE_MIN)
+    if (sim_queue_size(q) < SIM_QUEUE_LANE_MIN)
         return sim_queue_push(q, t, type, thread, data);
-    if (ln->used == ln->cap && !lane_grow(ln))
-        return 0;
+    /* Where the entry goes: after every entry of time <= t (a later push of
+     * an equal time pops later, as in the heap); entries behind it move
+     * back one. */
+    uint32_t mask = ln->cap - 1, at = ln->used;
+    while (at > 0 && ln->ring[(ln->head + at - 1) & mask].t > t) {
+        if (ln->used - at == SIM_LANE_SHIFT_MAX)
+            return sim_queue_push(q, t, type, thread, data);
+        at--;
+    }
+    if (ln->used == ln->cap) {
+        if (!lane_grow(ln))
+            return 0;
+        mask = ln->cap - 1;
+    }
     uint32_t slot = take_slot(q, t, type, thread, data);
     if (slot == UINT32_MAX)
         return 0;
     q->slots[slot].heap_idx = SIM_SLOT_IN_LANE(lane);
-    ln->ring[(ln->head + ln->used) & (ln->cap - 1)] = (SimHeapNode){t, q->next_seq++, slot, q->slots[slot].gen};
+    for (uint32_t i = ln->used; i > at; i--)
+        ln->ring[(ln->head + i) & mask] = ln->ring[(ln->head + i - 1) & mask];
+    ln->ring[(ln->head + at) & mask] = (SimHeapNode){t, q->next_seq++, slot, q->slots[slot].gen};
     ln->used++;
     ln->live++;
     return handle_of(q, slot);
@@ -246,18 +259,33 @@ bool sim_queue_cancel(SimQueue *q, SimHandle h)
     return true;
 }
 
-bool sim_queue_pop(SimQueue *q, SimEvent *out)
+/* The least of the heap's top and the lanes' heads (every head is live):
+ * its node, and the lane it heads (-1: the heap); NULL when empty. */
+static const SimHeapNode *least(const SimQueue *q, int *from)
 {
-    /* The least of the heap's top and the lanes' heads. */
     const SimHeapNode *best = q->n ? &q->heap[0] : NULL;
-    int from = -1;
+    *from = -1;
     for (int l = 0; l < SIM_QUEUE_LANES; l++) {
         const SimLane *ln = &q->lanes[l];
         if (ln->used && (!best || node_less(&ln->ring[ln->head], best))) {
             best = &ln->ring[ln->head];
-            from = l;
+            *from = l;
         }
     }
+    return best;
+}
+
+const SimEvent *sim_queue_peek(const SimQueue *q)
+{
+    int from;
+    const SimHeapNode *best = least(q, &from);
+    return best ? &q->slots[best->slot].ev : NULL;
+}
+
+bool sim_queue_pop(SimQueue *q, SimEvent *out)
+{
+    int from;
+    const SimHeapNode *best = least(q, &from);
     if (!best)
         return false;
     if (from >= 0) {

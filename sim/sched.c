@@ -76,7 +76,10 @@ static void ready_at(SimWorld *w, Thread *t, Cont cont, SimTime at)
     t->cont = (uint8_t)cont;
     t->waking = true;
     gil_note_coming(w, t);
-    world_schedule(w, at, EV_READY, t->id, 0);
+    if (at == w->now)
+        world_schedule_after(w, LANE_NOW, at, EV_READY, t->id, 0);
+    else
+        world_schedule(w, at, EV_READY, t->id, 0);
 }
 
 void os_ready(SimWorld *w, Thread *t, Cont cont) { ready_at(w, t, cont, w->now); }

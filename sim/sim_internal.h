@@ -90,10 +90,15 @@ typedef struct SimQueueSlot {
     uint32_t gen;
 } SimQueueSlot;
 
-#define SIM_QUEUE_LANES 2
+#define SIM_QUEUE_LANES 3
 #ifndef SIM_QUEUE_LANE_MIN /* a build may set it (0: lanes always, to test them) */
 #define SIM_QUEUE_LANE_MIN 64
 #endif
+/* How many entries a lane push may move back to keep its ring sorted: a
+ * timer's latency varies by tens of microseconds, so a timeout armed just
+ * after another may fire just before it; past this many the heap is
+ * cheaper. */
+#define SIM_LANE_SHIFT_MAX 256
 #define SIM_SLOT_IN_LANE(l) (UINT32_MAX - 1 - (uint32_t)(l))
 
 /* A ring of nodes in (time, seq) order; its head is live, cancelled
@@ -128,6 +133,9 @@ SimHandle sim_queue_push_lane(SimQueue *q, uint32_t lane, SimTime t, uint32_t ty
                               int64_t data);
 /* Removes a pending event; false if it already fired or was cancelled. */
 bool sim_queue_cancel(SimQueue *q, SimHandle h);
+/* The event sim_queue_pop would pop next, in place (valid until the next
+ * push, pop or cancel); NULL when empty. */
+const SimEvent *sim_queue_peek(const SimQueue *q);
 /* Pops the earliest event into *out; false when empty. */
 bool sim_queue_pop(SimQueue *q, SimEvent *out);
 static inline uint32_t sim_queue_size(const SimQueue *q)

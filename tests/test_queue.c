@@ -131,9 +131,19 @@ static void test_lanes(void)
     }
     CHECK(ok && q.lanes[0].live > 0 && q.lanes[1].live > 0, "a large queue puts lane pushes in lanes (%u, %u)",
           q.lanes[0].live, q.lanes[1].live);
-    SimHandle late = sim_queue_push_lane(&q, 0, 5, 0, 999999, 0);
+    /* Lane 0 ends at 10 * (3 * LANE_MIN - 1): a push 15 ns before its end
+     * is slotted in among the last entries; one before more than
+     * SIM_LANE_SHIFT_MAX of them takes the heap. */
+    SimTime end = 10 * (3 * SIM_QUEUE_LANE_MIN - 1);
+    SimHandle near = sim_queue_push_lane(&q, 0, end - 15, 0, 999998, 0);
+    CHECK(sim_queue_sane(&q) && q.slots[(uint32_t)near].heap_idx == SIM_SLOT_IN_LANE(0),
+          "a push just before its lane's last is slotted into the lane, in order");
+    CHECK(sim_queue_cancel(&q, near), "and is cancelled there");
+    for (uint32_t i = 0; i < SIM_LANE_SHIFT_MAX; i++)
+        ok &= sim_queue_push_lane(&q, 0, end + 10 * (i + 1), 0, 1000000 + i, 0) != 0;
+    SimHandle late = sim_queue_push_lane(&q, 0, end - 1, 0, 999999, 0);
     CHECK(sim_queue_sane(&q) && q.slots[(uint32_t)late].heap_idx < SIM_SLOT_IN_LANE(SIM_QUEUE_LANES - 1),
-          "a push before its lane's last goes to the heap");
+          "a push before more than %d of its lane's entries goes to the heap", SIM_LANE_SHIFT_MAX);
     CHECK(sim_queue_cancel(&q, late), "and is cancelled there");
     SimEvent ev, prev = {-1, 0, 0, 0};
     uint32_t popped = 0;
@@ -143,7 +153,7 @@ static void test_lanes(void)
         prev = ev;
         popped++;
     }
-    CHECK(ok && popped == 9 * SIM_QUEUE_LANE_MIN, "heap and lanes pop in (time, push order): %u events", popped);
+    CHECK(ok && popped == 9 * SIM_QUEUE_LANE_MIN + SIM_LANE_SHIFT_MAX, "heap and lanes pop in (time, push order): %u events", popped);
     CHECK(sim_queue_size(&q) == 0 && sim_queue_sane(&q), "emptied");
     sim_queue_fini(&q);
 }
