@@ -310,6 +310,32 @@ static const char *pname(const Explainer *ex, uint32_t p)
     return pi && pi->name ? pi->name : "?";
 }
 
+/* The C work a thread owes outside its program (SIM_C_WAKE_COST,
+ * CHILD_BOOT, CHILD_EXIT), named for a reader with the parameter that
+ * sets it; NULL for any other cause. */
+static const char *owed_work(const Explainer *ex, uint32_t t, SimCause c)
+{
+    const SimThreadInfo *ti = sim_trace_thread(ex->tr, t);
+    const SimProcessInfo *pi = ti ? sim_trace_process(ex->tr, ti->process) : NULL;
+    const char *m = pi && pi->start_method ? pi->start_method : "";
+    bool os_fork = strcmp(m, "os.fork") == 0, spawn = strcmp(m, "spawn") == 0;
+    switch (c) {
+    case SIM_C_WAKE_COST:
+        return "the kernel's side of waking the threads its last operation woke (machine.wake_cost)";
+    case SIM_C_CHILD_BOOT:
+        return os_fork ? "the forked child's after-fork C work, before its first bytecode (os_fork_child_cost)"
+                       : "multiprocessing's bootstrap of the child, before its target runs (fork_child_cost)";
+    case SIM_C_CHILD_EXIT:
+        return os_fork ? "the child process's exit, until its parent's waitpid() can return (fork_exit_cost)"
+               : spawn ? "the child process's finalization and exit, before its parent's join() can return "
+                         "(spawn_exit_cost)"
+                       : "the child process's finalization and exit, before its parent's join() can return "
+                         "(mp_exit_cost)";
+    default:
+        return NULL;
+    }
+}
+
 typedef struct Times {
     char b[6][48];
     int k;
@@ -472,6 +498,9 @@ char *explain_what(const Explainer *ex, size_t rec, char *buf, size_t n)
                 snprintf(buf, n, "%s got core %u and runs %s", x, r->arg, doing(why));
             else if (why == SIM_R_NOGIL)
                 snprintf(buf, n, "%s runs C code without the GIL on core %u%s", x, r->arg, lasting);
+            else if (why == SIM_R_C_CALL && owed_work(ex, r->thread, (SimCause)r->cause))
+                snprintf(buf, n, "%s runs %s, holding the GIL on core %u%s", x,
+                         owed_work(ex, r->thread, (SimCause)r->cause), r->arg, lasting);
             else if (why == SIM_R_C_CALL)
                 snprintf(buf, n, "%s runs a C call holding the GIL on core %u%s", x, r->arg, lasting);
             else
@@ -1094,6 +1123,33 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                                   "so by FORCE_SWITCHING it waits until another thread has taken the GIL before "
                                   "it goes on",
                          x, rq);
+            break;
+        }
+        if (r->cause == SIM_C_WAKE_COST) {
+            /* The wake-ups: the operation before, which released, notified,
+             * set or put. */
+            c = p;
+            snprintf(why, wn, "%s's last operation woke threads asleep on an object; the kernel's side of each "
+                              "wake-up (the futex wake, the scheduler's queue) runs in the waker, holding the "
+                              "GIL, before its next operation",
+                     x);
+            break;
+        }
+        if (r->cause == SIM_C_CHILD_BOOT) {
+            const SimThreadInfo *ti = sim_trace_thread(ex->tr, X);
+            uint8_t ps = SIM_REC_PROC_START;
+            c = find_back(ex, tlist(ex, X), rec, is_kind, &ps);
+            snprintf(why, wn, "process %s has just been created; %s is its first thread, and a new process "
+                              "does this C work before any of its Python runs",
+                     ti ? pname(ex, ti->process) : "?", x);
+            break;
+        }
+        if (r->cause == SIM_C_CHILD_EXIT) {
+            const SimThreadInfo *ti = sim_trace_thread(ex->tr, X);
+            c = p;
+            snprintf(why, wn, "%s's program ended; process %s exits (the interpreter finalizes, the kernel "
+                              "tears the process down) before whoever waits for it can go on",
+                     x, ti ? pname(ex, ti->process) : "?");
             break;
         }
         if (r->cause == SIM_C_DAEMON_KILL) {

@@ -131,14 +131,14 @@ static bool begin_join(SimWorld *w, Thread *t, const SimOp *op)
 }
 
 /* Starts *owed of C work holding the GIL and clears it; false if none is owed. */
-static bool pay_owed(SimWorld *w, Thread *t, SimTime *owed)
+static bool pay_owed(SimWorld *w, Thread *t, SimTime *owed, SimCause what)
 {
     if (*owed <= 0)
         return false;
     SimTime dur = *owed;
     *owed = 0;
     t->prog.post = POST_NONE;
-    work_begin(w, t, SIM_OP_C_CALL, dur, SIM_C_OP_BEGIN);
+    work_begin(w, t, SIM_OP_C_CALL, dur, what);
     return true;
 }
 
@@ -160,13 +160,13 @@ void prog_advance(SimWorld *w, Thread *t)
      * of the wake-ups its last op made (sync_step); a forked child's
      * after-fork work (page faults of its copy, the at-fork hooks) and,
      * started by multiprocessing, Process._bootstrap (child_costs). */
-    if (pay_owed(w, t, &t->wake_debt) || pay_owed(w, t, &t->prog.boot))
+    if (pay_owed(w, t, &t->wake_debt, SIM_C_WAKE_COST) || pay_owed(w, t, &t->prog.boot, SIM_C_CHILD_BOOT))
         return;
     for (;;) {
         const SimOp *op = prog_next(w, t);
         /* A child process's exit (child_costs), before the parent's join
          * or waitpid can return. */
-        if (!op && !w->fail_code && pay_owed(w, t, &t->prog.exit))
+        if (!op && !w->fail_code && pay_owed(w, t, &t->prog.exit, SIM_C_CHILD_EXIT))
             return;
         if (!op) {
             if (!w->fail_code) /* else the run ends here, the thread where it is */

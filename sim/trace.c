@@ -222,6 +222,7 @@ static const char *const cause_names[SIM_CAUSE_COUNT] = {
     "gil_signal", "gil_timeout", "drop_request", "switched", "preempted",
     "core_free", "joined", "started", "exit", "daemon_kill", "fork", "deadlock",
     "object", "timeout", "error", "sigterm", "sigkill", "os_exit", "shutdown",
+    "wake_cost", "child_boot", "child_exit",
 };
 
 const char *sim_state_name(SimState s) { return (unsigned)s < SIM_ST_COUNT ? state_names[s] : "?"; }

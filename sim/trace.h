@@ -185,6 +185,9 @@ typedef enum SimCause {
     SIM_C_SIGKILL,        /* Process.kill(): SIGKILL ended its process (other = the caller + 1) */
     SIM_C_OS_EXIT,        /* os._exit() ended its process (other = the caller + 1) */
     SIM_C_SHUTDOWN,       /* a Manager's server shut down: every process using it had ended */
+    SIM_C_WAKE_COST,      /* C work: the kernel's side of the wake-ups its last op caused (machine.wake_cost) */
+    SIM_C_CHILD_BOOT,     /* C work: a new child process's after-fork work or bootstrap, before its program */
+    SIM_C_CHILD_EXIT,     /* C work: a child process's exit, after its program, before a join returns */
     SIM_CAUSE_COUNT
 } SimCause;
 

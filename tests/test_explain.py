@@ -214,6 +214,30 @@ def main():
     for th in ('t1', 't2'):
         for e in io8.slices(th, 'io')[:1]:
             case(io8, e['ts'], th, 'I/O start', 'why', ['reached an I/O operation'], ['took the free GIL'])
+    # C work a thread owes outside its program is named, with the parameter
+    # that sets it, not called "a C call".
+    owed = (('fork_pipe', 'child_boot', ["after-fork C work", 'os_fork_child_cost'], ['has just been created']),
+            ('fork_pipe', 'child_exit', ["child process's exit", 'fork_exit_cost'], ['program ended']),
+            ('start_methods', 'child_boot', ["multiprocessing's bootstrap", 'fork_child_cost'],
+             ['has just been created']),
+            ('start_methods', 'child_exit', ['finalization and exit', 'mp_exit_cost'], ['program ended']),
+            ('queue_pipeline', 'wake_cost', ["kernel's side of waking", 'machine.wake_cost'],
+             ['woke threads asleep']))
+    for name, cause, now, why in owed:
+        run = Run(name)
+        xs = sorted((e for e in run.ev if e['ph'] == 'X' and e['args'].get('cause') == cause),
+                    key=lambda e: e['ts'])
+        check(xs, '%s: a slice of %s' % (name, cause))
+        for e in xs[:1]:
+            th = '%s/%s' % (run.pname[e['pid']], run.who(e))
+            case(run, e['ts'], th, cause + ' (what)', 'now', now, ['a C call'])
+            case(run, e['ts'], th, cause + ' (why)', 'why', why)
+    spawned = Run('start_methods')
+    exits = [e for e in spawned.ev if e['ph'] == 'X' and e['args'].get('cause') == 'child_exit' and
+             'spawn' in spawned.pname.get(e['pid'], '')]
+    check(exits, 'start_methods: a spawned child exits')
+    for e in exits[:1]:
+        case(spawned, e['ts'], 'spawned/' + spawned.who(e), 'spawn exit (what)', 'now', ['spawn_exit_cost'])
 
     check(CASES >= 40, '%d transitions explained (at least 40)' % CASES)
     # The command's own contract.
