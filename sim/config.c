@@ -55,6 +55,9 @@ typedef struct Param {
     size_t minor_field;    /* VERSION: where the minor goes */
     /* The default when it follows python.version (def is then unused). */
     double (*by_version)(int ver);
+    /* ... or it is a column of a by-version table (BY_COLUMN). */
+    const struct VersionTable *table;
+    size_t column;
     /* A rule beyond type and range, checked once the value is stored, at its pointer. */
     int (*check)(Loader *c, const SimConfig *cfg);
     /* Runs once the key has been read, or found absent. */
@@ -83,35 +86,88 @@ static const ParamNames WAKE_POLICIES = {WAKE_NAMES, COUNT(WAKE_NAMES), "a wakeu
 
 static double gil_for_version(int ver);
 static double check_point_gap_for_version(int ver);
-static double loop_cost_for(int ver);
 static double thread_start_cost_for(int ver);
-static double bytecode_cost_for(int ver);
-static double global_load_cost_for(int ver);
-static double global_store_cost_for(int ver);
-static double arith_cost_for(int ver);
-static double call_cost_for(int ver);
-static double fork_cost_for(int ver);
-static double os_fork_child_cost_for(int ver);
-static double fork_exit_cost_for(int ver);
-static double mp_fork_start_cost_for(int ver);
-static double fork_child_cost_for(int ver);
-static double mp_exit_cost_for(int ver);
-static double spawn_cost_for(int ver);
-static double spawn_exit_cost_for(int ver);
-static double forkserver_cost_for(int ver);
-static double ipc_cost_for(int ver);
-static double queue_op_cost_for(int ver);
-static double queue_call_cost_for(int ver);
 #define QUEUE_COSTS_SOURCE "tools/cpython/queue_costs.py (results/2026-12-02_1710.queue_costs.txt)"
 #define PROCESS_COSTS_SOURCE "tools/cpython/process_costs.py (results/2026-12-02_1643.process_costs.txt)"
 static int gil_needs_version(Loader *c, const SimConfig *cfg);
 static void version_defaults(Loader *c, SimConfig *cfg);
 static void whole_microseconds(Loader *c, SimConfig *cfg);
 
+/* ---- Defaults by version: one table a family, one column a parameter ---- */
+
+/* A by-version table: rows ascending, each opening with its int ver, then
+ * doubles in `unit` nanoseconds. A version between two rows takes the
+ * earlier row; one before the first, the first. A row of PARAMS names its
+ * column (BY_COLUMN). */
+typedef struct VersionTable {
+    const void *rows;
+    size_t n, size;
+    double unit;
+} VersionTable;
+
+/* Opcode costs by version, in ns: CPU time of tiny loops on the machine
+ * gilsim was developed on (tools/cpython/bytecode_costs.py; results in
+ * tools/cpython/results/). A version between two rows takes the earlier. */
+static const struct BytecodeCosts {
+    int ver;
+    double loop, bytecode, global_load, global_store, arith, call;
+} BYTECODE_COSTS[] = {
+    {200, 7, 1, 5, 10, 2, 23},
+    {300, 16, 1, 5, 10, 12, 26},
+    {310, 12, 2, 7, 10, 8, 29},
+    {311, 13, 1, 1, 7, 12, 17},
+    {312, 17, 1, 2, 8, 14, 15},
+    {313, 15, 1, 3, 8, 18, 14},
+};
+
+/* A child process's pieces by version, in us: medians of five runs of
+ * tools/cpython/process_costs.py on the machine gilsim was developed on,
+ * each piece timed alone in a process as small as the ones start_join.py
+ * times whole. The after-fork work grew in 3.7 (the at-fork hooks);
+ * spawn's start() got cheap in 3.10. 2.7 has fork only: its spawn and
+ * fork-server figures are 3.6's. A version between two rows takes the
+ * earlier. */
+static const struct ProcessCosts {
+    int ver;
+    double fork, os_fork_child, fork_exit;                 /* os.fork() */
+    double mp_fork_start, fork_child, mp_exit;             /* multiprocessing, fork */
+    double ipc, spawn, spawn_exit, forkserver;             /* spawn and forkserver */
+} PROCESS_COSTS[] = {
+    {200, 520, 1650, 5410, 2290, 6470, 1980, 9230, 73150, 8150, 22340},
+    {300, 890, 2390, 2080, 3970, 8280, 3520, 9230, 73150, 8150, 22340},
+    {307, 580, 4660, 1200, 2890, 9290, 3510, 9440, 76660, 8800, 28390},
+    {308, 540, 4730, 1070, 2410, 9460, 3020, 8070, 66260, 6630, 32270},
+    {309, 570, 5000, 1480, 2950, 9060, 3450, 9810, 70550, 8430, 29970},
+    {310, 770, 5780, 1490, 6260, 9020, 3870, 1330, 91650, 11280, 41610},
+    {311, 630, 5250, 1390, 2290, 8920, 3310, 1070, 84890, 11360, 30540},
+    {312, 630, 4910, 1210, 5280, 7290, 3500, 1070, 77720, 9550, 36560},
+    {313, 670, 4480, 1150, 4630, 7680, 3480, 1070, 83390, 10950, 38300},
+};
+
+/* queue.Queue's put and get by version, in ns, split at the mutex: CPU
+ * time of tools/cpython/queue_costs.py, median of five runs. From 3.11
+ * the work under the mutex is cheap and most of a call is the calls
+ * around it. */
+static const struct QueueCosts {
+    int ver;
+    double op, call;
+} QUEUE_COSTS[] = {
+    {200, 1000, 340}, {300, 1340, 840}, {307, 1180, 740}, {308, 1160, 690}, {309, 770, 730},
+    {310, 690, 620},  {311, 350, 580},  {312, 380, 710},  {313, 360, 720},
+};
+
+static const VersionTable BYTECODE_TABLE = {BYTECODE_COSTS, COUNT(BYTECODE_COSTS), sizeof(BYTECODE_COSTS[0]), 1};
+static const VersionTable PROCESS_TABLE = {PROCESS_COSTS, COUNT(PROCESS_COSTS), sizeof(PROCESS_COSTS[0]), US};
+static const VersionTable QUEUE_TABLE = {QUEUE_COSTS, COUNT(QUEUE_COSTS), sizeof(QUEUE_COSTS[0]), 1};
+/* A row's default is column col of table tab (of row type `type`), which
+ * must hold doubles. */
+#define BY_COLUMN(tab, type, col) \
+    .table = &tab, .column = offsetof(type, col) + 0 * sizeof(char[_Generic(((type *)0)->col, double: 1, default: -1)])
+
 /*
  * One row a parameter: {section, key, type, unit, FIELD(field, C type)},
- * then by name what applies to it: .lo/.hi, .def (or .dist, or
- * .by_version), .names, the hooks, .help. Adding a parameter is adding a
+ * then by name what applies to it: .lo/.hi, .def (or .dist, .by_version
+ * or BY_COLUMN), .names, the hooks, .help. Adding a parameter is adding a
  * row here and its field to SimConfig, then running tools/update_schema.py.
  */
 #define MACHINE PARAMS_MACHINE
@@ -201,44 +257,44 @@ static const Param PARAMS[] = {
      .source = "tools/cpython/start_join.py: Thread.start() plus join() takes 54 us on 2.7, 60-80 us on "
                "3.6-3.10 and 145 us from 3.11 here, the two wake-ups included"},
     /* A child process in pieces, each charged where it falls (PROCESS_COSTS below). */
-    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), .by_version = fork_cost_for,
+    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, fork),
      .help = "os.fork() in the parent, holding the GIL: copying the process.",
      .source = PROCESS_COSTS_SOURCE ": the fork returning in the parent, per version"},
     {PYTHON, "os_fork_child_cost", DURATION, "ns", FIELD(os_fork_child_cost, SimTime),
-     .by_version = os_fork_child_cost_for,
+     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, os_fork_child),
      .help = "A child of os.fork(), holding its GIL before its first bytecode: its copy's page faults "
              "and the after-fork hooks.",
      .source = PROCESS_COSTS_SOURCE ": from the fork's return in the parent until the child runs "
                "Python, per version"},
     {PYTHON, "fork_exit_cost", DURATION, "ns", FIELD(fork_exit_cost, SimTime),
-     .by_version = fork_exit_cost_for,
+     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, fork_exit),
      .help = "A forked child's exit (os.fork or multiprocessing's fork): the end of its program until "
              "its parent's join or waitpid can return, the kernel freeing its copy.",
      .source = PROCESS_COSTS_SOURCE ": from the child's os._exit until os.waitpid() returns, per version"},
     {PYTHON, "mp_fork_start_cost", DURATION, "ns", FIELD(mp_fork_start_cost, SimTime),
-     .by_version = mp_fork_start_cost_for,
+     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, mp_fork_start),
      .help = "Process.start() with the fork start method, in the parent holding the GIL: the fork, "
              "its pipes and the Popen object.",
      .source = PROCESS_COSTS_SOURCE ": multiprocessing's start() with fork, per version"},
-    {PYTHON, "mp_exit_cost", DURATION, "ns", FIELD(mp_exit_cost, SimTime), .by_version = mp_exit_cost_for,
+    {PYTHON, "mp_exit_cost", DURATION, "ns", FIELD(mp_exit_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, mp_exit),
      .help = "A multiprocessing child started by fork or a fork server: after its target, its "
              "finalizers and os._exit, until the parent's join() can return.",
      .source = PROCESS_COSTS_SOURCE ": from the target's end until join() returns (fork), per version"},
-    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), .by_version = spawn_cost_for,
+    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, spawn),
      .help = "A spawned child: a new interpreter, importing the main module, until its target runs.",
      .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs (spawn), per version"},
     {PYTHON, "spawn_exit_cost", DURATION, "ns", FIELD(spawn_exit_cost, SimTime),
-     .by_version = spawn_exit_cost_for,
+     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, spawn_exit),
      .help = "A spawned child's exit: after its target, its interpreter's finalization, until the "
              "parent's join() can return.",
      .source = PROCESS_COSTS_SOURCE ": from the target's end until join() returns (spawn), per version"},
     {PYTHON, "forkserver_cost", DURATION, "ns", FIELD(forkserver_cost, SimTime),
-     .by_version = forkserver_cost_for,
+     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, forkserver),
      .help = "A child of a warm fork server, until its target runs: the fork in the server and "
              "importing the main module.",
      .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs (forkserver), per "
                "version"},
-    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), .by_version = ipc_cost_for,
+    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, ipc),
      .help = "Process.start() with spawn or forkserver, in the parent holding the GIL: pickling the "
              "process object and sending it.",
      .source = PROCESS_COSTS_SOURCE ": start() with spawn, per version (forkserver's start() is a few "
@@ -248,22 +304,22 @@ static const Param PARAMS[] = {
      .source = "pickling one small message in CPython 3.12"},
     /* The bytecode of `increment` ops, per class of opcode (tools/cpython/
      * bytecode_costs.py measures them; the defaults follow the version). */
-    {PYTHON, "loop_cost", DURATION, "ns", FIELD(loop_cost, SimTime), .by_version = loop_cost_for,
+    {PYTHON, "loop_cost", DURATION, "ns", FIELD(loop_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, loop),
      .help = "A `for` loop's own bytecode per iteration (FOR_ITER, STORE_FAST, the jump back).",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: pass`, per version"},
-    {PYTHON, "bytecode_cost", DURATION, "ns", FIELD(bytecode_cost, SimTime), .by_version = bytecode_cost_for,
+    {PYTHON, "bytecode_cost", DURATION, "ns", FIELD(bytecode_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, bytecode),
      .help = "A plain opcode: LOAD_FAST, LOAD_CONST, STORE_FAST, POP_TOP.",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: x = y`, per version"},
     {PYTHON, "global_load_cost", DURATION, "ns", FIELD(global_load_cost, SimTime),
-     .by_version = global_load_cost_for, .help = "LOAD_GLOBAL: the read of `count += 1`.",
+     BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, global_load), .help = "LOAD_GLOBAL: the read of `count += 1`.",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: count`, per version"},
     {PYTHON, "global_store_cost", DURATION, "ns", FIELD(global_store_cost, SimTime),
-     .by_version = global_store_cost_for, .help = "STORE_GLOBAL: the write of `count += 1`.",
+     BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, global_store), .help = "STORE_GLOBAL: the write of `count += 1`.",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: count = y`, per version"},
-    {PYTHON, "arith_cost", DURATION, "ns", FIELD(arith_cost, SimTime), .by_version = arith_cost_for,
+    {PYTHON, "arith_cost", DURATION, "ns", FIELD(arith_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, arith),
      .help = "Adding two small ints (INPLACE_ADD, BINARY_OP).",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: count += 1`, per version"},
-    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), .by_version = call_cost_for,
+    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, call),
      .help = "Calling an empty Python function, to its return: the f() of an increment with \"call_between\".",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: f()`, per version"},
     {PYTHON, "value_cost", DURATION, "ns", FIELD(value_cost, SimTime), .def = 200,
@@ -281,16 +337,16 @@ static const Param PARAMS[] = {
     {PYTHON, "syscall_cost", DURATION, "ns", FIELD(syscall_cost, SimTime), .def = 1500,
      .help = "A system call that returns at once: time.sleep(0) before 3.11, a select() with no timeout.",
      .source = "tools/cpython/sleep0.py: time.sleep(0) on 3.10 and earlier"},
-    {PYTHON, "queue_op_cost", DURATION, "ns", FIELD(queue_op_cost, SimTime), .by_version = queue_op_cost_for,
+    {PYTHON, "queue_op_cost", DURATION, "ns", FIELD(queue_op_cost, SimTime), BY_COLUMN(QUEUE_TABLE, struct QueueCosts, op),
      .help = "queue.Queue put or get: the Python Lib/queue.py runs while holding the queue's mutex.",
      .source = QUEUE_COSTS_SOURCE ": the statements put and get run under the mutex, halved, per version"},
     {PYTHON, "queue_call_cost", DURATION, "ns", FIELD(queue_call_cost, SimTime),
-     .by_version = queue_call_cost_for,
+     BY_COLUMN(QUEUE_TABLE, struct QueueCosts, call),
      .help = "queue.Queue put or get: the rest of the call, without the mutex (the method call, "
              "Condition.__enter__ up to the mutex, __exit__ after it).",
      .source = QUEUE_COSTS_SOURCE ": put(i); get() less what runs under the mutex, halved, per version"},
     {PYTHON, "fork_child_cost", DURATION, "ns", FIELD(fork_child_cost, SimTime),
-     .by_version = fork_child_cost_for,
+     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, fork_child),
      .help = "A multiprocessing child started by fork, holding its GIL before its target runs: the "
              "after-fork work and Process._bootstrap.",
      .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs, per version"},
@@ -355,101 +411,13 @@ static double check_point_gap_for_version(int ver)
     return ver <= 309 ? 30 : 100;
 }
 
-/* Opcode costs by version, in ns: CPU time of tiny loops on the machine
- * gilsim was developed on (tools/cpython/bytecode_costs.py; results in
- * tools/cpython/results/). A version between two rows takes the earlier. */
-static const struct BytecodeCosts {
-    int ver;
-    double loop, bytecode, global_load, global_store, arith, call;
-} BYTECODE_COSTS[] = {
-    {200, 7, 1, 5, 10, 2, 23},
-    {300, 16, 1, 5, 10, 12, 26},
-    {310, 12, 2, 7, 10, 8, 29},
-    {311, 13, 1, 1, 7, 12, 17},
-    {312, 17, 1, 2, 8, 14, 15},
-    {313, 15, 1, 3, 8, 18, 14},
-};
-
-/* The row of a by-version table (rows ascending, each opening with its
- * int ver) that serves ver: the last at or before it, else the first. */
-static const void *version_row(const void *rows, size_t n, size_t size, int ver)
-{
-    const char *row = rows, *best = rows;
-    for (size_t i = 0; i < n; i++, row += size)
-        if (*(const int *)row <= ver)
-            best = row;
-    return best;
-}
-#define VERSION_ROW(table, ver) version_row(table, COUNT(table), sizeof(table[0]), ver)
-
-static const struct BytecodeCosts *bytecode_costs(int ver) { return VERSION_ROW(BYTECODE_COSTS, ver); }
-
-static double loop_cost_for(int ver) { return bytecode_costs(ver)->loop; }
-
 /* Thread.start() got dearer in 3.11 (tools/cpython/start_join.py). */
 static double thread_start_cost_for(int ver)
 {
     return ver < 300 ? 15 * US : ver < 310 ? 20 * US : ver < 311 ? 35 * US : 100 * US;
 }
-static double bytecode_cost_for(int ver) { return bytecode_costs(ver)->bytecode; }
-static double global_load_cost_for(int ver) { return bytecode_costs(ver)->global_load; }
-static double global_store_cost_for(int ver) { return bytecode_costs(ver)->global_store; }
-static double arith_cost_for(int ver) { return bytecode_costs(ver)->arith; }
-static double call_cost_for(int ver) { return bytecode_costs(ver)->call; }
 
-/* A child process's pieces by version, in us: medians of five runs of
- * tools/cpython/process_costs.py on the machine gilsim was developed on,
- * each piece timed alone in a process as small as the ones start_join.py
- * times whole. The after-fork work grew in 3.7 (the at-fork hooks);
- * spawn's start() got cheap in 3.10. 2.7 has fork only: its spawn and
- * fork-server figures are 3.6's. A version between two rows takes the
- * earlier. */
-static const struct ProcessCosts {
-    int ver;
-    double fork, os_fork_child, fork_exit;                 /* os.fork() */
-    double mp_fork_start, fork_child, mp_exit;             /* multiprocessing, fork */
-    double ipc, spawn, spawn_exit, forkserver;             /* spawn and forkserver */
-} PROCESS_COSTS[] = {
-    {200, 520, 1650, 5410, 2290, 6470, 1980, 9230, 73150, 8150, 22340},
-    {300, 890, 2390, 2080, 3970, 8280, 3520, 9230, 73150, 8150, 22340},
-    {307, 580, 4660, 1200, 2890, 9290, 3510, 9440, 76660, 8800, 28390},
-    {308, 540, 4730, 1070, 2410, 9460, 3020, 8070, 66260, 6630, 32270},
-    {309, 570, 5000, 1480, 2950, 9060, 3450, 9810, 70550, 8430, 29970},
-    {310, 770, 5780, 1490, 6260, 9020, 3870, 1330, 91650, 11280, 41610},
-    {311, 630, 5250, 1390, 2290, 8920, 3310, 1070, 84890, 11360, 30540},
-    {312, 630, 4910, 1210, 5280, 7290, 3500, 1070, 77720, 9550, 36560},
-    {313, 670, 4480, 1150, 4630, 7680, 3480, 1070, 83390, 10950, 38300},
-};
 
-static const struct ProcessCosts *process_costs(int ver) { return VERSION_ROW(PROCESS_COSTS, ver); }
-
-static double fork_cost_for(int ver) { return process_costs(ver)->fork * US; }
-static double os_fork_child_cost_for(int ver) { return process_costs(ver)->os_fork_child * US; }
-static double fork_exit_cost_for(int ver) { return process_costs(ver)->fork_exit * US; }
-static double mp_fork_start_cost_for(int ver) { return process_costs(ver)->mp_fork_start * US; }
-static double fork_child_cost_for(int ver) { return process_costs(ver)->fork_child * US; }
-static double mp_exit_cost_for(int ver) { return process_costs(ver)->mp_exit * US; }
-static double ipc_cost_for(int ver) { return process_costs(ver)->ipc * US; }
-static double spawn_cost_for(int ver) { return process_costs(ver)->spawn * US; }
-static double spawn_exit_cost_for(int ver) { return process_costs(ver)->spawn_exit * US; }
-static double forkserver_cost_for(int ver) { return process_costs(ver)->forkserver * US; }
-
-/* queue.Queue's put and get by version, in ns, split at the mutex: CPU
- * time of tools/cpython/queue_costs.py, median of five runs. From 3.11
- * the work under the mutex is cheap and most of a call is the calls
- * around it. */
-static const struct QueueCosts {
-    int ver;
-    double op, call;
-} QUEUE_COSTS[] = {
-    {200, 1000, 340}, {300, 1340, 840}, {307, 1180, 740}, {308, 1160, 690}, {309, 770, 730},
-    {310, 690, 620},  {311, 350, 580},  {312, 380, 710},  {313, 360, 720},
-};
-
-static const struct QueueCosts *queue_costs(int ver) { return VERSION_ROW(QUEUE_COSTS, ver); }
-
-static double queue_op_cost_for(int ver) { return queue_costs(ver)->op; }
-static double queue_call_cost_for(int ver) { return queue_costs(ver)->call; }
 
 static int gil_needs_version(Loader *c, const SimConfig *cfg)
 {
@@ -461,13 +429,31 @@ static int gil_needs_version(Loader *c, const SimConfig *cfg)
 
 static void store(SimConfig *cfg, const Param *p, double v);
 
+static bool follows_version(const Param *p)
+{
+    return p->by_version || p->table;
+}
+
+/* A row's default for version ver (follows_version(p)). */
+static double version_default(const Param *p, int ver)
+{
+    if (p->by_version)
+        return p->by_version(ver);
+    const VersionTable *t = p->table;
+    const char *row = t->rows, *best = t->rows;
+    for (size_t i = 0; i < t->n; i++, row += t->size)
+        if (*(const int *)row <= ver)
+            best = row;
+    return *(const double *)(best + p->column) * t->unit;
+}
+
 /* The defaults that follow python.version, in every row that has one. */
 static void apply_version_defaults(SimConfig *cfg)
 {
     int ver = version_of(cfg);
     for (const Param *p = PARAMS; p < PARAMS + COUNT(PARAMS); p++)
-        if (p->by_version)
-            store(cfg, p, p->by_version(ver));
+        if (follows_version(p))
+            store(cfg, p, version_default(p, ver));
 }
 
 /* After python.version, before the values that may override its defaults. */
@@ -536,7 +522,7 @@ void sim_config_defaults(SimConfig *cfg)
     for (const Param *p = PARAMS; p < PARAMS + COUNT(PARAMS); p++) {
         if (p->type == DISTRIBUTION)
             *(SimDist *)at(cfg, p->field) = p->dist;
-        else if (!p->by_version)
+        else if (!follows_version(p))
             store(cfg, p, p->def);
     }
     apply_version_defaults(cfg);
@@ -796,7 +782,7 @@ static bool param_schema(const Param *p, const SimConfig *def, cJSON *prop)
              cJSON_AddStringToObject(prop, "pattern", VERSION_PATTERN);
         break;
     }
-    if (ok && !p->by_version) {
+    if (ok && !follows_version(p)) {
         char text[128];
         format_value(p, def, text, sizeof(text));
         cJSON *d = cJSON_Parse(text);
