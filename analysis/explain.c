@@ -321,16 +321,14 @@ static const char *owed_work(const Explainer *ex, uint32_t t, SimCause c)
     bool os_fork = strcmp(m, "os.fork") == 0, spawn = strcmp(m, "spawn") == 0;
     switch (c) {
     case SIM_C_WAKE_COST:
-        return "the kernel's side of waking the threads its last operation woke (machine.wake_cost)";
+        return "the kernel's side of the wake-ups it caused (machine.wake_cost)";
     case SIM_C_CHILD_BOOT:
-        return os_fork ? "the forked child's after-fork C work, before its first bytecode (os_fork_child_cost)"
-                       : "multiprocessing's bootstrap of the child, before its target runs (fork_child_cost)";
+        return os_fork ? "its after-fork C work (os_fork_child_cost)"
+                       : "multiprocessing's bootstrap (fork_child_cost)";
     case SIM_C_CHILD_EXIT:
-        return os_fork ? "the child process's exit, until its parent's waitpid() can return (fork_exit_cost)"
-               : spawn ? "the child process's finalization and exit, before its parent's join() can return "
-                         "(spawn_exit_cost)"
-                       : "the child process's finalization and exit, before its parent's join() can return "
-                         "(mp_exit_cost)";
+        return os_fork ? "its process's exit (fork_exit_cost)"
+               : spawn ? "its process's exit (spawn_exit_cost)"
+                       : "its process's exit (mp_exit_cost)";
     default:
         return NULL;
     }
@@ -499,7 +497,7 @@ char *explain_what(const Explainer *ex, size_t rec, char *buf, size_t n)
             else if (why == SIM_R_NOGIL)
                 snprintf(buf, n, "%s runs C code without the GIL on core %u%s", x, r->arg, lasting);
             else if (why == SIM_R_C_CALL && owed_work(ex, r->thread, (SimCause)r->cause))
-                snprintf(buf, n, "%s runs %s, holding the GIL on core %u%s", x,
+                snprintf(buf, n, "%s runs %s holding the GIL on core %u%s", x,
                          owed_work(ex, r->thread, (SimCause)r->cause), r->arg, lasting);
             else if (why == SIM_R_C_CALL)
                 snprintf(buf, n, "%s runs a C call holding the GIL on core %u%s", x, r->arg, lasting);

@@ -217,11 +217,11 @@ def main():
     # C work a thread owes outside its program is named, with the parameter
     # that sets it, not called "a C call".
     owed = (('fork_pipe', 'child_boot', ["after-fork C work", 'os_fork_child_cost'], ['has just been created']),
-            ('fork_pipe', 'child_exit', ["child process's exit", 'fork_exit_cost'], ['program ended']),
+            ('fork_pipe', 'child_exit', ["process's exit", 'fork_exit_cost'], ['program ended']),
             ('start_methods', 'child_boot', ["multiprocessing's bootstrap", 'fork_child_cost'],
              ['has just been created']),
-            ('start_methods', 'child_exit', ['finalization and exit', 'mp_exit_cost'], ['program ended']),
-            ('queue_pipeline', 'wake_cost', ["kernel's side of waking", 'machine.wake_cost'],
+            ('start_methods', 'child_exit', ["process's exit", 'mp_exit_cost'], ['program ended']),
+            ('queue_pipeline', 'wake_cost', ["kernel's side of the wake-ups", 'machine.wake_cost'],
              ['woke threads asleep']))
     for name, cause, now, why in owed:
         run = Run(name)
