@@ -156,13 +156,18 @@ static const struct QueueCosts {
     {310, 690, 620},  {311, 350, 580},  {312, 380, 710},  {313, 360, 720},
 };
 
-static const VersionTable BYTECODE_TABLE = {BYTECODE_COSTS, COUNT(BYTECODE_COSTS), sizeof(BYTECODE_COSTS[0]), 1};
-static const VersionTable PROCESS_TABLE = {PROCESS_COSTS, COUNT(PROCESS_COSTS), sizeof(PROCESS_COSTS[0]), US};
-static const VersionTable QUEUE_TABLE = {QUEUE_COSTS, COUNT(QUEUE_COSTS), sizeof(QUEUE_COSTS[0]), 1};
+#define VERSION_TABLE(rows, unit) {rows, COUNT(rows), sizeof(rows[0]), unit}
+static const VersionTable BYTECODE_TABLE = VERSION_TABLE(BYTECODE_COSTS, 1);
+static const VersionTable PROCESS_TABLE = VERSION_TABLE(PROCESS_COSTS, US);
+static const VersionTable QUEUE_TABLE = VERSION_TABLE(QUEUE_COSTS, 1);
 /* A row's default is column col of table tab (of row type `type`), which
- * must hold doubles. */
+ * must hold doubles; one shorthand a table. */
 #define BY_COLUMN(tab, type, col) \
-    .table = &tab, .column = offsetof(type, col) + 0 * sizeof(char[_Generic(((type *)0)->col, double: 1, default: -1)])
+    .table = &tab, \
+    .column = offsetof(type, col) + 0 * sizeof(char[_Generic(((type *)0)->col, double: 1, default: -1)])
+#define BYTECODE_COST(col) BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, col)
+#define PROCESS_COST(col) BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, col)
+#define QUEUE_COST(col) BY_COLUMN(QUEUE_TABLE, struct QueueCosts, col)
 
 /*
  * One row a parameter: {section, key, type, unit, FIELD(field, C type)},
@@ -257,44 +262,44 @@ static const Param PARAMS[] = {
      .source = "tools/cpython/start_join.py: Thread.start() plus join() takes 54 us on 2.7, 60-80 us on "
                "3.6-3.10 and 145 us from 3.11 here, the two wake-ups included"},
     /* A child process in pieces, each charged where it falls (PROCESS_COSTS below). */
-    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, fork),
+    {PYTHON, "fork_cost", DURATION, "ns", FIELD(fork_cost, SimTime), PROCESS_COST(fork),
      .help = "os.fork() in the parent, holding the GIL: copying the process.",
      .source = PROCESS_COSTS_SOURCE ": the fork returning in the parent, per version"},
     {PYTHON, "os_fork_child_cost", DURATION, "ns", FIELD(os_fork_child_cost, SimTime),
-     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, os_fork_child),
+     PROCESS_COST(os_fork_child),
      .help = "A child of os.fork(), holding its GIL before its first bytecode: its copy's page faults "
              "and the after-fork hooks.",
      .source = PROCESS_COSTS_SOURCE ": from the fork's return in the parent until the child runs "
                "Python, per version"},
     {PYTHON, "fork_exit_cost", DURATION, "ns", FIELD(fork_exit_cost, SimTime),
-     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, fork_exit),
+     PROCESS_COST(fork_exit),
      .help = "A forked child's exit (os.fork or multiprocessing's fork): the end of its program until "
              "its parent's join or waitpid can return, the kernel freeing its copy.",
      .source = PROCESS_COSTS_SOURCE ": from the child's os._exit until os.waitpid() returns, per version"},
     {PYTHON, "mp_fork_start_cost", DURATION, "ns", FIELD(mp_fork_start_cost, SimTime),
-     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, mp_fork_start),
+     PROCESS_COST(mp_fork_start),
      .help = "Process.start() with the fork start method, in the parent holding the GIL: the fork, "
              "its pipes and the Popen object.",
      .source = PROCESS_COSTS_SOURCE ": multiprocessing's start() with fork, per version"},
-    {PYTHON, "mp_exit_cost", DURATION, "ns", FIELD(mp_exit_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, mp_exit),
+    {PYTHON, "mp_exit_cost", DURATION, "ns", FIELD(mp_exit_cost, SimTime), PROCESS_COST(mp_exit),
      .help = "A multiprocessing child started by fork or a fork server: after its target, its "
              "finalizers and os._exit, until the parent's join() can return.",
      .source = PROCESS_COSTS_SOURCE ": from the target's end until join() returns (fork), per version"},
-    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, spawn),
+    {PYTHON, "spawn_cost", DURATION, "ns", FIELD(spawn_cost, SimTime), PROCESS_COST(spawn),
      .help = "A spawned child: a new interpreter, importing the main module, until its target runs.",
      .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs (spawn), per version"},
     {PYTHON, "spawn_exit_cost", DURATION, "ns", FIELD(spawn_exit_cost, SimTime),
-     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, spawn_exit),
+     PROCESS_COST(spawn_exit),
      .help = "A spawned child's exit: after its target, its interpreter's finalization, until the "
              "parent's join() can return.",
      .source = PROCESS_COSTS_SOURCE ": from the target's end until join() returns (spawn), per version"},
     {PYTHON, "forkserver_cost", DURATION, "ns", FIELD(forkserver_cost, SimTime),
-     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, forkserver),
+     PROCESS_COST(forkserver),
      .help = "A child of a warm fork server, until its target runs: the fork in the server and "
              "importing the main module.",
      .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs (forkserver), per "
                "version"},
-    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, ipc),
+    {PYTHON, "ipc_cost", DURATION, "ns", FIELD(ipc_cost, SimTime), PROCESS_COST(ipc),
      .help = "Process.start() with spawn or forkserver, in the parent holding the GIL: pickling the "
              "process object and sending it.",
      .source = PROCESS_COSTS_SOURCE ": start() with spawn, per version (forkserver's start() is a few "
@@ -304,22 +309,22 @@ static const Param PARAMS[] = {
      .source = "pickling one small message in CPython 3.12"},
     /* The bytecode of `increment` ops, per class of opcode (tools/cpython/
      * bytecode_costs.py measures them; the defaults follow the version). */
-    {PYTHON, "loop_cost", DURATION, "ns", FIELD(loop_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, loop),
+    {PYTHON, "loop_cost", DURATION, "ns", FIELD(loop_cost, SimTime), BYTECODE_COST(loop),
      .help = "A `for` loop's own bytecode per iteration (FOR_ITER, STORE_FAST, the jump back).",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: pass`, per version"},
-    {PYTHON, "bytecode_cost", DURATION, "ns", FIELD(bytecode_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, bytecode),
+    {PYTHON, "bytecode_cost", DURATION, "ns", FIELD(bytecode_cost, SimTime), BYTECODE_COST(bytecode),
      .help = "A plain opcode: LOAD_FAST, LOAD_CONST, STORE_FAST, POP_TOP.",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: x = y`, per version"},
     {PYTHON, "global_load_cost", DURATION, "ns", FIELD(global_load_cost, SimTime),
-     BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, global_load), .help = "LOAD_GLOBAL: the read of `count += 1`.",
+     BYTECODE_COST(global_load), .help = "LOAD_GLOBAL: the read of `count += 1`.",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: count`, per version"},
     {PYTHON, "global_store_cost", DURATION, "ns", FIELD(global_store_cost, SimTime),
-     BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, global_store), .help = "STORE_GLOBAL: the write of `count += 1`.",
+     BYTECODE_COST(global_store), .help = "STORE_GLOBAL: the write of `count += 1`.",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: count = y`, per version"},
-    {PYTHON, "arith_cost", DURATION, "ns", FIELD(arith_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, arith),
+    {PYTHON, "arith_cost", DURATION, "ns", FIELD(arith_cost, SimTime), BYTECODE_COST(arith),
      .help = "Adding two small ints (INPLACE_ADD, BINARY_OP).",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: count += 1`, per version"},
-    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, call),
+    {PYTHON, "call_cost", DURATION, "ns", FIELD(call_cost, SimTime), BYTECODE_COST(call),
      .help = "Calling an empty Python function, to its return: the f() of an increment with \"call_between\".",
      .source = "tools/cpython/bytecode_costs.py: CPU time of `for _ in R: f()`, per version"},
     {PYTHON, "value_cost", DURATION, "ns", FIELD(value_cost, SimTime), .def = 200,
@@ -337,16 +342,16 @@ static const Param PARAMS[] = {
     {PYTHON, "syscall_cost", DURATION, "ns", FIELD(syscall_cost, SimTime), .def = 1500,
      .help = "A system call that returns at once: time.sleep(0) before 3.11, a select() with no timeout.",
      .source = "tools/cpython/sleep0.py: time.sleep(0) on 3.10 and earlier"},
-    {PYTHON, "queue_op_cost", DURATION, "ns", FIELD(queue_op_cost, SimTime), BY_COLUMN(QUEUE_TABLE, struct QueueCosts, op),
+    {PYTHON, "queue_op_cost", DURATION, "ns", FIELD(queue_op_cost, SimTime), QUEUE_COST(op),
      .help = "queue.Queue put or get: the Python Lib/queue.py runs while holding the queue's mutex.",
      .source = QUEUE_COSTS_SOURCE ": the statements put and get run under the mutex, halved, per version"},
     {PYTHON, "queue_call_cost", DURATION, "ns", FIELD(queue_call_cost, SimTime),
-     BY_COLUMN(QUEUE_TABLE, struct QueueCosts, call),
+     QUEUE_COST(call),
      .help = "queue.Queue put or get: the rest of the call, without the mutex (the method call, "
              "Condition.__enter__ up to the mutex, __exit__ after it).",
      .source = QUEUE_COSTS_SOURCE ": put(i); get() less what runs under the mutex, halved, per version"},
     {PYTHON, "fork_child_cost", DURATION, "ns", FIELD(fork_child_cost, SimTime),
-     BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, fork_child),
+     PROCESS_COST(fork_child),
      .help = "A multiprocessing child started by fork, holding its GIL before its target runs: the "
              "after-fork work and Process._bootstrap.",
      .source = PROCESS_COSTS_SOURCE ": from start()'s return until the target runs, per version"},
