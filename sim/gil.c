@@ -116,7 +116,9 @@ static void gil_signal_one(SimWorld *w, Gil *g)
     const SimConfig *cfg = w->cfg;
     uint32_t i = 0;
     bool awake = false;
-    if (cfg->wake_policy == SIM_WAKE_GLIBC) {
+    if (cfg->wake_policy == SIM_WAKE_GLIBC && cfg->gil != SIM_GIL_OLD) {
+        /* (The old GIL's lock is a semaphore, not a condition variable: a
+         * waiter still awake that finds it free is old_free_share's window.) */
         const Thread *newest = T(w, wl_peek(&g->waiters, n - 1));
         awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
                 sim_rng_unit(&g->rng) < cfg->cond_steal;
@@ -225,10 +227,19 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
  *
  * Every check_interval ticks the holder releases the GIL and re-acquires it
  * at once; a release signals one blocked waiter, which needs the OS wake-up
- * latency to run and almost always finds the GIL taken again (a failed
- * wake-up). It wins only if its attempt falls in the instant between the
- * release and the re-acquire: one tick of the check interval. Ticks are
- * not simulated one by one: while threads wait, the holder's bytecode runs
+ * latency to run and mostly finds the GIL taken again (a failed wake-up).
+ * It wins if its attempt falls while the lock is free. On Linux the lock is
+ * a glibc semaphore, and sem_post makes the value 1 before its futex-wake
+ * system call (nptl/sem_post.c), so the lock stays free for the whole call,
+ * not for an instant: the window is the release's signalling cost
+ * (old_signal_cost) plus a tick, out of a period of check_interval ticks
+ * and that cost. A woken waiter that loses goes back to its futex and is
+ * woken by the next release, so it tries again at the wake-up latency's
+ * pace until it wins. CPython 2.7 here: an I/O thread's 1 ms sleep ends
+ * about as late beside one or two CPU-bound threads as alone, and two
+ * CPU-bound threads on two cores hand over ~14,000 times a second
+ * (tools/cpython/sleep_delay.py, gilsim measure on old_gil_battle).
+ * Ticks are not simulated one by one: while threads wait, the holder's bytecode runs
  * slower by the cost of signalling them on every release, and more on
  * several cores, where the woken waiters fight over the lock's mutex
  * (calibrated on Beazley's countdown, "Understanding the Python GIL",
@@ -266,11 +277,10 @@ void gil_note_coming(SimWorld *w, Thread *t)
     }
 }
 
-/* Wall time per unit of bytecode for the holder of an old GIL. */
-static double old_slowdown(SimWorld *w, const Gil *g)
+/* Wall time per unit of bytecode for the holder of an old GIL that someone
+ * waits for. */
+static double old_contended_slowdown(SimWorld *w, const Gil *g)
 {
-    if (w->cfg->gil != SIM_GIL_OLD || old_contenders(w, g) == 0)
-        return 1.0;
     double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost;
     double overhead = (double)w->cfg->old_signal_cost;
     /* The fight needs a waiter that can run beside the holder: several
@@ -279,6 +289,23 @@ static double old_slowdown(SimWorld *w, const Gil *g)
     if (usable > 1)
         overhead += (double)w->cfg->old_contention_cost;
     return period > 0 ? 1.0 + overhead / period : 1.0;
+}
+
+/* The same, for the holder as it is now. */
+static double old_slowdown(SimWorld *w, const Gil *g)
+{
+    if (w->cfg->gil != SIM_GIL_OLD || old_contenders(w, g) == 0)
+        return 1.0;
+    return old_contended_slowdown(w, g);
+}
+
+/* The share of a release period in which the old GIL is free: from the
+ * semaphore's post to the holder's re-acquire, the post's futex wake. */
+static double old_free_share(SimWorld *w, const Gil *g)
+{
+    double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost * old_contended_slowdown(w, g);
+    double window = (double)w->cfg->tick_cost + (double)w->cfg->old_signal_cost;
+    return period > window ? window / period : 1.0;
 }
 
 /* Waiters came or went: the holder's pace changes. */
@@ -298,8 +325,7 @@ static void old_check(SimWorld *w, Thread *t, Gil *g)
 {
     Thread *h = T(w, g->holder);
     bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU;
-    uint32_t every = w->cfg->check_interval > 0 ? (uint32_t)w->cfg->check_interval : 1;
-    if (ticking && sim_rng_below(&g->rng, every) == 0) {
+    if (ticking && sim_rng_unit(&g->rng) < old_free_share(w, g)) {
         /* Caught between the holder's release and its re-acquire. */
         gil_waiters_remove(g, t->id);
         world_cancel(w, &h->work.ev);

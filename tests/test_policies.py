@@ -26,9 +26,15 @@ def test_beazley_countdown():
     close_to(one, 11.3, 0.25, 'O1: 2 threads restricted to one core (11.3 s)')
     check(one < t2 * 0.85, 'one core is faster than four for the old GIL (%.1f s vs %.1f s)' % (one, t2))
     g = process(two, 'main')['gil']
-    check(g['failed_wakeups'] > 50 * g['switches'],
-          'on several cores waiters wake many times for each hand-over (%d failed wake-ups, %d switches)'
-          % (g['failed_wakeups'], g['switches']))
+    # A woken waiter wins only if it looks while the semaphore's post is
+    # still in its futex wake: about a quarter of a release period here.
+    check(2 * g['switches'] < g['failed_wakeups'] < 6 * g['switches'],
+          'on several cores a woken waiter mostly finds the GIL taken again: 2-6 failed wake-ups per '
+          'hand-over (%d failed wake-ups, %d switches)' % (g['failed_wakeups'], g['switches']))
+    # CPython 2.7 here, two CPU-bound threads on two cores: ~14,500 hand-overs
+    # a second (gilsim measure on old_gil_battle, README "Measured against CPython").
+    rate = g['switches'] / t2
+    check(7000 < rate < 29000, 'the old GIL changes hands every few wake-ups: %.0f switches/s' % rate)
     check(two['config']['gil'] == 'old', 'run --json reports the policy')
 
 
@@ -48,8 +54,10 @@ def test_io_response():
     check(new_p50 > 5.5, 'new GIL: each 1 ms I/O waits out the 5 ms interval (p50 %.2f ms)' % new_p50)
     check(old_p50 < new_p50 * 0.7, 'old GIL: the I/O thread gets back faster (p50 %.2f ms vs %.2f ms)'
           % (old_p50, new_p50))
-    check(old_gil['failed_wakeups'] > 100 * 300 and new_gil['failed_wakeups'] == 0,
-          'old GIL: paid for with heavy wake-up waste (%d failed wake-ups vs %d)'
+    check(old_p50 < 1.5, 'old GIL: the I/O thread wins the GIL within a few wake-ups (p50 %.2f ms for a 1 ms I/O)'
+          % old_p50)
+    check(old_gil['failed_wakeups'] > 300 and new_gil['failed_wakeups'] == 0,
+          'old GIL: paid for with wake-up waste, more failed wake-ups than I/O operations (%d vs %d)'
           % (old_gil['failed_wakeups'], new_gil['failed_wakeups']))
     _, nf_p50, nf_gil = io_beside_cpu('new-noforce')
     check(nf_gil['failed_wakeups'] > 0,
