@@ -67,7 +67,8 @@ static void figures(const SimTrace *tr, int outcome, Figs *f)
         return;
     }
     SimTime end = sim_trace_end(tr);
-    fig(f, "run", MM_MAKESPAN, (double)end);
+    if (outcome != SIM_RUN_UNTIL) /* stopped at a time limit: its end is not known */
+        fig(f, "run", MM_MAKESPAN, (double)end);
     fig(f, "run", MM_DEADLOCK, outcome == SIM_RUN_DEADLOCK);
     uint32_t np = sim_trace_process_count(tr);
     char subject[128];

@@ -123,7 +123,8 @@ int measured_trace_build(const MeasuredRun *m, const SimTrace *like, SimTrace **
 /* What the rebuilt trace says beyond SimStats: the outcome, and for each
  * thread how many operations it recorded and whether it ended. */
 typedef struct MeasuredSummary {
-    int outcome;          /* SIM_RUN_DONE or SIM_RUN_DEADLOCK */
+    int outcome;          /* SIM_RUN_DONE, SIM_RUN_DEADLOCK, or SIM_RUN_UNTIL: stopped at the
+                           * time limit while a thread was still at work */
     SimTime makespan;     /* the program's first process start to its last process end */
     uint64_t ops;         /* operations recorded, all threads */
     uint64_t gaps;        /* pauses CPU loops saw */

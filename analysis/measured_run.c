@@ -347,9 +347,10 @@ void measured_summary(const MeasuredRun *m, MeasuredSummary *s)
             last = m->procs[i].t_end;
     }
     s->makespan = last > first ? last - first : 0;
+    bool stuck = false, still_working = false;
     for (int i = 0; i < m->n_threads; i++) {
         const MThread *t = &m->threads[i];
-        bool ended = false;
+        bool ended = false, working = false;
         const MEvent *cpu = NULL;
         double paused = 0;
         for (size_t k = 0; k < t->n; k++) {
@@ -364,6 +365,12 @@ void measured_summary(const MeasuredRun *m, MeasuredSummary *s)
                 s->cpu_ran_ns += (double)(t->ev[k].t - cpu->t) - paused;
                 cpu = NULL;
             }
+            /* In work that ends by itself (CPU, a C call, I/O, a sleep),
+             * or in an operation that waits for something else. */
+            if (c == MC_CPU || c == MC_C_CALL || c == MC_NOGIL || c == MC_IO || c == MC_SLEEP)
+                working = true;
+            else if (c != MC_GAP)
+                working = false;
             if (c == MC_GAP)
                 s->gaps++;
             else if (c == MC_THREAD_END)
@@ -372,6 +379,10 @@ void measured_summary(const MeasuredRun *m, MeasuredSummary *s)
                 s->ops++;
         }
         if (!ended && !t->daemon && (m->timed_out || m->procs[t->proc].killed))
-            s->outcome = SIM_RUN_DEADLOCK;
+            stuck = true, still_working |= working;
     }
+    /* A thread still at work when the time limit stopped the program makes
+     * it a run that did not end in time, not a deadlock. */
+    if (stuck)
+        s->outcome = still_working ? SIM_RUN_UNTIL : SIM_RUN_DEADLOCK;
 }

@@ -47,7 +47,9 @@ static void measure_usage(FILE *f)
             "                  same measurements); view and render take it too\n"
             "  --timeout T     stop a run T after its start-up (default: 3 times the\n"
             "                  simulated run, plus 10 s, or 2 s for a run the\n"
-            "                  simulation says deadlocks)\n"
+            "                  simulation says deadlocks); threads blocked at that\n"
+            "                  point are a deadlock, threads still at work a run\n"
+            "                  that did not end in time (its makespan not compared)\n"
             "  --emit-python   print the program and exit; it runs on its own too\n"
             "  --set, --seed, --profile  as for gilsim run\n\n"
             "What the interpreter cannot reproduce (the old GIL on Python 3, free-threading\n"
@@ -182,6 +184,11 @@ static int measure_once(const char *python, const char *dir, int k, SimTime limi
         cli_file_tail(path, 6, tail, sizeof(tail));
         if (rc == 0)
             measured_run_fini(m);
+        if (res.timed_out)
+            return sim_error_set(err, SIM_ERR_IO,
+                                 "the program on %s was stopped at its time limit of %.0f s (--timeout) "
+                                 "before it wrote its records (exit %d)",
+                                 python, (double)limit / 1e9, res.exit_code);
         return sim_error_set(err, SIM_ERR_IO, "the program failed on %s (exit %d)%s%s", python, res.exit_code,
                              tail[0] ? ":\n" : "", tail);
     }
@@ -642,11 +649,18 @@ int cmd_measure(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out;
     }
+    int stopped = 0;
     for (int r = 0; r < done; r++) {
         MeasuredSummary sum;
         measured_summary(&mr[r], &sum);
         outcomes[r] = sum.outcome;
+        stopped += sum.outcome == SIM_RUN_UNTIL;
     }
+    if (stopped && notes.n < PYEMIT_MAX_NOTES)
+        snprintf(notes.line[notes.n++], sizeof(notes.line[0]),
+                 "%d of %d runs were stopped at the time limit (%.0f s, --timeout) with threads still at "
+                 "work; their makespan is not compared",
+                 stopped, done, (double)limit / 1e9);
     MeasureTable t;
     if (measure_table_build(sim.trace, sim.outcome, (const SimTrace *const *)traces, outcomes, done, &t) <
         0) {

@@ -7,7 +7,8 @@
  * A program's processes (forked and spawned children, a fork server, a
  * resource tracker) share its process group, so the group is what is
  * waited for and, at the time limit, stopped: first SIGTERM, on which the
- * measuring runtime writes its records, then SIGKILL.
+ * measuring runtime writes its records, then, after a grace that grows
+ * with the limit, SIGKILL.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -160,10 +161,12 @@ int cli_python_run(const char *python, const char *script, const char *dir, SimT
     }
     res->wall_ns = now_ns() - t0;
     if (stopped) {
-        /* SIGTERM: each process writes its records and exits. */
+        /* SIGTERM: each process stops its CPU loops, writes its records
+         * and exits. The records grow with the run, so the grace grows
+         * with the limit. */
         kill(-pid, SIGTERM);
-        SimTime t1 = now_ns();
-        while (group_alive(pid) && now_ns() - t1 < 3000000000LL) {
+        SimTime t1 = now_ns(), grace = 3000000000LL + limit / 5;
+        while (group_alive(pid) && now_ns() - t1 < grace) {
             if (!reaped && waitpid(pid, &status, WNOHANG) == pid)
                 reaped = true;
             pause_ms(5);

@@ -272,6 +272,24 @@ def test_deadlock_measured():
           'fork with a held lock deadlocks in the simulation and on CPython', err.strip()[-300:])
 
 
+def test_time_limit_is_not_a_deadlock():
+    # Two threads still computing when the time limit stops the program:
+    # a run that did not end in time, not a deadlock, and no makespan.
+    path = scenario_file({'name': 'longer than the limit', 'machine': {'cores': 2},
+                          'processes': [{'name': 'main', 'threads': [
+                              {'name': 'a', 'program': [{'cpu': '30s'}]},
+                              {'name': 'b', 'program': [{'cpu': '30s'}]}]}]}, 'too_long.json')
+    rc, out, err = gilsim('measure', path, '--runs', '1', '--timeout', '1s', '--json')
+    j = json.loads(out) if rc == 0 else {}
+    rows = dict(((r['subject'], r['metric']), r) for r in j.get('rows', []))
+    check(rows.get(('run', 'deadlock'), {}).get('measured') == 0 and
+          rows.get(('run', 'makespan'), {}).get('measured') is None and
+          any('stopped at the time limit (1 s, --timeout) with threads still at work' in n
+              for n in j.get('notes', [])),
+          'a run stopped at its time limit while threads still work: no deadlock, no makespan, a note',
+          '%d %s %s' % (rc, out[-600:], err.strip()[-300:]))
+
+
 # ---- Calibration and profiles ----------------------------------------------------
 
 def test_calibrate_writes_a_profile():
@@ -335,6 +353,7 @@ def main():
     test_unmeasurable()
     test_every_op_accounted()
     test_deadlock_measured()
+    test_time_limit_is_not_a_deadlock()
     test_calibrate_writes_a_profile()
     test_convoy_io_rate()
     test_four_threads_like_one()

@@ -70,6 +70,7 @@ _state = {"t0": None, "dir": None, "cal": {}, "switch_interval": None, "check_in
 _process = None         # this process: name, start method, parent, times, shared variables
 _recorders = []         # one per thread that ran here
 _tls = threading.local()
+_halted = []            # not empty once the program is being stopped
 _threads = {}           # scenario thread name -> Thread, in this process
 _processes = {}         # process name -> Process or forked pid, started from here
 _ipc = {}               # the scenario's "ipc" objects, in every process
@@ -145,7 +146,17 @@ def _spin(n, r, t):
         if u - t > limit:
             r.gap(t, u)
         t = u
+        if _halted:
+            _park()
     return t
+
+
+def _park():
+    """Blocks the thread for good, without the GIL (the program is being
+    stopped: _on_sigterm)."""
+    lock = threading.Lock()
+    lock.acquire()
+    lock.acquire()
 
 
 def _pause_check(r, t):
@@ -634,8 +645,19 @@ def run_process(name, threads, shared=None):
         here.body(r)
     for t in threads:
         if t is not here and not t.daemon and t.thread is not None:
-            t.thread.join()
+            _join_to_end(t.thread)
     _finish_process()
+
+
+def _join_to_end(thread):
+    """The program's last joins. Python 2's untimed join() blocks in a lock
+    that no signal interrupts, so the time limit's SIGTERM would never reach
+    the handler that writes the records; a join with a timeout polls."""
+    if not PY2:
+        thread.join()
+        return
+    while thread.is_alive():
+        thread.join(0.001)
 
 
 def launch(initial, switch_interval, cores, uses=("cpu",), seed=1, check_interval=None,
@@ -768,6 +790,10 @@ def _shared_values():
 
 
 def _on_sigterm(signum, frame):
+    # Writing the records is Python work: CPU loops still running would
+    # share the GIL with it (the old GIL's battle made a 20 s run's writing
+    # outlast the grace), so they stop at their next clock reading.
+    _halted.append(True)
     _finish_process(killed=True)
     os._exit(3)
 
