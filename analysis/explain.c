@@ -835,7 +835,13 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 if (q != NONE)
                     snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
                              nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
-                if (r->state == SIM_ACQ_AWAKE)
+                if (d->t == r->t && d->state == SIM_DROP_FORCED && info->gil_policy &&
+                    !strcmp(info->gil_policy, "old"))
+                    snprintf(why, wn, "woken by one of %s's earlier releases, %s looked again as %s released the "
+                                      "GIL at its check interval (%s) and found the lock free while the release "
+                                      "was still in its futex wake",
+                             h, x, h, at(&ts, d->t));
+                else if (r->state == SIM_ACQ_AWAKE)
                     snprintf(why, wn, "%s %s at %s%s and signalled; %s, still awake in its wait, took the signal "
                                       "itself, with no wake-up to pay (%s later)",
                              h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
@@ -889,7 +895,8 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 snprintf(why, wn, "%s had set the drop request at %s; %s saw it at its next check point, %s later",
                          nm(ex, &ns, ex->r[c].thread), at(&ts, ex->r[c].t), x, dur(&ts, r->t - ex->r[c].t));
             else if (info->gil_policy && !strcmp(info->gil_policy, "old"))
-                snprintf(why, wn, "the old GIL is released every check interval (100 ticks), and a waiter caught it");
+                snprintf(why, wn, "the old GIL is released every check interval, and a woken waiter looked while "
+                                  "the release was still in its futex wake, so the lock was free");
             else
                 snprintf(why, wn, "%s let go at a check point while another thread waited", x);
             break;
@@ -1307,6 +1314,22 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
         /* What the thread finished: its previous state. */
         c = p;
         SimTime lasted = since >= 0 ? r->t - since : 0;
+        if (R == SIM_R_WAIT_GIL && info->gil_policy && !strcmp(info->gil_policy, "old")) {
+            /* No timed wait or drop request: a plain blocking acquire,
+             * which one of the holder's releases lets in. */
+            const char *h = holder_name(ex, &ns, r, rec, g);
+            size_t d = last_of_thread(ex, X, rec, SIM_REC_GIL_DROP);
+            if (d != NONE && ex->r[d].t == r->t && ex->r[d].state == SIM_DROP_FORCED)
+                snprintf(why, wn, "%s released the GIL at its check interval and %s, woken earlier, looked while "
+                                  "the lock was free and took it; %s blocks on the lock until one of %s's releases "
+                                  "lets it in",
+                         x, h, x, h);
+            else
+                snprintf(why, wn, "%s's %s ended (it lasted %s) and %s must take the GIL back, but %s holds it: %s "
+                                  "blocks on the lock until one of %s's releases, every check interval, lets it in",
+                         x, doing(before), dur(&ts, lasted), x, h, x, h);
+            break;
+        }
         if (R == SIM_R_WAIT_GIL) {
             const char *h = holder_name(ex, &ns, r, rec, g);
             if (before == SIM_R_WAIT_CORE)

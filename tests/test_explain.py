@@ -210,6 +210,15 @@ def main():
     check(len(alone) >= 2, 'old_gil_battle: failed wake-ups to explain (%d)' % len(alone))
     for e in alone[:2]:
         case(old, e['ts'], old.who(e), 'failed wake-up', 'why', ['signalled', 'took the GIL'])
+    # The old GIL has no timed wait or drop request: a thread that lost the
+    # lock at a release blocks on it, and the taker caught the release.
+    for th in ('t1', 't2'):
+        for e in [x for x in old.slices(th, 'wait_gil') if x['ts'] > 10][:2]:  # after the start
+            case(old, e['ts'], th, 'loses the lock at its release', 'why',
+                 ['released the GIL at its check interval', 'looked while the lock was free',
+                  'blocks on the lock'], ['switch interval', 'drop request', 'ask'])
+            case(old, e['ts'] + e['dur'], th, 'takes the lock at the holder\'s release', 'why',
+                 ['woken by one of', 'found the lock free', 'futex wake'], ['wake-up latency'])
     io8 = Run('io_8_threads')
     for th in ('t1', 't2'):
         for e in io8.slices(th, 'io')[:1]:
