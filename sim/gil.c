@@ -239,12 +239,14 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
  * about as late beside one or two CPU-bound threads as alone, and two
  * CPU-bound threads on two cores hand over ~14,000 times a second
  * (tools/cpython/sleep_delay.py, gilsim measure on old_gil_battle).
- * Ticks are not simulated one by one: while threads wait, the holder's bytecode runs
- * slower by the cost of signalling them on every release, and more on
- * several cores, where the woken waiters fight over the lock's mutex
+ *
+ * Ticks are not simulated one by one: while threads wait, the holder's
+ * bytecode runs slower by the cost of signalling them on every release,
+ * and more on several cores, where the woken waiters fight over the lock
  * (calibrated on Beazley's countdown, "Understanding the Python GIL",
  * PyCon 2010: 7.8 s alone, 11.3 s for two threads on one core, 15.4 s on
- * four cores).
+ * four cores; on this Linux machine 2.7 pays more on two cores and nothing
+ * on one: tools/cpython/old_gil_countdown.py).
  */
 
 /* Threads of a GIL that want it: blocked on it, or woken or runnable on
