@@ -233,9 +233,10 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
  * system call (nptl/sem_post.c), so the lock stays free for the whole call,
  * not for an instant: the window is the release's signalling cost
  * (old_signal_cost) plus a tick, out of a period of check_interval ticks
- * and that cost. A woken waiter that loses goes back to its futex and is
- * woken by the next release, so it tries again at the wake-up latency's
- * pace until it wins. CPython 2.7 here: an I/O thread's 1 ms sleep ends
+ * and that cost. A thread arriving at the lock tries it once before it
+ * blocks (sem_wait's fast path), with the same chance. A woken waiter that
+ * loses goes back to its futex and is woken by the next release, so it
+ * tries again at the wake-up latency's pace until it wins. CPython 2.7 here: an I/O thread's 1 ms sleep ends
  * about as late beside one or two CPU-bound threads as alone, and two
  * CPU-bound threads on two cores hand over ~14,000 times a second
  * (tools/cpython/sleep_delay.py, gilsim measure on old_gil_battle).
@@ -322,13 +323,13 @@ static void old_replan_holder(SimWorld *w, Gil *g)
     }
 }
 
-/* A woken waiter tries the old GIL while its holder runs. */
-static void old_check(SimWorld *w, Thread *t, Gil *g)
+/* A thread tries the old GIL while its holder runs: true if it caught it
+ * between the holder's release and its re-acquire, and took it. */
+static bool old_try(SimWorld *w, Thread *t, Gil *g, SimCause cause)
 {
     Thread *h = T(w, g->holder);
     bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU;
     if (ticking && sim_rng_unit(&g->rng) < old_free_share(w, g)) {
-        /* Caught between the holder's release and its re-acquire. */
         gil_waiters_remove(g, t->id);
         world_cancel(w, &h->work.ev);
         work_account(w, h);
@@ -338,12 +339,20 @@ static void old_check(SimWorld *w, Thread *t, Gil *g)
         world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
         h->cont = CONT_TAKE_GIL;
         gil_note_coming(w, h);
-        gil_acquire(w, t, SIM_C_GIL_SIGNAL);
+        gil_acquire(w, t, cause);
         gil_wait(w, h, SIM_C_GIL_BUSY); /* the old holder now waits; it keeps its resumable work */
         prog_advance(w, t);
-        return;
+        return true;
     }
-    world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, h->id + 1, 0, 0, SIM_C_GIL_SIGNAL);
+    return false;
+}
+
+/* A woken waiter tries the old GIL again. */
+static void old_check(SimWorld *w, Thread *t, Gil *g)
+{
+    if (old_try(w, t, g, SIM_C_GIL_SIGNAL))
+        return;
+    world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, g->holder + 1, 0, 0, SIM_C_GIL_SIGNAL);
     gil_wait(w, t, SIM_C_GIL_SIGNAL);
 }
 
@@ -382,6 +391,10 @@ void gil_take(SimWorld *w, Thread *t)
         prog_advance(w, t);
         return;
     }
+    /* The old GIL's sem_wait tries the lock before it blocks, with the same
+     * chance as a woken waiter of finding it free during a release. */
+    if (w->cfg->gil == SIM_GIL_OLD && g->holder != NO_THREAD && old_try(w, t, g, SIM_C_GIL_FREE))
+        return;
     gil_wait(w, t, SIM_C_GIL_BUSY);
 }
 
