@@ -656,6 +656,14 @@ int cmd_measure(int argc, char **argv)
         outcomes[r] = sum.outcome;
         stopped += sum.outcome == SIM_RUN_UNTIL;
     }
+    /* Hand-overs are inferred from pauses in CPU loops; under the old GIL
+     * a holder's own releases, each a futex call while another thread
+     * waits, slow its loop into such pauses (tools/cpython/old_gil_countdown.py
+     * counts 2.7's hand-overs directly). */
+    if (done > 0 && mr[0].python[0] == '2' && notes.n < PYEMIT_MAX_NOTES)
+        snprintf(notes.line[notes.n++], sizeof(notes.line[0]),
+                 "under Python 2's GIL a holder's own releases slow its CPU loop into pauses, so the measured "
+                 "GIL switches and running shares count those pauses as hand-overs");
     if (stopped && notes.n < PYEMIT_MAX_NOTES)
         snprintf(notes.line[notes.n++], sizeof(notes.line[0]),
                  "%d of %d runs were stopped at the time limit (%.0f s, --timeout) with threads still at "

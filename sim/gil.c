@@ -236,10 +236,13 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
  * and that cost. A thread arriving at the lock tries it once before it
  * blocks (sem_wait's fast path), with the same chance. A woken waiter that
  * loses goes back to its futex and is woken by the next release, so it
- * tries again at the wake-up latency's pace until it wins. CPython 2.7 here: an I/O thread's 1 ms sleep ends
- * about as late beside one or two CPU-bound threads as alone, and two
- * CPU-bound threads on two cores hand over ~14,000 times a second
- * (tools/cpython/sleep_delay.py, gilsim measure on old_gil_battle).
+ * tries again at the wake-up latency's pace until it wins. CPython 2.7
+ * here: an I/O thread's 1 ms sleep ends about as late beside one or two
+ * CPU-bound threads as alone (tools/cpython/sleep_delay.py), and two
+ * CPU-bound threads pinned to one CPU hand over ~250 times a second; on
+ * two CPUs they hand over ~69,000 times a second, six times as often as
+ * here, as 2.7's ticks are faster than tick_cost and its releases cost
+ * more (tools/cpython/old_gil_countdown.py).
  *
  * Ticks are not simulated one by one: while threads wait, the holder's
  * bytecode runs slower by the cost of signalling them on every release,

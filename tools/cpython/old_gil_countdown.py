@@ -10,6 +10,10 @@ which 2.7's os module lacks):
   wall_s     from the first start to the last join
   user_s     the process's user CPU time
   sys_s      ... and its system CPU time (the futex calls of the battle)
+and, with two threads at the default check interval, in a loop that also
+marks which thread ran last (half the iterations, as the loop is slower):
+  switches_per_s  hand-overs a second: iterations that find the other
+                  thread's mark, so the GIL came from it
 The table gives the two-thread runs as a multiple of the one-thread run at
 the same check interval, and gilsim's simulation of the same thing: the
 same Python version, cores and check interval, each thread's work half of
@@ -46,6 +50,22 @@ def count(n):
     while n > 0:
         n -= 1
 
+last = [None]
+switches = [0]
+
+def count_switches(n, me):
+    """The countdown that also counts hand-overs: an iteration that finds
+    the other thread's mark got the GIL from it (a slower loop, so its own
+    runs)."""
+    l = last
+    s = 0
+    while n > 0:
+        n -= 1
+        if l[0] != me:
+            l[0] = me
+            s += 1
+    switches[0] += s - 1
+
 if __name__ == "__main__":
     n, threads = ARGS["n"], ARGS["threads"]
     if ARGS["pinned"]:
@@ -55,13 +75,18 @@ if __name__ == "__main__":
     if threads == 1:
         count(n)
     else:
-        ts = [threading.Thread(target=count, args=(n // threads,)) for _ in xrange(threads)]
+        f, args = (count_switches, lambda i: (n // threads, i)) if ARGS["counted"] else (count, lambda i: (n // threads,))
+        ts = [threading.Thread(target=f, args=args(i)) for i in xrange(threads)]
         for t in ts:
             t.start()
         for t in ts:
             t.join()
     c1 = os.times()
-    emit({"wall_s": clock() - t0, "user_s": c1[0] - c0[0], "sys_s": c1[1] - c0[1]})
+    wall = clock() - t0
+    out = {"wall_s": wall, "user_s": c1[0] - c0[0], "sys_s": c1[1] - c0[1]}
+    if ARGS["counted"]:
+        out["switches_per_s"] = switches[0] / wall
+    emit(out)
 '''
 
 CHECKS = [100, 1000, 10000]
@@ -69,8 +94,9 @@ CHECKS = [100, 1000, 10000]
 
 def run(py, version, quick, reps, log=print):
     n = ITERATIONS // 4 if quick else ITERATIONS
-    configs = [{"n": n, "threads": th, "check": ck, "pinned": pin}
+    configs = [{"n": n, "threads": th, "check": ck, "pinned": pin, "counted": False}
                for pin in (False, True) for ck in CHECKS for th in (1, 2)]
+    configs += [{"n": n // 2, "threads": 2, "check": 100, "pinned": pin, "counted": True} for pin in (False, True)]
     rows = common.measure_configs(py, CODE, configs, reps, 300, log)
     for r in rows:
         r["version"] = version
@@ -78,7 +104,8 @@ def run(py, version, quick, reps, log=print):
 
 
 def simulate(version, cores, check, per_thread_s):
-    """gilsim's makespan of two threads of per_thread_s CPU work each."""
+    """gilsim's makespan of two threads of per_thread_s CPU work each, and
+    their hand-overs per second."""
     gilsim = os.environ.get("GILSIM") or os.path.join(common.HERE, "..", "..", "build", "gilsim")
     sc = {"name": "countdown", "machine": {"cores": cores},
           "python": {"version": version, "check_interval": check},
@@ -86,28 +113,32 @@ def simulate(version, cores, check, per_thread_s):
               {"name": "t%d" % i, "program": [{"cpu": "%.6fs" % per_thread_s}]} for i in (1, 2)]}]}
     p = subprocess.run([gilsim, "run", "-", "--json"], input=json.dumps(sc), stdout=subprocess.PIPE,
                        universal_newlines=True, check=True)
-    return json.loads(p.stdout)["sim_time_ns"] / 1e9
+    r = json.loads(p.stdout)
+    makespan = r["sim_time_ns"] / 1e9
+    return makespan, r["processes"][0]["gil"]["switches"] / makespan
 
 
 def table(rows):
     by = {}
     for r in rows:
-        by[(r["version"], r["pinned"], r["check"], r["threads"])] = r
+        by[(r["version"], r["pinned"], r["check"], r["threads"], r["counted"])] = r
     lines = []
-    for (version, pinned, check, threads), r in sorted(by.items()):
-        if threads != 2 or "wall_s" not in r:
+    for (version, pinned, check, threads, counted), r in sorted(by.items()):
+        one = by.get((version, pinned, check, 1, False), {}).get("wall_s")
+        if threads != 2 or "wall_s" not in r or not one:
             continue
-        one = by.get((version, pinned, check, 1), {}).get("wall_s")
-        if not one:
-            continue
-        two, alone = r["wall_s"]["median"], one["median"]
-        sim = simulate(version, 1 if pinned else os.cpu_count(), check,
-                       alone / 2)
-        lines.append([version, "1 (pinned)" if pinned else "all", str(check), common.fmt(alone),
-                      common.cell(r, "wall_s", True), common.cell(r, "sys_s"), common.fmt(two / alone),
-                      common.fmt(sim / alone)])
-    return common.table(["version", "CPUs", "check", "1 thread s", "2 threads s", "2 threads sys s",
-                         "x (CPython)", "x (gilsim)"], lines)
+        alone = one["median"]
+        sim, sim_rate = simulate(version, 1 if pinned else os.cpu_count(), check, alone / 2)
+        cpus = "1 (pinned)" if pinned else "all"
+        if counted:
+            lines.append([version, cpus, str(check), "hand-overs/s", common.cell(r, "switches_per_s", True),
+                          common.fmt(sim_rate)])
+        else:
+            lines.append([version, cpus, str(check), "2 threads / 1",
+                          "%s (%s s, sys %s s)" % (common.fmt(r["wall_s"]["median"] / alone),
+                                                   common.cell(r, "wall_s", True), common.cell(r, "sys_s")),
+                          common.fmt(sim / alone)])
+    return common.table(["version", "CPUs", "check", "figure", "CPython", "gilsim"], lines)
 
 
 if __name__ == "__main__":
