@@ -796,6 +796,13 @@ static size_t join_target_end(const Explainer *ex, size_t block, size_t rec)
  * The cause of record rec and, when why != NULL, the sentence that tells
  * it. Both come from one place so the arrows and the words cannot differ.
  */
+/* The run's GIL is CPython's old one (3.1 and earlier): no timed wait, no
+ * drop request, a release and re-take every check interval. */
+static bool is_old_gil(const SimRunInfo *info)
+{
+    return info->gil_policy && strcmp(info->gil_policy, "old") == 0;
+}
+
 static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
 {
     char sink[8];
@@ -835,8 +842,7 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 if (q != NONE)
                     snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
                              nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
-                if (d->t == r->t && d->state == SIM_DROP_FORCED && info->gil_policy &&
-                    !strcmp(info->gil_policy, "old"))
+                if (d->t == r->t && d->state == SIM_DROP_FORCED && is_old_gil(info))
                     snprintf(why, wn, "woken by one of %s's earlier releases, %s looked again as %s released the "
                                       "GIL at its check interval (%s) and found the lock free while the release "
                                       "was still in its futex wake",
@@ -894,7 +900,7 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
             if (c != NONE)
                 snprintf(why, wn, "%s had set the drop request at %s; %s saw it at its next check point, %s later",
                          nm(ex, &ns, ex->r[c].thread), at(&ts, ex->r[c].t), x, dur(&ts, r->t - ex->r[c].t));
-            else if (info->gil_policy && !strcmp(info->gil_policy, "old"))
+            else if (is_old_gil(info))
                 snprintf(why, wn, "the old GIL is released every check interval, and a woken waiter looked while "
                                   "the release was still in its futex wake, so the lock was free");
             else
@@ -1314,7 +1320,7 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
         /* What the thread finished: its previous state. */
         c = p;
         SimTime lasted = since >= 0 ? r->t - since : 0;
-        if (R == SIM_R_WAIT_GIL && info->gil_policy && !strcmp(info->gil_policy, "old")) {
+        if (R == SIM_R_WAIT_GIL && is_old_gil(info)) {
             /* No timed wait or drop request: a plain blocking acquire,
              * which one of the holder's releases lets in. */
             const char *h = holder_name(ex, &ns, r, rec, g);
@@ -1466,7 +1472,7 @@ static size_t effect_of(const Explainer *ex, size_t rec, char *next, size_t nn)
         break;
     }
     case SIM_REC_FAILED_WAKEUP:
-        if (info->gil_policy && !strcmp(info->gil_policy, "old"))
+        if (is_old_gil(info))
             snprintf(next, nn, "%s blocks on the GIL again, until the holder's next release", x);
         else
             snprintf(next, nn, "%s waits on the GIL again, a fresh interval of %s", x, dur(&ts, info->switch_interval));

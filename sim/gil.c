@@ -326,28 +326,37 @@ static void old_replan_holder(SimWorld *w, Gil *g)
     }
 }
 
+/* t caught the GIL in the instant a running holder dropped it to take it
+ * again at once (the old GIL's release, new-noforce's drop): the holder
+ * stops, its drop is forced, t takes the GIL, and the holder's re-take
+ * finds it taken and waits, keeping its resumable work. */
+static void take_between_release_and_retake(SimWorld *w, Thread *t, Gil *g, SimCause cause)
+{
+    Thread *h = T(w, g->holder);
+    world_cancel(w, &h->work.ev);
+    work_account(w, h);
+    g->locked = false;
+    g->holder = NO_THREAD;
+    h->holds_gil = false;
+    world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
+    h->cont = CONT_TAKE_GIL;
+    gil_note_coming(w, h); /* counted under the old GIL only */
+    gil_acquire(w, t, cause);
+    gil_wait(w, h, SIM_C_GIL_BUSY);
+    prog_advance(w, t);
+}
+
 /* A thread tries the old GIL while its holder runs: true if it caught it
  * between the holder's release and its re-acquire, and took it. */
 static bool old_try(SimWorld *w, Thread *t, Gil *g, SimCause cause)
 {
     Thread *h = T(w, g->holder);
     bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU;
-    if (ticking && sim_rng_unit(&g->rng) < old_free_share(w, g)) {
-        gil_waiters_remove(g, t->id);
-        world_cancel(w, &h->work.ev);
-        work_account(w, h);
-        g->locked = false;
-        g->holder = NO_THREAD;
-        h->holds_gil = false;
-        world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
-        h->cont = CONT_TAKE_GIL;
-        gil_note_coming(w, h);
-        gil_acquire(w, t, cause);
-        gil_wait(w, h, SIM_C_GIL_BUSY); /* the old holder now waits; it keeps its resumable work */
-        prog_advance(w, t);
-        return true;
-    }
-    return false;
+    if (!ticking || sim_rng_unit(&g->rng) >= old_free_share(w, g))
+        return false;
+    gil_waiters_remove(g, t->id);
+    take_between_release_and_retake(w, t, g, cause);
+    return true;
 }
 
 /* A woken waiter tries the old GIL again. */
@@ -368,15 +377,7 @@ static void noforce_check(SimWorld *w, Thread *t, Gil *g)
     bool ticking = h->core >= 0 && !h->waking && h->work.ev && h->work.kind == SIM_OP_CPU && has_checks(h);
     SimTime gap = w->cfg->check_point_gap > 0 ? w->cfg->check_point_gap : 1;
     if (ticking && (SimTime)sim_rng_below(&g->rng, (uint64_t)gap) < w->cfg->tick_cost) {
-        world_cancel(w, &h->work.ev);
-        work_account(w, h);
-        g->locked = false;
-        g->holder = NO_THREAD;
-        h->holds_gil = false;
-        world_record(w, SIM_REC_GIL_DROP, h->id, h->gil, 0, SIM_DROP_FORCED, 0, SIM_C_DROP_REQUEST);
-        gil_acquire(w, t, SIM_C_GIL_SIGNAL);
-        gil_wait(w, h, SIM_C_GIL_BUSY); /* the old holder's next take_gil finds it taken */
-        prog_advance(w, t);
+        take_between_release_and_retake(w, t, g, SIM_C_GIL_SIGNAL);
         return;
     }
     world_record(w, SIM_REC_FAILED_WAKEUP, t->id, t->gil, h->id + 1, 0, 0, SIM_C_GIL_SIGNAL);
