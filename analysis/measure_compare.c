@@ -4,7 +4,9 @@
  *
  * The figures of one run come from its trace alone (sim_stats_compute and
  * the process start and exit records), so a simulated run and a rebuilt
- * measured one are read the same way.
+ * measured one are read the same way; the one exception is a process
+ * whose hand-overs the runtime counted itself (Python 2), where the count
+ * replaces the hand-overs its rebuilt trace infers from pauses.
  */
 #include <math.h>
 #include <stdio.h>
@@ -59,7 +61,7 @@ static void fig(Figs *f, const char *subject, int metric, double value)
     x->value = value;
 }
 
-static void figures(const SimTrace *tr, int outcome, Figs *f)
+static void figures(const SimTrace *tr, int outcome, const MeasuredRun *counted, Figs *f)
 {
     SimStats *st = sim_stats_compute(tr);
     if (!st) {
@@ -110,8 +112,11 @@ static void figures(const SimTrace *tr, int outcome, Figs *f)
         for (uint32_t p = 0; p < np; p++) {
             const SimProcessInfo *pi = sim_trace_process(tr, p);
             double life = p0[p] >= 0 ? (double)(p1[p] - p0[p]) : 0;
-            if (pi->gil < (uint32_t)st->n_gils && life > 0)
-                fig(f, pi->name, MM_SWITCH_RATE, (double)st->gils[pi->gil].switches / (life / 1e9));
+            int64_t direct = counted ? measured_process_handovers(counted, pi->name) : -1;
+            double switches = direct >= 0 ? (double)direct
+                              : pi->gil < (uint32_t)st->n_gils ? (double)st->gils[pi->gil].switches : -1;
+            if (switches >= 0 && life > 0)
+                fig(f, pi->name, MM_SWITCH_RATE, switches / (life / 1e9));
         }
     }
     free(p0);
@@ -135,7 +140,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 int measure_table_build(const SimTrace *sim, int sim_outcome, const SimTrace *const *meas,
-                        const int *meas_outcome, int n_meas, MeasureTable *t)
+                        const int *meas_outcome, const MeasuredRun *runs, int n_meas, MeasureTable *t)
 {
     memset(t, 0, sizeof(*t));
     Figs s = {0};
@@ -143,9 +148,9 @@ int measure_table_build(const SimTrace *sim, int sim_outcome, const SimTrace *co
     double *vals = malloc((size_t)(n_meas ? n_meas : 1) * sizeof(*vals));
     bool oom = !m || !vals;
     if (!oom)
-        figures(sim, sim_outcome, &s);
+        figures(sim, sim_outcome, NULL, &s);
     for (int k = 0; !oom && k < n_meas; k++) {
-        figures(meas[k], meas_outcome[k], &m[k]);
+        figures(meas[k], meas_outcome[k], runs ? &runs[k] : NULL, &m[k]);
         oom = m[k].oom;
     }
     oom = oom || s.oom;

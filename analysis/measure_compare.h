@@ -7,7 +7,7 @@
  * measured value being the median over the runs, with the ratio.
  *
  *     MeasureTable t;
- *     measure_table_build(sim_trace, sim_outcome, traces, outcomes, n, &t);
+ *     measure_table_build(sim_trace, sim_outcome, traces, outcomes, runs, n, &t);
  *     measure_table_text(&t, &b);   or   cJSON *j = measure_table_json(&t);
  *     measure_table_fini(&t);
  *
@@ -21,6 +21,7 @@
 
 #include <cJSON.h>
 
+#include "measured.h"
 #include "sim.h"
 #include "strbuf.h"
 
@@ -55,10 +56,12 @@ typedef struct MeasureTable {
     int n, cap;
 } MeasureTable;
 
-/* The rows of sim (outcome sim_outcome) beside the measured traces. 0 or
- * SIM_ERR_NOMEM (t empty). */
+/* The rows of sim (outcome sim_outcome) beside the measured traces. runs,
+ * if not NULL, are the recordings the traces were rebuilt from (one each):
+ * hand-overs they counted themselves replace the ones a trace infers
+ * (measured_process_handovers). 0 or SIM_ERR_NOMEM (t empty). */
 int measure_table_build(const SimTrace *sim, int sim_outcome, const SimTrace *const *meas,
-                        const int *meas_outcome, int n_meas, MeasureTable *t);
+                        const int *meas_outcome, const MeasuredRun *runs, int n_meas, MeasureTable *t);
 void measure_table_fini(MeasureTable *t);
 
 /* measured / simulated; false when it means nothing (no value, or 0). */

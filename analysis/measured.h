@@ -52,6 +52,8 @@ typedef struct MThread {
     char *name;
     int proc;         /* index into MeasuredRun.procs */
     bool daemon;
+    int64_t handovers; /* Python 2: times it took the GIL from another thread, counted by
+                          the runtime where it happened; -1 when not counted (3.x) */
     MEvent *ev;
     size_t n;
 } MThread;
@@ -109,6 +111,11 @@ void measured_run_fini(MeasuredRun *m);
 
 /* Index of the object named name, or -1. */
 int measured_object(const MeasuredRun *m, const char *name);
+
+/* The GIL hand-overs the runtime counted in the process named name (the sum
+ * over its threads), or -1 when it did not count them (3.x: they are read
+ * from the pauses in CPU loops, as the rebuilt trace has them). */
+int64_t measured_process_handovers(const MeasuredRun *m, const char *name);
 
 /*
  * Rebuilds the run as a trace: threads, processes, state transitions, the

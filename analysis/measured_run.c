@@ -86,6 +86,8 @@ static int read_thread(MeasuredRun *m, const cJSON *t, int proc, const uint8_t m
     memset(th, 0, sizeof(*th));
     th->proc = proc;
     th->daemon = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "daemon"));
+    const cJSON *ho = cJSON_GetObjectItemCaseSensitive(t, "handovers");
+    th->handovers = cJSON_IsNumber(ho) && ho->valuedouble >= 0 ? (int64_t)ho->valuedouble : -1;
     if (!(th->name = strdup(tn->valuestring)))
         return sim_error_set(err, SIM_ERR_NOMEM, "out of memory");
     m->n_threads++;
@@ -333,6 +335,18 @@ int measured_object(const MeasuredRun *m, const char *name)
         if (strcmp(m->objects[i].name, name) == 0)
             return i;
     return -1;
+}
+
+int64_t measured_process_handovers(const MeasuredRun *m, const char *name)
+{
+    int64_t sum = -1;
+    for (int i = 0; name && i < m->n_threads; i++) {
+        const MThread *t = &m->threads[i];
+        if (t->handovers >= 0 && t->proc >= 0 && t->proc < m->n_procs && m->procs[t->proc].name &&
+            strcmp(m->procs[t->proc].name, name) == 0)
+            sum = (sum < 0 ? 0 : sum) + t->handovers;
+    }
+    return sum;
 }
 
 void measured_summary(const MeasuredRun *m, MeasuredSummary *s)

@@ -711,6 +711,18 @@ static void emit_objects(Emit *e, StrBuf *b, const cJSON *p)
         }
 }
 
+/* ", affinity=[0, 1]" for a scenario's "affinity" (the loader checked it
+ * is an array of core numbers); nothing without one. */
+static void put_affinity(StrBuf *b, const cJSON *a)
+{
+    if (!cJSON_IsArray(a))
+        return;
+    strbuf_puts(b, ", affinity=[");
+    for (const cJSON *c = a->child; c; c = c->next)
+        strbuf_printf(b, "%s%.0f", c == a->child ? "" : ", ", cJSON_IsNumber(c) ? c->valuedouble : 0);
+    strbuf_putc(b, ']');
+}
+
 static void emit_process(Emit *e, const cJSON *p, char *fn_id)
 {
     StrBuf body = {0};
@@ -785,6 +797,7 @@ static void emit_process(Emit *e, const cJSON *p, char *fn_id)
             strbuf_puts(&body, ", daemon=True");
         if (strcmp(get_str(t, "start", ""), "manual") == 0)
             strbuf_puts(&body, ", manual=True");
+        put_affinity(&body, get(t, "affinity"));
         strbuf_printf(&body, ", size=%.0f),\n", 2 * ops_run(get(t, "program")) + 16);
     }
     free(tids);
@@ -800,7 +813,10 @@ static void emit_process(Emit *e, const cJSON *p, char *fn_id)
         put_str(e, &body, e->objs.v[i].expr);
         any_shared = true;
     }
-    strbuf_puts(&body, any_shared ? "})\n" : ")\n");
+    if (any_shared)
+        strbuf_putc(&body, '}');
+    put_affinity(&body, get(p, "affinity"));
+    strbuf_puts(&body, ")\n");
     e->oom |= body.oom;
     strbuf_puts(&e->defs, strbuf_str(&body));
     strbuf_fini(&body);

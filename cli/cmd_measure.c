@@ -656,21 +656,23 @@ int cmd_measure(int argc, char **argv)
         outcomes[r] = sum.outcome;
         stopped += sum.outcome == SIM_RUN_UNTIL;
     }
-    /* Hand-overs are inferred from pauses in CPU loops; under the old GIL
-     * a holder's own releases, each a futex call while another thread
-     * waits, slow its loop into such pauses (tools/cpython/old_gil_countdown.py
-     * counts 2.7's hand-overs directly). */
+    /* Hand-overs are inferred from pauses in CPU loops, except on Python 2,
+     * whose runtime counts them where they happen (analysis/py/runtime.py):
+     * under the old GIL a holder's own releases, each a futex call while
+     * another thread waits, slow its loop into pauses too. The running
+     * shares still come from the pauses. */
     if (done > 0 && mr[0].python[0] == '2' && notes.n < PYEMIT_MAX_NOTES)
         snprintf(notes.line[notes.n++], sizeof(notes.line[0]),
-                 "under Python 2's GIL a holder's own releases slow its CPU loop into pauses, so the measured "
-                 "GIL switches and running shares count those pauses as hand-overs");
+                 "under Python 2's GIL a holder's own releases slow its CPU loop into pauses: the measured "
+                 "GIL switches are counted where they happen, but the running shares count those pauses "
+                 "as time without the GIL");
     if (stopped && notes.n < PYEMIT_MAX_NOTES)
         snprintf(notes.line[notes.n++], sizeof(notes.line[0]),
                  "%d of %d runs were stopped at the time limit (%.0f s, --timeout) with threads still at "
                  "work; their makespan is not compared",
                  stopped, done, (double)limit / 1e9);
     MeasureTable t;
-    if (measure_table_build(sim.trace, sim.outcome, (const SimTrace *const *)traces, outcomes, done, &t) <
+    if (measure_table_build(sim.trace, sim.outcome, (const SimTrace *const *)traces, outcomes, mr, done, &t) <
         0) {
         fprintf(stderr, "gilsim measure: out of memory\n");
         rc = EXIT_RUNTIME;

@@ -4,7 +4,9 @@ Every bundled lesson's program compiles; a scenario using every kind of
 operation runs and every thread and operation shows up in the measured
 trace; two figures that CPython keeps on any machine agree loosely with
 the simulation (an I/O loop beside one CPU-bound thread at a 5 ms switch
-interval; 4 CPU-bound threads against one doing the same work); what
+interval; 4 CPU-bound threads against one doing the same work; processes
+pinned to one core; on Python 2.7, if pyenv has it, two threads' hand-overs
+pinned to one core, counted where they happen); what
 cannot be measured says so in one line; calibrate writes a profile that
 loads, and a profile applies under the scenario and --set.
 
@@ -254,6 +256,55 @@ def test_four_threads_like_one():
     twice('4 CPU-bound threads take 0.8-1.3 times as long as one doing the same work', measure)
 
 
+def test_affinity_pins():
+    # Two processes pinned to the same core take turns on it: twice as long
+    # as the same two unpinned, side by side on 2 CPUs, in gilsim and in the
+    # program (a run on a shared CPU is slower than its calibration, so the
+    # pinned run is compared with the unpinned one, not with gilsim's).
+    def scenario(pin):
+        proc = lambda name: dict({'name': name, 'threads': [  # noqa: E731
+            {'name': 't', 'program': [{'cpu': '150ms'}]}]}, **({'affinity': [0]} if pin else {}))
+        return scenario_file({'name': 'pinned' if pin else 'unpinned', 'machine': {'cores': 2},
+                              'python': {'version': '3.11'}, 'processes': [proc('a'), proc('b')]},
+                             'pinned.json' if pin else 'unpinned.json')
+    pinned, unpinned = scenario(True), scenario(False)
+
+    def measure():
+        a, b = measured(pinned, 3)[('run', 'makespan')], measured(unpinned, 3)[('run', 'makespan')]
+        sim, meas = a['simulated'] / b['simulated'], a['measured'] / b['measured']
+        return abs(sim - 2) < 0.05 and 1.5 <= meas <= 2.8, (
+            'pinned over unpinned: measured x%.2f (%.0f / %.0f ms), simulated x%.2f' % (
+                meas, a['measured'] / 1e6, b['measured'] / 1e6, sim))
+    twice('two processes pinned to one core take twice as long as unpinned, measured as simulated', measure)
+
+
+def python2():
+    found = sorted(glob.glob(os.path.expanduser('~/.pyenv/versions/2.7*/bin/python')))
+    return found[-1] if found else None
+
+
+def test_python2_handovers():
+    # Under the old GIL the runtime counts hand-overs where they happen;
+    # two CPU-bound threads pinned to one core hand over about 250 times a
+    # second in CPython 2.7 as in gilsim (unpinned, or inferred from pauses,
+    # the figures were tens of thousands).
+    py = python2()
+    if not py:
+        print('SKIP: no Python 2.7 under ~/.pyenv/versions: the old GIL is not measured')
+        return
+
+    def measure():
+        rc, out, err = gilsim('measure', 'affinity_old_gil', '--python', py, '--runs', '1', '--json')
+        if rc != 0:
+            return False, err.strip()[-300:]
+        rows = dict(((r['subject'], r['metric']), r) for r in json.loads(out)['rows'])
+        sw = rows[('main', 'gil_switches_per_second')]
+        a = sw['measured'] / sw['simulated']
+        return 0.5 <= a <= 2, 'switches %.0f measured, %.0f simulated (x%.2f)' % (
+            sw['measured'], sw['simulated'], a)
+    twice('Python 2.7 pinned to one core: hand-overs counted where they happen agree with gilsim', measure)
+
+
 # ---- What cannot be measured ---------------------------------------------------
 
 def test_unmeasurable():
@@ -357,6 +408,8 @@ def main():
     test_calibrate_writes_a_profile()
     test_convoy_io_rate()
     test_four_threads_like_one()
+    test_affinity_pins()
+    test_python2_handovers()
     report()
 
 

@@ -6,12 +6,15 @@
  * preemption, a blocking call is blocked until its end was due and then
  * waits for the GIL, a lock wait lasts until another thread's release, a
  * killed daemon is killed, a thread stuck at the time limit deadlocks,
- * and lost updates come from a shared variable's first and last values.
+ * and lost updates come from a shared variable's first and last values;
+ * hand-overs the runtime counted itself (Python 2) replace the inferred
+ * ones in the comparison.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure_compare.h"
 #include "measured.h"
 #include "test.h"
 
@@ -132,6 +135,63 @@ static void test_handover(void)
     free(text);
 }
 
+/* The measured GIL switches per second of process main in t, or -1. */
+static double measured_switch_rate(const MeasureTable *t)
+{
+    for (int i = 0; i < t->n; i++)
+        if (t->rows[i].metric == MM_SWITCH_RATE && strcmp(t->rows[i].subject, "main") == 0 &&
+            t->rows[i].n_meas)
+            return t->rows[i].meas;
+    return -1;
+}
+
+/* The same recording as test_handover, from a Python 2 runtime that
+ * counted each thread's takes of the GIL from another thread: 3 pauses,
+ * but 1,500 + 1,499 hand-overs. The comparison reads the count; a
+ * recording without counts keeps the pauses' figure. */
+static void test_counted_handovers(void)
+{
+    const char *threads =
+        "[{\"name\":\"A\",\"daemon\":false,\"handovers\":1500,\"events\":["
+        "200,20,0, 300,1,0.01, 2000000,19,7000000, 10000000,0,1, 10001000,21,1]},"
+        " {\"name\":\"B\",\"daemon\":false,\"handovers\":1499,\"events\":["
+        "0,20,0, 100,4,0.001, 2100000,0,1, 2100000,1,0.0048, 6900000,0,1, 6950000,21,1]}]";
+    char *text = recording("main", "initial", 10000 * US, 0, "", threads);
+    MeasuredRun m;
+    SimTrace *tr;
+    if (build(text, &m, &tr) < 0) {
+        CHECK(0, "the counted recording builds");
+        free(text);
+        return;
+    }
+    CHECK_EQ(measured_process_handovers(&m, "main"), 2999);
+    CHECK_EQ(measured_process_handovers(&m, "other"), -1);
+    const SimTrace *meas[1] = {tr};
+    int outcome[1] = {SIM_RUN_DONE};
+    MeasureTable with, without;
+    CHECK_EQ(measure_table_build(tr, SIM_RUN_DONE, meas, outcome, &m, 1, &with), 0);
+    CHECK_EQ(measure_table_build(tr, SIM_RUN_DONE, meas, outcome, NULL, 1, &without), 0);
+    /* main lives 10 ms: 2,999 hand-overs are 299,900 a second, the pauses' 3 are 300 */
+    double counted = measured_switch_rate(&with), inferred = measured_switch_rate(&without);
+    CHECK(counted > 299000 && counted < 300800, "the counted hand-overs are compared: %.0f a second", counted);
+    CHECK(inferred > 290 && inferred < 310, "without counts, the pauses' hand-overs: %.0f a second", inferred);
+    measure_table_fini(&with);
+    measure_table_fini(&without);
+    sim_trace_destroy(tr);
+    measured_run_fini(&m);
+    free(text);
+
+    /* A 3.x recording has no counts. */
+    text = recording("main", "initial", 10000 * US, 0, "",
+                     "[{\"name\":\"A\",\"daemon\":false,\"events\":[0,20,0, 100,1,0.001, 1100000,0,1]}]");
+    if (build(text, &m, &tr) == 0) {
+        CHECK_EQ(measured_process_handovers(&m, "main"), -1);
+        sim_trace_destroy(tr);
+        measured_run_fini(&m);
+    }
+    free(text);
+}
+
 /* One thread, a pause in its CPU work: nobody else held the GIL, so the
  * OS preempted it and it kept the GIL. */
 static void test_preempted(void)
@@ -248,6 +308,7 @@ static void test_not_a_recording(void)
 int main(void)
 {
     test_handover();
+    test_counted_handovers();
     test_preempted();
     test_lock_wait();
     test_stopped();

@@ -12,7 +12,13 @@
 # progress longer than a threshold is a stretch of time when the thread was
 # not running (it lost the GIL, or the OS preempted it). gilsim rebuilds
 # each thread's states and the GIL's hand-overs from these records
-# (analysis/measured_trace.c).
+# (analysis/measured_trace.c). Under Python 2's GIL those pauses are not
+# hand-overs: a holder's own releases, each a futex call while another
+# thread waits, slow its loop into pauses, and the hand-overs come tens of
+# thousands of times a second, too briefly to show as pauses. So on
+# Python 2 every loop iteration and every record also notes which thread
+# ran Python last, and each thread counts the times it found another one
+# there: the process's hand-overs, counted where they happen.
 #
 # Each process writes its records as JSON into the folder named by the
 # environment variable GILSIM_MEASURE_DIR when it ends (or when the
@@ -66,7 +72,7 @@ GAP_SECONDS = 20e-6    # a longer pause than this in CPU work is a gap
 
 # One process's measuring state; a child process gets a copy (_child_state).
 _state = {"t0": None, "dir": None, "cal": {}, "switch_interval": None, "check_interval": None,
-          "cores": None, "scenario": ""}
+          "cores": None, "cpus": None, "scenario": ""}
 _process = None         # this process: name, start method, parent, times, shared variables
 _recorders = []         # one per thread that ran here
 _tls = threading.local()
@@ -76,6 +82,7 @@ _processes = {}         # process name -> Process or forked pid, started from he
 _ipc = {}               # the scenario's "ipc" objects, in every process
 _objects = {}           # object name -> [kind, its lock's name (conditions)], for the records
 _random = random.Random(1)
+_last = [None]          # Python 2: the recorder of the thread that ran Python last
 
 
 class _Recorder(object):
@@ -86,9 +93,13 @@ class _Recorder(object):
         self.daemon = daemon
         self.buf = [None] * (3 * size)
         self.n = 0
+        self.handovers = 0  # Python 2: times it took the GIL from another thread
         _recorders.append(self)
 
     def mark(self, code, arg, t=None):
+        if PY2 and _last[0] is not self:
+            _last[0] = self
+            self.handovers += 1
         n = self.n
         buf = self.buf
         if n + 3 > len(buf):
@@ -110,6 +121,8 @@ class _Recorder(object):
 
 
 class _NoRecorder(object):
+    handovers = 0
+
     def gap(self, t, u):
         pass
 
@@ -133,15 +146,24 @@ def _spin(n, r, t):
     jump), so a drop request is served within one iteration. Every chunk
     reads the clock, and a pause longer than the threshold since the last
     reading (t, at first the caller's) is recorded. Returns the last
-    reading."""
+    reading. On Python 2 each iteration also counts a hand-over to r when
+    another thread ran last (see the top of this file); the calibration
+    runs the same loop, so a second of CPU work is the same either way."""
     clock = _clock
     chunk = _state["cal"].get("chunk", 256)
     limit = _state["cal"].get("gap_limit", GAP_SECONDS)
+    last = _last
     while n > 0:
         k = chunk if n > chunk else n
         n -= k
-        for _ in _range(k):
-            pass
+        if PY2:
+            for _ in _range(k):
+                if last[0] is not r:
+                    last[0] = r
+                    r.handovers += 1
+        else:
+            for _ in _range(k):
+                pass
         u = clock()
         if u - t > limit:
             r.gap(t, u)
@@ -437,12 +459,13 @@ class Thread(object):
     manual: started by a start() operation instead of with its process.
     size: how many records to make room for."""
 
-    def __init__(self, name, program, daemon=False, manual=False, size=1024):
+    def __init__(self, name, program, daemon=False, manual=False, size=1024, affinity=None):
         self.name = name
         self.program = program
         self.daemon = daemon
         self.manual = manual
         self.size = size
+        self.affinity = affinity
         self.thread = None
         self.done = threading.Event()
         _threads[name] = self
@@ -453,6 +476,7 @@ class Thread(object):
         self.thread.start()
 
     def run(self):
+        _pin_to(self.affinity if self.affinity is not None else _process.get("affinity"))
         r = _tls.rec = _Recorder(self.name, self.daemon, self.size)
         r.mark(CODES["thread_begin"], 0)
         self.body(r)
@@ -617,18 +641,21 @@ def _process_entry(state, name, method, main, ipc):
     main(ipc)
 
 
-def run_process(name, threads, shared=None):
+def run_process(name, threads, shared=None, affinity=None):
     """Runs process name's threads: the first thread that is neither daemon
     nor started by hand runs on the process's main thread, after starting
     the others in order; then waits for every non-daemon thread, as the
     interpreter does at exit, and writes the records. shared maps each
-    shared variable to its global."""
+    shared variable to its global; affinity lists the scenario's cores the
+    process may run on (None: all)."""
     if _process is None:
         raise RuntimeError("run_process() outside launch()")
+    _process["affinity"] = affinity
+    here = next((t for t in threads if not t.daemon and not t.manual), None)
+    _pin_to(here.affinity if here is not None and here.affinity is not None else affinity)
     if shared:
         _process["shared_names"] = dict(shared)
         _process["shared_initial"] = _shared_values()
-    here = next((t for t in threads if not t.daemon and not t.manual), None)
     if here is not None:
         r = _tls.rec = _Recorder(here.name, False, here.size)
         r.mark(CODES["thread_begin"], 0)
@@ -678,6 +705,7 @@ def launch(initial, switch_interval, cores, uses=("cpu",), seed=1, check_interva
     _state["check_interval"] = check_interval
     _random.seed(seed)
     _calibrate(uses)
+    _last[0] = None
     _state["t0"] = _clock()
     if _state["dir"]:
         # The measuring tool's time limit starts now, not at start-up.
@@ -693,16 +721,53 @@ def launch(initial, switch_interval, cores, uses=("cpu",), seed=1, check_interva
         p.join()
 
 
+def _affinity(cpus=None):
+    """The CPUs the calling thread may run on (a sorted list), or with cpus
+    sets them; None where the OS does not say. Python 2 has no
+    os.sched_getaffinity, so it calls the C library's."""
+    if hasattr(os, "sched_getaffinity"):
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
+        return sorted(os.sched_getaffinity(0))
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        bits = 8 * ctypes.sizeof(ctypes.c_ulong)
+        mask = (ctypes.c_ulong * (1024 // bits))()
+        if cpus is not None:
+            for c in cpus:
+                mask[c // bits] |= 1 << (c % bits)
+            if libc.sched_setaffinity(0, ctypes.sizeof(mask), mask) != 0:
+                return None
+        if libc.sched_getaffinity(0, ctypes.sizeof(mask), mask) != 0:
+            return None
+        return [c for c in _range(1024) if mask[c // bits] >> (c % bits) & 1]
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
 def _pin(cores):
     """Restricts this process (and what it starts) to `cores` CPUs; returns
     how many it may use."""
-    if not hasattr(os, "sched_getaffinity"):
+    cpus = _affinity()
+    if cpus is None:
         return None
-    cpus = sorted(os.sched_getaffinity(0))
     if cores and cores < len(cpus):
-        os.sched_setaffinity(0, cpus[:cores])
-        cpus = cpus[:cores]
+        cpus = _affinity(cpus[:cores]) or cpus[:cores]
+    _state["cpus"] = cpus
     return len(cpus)
+
+
+def _pin_to(cores):
+    """A scenario's "affinity" for the calling thread (and the threads it
+    starts): core c is the program's CPU c, counted modulo the CPUs it has;
+    None is all of them, as a thread or process without one has in gilsim
+    whatever its creator's mask was."""
+    cpus = _state.get("cpus")
+    if not cpus:
+        return
+    want = sorted(set(cpus[c % len(cpus)] for c in cores)) if cores else cpus
+    _affinity(want)
 
 
 # ---- Calibration ---------------------------------------------------------------
@@ -815,7 +880,10 @@ def _finish_process(killed=False):
             ev[i] = int((ev[i] - t0) * 1e9)
             if ev[i + 1] == _GAP:
                 ev[i + 2] = int((ev[i + 2] - t0) * 1e9)
-        threads.append({"name": r.name, "daemon": bool(r.daemon), "events": ev})
+        th = {"name": r.name, "daemon": bool(r.daemon), "events": ev}
+        if PY2:
+            th["handovers"] = r.handovers
+        threads.append(th)
     shared = {}
     final = _shared_values()
     for k in p["shared_names"]:
