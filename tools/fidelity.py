@@ -12,14 +12,16 @@ with that machine profile against the same measured runs (measure
 --measured=DIR), which shows what calibrating moves.
 
 usage: tools/fidelity.py [--gilsim PATH] [--runs N] [--python PATH] [--no-pyenv]
-                         [--profile FILE] [--write README.md] [--results OUT.json]
-                         [--from RESULTS.json] [LESSON...]
+                         [--profile FILE] [--timeout T] [--write README.md]
+                         [--results OUT.json] [--from RESULTS.json] [LESSON...]
 
 Prints the Markdown table; --write replaces the part of the file between
 <!-- fidelity:begin --> and <!-- fidelity:end --> with it. --results keeps
 what was measured, and --from makes the table again from it without
-measuring. The machine's load moves every measured figure: the table says
-what it was.
+measuring; with LESSONs named, --from measures those again and keeps the
+rest. --timeout is measure's time limit per run (a lesson slower on the
+interpreter than simulated needs more than the default). The machine's
+load moves every measured figure: the table says what it was.
 """
 import argparse
 import datetime
@@ -103,9 +105,10 @@ def headline(rows):
     return None, None
 
 
-def measure(gilsim, lesson, python, runs, save):
+def measure(gilsim, lesson, python, runs, save, timeout=None):
     p = subprocess.run([gilsim, 'measure', lesson, '--runs', str(runs), '--json', '--python', python,
-                        '--save', save], capture_output=True, text=True)
+                        '--save', save] + (['--timeout', timeout] if timeout else []),
+                       capture_output=True, text=True)
     if p.returncode == 4:
         return None, p.stdout.strip().split(': ', 2)[-1]
     if p.returncode != 0:
@@ -129,8 +132,8 @@ def measure_all(args, names):
             python = interpreter_for(version, args.python, not args.no_pyenv)
             save = os.path.join(tmp, name)
             sys.stderr.write('%s on %s...\n' % (name, python))
-            res, why = measure(args.gilsim, name, python, args.runs, save)
-            entry = {'name': name, '_load': load_average()}
+            res, why = measure(args.gilsim, name, python, args.runs, save, args.timeout)
+            entry = {'name': name, '_load': load_average(), 'date': datetime.date.today().isoformat()}
             if res is None:
                 entry['why'] = why
             else:
@@ -153,22 +156,38 @@ def main():
     ap.add_argument('--write')
     ap.add_argument('--results')
     ap.add_argument('--from', dest='from_')
+    ap.add_argument('--timeout')
     args = ap.parse_args()
     names = args.lessons or sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(ROOT, 'scenarios', '*.json'))
                                    if not p.endswith('schema.json'))
     head = ['lesson', 'Python', 'makespan: simulated', 'measured', 'ratio', 'figure', 'simulated', 'measured', 'ratio']
-    if args.profile or (args.from_ and json.load(open(args.from_)).get('profile')):
+    profile = args.profile or (json.load(open(args.from_)).get('profile') if args.from_ else None)
+    if profile:
         head += ['simulated with profile', 'ratio']
     if args.from_:
         with open(args.from_) as f:
             saved = json.load(f)
         results, loads, runs = saved['lessons'], saved['loads'], saved['runs']
+        # Results saved before each lesson kept its date carry the file's.
+        day = re.match(r'(\d{4}-\d{2}-\d{2})', os.path.basename(args.from_))
+        for r in results:
+            r.setdefault('date', day.group(1) if day else None)
+        if args.lessons:
+            again = measure_all(args, args.lessons)
+            for r in again:
+                at = [i for i, x in enumerate(results) if x['name'] == r['name']]
+                if at:
+                    loads[at[0]] = r.pop('_load')
+                    results[at[0]] = r
+                else:
+                    loads.append(r.pop('_load'))
+                    results.append(r)
     else:
         results, loads, runs = measure_all(args, names), None, args.runs
         loads = [r.pop('_load') for r in results]
     if args.results:
         with open(args.results, 'w') as f:
-            json.dump({'runs': runs, 'loads': loads, 'profile': args.profile, 'lessons': results}, f, indent=1)
+            json.dump({'runs': runs, 'loads': loads, 'profile': profile, 'lessons': results}, f, indent=1)
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in results:
         # A program that leaves an operation out is another program: its
@@ -198,7 +217,8 @@ def main():
             cells += [fmt(r2['metric'], r2['simulated']) if r2 else '-', ratio(r2) if r2 else '-']
         lines.append('| ' + ' | '.join(cells) + ' |')
     nproc = os.cpu_count()
-    when = datetime.date.today().isoformat()
+    days = sorted(set(r.get('date') or datetime.date.today().isoformat() for r in results))
+    when = days[0] if len(days) == 1 else '%s to %s' % (days[0], days[-1])
     intro = ('Measured on %s (%d CPUs), %s, %d runs per lesson (median), on the pyenv interpreter of each '
              'lesson\'s Python version where there is one; load average %.1f to %.1f during the runs.'
              % (cpu_model(), nproc, when, runs, min(loads), max(loads)))
