@@ -227,22 +227,25 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
  *
  * Every check_interval ticks the holder releases the GIL and re-acquires it
  * at once; a release signals one blocked waiter, which needs the OS wake-up
- * latency to run and mostly finds the GIL taken again (a failed wake-up).
+ * latency to run and often finds the GIL taken again (a failed wake-up).
  * It wins if its attempt falls while the lock is free. On Linux the lock is
  * a glibc semaphore, and sem_post makes the value 1 before its futex-wake
  * system call (nptl/sem_post.c), so the lock stays free for the whole call,
- * not for an instant: the window is the release's signalling cost
- * (old_signal_cost) plus a tick, out of a period of check_interval ticks
- * and that cost. A thread arriving at the lock tries it once before it
- * blocks (sem_wait's fast path), with the same chance. A woken waiter that
- * loses goes back to its futex and is woken by the next release, so it
- * tries again at the wake-up latency's pace until it wins. CPython 2.7
- * here: an I/O thread's 1 ms sleep ends about as late beside one or two
- * CPU-bound threads as alone (tools/cpython/sleep_delay.py), and two
- * CPU-bound threads pinned to one CPU hand over ~250 times a second; on
- * two CPUs they hand over ~69,000 times a second, six times as often as
- * here, as 2.7's ticks are faster than tick_cost and its releases cost
- * more (tools/cpython/old_gil_countdown.py).
+ * not for an instant: the window is the release's whole cost (its
+ * signalling, old_signal_cost, and on several cores the wake of the waiter
+ * beside it, old_contention_cost) plus a tick, out of a period of
+ * check_interval ticks and that cost. A thread arriving at the lock tries
+ * it once before it blocks (sem_wait's fast path), with the same chance. A
+ * woken waiter that loses goes back to its futex and is woken by the next
+ * release, so it tries again at the wake-up latency's pace until it wins.
+ * A release before a blocking call wakes a sleeping waiter too, and pays
+ * machine.wake_cost for it. CPython 2.7 here: an I/O thread's 1 ms sleep
+ * ends about as late beside one or two CPU-bound threads as alone
+ * (tools/cpython/sleep_delay.py), and two CPU-bound threads pinned to one
+ * CPU hand over ~250 times a second; on two CPUs they hand over ~69,000
+ * times a second, under three times as often as here, as 2.7's ticks are
+ * faster than tick_cost and its releases cost more
+ * (tools/cpython/old_gil_countdown.py).
  *
  * Ticks are not simulated one by one: while threads wait, the holder's
  * bytecode runs slower by the cost of signalling them on every release,
@@ -283,18 +286,26 @@ void gil_note_coming(SimWorld *w, Thread *t)
     }
 }
 
+/* What one release of an old GIL that someone waits for costs its holder:
+ * the semaphore's post and its futex wake, which costs more when the
+ * waiter can run beside the holder (several cores the holder's process may
+ * use; an affinity mask can leave it one), where the woken waiters fight
+ * over the lock. The lock is free for all of it. */
+static double old_release_cost(SimWorld *w, const Gil *g)
+{
+    double cost = (double)w->cfg->old_signal_cost;
+    int usable = g->holder == NO_THREAD ? w->cfg->cores : os_usable_cores(w, T(w, g->holder));
+    if (usable > 1)
+        cost += (double)w->cfg->old_contention_cost;
+    return cost;
+}
+
 /* Wall time per unit of bytecode for the holder of an old GIL that someone
  * waits for. */
 static double old_contended_slowdown(SimWorld *w, const Gil *g)
 {
     double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost;
-    double overhead = (double)w->cfg->old_signal_cost;
-    /* The fight needs a waiter that can run beside the holder: several
-     * cores the holder's process may use (an affinity mask can leave it one). */
-    int usable = g->holder == NO_THREAD ? w->cfg->cores : os_usable_cores(w, T(w, g->holder));
-    if (usable > 1)
-        overhead += (double)w->cfg->old_contention_cost;
-    return period > 0 ? 1.0 + overhead / period : 1.0;
+    return period > 0 ? 1.0 + old_release_cost(w, g) / period : 1.0;
 }
 
 /* The same, for the holder as it is now. */
@@ -310,7 +321,7 @@ static double old_slowdown(SimWorld *w, const Gil *g)
 static double old_free_share(SimWorld *w, const Gil *g)
 {
     double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost * old_contended_slowdown(w, g);
-    double window = (double)w->cfg->tick_cost + (double)w->cfg->old_signal_cost;
+    double window = (double)w->cfg->tick_cost + old_release_cost(w, g);
     return period > window ? window / period : 1.0;
 }
 
@@ -452,6 +463,12 @@ void gil_drop(SimWorld *w, Thread *t, SimDropKind kind)
     t->holds_gil = false;
     world_record(w, SIM_REC_GIL_DROP, t->id, t->gil, 0, (uint8_t)kind, 0,
            kind == SIM_DROP_FORCED ? SIM_C_DROP_REQUEST : kind == SIM_DROP_EXIT ? SIM_C_EXIT : SIM_C_OP_BEGIN);
+    /* The old GIL's waiters sleep in the semaphore's futex: a release before
+     * a blocking call wakes one, a futex wake that costs the releaser what
+     * a lock's release with a sleeper costs (machine.wake_cost), paid before
+     * its next op. (Its releases in CPU work pay theirs in old_slowdown.) */
+    if (w->cfg->gil == SIM_GIL_OLD && kind == SIM_DROP_VOLUNTARY && wl_count(&g->waiters) > 0)
+        t->wake_debt += w->cfg->wake_cost;
     gil_signal_one(w, g);
     if (request_pending && kind != SIM_DROP_EXIT &&
         (w->cfg->gil == SIM_GIL_NEW || w->cfg->gil == SIM_GIL_PER_INTERP) &&

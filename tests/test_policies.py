@@ -27,14 +27,18 @@ def test_beazley_countdown():
     check(one < t2 * 0.85, 'one core is faster than four for the old GIL (%.1f s vs %.1f s)' % (one, t2))
     g = process(two, 'main')['gil']
     # A woken waiter wins only if it looks while the semaphore's post is
-    # still in its futex wake: about a quarter of a release period here.
-    check(2 * g['switches'] < g['failed_wakeups'] < 6 * g['switches'],
-          'on several cores a woken waiter mostly finds the GIL taken again: 2-6 failed wake-ups per '
-          'hand-over (%d failed wake-ups, %d switches)' % (g['failed_wakeups'], g['switches']))
-    # So a hand-over every few wake-ups (12-28 us each): thousands a second,
-    # not the one per time slice of the pinned case.
+    # still in its futex wake, which on several cores is the whole cost of
+    # a release (old_signal_cost and old_contention_cost): about half of a
+    # release period here.
+    check(0.5 * g['switches'] < g['failed_wakeups'] < 2 * g['switches'],
+          'on several cores a woken waiter finds the GIL taken again about as often as it wins: 0.5-2 '
+          'failed wake-ups per hand-over (%d failed wake-ups, %d switches)' % (g['failed_wakeups'], g['switches']))
+    # So a hand-over every one or two wake-ups (12-28 us each): tens of
+    # thousands a second (CPython 2.7 on two CPUs here: about 69,000,
+    # tools/cpython/old_gil_countdown.py), not the one per time slice of
+    # the pinned case.
     rate = g['switches'] / t2
-    check(7000 < rate < 29000, 'the old GIL changes hands every few wake-ups: %.0f switches/s' % rate)
+    check(15000 < rate < 60000, 'the old GIL changes hands every wake-up or two: %.0f switches/s' % rate)
     check(two['config']['gil'] == 'old', 'run --json reports the policy')
 
 
