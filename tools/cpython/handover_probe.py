@@ -14,7 +14,13 @@ each sleep's start and its return. From the stamps:
              CPU-bound thread; the I/O thread's share of those
 
 Usage: handover_probe.py [--python PY] [--cpu N] [--interval MS] [--seconds S]
-Runs the measured program in PY (default python3) and prints JSON.
+       handover_probe.py --gilsim BIN [--seed K] [--set KEY=VALUE]... [--cpu N]
+           [--interval MS] [--seconds S]
+The first form runs the measured program in PY (default python3) and prints
+JSON. The second simulates the same threads in gilsim (3.11, 2 cores) and
+prints the same figures from its trace: a hand-over away from a CPU-bound
+thread while the I/O thread waited is one its trace shows (the GIL holder
+changing), so no gap threshold is involved.
 """
 import json
 import statistics
@@ -94,8 +100,64 @@ def analyse(data, n_cpu):
     return out
 
 
+def simulate(binary, sets, n_cpu, interval_ms, seconds, seed):
+    """The same figures from gilsim's trace of the same threads."""
+    sc = {'name': 'handover probe', 'seed': seed, 'machine': {'cores': 2},
+          'python': {'version': '3.11', 'switch_interval': '%gms' % interval_ms},
+          'processes': [{'name': 'main', 'threads': [
+              {'name': 'io', 'program': [{'repeat': int(seconds * 1000), 'do': [{'sleep': '1ms'}]}]}] + [
+              {'name': 'cpu%d' % k, 'daemon': True, 'program': [{'cpu': '3600s'}]} for k in range(n_cpu)]}]}
+    args = [binary, 'trace', '-', '--format', 'csv', '-o', '-']
+    for kv in sets:
+        args += ['--set', kv]
+    r = subprocess.run(args, input=json.dumps(sc), capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(r.stderr)
+    takes, waits, sleeps = [], [], []
+    for line in r.stdout.splitlines()[1:]:
+        _, th, state, reason, a, b, _, holder = line.split(',')
+        a, b = int(a), int(b)
+        # A thread takes the GIL where a Running stretch of its own begins
+        # (the I/O thread's are zero-long: it sleeps again at once).
+        if state == 'Running' and (holder == th or (th == 'io' and a == b)):
+            takes.append((a, th))
+        if th == 'io' and state == 'Runnable' and reason == 'wait_gil':
+            waits.append((a, b))
+        if th == 'io' and state == 'Blocked' and reason == 'sleep':
+            sleeps.append((a, b))
+    takes.sort()
+    won = lost = 0
+    for a, b in waits:
+        prev = None
+        for t, th in takes:
+            if t > b:
+                break
+            if t <= a:
+                prev = th
+                continue
+            if th != prev:
+                won += th == 'io'
+                lost += th != 'io'
+            prev = th
+    # each sleep's delay: from its start to the I/O thread's next take
+    import bisect
+    io_takes = [t for t, th in takes if th == 'io']
+    delays = []
+    for a, b in sleeps:
+        i = bisect.bisect_left(io_takes, b)
+        if i < len(io_takes):
+            delays.append((io_takes[i] - a) / 1e3 - 1000)
+    delays = delays[20:]  # skip the start-up, as the measured program does
+    q = lambda v, p: sorted(v)[int(p * (len(v) - 1))]  # noqa: E731
+    out = {'ios': len(delays), 'delay_p50_us': round(q(delays, 0.5), 1), 'delay_p90_us': round(q(delays, 0.9), 1)}
+    if n_cpu >= 2 and won + lost:
+        out.update(io_won=won, cpu_won=lost, won_share=round(won / (won + lost), 3))
+    return out
+
+
 def main(argv):
     py, n_cpu, interval_ms, seconds = 'python3', 2, 5.0, 4.0
+    binary, sets, seed = None, [], 1
     it = iter(argv)
     for a in it:
         if a == '--python':
@@ -106,6 +168,17 @@ def main(argv):
             interval_ms = float(next(it))
         elif a == '--seconds':
             seconds = float(next(it))
+        elif a == '--gilsim':
+            binary = next(it)
+        elif a == '--set':
+            sets.append(next(it))
+        elif a == '--seed':
+            seed = int(next(it))
+    if binary:
+        res = simulate(binary, sets, n_cpu, interval_ms, seconds, seed)
+        res.update({'gilsim': binary, 'set': sets, 'seed': seed, 'cpu_threads': n_cpu, 'interval_ms': interval_ms})
+        print(json.dumps(res))
+        return
     gap = max(interval_ms / 1000 / 4, 0.0002)
     src = PROGRAM % (n_cpu, seconds, gap, interval_ms / 1000)
     r = subprocess.run([py, '-c', src], capture_output=True, text=True, timeout=seconds * 10 + 60)
