@@ -8,10 +8,15 @@ stretch in which it did not hold the GIL (or a CPU). The I/O thread stamps
 each sleep's start and its return. From the stamps:
 
   delay      how much later than 1 ms each sleep returned (p50, p90)
-  won        for every hand-over away from a CPU-bound thread while the
-             I/O thread waited for the GIL (1 ms after its sleep began, to
-             its return): who resumed first, the I/O thread or another
-             CPU-bound thread; the I/O thread's share of those
+  won        the hand-overs away from a CPU-bound thread while the I/O
+             thread waited for the GIL (1 ms after its sleep began, to its
+             return): each wait ends with one to the I/O thread (the
+             CPU-bound threads never let go otherwise), and the others went
+             to another CPU-bound thread (a gap that ends with that one
+             resuming); the I/O thread's share of those. Its own wins are
+             counted by its waits, not by gaps: it holds the GIL for
+             microseconds, so the thread it took the GIL from pauses too
+             briefly to leave a gap.
 
 Usage: handover_probe.py [--python PY] [--cpu N] [--interval MS] [--seconds S]
        handover_probe.py --gilsim BIN [--seed K] [--set KEY=VALUE]... [--cpu N]
@@ -81,18 +86,15 @@ def analyse(data, n_cpu):
     waiting = [(t0 + 0.001, t1) for (t0, t1) in sleeps]
     import bisect
     times = [r[0] for r in resumes]
-    won = lost = 0
+    won, lost = len(waiting), 0
     for k in range(n_cpu):
         for (start, _) in gaps[k]:
             i = bisect.bisect_left(waiting, (start, float('inf'))) - 1
             if i < 0 or not (waiting[i][0] < start < waiting[i][1]):
                 continue
             j = bisect.bisect_right(times, start)
-            if j < len(resumes):
-                if resumes[j][1] == 'io':
-                    won += 1
-                elif resumes[j][1] != 'cpu%d' % k:
-                    lost += 1
+            if j < len(resumes) and resumes[j][1] not in ('io', 'cpu%d' % k):
+                lost += 1
     if won + lost:
         out['io_won'] = won
         out['cpu_won'] = lost
