@@ -209,7 +209,8 @@ def main():
     alone = [e for e in old.instants('failed wake-up') if (old.who(e), e['ts']) not in changes]
     check(len(alone) >= 2, 'old_gil_battle: failed wake-ups to explain (%d)' % len(alone))
     for e in alone[:2]:
-        case(old, e['ts'], old.who(e), 'failed wake-up', 'why', ['signalled', 'took the GIL'])
+        case(old, e['ts'], old.who(e), 'failed wake-up', 'why', ['signalled', 'took the GIL'],
+             ["%s's release" % old.who(e)])  # its own release never signals it
     # The old GIL has no timed wait or drop request: a thread that lost the
     # lock at a release blocks on it, and the taker caught the release.
     for th in ('t1', 't2'):
