@@ -316,12 +316,14 @@ static double old_slowdown(SimWorld *w, const Gil *g)
     return old_contended_slowdown(w, g);
 }
 
-/* The share of a release period in which the old GIL is free: from the
- * semaphore's post to the holder's re-acquire, the post's futex wake. */
+/* The share of a release period (check_interval ticks and the release)
+ * in which the old GIL is free: from the semaphore's post to the holder's
+ * re-acquire, the post's futex wake, and a tick. */
 static double old_free_share(SimWorld *w, const Gil *g)
 {
-    double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost * old_contended_slowdown(w, g);
-    double window = (double)w->cfg->tick_cost + old_release_cost(w, g);
+    double release = old_release_cost(w, g);
+    double period = (double)w->cfg->check_interval * (double)w->cfg->tick_cost + release;
+    double window = (double)w->cfg->tick_cost + release;
     return period > window ? window / period : 1.0;
 }
 
