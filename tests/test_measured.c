@@ -96,13 +96,15 @@ static void check_chain(const SimTrace *tr)
 
 /* B starts an I/O, A starts CPU work; B's I/O ends while A runs, and A's
  * loop pauses from the moment it lets go (2 ms) while B runs. */
+/* Thread A's and B's events in test_handover, and after it with counts. */
+#define A_EVENTS "200,20,0, 300,1,0.01, 2000000,19,7000000, 10000000,0,1, 10001000,21,1"
+#define B_EVENTS "0,20,0, 100,4,0.001, 2100000,0,1, 2100000,1,0.0048, 6900000,0,1, 6950000,21,1"
+
 static void test_handover(void)
 {
     char *text = recording("main", "initial", 10100 * US, 0, "",
-        "[{\"name\":\"A\",\"daemon\":false,\"events\":["
-        "200,20,0, 300,1,0.01, 2000000,19,7000000, 10000000,0,1, 10001000,21,1]},"
-        " {\"name\":\"B\",\"daemon\":false,\"events\":["
-        "0,20,0, 100,4,0.001, 2100000,0,1, 2100000,1,0.0048, 6900000,0,1, 6950000,21,1]}]");
+        "[{\"name\":\"A\",\"daemon\":false,\"events\":[" A_EVENTS "]},"
+        " {\"name\":\"B\",\"daemon\":false,\"events\":[" B_EVENTS "]}]");
     MeasuredRun m;
     SimTrace *tr;
     if (build(text, &m, &tr) < 0) {
@@ -152,10 +154,8 @@ static double measured_switch_rate(const MeasureTable *t)
 static void test_counted_handovers(void)
 {
     const char *threads =
-        "[{\"name\":\"A\",\"daemon\":false,\"handovers\":1500,\"events\":["
-        "200,20,0, 300,1,0.01, 2000000,19,7000000, 10000000,0,1, 10001000,21,1]},"
-        " {\"name\":\"B\",\"daemon\":false,\"handovers\":1499,\"events\":["
-        "0,20,0, 100,4,0.001, 2100000,0,1, 2100000,1,0.0048, 6900000,0,1, 6950000,21,1]}]";
+        "[{\"name\":\"A\",\"daemon\":false,\"handovers\":1500,\"events\":[" A_EVENTS "]},"
+        " {\"name\":\"B\",\"daemon\":false,\"handovers\":1499,\"events\":[" B_EVENTS "]}]";
     char *text = recording("main", "initial", 10000 * US, 0, "", threads);
     MeasuredRun m;
     SimTrace *tr;

@@ -127,22 +127,22 @@ def simulate(binary, sets, n_cpu, interval_ms, seconds, seed):
             waits.append((a, b))
         if th == 'io' and state == 'Blocked' and reason == 'sleep':
             sleeps.append((a, b))
+    import bisect
     takes.sort()
+    times = [t for t, _ in takes]
     won = lost = 0
     for a, b in waits:
-        prev = None
-        for t, th in takes:
-            if t > b:
-                break
-            if t <= a:
-                prev = th
-                continue
+        # who held the GIL when the wait began, then each change of holder in it
+        i = bisect.bisect_right(times, a)
+        prev = takes[i - 1][1] if i else None
+        while i < len(takes) and takes[i][0] <= b:
+            th = takes[i][1]
             if th != prev:
                 won += th == 'io'
                 lost += th != 'io'
             prev = th
+            i += 1
     # each sleep's delay: from its start to the I/O thread's next take
-    import bisect
     io_takes = [t for t, th in takes if th == 'io']
     delays = []
     for a, b in sleeps:
