@@ -792,10 +792,6 @@ static size_t join_target_end(const Explainer *ex, size_t block, size_t rec)
     return NONE;
 }
 
-/*
- * The cause of record rec and, when why != NULL, the sentence that tells
- * it. Both come from one place so the arrows and the words cannot differ.
- */
 /* The run's GIL is CPython's old one (3.1 and earlier): no timed wait, no
  * drop request, a release and re-take every check interval. */
 static bool is_old_gil(const SimRunInfo *info)
@@ -803,6 +799,10 @@ static bool is_old_gil(const SimRunInfo *info)
     return info->gil_policy && strcmp(info->gil_policy, "old") == 0;
 }
 
+/*
+ * The cause of record rec and, when why != NULL, the sentence that tells
+ * it. Both come from one place so the arrows and the words cannot differ.
+ */
 static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
 {
     char sink[8];
