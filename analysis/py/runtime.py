@@ -72,7 +72,7 @@ GAP_SECONDS = 20e-6    # a longer pause than this in CPU work is a gap
 
 # One process's measuring state; a child process gets a copy (_child_state).
 _state = {"t0": None, "dir": None, "cal": {}, "switch_interval": None, "check_interval": None,
-          "cores": None, "cpus": None, "scenario": ""}
+          "cores": None, "cpus": None, "pinned": False, "scenario": ""}
 _process = None         # this process: name, start method, parent, times, shared variables
 _recorders = []         # one per thread that ran here
 _tls = threading.local()
@@ -762,10 +762,14 @@ def _pin_to(cores):
     """A scenario's "affinity" for the calling thread (and the threads it
     starts): core c is the program's CPU c, counted modulo the CPUs it has;
     None is all of them, as a thread or process without one has in gilsim
-    whatever its creator's mask was."""
+    whatever its creator's mask was. Until something was pinned every
+    thread has all of them already, and a thread's start (which programs
+    measure) pays no system call for nothing."""
     cpus = _state.get("cpus")
-    if not cpus:
+    if not cpus or not (cores or _state.get("pinned")):
         return
+    if cores:
+        _state["pinned"] = True  # children get _state: their masks come from a pinned thread
     want = sorted(set(cpus[c % len(cpus)] for c in cores)) if cores else cpus
     _affinity(want)
 
