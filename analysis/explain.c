@@ -955,11 +955,11 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
     }
     case SIM_REC_FAILED_WAKEUP: {
         c = find_back(ex, glist(ex, r->arg), rec, is_drop, NULL);
-        /* A thread's own release never signals it: under the old GIL the
-         * last drop on record can be the waiter's own, lost at a release
-         * it did not catch, and the signal came from a release of the
-         * holder's that has no record. */
-        if (c != NONE && ex->r[c].thread == X)
+        /* Under the old GIL the last drop on record can be the waiter's
+         * own, lost at a release it did not catch; the signal came from a
+         * release of the holder's, which has no record. (The new GIL
+         * records every release that signals.) */
+        if (c != NONE && ex->r[c].thread == X && is_old_gil(info))
             c = NONE;
         uint32_t me = X;
         size_t steal = c != NONE ? find_fwd(ex, glist(ex, r->arg), c, is_acquire_by_other, &me) : NONE;
