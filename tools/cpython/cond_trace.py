@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""How an I/O thread wins the GIL beside two CPU-bound threads, read from
+the interpreter's own condition-variable calls.
+
+The program: two threads run a pure-Python loop, a third sleeps 1 ms in a
+loop (the I/O thread). It runs with cond_trace.c preloaded, which records
+every pthread_cond_timedwait, pthread_cond_wait and pthread_cond_signal
+call with its entry and return times (CLOCK_MONOTONIC), its result and its
+deadline. In CPython 3.x (Python/ceval_gil.c, FORCE_SWITCHING) those calls
+are the GIL's own steps:
+
+  timed wait on gil->cond     a waiter in take_gil, one switch interval;
+                              ETIMEDOUT with no switch meanwhile sets the
+                              drop request
+  signal on gil->cond         drop_gil: the holder lets go and wakes one
+  signal on gil->switch_cond  take_gil: the new holder has the GIL (the
+                              dropper waits for it), so the order of these
+                              signals is the order of holders
+
+For each forced drop (a CPU-bound holder's signal) while the I/O thread
+waits, the next holder is the winner, and the I/O thread's current wait is
+either older than the previous signal on gil->cond or newer. glibc's
+condition variable (nptl/pthread_cond_wait.c, since 2.25) sends a signal
+to group G1 while G1 has a waiter left unsignalled; only when none is left
+do all registered waiters become the new G1. A wait older than the
+previous signal was in G1 when that signal passed it by, so it is the only
+waiter the next signal can go to; a newer one competes with the requester,
+which has just timed out and waits again, still awake, and takes the
+signal before it blocks.
+
+Printed per run (JSON): `ios` (I/O loop iterations, and `ios_untraced`
+from the same program without the recorder: the recorder must not change
+it), then for the forced drops while the I/O thread waited:
+`io_wait_older` (its wait older than the previous signal: how many, and
+how many the I/O thread won) and `io_wait_newer` (likewise, and how many
+the thread that set the drop request won itself); and for the I/O thread's
+timed waits that ran out, how late they returned past the deadline
+(`timeout_late_us` p50/p90, `late_share` beyond 300 us). A wait that
+returns milliseconds late outlives the next signal; with `--sched`, the
+run is also recorded with `perf record` (scheduler events, all CPUs) to
+show why: the I/O thread woke on the CPU where a CPU-bound thread runs,
+while the other CPU idled, and waited there (`io_wakeups_on_busy_cpu`:
+how many, how many waited more than 200 us, and how long).
+
+Usage: cond_trace.py [--python PY] [--interval MS]... [--seconds S]
+                     [--runs N] [--sched]
+Defaults: python3, intervals 1, 5 and 20 ms, 4 s, 3 runs. Needs a C
+compiler and Linux with glibc; --sched needs perf and root.
+"""
+import ast
+import bisect
+import collections
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ETIMEDOUT = 110
+TIMED_WAIT, WAIT, SIGNAL = 1, 2, 3
+
+PROGRAM = r'''
+import sys, threading, time
+sys.setswitchinterval(float(sys.argv[1]))
+stop = False
+ids = {}
+ios = [0]
+def cpu(k):
+    ids['cpu%d' % k] = threading.get_native_id()
+    while not stop:
+        for _ in range(200):
+            pass
+def io():
+    ids['io'] = threading.get_native_id()
+    while not stop:
+        time.sleep(0.001)
+        ios[0] += 1
+threads = [threading.Thread(target=cpu, args=(k,)) for k in range(2)] + [threading.Thread(target=io)]
+for t in threads: t.start()
+time.sleep(float(sys.argv[2]))
+stop = True
+for t in threads: t.join()
+ids['ios'] = ios[0]
+print(ids)
+'''
+
+
+def quantile(v, p):
+    v = sorted(v)
+    return v[int(p * (len(v) - 1))] if v else None
+
+
+def analyse(path, ids):
+    calls = []
+    for line in open(path):
+        tid, kind, rc, obj, entry, ret, deadline = line.split()
+        calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret), int(deadline)))
+    cpu = {ids['cpu0'], ids['cpu1']}
+    io = ids['io']
+    most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
+    gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
+    waits = [c for c in calls if c[1] == TIMED_WAIT and c[3] == gil_cond]
+    takes = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == switch_cond)
+    drops = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == gil_cond)
+    timeouts = sorted((c[5], c[0]) for c in waits if c[2] == ETIMEDOUT)
+    io_waits = sorted((c[4], c[5]) for c in waits if c[0] == io)
+    older = {'n': 0, 'io_won': 0}
+    newer = {'n': 0, 'io_won': 0, 'requester_won': 0}
+    for k, (t, dropper) in enumerate(drops):
+        if dropper not in cpu or k == 0:
+            continue
+        j = bisect.bisect_right(io_waits, (t, 1 << 62)) - 1
+        if j < 0 or io_waits[j][1] < t:
+            continue  # the I/O thread is not waiting for the GIL now
+        i = bisect.bisect_right(takes, (t, 1 << 62))
+        if i == len(takes):
+            continue
+        winner = takes[i][1]
+        if io_waits[j][0] < drops[k - 1][0]:
+            older['n'] += 1
+            older['io_won'] += winner == io
+        else:
+            # The requester: the last other thread whose wait ran out just before.
+            r = bisect.bisect_left(timeouts, (t,)) - 1
+            while r >= 0 and timeouts[r][1] == dropper:
+                r -= 1
+            requester = timeouts[r][1] if r >= 0 and t - timeouts[r][0] < 300000 else None
+            newer['n'] += 1
+            newer['io_won'] += winner == io
+            newer['requester_won'] += winner == requester
+    late = [(c[5] - c[6]) / 1000 for c in waits if c[0] == io and c[2] == ETIMEDOUT]
+    return {'io_wait_older': older, 'io_wait_newer': newer,
+            'timeout_late_us': [round(quantile(late, 0.5), 1), round(quantile(late, 0.9), 1)] if late else None,
+            'late_share': round(sum(1 for x in late if x > 300) / len(late), 3) if late else None}
+
+
+def sched_stuck(perf_data, ids):
+    """The I/O thread's wake-ups onto a CPU running another thread while
+    the other CPU was idle, and how long each waited to run."""
+    out = subprocess.run(['perf', 'script', '-i', perf_data, '-F', 'cpu,time,event,trace'],
+                         capture_output=True, text=True).stdout
+    running = collections.defaultdict(int)
+    pending = {}
+    delays = []
+    for line in out.splitlines():
+        m = re.match(r'\s*\[(\d+)\]\s+([\d.]+):\s+(\S+): (.*)', line)
+        if not m:
+            continue
+        cpu, t, event, rest = int(m.group(1)), float(m.group(2)), m.group(3), m.group(4)
+        if event == 'sched:sched_switch':
+            nxt = int(re.search(r'next_pid=(\d+)', rest).group(1))
+            running[cpu] = nxt
+            if nxt in pending:
+                delays.append((t - pending.pop(nxt)) * 1e6)
+        elif event == 'sched:sched_wakeup':
+            pid = int(re.search(r' pid=(\d+)', rest).group(1))
+            target = int(re.search(r'target_cpu=(\d+)', rest).group(1))
+            busy = running[target] != 0
+            other_idle = any(running[c] == 0 for c in list(running) if c != target)
+            if pid == ids['io'] and busy and other_idle:
+                pending[pid] = t
+    stuck = sorted(d for d in delays if d > 200)
+    return {'n': len(delays), 'waited_over_200us': len(stuck),
+            'waits_ms': [round(d / 1000, 2) for d in stuck]}
+
+
+def run(py, lib, interval_ms, seconds, sched, tmp):
+    prog = os.path.join(tmp, 'prog.py')
+    with open(prog, 'w') as f:
+        f.write(PROGRAM)
+    args = [py, prog, str(interval_ms / 1000), str(seconds)]
+    plain = subprocess.run(args, capture_output=True, text=True, check=True)
+    trace = os.path.join(tmp, 'calls.txt')
+    # Preloaded into the interpreter only (env), not into perf.
+    args = ['env', 'LD_PRELOAD=' + lib, 'COND_TRACE=' + trace] + args
+    perf_data = os.path.join(tmp, 'perf.data')
+    if sched:
+        args = ['perf', 'record', '-q', '-o', perf_data, '-a', '-e', 'sched:sched_switch,sched:sched_wakeup',
+                '--'] + args
+    traced = subprocess.run(args, capture_output=True, text=True, check=True)
+    ids = ast.literal_eval(traced.stdout.strip().splitlines()[-1])
+    out = {'python': py, 'interval_ms': interval_ms, 'ios': ids['ios'],
+           'ios_untraced': ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']}
+    out.update(analyse(trace, ids))
+    if sched:
+        out['io_wakeups_on_busy_cpu'] = sched_stuck(perf_data, ids)
+    out['loadavg'] = open('/proc/loadavg').read().split()[:3]
+    return out
+
+
+def main(argv):
+    py, intervals, seconds, runs, sched = 'python3', [], 4.0, 3, False
+    it = iter(argv)
+    for a in it:
+        if a == '--python':
+            py = next(it)
+        elif a == '--interval':
+            intervals.append(float(next(it)))
+        elif a == '--seconds':
+            seconds = float(next(it))
+        elif a == '--runs':
+            runs = int(next(it))
+        elif a == '--sched':
+            sched = True
+        else:
+            sys.exit(__doc__)
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = os.path.join(tmp, 'cond_trace.so')
+        subprocess.run(['cc', '-O2', '-shared', '-fPIC', '-o', lib, os.path.join(HERE, 'cond_trace.c'), '-ldl'],
+                       check=True)
+        for interval in intervals or [1.0, 5.0, 20.0]:
+            for _ in range(runs):
+                print(json.dumps(run(py, lib, interval, seconds, sched, tmp)), flush=True)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
