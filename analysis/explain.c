@@ -851,6 +851,12 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                     snprintf(why, wn, "%s %s at %s%s and signalled; %s, still awake in its wait, took the signal "
                                       "itself, with no wake-up to pay (%s later)",
                              h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                else if (r->state == SIM_ACQ_ALONE)
+                    snprintf(why, wn, "%s %s at %s%s and signalled; %s had waited since before the previous "
+                                      "signal, which passed it over, so glibc's condition variable sent this one "
+                                      "to it alone: no newer waiter could take it. The OS woke %s, which took the "
+                                      "GIL %s later",
+                             h, how, at(&ts, d->t), asked, x, x, dur(&ts, r->t - d->t));
                 else
                     snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; the OS woke %s, which took "
                                       "it %s later (the wake-up latency)",
@@ -943,7 +949,12 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
     }
     case SIM_REC_GIL_TIMEOUT: {
         c = find_back(ex, tlist(ex, X), rec, starts_wait, NULL);
-        if (c != NONE && r->t - ex->r[c].t > info->switch_interval)
+        if (c != NONE && r->state == SIM_TIMEOUT_HELD)
+            snprintf(why, wn, "%s has waited %s on the GIL's condition variable since %s without being signalled: "
+                              "one switch interval (%s) and the timer's slack, and then the OS left it queued on "
+                              "the CPU it last ran on, busy with another thread, while another CPU idled",
+                     x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t), dur(&ts, info->switch_interval));
+        else if (c != NONE && r->t - ex->r[c].t > info->switch_interval)
             snprintf(why, wn, "%s has waited %s on the GIL's condition variable since %s without being signalled: "
                               "one switch interval (%s), then the timer's slack and the time until it ran again",
                      x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t), dur(&ts, info->switch_interval));

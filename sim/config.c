@@ -206,6 +206,19 @@ static const Param PARAMS[] = {
      .help = "From a timer's firing until its thread runs: the timer interrupt reaching an idle CPU.",
      .source = "tools/cpython/os_probe.c and sleep_delay.py: a 1 ms sleep returns about 117 us late here, "
                "50 us of it the timer slack"},
+    {MACHINE, "busy_wake_share", NUMBER, "share", FIELD(busy_wake_share, double), .lo = 0, .hi = 1, .def = 0.18,
+     .help = "The chance that a GIL waiter whose timed wait runs out while its last CPU runs another thread "
+             "(and another CPU idles) is left queued on that CPU instead of moving: until it runs it is "
+             "still in the condition variable's wait, so a signal can still reach it.",
+     .source = "tools/cpython/cond_trace.py: an I/O thread's timed waits for the GIL beside two CPU-bound "
+               "threads return over 300 us late in 9-26 % of timeouts at 5 and 20 ms on CPython 3.9, 3.11 "
+               "and 3.13, median 18 % (results/2026-12-03_1300.cond_trace.jsonl); --sched shows the thread "
+               "woken on the busy CPU while the other idled"},
+    {MACHINE, "busy_wake_hold", DISTRIBUTION, "ns", FIELD(busy_wake_hold, SimDist),
+     .dist = {SIM_DIST_UNIFORM, 1500 * US, 4 * MS},
+     .help = "How long such a waiter stays queued at most; it runs sooner if that CPU's thread leaves it.",
+     .source = "tools/cpython/cond_trace.py --sched: such waits that ended with the running thread "
+               "preempted lasted 1.5-4.1 ms (results/2026-12-03_1300.cond_trace.jsonl)"},
     {MACHINE, "wakeup_policy", ENUM, "", FIELD(wake_policy, uint8_t), .names = &WAKE_POLICIES,
      .def = SIM_WAKE_GLIBC,
      .help = "Which condition-variable waiter the OS wakes: linux-glibc (an awake waiter may take "
@@ -218,13 +231,14 @@ static const Param PARAMS[] = {
              "and can take a signal without sleeping.",
      .source = "an estimate: a mutex release and one system call into the futex; a holder answers a "
                "drop request within a check point (100 ns), well inside it"},
-    {MACHINE, "cond_steal", NUMBER, "share", FIELD(cond_steal, double), .lo = 0, .hi = 1, .def = 0.54,
+    {MACHINE, "cond_steal", NUMBER, "share", FIELD(cond_steal, double), .lo = 0, .hi = 1, .def = 0.93,
      .help = "linux-glibc: the chance that a waiter inside its enter window takes a signal before the "
-             "longest-sleeping waiter.",
-     .source = "tools/cpython/handover_order.py: the share of forced hand-overs among three CPU-bound "
-               "CPython 3.11 threads that go back to the previous holder, median of 21 runs at 1, 5 "
-               "and 20 ms (0.26-0.78; results/2026-12-02_1322.handover_order.jsonl); the same race in "
-               "bare C (os_probe.c) gives 0.91"},
+             "longest-sleeping waiter, after a group switch.",
+     .source = "tools/cpython/cond_trace.py: of the forced hand-overs after a group switch while an I/O "
+               "thread waited beside two CPU-bound threads, the share the thread that set the drop request "
+               "took itself; median of 21 runs of CPython 3.9, 3.11 and 3.13 at 1, 5 and 20 ms: 0.93 "
+               "(0.28-0.99; results/2026-12-03_1300.cond_trace.jsonl); the same race in bare C (os_probe.c) "
+               "gives 0.91"},
     /* Rough costs of CPython 3.12 on a current x86-64 machine, like the
      * pickle and pool-submit costs below. */
     {MACHINE, "pipe_latency", DURATION, "ns", FIELD(pipe_latency, SimTime), .def = 20 * US,

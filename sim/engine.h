@@ -191,7 +191,9 @@ typedef struct Thread {
         SimTime since;           /* when the wait began */
         SimHandle timer;         /* the switch interval's timeout */
         bool by_timeout;         /* the last wake-up was that timeout */
-        bool awake;              /* the last signal was taken before blocking */
+        uint8_t signalled;       /* how the last signal reached it: SIM_ACQ_AWAKE, SIM_ACQ_ALONE or 0 */
+        uint16_t held_on;        /* 1 + the core whose thread its fired timeout waits for
+                                  * (Core.held), 0 if none */
         uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */
     } gil_wait;
     uint32_t wl_pos[2];      /* its position in a GIL's and an object's wait list (WaitSlot) */
@@ -269,6 +271,8 @@ typedef struct Gil {
     bool spec_retake;        /* new-noforce: the holder drops and re-takes at every check point */
     uint32_t switch_waiter;  /* the dropper in FORCE_SWITCHING wait */
     WaitList waiters;        /* threads in take_gil's timed wait, by arrival */
+    SimTime g1_since;        /* linux-glibc: when the last group switch made every waiter then
+                              * registered group G1 (see gil_signal_one) */
     uint32_t coming;         /* its threads queued or waking on their way into take_gil */
     SimRng rng;
 } Gil;
@@ -300,6 +304,7 @@ typedef struct Core {
     uint32_t last;           /* last thread that ran here (context switch cost) */
     SimTime since;           /* when the current thread got the core */
     SimHandle slice_ev;
+    uint32_t held;           /* a GIL waiter whose timed-out wake-up waits for this core (gil.c) */
 } Core;
 
 struct SimWorld {
@@ -431,6 +436,8 @@ void os_request_core(SimWorld *w, Thread *t, Cont cont);
  * the caller goes on to wait (arm a wake-up, join a list) in the world it
  * saw before. */
 void os_release_core(SimWorld *w, Thread *t);
+/* Whether a core t may use is idle. */
+bool os_idle_core_exists(SimWorld *w, const Thread *t);
 /* How many of the machine's cores t may run on (its affinity mask). */
 int os_usable_cores(const SimWorld *w, const Thread *t);
 void os_runq_remove(SimWorld *w, Thread *t);
@@ -449,6 +456,8 @@ void gil_take(SimWorld *w, Thread *t);
 void gil_check(SimWorld *w, Thread *t);
 /* EV_GIL_TIMEOUT: the timed wait in take_gil ran out. */
 void gil_timed_out(SimWorld *w, Thread *t);
+/* Core c has just freed: the GIL waiter held there by its timeout goes on. */
+void gil_held_waiter_runs(SimWorld *w, uint32_t c);
 /* drop_gil(); afterwards the thread may be in the FORCE_SWITCHING wait. */
 void gil_drop(SimWorld *w, Thread *t, SimDropKind kind);
 bool gil_in_switch_wait(const SimWorld *w, const Thread *t);

@@ -17,24 +17,27 @@
  * uniformly), "fifo" (the oldest), or "linux-glibc", glibc's condition
  * variable (since 2.25: nptl/pthread_cond_wait.c, pthread_cond_signal.c,
  * pthread_cond_common.c). There every wait takes a place in group G2 and a
- * signal goes to group G1, or, when G1 has no one left to signal, first
- * makes every registered waiter the new G1. At a forced drop G1 is always
- * empty (every older wait has timed out: the waits all last one interval),
- * so all waiters compete for the signal. Any of them that is still awake
- * consumes it by reading the group's signal count before it blocks in the
- * futex; otherwise FUTEX_WAKE wakes the one that has slept longest (the
- * kernel queues equal-priority sleepers in order). The thread awake is the
- * one that just timed out, set the drop request and waited again: it wins
- * if the holder's signal comes before it blocks, which depends on whether
- * the holder, reacting within a bytecode, finds the GIL's mutex still held
- * by it (then the holder sleeps on the mutex and signals only after the
- * requester has blocked). machine.cond_steal is that chance, measured
- * inside CPython by tools/cpython/handover_order.py (bare C, in
- * os_probe.c, gives far more), and machine.cond_enter_window how long a
- * waiter stays awake; a waiter taken awake pays no wake-up, and its
- * GIL_ACQUIRE record says so (SIM_ACQ_AWAKE).
- * Beside two CPU-bound threads this decides how many hand-overs an I/O
- * thread loses to the requester.
+ * signal goes to group G1 while G1 has a waiter left unsignalled; only when
+ * it has none does the signal first make every registered waiter the new
+ * G1 (a group switch). A signal to G1 goes to the longest sleeper there,
+ * and no waiter of G2 can take it. After a switch all waiters compete: any
+ * of them still awake consumes the signal by reading the group's signal
+ * count before it blocks in the futex; otherwise FUTEX_WAKE wakes the one
+ * that has slept longest (the kernel queues equal-priority sleepers in
+ * order). The thread awake is the one that just timed out, set the drop
+ * request and waited again: machine.cond_steal is the chance that the
+ * holder's signal comes before it blocks, and machine.cond_enter_window how
+ * long a waiter stays awake; a waiter taken awake pays no wake-up, and its
+ * GIL_ACQUIRE record says so (SIM_ACQ_AWAKE). The waiters passed over stay
+ * in G1, and one whose wait lasts until the next signal gets it alone.
+ * A wait normally ends one interval after it began, before the next
+ * signal; it lasts longer when its timeout wakes the thread on a CPU busy
+ * with another thread (machine.busy_wake_share, gil_timed_out).
+ * Beside two CPU-bound threads this decides when an I/O thread gets the
+ * GIL: measured in CPython 3.9, 3.11 and 3.13 by tools/cpython/
+ * cond_trace.py, which records the interpreter's condition-variable calls,
+ * the requester takes 93 % of the signals after a group switch, and an I/O
+ * thread left in G1 takes every signal that finds it there.
  *
  * CPU work is not simulated check point by check point: a running holder
  * has one pending event, at the end of its work or at the next check
@@ -91,13 +94,21 @@ static void gil_waiters_remove(Gil *g, uint32_t id)
     wl_remove(&g->waiters, id);
 }
 
+/* Its wait's timer is cancelled or has run out: no longer held by a CPU. */
+static void unhold(SimWorld *w, Thread *t)
+{
+    if (t->gil_wait.held_on) {
+        w->cores[t->gil_wait.held_on - 1].held = NO_THREAD;
+        t->gil_wait.held_on = 0;
+    }
+}
+
 /* The thread returns from its condition-variable wait: signalled, after
  * the OS wake-up latency; timed out, at once (the timer's own latency is
  * in when it fired: os_timer). */
 static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 {
     t->gil_wait.by_timeout = timed_out;
-    t->gil_wait.awake = false;
     if (timed_out)
         os_ready(w, t, cont);
     else
@@ -105,9 +116,10 @@ static void wake_from_cond(SimWorld *w, Thread *t, Cont cont, bool timed_out)
 }
 
 /* COND_SIGNAL(gil->cond): wake one waiter, chosen the way the OS would.
- * Under linux-glibc the newest waiter, if it entered its wait within the
- * enter window, may take the signal while still awake: it goes on at once,
- * with no wake-up to pay. Otherwise the futex wakes its longest sleeper. */
+ * Under linux-glibc a waiter left in G1 gets it alone; else, after a group
+ * switch, the newest waiter, if it entered its wait within the enter
+ * window, may take the signal while still awake: it goes on at once, with
+ * no wake-up to pay. Otherwise the futex wakes its longest sleeper. */
 static void gil_signal_one(SimWorld *w, Gil *g)
 {
     uint32_t n = wl_count(&g->waiters);
@@ -116,21 +128,31 @@ static void gil_signal_one(SimWorld *w, Gil *g)
     const SimConfig *cfg = w->cfg;
     uint32_t i = 0;
     bool awake = false;
+    uint8_t how = 0;
     if (cfg->wake_policy == SIM_WAKE_GLIBC && cfg->gil != SIM_GIL_OLD) {
         /* (The old GIL's lock is a semaphore, not a condition variable: a
-         * waiter still awake that finds it free is old_free_share's window.) */
-        const Thread *newest = T(w, wl_peek(&g->waiters, n - 1));
-        awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
-                sim_rng_unit(&g->rng) < cfg->cond_steal;
-        i = awake ? n - 1 : 0;
+         * waiter still awake that finds it free is old_free_share's window.)
+         * A waiter registered before the last group switch and not
+         * signalled since is still in G1: the signal is its alone. */
+        if (T(w, wl_peek(&g->waiters, 0))->gil_wait.since >= g->g1_since) {
+            g->g1_since = w->now;
+            const Thread *newest = T(w, wl_peek(&g->waiters, n - 1));
+            awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
+                    sim_rng_unit(&g->rng) < cfg->cond_steal;
+            i = awake ? n - 1 : 0;
+            how = awake ? SIM_ACQ_AWAKE : 0;
+        } else {
+            how = SIM_ACQ_ALONE;
+        }
     } else if (cfg->wake_policy == SIM_WAKE_RANDOM) {
         i = (uint32_t)sim_rng_below(&g->rng, n);
     }
     Thread *t = T(w, wl_take(&g->waiters, i));
     world_cancel(w, &t->gil_wait.timer);
+    unhold(w, t);
+    t->gil_wait.signalled = how;
     if (awake) {
         t->gil_wait.by_timeout = false;
-        t->gil_wait.awake = true;
         os_ready(w, t, CONT_GIL_CHECK);
         return;
     }
@@ -187,7 +209,7 @@ static void gil_acquire(SimWorld *w, Thread *t, SimCause cause)
         g->spec_retake = false;
     }
     t->holds_gil = true;
-    uint8_t how = cause == SIM_C_GIL_SIGNAL && t->gil_wait.awake ? SIM_ACQ_AWAKE : 0;
+    uint8_t how = cause == SIM_C_GIL_SIGNAL ? t->gil_wait.signalled : 0;
     world_record(w, SIM_REC_GIL_ACQUIRE, t->id, t->gil, prev == NO_THREAD ? 0 : prev + 1, how, 0, (uint8_t)cause);
     /* FORCE_SWITCHING: the thread that dropped the GIL may go on now. */
     if (g->switch_waiter != NO_THREAD) {
@@ -204,6 +226,7 @@ static void gil_wait(SimWorld *w, Thread *t, SimCause cause)
     Gil *g = &w->gils[t->gil];
     t->gil_wait.saved_switch = g->switch_number;
     t->gil_wait.since = w->now;
+    t->gil_wait.signalled = 0;
     if (!wl_add(&g->waiters, t->id))
         return;
     if (w->cfg->gil != SIM_GIL_OLD)
@@ -514,12 +537,45 @@ void gil_forced_drop(SimWorld *w, Thread *t)
 }
 
 
+/* A timeout that fires while the waiter's last CPU runs another thread and
+ * another CPU idles: the woken thread may be left queued on that CPU
+ * (machine.busy_wake_share), where it is still in the condition variable's
+ * wait as far as glibc knows, until that CPU frees or busy_wake_hold
+ * passes. On Linux the wake-up goes to the thread's previous CPU when the
+ * scheduler finds no idle CPU sharing its cache, as on this VM, and the
+ * running thread is not always preempted (tools/cpython/cond_trace.py). */
+static bool held_by_busy_cpu(SimWorld *w, Thread *t)
+{
+    const SimConfig *cfg = w->cfg;
+    int c = t->last_core;
+    if (t->gil_wait.held_on || cfg->busy_wake_share <= 0 || c < 0 || w->cores[c].thread == NO_THREAD ||
+        w->cores[c].thread == t->id || w->cores[c].held != NO_THREAD || !os_idle_core_exists(w, t) ||
+        sim_rng_unit(&t->rng) >= cfg->busy_wake_share)
+        return false;
+    w->cores[c].held = t->id;
+    t->gil_wait.held_on = (uint16_t)(c + 1);
+    SimTime hold = sim_dist_sample(&cfg->busy_wake_hold, &t->rng);
+    t->gil_wait.timer = world_schedule(w, sim_time_add(w->now, hold), EV_GIL_TIMEOUT, t->id, 0);
+    return true;
+}
+
+void gil_held_waiter_runs(SimWorld *w, uint32_t c)
+{
+    Thread *t = T(w, w->cores[c].held);
+    world_cancel(w, &t->gil_wait.timer);
+    t->gil_wait.timer = world_schedule(w, w->now, EV_GIL_TIMEOUT, t->id, 0);
+}
+
 void gil_timed_out(SimWorld *w, Thread *t)
 {
     Gil *g = &w->gils[t->gil];
     t->gil_wait.timer = 0;
+    if (held_by_busy_cpu(w, t))
+        return;
+    uint8_t held = t->gil_wait.held_on ? SIM_TIMEOUT_HELD : 0;
+    unhold(w, t);
     gil_waiters_remove(g, t->id);
-    world_record(w, SIM_REC_GIL_TIMEOUT, t->id, t->gil, g->holder == NO_THREAD ? 0 : g->holder + 1, 0, 0,
+    world_record(w, SIM_REC_GIL_TIMEOUT, t->id, t->gil, g->holder == NO_THREAD ? 0 : g->holder + 1, held, 0,
                  SIM_C_GIL_TIMEOUT);
     wake_from_cond(w, t, CONT_GIL_CHECK, true);
 }
@@ -551,6 +607,7 @@ void gil_forget(SimWorld *w, Thread *t)
 {
     Gil *g = &w->gils[t->gil];
     world_cancel(w, &t->gil_wait.timer);
+    unhold(w, t);
     gil_waiters_remove(g, t->id);
     if (g->switch_waiter == t->id)
         g->switch_waiter = NO_THREAD;

@@ -186,11 +186,13 @@ typedef struct SimConfig {
     /* machine */
     int cores;
     SimTime time_slice;      /* OS quantum when threads outnumber cores */
-    SimTime ctx_switch;
-    SimTime wake_cost;       /* the waker's side of waking a sleeping thread */      /* cost when a core switches to another thread */
+    SimTime ctx_switch;      /* cost when a core switches to another thread */
+    SimTime wake_cost;       /* the waker's side of waking a sleeping thread */
     SimDist wake_latency;    /* from a wake-up signal (another CPU's) until the thread runs */
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */
     SimDist timer_latency;   /* from a timer's firing until its thread runs */
+    double busy_wake_share;  /* the chance that a GIL waiter whose timeout fires on a busy CPU waits there */
+    SimDist busy_wake_hold;  /* ... and for how long at most (less if that CPU frees first) */
     uint8_t wake_policy;     /* SimWakePolicy: which condvar waiter the OS wakes */
     SimTime cond_enter_window; /* linux-glibc: a waiter this new to its wait may take a signal awake */
     double cond_steal;       /* linux-glibc: the chance that such a waiter does */

@@ -55,6 +55,11 @@ static int idle_core_for(SimWorld *w, const Thread *t)
     return -1;
 }
 
+bool os_idle_core_exists(SimWorld *w, const Thread *t)
+{
+    return idle_core_for(w, t) >= 0;
+}
+
 static SimTime wake_latency(SimWorld *w, Thread *t)
 {
     return sim_dist_sample(&w->cfg->wake_latency, &t->rng);
@@ -223,6 +228,8 @@ void os_release_core(SimWorld *w, Thread *t)
     k->thread = NO_THREAD;
     world_cancel(w, &k->slice_ev);
     t->core = -1;
+    if (k->held != NO_THREAD)
+        gil_held_waiter_runs(w, c);
     dispatch(w, c);
 }
 

@@ -53,10 +53,11 @@ typedef enum SimReason {
 typedef enum SimRecordKind {
     SIM_REC_STATE = 0,     /* thread changed state: state = new | old << 4, reason = new SimReason,
                               arg = core when Running, else 0 */
-    SIM_REC_GIL_ACQUIRE,   /* thread took GIL `arg`; other = previous holder; state = SIM_ACQ_AWAKE or 0 */
+    SIM_REC_GIL_ACQUIRE,   /* thread took GIL `arg`; other = previous holder; state = SIM_ACQ_* or 0 */
     SIM_REC_GIL_DROP,      /* thread released GIL `arg`; state = SimDropKind */
     SIM_REC_DROP_REQUEST,  /* thread set the drop request on GIL `arg`; other = the holder */
-    SIM_REC_GIL_TIMEOUT,   /* thread's timed wait on GIL `arg` expired; other = the holder */
+    SIM_REC_GIL_TIMEOUT,   /* thread's timed wait on GIL `arg` expired; other = the holder;
+                            * state = SIM_TIMEOUT_HELD or 0 */
     SIM_REC_FAILED_WAKEUP, /* thread woke and found GIL `arg` taken; other = the holder */
     SIM_REC_PROC_START,    /* process `arg` began; thread = its first thread; other = the forking
                               thread of an os.fork() child */
@@ -80,10 +81,16 @@ typedef enum SimDropKind {
     SIM_DROP_EXIT,          /* the thread ended */
 } SimDropKind;
 
-/* A GIL_ACQUIRE record's state: the taker was signalled while still awake
- * in its wait (linux-glibc: it consumed the signal before blocking, so it
- * paid no wake-up). */
+/* A GIL_ACQUIRE record's state, how the signal reached the taker
+ * (linux-glibc): SIM_ACQ_AWAKE, still awake in its wait (it consumed the
+ * signal before blocking, so it paid no wake-up); SIM_ACQ_ALONE, as the one
+ * waiter left in group G1, passed over by the signal before. */
 #define SIM_ACQ_AWAKE 1
+#define SIM_ACQ_ALONE 2
+
+/* A GIL_TIMEOUT record's state: the woken thread was left queued on its
+ * last CPU, busy with another thread, before it ran (busy_wake_share). */
+#define SIM_TIMEOUT_HELD 1
 
 /* What a blocked thread waits for (DEADLOCK records: arg). */
 typedef enum SimWaitKind {
@@ -198,7 +205,7 @@ typedef struct SimRecord {
     uint32_t other;  /* another thread involved, plus one (0 = none) */
     uint8_t kind;    /* SimRecordKind */
     uint8_t state;   /* STATE: new state | old state << 4; GIL_DROP: SimDropKind;
-                        GIL_ACQUIRE: SIM_ACQ_AWAKE or 0 */
+                        GIL_ACQUIRE: SIM_ACQ_AWAKE, SIM_ACQ_ALONE or 0 */
     uint8_t reason;  /* STATE: new SimReason */
     uint8_t cause;   /* SimCause */
 } SimRecord;

@@ -292,7 +292,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     if (!w->trace || !w->cores)
         goto out_nomem;
     for (int c = 0; c < sc->cfg.cores; c++)
-        w->cores[c] = (Core){NO_THREAD, NO_THREAD, 0, 0};
+        w->cores[c] = (Core){NO_THREAD, NO_THREAD, 0, 0, NO_THREAD};
     char version[16];
     snprintf(version, sizeof(version), "%d.%d", sc->cfg.py_major, sc->cfg.py_minor);
     SimRunInfo info = {sc->name, sc->hash, sc->cfg.seed, sc->cfg.cores, sc->cfg.switch_interval,

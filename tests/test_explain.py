@@ -136,6 +136,42 @@ def main():
     for e in moved:
         case(c2, e['ts'], 'io', 'timeout after a switch', 'next',
              ['no drop request', 'changed hands during the wait', 'another full interval'])
+    # glibc's group G1: a wait that began before the signal preceding the one
+    # that woke io was passed over by it, so that signal was io's alone; a
+    # wait that began after it competed with the requester.
+    g1 = Run('convoy_2cpu', '--gil-timeouts')
+    drops = sorted(e['ts'] for t in ('cpu1', 'cpu2') for e in g1.slices(t, 'switch_wait'))
+    timeouts = [e['ts'] for e in g1.instants('GIL timeout', 'io')]
+    alone, newer = [], []
+    for w in g1.slices('io', 'wait_gil'):
+        end = w['ts'] + w['dur']
+        before = [d for d in drops if d <= end]
+        if len(before) < 2 or not any(abs(e['ts'] - end) < 1e-6 for e in g1.slices('io', 'python')):
+            continue
+        registered = max([w['ts']] + [t for t in timeouts if w['ts'] <= t < end])
+        (alone if registered < before[-2] else newer).append(end)
+    check(len(alone) >= 2 and len(newer) >= 2, 'convoy_2cpu: io takes the GIL both as G1\'s last waiter (%d) and '
+          'after a group switch (%d)' % (len(alone), len(newer)))
+    for ts in alone[:3]:
+        case(c2, ts, 'io', 'signal to the waiter left in G1', 'why',
+             ['io took the GIL', 'had waited since before the previous signal, which passed it over',
+              'sent this one to it alone'], ['still awake'])
+    for ts in newer[:3]:
+        case(c2, ts, 'io', 'signal after a group switch', 'why', ['io took the GIL'], ['to it alone'])
+    # A timeout whose wake-up was left on a busy CPU (machine.busy_wake_share)
+    # ends its wait 1.5 ms or more after the interval and its timer's slack.
+    late, prompt = [], []
+    for w in g1.slices('io', 'wait_gil'):
+        mine = [t for t in timeouts if w['ts'] <= t <= w['ts'] + w['dur']]
+        for a, b in zip([w['ts']] + mine, mine):
+            (late if b - a > 6500 else prompt if b - a < 5200 else []).append(b)
+    check(len(late) >= 2 and len(prompt) >= 2, 'convoy_2cpu: io timeouts prompt (%d) and held (%d)'
+          % (len(prompt), len(late)))
+    for ts in late[:2]:
+        case(c2, ts, 'io', 'timeout held on a busy CPU', 'why',
+             ['without being signalled', 'left it queued on the CPU it last ran on, busy with another thread'])
+    for ts in prompt[:2]:
+        case(c2, ts, 'io', 'timeout on time', 'why', ['without being signalled'], ['left it queued'])
     # A lock wait, and lost updates.
     lk = Run('counter_lock')
     for th in ('t1', 't2'):

@@ -32,7 +32,8 @@ static void builder_init(Builder *b, int cores)
     SimConfig *c = &b->sc.cfg;
     /* The defaults, made exact: no context-switch cost, one fixed wake-up
      * latency for signals and timers alike, no timer slack, the oldest
-     * waiter woken first, no free-threading overhead. */
+     * waiter woken first, a woken thread never left on a busy core, no
+     * free-threading overhead. */
     sim_config_defaults(c);
     c->cores = cores;
     c->ctx_switch = 0;
@@ -40,6 +41,7 @@ static void builder_init(Builder *b, int cores)
     c->timer_latency = c->wake_latency;
     c->timer_slack = 0;
     c->wake_policy = SIM_WAKE_FIFO;
+    c->busy_wake_share = 0;
     c->ft_overhead = 1.0;
     b->sc.name = "test";
     b->sc.description = "";
@@ -415,6 +417,61 @@ static void test_lost_updates_by_hand(void)
 }
 
 /* sim_world_check finds each kind of broken state it promises to. */
+/* glibc's condition variable (linux-glibc): a waiter that a group switch put
+ * in G1 and the signal passed over is the only one the next signal can go
+ * to, even when a newer waiter is still awake and would take it after a
+ * switch (cond_steal 1). t1 holds the GIL from 0 and sleeps at 1 ms: that
+ * signal switches groups (t2 and t3 waiting since 0) and wakes t2, the
+ * longest sleeper; t3 stays in G1. t1 comes back at 2.009 ms and waits
+ * again, 1 us before t2 sleeps and signals at 2.01 ms: that signal is t3's
+ * alone. */
+static void test_glibc_group_g1(void)
+{
+    Builder b;
+    builder_init(&b, 2);
+    b.sc.cfg.wake_policy = SIM_WAKE_GLIBC;
+    b.sc.cfg.cond_steal = 1;
+    add_process(&b, "main");
+    SimOp t1[] = {op(SIM_OP_CPU, 1 * MS), op(SIM_OP_SLEEP, 999 * US), op(SIM_OP_CPU, 1 * MS)};
+    SimOp t2[] = {op(SIM_OP_CPU, 1 * MS), op(SIM_OP_SLEEP, 10 * MS)};
+    SimOp t3[] = {op(SIM_OP_CPU, 1 * MS)};
+    add_thread(&b, "t1", false, t1, 3);
+    add_thread(&b, "t2", false, t2, 2);
+    add_thread(&b, "t3", false, t3, 1);
+    SimWorld *w = run(&b, 4 * MS);
+    const SimTrace *tr = sim_world_trace(w);
+    const SimRecord *a1 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 1);
+    CHECK(a1 && a1->thread == 1 && a1->state == 0 && a1->t == 1 * MS + 10 * US,
+          "t1's sleep at 1 ms switches groups and wakes t2, the longest sleeper (%lld)",
+          a1 ? (long long)a1->t : -1LL);
+    const SimRecord *a2 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 2);
+    const SimRecord *d2 = find(tr, SIM_REC_GIL_DROP, 1, 0);
+    CHECK(d2 && d2->t == 2 * MS + 10 * US, "t2 sleeps and signals at 2.01 ms (%lld)", d2 ? (long long)d2->t : -1LL);
+    const SimRecord *wt = NULL;
+    for (int i = 0; (wt = find(tr, SIM_REC_STATE, 0, i)) != NULL; i++)
+        if (wt->reason == SIM_R_WAIT_GIL && wt->t > 1 * MS)
+            break;
+    CHECK(wt && d2 && d2->t - wt->t <= b.sc.cfg.cond_enter_window,
+          "t1 waits again within the enter window before that signal (%lld)", wt ? (long long)wt->t : -1LL);
+    CHECK(a2 && a2->thread == 2 && a2->state == SIM_ACQ_ALONE && d2 && a2->t == d2->t + 10 * US,
+          "the signal goes to t3 alone, left in G1, woken after the wake-up latency");
+    sim_world_destroy(w);
+
+    /* Without t3 no one is left in G1, and t1, still awake, takes the
+     * same signal. */
+    builder_init(&b, 2);
+    b.sc.cfg.wake_policy = SIM_WAKE_GLIBC;
+    b.sc.cfg.cond_steal = 1;
+    add_process(&b, "main");
+    add_thread(&b, "t1", false, t1, 3);
+    add_thread(&b, "t2", false, t2, 2);
+    w = run(&b, 4 * MS);
+    tr = sim_world_trace(w);
+    a2 = find(tr, SIM_REC_GIL_ACQUIRE, -1, 2);
+    CHECK(a2 && a2->thread == 0 && a2->state == SIM_ACQ_AWAKE, "with no one left in G1, t1 takes it awake");
+    sim_world_destroy(w);
+}
+
 static void test_invariant_checker(void)
 {
     Builder b;
@@ -461,6 +518,7 @@ int main(void)
     test_c_call_ignores_interval();
     test_io_release();
     test_io_convoy();
+    test_glibc_group_g1();
     test_preemption_keeps_gil();
     test_check_point_by_version();
     test_determinism();

@@ -222,7 +222,8 @@ static void test_defaults(void)
           def.wake_latency.b == 28 * US, "wake latency uniform 12us..28us");
     CHECK(def.timer_slack == 50 * US && def.timer_latency.kind == SIM_DIST_UNIFORM, "timers: 50us slack, then latency");
     CHECK_EQ(def.wake_policy, SIM_WAKE_GLIBC);
-    CHECK(def.cond_steal == 0.54, "steal share measured inside CPython 3.11");
+    CHECK(def.cond_steal == 0.93, "steal share measured inside CPython 3.9-3.13 (cond_trace.py)");
+    CHECK(def.busy_wake_share == 0.18 && def.busy_wake_hold.kind == SIM_DIST_UNIFORM, "busy-CPU wake-ups measured too");
     CHECK(def.py_major == 3 && def.py_minor == 12, "Python 3.12");
     CHECK_EQ(def.gil, SIM_GIL_NEW);
     CHECK_EQ(def.switch_interval, 5 * MS);
