@@ -35,7 +35,10 @@ it), then for the forced drops while the I/O thread waited:
 how many the I/O thread won) and `io_wait_newer` (likewise, and how many
 the thread that set the drop request won itself); and for the I/O thread's
 timed waits that ran out, how late they returned past the deadline
-(`timeout_late_us` p50/p90, `late_share` beyond 300 us). A wait that
+(`timeout_late_us` p50/p90, `late_share` beyond 300 us), and how long a
+CPU-bound thread that dropped the GIL takes, from the take that ends its
+FORCE_SWITCHING wait, to enter its next timed wait (`dropper_reentry_us`,
+p10/p50/p90). A wait that
 returns milliseconds late outlives the next signal; with `--sched`, the
 run is also recorded with `perf record` (scheduler events, all CPUs) to
 show why: the I/O thread woke on the CPU where a CPU-bound thread runs,
@@ -132,7 +135,22 @@ def analyse(path, ids):
             newer['io_won'] += winner == io
             newer['requester_won'] += winner == requester
     late = [(c[5] - c[6]) / 1000 for c in waits if c[0] == io and c[2] == ETIMEDOUT]
+    # FORCE_SWITCHING: from a take (the new holder's signal) until the
+    # CPU-bound thread that dropped the GIL enters its next timed wait.
+    entries = collections.defaultdict(list)
+    for c in waits:
+        entries[c[0]].append(c[4])
+    for v in entries.values():
+        v.sort()
+    reentry = []
+    for c in calls:
+        if c[1] == WAIT and c[3] == switch_cond and c[0] in cpu:
+            i = bisect.bisect_right(takes, (c[5], 1 << 62)) - 1
+            j = bisect.bisect_left(entries[c[0]], c[5])
+            if i >= 0 and j < len(entries[c[0]]):
+                reentry.append((entries[c[0]][j] - takes[i][0]) / 1000)
     return {'io_wait_older': older, 'io_wait_newer': newer,
+            'dropper_reentry_us': [round(quantile(reentry, p), 1) for p in (0.1, 0.5, 0.9)] if reentry else None,
             'timeout_late_us': [round(quantile(late, 0.5), 1), round(quantile(late, 0.9), 1)] if late else None,
             'late_share': round(sum(1 for x in late if x > 300) / len(late), 3) if late else None}
 
