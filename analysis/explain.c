@@ -949,15 +949,14 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
     }
     case SIM_REC_GIL_TIMEOUT: {
         c = find_back(ex, tlist(ex, X), rec, starts_wait, NULL);
-        if (c != NONE && r->state == SIM_TIMEOUT_HELD)
+        if (c != NONE && r->t - ex->r[c].t > info->switch_interval)
             snprintf(why, wn, "%s has waited %s on the GIL's condition variable since %s without being signalled: "
-                              "one switch interval (%s) and the timer's slack, and then the OS left it queued on "
-                              "the CPU it last ran on, busy with another thread, while another CPU idled",
-                     x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t), dur(&ts, info->switch_interval));
-        else if (c != NONE && r->t - ex->r[c].t > info->switch_interval)
-            snprintf(why, wn, "%s has waited %s on the GIL's condition variable since %s without being signalled: "
-                              "one switch interval (%s), then the timer's slack and the time until it ran again",
-                     x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t), dur(&ts, info->switch_interval));
+                              "one switch interval (%s)%s",
+                     x, dur(&ts, r->t - ex->r[c].t), at(&ts, ex->r[c].t), dur(&ts, info->switch_interval),
+                     r->state == SIM_TIMEOUT_HELD
+                         ? " and the timer's slack, and then the OS left it queued on the CPU it last ran on, "
+                           "busy with another thread, while another CPU idled"
+                         : ", then the timer's slack and the time until it ran again");
         else if (c != NONE)
             snprintf(why, wn, "%s has waited one switch interval (%s) on the GIL's condition variable since %s "
                               "without being signalled",

@@ -127,7 +127,6 @@ static void gil_signal_one(SimWorld *w, Gil *g)
         return;
     const SimConfig *cfg = w->cfg;
     uint32_t i = 0;
-    bool awake = false;
     uint8_t how = 0;
     if (cfg->wake_policy == SIM_WAKE_GLIBC && cfg->gil != SIM_GIL_OLD) {
         /* (The old GIL's lock is a semaphore, not a condition variable: a
@@ -137,8 +136,8 @@ static void gil_signal_one(SimWorld *w, Gil *g)
         if (T(w, wl_peek(&g->waiters, 0))->gil_wait.since >= g->g1_since) {
             g->g1_since = w->now;
             const Thread *newest = T(w, wl_peek(&g->waiters, n - 1));
-            awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
-                    sim_rng_unit(&g->rng) < cfg->cond_steal;
+            bool awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
+                         sim_rng_unit(&g->rng) < cfg->cond_steal;
             i = awake ? n - 1 : 0;
             how = awake ? SIM_ACQ_AWAKE : 0;
         } else {
@@ -151,7 +150,7 @@ static void gil_signal_one(SimWorld *w, Gil *g)
     world_cancel(w, &t->gil_wait.timer);
     unhold(w, t);
     t->gil_wait.signalled = how;
-    if (awake) {
+    if (how == SIM_ACQ_AWAKE) {
         t->gil_wait.by_timeout = false;
         os_ready(w, t, CONT_GIL_CHECK);
         return;
@@ -549,7 +548,7 @@ static bool held_by_busy_cpu(SimWorld *w, Thread *t)
     const SimConfig *cfg = w->cfg;
     int c = t->last_core;
     if (t->gil_wait.held_on || cfg->busy_wake_share <= 0 || c < 0 || w->cores[c].thread == NO_THREAD ||
-        w->cores[c].thread == t->id || w->cores[c].held != NO_THREAD || !os_idle_core_exists(w, t) ||
+        w->cores[c].held != NO_THREAD || !os_idle_core_exists(w, t) ||
         sim_rng_unit(&t->rng) >= cfg->busy_wake_share)
         return false;
     w->cores[c].held = t->id;
