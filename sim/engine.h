@@ -418,6 +418,8 @@ bool wl_sane(const WaitList *l);
 /* The OS wakes a blocked thread: after the wake-up latency it wants a core
  * to run `cont`. */
 void os_wake(SimWorld *w, Thread *t, Cont cont);
+/* The same after a latency of its own (drawn from t's random stream). */
+void os_wake_after(SimWorld *w, Thread *t, Cont cont, const SimDist *latency);
 /* A thread just created by Thread.start() (or a pool) first runs once the
  * CPU it is placed on wakes. */
 void os_start_thread(SimWorld *w, Thread *t);

@@ -11,7 +11,10 @@
  * and, with FORCE_SWITCHING, waits until some other thread took the GIL.
  * A waiter signalled by the dropper pays the OS wake-up latency; one
  * whose timed wait ran out pays the timer's slack and latency instead
- * (os_timer); either then needs a core (sched.c).
+ * (os_timer); the dropper goes on machine.switch_wake_latency after the
+ * take (switch_cond's wake-up, then switch_mutex and the GIL's mutex,
+ * measured apart from other wake-ups because it is slower: cond_trace.py);
+ * each then needs a core (sched.c).
  *
  * Who is signalled (machine.wakeup_policy): "random" (any waiter,
  * uniformly), "fifo" (the oldest), or "linux-glibc", glibc's condition
@@ -210,11 +213,14 @@ static void gil_acquire(SimWorld *w, Thread *t, SimCause cause)
     t->holds_gil = true;
     uint8_t how = cause == SIM_C_GIL_SIGNAL ? t->gil_wait.signalled : 0;
     world_record(w, SIM_REC_GIL_ACQUIRE, t->id, t->gil, prev == NO_THREAD ? 0 : prev + 1, how, 0, (uint8_t)cause);
-    /* FORCE_SWITCHING: the thread that dropped the GIL may go on now. */
+    /* FORCE_SWITCHING: the thread that dropped the GIL may go on now, once
+     * its wait on switch_cond returns and it has passed switch_mutex and
+     * the GIL's mutex, which this thread holds until take_gil ends. */
     if (g->switch_waiter != NO_THREAD) {
         Thread *d = T(w, g->switch_waiter);
         g->switch_waiter = NO_THREAD;
-        wake_from_cond(w, d, (Cont)d->gil_wait.after_switch, false);
+        d->gil_wait.by_timeout = false;
+        os_wake_after(w, d, (Cont)d->gil_wait.after_switch, &w->cfg->switch_wake_latency);
     }
     notify_started(w, t);
 }

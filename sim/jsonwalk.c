@@ -608,7 +608,8 @@ int ld_get_duration(Loader *c, const cJSON *v, int rule, SimTime *out)
         t = (SimTime)llround(ns);
     } else if (looks_like_dist(v)) {
         return fail(c, "a distribution is not allowed here; expected a fixed duration such as \"5ms\" "
-                       "(distributions are allowed in operations and machine.wake_latency)");
+                       "(distributions are allowed in operations and in the machine's latencies, "
+                       "e.g. machine.wake_latency)");
     } else {
         return fail(c, "expected a duration such as \"5ms\", got %s", ld_type_name(v));
     }

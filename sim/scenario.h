@@ -189,6 +189,7 @@ typedef struct SimConfig {
     SimTime ctx_switch;      /* cost when a core switches to another thread */
     SimTime wake_cost;       /* the waker's side of waking a sleeping thread */
     SimDist wake_latency;    /* from a wake-up signal (another CPU's) until the thread runs */
+    SimDist switch_wake_latency; /* FORCE_SWITCHING: from the take until the dropper goes on */
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */
     SimDist timer_latency;   /* from a timer's firing until its thread runs */
     double busy_wake_share;  /* the chance that a GIL waiter whose timeout fires on a busy CPU waits there */

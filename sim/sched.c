@@ -94,6 +94,11 @@ void os_wake(SimWorld *w, Thread *t, Cont cont)
     ready_at(w, t, cont, sim_time_add(w->now, wake_latency(w, t)));
 }
 
+void os_wake_after(SimWorld *w, Thread *t, Cont cont, const SimDist *latency)
+{
+    ready_at(w, t, cont, sim_time_add(w->now, sim_dist_sample(latency, &t->rng)));
+}
+
 void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
 {
     /* The thread draws nothing while blocked, so its wake-up can be drawn

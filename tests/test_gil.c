@@ -31,13 +31,14 @@ static void builder_init(Builder *b, int cores)
     memset(b, 0, sizeof(*b));
     SimConfig *c = &b->sc.cfg;
     /* The defaults, made exact: no context-switch cost, one fixed wake-up
-     * latency for signals and timers alike, no timer slack, the oldest
-     * waiter woken first, a woken thread never left on a busy core, no
-     * free-threading overhead. */
+     * latency for signals, switch waits and timers alike, no timer slack,
+     * the oldest waiter woken first, a woken thread never left on a busy
+     * core, no free-threading overhead. */
     sim_config_defaults(c);
     c->cores = cores;
     c->ctx_switch = 0;
     c->wake_latency = (SimDist){SIM_DIST_FIXED, 10 * US, 0};
+    c->switch_wake_latency = c->wake_latency;
     c->timer_latency = c->wake_latency;
     c->timer_slack = 0;
     c->wake_policy = SIM_WAKE_FIFO;
@@ -309,7 +310,7 @@ static void test_check_point_by_version(void)
         b.sc.cfg.py_minor = v ? 12 : 9;
         b.sc.cfg.check_point_gap = v ? 100 : 30;
         b.sc.cfg.wake_latency.a = 7 * US + 13; /* off the check-point grid */
-        b.sc.cfg.timer_latency = b.sc.cfg.wake_latency;
+        b.sc.cfg.switch_wake_latency = b.sc.cfg.timer_latency = b.sc.cfg.wake_latency;
         add_process(&b, "main");
         SimOp p[] = {op(SIM_OP_CPU, 100 * MS)};
         add_thread(&b, "t1", false, p, 1);

@@ -939,7 +939,7 @@ static void test_structure_errors(void)
     EXPECT_ERROR("{\"name\": \"x\", \"python\": {\"switch_interval\": {\"exp\": \"1ms\"}}, \"processes\": []}",
                  SIM_ERR_INVALID, "t.json:1:45: /python/switch_interval: a distribution is not allowed here; "
                  "expected a fixed duration such as \"5ms\" (distributions are allowed in operations and "
-                 "machine.wake_latency)");
+                 "in the machine's latencies, e.g. machine.wake_latency)");
     EXPECT_ERROR("{\"name\": \"x\", \"machine\": {\"time_slice\": \"0ms\"}, \"processes\": []}", SIM_ERR_INVALID,
                  "t.json:1:41: /machine/time_slice: a zero duration is not allowed here; expected a duration "
                  "> 0, e.g. \"5ms\"");
