@@ -842,25 +842,32 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 if (q != NONE)
                     snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
                              nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
+                /* What decided the take comes first: a narrow panel shows
+                 * only the first line or two. */
                 if (d->t == r->t && d->state == SIM_DROP_FORCED && is_old_gil(info))
                     snprintf(why, wn, "woken by one of %s's earlier releases, %s looked again as %s released the "
                                       "GIL at its check interval (%s) and found the lock free while the release "
                                       "was still in its futex wake",
                              h, x, h, at(&ts, d->t));
                 else if (r->state == SIM_ACQ_AWAKE)
-                    snprintf(why, wn, "%s %s at %s%s and signalled; %s, still awake in its wait, took the signal "
-                                      "itself, with no wake-up to pay (%s later)",
-                             h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                    snprintf(why, wn, "%s, still awake in its wait, took the signal itself %s after it was sent, "
+                                      "with no wake-up to pay: %s %s at %s%s and signalled",
+                             x, dur(&ts, r->t - d->t), h, how, at(&ts, d->t), asked);
                 else if (r->state == SIM_ACQ_ALONE)
-                    snprintf(why, wn, "%s %s at %s%s and signalled; %s had waited since before the previous "
-                                      "signal, which passed it over, so glibc's condition variable sent this one "
-                                      "to it alone: no newer waiter could take it. The OS woke %s, which took the "
+                    snprintf(why, wn, "glibc's condition variable sent the signal to %s alone, as %s had waited "
+                                      "since before the previous signal, which passed it over, so no newer waiter "
+                                      "could take it: %s %s at %s%s and signalled; the OS woke %s, which took the "
                                       "GIL %s later",
-                             h, how, at(&ts, d->t), asked, x, x, dur(&ts, r->t - d->t));
+                             x, x, h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                else if (r->state == SIM_ACQ_MISSED)
+                    snprintf(why, wn, "the futex woke the longest sleeper, %s: the newest waiter, still awake in "
+                                      "its wait, missed the signal, which it usually takes before it blocks. %s "
+                                      "%s at %s%s and signalled; %s took the GIL %s later",
+                             x, h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
                 else
-                    snprintf(why, wn, "%s %s at %s%s, which signals one waiting thread; the OS woke %s, which took "
-                                      "it %s later (the wake-up latency)",
-                             h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                    snprintf(why, wn, "the OS woke %s, which took it %s later (the wake-up latency), on the signal "
+                                      "of %s, which %s at %s%s",
+                             x, dur(&ts, r->t - d->t), h, how, at(&ts, d->t), asked);
             }
             break;
         }

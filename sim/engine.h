@@ -191,7 +191,7 @@ typedef struct Thread {
         SimTime since;           /* when the wait began */
         SimHandle timer;         /* the switch interval's timeout */
         bool by_timeout;         /* the last wake-up was that timeout */
-        uint8_t signalled;       /* how the last signal reached it: SIM_ACQ_AWAKE, SIM_ACQ_ALONE or 0 */
+        uint8_t signalled;       /* how the last signal reached it: SIM_ACQ_* or 0 */
         uint16_t held_on;        /* 1 + the core whose thread its fired timeout waits for
                                   * (Core.held), 0 if none */
         uint8_t after_switch;    /* Cont to run after a FORCE_SWITCHING wait */

@@ -139,10 +139,10 @@ static void gil_signal_one(SimWorld *w, Gil *g)
         if (T(w, wl_peek(&g->waiters, 0))->gil_wait.since >= g->g1_since) {
             g->g1_since = w->now;
             const Thread *newest = T(w, wl_peek(&g->waiters, n - 1));
-            bool awake = w->now - newest->gil_wait.since <= cfg->cond_enter_window &&
-                         sim_rng_unit(&g->rng) < cfg->cond_steal;
+            bool in_window = w->now - newest->gil_wait.since <= cfg->cond_enter_window;
+            bool awake = in_window && sim_rng_unit(&g->rng) < cfg->cond_steal;
             i = awake ? n - 1 : 0;
-            how = awake ? SIM_ACQ_AWAKE : 0;
+            how = awake ? SIM_ACQ_AWAKE : in_window && n > 1 ? SIM_ACQ_MISSED : 0;
         } else {
             how = SIM_ACQ_ALONE;
         }

@@ -84,9 +84,12 @@ typedef enum SimDropKind {
 /* A GIL_ACQUIRE record's state, how the signal reached the taker
  * (linux-glibc): SIM_ACQ_AWAKE, still awake in its wait (it consumed the
  * signal before blocking, so it paid no wake-up); SIM_ACQ_ALONE, as the one
- * waiter left in group G1, passed over by the signal before. */
+ * waiter left in group G1, passed over by the signal before;
+ * SIM_ACQ_MISSED, as the longest sleeper, woken by the futex because the
+ * newest waiter, still awake, did not consume the signal first. */
 #define SIM_ACQ_AWAKE 1
 #define SIM_ACQ_ALONE 2
+#define SIM_ACQ_MISSED 3
 
 /* A GIL_TIMEOUT record's state: the woken thread was left queued on its
  * last CPU, busy with another thread, before it ran (busy_wake_share). */
@@ -205,7 +208,7 @@ typedef struct SimRecord {
     uint32_t other;  /* another thread involved, plus one (0 = none) */
     uint8_t kind;    /* SimRecordKind */
     uint8_t state;   /* STATE: new state | old state << 4; GIL_DROP: SimDropKind;
-                        GIL_ACQUIRE: SIM_ACQ_AWAKE, SIM_ACQ_ALONE or 0 */
+                        GIL_ACQUIRE: SIM_ACQ_* (how a signal reached it) or 0 */
     uint8_t reason;  /* STATE: new SimReason */
     uint8_t cause;   /* SimCause */
 } SimRecord;
