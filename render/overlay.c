@@ -685,7 +685,10 @@ int render_overlay_build(const RLayout *L, const RIndex *ix, const RView *v,
             used = 1;
         }
         bool has_next = lines >= 4 && in->explain_next && *in->explain_next;
-        used += labelled(&c, tx, ty + used * lh, tw_, lh, "Now", in->explain_now, fs, 1);
+        bool has_why = in->explain_why && *in->explain_why;
+        /* Now takes one line when a Why follows, else the room there is. */
+        int now_room = has_why ? 1 : lines - used - (has_next ? 1 : 0);
+        used += labelled(&c, tx, ty + used * lh, tw_, lh, "Now", in->explain_now, fs, now_room);
         int why_room = lines - used - (has_next ? 1 : 0);
         used += labelled(&c, tx, ty + used * lh, tw_, lh, "Why", in->explain_why, fs, why_room);
         if (has_next)

@@ -459,8 +459,8 @@ static void test_explain(const RIndex *ix)
     /* A signalled take: caused by the drop that signalled. */
     CHECK_EQ(explain_cause(ex, acq), drop);
     explain_why(ex, acq, buf, sizeof(buf));
-    CHECK(strstr(buf, "hog dropped it at a check point at 5.01 ms") && strstr(buf, "woke io") &&
-              strstr(buf, "30 \xc2\xb5s later"),
+    CHECK(strstr(buf, "the OS woke io, which took it 30 \xc2\xb5s later") &&
+              strstr(buf, "on the signal of hog, which dropped it at a check point at 5.01 ms"),
           "take after a wake-up: %s", buf);
     /* A forced drop: caused by the pending drop request. */
     CHECK_EQ(explain_cause(ex, drop), req);
@@ -629,6 +629,20 @@ static void test_overlay(const RIndex *ix, RLayout *L, DrawList *dl)
     }
     CHECK(n >= 20, "%d bindings", n);
     CHECK(has_text(dl, "forced drop") && has_text(dl, "takes the GIL"), "arrow labels");
+
+    /* With no Why to show, a long Now wraps into the lines the Why would
+     * have used instead of ending in an ellipsis above an empty line. */
+    in.explain_why = in.explain_next = NULL;
+    in.chain.n = 0;
+    in.plan.explain_lines = 3;
+    in.explain_now = "Press Space to play the run, the right arrow to step through it one transition at a "
+                     "time, and the question mark for every key: LASTWORD";
+    draw_list_reset(dl);
+    CHECK_EQ(render_overlay_build(L, ix, &v, &in, &metrics, dl, &g), 0);
+    const RCmd *first = find_text_containing(dl, "Press Space");
+    const RCmd *last = find_text_containing(dl, "LASTWORD");
+    CHECK(first && last && last->u.text.y > first->u.text.y && !strstr(draw_text_of(dl, first), "\xe2\x80\xa6"),
+          "a Now without a Why wraps onto the next line, whole");
 }
 
 /* Arrows stay in the plot, and their labels never overlap: a crowded
