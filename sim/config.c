@@ -207,7 +207,8 @@ static const Param PARAMS[] = {
      .source = "tools/cpython/cond_trace.py: a CPU-bound thread beside another and an I/O thread, from "
                "the new holder's pthread_cond_signal(switch_cond) until the dropper's next timed wait, "
                "p10/p50/p90 9-23/34-39/54-114 us in CPython 3.11 at 1, 5 and 20 ms "
-               "(results/2026-12-03_1410.cond_trace.jsonl); a uniform 10-60 us has 15/35/55"},
+               "(results/2026-12-03_1410.cond_trace.jsonl; 15-18/43-51/100-411 at 5 ms in "
+               "results/2026-12-03_1536.cond_trace.jsonl); a uniform 10-60 us has 15/35/55"},
     {MACHINE, "timer_slack", DURATION, "ns", FIELD(timer_slack, SimTime), .def = 50 * US,
      .help = "How late the timer of a sleep or a timed wait fires (Linux: 50us for a normal thread).",
      .source = "Linux's default timer slack for a normal thread (/proc/self/timerslack_ns: 50 us)"},

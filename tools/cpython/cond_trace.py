@@ -38,15 +38,28 @@ timed waits that ran out, how late they returned past the deadline
 (`timeout_late_us` p50/p90, `late_share` beyond 300 us), and how long a
 CPU-bound thread that dropped the GIL takes, from the take that ends its
 FORCE_SWITCHING wait, to enter its next timed wait (`dropper_reentry_us`,
-p10/p50/p90). A wait that
+p10/p50/p90), and how often a dropper waits on switch_cond at all
+(`dropper_waited`: [waited, forced drops], when the taker's wait was under
+20 us old at the drop, i.e. it had just timed out and was still awake, and
+when it was older): one that reaches switch_mutex after the new holder
+finds last_holder changed and goes on at once. A wait that
 returns milliseconds late outlives the next signal; with `--sched`, the
 run is also recorded with `perf record` (scheduler events, all CPUs) to
 show why: the I/O thread woke on the CPU where a CPU-bound thread runs,
 while the other CPU idled, and waited there (`io_wakeups_on_busy_cpu`:
 how many, how many waited more than 200 us, and how long).
 
+With --syscall the program is another: one CPU-bound thread beside a
+thread that loops on select() with a zero timeout, a system call that
+releases the GIL and returns at once (what time.sleep(0) is before 3.11).
+Printed per run: `ios` (its calls), and per forced drop by the CPU-bound
+thread, `dropper_waited` ([waited on switch_cond, forced drops]), how many
+times the caller took the GIL before the CPU-bound thread had it back
+(`takes_per_cycle`, median) and how long after the caller's first take
+that was (`cpu_back_us`, p10/p50/p90).
+
 Usage: cond_trace.py [--python PY] [--interval MS]... [--seconds S]
-                     [--runs N] [--sched]
+                     [--runs N] [--sched | --syscall]
 Defaults: python3, intervals 1, 5 and 20 ms, 4 s, 3 runs. Needs a C
 compiler and Linux with glibc; --sched needs perf and root.
 """
@@ -87,6 +100,36 @@ time.sleep(float(sys.argv[2]))
 stop = True
 for t in threads: t.join()
 ids['ios'] = ios[0]
+print(ids)
+'''
+
+# --syscall: one CPU-bound thread beside a thread that loops on a system
+# call that releases the GIL and returns at once (time.sleep(0) before 3.11
+# is such a call, select() with a zero timeout).
+PROGRAM_SYSCALL = r'''
+import sys, threading, time, select
+sys.setswitchinterval(float(sys.argv[1]))
+stop = False
+ids = {}
+calls = [0]
+def cpu():
+    ids['cpu0'] = threading.get_native_id()
+    while not stop:
+        for _ in range(200):
+            pass
+def caller():
+    ids['caller'] = threading.get_native_id()
+    while not stop:
+        select.select([], [], [], 0)
+        calls[0] += 1
+threads = [threading.Thread(target=cpu), threading.Thread(target=caller)]
+threads[0].start()
+time.sleep(0.05)
+threads[1].start()
+time.sleep(float(sys.argv[2]))
+stop = True
+for t in threads: t.join()
+ids['ios'] = calls[0]
 print(ids)
 '''
 
@@ -149,10 +192,83 @@ def analyse(path, ids):
             j = bisect.bisect_left(entries[c[0]], c[5])
             if i >= 0 and j < len(entries[c[0]]):
                 reentry.append((entries[c[0]][j] - takes[i][0]) / 1000)
-    return {'io_wait_older': older, 'io_wait_newer': newer,
+    # FORCE_SWITCHING races the new holder for switch_mutex: a dropper that
+    # gets it only after the take finds last_holder changed and does not
+    # wait at all. Per forced drop by a CPU-bound thread: did the dropper
+    # wait on switch_cond (before its next timed wait), split by whether
+    # the taker's own wait was under 20 us old at the drop (it had just
+    # timed out and waited again: still awake) or older (it slept).
+    waited = {'taker_fresh': [0, 0], 'taker_slept': [0, 0]}
+    switch_waits = collections.defaultdict(list)
+    for c in calls:
+        if c[1] == WAIT and c[3] == switch_cond:
+            switch_waits[c[0]].append(c[4])
+    for v in switch_waits.values():
+        v.sort()
+    wait_spans = collections.defaultdict(list)
+    for c in waits:
+        wait_spans[c[0]].append((c[4], c[5]))
+    for v in wait_spans.values():
+        v.sort()
+    for t, dropper in drops:
+        if dropper not in cpu:
+            continue
+        i = bisect.bisect_right(takes, (t, 1 << 62))
+        if i == len(takes) or takes[i][1] == dropper:
+            continue
+        taker = takes[i][1]
+        spans = wait_spans[taker]
+        j = bisect.bisect_right(spans, (t, 1 << 62)) - 1
+        if j < 0 or spans[j][1] < t:
+            continue  # the taker was not in a timed wait at the drop
+        nxt = entries[dropper][bisect.bisect_right(entries[dropper], t)] \
+            if bisect.bisect_right(entries[dropper], t) < len(entries[dropper]) else 1 << 62
+        sw = switch_waits[dropper]
+        k = bisect.bisect_left(sw, t)
+        did = k < len(sw) and sw[k] < nxt
+        key = 'taker_fresh' if t - spans[j][0] < 20000 else 'taker_slept'
+        waited[key][0] += did
+        waited[key][1] += 1
+    return {'io_wait_older': older, 'io_wait_newer': newer, 'dropper_waited': waited,
             'dropper_reentry_us': [round(quantile(reentry, p), 1) for p in (0.1, 0.5, 0.9)] if reentry else None,
             'timeout_late_us': [round(quantile(late, 0.5), 1), round(quantile(late, 0.9), 1)] if late else None,
             'late_share': round(sum(1 for x in late if x > 300) / len(late), 3) if late else None}
+
+
+def analyse_syscall(path, ids):
+    """--syscall: per forced drop by the CPU-bound thread, whether it waited
+    on switch_cond, and until it holds the GIL again, how many times the
+    caller took it and how long that took from the caller's first take."""
+    calls = []
+    for line in open(path):
+        tid, kind, rc, obj, entry, ret, deadline = line.split()
+        calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret)))
+    hog, caller = ids['cpu0'], ids['caller']
+    most = lambda kind, tid: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] == tid).most_common(1)
+    gil_cond = most(TIMED_WAIT, caller)[0][0]
+    switch_cond = [o for o, _ in collections.Counter(c[3] for c in calls if c[1] == SIGNAL).most_common(2)
+                   if o != gil_cond][0]
+    drops = sorted(c[4] for c in calls if c[0] == hog and c[1] == SIGNAL and c[3] == gil_cond)
+    hog_takes = sorted(c[4] for c in calls if c[0] == hog and c[1] == SIGNAL and c[3] == switch_cond)
+    caller_takes = sorted(c[4] for c in calls if c[0] == caller and c[1] == SIGNAL and c[3] == switch_cond)
+    hog_waits = sorted(c[4] for c in calls if c[0] == hog and c[1] == WAIT and c[3] == switch_cond)
+    waited, per_cycle, back = 0, [], []
+    for t in drops:
+        i = bisect.bisect_right(hog_takes, t)
+        if i == len(hog_takes):
+            break
+        nxt = hog_takes[i]
+        a, b = bisect.bisect_right(caller_takes, t), bisect.bisect_left(caller_takes, nxt)
+        if b <= a:
+            continue
+        k = bisect.bisect_left(hog_waits, t)
+        waited += k < len(hog_waits) and hog_waits[k] < nxt
+        per_cycle.append(b - a)
+        back.append((nxt - caller_takes[a]) / 1000)
+    n = len(per_cycle)
+    return {'forced_drops': n, 'dropper_waited': [waited, n],
+            'takes_per_cycle': round(statistics.median(per_cycle), 1) if per_cycle else None,
+            'cpu_back_us': [round(quantile(back, p), 1) for p in (0.1, 0.5, 0.9)] if back else None}
 
 
 def sched_stuck(perf_data, ids):
@@ -185,10 +301,10 @@ def sched_stuck(perf_data, ids):
             'waits_ms': [round(d / 1000, 2) for d in stuck]}
 
 
-def run(py, lib, interval_ms, seconds, sched, tmp):
+def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False):
     prog = os.path.join(tmp, 'prog.py')
     with open(prog, 'w') as f:
-        f.write(PROGRAM)
+        f.write(PROGRAM_SYSCALL if syscall else PROGRAM)
     args = [py, prog, str(interval_ms / 1000), str(seconds)]
     plain = subprocess.run(args, capture_output=True, text=True, check=True)
     trace = os.path.join(tmp, 'calls.txt')
@@ -202,15 +318,15 @@ def run(py, lib, interval_ms, seconds, sched, tmp):
     ids = ast.literal_eval(traced.stdout.strip().splitlines()[-1])
     out = {'python': py, 'interval_ms': interval_ms, 'ios': ids['ios'],
            'ios_untraced': ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']}
-    out.update(analyse(trace, ids))
-    if sched:
+    out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
+    if sched and not syscall:
         out['io_wakeups_on_busy_cpu'] = sched_stuck(perf_data, ids)
     out['loadavg'] = open('/proc/loadavg').read().split()[:3]
     return out
 
 
 def main(argv):
-    py, intervals, seconds, runs, sched = 'python3', [], 4.0, 3, False
+    py, intervals, seconds, runs, sched, syscall = 'python3', [], 4.0, 3, False, False
     it = iter(argv)
     for a in it:
         if a == '--python':
@@ -223,6 +339,8 @@ def main(argv):
             runs = int(next(it))
         elif a == '--sched':
             sched = True
+        elif a == '--syscall':
+            syscall = True
         else:
             sys.exit(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
@@ -231,7 +349,7 @@ def main(argv):
                        check=True)
         for interval in intervals or [1.0, 5.0, 20.0]:
             for _ in range(runs):
-                print(json.dumps(run(py, lib, interval, seconds, sched, tmp)), flush=True)
+                print(json.dumps(run(py, lib, interval, seconds, sched, tmp, syscall)), flush=True)
 
 
 if __name__ == '__main__':
