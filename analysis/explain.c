@@ -834,9 +834,9 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
             if (c != NONE) {
                 const SimRecord *d = &ex->r[c];
                 const char *h = nm(ex, &ns, d->thread);
-                const char *how = d->state == SIM_DROP_FORCED ? "dropped it at a check point"
-                                  : d->state == SIM_DROP_EXIT ? "released it as it ended"
-                                                              : "released it";
+                const char *how = d->state == SIM_DROP_FORCED ? "dropped the GIL at a check point"
+                                  : d->state == SIM_DROP_EXIT ? "released the GIL as it ended"
+                                                              : "released the GIL";
                 char asked[200] = "";
                 size_t q = d->state == SIM_DROP_FORCED ? pending_request(ex, g, c) : NONE;
                 if (q != NONE)
@@ -865,7 +865,7 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                                       "%s at %s%s and signalled; %s took the GIL %s later",
                              x, h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
                 else
-                    snprintf(why, wn, "the OS woke %s, which took it %s later (the wake-up latency), on the signal "
+                    snprintf(why, wn, "the OS woke %s, which took the GIL %s later (the wake-up latency), on the signal "
                                       "of %s, which %s at %s%s",
                              x, dur(&ts, r->t - d->t), h, how, at(&ts, d->t), asked);
             }
@@ -1269,7 +1269,9 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 c = a;
                 char w[768];
                 cause_of(ex, a, w, sizeof(w));
-                snprintf(why, wn, "%s took the GIL: %s", x, *w ? w : "it was free");
+                /* Now has already said that x took the GIL: the Why starts
+                 * with what decided it, which a narrow panel must show. */
+                snprintf(why, wn, "%s", *w ? w : "the GIL was free");
                 break;
             }
         }

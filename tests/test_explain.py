@@ -120,13 +120,13 @@ def main():
           % (len(awake), len(woken)))
     for e in woken[:3]:
         case(c, e['ts'], 'io', 'take after a wake-up', 'why',
-             ['io took the GIL: the OS woke io', 'the wake-up latency', 'on the signal of hog, which dropped it '
-              'at a check point'],
-             ['+3 ms wake-up', 'still awake'])
+             ['the OS woke io, which took the GIL', 'the wake-up latency', 'on the signal of hog, which dropped '
+              'the GIL at a check point'],
+             ['+3 ms wake-up', 'still awake', 'took the GIL:'])  # Now says that already
     for e in awake[:3]:
         case(c, e['ts'], 'io', 'take of a signal while awake', 'why',
-             ['io took the GIL: io, still awake in its wait, took the signal itself 0 ns after it was sent',
-              'no wake-up to pay', 'hog dropped it at a check point'], ['the OS woke io', 'wake-up latency'])
+             ['io, still awake in its wait, took the signal itself 0 ns after it was sent',
+              'no wake-up to pay', 'hog dropped the GIL at a check point'], ['the OS woke io', 'wake-up latency'])
     # Beside two CPU-bound threads a timeout often finds the GIL moved: no request.
     c2 = Run('convoy_2cpu')
     requests = [e['ts'] for e in c2.instants('drop request', 'io')]
@@ -155,10 +155,10 @@ def main():
           'after a group switch (%d)' % (len(alone), len(newer)))
     for ts in alone[:3]:
         case(c2, ts, 'io', 'signal to the waiter left in G1', 'why',
-             ['io took the GIL: glibc\'s condition variable sent the signal to io alone',
+             ['glibc\'s condition variable sent the signal to io alone',
               'io had waited since before the previous signal, which passed it over'], ['still awake'])
     for ts in newer[:3]:
-        case(c2, ts, 'io', 'signal after a group switch', 'why', ['io took the GIL'], ['alone'])
+        case(c2, ts, 'io', 'signal after a group switch', 'why', ['io'], ['alone'])
     # After a group switch the requester, still awake, usually takes the
     # signal; when another thread set the request and io took the GIL, the
     # requester missed it and the futex woke its longest sleeper.
@@ -167,7 +167,7 @@ def main():
     check(len(missed) >= 2, 'convoy_2cpu: io takes a signal the requester missed (%d)' % len(missed))
     for ts in missed[:3]:
         case(c2, ts, 'io', 'signal the awake requester missed', 'why',
-             ['io took the GIL: the futex woke the longest sleeper, io',
+             ['the futex woke the longest sleeper, io',
               'the newest waiter, still awake in its wait, missed the signal', 'had set the drop request'],
              ['alone', 'io had set'])
     # A timeout whose wake-up was left on a busy CPU (machine.busy_wake_share)

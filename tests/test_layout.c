@@ -459,8 +459,8 @@ static void test_explain(const RIndex *ix)
     /* A signalled take: caused by the drop that signalled. */
     CHECK_EQ(explain_cause(ex, acq), drop);
     explain_why(ex, acq, buf, sizeof(buf));
-    CHECK(strstr(buf, "the OS woke io, which took it 30 \xc2\xb5s later") &&
-              strstr(buf, "on the signal of hog, which dropped it at a check point at 5.01 ms"),
+    CHECK(strstr(buf, "the OS woke io, which took the GIL 30 \xc2\xb5s later") &&
+              strstr(buf, "on the signal of hog, which dropped the GIL at a check point at 5.01 ms"),
           "take after a wake-up: %s", buf);
     /* A forced drop: caused by the pending drop request. */
     CHECK_EQ(explain_cause(ex, drop), req);
