@@ -2,12 +2,12 @@
 """How an I/O thread wins the GIL beside two CPU-bound threads, read from
 the interpreter's own condition-variable calls.
 
-The program: two threads run a pure-Python loop, a third sleeps 1 ms in a
-loop (the I/O thread). It runs with cond_trace.c preloaded, which records
-every pthread_cond_timedwait, pthread_cond_wait and pthread_cond_signal
-call with its entry and return times (CLOCK_MONOTONIC), its result and its
-deadline. In CPython 3.x (Python/ceval_gil.c, FORCE_SWITCHING) those calls
-are the GIL's own steps:
+The program: two threads (--cpu N: N) run a pure-Python loop, another
+sleeps 1 ms in a loop (the I/O thread). It runs with cond_trace.c
+preloaded, which records every pthread_cond_timedwait, pthread_cond_wait
+and pthread_cond_signal call with its entry and return times
+(CLOCK_MONOTONIC), its result and its deadline. In CPython 3.x
+(Python/ceval_gil.c, FORCE_SWITCHING) those calls are the GIL's own steps:
 
   timed wait on gil->cond     a waiter in take_gil, one switch interval;
                               ETIMEDOUT with no switch meanwhile sets the
@@ -59,7 +59,7 @@ times the caller took the GIL before the CPU-bound thread had it back
 that was (`cpu_back_us`, p10/p50/p90).
 
 Usage: cond_trace.py [--python PY] [--interval MS]... [--seconds S]
-                     [--runs N] [--sched | --syscall]
+                     [--runs N] [--cpu N] [--sched | --syscall]
 Defaults: python3, intervals 1, 5 and 20 ms, 4 s, 3 runs. Needs a C
 compiler and Linux with glibc; --sched needs perf and root.
 """
@@ -94,7 +94,7 @@ def io():
     while not stop:
         time.sleep(0.001)
         ios[0] += 1
-threads = [threading.Thread(target=cpu, args=(k,)) for k in range(2)] + [threading.Thread(target=io)]
+threads = [threading.Thread(target=cpu, args=(k,)) for k in range(int(sys.argv[3]))] + [threading.Thread(target=io)]
 for t in threads: t.start()
 time.sleep(float(sys.argv[2]))
 stop = True
@@ -144,7 +144,7 @@ def analyse(path, ids):
     for line in open(path):
         tid, kind, rc, obj, entry, ret, deadline = line.split()
         calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret), int(deadline)))
-    cpu = {ids['cpu0'], ids['cpu1']}
+    cpu = {v for k, v in ids.items() if k.startswith('cpu')}
     io = ids['io']
     most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
     gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
@@ -301,11 +301,11 @@ def sched_stuck(perf_data, ids):
             'waits_ms': [round(d / 1000, 2) for d in stuck]}
 
 
-def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False):
+def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
     prog = os.path.join(tmp, 'prog.py')
     with open(prog, 'w') as f:
         f.write(PROGRAM_SYSCALL if syscall else PROGRAM)
-    args = [py, prog, str(interval_ms / 1000), str(seconds)]
+    args = [py, prog, str(interval_ms / 1000), str(seconds), str(n_cpu)]
     plain = subprocess.run(args, capture_output=True, text=True, check=True)
     trace = os.path.join(tmp, 'calls.txt')
     # Preloaded into the interpreter only (env), not into perf.
@@ -316,7 +316,7 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False):
                 '--'] + args
     traced = subprocess.run(args, capture_output=True, text=True, check=True)
     ids = ast.literal_eval(traced.stdout.strip().splitlines()[-1])
-    out = {'python': py, 'interval_ms': interval_ms, 'ios': ids['ios'],
+    out = {'python': py, 'interval_ms': interval_ms, 'cpu_threads': n_cpu, 'ios': ids['ios'],
            'ios_untraced': ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']}
     out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
     if sched and not syscall:
@@ -326,7 +326,7 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False):
 
 
 def main(argv):
-    py, intervals, seconds, runs, sched, syscall = 'python3', [], 4.0, 3, False, False
+    py, intervals, seconds, runs, sched, syscall, n_cpu = 'python3', [], 4.0, 3, False, False, 2
     it = iter(argv)
     for a in it:
         if a == '--python':
@@ -341,6 +341,8 @@ def main(argv):
             sched = True
         elif a == '--syscall':
             syscall = True
+        elif a == '--cpu':
+            n_cpu = int(next(it))
         else:
             sys.exit(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
@@ -349,7 +351,7 @@ def main(argv):
                        check=True)
         for interval in intervals or [1.0, 5.0, 20.0]:
             for _ in range(runs):
-                print(json.dumps(run(py, lib, interval, seconds, sched, tmp, syscall)), flush=True)
+                print(json.dumps(run(py, lib, interval, seconds, sched, tmp, syscall, n_cpu)), flush=True)
 
 
 if __name__ == '__main__':
