@@ -47,7 +47,9 @@ returns milliseconds late outlives the next signal; with `--sched`, the
 run is also recorded with `perf record` (scheduler events, all CPUs) to
 show why: the I/O thread woke on the CPU where a CPU-bound thread runs,
 while the other CPU idled, and waited there (`io_wakeups_on_busy_cpu`:
-how many, how many waited more than 200 us, and how long).
+how many, how many waited more than 200 us, and how long). It also gives,
+per forced drop, where the requester's timer woke it, whether it was on a
+CPU when the holder dropped, and who took the GIL (`requester_at_drop`).
 
 With --syscall the program is another: one CPU-bound thread beside a
 thread that loops on select() with a zero timeout, a system call that
@@ -301,6 +303,59 @@ def sched_stuck(perf_data, ids):
             'waits_ms': [round(d / 1000, 2) for d in stuck]}
 
 
+def requester_at_drop(perf_data, path, ids):
+    """Per forced drop with a requester (the last other CPU-bound thread
+    whose wait ran out within 300 us before): whether the requester's timer
+    woke it on the CPU the holder ran on, whether it was on a CPU at the
+    drop (awake), and who took the GIL. perf runs on CLOCK_MONOTONIC, the
+    recorder's clock, so the two line up."""
+    calls = []
+    for line in open(path):
+        tid, kind, rc, obj, entry, ret, deadline = line.split()
+        calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret)))
+    cpu = {v for k, v in ids.items() if k.startswith('cpu')}
+    most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
+    gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
+    drops = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == gil_cond and c[0] in cpu)
+    takes = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == switch_cond)
+    timeouts = sorted((c[5], c[0]) for c in calls if c[1] == TIMED_WAIT and c[3] == gil_cond and c[2] == ETIMEDOUT)
+    on_cpu, since, wakes = collections.defaultdict(list), {}, collections.defaultdict(list)
+    out = subprocess.run(['perf', 'script', '-i', perf_data, '-F', 'cpu,time,event,trace'],
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        m = re.match(r'\s*\[(\d+)\]\s+([\d.]+):\s+(\S+): (.*)', line)
+        if not m:
+            continue
+        c, t, event, rest = int(m.group(1)), int(round(float(m.group(2)) * 1e9)), m.group(3), m.group(4)
+        if event == 'sched:sched_switch':
+            prev = int(re.search(r'prev_pid=(\d+)', rest).group(1))
+            if prev in since:
+                on_cpu[prev].append((since.pop(prev), t, c))
+            since[int(re.search(r'next_pid=(\d+)', rest).group(1))] = t
+        else:
+            wakes[int(re.search(r' pid=(\d+)', rest).group(1))].append(
+                (t, int(re.search(r'target_cpu=(\d+)', rest).group(1))))
+
+    def where(pid, t):
+        return next((c for a, b, c in on_cpu[pid] if a <= t <= b), None)
+    table = collections.Counter()
+    for t, dropper in drops:
+        i = bisect.bisect_right(takes, (t, 1 << 62))
+        r = bisect.bisect_left(timeouts, (t,)) - 1
+        while r >= 0 and timeouts[r][1] == dropper:
+            r -= 1
+        if i == len(takes) or r < 0 or t - timeouts[r][0] > 300000:
+            continue
+        req, winner = timeouts[r][1], takes[i][1]
+        woke = [w for w in wakes[req] if w[0] <= timeouts[r][0]]
+        same = bool(woke) and woke[-1][1] == where(dropper, woke[-1][0])
+        key = '%s, %s, %s' % ('woke on the holder\'s CPU' if same else 'woke elsewhere',
+                              'awake at the drop' if where(req, t) is not None else 'off CPU at the drop',
+                              'requester won' if winner == req else 'io won' if winner == ids['io'] else 'other won')
+        table[key] += 1
+    return dict(sorted(table.items()))
+
+
 def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
     prog = os.path.join(tmp, 'prog.py')
     with open(prog, 'w') as f:
@@ -312,8 +367,8 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
     args = ['env', 'LD_PRELOAD=' + lib, 'COND_TRACE=' + trace] + args
     perf_data = os.path.join(tmp, 'perf.data')
     if sched:
-        args = ['perf', 'record', '-q', '-o', perf_data, '-a', '-e', 'sched:sched_switch,sched:sched_wakeup',
-                '--'] + args
+        args = ['perf', 'record', '-q', '-k', 'CLOCK_MONOTONIC', '-o', perf_data, '-a', '-e',
+                'sched:sched_switch,sched:sched_wakeup', '--'] + args
     traced = subprocess.run(args, capture_output=True, text=True, check=True)
     ids = ast.literal_eval(traced.stdout.strip().splitlines()[-1])
     out = {'python': py, 'interval_ms': interval_ms, 'cpu_threads': n_cpu, 'ios': ids['ios'],
@@ -321,6 +376,7 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
     out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
     if sched and not syscall:
         out['io_wakeups_on_busy_cpu'] = sched_stuck(perf_data, ids)
+        out['requester_at_drop'] = requester_at_drop(perf_data, trace, ids)
     out['loadavg'] = open('/proc/loadavg').read().split()[:3]
     return out
 
