@@ -865,8 +865,8 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                                       "%s at %s%s and signalled; %s took the GIL %s later",
                              x, h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
                 else
-                    snprintf(why, wn, "the OS woke %s, which took the GIL %s later (the wake-up latency), on the signal "
-                                      "of %s, which %s at %s%s",
+                    snprintf(why, wn, "the OS woke %s, which took the GIL %s later (the wake-up latency), on the "
+                                      "signal of %s, which %s at %s%s",
                              x, dur(&ts, r->t - d->t), h, how, at(&ts, d->t), asked);
             }
             break;

@@ -89,15 +89,12 @@ static void ready_at(SimWorld *w, Thread *t, Cont cont, SimTime at)
 
 void os_ready(SimWorld *w, Thread *t, Cont cont) { ready_at(w, t, cont, w->now); }
 
-void os_wake(SimWorld *w, Thread *t, Cont cont)
-{
-    ready_at(w, t, cont, sim_time_add(w->now, wake_latency(w, t)));
-}
-
 void os_wake_after(SimWorld *w, Thread *t, Cont cont, const SimDist *latency)
 {
     ready_at(w, t, cont, sim_time_add(w->now, sim_dist_sample(latency, &t->rng)));
 }
+
+void os_wake(SimWorld *w, Thread *t, Cont cont) { os_wake_after(w, t, cont, &w->cfg->wake_latency); }
 
 void os_block_for(SimWorld *w, Thread *t, SimTime dur, bool timer)
 {
