@@ -6,11 +6,17 @@
  * keeps them in memory until the process exits, when it writes one line per
  * call to the file named by $COND_TRACE:
  *
- *     TID KIND RC OBJECT ENTRY_NS RETURN_NS DEADLINE_NS
+ *     TID KIND RC OBJECT ENTRY_NS RETURN_NS DEADLINE_NS GROUP LEFT
  *
  * KIND is 1 timed wait, 2 wait, 3 signal; DEADLINE_NS is the timed wait's
  * absolute deadline (0 otherwise); RC is what the call returned (110 is
- * ETIMEDOUT). A wrapped call costs two clock reads and an atomic increment,
+ * ETIMEDOUT). GROUP and LEFT are read from glibc's condition variable at
+ * entry (nptl/pthread_cond_common.c, glibc 2.25 to 2.40: __wseq's bit 0 is
+ * the index of group G2, and __g_size[] counts each group's waiters not
+ * yet signalled): for a wait, the index of G2, which the waiter joins; for
+ * a signal, the index of G1 and how many of its waiters are left (0: this
+ * signal first makes every waiter the new G1, a group switch). A read at
+ * entry can race the call itself; a group switch between the two is rare. A wrapped call costs two clock reads and an atomic increment,
  * tens of nanoseconds beside waits of microseconds and more: the traced
  * program's I/O thread runs as often as untraced (tools/cpython/
  * cond_trace.py checks it). Build: cc -O2 -shared -fPIC cond_trace.c -ldl.
@@ -32,7 +38,23 @@ typedef struct Call {
     int tid, kind, rc;
     const void *obj;
     long long entry, ret, deadline;
+    unsigned group, left;
 } Call;
+
+/* glibc's pthread_cond_t (struct __pthread_cond_s), its first fields: the
+ * layout of 2.25 to 2.40, read as plain words. */
+typedef struct CondWords {
+    unsigned long long wseq, g1_start;
+    unsigned g_refs[2], g_size[2];
+} CondWords;
+
+static void groups(const pthread_cond_t *c, int kind, unsigned *group, unsigned *left)
+{
+    const volatile CondWords *w = (const volatile CondWords *)(const void *)c;
+    unsigned g2 = (unsigned)(w->wseq & 1);
+    *group = kind == 3 ? g2 ^ 1 : g2;
+    *left = kind == 3 ? w->g_size[g2 ^ 1] : 0;
+}
 
 enum { MAX_CALLS = 1 << 21 };
 static Call calls[MAX_CALLS];
@@ -46,7 +68,8 @@ static long long now_ns(void)
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void keep(int kind, int rc, const void *obj, long long entry, long long deadline)
+static void keep(int kind, int rc, const void *obj, long long entry, long long deadline, unsigned group,
+                 unsigned left)
 {
     long long ret = now_ns();
     int i = atomic_fetch_add(&n_calls, 1);
@@ -54,7 +77,7 @@ static void keep(int kind, int rc, const void *obj, long long entry, long long d
         return;
     if (!my_tid)
         my_tid = (int)syscall(SYS_gettid);
-    calls[i] = (Call){my_tid, kind, rc, obj, entry, ret, deadline};
+    calls[i] = (Call){my_tid, kind, rc, obj, entry, ret, deadline, group, left};
 }
 
 /* The wrapped functions, found once each: the next definition after ours. */
@@ -70,8 +93,10 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct t
 {
     NEXT(TimedWaitFn, "pthread_cond_timedwait");
     long long entry = now_ns();
+    unsigned group, left;
+    groups(c, 1, &group, &left);
     int rc = next(c, m, at);
-    keep(1, rc, c, entry, at->tv_sec * 1000000000LL + at->tv_nsec);
+    keep(1, rc, c, entry, at->tv_sec * 1000000000LL + at->tv_nsec, group, left);
     return rc;
 }
 
@@ -79,8 +104,10 @@ int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
     NEXT(WaitFn, "pthread_cond_wait");
     long long entry = now_ns();
+    unsigned group, left;
+    groups(c, 2, &group, &left);
     int rc = next(c, m);
-    keep(2, rc, c, entry, 0);
+    keep(2, rc, c, entry, 0, group, left);
     return rc;
 }
 
@@ -88,8 +115,10 @@ int pthread_cond_signal(pthread_cond_t *c)
 {
     NEXT(SignalFn, "pthread_cond_signal");
     long long entry = now_ns();
+    unsigned group, left;
+    groups(c, 3, &group, &left);
     int rc = next(c);
-    keep(3, rc, c, entry, 0);
+    keep(3, rc, c, entry, 0, group, left);
     return rc;
 }
 
@@ -103,7 +132,7 @@ __attribute__((destructor)) static void write_calls(void)
     if (n > MAX_CALLS)
         n = MAX_CALLS;
     for (int i = 0; i < n; i++)
-        fprintf(out, "%d %d %d %p %lld %lld %lld\n", calls[i].tid, calls[i].kind, calls[i].rc, calls[i].obj,
-                calls[i].entry, calls[i].ret, calls[i].deadline);
+        fprintf(out, "%d %d %d %p %lld %lld %lld %u %u\n", calls[i].tid, calls[i].kind, calls[i].rc, calls[i].obj,
+                calls[i].entry, calls[i].ret, calls[i].deadline, calls[i].group, calls[i].left);
     fclose(out);
 }

@@ -144,7 +144,7 @@ def quantile(v, p):
 def analyse(path, ids):
     calls = []
     for line in open(path):
-        tid, kind, rc, obj, entry, ret, deadline = line.split()
+        tid, kind, rc, obj, entry, ret, deadline = line.split()[:7]
         calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret), int(deadline)))
     cpu = {v for k, v in ids.items() if k.startswith('cpu')}
     io = ids['io']
@@ -243,7 +243,7 @@ def analyse_syscall(path, ids):
     caller took it and how long that took from the caller's first take."""
     calls = []
     for line in open(path):
-        tid, kind, rc, obj, entry, ret, deadline = line.split()
+        tid, kind, rc, obj, entry, ret, deadline = line.split()[:7]
         calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret)))
     hog, caller = ids['cpu0'], ids['caller']
     most = lambda kind, tid: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] == tid).most_common(1)
@@ -303,6 +303,51 @@ def sched_stuck(perf_data, ids):
             'waits_ms': [round(d / 1000, 2) for d in stuck]}
 
 
+def signal_groups(path, ids):
+    """Per forced drop by a CPU-bound thread, from glibc's own counters
+    (cond_trace.c's GROUP and LEFT): whether the signal switched groups
+    (G1 had no waiter left) or went to the waiters G1 still held, and who
+    took the GIL: the requester, the I/O thread or another CPU-bound
+    thread, and whether that one's wait was in G1."""
+    calls = []
+    for line in open(path):
+        f = line.split()
+        if len(f) < 9:
+            return None
+        calls.append((int(f[0]), int(f[1]), int(f[2]), f[3], int(f[4]), int(f[5]), int(f[7]), int(f[8])))
+    cpu = {v for k, v in ids.items() if k.startswith('cpu')}
+    most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
+    gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
+    takes = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == switch_cond)
+    timeouts = sorted((c[5], c[0]) for c in calls if c[1] == TIMED_WAIT and c[3] == gil_cond and c[2] == ETIMEDOUT)
+    waits = collections.defaultdict(list)
+    for c in calls:
+        if c[1] == TIMED_WAIT and c[3] == gil_cond:
+            waits[c[0]].append((c[4], c[5], c[6]))
+    for v in waits.values():
+        v.sort()
+    table = collections.Counter()
+    for c in calls:
+        if not (c[1] == SIGNAL and c[3] == gil_cond and c[0] in cpu):
+            continue
+        t, dropper, g1, left = c[4], c[0], c[6], c[7]
+        i = bisect.bisect_right(takes, (t, 1 << 62))
+        if i == len(takes):
+            continue
+        winner = takes[i][1]
+        r = bisect.bisect_left(timeouts, (t,)) - 1
+        while r >= 0 and timeouts[r][1] == dropper:
+            r -= 1
+        requester = timeouts[r][1] if r >= 0 and t - timeouts[r][0] < 300000 else None
+        ws = waits[winner]
+        j = bisect.bisect_right(ws, (t, 1 << 62, 0)) - 1
+        in_g1 = j >= 0 and ws[j][1] >= t and ws[j][2] == g1
+        who = 'requester' if winner == requester else 'io' if winner == ids['io'] else 'other cpu'
+        table['%s, %s took it%s' % ('group switch' if left == 0 else 'to G1 (%s left)' % ('1' if left == 1 else '2+'),
+                                    who, ', its wait in G1' if left and in_g1 else '')] += 1
+    return dict(sorted(table.items()))
+
+
 def requester_at_drop(perf_data, path, ids):
     """Per forced drop with a requester (the last other CPU-bound thread
     whose wait ran out within 300 us before): whether the requester's timer
@@ -311,7 +356,7 @@ def requester_at_drop(perf_data, path, ids):
     recorder's clock, so the two line up."""
     calls = []
     for line in open(path):
-        tid, kind, rc, obj, entry, ret, deadline = line.split()
+        tid, kind, rc, obj, entry, ret, deadline = line.split()[:7]
         calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret)))
     cpu = {v for k, v in ids.items() if k.startswith('cpu')}
     most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
@@ -374,6 +419,8 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
     out = {'python': py, 'interval_ms': interval_ms, 'cpu_threads': n_cpu, 'ios': ids['ios'],
            'ios_untraced': ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']}
     out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
+    if not syscall:
+        out['signal_groups'] = signal_groups(trace, ids)
     if sched and not syscall:
         out['io_wakeups_on_busy_cpu'] = sched_stuck(perf_data, ids)
         out['requester_at_drop'] = requester_at_drop(perf_data, trace, ids)
