@@ -842,6 +842,8 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 if (q != NONE)
                     snprintf(asked, sizeof(asked), " (%s had set the drop request at %s)",
                              nm(ex, &ns, ex->r[q].thread), at(&ts, ex->r[q].t));
+                char drop[320]; /* what h did: "dropped the GIL at 5 ms (...)" */
+                snprintf(drop, sizeof(drop), "%s at %s%s", how, at(&ts, d->t), asked);
                 /* What decided the take comes first: a narrow panel shows
                  * only the first line or two. */
                 if (d->t == r->t && d->state == SIM_DROP_FORCED && is_old_gil(info))
@@ -851,23 +853,23 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                              h, x, h, at(&ts, d->t));
                 else if (r->state == SIM_ACQ_AWAKE)
                     snprintf(why, wn, "%s, still awake in its wait, took the signal itself %s after it was sent, "
-                                      "with no wake-up to pay: %s %s at %s%s and signalled",
-                             x, dur(&ts, r->t - d->t), h, how, at(&ts, d->t), asked);
+                                      "with no wake-up to pay: %s %s and signalled",
+                             x, dur(&ts, r->t - d->t), h, drop);
                 else if (r->state == SIM_ACQ_ALONE)
                     snprintf(why, wn, "glibc's condition variable sent the signal to %s alone, as %s had waited "
                                       "since before the previous signal, which passed it over, so no newer waiter "
-                                      "could take it: %s %s at %s%s and signalled; the OS woke %s, which took the "
-                                      "GIL %s later",
-                             x, x, h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                                      "could take it: %s %s and signalled; the OS woke %s, which took the GIL %s "
+                                      "later",
+                             x, x, h, drop, x, dur(&ts, r->t - d->t));
                 else if (r->state == SIM_ACQ_MISSED)
                     snprintf(why, wn, "the futex woke the longest sleeper, %s: the newest waiter, still awake in "
                                       "its wait, missed the signal, which it usually takes before it blocks. %s "
-                                      "%s at %s%s and signalled; %s took the GIL %s later",
-                             x, h, how, at(&ts, d->t), asked, x, dur(&ts, r->t - d->t));
+                                      "%s and signalled; %s took the GIL %s later",
+                             x, h, drop, x, dur(&ts, r->t - d->t));
                 else
                     snprintf(why, wn, "the OS woke %s, which took the GIL %s later (the wake-up latency), on the "
-                                      "signal of %s, which %s at %s%s",
-                             x, dur(&ts, r->t - d->t), h, how, at(&ts, d->t), asked);
+                                      "signal of %s, which %s",
+                             x, dur(&ts, r->t - d->t), h, drop);
             }
             break;
         }

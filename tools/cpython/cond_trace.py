@@ -141,15 +141,38 @@ def quantile(v, p):
     return v[int(p * (len(v) - 1))] if v else None
 
 
-def analyse(path, ids):
-    calls = []
-    for line in open(path):
-        tid, kind, rc, obj, entry, ret, deadline = line.split()[:7]
-        calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret), int(deadline)))
-    cpu = {v for k, v in ids.items() if k.startswith('cpu')}
-    io = ids['io']
+def read_calls(path):
+    """cond_trace.c's lines, each a tuple (tid, kind, rc, object, entry,
+    return, deadline, group, left)."""
+    with open(path) as f:
+        return [tuple(x if i == 3 else int(x) for i, x in enumerate(line.split())) for line in f]
+
+
+def cpu_threads(ids):
+    return {v for k, v in ids.items() if k.startswith('cpu')}
+
+
+def gil_conds(calls, cpu):
+    """The GIL's condition variable, on which the CPU-bound threads wait
+    timed, and switch_cond, on which they wait in FORCE_SWITCHING."""
     most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
-    gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
+    return most(TIMED_WAIT), most(WAIT)
+
+
+def requester_of(timeouts, t, dropper):
+    """The thread that set the drop request answered at t: the last other
+    thread whose timed wait ran out within 300 us before, as (when, tid)."""
+    r = bisect.bisect_left(timeouts, (t,)) - 1
+    while r >= 0 and timeouts[r][1] == dropper:
+        r -= 1
+    return timeouts[r] if r >= 0 and t - timeouts[r][0] < 300000 else (None, None)
+
+
+def analyse(path, ids):
+    calls = read_calls(path)
+    cpu = cpu_threads(ids)
+    io = ids['io']
+    gil_cond, switch_cond = gil_conds(calls, cpu)
     waits = [c for c in calls if c[1] == TIMED_WAIT and c[3] == gil_cond]
     takes = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == switch_cond)
     drops = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == gil_cond)
@@ -171,11 +194,7 @@ def analyse(path, ids):
             older['n'] += 1
             older['io_won'] += winner == io
         else:
-            # The requester: the last other thread whose wait ran out just before.
-            r = bisect.bisect_left(timeouts, (t,)) - 1
-            while r >= 0 and timeouts[r][1] == dropper:
-                r -= 1
-            requester = timeouts[r][1] if r >= 0 and t - timeouts[r][0] < 300000 else None
+            requester = requester_of(timeouts, t, dropper)[1]
             newer['n'] += 1
             newer['io_won'] += winner == io
             newer['requester_won'] += winner == requester
@@ -241,10 +260,7 @@ def analyse_syscall(path, ids):
     """--syscall: per forced drop by the CPU-bound thread, whether it waited
     on switch_cond, and until it holds the GIL again, how many times the
     caller took it and how long that took from the caller's first take."""
-    calls = []
-    for line in open(path):
-        tid, kind, rc, obj, entry, ret, deadline = line.split()[:7]
-        calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret)))
+    calls = read_calls(path)
     hog, caller = ids['cpu0'], ids['caller']
     most = lambda kind, tid: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] == tid).most_common(1)
     gil_cond = most(TIMED_WAIT, caller)[0][0]
@@ -309,36 +325,27 @@ def signal_groups(path, ids):
     (G1 had no waiter left) or went to the waiters G1 still held, and who
     took the GIL: the requester, the I/O thread or another CPU-bound
     thread, and whether that one's wait was in G1."""
-    calls = []
-    for line in open(path):
-        f = line.split()
-        if len(f) < 9:
-            return None
-        calls.append((int(f[0]), int(f[1]), int(f[2]), f[3], int(f[4]), int(f[5]), int(f[7]), int(f[8])))
-    cpu = {v for k, v in ids.items() if k.startswith('cpu')}
-    most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
-    gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
+    calls = read_calls(path)
+    cpu = cpu_threads(ids)
+    gil_cond, switch_cond = gil_conds(calls, cpu)
     takes = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == switch_cond)
     timeouts = sorted((c[5], c[0]) for c in calls if c[1] == TIMED_WAIT and c[3] == gil_cond and c[2] == ETIMEDOUT)
     waits = collections.defaultdict(list)
     for c in calls:
         if c[1] == TIMED_WAIT and c[3] == gil_cond:
-            waits[c[0]].append((c[4], c[5], c[6]))
+            waits[c[0]].append((c[4], c[5], c[7]))
     for v in waits.values():
         v.sort()
     table = collections.Counter()
     for c in calls:
         if not (c[1] == SIGNAL and c[3] == gil_cond and c[0] in cpu):
             continue
-        t, dropper, g1, left = c[4], c[0], c[6], c[7]
+        t, dropper, g1, left = c[4], c[0], c[7], c[8]
         i = bisect.bisect_right(takes, (t, 1 << 62))
         if i == len(takes):
             continue
         winner = takes[i][1]
-        r = bisect.bisect_left(timeouts, (t,)) - 1
-        while r >= 0 and timeouts[r][1] == dropper:
-            r -= 1
-        requester = timeouts[r][1] if r >= 0 and t - timeouts[r][0] < 300000 else None
+        requester = requester_of(timeouts, t, dropper)[1]
         ws = waits[winner]
         j = bisect.bisect_right(ws, (t, 1 << 62, 0)) - 1
         in_g1 = j >= 0 and ws[j][1] >= t and ws[j][2] == g1
@@ -354,13 +361,9 @@ def requester_at_drop(perf_data, path, ids):
     woke it on the CPU the holder ran on, whether it was on a CPU at the
     drop (awake), and who took the GIL. perf runs on CLOCK_MONOTONIC, the
     recorder's clock, so the two line up."""
-    calls = []
-    for line in open(path):
-        tid, kind, rc, obj, entry, ret, deadline = line.split()[:7]
-        calls.append((int(tid), int(kind), int(rc), obj, int(entry), int(ret)))
-    cpu = {v for k, v in ids.items() if k.startswith('cpu')}
-    most = lambda kind: collections.Counter(c[3] for c in calls if c[1] == kind and c[0] in cpu).most_common(1)[0][0]
-    gil_cond, switch_cond = most(TIMED_WAIT), most(WAIT)
+    calls = read_calls(path)
+    cpu = cpu_threads(ids)
+    gil_cond, switch_cond = gil_conds(calls, cpu)
     drops = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == gil_cond and c[0] in cpu)
     takes = sorted((c[4], c[0]) for c in calls if c[1] == SIGNAL and c[3] == switch_cond)
     timeouts = sorted((c[5], c[0]) for c in calls if c[1] == TIMED_WAIT and c[3] == gil_cond and c[2] == ETIMEDOUT)
@@ -386,13 +389,11 @@ def requester_at_drop(perf_data, path, ids):
     table = collections.Counter()
     for t, dropper in drops:
         i = bisect.bisect_right(takes, (t, 1 << 62))
-        r = bisect.bisect_left(timeouts, (t,)) - 1
-        while r >= 0 and timeouts[r][1] == dropper:
-            r -= 1
-        if i == len(takes) or r < 0 or t - timeouts[r][0] > 300000:
+        when, req = requester_of(timeouts, t, dropper)
+        if i == len(takes) or req is None:
             continue
-        req, winner = timeouts[r][1], takes[i][1]
-        woke = [w for w in wakes[req] if w[0] <= timeouts[r][0]]
+        winner = takes[i][1]
+        woke = [w for w in wakes[req] if w[0] <= when]
         same = bool(woke) and woke[-1][1] == where(dropper, woke[-1][0])
         key = '%s, %s, %s' % ('woke on the holder\'s CPU' if same else 'woke elsewhere',
                               'awake at the drop' if where(req, t) is not None else 'off CPU at the drop',
