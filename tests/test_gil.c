@@ -417,7 +417,6 @@ static void test_lost_updates_by_hand(void)
     sim_world_destroy(w);
 }
 
-/* sim_world_check finds each kind of broken state it promises to. */
 /* glibc's condition variable (linux-glibc): a waiter that a group switch put
  * in G1 and the signal passed over is the only one the next signal can go
  * to, even when a newer waiter is still awake and would take it after a
@@ -473,6 +472,7 @@ static void test_glibc_group_g1(void)
     sim_world_destroy(w);
 }
 
+/* sim_world_check finds each kind of broken state it promises to. */
 static void test_invariant_checker(void)
 {
     Builder b;
