@@ -321,7 +321,7 @@ static const char *owed_work(const Explainer *ex, uint32_t t, SimCause c)
     bool os_fork = strcmp(m, "os.fork") == 0, spawn = strcmp(m, "spawn") == 0;
     switch (c) {
     case SIM_C_WAKE_COST:
-        return "the kernel's side of the wake-ups it caused (machine.wake_cost)";
+        return "the kernel's side of the wake-ups it caused (machine.wake_cost, futex_wake_cost)";
     case SIM_C_CHILD_BOOT:
         return os_fork ? "its after-fork C work (os_fork_child_cost)"
                        : "multiprocessing's bootstrap (fork_child_cost)";
@@ -1165,9 +1165,10 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
             /* The wake-ups: the operation before, which released, notified,
              * set or put. */
             c = p;
-            snprintf(why, wn, "%s's last operation woke threads asleep on an object; the kernel's side of each "
-                              "wake-up (the futex wake, the scheduler's queue) runs in the waker, holding the "
-                              "GIL, before its next operation",
+            snprintf(why, wn, "%s's last operation woke threads asleep on an object, or released a lock whose "
+                              "woken waiter was not back yet; the kernel's side (the futex wake call, and for a "
+                              "sleeper the scheduler's queue) runs in the waker, holding the GIL, before its next "
+                              "operation",
                      x);
             break;
         }

@@ -156,10 +156,22 @@ static const struct QueueCosts {
     {310, 690, 620},  {311, 350, 580},  {312, 380, 710},  {313, 360, 720},
 };
 
+/* A lock's acquire or release as a call from Python, by version, in ns:
+ * half of `with lock: pass` less the loop's own cost, wall time of
+ * tools/cpython/lock_tp.py, median of five runs. The C call into the
+ * semaphore is a small part; most is the method lookup and the call. */
+static const struct LockCosts {
+    int ver;
+    double call;
+} LOCK_COSTS[] = {
+    {200, 84}, {300, 65}, {307, 41}, {308, 69}, {309, 60}, {310, 65}, {311, 67}, {312, 82}, {313, 85},
+};
+
 #define VERSION_TABLE(rows, unit) {rows, COUNT(rows), sizeof(rows[0]), unit}
 static const VersionTable BYTECODE_TABLE = VERSION_TABLE(BYTECODE_COSTS, 1);
 static const VersionTable PROCESS_TABLE = VERSION_TABLE(PROCESS_COSTS, US);
 static const VersionTable QUEUE_TABLE = VERSION_TABLE(QUEUE_COSTS, 1);
+static const VersionTable LOCK_TABLE = VERSION_TABLE(LOCK_COSTS, 1);
 /* A row's default is column col of table tab (of row type `type`), which
  * must hold doubles; one shorthand a table. */
 #define BY_COLUMN(tab, type, col) \
@@ -168,6 +180,7 @@ static const VersionTable QUEUE_TABLE = VERSION_TABLE(QUEUE_COSTS, 1);
 #define BYTECODE_COST(col) BY_COLUMN(BYTECODE_TABLE, struct BytecodeCosts, col)
 #define PROCESS_COST(col) BY_COLUMN(PROCESS_TABLE, struct ProcessCosts, col)
 #define QUEUE_COST(col) BY_COLUMN(QUEUE_TABLE, struct QueueCosts, col)
+#define LOCK_COST(col) BY_COLUMN(LOCK_TABLE, struct LockCosts, col)
 
 /*
  * One row a parameter: {section, key, type, unit, FIELD(field, C type)},
@@ -191,6 +204,11 @@ static const Param PARAMS[] = {
      .source = "tools/cpython/wake_cost.py: lock.release() with a thread asleep in acquire(), less one "
                "with none; 2.9-4.2 us on CPython 3.6-3.13 here, median 3.3 us "
                "(results/2026-12-02_1720.wake_cost.txt)"},
+    {MACHINE, "futex_wake_cost", DURATION, "ns", FIELD(futex_wake_cost, SimTime), .def = 1200,
+     .help = "A lock release while the waiters it must wake are already awake (woken by an earlier "
+             "release, not yet back from their wait): glibc's sem_post still makes the futex wake call.",
+     .source = "tools/cpython/cond_trace.py --queue: sem_post while the other thread is inside sem_wait, "
+               "after the post that woke it, p50 1.2 us on CPython 3.11 here"},
     /* Wake-ups and timers: tools/cpython/os_probe.c measures each alone. */
     {MACHINE, "wake_latency", DISTRIBUTION, "ns", FIELD(wake_latency, SimDist),
      .dist = {SIM_DIST_UNIFORM, 12 * US, 28 * US},
@@ -375,6 +393,11 @@ static const Param PARAMS[] = {
      .help = "queue.Queue put or get: the rest of the call, without the mutex (the method call, "
              "Condition.__enter__ up to the mutex, __exit__ after it).",
      .source = QUEUE_COSTS_SOURCE ": put(i); get() less what runs under the mutex, halved, per version"},
+    {PYTHON, "lock_call_cost", DURATION, "ns", FIELD(lock_call_cost, SimTime), LOCK_COST(call),
+     .help = "Acquiring or releasing a lock, semaphore or condition from Python (`with` enters and "
+             "leaves, acquire(), release()): the call around the C lock, before it takes or lets go.",
+     .source = "tools/cpython/lock_tp.py: half of `with lock: pass` less the loop, per version "
+               "(results/2026-12-03_1728.lock_tp.json)"},
     {PYTHON, "fork_child_cost", DURATION, "ns", FIELD(fork_child_cost, SimTime),
      PROCESS_COST(fork_child),
      .help = "A multiprocessing child started by fork, holding its GIL before its target runs: the "

@@ -122,6 +122,8 @@ typedef struct Prim {
     uint32_t owner;         /* LOCK/RLOCK: holder, NO_THREAD, or GHOST */
     uint32_t ghost_of;      /* GHOST: who held it in the parent at the fork */
     int64_t count;          /* RLOCK depth, SEMAPHORE value, EVENT flag, BARRIER arrivals, items */
+    uint32_t woken;         /* LOCK/RLOCK: waiters a release woke that have not retried yet (glibc
+                               still counts them as the semaphore's waiters) */
     bool broken;            /* BARRIER */
     WaitList waiters;       /* acquirers; condition/event/barrier waiters; queue getters */
     WaitList waiters2;      /* QUEUE: putters (not_full) */
@@ -312,6 +314,7 @@ struct SimWorld {
     const SimConfig *cfg;
     SimTime now;
     uint64_t sleeper_wakes;      /* threads woken from an object's wait list, ever */
+    uint64_t idle_wakes;         /* lock releases with only awake waiters: a futex wake for nobody */
     SimQueue q;
     SimTrace *trace;
     uint64_t events;

@@ -69,14 +69,32 @@ static const SimOp *prog_next(SimWorld *w, Thread *t)
     }
 }
 
-/* A sync op is over. An increment ends at a check point (the loop's
- * backward jump), where a pending drop request is honoured. Returns true
- * if the thread dropped the GIL there. */
+/* The op after the current one is a release, in sequence (the end of a
+ * `with` block, or lock.release() next). */
+static bool release_next(const SimWorld *w, const Thread *t)
+{
+    if (t->prog.pc >= t->prog.end || (t->prog.depth > 0 && t->prog.pc == t->prog.loops[t->prog.depth - 1].end))
+        return false;
+    return w->sc->ops[t->prog.pc].kind == SIM_OP_RELEASE;
+}
+
+/* A sync op is over. Where CPython checks the eval breaker next, a pending
+ * drop request is honoured; returns true if the thread dropped the GIL
+ * there. After an increment: the loop's backward jump, or before 3.10
+ * the next instruction, whatever it is (Python/ceval.c: every opcode that
+ * goes through the main dispatch checks). From 3.10 only jumps, calls and
+ * function entries check, so an increment followed by a release (the
+ * `with` block's __exit__ call, or lock.release()) reaches no check point
+ * before the release. After a release: the call's own check once it has
+ * returned (CALL_FUNCTION, CALL_METHOD, CALL), with the lock free. */
 static bool sync_op_done(SimWorld *w, Thread *t)
 {
-    bool was_increment = t->sync.op->kind == SIM_OP_INCREMENT;
+    SimOpKind kind = (SimOpKind)t->sync.op->kind;
     t->sync.op = NULL;
-    return was_increment && gil_check_point(w, t);
+    bool check = kind == SIM_OP_RELEASE ||
+                 (kind == SIM_OP_INCREMENT &&
+                  (w->cfg->py_major * 100 + w->cfg->py_minor < 310 || !release_next(w, t)));
+    return check && gil_check_point(w, t);
 }
 
 /* Thread.start() or Process.start(): the C call that creates it. */
@@ -248,6 +266,11 @@ void prog_advance(SimWorld *w, Thread *t)
             t->sync.timed_out = false;
             t->sync.failed = false;
             if (!sync_step(w, t) || sync_op_done(w, t))
+                return;
+            /* The wake-ups it made are paid before the next op, as for an
+             * op that ended in an event: a release's futex call runs with
+             * the lock already free (sem_post raises the count first). */
+            if (pay_owed(w, t, &t->wake_debt, SIM_C_WAKE_COST))
                 return;
             continue;
         case SIM_OP_REPEAT:

@@ -188,6 +188,7 @@ typedef struct SimConfig {
     SimTime time_slice;      /* OS quantum when threads outnumber cores */
     SimTime ctx_switch;      /* cost when a core switches to another thread */
     SimTime wake_cost;       /* the waker's side of waking a sleeping thread */
+    SimTime futex_wake_cost; /* a lock release whose waiters are all awake: the futex call alone */
     SimDist wake_latency;    /* from a wake-up signal (another CPU's) until the thread runs */
     SimDist switch_wake_latency; /* FORCE_SWITCHING: from the take until the dropper goes on */
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */
@@ -230,6 +231,7 @@ typedef struct SimConfig {
     SimTime raw_value_cost;  /* a Value's read or write with lock=False */
     SimTime queue_op_cost;   /* queue.Queue put/get: Python run under the queue's mutex */
     SimTime queue_call_cost; /* queue.Queue put/get: the rest of the call, outside the mutex */
+    SimTime lock_call_cost;  /* acquire or release called from Python, around the C lock */
     SimTime syscall_cost;    /* a system call that returns at once (select for sleep(0) before 3.11) */
     SimTime fork_child_cost; /* a multiprocessing fork child's bootstrap, until its target runs */
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */

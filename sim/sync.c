@@ -11,10 +11,14 @@
  * acquire releases the GIL, blocks, and re-takes the GIL after the wake-up
  * (Modules/_threadmodule.c acquire_timed). A released lock wakes one
  * waiter, chosen as the OS would, and that waiter retries when it runs,
- * so another thread may barge in first. Condition.wait releases its lock,
- * waits to be notified (oldest waiter first, as the deque in
- * Lib/threading.py), re-takes the GIL and then the lock. queue.Queue is one
- * Lock and two Conditions, as Lib/queue.py.
+ * so another thread may barge in first. The waker pays for the wake-up
+ * after the release, with the lock already free, and before 3.13 (a glibc
+ * semaphore) pays the futex call again at each release until the woken
+ * waiter is back (lock_is_sem). Each acquire and release called from
+ * Python costs python.lock_call_cost first (lock_call). Condition.wait
+ * releases its lock, waits to be notified (oldest waiter first, as the
+ * deque in Lib/threading.py), re-takes the GIL and then the lock.
+ * queue.Queue is one Lock and two Conditions, as Lib/queue.py.
  *
  * Invariant: a thread is in at most one object's wait list (wait_prim
  * names it), and a thread in a wait list is Blocked with no core.
@@ -127,6 +131,8 @@ void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
     world_cancel(w, &t->wait_timer);
     t->sync.prim = NULL;
     t->sync.retry = p;
+    if (mode == WAKE_RETRY)
+        p->woken++;
     sync_record(w, t, p, SIM_SYNC_WAKE, prim_waiting(p), 0, cause);
     w->sleeper_wakes++;
     os_wake(w, t, mode == WAKE_RETRY ? CONT_PRIM_RETRY : CONT_TAKE_GIL);
@@ -149,6 +155,18 @@ void prim_wake_all(SimWorld *w, Prim *p, int list, WakeMode mode)
 {
     while (wl_count(prim_list(p, list)))
         prim_wake_one(w, p, list, true, mode);
+}
+
+/* A Lock or RLock built on a glibc semaphore, as CPython's are before 3.13
+ * (Python/thread_pthread.h, USE_SEMAPHORES; 3.13's PyMutex parks its
+ * waiters in a queue of its own). sem_post makes the futex wake call
+ * whenever the semaphore counts waiters, and a waiter woken by an earlier
+ * post counts until its sem_wait returns: a release while such a waiter
+ * is still on its way back costs machine.futex_wake_cost, for no wake-up. */
+static bool lock_is_sem(const SimWorld *w, const Prim *p)
+{
+    return (p->kind == SIM_PRIM_LOCK || p->kind == SIM_PRIM_RLOCK) &&
+           w->cfg->py_major * 100 + w->cfg->py_minor < 313;
 }
 
 /* Lets go of a lock-like object; NULL error means fine. */
@@ -180,6 +198,8 @@ static SimSyncError prim_release(SimWorld *w, Thread *t, Prim *p, bool all_depth
         break;
     }
     sync_record(w, t, p, SIM_SYNC_RELEASE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
+    if (p->woken > 0 && wl_count(&p->waiters) == 0 && lock_is_sem(w, p))
+        w->idle_wakes++;
     prim_wake_one(w, p, 0, false, WAKE_RETRY);
     return SIM_SERR_NONE;
 }
@@ -251,6 +271,7 @@ void sync_timed_out(SimWorld *w, Thread *t)
 void sync_retry(SimWorld *w, Thread *t)
 {
     Prim *p = t->sync.retry;
+    p->woken--;
     if (prim_try_take(p, t)) {
         sync_record(w, t, p, SIM_SYNC_ACQUIRE, prim_waiting(p), 0, SIM_C_OBJECT);
         gil_take(w, t);
@@ -283,7 +304,8 @@ static bool owns(const Prim *lock, const Thread *t) { return lock->owner == t->i
  * with the GIL. Every op starts at its step 0.
  */
 
-enum { ACQUIRE_TRY = 0, ACQUIRE_WOKEN };              /* acquire: woken with it, or timed out */
+enum { ACQUIRE_CALL = 0, ACQUIRE_TRY, ACQUIRE_WOKEN }; /* acquire: the call, woken with it, or timed out */
+enum { RELEASE_CALL = 0, RELEASE_NOW };               /* release: the call, then the C release */
 enum { EVENT_CHECK = 0, EVENT_WOKEN };                /* Event.wait */
 enum { COND_RELEASE = 0, COND_RELOCK, COND_RELOCKED }; /* Condition.wait */
 enum { BARRIER_ARRIVE = 0, BARRIER_WOKEN };           /* Barrier.wait */
@@ -522,8 +544,26 @@ static bool step_poll(SimWorld *w, Thread *t, const SimOp *op)
     return sync_work(w, t, POLL_STRETCH, NULL, POLL_AGAIN);
 }
 
+/* The Python side of an acquire or release call (python.lock_call_cost),
+ * then step `next`. From 3.10 it has no check point: `with` calls
+ * __enter__ and __exit__ from inside one instruction, and a call's own
+ * check comes after it returns (sync_op_done); before 3.10 every
+ * instruction of it can stop, inside the lock on the way out. */
+static bool lock_call(SimWorld *w, Thread *t, uint8_t next)
+{
+    static const CheckPlan none = {0};
+    if (w->cfg->lock_call_cost <= 0) {
+        t->sync.phase = next;
+        return true;
+    }
+    bool checked = w->cfg->py_major * 100 + w->cfg->py_minor < 310;
+    return sync_work(w, t, w->cfg->lock_call_cost, checked ? NULL : &none, next);
+}
+
 static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 {
+    if (t->sync.phase == ACQUIRE_CALL && !lock_call(w, t, ACQUIRE_TRY))
+        return false;
     if (t->sync.phase == ACQUIRE_WOKEN)
         return true; /* acquired while woken, or timed out (acquire returned False) */
     if (prim_try_take(p, t)) {
@@ -539,6 +579,8 @@ static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
 
 static bool step_release(SimWorld *w, Thread *t, Prim *p)
 {
+    if (t->sync.phase == RELEASE_CALL && !lock_call(w, t, RELEASE_NOW))
+        return false;
     SimSyncError e = prim_release(w, t, p, false);
     return e ? raise_error(w, t, p, e) : true;
 }
@@ -809,12 +851,15 @@ static bool sync_step_op(SimWorld *w, Thread *t);
 
 /* One step of t's op. Each sleeper the step woke cost t a futex wake in
  * the kernel (a system call and an interrupt to the sleeper's CPU):
- * machine.wake_cost, paid before t's next op (prog_advance). */
+ * machine.wake_cost; each release whose waiters were already woken, the
+ * futex call alone: machine.futex_wake_cost (lock_is_sem). Paid before
+ * t's next op (prog_advance). */
 bool sync_step(SimWorld *w, Thread *t)
 {
-    uint64_t before = w->sleeper_wakes;
+    uint64_t before = w->sleeper_wakes, idle_before = w->idle_wakes;
     bool over = sync_step_op(w, t);
-    t->wake_debt += (SimTime)(w->sleeper_wakes - before) * w->cfg->wake_cost;
+    t->wake_debt += (SimTime)(w->sleeper_wakes - before) * w->cfg->wake_cost +
+                    (SimTime)(w->idle_wakes - idle_before) * w->cfg->futex_wake_cost;
     return over;
 }
 

@@ -262,6 +262,11 @@ FACTS = {
                   (r'store of 99|ends at 99', lambda n, r: shared(r, 'global_var') and
                    [o['final'] for o in r['shared'] if o['process'] == 'child'] == [99], 'the child stores 99'),
                   (r'os\._exit\(0\)', lambda n, r: process(r, 'child')['exitcode'] == 0, 'exit status 0')],
+    'counter_lock': [(r'From 3\.10|python\.version=3\.11',
+                      lambda n, r: all(obj['contended'] == 0 for v in ('3.10', '3.11') for obj in
+                                       run(n, '--set', 'python.version=' + v)['locks'] if obj['name'] == 'lock'),
+                      'no contended acquire on 3.10 or 3.11'),
+                     (r'\+= 1', lambda n, r: True, 'code, not a figure')],
     'mp_lock_20': [(r'all 20 processes', lambda n, r: len(r['processes']) == 21, 'twenty children')],
     'mp_manager': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],
     'mp_value_race': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],

@@ -5,8 +5,8 @@ asserted on its --json report."""
 import json
 import os
 
-from gilsim_test import (check, report, scenario_file, gilsim, run_json, thread, process, simple,
-                         SCENARIOS)
+from gilsim_test import (check, config, report, scenario_file, gilsim, run_json, seconds, thread, process,
+                         simple, SCENARIOS)
 
 
 def sc(name):
@@ -123,7 +123,10 @@ def test_misuse():
     r = json.loads(out)
     check(rc == 0 and any('RuntimeError: release unlocked lock' in e['error'] for e in r['errors']),
           'releasing an unlocked Lock is the RuntimeError CPython raises, in the report')
-    check(thread(r, 'a')['state_ns']['python'] == 0, 'the exception ends the thread before its next op')
+    calls = 3 * seconds(config(scenario_file(bad, 'release-twice.json'))['python']['lock_call_cost']) * 1e9
+    check(abs(thread(r, 'a')['state_ns']['python'] - calls) < 1,
+          'the exception ends the thread before its next op: its Python time is the three lock calls (%d ns)'
+          % thread(r, 'a')['state_ns']['python'])
     for name, sync, prog, words in [
         ('unknown-lock', {}, [{'release': 'nope'}], 'nope'),
         ('negative-sem', {'s': {'type': 'semaphore', 'value': -1}}, [], 'negative'),
@@ -137,6 +140,55 @@ def test_misuse():
               '%s: a clear one-line load error (%s)' % (name, err.strip()))
 
 
+def wake_costs(path, *sets):
+    """Durations (ns) of the C work each thread pays for the wake-ups it
+    made, from the CSV trace: rows `c_call` with the given lengths."""
+    args = [x for kv in sets for x in ('--set', kv)]
+    rc, out, err = gilsim('trace', path, '--format', 'csv', '-o', '-', *args, check_rc=0)
+    return [int(f[5]) - int(f[4]) for f in (line.split(',') for line in out.splitlines()[1:]) if f[3] == 'c_call']
+
+
+def test_lock_handover():
+    """A lock is a glibc semaphore before 3.13: a release while the waiter it
+    woke is not back yet still makes the futex call (futex_wake_cost),
+    paid with the lock already free; 3.13's PyMutex does not. And where the
+    eval breaker is checked decides whether two threads doing
+    `with lock: count += 1` fall into a lock convoy: before 3.10 inside the
+    block, from 3.10 only after __exit__ has released the lock."""
+    prog_a = [{'acquire': 'L'}, {'nogil': '200us'}, {'release': 'L'},
+              {'repeat': 40, 'do': [{'acquire': 'L'}, {'cpu': '200ns'}, {'release': 'L'}]}]
+    prog_b = [{'sleep': '10us'}, {'acquire': 'L'}, {'release': 'L'}]
+    sets = ('machine.wake_cost=3456ns', 'machine.futex_wake_cost=1234ns')
+    for version, idle in (('3.12', True), ('3.9', True), ('3.13', False)):
+        s = simple('handover', {'a': prog_a, 'b': prog_b}, version=version)
+        s['processes'][0]['sync'] = {'L': {'type': 'lock'}}
+        path = scenario_file(s, 'handover.json')
+        costs = wake_costs(path, *sets)
+        r = run_json(path)
+        if idle:  # (3.13's releases cost nothing: the releaser is done before the waiter is back)
+            check(thread(r, 'b')['finished_ns'] < thread(r, 'a')['finished_ns'],
+                  '%s: the woken waiter gets the lock while the releaser pays for the futex calls' % version)
+        check(costs.count(3456) >= 1, '%s: the release that wakes the sleeping waiter costs wake_cost' % version)
+        n = costs.count(1234)
+        check((n >= 3) == idle and (n == 0) != idle,
+              '%s: releases while the woken waiter is on its way back cost futex_wake_cost %s (%d of them)'
+              % (version, 'each' if idle else 'never: PyMutex', n))
+    for version, convoy in (('3.9', True), ('3.10', False), ('3.11', False), ('3.12', False)):
+        body = [{'with': 'lock', 'do': [{'increment': 'count'}]}]
+        s = simple('convoy', {'t1': [{'repeat': 100000, 'do': body}], 't2': [{'repeat': 100000, 'do': body}]},
+                   version=version, interval='1ms')
+        s['processes'][0]['sync'] = {'lock': {'type': 'lock'}}
+        s['processes'][0]['shared'] = {'count': 0}
+        r = run_json(scenario_file(s, 'convoy.json'))
+        lk = obj(r, 'locks', 'lock')
+        v = obj(r, 'shared', 'count')
+        sw = process(r, 'main')['gil']['switches']
+        check(v['final'] == 200000 and sw >= 2, '%s: the lock keeps every update over %d GIL switches' % (version, sw))
+        check((lk['contended'] > 1000) == convoy and (lk['contended'] == 0) != convoy,
+              '%s: %s (%d contended acquires)' % (version, 'a switch inside the block starts a lock convoy' if convoy
+                                                  else 'no switch lands inside the block', lk['contended']))
+
+
 if __name__ == '__main__':
     test_counters()
     test_rlock()
@@ -145,4 +197,5 @@ if __name__ == '__main__':
     test_queue_and_pools()
     test_fork()
     test_misuse()
+    test_lock_handover()
     report()

@@ -8,7 +8,10 @@
  *
  *     TID KIND RC OBJECT ENTRY_NS RETURN_NS DEADLINE_NS GROUP LEFT
  *
- * KIND is 1 timed wait, 2 wait, 3 signal; DEADLINE_NS is the timed wait's
+ * KIND is 1 timed wait, 2 wait, 3 signal, and for the semaphores under
+ * CPython's locks before 3.13, 4 sem_wait, 5 sem_timedwait or
+ * sem_clockwait, 6 sem_trywait, 7 sem_post (RC 0 or the errno; GROUP and
+ * LEFT 0); DEADLINE_NS is the timed wait's
  * absolute deadline (0 otherwise); RC is what the call returned (110 is
  * ETIMEDOUT). GROUP and LEFT are read from glibc's condition variable at
  * entry (nptl/pthread_cond_common.c, glibc 2.25 to 2.40: __wseq's bit 0 is
@@ -26,7 +29,9 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +89,9 @@ static void keep(int kind, int rc, const void *obj, long long entry, long long d
 typedef int (*TimedWaitFn)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
 typedef int (*WaitFn)(pthread_cond_t *, pthread_mutex_t *);
 typedef int (*SignalFn)(pthread_cond_t *);
+typedef int (*SemFn)(sem_t *);
+typedef int (*SemTimedFn)(sem_t *, const struct timespec *);
+typedef int (*SemClockFn)(sem_t *, clockid_t, const struct timespec *);
 #define NEXT(type, name) \
     static type next; \
     if (!next) \
@@ -121,6 +129,61 @@ int pthread_cond_signal(pthread_cond_t *c)
     keep(3, rc, c, entry, 0, group, left);
     return rc;
 }
+
+/* A lock's semaphore (CPython's threading.Lock before 3.13): kind 4 a
+ * blocking wait, 5 a timed wait, 6 a try, 7 a post. RC is 0 or errno. */
+static int sem_rc(int rc) { return rc == 0 ? 0 : errno; }
+
+static int sem_call(int kind, sem_t *s, int (*call)(sem_t *, const void *), const void *arg)
+{
+    long long entry = now_ns();
+    int rc = call(s, arg);
+    int saved = errno;
+    keep(kind, sem_rc(rc), s, entry, 0, 0, 0);
+    errno = saved;
+    return rc;
+}
+
+static int do_sem_wait(sem_t *s, const void *arg)
+{
+    (void)arg;
+    NEXT(SemFn, "sem_wait");
+    return next(s);
+}
+static int do_sem_trywait(sem_t *s, const void *arg)
+{
+    (void)arg;
+    NEXT(SemFn, "sem_trywait");
+    return next(s);
+}
+static int do_sem_post(sem_t *s, const void *arg)
+{
+    (void)arg;
+    NEXT(SemFn, "sem_post");
+    return next(s);
+}
+static int do_sem_timedwait(sem_t *s, const void *arg)
+{
+    NEXT(SemTimedFn, "sem_timedwait");
+    return next(s, arg);
+}
+typedef struct ClockArg { clockid_t clock; const struct timespec *at; } ClockArg;
+static int do_sem_clockwait(sem_t *s, const void *arg)
+{
+    NEXT(SemClockFn, "sem_clockwait");
+    const ClockArg *a = arg;
+    return next(s, a->clock, a->at);
+}
+
+int sem_wait(sem_t *s) { return sem_call(4, s, do_sem_wait, NULL); }
+int sem_timedwait(sem_t *s, const struct timespec *at) { return sem_call(5, s, do_sem_timedwait, at); }
+int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *at)
+{
+    ClockArg a = {clock, at};
+    return sem_call(5, s, do_sem_clockwait, &a);
+}
+int sem_trywait(sem_t *s) { return sem_call(6, s, do_sem_trywait, NULL); }
+int sem_post(sem_t *s) { return sem_call(7, s, do_sem_post, NULL); }
 
 __attribute__((destructor)) static void write_calls(void)
 {

@@ -60,8 +60,24 @@ times the caller took the GIL before the CPU-bound thread had it back
 (`takes_per_cycle`, median) and how long after the caller's first take
 that was (`cpu_back_us`, p10/p50/p90).
 
+With --queue the program is a producer thread that puts small ints into
+an unbounded queue.Queue and a consumer thread that gets them, at the
+default interval. Before 3.13 the queue's mutex is a threading.Lock on a
+glibc semaphore, and the recorder also records sem_wait, sem_trywait and
+sem_post. Printed per run: `items` (the consumer's gets, and
+`items_untraced`), how long sem_post takes while the other thread waits in
+sem_wait, for the first post of that wait (it wakes a sleeper) and the
+later ones (the waiter is awake, on its way back: glibc still makes the
+futex call), and with nobody waiting (`post_us`: p10/p50/p90 each), how
+many posts each such wait sees (`posts_per_wait`), how long the waits last
+(`sem_wait_us`), and for the GIL's timed waits that a signal ended, how
+often the waiter answered within 3 us, by how long it had been in its
+wait when the signal came (`gil_answer_by_age`: still awake, or asleep).
+With --lock the program is two threads adding 1 to a counter inside
+`with lock:` (lock_tp.py's), read the same way; `items` are increments.
+
 Usage: cond_trace.py [--python PY] [--interval MS]... [--seconds S]
-                     [--runs N] [--cpu N] [--sched | --syscall]
+                     [--runs N] [--cpu N] [--sched | --syscall | --queue | --lock]
 Defaults: python3, intervals 1, 5 and 20 ms, 4 s, 3 runs. Needs a C
 compiler and Linux with glibc; --sched needs perf and root.
 """
@@ -79,6 +95,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ETIMEDOUT = 110
 TIMED_WAIT, WAIT, SIGNAL = 1, 2, 3
+SEM_WAIT, SEM_TIMED_WAIT, SEM_TRY, SEM_POST = 4, 5, 6, 7
 
 PROGRAM = r'''
 import sys, threading, time
@@ -132,6 +149,63 @@ time.sleep(float(sys.argv[2]))
 stop = True
 for t in threads: t.join()
 ids['ios'] = calls[0]
+print(ids)
+'''
+
+
+# --queue: a producer and a consumer on an unbounded queue.Queue.
+PROGRAM_QUEUE = r'''
+import sys, threading, time, queue
+sys.setswitchinterval(float(sys.argv[1]))
+stop = False
+ids = {}
+got = [0]
+q = queue.Queue()
+def producer():
+    ids['a'] = threading.get_native_id()
+    put = q.put
+    while not stop:
+        for i in range(100):
+            put(i)
+    put(None)
+def consumer():
+    ids['b'] = threading.get_native_id()
+    get = q.get
+    n = 0
+    while get() is not None:
+        n += 1
+    got[0] = n
+threads = [threading.Thread(target=consumer), threading.Thread(target=producer)]
+for t in threads: t.start()
+time.sleep(float(sys.argv[2]))
+stop = True
+for t in threads: t.join()
+ids['ios'] = got[0]
+print(ids)
+'''
+
+# --lock: two threads adding 1 to a counter inside `with lock:`, as
+# lock_tp.py; before 3.10 a switch inside the block starts a lock convoy.
+PROGRAM_LOCK = r'''
+import sys, threading, time
+sys.setswitchinterval(float(sys.argv[1]))
+stop = False
+ids = {}
+lock = threading.Lock()
+count = [0]
+def add(name):
+    ids[name] = threading.get_native_id()
+    c = count
+    while not stop:
+        for _ in range(100):
+            with lock:
+                c[0] += 1
+threads = [threading.Thread(target=add, args=(k,)) for k in 'ab']
+for t in threads: t.start()
+time.sleep(float(sys.argv[2]))
+stop = True
+for t in threads: t.join()
+ids['ios'] = count[0]
 print(ids)
 '''
 
@@ -289,6 +363,52 @@ def analyse_syscall(path, ids):
             'cpu_back_us': [round(quantile(back, p), 1) for p in (0.1, 0.5, 0.9)] if back else None}
 
 
+def analyse_lock(path, ids):
+    """--queue, --lock: the costs of the lock's semaphore calls while the
+    other thread waits on it, and how fast a GIL waiter answers a signal by
+    the age of its wait."""
+    calls = sorted(read_calls(path), key=lambda c: c[4])
+    pair = (ids['a'], ids['b'])
+    mutex = collections.Counter(c[3] for c in calls if c[1] == SEM_TRY and c[0] in pair).most_common(1)[0][0]
+    waits = {t: [(c[4], c[5]) for c in calls if c[0] == t and c[1] == SEM_WAIT and c[3] == mutex] for t in pair}
+    first, later, idle, per_wait = [], [], [], collections.Counter()
+    for t in pair:
+        other = waits[pair[1] if t == pair[0] else pair[0]]
+        starts = [s for s, _ in other]
+        seen = collections.Counter()
+        for c in calls:
+            if c[0] != t or c[1] != SEM_POST or c[3] != mutex:
+                continue
+            i = bisect.bisect_right(starts, c[4]) - 1
+            us = (c[5] - c[4]) / 1000
+            if i >= 0 and other[i][0] < c[4] < other[i][1]:
+                (later if seen[i] else first).append(us)
+                seen[i] += 1
+            else:
+                idle.append(us)
+        per_wait.update(seen.values())
+    gil = collections.Counter(c[3] for c in calls if c[1] == TIMED_WAIT and c[0] in pair).most_common(1)[0][0]
+    signals = [c for c in calls if c[1] == SIGNAL and c[3] == gil]
+    at = [c[4] for c in signals]
+    ages = {'under 0.5 us': [], '0.5-1 us': [], 'over 1 us': []}
+    for c in calls:
+        if c[1] != TIMED_WAIT or c[3] != gil or c[0] not in pair:
+            continue
+        i = bisect.bisect_right(at, c[4])
+        while i < len(signals) and signals[i][0] == c[0]:
+            i += 1
+        if i == len(signals) or signals[i][4] > c[5]:
+            continue
+        age = (signals[i][4] - c[4]) / 1000
+        key = 'under 0.5 us' if age < 0.5 else '0.5-1 us' if age < 1 else 'over 1 us'
+        ages[key].append(c[5] - signals[i][4] < 3000)
+    q3 = lambda v: [round(quantile(v, p), 2) for p in (0.1, 0.5, 0.9)] if v else None
+    return {'post_us': {'first of a wait': q3(first), 'later in the wait': q3(later), 'nobody waiting': q3(idle)},
+            'posts_per_wait': dict(sorted(per_wait.items())),
+            'sem_wait_us': q3([(b - a) / 1000 for t in pair for a, b in waits[t]]),
+            'gil_answer_by_age': {k: [sum(v), len(v)] for k, v in ages.items()}}
+
+
 def sched_stuck(perf_data, ids):
     """The I/O thread's wake-ups onto a CPU running another thread while
     the other CPU was idle, and how long each waited to run."""
@@ -402,10 +522,10 @@ def requester_at_drop(perf_data, path, ids):
     return dict(sorted(table.items()))
 
 
-def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
+def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2, lock=None):
     prog = os.path.join(tmp, 'prog.py')
     with open(prog, 'w') as f:
-        f.write(PROGRAM_SYSCALL if syscall else PROGRAM)
+        f.write({'queue': PROGRAM_QUEUE, 'lock': PROGRAM_LOCK}.get(lock) or (PROGRAM_SYSCALL if syscall else PROGRAM))
     args = [py, prog, str(interval_ms / 1000), str(seconds), str(n_cpu)]
     plain = subprocess.run(args, capture_output=True, text=True, check=True)
     trace = os.path.join(tmp, 'calls.txt')
@@ -419,6 +539,11 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
     ids = ast.literal_eval(traced.stdout.strip().splitlines()[-1])
     out = {'python': py, 'interval_ms': interval_ms, 'cpu_threads': n_cpu, 'ios': ids['ios'],
            'ios_untraced': ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']}
+    if lock:
+        out = {'python': py, 'interval_ms': interval_ms, 'items': out['ios'], 'items_untraced': out['ios_untraced']}
+        out.update(analyse_lock(trace, ids))
+        out['loadavg'] = open('/proc/loadavg').read().split()[:3]
+        return out
     out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
     if not syscall:
         out['signal_groups'] = signal_groups(trace, ids)
@@ -430,7 +555,7 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2):
 
 
 def main(argv):
-    py, intervals, seconds, runs, sched, syscall, n_cpu = 'python3', [], 4.0, 3, False, False, 2
+    py, intervals, seconds, runs, sched, syscall, n_cpu, lock = 'python3', [], 4.0, 3, False, False, 2, None
     it = iter(argv)
     for a in it:
         if a == '--python':
@@ -445,6 +570,8 @@ def main(argv):
             sched = True
         elif a == '--syscall':
             syscall = True
+        elif a in ('--queue', '--lock'):
+            lock = a[2:]
         elif a == '--cpu':
             n_cpu = int(next(it))
         else:
@@ -453,9 +580,9 @@ def main(argv):
         lib = os.path.join(tmp, 'cond_trace.so')
         subprocess.run(['cc', '-O2', '-shared', '-fPIC', '-o', lib, os.path.join(HERE, 'cond_trace.c'), '-ldl'],
                        check=True)
-        for interval in intervals or [1.0, 5.0, 20.0]:
+        for interval in intervals or ([5.0] if lock else [1.0, 5.0, 20.0]):
             for _ in range(runs):
-                print(json.dumps(run(py, lib, interval, seconds, sched, tmp, syscall, n_cpu)), flush=True)
+                print(json.dumps(run(py, lib, interval, seconds, sched, tmp, syscall, n_cpu, lock)), flush=True)
 
 
 if __name__ == '__main__':

@@ -2,11 +2,12 @@
 """gilsim beside real CPython: every case of a tools/cpython measurement,
 simulated at gilsim's defaults, with the ratio and whether it agrees.
 
-    python3 tools/cpython/fidelity.py results/FILE.json [--gilsim PATH]
+    python3 tools/cpython/fidelity.py results/FILE.json... [--gilsim PATH]
         [--versions 3.9,3.11] [--cases race,sleep_delay] [--markdown OUT.md]
         [--readme README.md] [--set KEY=VALUE ...]
 
---markdown writes every row as a table; --readme rewrites the summary
+Several results files may be given (each case is taken from the last
+file that has it). --markdown writes every row as a table; --readme rewrites the summary
 between the README's `<!-- cpython:begin -->` and `<!-- cpython:end -->`
 markers: per case and figure, how many versions agree, and the worst ratio.
 --set passes a parameter to every simulation (to compare, say,
@@ -176,6 +177,18 @@ def queue_tp(row):
     return [('items/s', row['items_per_s'], median_over_seeds(rate), 'median')]
 
 
+def lock_tp(row):
+    """Two threads adding 1 to a counter inside `with lock:`."""
+    n = row['n']
+    th = [{'name': 't%d' % k, 'program': [{'repeat': n, 'do': [{'with': 'lock', 'do': [{'increment': 'count'}]}]}]}
+          for k in (1, 2)]
+    sc = scenario('lock', th, row['version'], shared={'count': 0}, sync={'lock': {'type': 'lock'}})
+
+    def per(seed):
+        return report(sc, seed)['sim_time_ns'] / (2 * n)
+    return [('ns per increment', row['ns_per_increment'], median_over_seeds(per), 'median')]
+
+
 def start_join(row):
     """Starting and joining a thread, a fork, or a multiprocessing process."""
     k = 50
@@ -206,7 +219,7 @@ def start_join(row):
 
 
 CASES = {'race': race, 'sleep_delay': sleep_delay, 'sleep0': sleep0, 'queue_tp': queue_tp,
-         'start_join': start_join}
+         'lock_tp': lock_tp, 'start_join': start_join}
 
 
 def spread(row, key):
@@ -222,12 +235,12 @@ def flat(row):
 
 
 SPREAD_KEYS = {'lost %': 'lost_pct', 'extra p50 us': 'extra_p50_us', 'extra p90 us': 'extra_p90_us',
-               'calls/s': 'calls_per_s', 'items/s': 'items_per_s'}
+               'calls/s': 'calls_per_s', 'items/s': 'items_per_s', 'ns per increment': 'ns_per_increment'}
 
 
 def main(argv):
     global GILSIM
-    path, versions, cases, md, readme = None, None, None, None, None
+    paths, versions, cases, md, readme = [], None, None, None, None
     it = iter(argv)
     for a in it:
         if a == '--gilsim':
@@ -243,22 +256,23 @@ def main(argv):
         elif a == '--set':
             SETS.append(next(it))
         else:
-            path = a
-    if not path:
+            paths.append(a)
+    if not paths:
         sys.exit(__doc__)
-    data = json.load(open(path))
+    files = [(p, json.load(open(p))) for p in paths]
+    source = {case: (p, d) for p, d in files for case in d['cases']}
     out = []
     for case, fn in CASES.items():
-        if cases and case not in cases or case not in data['cases']:
+        if cases and case not in cases or case not in source:
             continue
-        for raw in data['cases'][case]['rows']:
+        for raw in source[case][1]['cases'][case]['rows']:
             row = flat(raw)
             if row.get('errors') or (versions and row['version'] not in versions):
                 continue
             if case == 'race' and row['version'].startswith('2'):
                 continue  # the old GIL's race is not a check-point question
             label = ' '.join('%s=%s' % (k, row[k]) for k in ('variant', 'threads', 'hogs', 'interval', 'maxsize',
-                                                                'case', 'method') if k in row)
+                                                                'case', 'method') if k in row) or 'n=%s' % row.get('n')
             try:
                 figures = fn(row)
             except Exception as e:  # a scenario gilsim refuses is reported, not fatal
@@ -295,10 +309,10 @@ def main(argv):
     if readme and SETS:
         sys.exit('fidelity.py: --readme summarises the defaults; drop --set')
     if readme:
-        write_readme(readme, data, path, out, n_ok)
+        write_readme(readme, files, source, out, n_ok)
 
 
-def write_readme(readme, data, path, out, n_ok):
+def write_readme(readme, files, source, out, n_ok):
     """The summary: one row per case, workload and figure, over versions."""
     groups = {}
     for case, v, label, name, cp, gs, verdict in out:
@@ -307,12 +321,14 @@ def write_readme(readme, data, path, out, n_ok):
         key = (case, label, name)
         g = groups.setdefault(key, [])
         g.append((v, gs / cp if cp else float('nan'), verdict.startswith('ok')))
-    m = data.get('machine', {})
-    lines = ['Measured %s on %s (%s CPUs), %s; %d of %d figures agree (`%s`; a ratio marked `!` does not).' % (
-        data.get('created', '')[:10], m.get('cpu_model', 'this machine'), m.get('nproc', '?'),
-        'a quiet machine' if data.get('quiet') else
-        '**not** a quiet machine (other work ran meanwhile: timings are skewed)',
-        n_ok, len(out), os.path.relpath(path, ROOT)), '',
+    m = files[0][1].get('machine', {})
+    used = [(p, d, [c for c in CASES if c in source and source[c][0] == p]) for p, d in files]
+    where = '; '.join('%s from `%s` (%s, %s)' % (', '.join(cs), os.path.relpath(p, ROOT), d.get('created', '')[:10],
+                                                 'a quiet machine' if d.get('quiet') else
+                                                 '**not** a quiet machine: other work skewed its timings')
+                      for p, d, cs in used if cs)
+    lines = ['Measured on %s (%s CPUs); %d of %d figures agree (a ratio marked `!` does not). Cases %s.' % (
+        m.get('cpu_model', 'this machine'), m.get('nproc', '?'), n_ok, len(out), where), '',
         '| case | workload | figure | agree | ratios gilsim/CPython by version |',
         '|---|---|---|---|---|']
     for (case, label, name), g in groups.items():

@@ -6,7 +6,7 @@
         [--wait-quiet MINUTES] [--strict]
     python3 tools/cpython/run_all.py --show results/DATE.json
 
-Runs the cases race, sleep_delay, sleep0, queue_tp and start_join (one
+Runs the cases race, sleep_delay, sleep0, queue_tp, lock_tp and start_join (one
 module each beside this file; their docstrings say what they measure and
 why) on each requested interpreter from ~/.pyenv/versions, each figure
 from at least 5 runs (3 with --quick, which also shortens every run).
@@ -28,13 +28,14 @@ import sys
 import time
 
 import common
+import lock_tp
 import queue_tp
 import race
 import sleep0
 import sleep_delay
 import start_join
 
-CASES = [race, sleep_delay, sleep0, queue_tp, start_join]
+CASES = [race, sleep_delay, sleep0, queue_tp, lock_tp, start_join]
 
 
 def main():
