@@ -771,6 +771,64 @@ static size_t waker(const Explainer *ex, size_t rec, uint32_t o, uint32_t t)
     return NONE;
 }
 
+/* Whether thread w, woken on object o by record wake, is still on its way
+ * back at record rec: no acquire or new wait of its own on o between. */
+static bool still_waking(const Explainer *ex, uint32_t o, size_t wake, size_t rec, uint32_t w)
+{
+    const List *l = olist(ex, o);
+    size_t k = pos_before(l, wake, false);
+    for (size_t steps = 0; ++k < l->n && l->i[k] < rec && steps < MAX_WALK; steps++) {
+        const SimRecord *r = &ex->r[l->i[k]];
+        if (r->thread == w && r->kind == SIM_REC_SYNC &&
+            (r->state == SIM_SYNC_ACQUIRE || r->state == SIM_SYNC_BLOCK || r->state == SIM_SYNC_TIMEOUT))
+            return false;
+    }
+    return true;
+}
+
+/* What thread X's wake-up cost (the C work at rec, cause SIM_C_WAKE_COST)
+ * paid for: the sleepers its last operation woke (the record of the first
+ * in *woke) and, after a lock release with nobody left asleep, the waiter
+ * an earlier release woke that was not back yet (*idle, and its wake-up in
+ * *idle_wake; glibc's semaphore still counts it). NONE where there is none. */
+static void wake_cost_parts(const Explainer *ex, uint32_t X, size_t from, size_t rec, size_t *woke, int *n_woke,
+                            size_t *idle, size_t *idle_wake)
+{
+    *woke = *idle = *idle_wake = NONE;
+    *n_woke = 0;
+    const List *l = tlist(ex, X);
+    size_t k = from == NONE ? SIZE_MAX : pos_before(l, from, false);
+    for (size_t steps = 0; (k = k == SIZE_MAX ? 0 : k + 1) < l->n && l->i[k] < rec && steps < MAX_WALK; steps++) {
+        size_t s = l->i[k];
+        const SimRecord *op = &ex->r[s];
+        if (op->kind != SIM_REC_SYNC || op->thread != X)
+            continue;
+        int before = *n_woke;
+        /* The wake-ups it made follow it at the same instant. */
+        for (size_t i = s + 1; i < rec && ex->r[i].t == op->t && ex->r[i].thread != X && i - s < MAX_WALK; i++)
+            if (ex->r[i].kind == SIM_REC_SYNC && ex->r[i].state == SIM_SYNC_WAKE) {
+                if (*woke == NONE)
+                    *woke = i;
+                (*n_woke)++;
+            }
+        if (*n_woke > before || op->state != SIM_SYNC_RELEASE || *idle != NONE)
+            continue;
+        uint8_t wk = SIM_SYNC_WAKE;
+        const List *ol = olist(ex, op->arg);
+        size_t j = pos_before(ol, s, true);
+        for (size_t st = 0; j != SIZE_MAX && st < MAX_WALK; st++, j = j ? j - 1 : SIZE_MAX) {
+            const SimRecord *r = &ex->r[ol->i[j]];
+            if (r->kind == SIM_REC_SYNC && r->state == wk) {
+                if (still_waking(ex, op->arg, ol->i[j], s, r->thread)) {
+                    *idle = s;
+                    *idle_wake = ol->i[j];
+                }
+                break;
+            }
+        }
+    }
+}
+
 static size_t join_target_end(const Explainer *ex, size_t block, size_t rec)
 {
     const SimRecord *b = &ex->r[block];
@@ -1164,12 +1222,36 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
         if (r->cause == SIM_C_WAKE_COST) {
             /* The wake-ups: the operation before, which released, notified,
              * set or put. */
-            c = p;
-            snprintf(why, wn, "%s's last operation woke threads asleep on an object, or released a lock whose "
-                              "woken waiter was not back yet; the kernel's side (the futex wake call, and for a "
-                              "sleeper the scheduler's queue) runs in the waker, holding the GIL, before its next "
-                              "operation",
-                     x);
+            size_t woke, idle, idle_wake;
+            int n_woke;
+            wake_cost_parts(ex, X, p, rec, &woke, &n_woke, &idle, &idle_wake);
+            char a[512] = "", b[512] = "";
+            if (woke != NONE) {
+                const SimRecord *wr = &ex->r[woke];
+                snprintf(a, sizeof(a), "%s's last operation woke %s%s, asleep on %s '%s' (the futex wake call, the "
+                                       "scheduler's queue and the interrupt to its CPU: machine.wake_cost)",
+                         x, nm(ex, &ns, wr->thread), n_woke > 1 ? " and others" : "", obj_kind_name(ex->tr, wr->arg),
+                         obj_name(ex->tr, wr->arg));
+                c = woke;
+            }
+            if (idle != NONE) {
+                const SimRecord *ir = &ex->r[idle], *iw = &ex->r[idle_wake];
+                snprintf(b, sizeof(b), "%s released %s '%s' while %s, woken by a release at %s, was not back yet: "
+                                       "glibc's semaphore still counts it as a waiter, so the release makes the "
+                                       "futex wake call for nobody (machine.futex_wake_cost)",
+                         woke != NONE ? "it also" : x, obj_kind_name(ex->tr, ir->arg), obj_name(ex->tr, ir->arg),
+                         nm(ex, &ns, iw->thread), at(&ts, iw->t));
+                if (c == NONE)
+                    c = idle;
+            }
+            if (woke == NONE && idle == NONE) {
+                c = p;
+                snprintf(why, wn, "%s's last operation woke threads waiting on an object; the kernel's side runs in "
+                                  "the waker, holding the GIL, before its next operation", x);
+            } else {
+                snprintf(why, wn, "%s%s%s; this runs in the waker, holding the GIL, before its next operation", a,
+                         *a && *b ? "; " : "", b);
+            }
             break;
         }
         if (r->cause == SIM_C_CHILD_BOOT) {

@@ -280,7 +280,7 @@ def main():
              ['has just been created']),
             ('start_methods', 'child_exit', ["process's exit", 'mp_exit_cost'], ['program ended']),
             ('queue_pipeline', 'wake_cost', ["kernel's side of the wake-ups", 'machine.wake_cost'],
-             ['woke threads asleep']))
+             ['asleep on', 'machine.wake_cost']))
     for name, cause, now, why in owed:
         run = Run(name)
         xs = sorted((e for e in run.ev if e['ph'] == 'X' and e['args'].get('cause') == cause),
@@ -290,6 +290,24 @@ def main():
             th = '%s/%s' % (run.pname[e['pid']], run.who(e))
             case(run, e['ts'], th, cause + ' (what)', 'now', now, ['a C call'])
             case(run, e['ts'], th, cause + ' (why)', 'why', why)
+    # A wake-up cost says what it paid for: the sleeper a release woke (the
+    # other thread of counter_lock), or a release while the waiter woken by
+    # an earlier one was not back yet (glibc's semaphore still counts it):
+    # the release named is the one that began the last sleeper's wake-up.
+    lk = Run('counter_lock')
+    owed = [e for e in lk.slices('t1', 'c_call') if e['args'].get('cause') == 'wake_cost']
+    sleeper = [e for e in owed if abs(e['dur'] - 3.3) < 1e-6]
+    check(sleeper, 'counter_lock: t1 pays for waking a sleeper (3.3 us)')
+    for e in sleeper[:1]:
+        case(lk, e['ts'], 't1', 'wake cost of a sleeper', 'why', ['woke t2, asleep on lock', 'machine.wake_cost'],
+             ['futex_wake_cost'])
+        idle = [f for f in owed if f['ts'] > e['ts'] and abs(f['dur'] - 1.2) < 1e-6][:1]
+        check(idle and all(g['ts'] >= f['ts'] for f in idle for g in sleeper if g['ts'] > e['ts']),
+              'counter_lock: the next wake cost of t1 after it is a futex call for nobody (1.2 us)')
+        for f in idle:
+            case(lk, f['ts'], 't1', 'futex call for a waiter on its way back', 'why',
+                 ['released lock', 't2, woken by a release at %s ms' % ('%.6g' % (e['ts'] / 1e3)), 'not back yet',
+                  'machine.futex_wake_cost'], ['asleep on'])
     spawned = Run('start_methods')
     exits = [e for e in spawned.ev if e['ph'] == 'X' and e['args'].get('cause') == 'child_exit' and
              'spawn' in spawned.pname.get(e['pid'], '')]
