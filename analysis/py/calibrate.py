@@ -310,18 +310,20 @@ def ipc_start(n):
     return _start_method("spawn", n, 0)[1]
 
 
-def _per_iteration(body, n=200000, reps=9):
-    """Thread CPU time per iteration of a loop running `body`, less the
-    empty loop's, from generated code (so the loop is the one measured)."""
+def _per_iteration(body, n=200000, reps=9, f=None):
+    """Thread CPU time per iteration of a loop running `body`, from
+    generated code (so the loop is the one measured); `f` in the body is
+    an empty function, or the object given."""
+    f = _noop if f is None else f
     src = ("def run(n, f):\n    global count\n    c = 0\n    for _ in range(n):\n        %s\n" % body)
     ns = {"count": 0}
     exec(compile(src, "<calibrate>", "exec"), ns)
     run = ns["run"]
-    run(n // 10, _noop)
+    run(n // 10, f)
     out = []
     for _ in range(reps):
         a = _cpu()
-        run(n, _noop)
+        run(n, f)
         out.append((_cpu() - a) / n)
     return out
 
@@ -441,9 +443,9 @@ def check_point_gap(n):
     return [x / k for x in loop_iteration(n)]
 
 
-def _extra(body, n):
+def _extra(body, n, f=None):
     base = _per_iteration("pass", reps=n)
-    more = _per_iteration(body, reps=n)
+    more = _per_iteration(body, reps=n, f=f)
     return [max(0.0, m - b) for m, b in zip(sorted(more), sorted(base))]
 
 
@@ -455,6 +457,12 @@ def increment(n):
 def call(n):
     """Calling an empty Python function, beyond the loop."""
     return _extra("f()", n)
+
+
+def lock_call(n):
+    """A lock's acquire or release called from Python: `with lock: pass`
+    beyond the loop, halved."""
+    return [x / 2 for x in _extra("with f: pass", n, threading.Lock())]
 
 
 def pickle_message(n):
@@ -553,6 +561,7 @@ MEASUREMENTS = [
     ("python.call_cost", "duration", 9, call),
     ("python.queue_op_cost", "duration", 20, queue_op),
     ("python.queue_call_cost", "duration", 20, queue_call),
+    ("python.lock_call_cost", "duration", 9, lock_call),
     ("python.thread_start_cost", "duration", 200, thread_start),
     ("python.thread_join_cost", "duration", 200, thread_join),
     ("python.fork_cost", "duration", 30, fork_parent),
