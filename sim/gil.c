@@ -691,7 +691,7 @@ static void check_here(PlanBuilder *b, bool checked)
 void gil_plan_increments(SimWorld *w)
 {
     const SimConfig *c = w->cfg;
-    int ver = c->py_major * 100 + c->py_minor;
+    int ver = sim_py_version(c);
     bool dispatch = ver <= 309;     /* every DISPATCH() opcode checks */
     bool after_call = ver == 310;   /* CALL_FUNCTION checks after the callee returns */
     SimTime third = c->loop_cost / 3;

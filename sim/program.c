@@ -93,7 +93,7 @@ static bool sync_op_done(SimWorld *w, Thread *t)
     t->sync.op = NULL;
     bool check = kind == SIM_OP_RELEASE ||
                  (kind == SIM_OP_INCREMENT &&
-                  (w->cfg->py_major * 100 + w->cfg->py_minor < 310 || !release_next(w, t)));
+                  (sim_py_version(w->cfg) < 310 || !release_next(w, t)));
     return check && gil_check_point(w, t);
 }
 
@@ -213,7 +213,7 @@ void prog_advance(SimWorld *w, Thread *t)
              * no timer, the call returns at once, still without the GIL.
              * From 3.11 it is clock_nanosleep to a deadline already past,
              * which still arms a timer (Modules/timemodule.c pysleep). */
-            if (dur == 0 && (w->cfg->py_major < 3 || (w->cfg->py_major == 3 && w->cfg->py_minor < 11)))
+            if (dur == 0 && sim_py_version(w->cfg) < 311)
                 thread_release_for(w, t, SIM_WAIT_NOGIL, w->cfg->syscall_cost, 0);
             else
                 thread_release_for(w, t, SIM_WAIT_SLEEP, dur, 0);

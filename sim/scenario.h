@@ -237,6 +237,9 @@ typedef struct SimConfig {
     SimTime interp_start_cost; /* creating a subinterpreter (first start of a thread in it) */
 } SimConfig;
 
+/* The configured Python version as one number: 3.9 is 309, 2.7 is 207. */
+static inline int sim_py_version(const SimConfig *c) { return c->py_major * 100 + c->py_minor; }
+
 struct SimScenario {
     char *name;
     char *description;

@@ -165,8 +165,7 @@ void prim_wake_all(SimWorld *w, Prim *p, int list, WakeMode mode)
  * is still on its way back costs machine.futex_wake_cost, for no wake-up. */
 static bool lock_is_sem(const SimWorld *w, const Prim *p)
 {
-    return (p->kind == SIM_PRIM_LOCK || p->kind == SIM_PRIM_RLOCK) &&
-           w->cfg->py_major * 100 + w->cfg->py_minor < 313;
+    return (p->kind == SIM_PRIM_LOCK || p->kind == SIM_PRIM_RLOCK) && sim_py_version(w->cfg) < 313;
 }
 
 /* Lets go of a lock-like object; NULL error means fine. */
@@ -556,8 +555,7 @@ static bool lock_call(SimWorld *w, Thread *t, uint8_t next)
         t->sync.phase = next;
         return true;
     }
-    bool checked = w->cfg->py_major * 100 + w->cfg->py_minor < 310;
-    return sync_work(w, t, w->cfg->lock_call_cost, checked ? NULL : &none, next);
+    return sync_work(w, t, w->cfg->lock_call_cost, sim_py_version(w->cfg) < 310 ? NULL : &none, next);
 }
 
 static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)

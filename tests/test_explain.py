@@ -9,7 +9,7 @@ import json
 import os
 import re
 
-from gilsim_test import check, report, gilsim, run_json, SCENARIOS
+from gilsim_test import check, config, report, gilsim, run_json, seconds, SCENARIOS
 
 CASES = 0
 
@@ -295,19 +295,26 @@ def main():
     # an earlier one was not back yet (glibc's semaphore still counts it):
     # the release named is the one that began the last sleeper's wake-up.
     lk = Run('counter_lock')
+    machine = config(path('counter_lock'))['machine']
+    wake_us, futex_us = (seconds(machine[k]) * 1e6 for k in ('wake_cost', 'futex_wake_cost'))
     owed = [e for e in lk.slices('t1', 'c_call') if e['args'].get('cause') == 'wake_cost']
-    sleeper = [e for e in owed if abs(e['dur'] - 3.3) < 1e-6]
-    check(sleeper, 'counter_lock: t1 pays for waking a sleeper (3.3 us)')
+    sleeper = [e for e in owed if abs(e['dur'] - wake_us) < 1e-6]
+    check(sleeper, 'counter_lock: t1 pays for waking a sleeper (wake_cost, %g us)' % wake_us)
     for e in sleeper[:1]:
         case(lk, e['ts'], 't1', 'wake cost of a sleeper', 'why', ['woke t2, asleep on lock', 'machine.wake_cost'],
              ['futex_wake_cost'])
-        idle = [f for f in owed if f['ts'] > e['ts'] and abs(f['dur'] - 1.2) < 1e-6][:1]
+        idle = [f for f in owed if f['ts'] > e['ts'] and abs(f['dur'] - futex_us) < 1e-6][:1]
         check(idle and all(g['ts'] >= f['ts'] for f in idle for g in sleeper if g['ts'] > e['ts']),
-              'counter_lock: the next wake cost of t1 after it is a futex call for nobody (1.2 us)')
+              'counter_lock: the next wake cost of t1 after it is a futex call for nobody (futex_wake_cost, '
+              '%g us)' % futex_us)
         for f in idle:
             case(lk, f['ts'], 't1', 'futex call for a waiter on its way back', 'why',
-                 ['released lock', 't2, woken by a release at %s ms' % ('%.6g' % (e['ts'] / 1e3)), 'not back yet',
-                  'machine.futex_wake_cost'], ['asleep on'])
+                 ['released lock', 't2, woken by a release at', 'not back yet', 'machine.futex_wake_cost'],
+                 ['asleep on'])
+            m = re.search(r'woken by a release at ([0-9.]+) ms', explain(lk, f['ts'], 't1')['why'])
+            check(m and abs(float(m.group(1)) - e['ts'] / 1e3) < 1e-5,
+                  'counter_lock: the release named is the one that woke t2 (%s ms, the sleeper\'s wake cost at %.6f ms)'
+                  % (m.group(1) if m else '?', e['ts'] / 1e3))
     spawned = Run('start_methods')
     exits = [e for e in spawned.ev if e['ph'] == 'X' and e['args'].get('cause') == 'child_exit' and
              'spawn' in spawned.pname.get(e['pid'], '')]

@@ -68,8 +68,10 @@ sem_post. Printed per run: `items` (the consumer's gets, and
 `items_untraced`), how long sem_post takes while the other thread waits in
 sem_wait, for the first post of that wait (it wakes a sleeper) and the
 later ones (the waiter is awake, on its way back: glibc still makes the
-futex call), and with nobody waiting (`post_us`: p10/p50/p90 each), how
-many posts each such wait sees (`posts_per_wait`), how long the waits last
+futex call), and with nobody waiting (`post_us`: p10/p50/p90 each), and
+from each post's return to the same thread's next try of the lock, the
+Python between two items (`next_try_us`, by the same three), how many
+posts each such wait sees (`posts_per_wait`), how long the waits last
 (`sem_wait_us`), and for the GIL's timed waits that a signal ended, how
 often the waiter answered within 3 us, by how long it had been in its
 wait when the signal came (`gil_answer_by_age`: still awake, or asleep).
@@ -372,20 +374,28 @@ def analyse_lock(path, ids):
     mutex = collections.Counter(c[3] for c in calls if c[1] == SEM_TRY and c[0] in pair).most_common(1)[0][0]
     waits = {t: [(c[4], c[5]) for c in calls if c[0] == t and c[1] == SEM_WAIT and c[3] == mutex] for t in pair}
     first, later, idle, per_wait = [], [], [], collections.Counter()
+    gaps = {'first of a wait': [], 'later in the wait': [], 'nobody waiting': []}
     for t in pair:
         other = waits[pair[1] if t == pair[0] else pair[0]]
         starts = [s for s, _ in other]
         seen = collections.Counter()
-        for c in calls:
-            if c[0] != t or c[1] != SEM_POST or c[3] != mutex:
+        mine = [c for c in calls if c[0] == t and c[3] == mutex]
+        for k, c in enumerate(mine):
+            if c[1] != SEM_POST:
                 continue
             i = bisect.bisect_right(starts, c[4]) - 1
             us = (c[5] - c[4]) / 1000
             if i >= 0 and other[i][0] < c[4] < other[i][1]:
+                kind = 'later in the wait' if seen[i] else 'first of a wait'
                 (later if seen[i] else first).append(us)
                 seen[i] += 1
             else:
+                kind = 'nobody waiting'
                 idle.append(us)
+            # From the post's return to this thread's next try: the Python
+            # between two items, slower after a system call.
+            if k + 1 < len(mine) and mine[k + 1][1] == SEM_TRY:
+                gaps[kind].append((mine[k + 1][4] - c[5]) / 1000)
         per_wait.update(seen.values())
     gil = collections.Counter(c[3] for c in calls if c[1] == TIMED_WAIT and c[0] in pair).most_common(1)[0][0]
     signals = [c for c in calls if c[1] == SIGNAL and c[3] == gil]
@@ -404,6 +414,7 @@ def analyse_lock(path, ids):
         ages[key].append(c[5] - signals[i][4] < 3000)
     q3 = lambda v: [round(quantile(v, p), 2) for p in (0.1, 0.5, 0.9)] if v else None
     return {'post_us': {'first of a wait': q3(first), 'later in the wait': q3(later), 'nobody waiting': q3(idle)},
+            'next_try_us': {k: q3(v) for k, v in gaps.items()},
             'posts_per_wait': dict(sorted(per_wait.items())),
             'sem_wait_us': q3([(b - a) / 1000 for t in pair for a, b in waits[t]]),
             'gil_answer_by_age': {k: [sum(v), len(v)] for k, v in ages.items()}}
