@@ -813,12 +813,11 @@ static void wake_cost_parts(const Explainer *ex, uint32_t X, size_t from, size_t
             }
         if (*n_woke > before || op->state != SIM_SYNC_RELEASE || *idle != NONE)
             continue;
-        uint8_t wk = SIM_SYNC_WAKE;
         const List *ol = olist(ex, op->arg);
         size_t j = pos_before(ol, s, true);
         for (size_t st = 0; j != SIZE_MAX && st < MAX_WALK; st++, j = j ? j - 1 : SIZE_MAX) {
             const SimRecord *r = &ex->r[ol->i[j]];
-            if (r->kind == SIM_REC_SYNC && r->state == wk) {
+            if (r->kind == SIM_REC_SYNC && r->state == SIM_SYNC_WAKE) {
                 if (still_waking(ex, op->arg, ol->i[j], s, r->thread)) {
                     *idle = s;
                     *idle_wake = ol->i[j];

@@ -122,8 +122,8 @@ typedef struct Prim {
     uint32_t owner;         /* LOCK/RLOCK: holder, NO_THREAD, or GHOST */
     uint32_t ghost_of;      /* GHOST: who held it in the parent at the fork */
     int64_t count;          /* RLOCK depth, SEMAPHORE value, EVENT flag, BARRIER arrivals, items */
-    uint32_t woken;         /* LOCK/RLOCK: waiters a release woke that have not retried yet (glibc
-                               still counts them as the semaphore's waiters) */
+    uint32_t woken;         /* waiters a release woke to retry that have not yet; read for a
+                               LOCK/RLOCK, whose glibc semaphore still counts them (lock_is_sem) */
     bool broken;            /* BARRIER */
     WaitList waiters;       /* acquirers; condition/event/barrier waiters; queue getters */
     WaitList waiters2;      /* QUEUE: putters (not_full) */

@@ -174,13 +174,16 @@ void prog_advance(SimWorld *w, Thread *t)
     t->work.checks = NULL;
     if (t->sync.op && (!sync_step(w, t) || sync_op_done(w, t)))
         return;
-    /* Owed C work, holding the GIL, before the next op: the kernel's side
-     * of the wake-ups its last op made (sync_step); a forked child's
-     * after-fork work (page faults of its copy, the at-fork hooks) and,
-     * started by multiprocessing, Process._bootstrap (child_costs). */
-    if (pay_owed(w, t, &t->wake_debt, SIM_C_WAKE_COST) || pay_owed(w, t, &t->prog.boot, SIM_C_CHILD_BOOT))
-        return;
     for (;;) {
+        /* Owed C work, holding the GIL, before the next op: the kernel's
+         * side of the wake-ups its last op made (sync_step), whether that
+         * op ended in an event or just now, so that a release's futex call
+         * runs with the lock already free (sem_post raises the count
+         * first); a forked child's after-fork work (page faults of its
+         * copy, the at-fork hooks) and, started by multiprocessing,
+         * Process._bootstrap (child_costs). */
+        if (pay_owed(w, t, &t->wake_debt, SIM_C_WAKE_COST) || pay_owed(w, t, &t->prog.boot, SIM_C_CHILD_BOOT))
+            return;
         const SimOp *op = prog_next(w, t);
         /* A child process's exit (child_costs), before the parent's join
          * or waitpid can return. */
@@ -266,11 +269,6 @@ void prog_advance(SimWorld *w, Thread *t)
             t->sync.timed_out = false;
             t->sync.failed = false;
             if (!sync_step(w, t) || sync_op_done(w, t))
-                return;
-            /* The wake-ups it made are paid before the next op, as for an
-             * op that ended in an event: a release's futex call runs with
-             * the lock already free (sem_post raises the count first). */
-            if (pay_owed(w, t, &t->wake_debt, SIM_C_WAKE_COST))
                 return;
             continue;
         case SIM_OP_REPEAT:

@@ -550,12 +550,11 @@ static bool step_poll(SimWorld *w, Thread *t, const SimOp *op)
  * instruction of it can stop, inside the lock on the way out. */
 static bool lock_call(SimWorld *w, Thread *t, uint8_t next)
 {
-    static const CheckPlan none = {0};
     if (w->cfg->lock_call_cost <= 0) {
         t->sync.phase = next;
         return true;
     }
-    return sync_work(w, t, w->cfg->lock_call_cost, sim_py_version(w->cfg) < 310 ? NULL : &none, next);
+    return sync_work(w, t, w->cfg->lock_call_cost, sim_py_version(w->cfg) < 310 ? NULL : &gil_no_checks, next);
 }
 
 static bool step_acquire(SimWorld *w, Thread *t, const SimOp *op, Prim *p)
