@@ -548,19 +548,18 @@ def run(py, lib, interval_ms, seconds, sched, tmp, syscall=False, n_cpu=2, lock=
                 'sched:sched_switch,sched:sched_wakeup', '--'] + args
     traced = subprocess.run(args, capture_output=True, text=True, check=True)
     ids = ast.literal_eval(traced.stdout.strip().splitlines()[-1])
-    out = {'python': py, 'interval_ms': interval_ms, 'cpu_threads': n_cpu, 'ios': ids['ios'],
-           'ios_untraced': ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']}
+    ios, untraced = ids['ios'], ast.literal_eval(plain.stdout.strip().splitlines()[-1])['ios']
     if lock:
-        out = {'python': py, 'interval_ms': interval_ms, 'items': out['ios'], 'items_untraced': out['ios_untraced']}
+        out = {'python': py, 'interval_ms': interval_ms, 'items': ios, 'items_untraced': untraced}
         out.update(analyse_lock(trace, ids))
-        out['loadavg'] = open('/proc/loadavg').read().split()[:3]
-        return out
-    out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
-    if not syscall:
-        out['signal_groups'] = signal_groups(trace, ids)
-    if sched and not syscall:
-        out['io_wakeups_on_busy_cpu'] = sched_stuck(perf_data, ids)
-        out['requester_at_drop'] = requester_at_drop(perf_data, trace, ids)
+    else:
+        out = {'python': py, 'interval_ms': interval_ms, 'cpu_threads': n_cpu, 'ios': ios, 'ios_untraced': untraced}
+        out.update(analyse_syscall(trace, ids) if syscall else analyse(trace, ids))
+        if not syscall:
+            out['signal_groups'] = signal_groups(trace, ids)
+        if sched and not syscall:
+            out['io_wakeups_on_busy_cpu'] = sched_stuck(perf_data, ids)
+            out['requester_at_drop'] = requester_at_drop(perf_data, trace, ids)
     out['loadavg'] = open('/proc/loadavg').read().split()[:3]
     return out
 
