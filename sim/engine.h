@@ -314,7 +314,6 @@ struct SimWorld {
     const SimConfig *cfg;
     SimTime now;
     uint64_t sleeper_wakes;      /* threads woken from an object's wait list, ever */
-    uint64_t idle_wakes;         /* lock releases with only awake waiters: a futex wake for nobody */
     SimQueue q;
     SimTrace *trace;
     uint64_t events;

@@ -198,7 +198,7 @@ static SimSyncError prim_release(SimWorld *w, Thread *t, Prim *p, bool all_depth
     }
     sync_record(w, t, p, SIM_SYNC_RELEASE, prim_waiting(p), 0, SIM_C_OP_BEGIN);
     if (p->woken > 0 && wl_count(&p->waiters) == 0 && lock_is_sem(w, p))
-        w->idle_wakes++;
+        t->wake_debt += w->cfg->futex_wake_cost;
     prim_wake_one(w, p, 0, false, WAKE_RETRY);
     return SIM_SERR_NONE;
 }
@@ -848,15 +848,13 @@ static bool sync_step_op(SimWorld *w, Thread *t);
 
 /* One step of t's op. Each sleeper the step woke cost t a futex wake in
  * the kernel (a system call and an interrupt to the sleeper's CPU):
- * machine.wake_cost; each release whose waiters were already woken, the
- * futex call alone: machine.futex_wake_cost (lock_is_sem). Paid before
- * t's next op (prog_advance). */
+ * machine.wake_cost, paid before t's next op (prog_advance), as is a
+ * release's futex call for waiters already woken (prim_release). */
 bool sync_step(SimWorld *w, Thread *t)
 {
-    uint64_t before = w->sleeper_wakes, idle_before = w->idle_wakes;
+    uint64_t before = w->sleeper_wakes;
     bool over = sync_step_op(w, t);
-    t->wake_debt += (SimTime)(w->sleeper_wakes - before) * w->cfg->wake_cost +
-                    (SimTime)(w->idle_wakes - idle_before) * w->cfg->futex_wake_cost;
+    t->wake_debt += (SimTime)(w->sleeper_wakes - before) * w->cfg->wake_cost;
     return over;
 }
 
