@@ -39,11 +39,11 @@
  * next[i] is, for a STATE record, the index of the same thread's next STATE
  * record; for a GIL_ACQUIRE, the index of the record that ends the holding
  * (the GIL's next DROP or, failing that, ACQUIRE); for a GIL_TIMEOUT, the
- * record that makes it count (the same thread's next drop request or take
- * of the GIL, with no other timeout or failed wake-up between), NONE when
- * the timed wait ran out for nothing (a switch happened meanwhile); NONE
- * otherwise or when there is none. first[t] is thread t's first STATE
- * record.
+ * record that makes it count (the same thread's next drop request, or its
+ * take of the GIL on that wake-up, with no other timeout or failed wake-up
+ * between), NONE when the timed wait ran out for nothing (a switch happened
+ * meanwhile, and a later signal or timeout gave the GIL); NONE otherwise or
+ * when there is none. first[t] is thread t's first STATE record.
  */
 static uint32_t *links_build(const SimTrace *tr, uint32_t *first)
 {
@@ -87,7 +87,8 @@ static uint32_t *links_build(const SimTrace *tr, uint32_t *first)
         case SIM_REC_GIL_TIMEOUT:
             if (r[i].thread < nt) {
                 uint32_t k = gil_next[r[i].thread];
-                if (k != NONE && (r[k].kind == SIM_REC_DROP_REQUEST || r[k].kind == SIM_REC_GIL_ACQUIRE))
+                if (k != NONE && (r[k].kind == SIM_REC_DROP_REQUEST ||
+                                  (r[k].kind == SIM_REC_GIL_ACQUIRE && r[k].cause == SIM_C_GIL_TIMEOUT)))
                     next[i] = k;
                 gil_next[r[i].thread] = (uint32_t)i;
             }

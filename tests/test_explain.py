@@ -128,7 +128,8 @@ def main():
              ['io, still awake in its wait, took the signal itself 0 ns after it was sent',
               'no wake-up to pay', 'hog dropped the GIL at a check point'], ['the OS woke io', 'wake-up latency'])
     # Beside two CPU-bound threads a timeout often finds the GIL moved: no request.
-    c2 = Run('convoy_2cpu')
+    c2 = Run('convoy_2cpu', '--gil-timeouts')  # (those that changed nothing are left out by default)
+    c2.extra = ()
     requests = [e['ts'] for e in c2.instants('drop request', 'io')]
     runs = [e['ts'] for e in c2.slices('io', 'python')]
     moved = [e for e in c2.instants('GIL timeout', 'io')

@@ -564,9 +564,43 @@ def test_formats():
           % (left, timeouts))
 
 
+def test_timeout_effects():
+    """Each GIL timeout's "effect" says what that timeout did, as the explain
+    panel tells it from the same trace: set the drop request, took the GIL on
+    that wake-up, or nothing (a switch happened during the wait; the thread
+    waits again, and a later signal may give it the GIL). An I/O thread
+    beside two CPU-bound threads at 20 ms waits through many switches."""
+    io_thread = {'name': 'io', 'program': [{'sleep': '5ms'}, {'repeat': 6, 'do': [{'sleep': '1ms'}, {'cpu': '1us'}]}]}
+    hogs = [{'name': 'hog%d' % k, 'daemon': True, 'program': [{'cpu': '10s'}]} for k in (1, 2)]
+    sc = scenario_file({'name': 'io beside two', 'seed': 1, 'machine': {'cores': 2},
+                        'python': {'version': '3.11', 'switch_interval': '20ms'},
+                        'processes': [{'name': 'main', 'threads': [io_thread] + hogs}]}, 'io_beside_two.json')
+    data = json.loads(trace_bytes(sc, 'chrome', '--gil-timeouts', name='effects.json'))
+    ev = data['traceEvents']
+    names = {(e['pid'], e['tid']): e['args']['name'] for e in ev if e['ph'] == 'M' and e['name'] == 'thread_name'}
+    words = {'drop request': 'sets the drop request', 'took the GIL': 'takes it at',
+             'none': 'no drop request: the GIL changed hands during the wait'}
+    seen = defaultdict(int)
+    wrong = []
+    for e in ev:
+        if e['ph'] != 'i' or e['name'] != 'GIL timeout':
+            continue
+        effect = e['args']['effect']
+        who = names[(e['pid'], e['tid'])]
+        rc, out, err = gilsim('explain', sc, '--at', '%.3fus' % e['ts'], '--thread', 'main/' + who)
+        nxt = ''.join(line for line in out.splitlines() if line.startswith('Next:'))
+        seen[effect] += 1
+        if rc != 0 or 'gil_timeout' not in out or words.get(effect, '?') not in nxt:
+            wrong.append('%s at %.3f us: %s / %s' % (who, e['ts'], effect, nxt or err))
+    check(not wrong and seen['none'] > 0 and seen['drop request'] > 0,
+          'each GIL timeout beside two CPU-bound threads and an I/O thread says what it did, as explain '
+          'does (%s)' % dict(seen), '; '.join(wrong[:3]))
+
+
 def main():
     test_tracks()
     test_formats()
+    test_timeout_effects()
     test_object_counters()
     check_chrome('convoy', CONVOY)
     check_chrome('two processes', TWO)
