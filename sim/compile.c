@@ -400,6 +400,7 @@ static int compile_sync_op(Loader *c, const cJSON *o, const cJSON *key, const Op
         if ((rc = ld_op_push(c, vec, SIM_OP_ACQUIRE, &op)) < 0)
             return rc;
         op->obj = lock;
+        op->flags |= SIM_OPF_WITH;
         if ((rc = ld_compile_ops(c, v, vec, x, depth)) < 0)
             return rc;
         if ((rc = ld_op_push(c, vec, SIM_OP_RELEASE, &op)) < 0)

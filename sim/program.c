@@ -80,20 +80,27 @@ static bool release_next(const SimWorld *w, const Thread *t)
 
 /* A sync op is over. Where CPython checks the eval breaker next, a pending
  * drop request is honoured; returns true if the thread dropped the GIL
- * there. After an increment: the loop's backward jump, or before 3.10
- * the next instruction, whatever it is (Python/ceval.c: every opcode that
- * goes through the main dispatch checks). From 3.10 only jumps, calls and
- * function entries check, so an increment followed by a release (the
- * `with` block's __exit__ call, or lock.release()) reaches no check point
- * before the release. After a release: the call's own check once it has
- * returned (CALL_FUNCTION, CALL_METHOD, CALL), with the lock free. */
+ * there. Before 3.10 every opcode that goes through the main dispatch
+ * checks (Python/ceval.c: DISPATCH), so there is a check after any
+ * acquire, release or increment, whatever comes next. From 3.10 only
+ * jumps, calls and function entries check (CHECK_EVAL_BREAKER):
+ * - an acquire() or release() call checks once it has returned: after an
+ *   acquire with the lock held, after a release with it free;
+ * - a `with` block calls __enter__ from inside one instruction, with no
+ *   check, and __exit__ as a call, which checks once the lock is free;
+ * - after an increment, the next check is the loop's backward jump or the
+ *   next call, so an increment followed by a release reaches none before
+ *   it. Two threads doing `with lock: count += 1` never hold the lock at a
+ *   check point from 3.10; with lock.acquire() they do, and fall into a
+ *   lock convoy as before 3.10 (tools/cpython/lock_tp.py, form=acquire). */
 static bool sync_op_done(SimWorld *w, Thread *t)
 {
-    SimOpKind kind = (SimOpKind)t->sync.op->kind;
+    const SimOp *op = t->sync.op;
     t->sync.op = NULL;
-    bool check = kind == SIM_OP_RELEASE ||
-                 (kind == SIM_OP_INCREMENT &&
-                  (sim_py_version(w->cfg) < 310 || !release_next(w, t)));
+    bool old = sim_py_version(w->cfg) < 310;
+    bool check = op->kind == SIM_OP_RELEASE ||
+                 (op->kind == SIM_OP_ACQUIRE && (old || !(op->flags & SIM_OPF_WITH))) ||
+                 (op->kind == SIM_OP_INCREMENT && (old || !release_next(w, t)));
     return check && gil_check_point(w, t);
 }
 

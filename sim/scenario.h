@@ -78,6 +78,7 @@ typedef struct SimOp {
 #define SIM_OPF_POOL_WORKER 0x04  /* POOL: the worker's loop (in a pool's worker thread program) */
 #define SIM_OPF_KILL 0x08         /* TERMINATE: kill() (SIGKILL) rather than terminate() (SIGTERM) */
 #define SIM_OPF_VAR 0x10          /* POLL: obj is a shared variable (until value), not an object */
+#define SIM_OPF_WITH 0x20         /* ACQUIRE: a `with` block's __enter__, not an acquire() call */
 
 /* Synchronization primitives, declared per process ("sync") or, for the
  * ones that cross processes, at the top level ("ipc"). */

@@ -44,6 +44,30 @@ def config(name):
     return json.loads(out)
 
 
+def acquire_form_convoys(name):
+    """The lesson's `with` blocks rewritten as acquire(), the body, release():
+    a lock convoy (many contended acquires) on 3.11 and 3.12."""
+    with open(os.path.join(SCENARIOS, name + '.json')) as f:
+        sc = json.load(f)
+
+    def rewrite(ops):
+        out = []
+        for op in ops:
+            if 'with' in op:
+                out += [{'acquire': op['with']}] + rewrite(op['do']) + [{'release': op['with']}]
+            elif 'do' in op:
+                out.append(dict(op, do=rewrite(op['do'])))
+            else:
+                out.append(op)
+        return out
+    for p in sc['processes']:
+        for t in p['threads']:
+            t['program'] = rewrite(t['program'])
+    path = scenario_file(sc, name + '_acquire.json')
+    return all(obj['contended'] > 1000 for v in ('3.11', '3.12') for obj in
+               run_json(path, '--set', 'python.version=' + v)['locks'] if obj['name'] == 'lock')
+
+
 def near(value, want, tol):
     return abs(value - want) <= tol * abs(want)
 
@@ -266,6 +290,8 @@ FACTS = {
                       lambda n, r: all(obj['contended'] == 0 for v in ('3.10', '3.11') for obj in
                                        run(n, '--set', 'python.version=' + v)['locks'] if obj['name'] == 'lock'),
                       'no contended acquire on 3.10 or 3.11'),
+                     (r'lock\.acquire\(\).*every version', lambda n, r: acquire_form_convoys(n),
+                      'written with acquire() and release(), 3.11 and 3.12 fall into the convoy'),
                      (r'\+= 1', lambda n, r: True, 'code, not a figure')],
     'mp_lock_20': [(r'all 20 processes', lambda n, r: len(r['processes']) == 21, 'twenty children')],
     'mp_manager': [(r'\+= 1', lambda n, r: True, 'code, not a figure')],

@@ -627,16 +627,16 @@ static void test_sync_objects(void)
     check_op(sc, 0, 2, SIM_OP_ACQUIRE, 1, -1, NB, 0);
     check_op(sc, 0, 3, SIM_OP_ACQUIRE, 3, 0, 0, 0);
     check_op(sc, 0, 4, SIM_OP_RELEASE, 0, -1, 0, 0);
-    check_op(sc, 0, 5, SIM_OP_ACQUIRE, 13, -1, 0, 0); /* with cv: its own RLock */
+    check_op(sc, 0, 5, SIM_OP_ACQUIRE, 13, -1, SIM_OPF_WITH, 0); /* with cv: its own RLock */
     check_op(sc, 0, 6, SIM_OP_WAIT, 5, 2 * MS, 0, 0);
     check_op(sc, 0, 7, SIM_OP_NOTIFY, 5, -1, 0, 3);
     check_op(sc, 0, 8, SIM_OP_NOTIFY, 5, -1, 0, 0);
     check_op(sc, 0, 9, SIM_OP_RELEASE, 13, -1, 0, 0);
-    check_op(sc, 0, 10, SIM_OP_ACQUIRE, 0, -1, 0, 0); /* with cv2: its lock l */
+    check_op(sc, 0, 10, SIM_OP_ACQUIRE, 0, -1, SIM_OPF_WITH, 0); /* with cv2: its lock l */
     check_op(sc, 0, 11, SIM_OP_RELEASE, 0, -1, 0, 0);
     check_op(sc, 0, 12, SIM_OP_REPEAT, -1, -1, 0, 2);
     CHECK_EQ(op_at(sc, 0, 12)->body_len, 3);
-    check_op(sc, 0, 13, SIM_OP_ACQUIRE, 0, -1, 0, 0);
+    check_op(sc, 0, 13, SIM_OP_ACQUIRE, 0, -1, SIM_OPF_WITH, 0);
     check_op(sc, 0, 14, SIM_OP_INCREMENT, 0, -1, CB, 0);
     check_op(sc, 0, 15, SIM_OP_RELEASE, 0, -1, 0, 0);
     check_op(sc, 0, 16, SIM_OP_SET, 4, -1, 0, 0);
@@ -671,7 +671,7 @@ static void test_sync_objects(void)
 
     /* The fork children name main's objects. */
     CHECK(sc->threads[3].process == 2 && sc->threads[4].process == 3, "fork children's threads");
-    check_op(sc, 3, 0, SIM_OP_ACQUIRE, 13, -1, 0, 0);
+    check_op(sc, 3, 0, SIM_OP_ACQUIRE, 13, -1, SIM_OPF_WITH, 0);
     check_op(sc, 3, 1, SIM_OP_RELEASE, 13, -1, 0, 0);
     check_op(sc, 3, 2, SIM_OP_INCREMENT, 0, -1, 0, 0);
     check_op(sc, 3, 3, SIM_OP_PUT, 10, -1, 0, 0);
@@ -799,7 +799,7 @@ static void test_pools(void)
     check_op(sc, 1, 5, SIM_OP_POOL, 4, -1, 0, 0);
     check_op(sc, 2, 0, SIM_OP_POOL, 3, -1, 0, 0);
     /* Task ops resolve like the submitter's; a process pool's only in "ipc". */
-    check_op(sc, 3, 1, SIM_OP_ACQUIRE, 2, -1, 0, 0); /* cv's own RLock */
+    check_op(sc, 3, 1, SIM_OP_ACQUIRE, 2, -1, SIM_OPF_WITH, 0); /* cv's own RLock */
     check_op(sc, 3, 2, SIM_OP_INCREMENT, 0, -1, 0, 0);
     check_op(sc, 3, 3, SIM_OP_RELEASE, 2, -1, 0, 0);
     CHECK_EQ(op_at(sc, 3, 4)->kind, SIM_OP_CPU);

@@ -178,10 +178,13 @@ def queue_tp(row):
 
 
 def lock_tp(row):
-    """Two threads adding 1 to a counter inside `with lock:`."""
+    """Two threads adding 1 to a counter under a lock: `with lock:`, or
+    lock.acquire() and lock.release() (form=acquire)."""
     n = row['n']
-    th = [{'name': 't%d' % k, 'program': [{'repeat': n, 'do': [{'with': 'lock', 'do': [{'increment': 'count'}]}]}]}
-          for k in (1, 2)]
+    body = [{'with': 'lock', 'do': [{'increment': 'count'}]}]
+    if row.get('form') == 'acquire':
+        body = [{'acquire': 'lock'}, {'increment': 'count'}, {'release': 'lock'}]
+    th = [{'name': 't%d' % k, 'program': [{'repeat': n, 'do': body}]} for k in (1, 2)]
     sc = scenario('lock', th, row['version'], shared={'count': 0}, sync={'lock': {'type': 'lock'}})
 
     def per(seed):
@@ -272,7 +275,7 @@ def main(argv):
             if case == 'race' and row['version'].startswith('2'):
                 continue  # the old GIL's race is not a check-point question
             label = ' '.join('%s=%s' % (k, row[k]) for k in ('variant', 'threads', 'hogs', 'interval', 'maxsize',
-                                                                'case', 'method') if k in row) or 'n=%s' % row.get('n')
+                                                                'case', 'method', 'form') if k in row) or 'n=%s' % row.get('n')
             try:
                 figures = fn(row)
             except Exception as e:  # a scenario gilsim refuses is reported, not fatal

@@ -1,8 +1,10 @@
-"""lock_tp: two threads adding 1 to a counter inside `with lock:`.
+"""lock_tp: two threads adding 1 to a counter under a lock.
 
 What: two threads each run `with lock: count += 1` n times (200 000; 50 000
 with --quick), at the default switch interval (5 ms; 2.7: check interval
 100); and, alone, one thread runs the same loop, and one `with lock: pass`.
+form=acquire writes the block as `lock.acquire(); count += 1;
+lock.release()` instead.
 Reported: nanoseconds per locked increment with two threads (wall time of
 both / all increments) and alone, `with lock: pass` alone, and the process's
 CPU seconds per wall second with two threads (near 1: one thread at a time;
@@ -14,7 +16,9 @@ wakes it, and once it holds the lock and waits for the GIL, the holder
 blocks at its next acquire: a lock convoy, each increment a futex hand-over.
 Before 3.10 the eval breaker is checked inside the `with` block; from 3.10
 the next check after `count += 1` is the __exit__ call's, once the lock is
-free, so the convoy never starts.
+free, so the convoy never starts. But lock.acquire() is a call, and from
+3.10 a call checks the eval breaker once it has returned: with the lock
+held, so the explicit form can fall into the convoy on any version.
 """
 import common
 
@@ -26,11 +30,18 @@ import os
 lock = threading.Lock()
 count = [0]
 
-def locked(n):
+def locked_with(n):
     c = count
     for _ in xrange(n):
         with lock:
             c[0] += 1
+
+def locked_acquire(n):
+    c = count
+    for _ in xrange(n):
+        lock.acquire()
+        c[0] += 1
+        lock.release()
 
 def bare(n):
     for _ in xrange(n):
@@ -49,6 +60,7 @@ def timed(fn, n, threads):
 
 if __name__ == "__main__":
     n = ARGS["n"]
+    locked = locked_acquire if ARGS["form"] == "acquire" else locked_with
     wall2, cpu2 = timed(locked, n, 2)
     wall1, _ = timed(locked, n, 1)
     wallp, _ = timed(bare, n, 1)
@@ -59,16 +71,16 @@ if __name__ == "__main__":
 
 
 def run(py, version, quick, reps, log=print):
-    rows = common.measure_configs(py, CODE, [{"n": 50000 if quick else 200000}], reps, 300, log)
+    rows = common.measure_configs(py, CODE, [{"n": 50000 if quick else 200000, "form": f} for f in ("with", "acquire")], reps, 300, log)
     for r in rows:
         r["version"] = version
     return rows
 
 
 def table(rows):
-    lines = [[r["version"], common.cell(r, "ns_per_increment", True), common.cell(r, "ns_alone"),
+    lines = [[r["version"], r.get("form", "with"), common.cell(r, "ns_per_increment", True), common.cell(r, "ns_alone"),
               common.cell(r, "with_pass_ns"), common.cell(r, "cpu_per_wall", True)] for r in rows]
-    return common.table(["version", "ns per increment, 2 threads [p10..p90]", "alone", "with: pass",
+    return common.table(["version", "form", "ns per increment, 2 threads [p10..p90]", "alone", "with: pass",
                          "CPU/wall [p10..p90]"], lines)
 
 
