@@ -321,7 +321,7 @@ static const char *owed_work(const Explainer *ex, uint32_t t, SimCause c)
     bool os_fork = strcmp(m, "os.fork") == 0, spawn = strcmp(m, "spawn") == 0;
     switch (c) {
     case SIM_C_WAKE_COST:
-        return "the kernel's side of the wake-ups it caused (machine.wake_cost, futex_wake_cost)";
+        return "the kernel's side of the wake-ups it caused (machine.wake_cost, short_sleep_wake_cost, futex_wake_cost)";
     case SIM_C_CHILD_BOOT:
         return os_fork ? "its after-fork C work (os_fork_child_cost)"
                        : "multiprocessing's bootstrap (fork_child_cost)";
@@ -744,6 +744,14 @@ static size_t exit_at_instant(const Explainer *ex, size_t rec, uint32_t p, bool 
             return i;
     }
     return NONE;
+}
+
+/* Where a thread went to sleep: its state became Blocked. */
+static bool is_block(const Explainer *ex, const SimRecord *r, const void *arg)
+{
+    (void)ex;
+    (void)arg;
+    return r->kind == SIM_REC_STATE && SIM_REC_NEW_STATE(r) == SIM_ST_BLOCKED;
 }
 
 /* The timed wait that a GIL timeout of thread t ended: its start. */
@@ -1227,10 +1235,22 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
             char a[512] = "", b[512] = "";
             if (woke != NONE) {
                 const SimRecord *wr = &ex->r[woke];
-                snprintf(a, sizeof(a), "%s's last operation woke %s%s, asleep on %s '%s' (the futex wake call, the "
-                                       "scheduler's queue and the interrupt to its CPU: machine.wake_cost)",
+                /* How long it slept decides the price (prim_wake). */
+                size_t slept = find_back(ex, tlist(ex, wr->thread), woke, is_block, NULL);
+                char asleep[96] = "";
+                bool short_sleep = false;
+                if (slept != NONE) {
+                    SimTime d = wr->t - ex->r[slept].t;
+                    short_sleep = d < info->short_sleep;
+                    snprintf(asleep, sizeof(asleep), " for %s", dur(&ts, d));
+                }
+                snprintf(a, sizeof(a), "%s's last operation woke %s%s, asleep on %s '%s'%s (the futex wake call, the "
+                                       "scheduler's queue and the interrupt to its CPU: %s)",
                          x, nm(ex, &ns, wr->thread), n_woke > 1 ? " and others" : "", obj_kind_name(ex->tr, wr->arg),
-                         obj_name(ex->tr, wr->arg));
+                         obj_name(ex->tr, wr->arg), asleep,
+                         short_sleep ? "machine.short_sleep_wake_cost, as it went to sleep less than "
+                                       "machine.short_sleep before"
+                                     : "machine.wake_cost");
                 c = woke;
             }
             if (idle != NONE) {

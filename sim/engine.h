@@ -253,6 +253,7 @@ typedef struct Thread {
         uint32_t polls;          /* POLL: stretches of the loop run so far */
         uint32_t serving;        /* SERVE: the caller whose request is being served */
         int64_t saved_depth;     /* Condition.wait on an RLock: depth to restore */
+        SimTime asleep_since;    /* when it went to sleep in the object's wait list */
     } sync;
     /* pools (pool.c) */
     struct {
@@ -313,7 +314,8 @@ struct SimWorld {
     const SimScenario *sc;
     const SimConfig *cfg;
     SimTime now;
-    uint64_t sleeper_wakes;      /* threads woken from an object's wait list, ever */
+    SimTime wake_costs;          /* machine.wake_cost of every sleeper woken from an object's wait
+                                    list, ever (sync_step charges a step's share to its thread) */
     SimQueue q;
     SimTrace *trace;
     uint64_t events;

@@ -190,6 +190,8 @@ typedef struct SimConfig {
     SimTime ctx_switch;      /* cost when a core switches to another thread */
     SimTime wake_cost;       /* the waker's side of waking a sleeping thread */
     SimTime futex_wake_cost; /* a lock release whose waiters are all awake: the futex call alone */
+    SimTime short_sleep_wake_cost; /* the waker's side of waking a thread asleep under short_sleep */
+    SimTime short_sleep;     /* below this, a sleeper costs short_sleep_wake_cost to wake */
     SimDist wake_latency;    /* from a wake-up signal (another CPU's) until the thread runs */
     SimDist switch_wake_latency; /* FORCE_SWITCHING: from the take until the dropper goes on */
     SimTime timer_slack;     /* how late a sleep's or a timed wait's timer fires */

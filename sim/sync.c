@@ -134,7 +134,8 @@ void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
     if (mode == WAKE_RETRY)
         p->woken++;
     sync_record(w, t, p, SIM_SYNC_WAKE, prim_waiting(p), 0, cause);
-    w->sleeper_wakes++;
+    w->wake_costs += w->now - t->sync.asleep_since < w->cfg->short_sleep ? w->cfg->short_sleep_wake_cost
+                                                                          : w->cfg->wake_cost;
     os_wake(w, t, mode == WAKE_RETRY ? CONT_PRIM_RETRY : CONT_TAKE_GIL);
 }
 
@@ -242,6 +243,7 @@ void sync_enter_wait(SimWorld *w, Thread *t)
                          : SIM_R_LOCK,
                      SIM_C_OP_BEGIN, other);
     os_release_core(w, t);
+    t->sync.asleep_since = w->now;
     prim_list_add(p, t->sync.list, t->id);
     sync_record(w, t, p, SIM_SYNC_BLOCK, prim_waiting(p), t->sync.list, SIM_C_OP_BEGIN);
     if (t->block.dur >= 0) {
@@ -848,13 +850,16 @@ static bool sync_step_op(SimWorld *w, Thread *t);
 
 /* One step of t's op. Each sleeper the step woke cost t a futex wake in
  * the kernel (a system call and an interrupt to the sleeper's CPU):
- * machine.wake_cost, paid before t's next op (prog_advance), as is a
- * release's futex call for waiters already woken (prim_release). */
+ * machine.short_sleep_wake_cost for one asleep less than
+ * machine.short_sleep, as in a lock or queue handed back and forth, else
+ * machine.wake_cost (prim_wake). It is paid before t's next op
+ * (prog_advance), as is a release's futex call for waiters already woken
+ * (prim_release). */
 bool sync_step(SimWorld *w, Thread *t)
 {
-    uint64_t before = w->sleeper_wakes;
+    SimTime before = w->wake_costs;
     bool over = sync_step_op(w, t);
-    t->wake_debt += (SimTime)(w->sleeper_wakes - before) * w->cfg->wake_cost;
+    t->wake_debt += w->wake_costs - before;
     return over;
 }
 

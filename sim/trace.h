@@ -260,6 +260,8 @@ typedef struct SimRunInfo {
     const char *gil_policy;    /* "new", ... */
     const char *python_version;/* "3.11" */
     int outcome;               /* SIM_RUN_* once the run ended, -1 while running */
+    SimTime short_sleep;       /* machine.short_sleep: a sleeper woken sooner costs the waker
+                                  machine.short_sleep_wake_cost, else machine.wake_cost */
 } SimRunInfo;
 
 size_t sim_trace_count(const SimTrace *tr);

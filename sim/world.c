@@ -296,7 +296,7 @@ SimWorld *sim_world_create(const SimScenario *sc, SimError *err)
     char version[16];
     snprintf(version, sizeof(version), "%d.%d", sc->cfg.py_major, sc->cfg.py_minor);
     SimRunInfo info = {sc->name, sc->hash, sc->cfg.seed, sc->cfg.cores, sc->cfg.switch_interval,
-                       sim_gil_policy_name(sc->cfg.gil), version, -1};
+                       sim_gil_policy_name(sc->cfg.gil), version, -1, sc->cfg.short_sleep};
     if (sim_trace_set_info(w->trace, &info) < 0)
         goto out_nomem;
     sim_rng_seed(&w->os_rng, sc->cfg.seed, 999);

@@ -68,7 +68,7 @@ static inline SimTrace *fixture_small(void)
     sim_trace_add_thread(tr, "hog", 0, 0, 1);
     sim_trace_add_thread(tr, "w0", 1, 1, 0);
     sim_trace_set_gils(tr, 2);
-    SimRunInfo info = {"Convoy (fixture)", 0x0123456789abcdefULL, 7, 2, 5 * MS, "new", "3.11", 0};
+    SimRunInfo info = {"Convoy (fixture)", 0x0123456789abcdefULL, 7, 2, 5 * MS, "new", "3.11", 0, 200 * US};
     sim_trace_set_info(tr, &info);
     enum { IO = 0, HOG = 1, W0 = 2 };
 
@@ -168,7 +168,7 @@ static inline SimTrace *fixture_sync(void)
     sim_trace_add_object(tr, "mu", 1, "lock", 0);
     sim_trace_add_object(tr, "inner", 0, "lock", 0);
     sim_trace_set_gils(tr, 2);
-    SimRunInfo info = {"Locks (fixture)", 0x1111222233334444ULL, 3, 2, 5 * MS, "new", "3.12", 0};
+    SimRunInfo info = {"Locks (fixture)", 0x1111222233334444ULL, 3, 2, 5 * MS, "new", "3.12", 0, 200 * US};
     sim_trace_set_info(tr, &info);
     enum { A = 0, B = 1, C = 2, CM = 3 };
     for (uint32_t th = A; th <= C; th++)
@@ -244,7 +244,7 @@ static inline SimTrace *fixture_synth(size_t transitions, uint32_t threads, uint
     }
     sim_trace_set_gils(tr, 1);
     SimRunInfo info = {"Synthetic load", 0xfeedfacecafebeefULL, 1, (int)cores, 5 * MS, "new",
-                       "3.11", 0};
+                       "3.11", 0, 200 * US};
     sim_trace_set_info(tr, &info);
     uint64_t seed = 0x9E3779B97F4A7C15ULL;
     SimTime io_back[64];

@@ -464,19 +464,22 @@ def test_child_costs():
 
 def test_wake_cost():
     """A release that wakes a thread asleep in acquire() costs the releaser
-    machine.wake_cost (the futex wake), paid right after; one that wakes
-    nobody costs nothing."""
-    procs = [{'name': 'main', 'threads': [
-        {'name': 'a', 'program': [{'acquire': 'lock'}, {'io': '1ms'}, {'release': 'lock'}, {'cpu': '1ms'},
-                                  {'acquire': 'lock'}, {'release': 'lock'}, {'cpu': '1ms'}]},
-        {'name': 'b', 'program': [{'sleep': '100us'}, {'acquire': 'lock'}, {'release': 'lock'}]}],
-        'sync': {'lock': 'lock'}}]
-    sc = scenario(procs)
-    sc['machine']['wake_cost'] = '7us'
-    rows = lanes(scenario_file(sc))
-    a = [r for r in rows if r[1] == 'a' and r[2] == 'Running']
-    calls = [r[5] - r[4] for r in a if r[3] == 'c_call']
-    check(calls == [7000], 'the release that woke b cost a 7 us, the one that woke nobody nothing (%s)' % calls)
+    the futex wake, paid right after: machine.wake_cost for a thread asleep
+    machine.short_sleep or longer, short_sleep_wake_cost for one that went
+    to sleep less than that before; one that wakes nobody costs nothing."""
+    for held, want in (('1ms', 7000), ('400us', 5000)):
+        procs = [{'name': 'main', 'threads': [
+            {'name': 'a', 'program': [{'acquire': 'lock'}, {'io': held}, {'release': 'lock'}, {'cpu': '1ms'},
+                                      {'acquire': 'lock'}, {'release': 'lock'}, {'cpu': '1ms'}]},
+            {'name': 'b', 'program': [{'sleep': '100us'}, {'acquire': 'lock'}, {'release': 'lock'}]}],
+            'sync': {'lock': 'lock'}}]
+        sc = scenario(procs)
+        sc['machine'].update({'wake_cost': '7us', 'short_sleep_wake_cost': '5us', 'short_sleep': '300us'})
+        rows = lanes(scenario_file(sc))
+        a = [r for r in rows if r[1] == 'a' and r[2] == 'Running']
+        calls = [r[5] - r[4] for r in a if r[3] == 'c_call']
+        check(calls == [want], 'lock held %s: the release that woke b cost %g us, the one that woke nobody '
+              'nothing (%s)' % (held, want / 1e3, calls))
 
 
 test_mp_lock()

@@ -281,7 +281,7 @@ def main():
              ['has just been created']),
             ('start_methods', 'child_exit', ["process's exit", 'mp_exit_cost'], ['program ended']),
             ('queue_pipeline', 'wake_cost', ["kernel's side of the wake-ups", 'machine.wake_cost'],
-             ['asleep on', 'machine.wake_cost']))
+             ['asleep on', 'machine.short_sleep_wake_cost']))
     for name, cause, now, why in owed:
         run = Run(name)
         xs = sorted((e for e in run.ev if e['ph'] == 'X' and e['args'].get('cause') == cause),
@@ -297,13 +297,15 @@ def main():
     # the release named is the one that began the last sleeper's wake-up.
     lk = Run('counter_lock')
     machine = config(path('counter_lock'))['machine']
-    wake_us, futex_us = (seconds(machine[k]) * 1e6 for k in ('wake_cost', 'futex_wake_cost'))
+    wake_us, futex_us = (seconds(machine[k]) * 1e6 for k in ('short_sleep_wake_cost', 'futex_wake_cost'))
     owed = [e for e in lk.slices('t1', 'c_call') if e['args'].get('cause') == 'wake_cost']
     sleeper = [e for e in owed if abs(e['dur'] - wake_us) < 1e-6]
-    check(sleeper, 'counter_lock: t1 pays for waking a sleeper (wake_cost, %g us)' % wake_us)
+    check(sleeper, 'counter_lock: t1 pays for waking a sleeper just gone to sleep (short_sleep_wake_cost, %g us)'
+          % wake_us)
     for e in sleeper[:1]:
-        case(lk, e['ts'], 't1', 'wake cost of a sleeper', 'why', ['woke t2, asleep on lock', 'machine.wake_cost'],
-             ['futex_wake_cost'])
+        case(lk, e['ts'], 't1', 'wake cost of a sleeper', 'why',
+             ['woke t2, asleep on lock', 'machine.short_sleep_wake_cost', 'less than machine.short_sleep'],
+             ['futex_wake_cost', 'machine.wake_cost'])
         idle = [f for f in owed if f['ts'] > e['ts'] and abs(f['dur'] - futex_us) < 1e-6][:1]
         check(idle and all(g['ts'] >= f['ts'] for f in idle for g in sleeper if g['ts'] > e['ts']),
               'counter_lock: the next wake cost of t1 after it is a futex call for nobody (futex_wake_cost, '

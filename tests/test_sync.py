@@ -162,7 +162,7 @@ def test_lock_handover():
     prog_a = [{'acquire': 'L'}, {'nogil': '200us'}, {'release': 'L'},
               {'repeat': 40, 'do': [{'acquire': 'L'}, {'cpu': '200ns'}, {'release': 'L'}]}]
     prog_b = [{'sleep': '10us'}, {'acquire': 'L'}, {'release': 'L'}]
-    sets = ('machine.wake_cost=3456ns', 'machine.futex_wake_cost=1234ns')
+    sets = ('machine.wake_cost=3456ns', 'machine.short_sleep_wake_cost=4567ns', 'machine.futex_wake_cost=1234ns')
     for version, idle in (('3.12', True), ('3.9', True), ('3.13', False)):
         s = simple('handover', {'a': prog_a, 'b': prog_b}, version=version)
         s['processes'][0]['sync'] = {'L': {'type': 'lock'}}
@@ -172,7 +172,8 @@ def test_lock_handover():
         if idle:  # (3.13's releases cost nothing: the releaser is done before the waiter is back)
             check(thread(r, 'b')['finished_ns'] < thread(r, 'a')['finished_ns'],
                   '%s: the woken waiter gets the lock while the releaser pays for the futex calls' % version)
-        check(costs.count(3456) >= 1, '%s: the release that wakes the sleeping waiter costs wake_cost' % version)
+        check(costs.count(4567) >= 1 and costs.count(3456) == 0,
+              '%s: the release that wakes the waiter asleep for under 200 us costs short_sleep_wake_cost' % version)
         n = costs.count(1234)
         check((n >= 3) == idle and (n == 0) != idle,
               '%s: releases while the woken waiter is on its way back cost futex_wake_cost %s (%d of them)'

@@ -182,6 +182,43 @@ def wake_cost(n):
     return out
 
 
+def short_sleep_wake_cost(n):
+    """The same release, to a thread that went to sleep 20 us before, by a
+    thread busy since: as two threads handing a lock back and forth."""
+    gate, ran = threading.Lock(), threading.Lock()
+    gate.acquire()
+    ran.acquire()
+    done = []
+
+    def helper():
+        while True:
+            gate.acquire()
+            if done:
+                return
+            ran.release()
+
+    th = threading.Thread(target=helper)
+    th.start()
+    out = []
+    for _ in range(n):
+        t0 = _clock()
+        while _clock() - t0 < 20e-6:
+            pass
+        a = _clock()
+        gate.release()
+        b = _clock()
+        ran.acquire()
+        x = threading.Lock()
+        x.acquire()
+        c = _clock()
+        x.release()
+        out.append(max(0.0, (b - a) - (_clock() - c)))
+    done.append(1)
+    gate.release()
+    th.join()
+    return out
+
+
 def thread_start(n):
     """Thread.start(): until the new thread has started (it then holds the GIL)."""
     out = []
@@ -548,6 +585,7 @@ MEASUREMENTS = [
     ("machine.timer_latency", "distribution", 100, timer_latency),
     ("machine.context_switch", "duration", 30, context_switch),
     ("machine.wake_cost", "duration", 200, wake_cost),
+    ("machine.short_sleep_wake_cost", "duration", 200, short_sleep_wake_cost),
     ("machine.pipe_latency", "duration", 20, pipe_latency),
     ("machine.timer_slack", "duration", 1, timer_slack),
     ("machine.io_overshoot", "duration", 100, select_overshoot),

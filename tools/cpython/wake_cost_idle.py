@@ -6,7 +6,9 @@ lock.acquire(); the main thread spins (holding the GIL, its CPU busy) for
 `idle_us` after the helper last ran, times lock.release(), which must wake
 the helper, and waits until the helper ran. 300 rounds (100 with --quick)
 per idle time, 5, 50, 200 and 1000 us. Reported: the median release, in
-microseconds, per idle time.
+microseconds, per idle time. A second row per version (waker_sleep_us
+1000) has the main thread sleep 1 ms before it spins, as wake_cost.py's
+waker does: the sleeper's idle time is then the spin plus that 1 ms.
 
 Why: wake_cost.py times the same release from a waker that has itself
 slept 1 ms (3.0-4.2 us), but inside a lock convoy cond_trace.py --lock
@@ -21,7 +23,7 @@ VERSIONS = common.ALL_VERSIONS
 IDLE_US = (5, 50, 200, 1000)
 
 CODE = r'''
-def release_cost(idle_us, n):
+def release_cost(idle_us, n, waker_sleep_us):
     gate = threading.Lock()
     gate.acquire()
     ran = threading.Lock()
@@ -39,6 +41,8 @@ def release_cost(idle_us, n):
     th.start()
     out = []
     for _ in xrange(n):
+        if waker_sleep_us:
+            time.sleep(waker_sleep_us * 1e-6)
         t0 = clock()
         while clock() - t0 < idle_us * 1e-6:
             pass                 # busy, holding the GIL, while the helper sleeps
@@ -53,12 +57,14 @@ def release_cost(idle_us, n):
     return percentile(out, 50) * 1e6
 
 if __name__ == "__main__":
-    emit(dict(("release_after_%d_us" % d, release_cost(d, ARGS["n"])) for d in ARGS["idle_us"]))
+    emit(dict(("release_after_%d_us" % d, release_cost(d, ARGS["n"], ARGS["waker_sleep_us"]))
+              for d in ARGS["idle_us"]))
 '''
 
 
 def run(py, version, quick, reps, log=print):
-    rows = common.measure_configs(py, CODE, [{"n": 100 if quick else 300, "idle_us": list(IDLE_US)}], reps, 120,
+    rows = common.measure_configs(py, CODE, [{"n": 100 if quick else 300, "idle_us": list(IDLE_US), "waker_sleep_us": w}
+                                                 for w in (0, 1000)], reps, 120,
                                   log)
     for r in rows:
         r["version"] = version
@@ -66,8 +72,9 @@ def run(py, version, quick, reps, log=print):
 
 
 def table(rows):
-    lines = [[r["version"]] + [common.cell(r, "release_after_%d_us" % d, True) for d in IDLE_US] for r in rows]
-    return common.table(["version"] + ["sleeper idle %d us" % d for d in IDLE_US], lines)
+    lines = [[r["version"], str(r.get("waker_sleep_us", 0))] +
+             [common.cell(r, "release_after_%d_us" % d, True) for d in IDLE_US] for r in rows]
+    return common.table(["version", "waker slept us"] + ["spin %d us" % d for d in IDLE_US], lines)
 
 
 if __name__ == "__main__":
