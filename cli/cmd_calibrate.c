@@ -318,7 +318,7 @@ int cmd_calibrate(int argc, char **argv)
     keep = calloc((size_t)(n ? n : 1), sizeof(*keep));
     if (!keep)
         goto out;
-    printf("\n  %-28s %10s   %-23s %5s\n", "key", "median", "p10 .. p90", "n");
+    printf("\n  %-30s %10s   %-23s %5s\n", "key", "median", "p10 .. p90", "n");
     int i = 0;
     for (const cJSON *m = list ? list->child : NULL; m; m = m->next, i++) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(m, "key");
@@ -330,7 +330,7 @@ int cmd_calibrate(int argc, char **argv)
         if (!wanted)
             continue;
         if (cJSON_IsString(e)) {
-            printf("  %-28s %10s   %-23s %5s  %s\n", key, "-", "", "", e->valuestring);
+            printf("  %-30s %10s   %-23s %5s  %s\n", key, "-", "", "", e->valuestring);
             continue;
         }
         char med[32], lo[32], hi[32], range[80];
@@ -345,7 +345,7 @@ int cmd_calibrate(int argc, char **argv)
         bool positive_ok = rounded(md) > 0;
         keep[i] = known && positive_ok;
         written += keep[i];
-        printf("  %-28s %10s   %-23s %5d  %s\n", key, med, range,
+        printf("  %-30s %10s   %-23s %5d  %s\n", key, med, range,
                (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "n")),
                !known ? "not a parameter of this gilsim" : !positive_ok ? "too small to keep" : "");
     }

@@ -16,6 +16,8 @@ Every gilsim command the README shows (indented code lines and inline
 The meson commands it gives (`meson test -C build --benchmark`) must be
 accepted by meson.
 """
+import glob
+import json
 import os
 import re
 import shlex
@@ -116,6 +118,31 @@ def runnable(cmd, inline, work):
     return argv[1:], redirect
 
 
+def check_gallery():
+    """Every lesson's row in the README's gallery shows its thumbnail, and
+    its title and description as the scenario file has them today."""
+    with open(README, encoding='utf-8') as f:
+        text = f.read()
+    rows = {m.group(2): m for m in re.finditer(
+        r'<img src="assets/readme/lessons/([a-z0-9_]+)\.png"[^>]*> \| \*\*`([a-z0-9_]+)`\*\* ([^<|]*)<br>([^|]*) \|',
+        text)}
+    stale, missing = [], []
+    for path in sorted(glob.glob(os.path.join(SOURCE_ROOT, 'scenarios', '*.json'))):
+        name = os.path.basename(path)[:-5]
+        if name in ('schema', 'convoy'):
+            continue
+        with open(path, encoding='utf-8') as f:
+            sc = json.load(f)
+        m = rows.get(name)
+        if not m:
+            missing.append(name)
+        elif (m.group(1), m.group(3).strip(), m.group(4).strip()) != (name, sc['name'], sc['description']):
+            stale.append(name)
+    check(not missing and not stale and len(rows) >= 30,
+          "the README's lesson gallery has every lesson (%d), with its thumbnail, title and description "
+          'as its scenario file says' % len(rows), 'missing %s; stale %s' % (missing, stale))
+
+
 def main():
     cmds = commands()
     check(len(cmds) >= 20, 'the README shows gilsim commands (%d)' % len(cmds))
@@ -149,6 +176,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    check_gallery()
     meson = os.environ.get('MESON') or shutil.which('meson')
     with open(README, encoding='utf-8') as f:
         text = f.read()
