@@ -12,7 +12,8 @@
  * (Modules/_threadmodule.c acquire_timed). A released lock wakes one
  * waiter, chosen as the OS would, and that waiter retries when it runs,
  * so another thread may barge in first. The waker pays for the wake-up
- * after the release, with the lock already free, and before 3.13 (a glibc
+ * after the release, with the lock already free (more for a thread that
+ * went to sleep moments before: prim_wake), and before 3.13 (a glibc
  * semaphore) pays the futex call again at each release until the woken
  * waiter is back (lock_is_sem). Each acquire and release called from
  * Python costs python.lock_call_cost first (lock_call). Condition.wait
@@ -125,7 +126,11 @@ static bool prim_try_take(Prim *p, Thread *t)
     }
 }
 
-/* The blocked thread gets going again after the OS wake-up latency. */
+/* The blocked thread gets going again after the OS wake-up latency. What
+ * the futex wake costs the waker (sync_step charges it) depends on how
+ * long the sleeper slept: under machine.short_sleep, as in a lock or queue
+ * handed back and forth, short_sleep_wake_cost; else wake_cost
+ * (tools/cpython/wake_cost_idle.py). */
 void prim_wake(SimWorld *w, Thread *t, Prim *p, WakeMode mode, SimCause cause)
 {
     world_cancel(w, &t->wait_timer);
