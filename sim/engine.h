@@ -314,8 +314,8 @@ struct SimWorld {
     const SimScenario *sc;
     const SimConfig *cfg;
     SimTime now;
-    SimTime wake_costs;          /* machine.wake_cost of every sleeper woken from an object's wait
-                                    list, ever (sync_step charges a step's share to its thread) */
+    SimTime wake_costs;          /* what waking every sleeper of an object's wait list has cost,
+                                    ever (prim_wake; sync_step charges a step's share to its thread) */
     SimQueue q;
     SimTrace *trace;
     uint64_t events;

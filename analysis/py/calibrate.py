@@ -146,9 +146,10 @@ def _noop():
     pass
 
 
-def wake_cost(n):
+def _release_waking(n, before):
     """lock.release() that wakes a thread asleep in acquire(), less a
-    release nobody waits for: the futex wake and the interrupt."""
+    release nobody waits for: the futex wake and the interrupt. before()
+    runs ahead of each release, while the other thread sleeps."""
     gate, ran = threading.Lock(), threading.Lock()
     gate.acquire()
     ran.acquire()
@@ -165,7 +166,7 @@ def wake_cost(n):
     th.start()
     out = []
     for _ in range(n):
-        time.sleep(0.001)
+        before()
         a = _clock()
         gate.release()
         b = _clock()
@@ -182,41 +183,19 @@ def wake_cost(n):
     return out
 
 
+def wake_cost(n):
+    """The release, by a thread that has itself just slept 1 ms."""
+    return _release_waking(n, lambda: time.sleep(0.001))
+
+
 def short_sleep_wake_cost(n):
-    """The same release, to a thread that went to sleep 20 us before, by a
+    """The release, to a thread that went to sleep 20 us before, by a
     thread busy since: as two threads handing a lock back and forth."""
-    gate, ran = threading.Lock(), threading.Lock()
-    gate.acquire()
-    ran.acquire()
-    done = []
-
-    def helper():
-        while True:
-            gate.acquire()
-            if done:
-                return
-            ran.release()
-
-    th = threading.Thread(target=helper)
-    th.start()
-    out = []
-    for _ in range(n):
+    def spin():
         t0 = _clock()
         while _clock() - t0 < 20e-6:
             pass
-        a = _clock()
-        gate.release()
-        b = _clock()
-        ran.acquire()
-        x = threading.Lock()
-        x.acquire()
-        c = _clock()
-        x.release()
-        out.append(max(0.0, (b - a) - (_clock() - c)))
-    done.append(1)
-    gate.release()
-    th.join()
-    return out
+    return _release_waking(n, spin)
 
 
 def thread_start(n):
