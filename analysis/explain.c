@@ -746,6 +746,16 @@ static size_t exit_at_instant(const Explainer *ex, size_t rec, uint32_t p, bool 
     return NONE;
 }
 
+/* An operation of thread *arg on a Lock or RLock (a semaphore's acquire
+ * takes a slot, not the lock). */
+static bool is_own_lock_op(const Explainer *ex, const SimRecord *r, const void *arg)
+{
+    if (r->kind != SIM_REC_SYNC || r->thread != *(const uint32_t *)arg)
+        return false;
+    const char *k = obj_kind_name(ex->tr, r->arg);
+    return strcmp(k, "lock") == 0 || strcmp(k, "rlock") == 0;
+}
+
 /* Where a thread went to sleep: its state became Blocked. */
 static bool is_block(const Explainer *ex, const SimRecord *r, const void *arg)
 {
@@ -1215,10 +1225,18 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 c = d != NONE ? pending_request(ex, g, d) : NONE;
             }
             const char *rq = c != NONE ? nm(ex, &ns, ex->r[c].thread) : "a waiter";
+            /* A drop with a lock held is how a lock convoy starts: say so
+             * when the thread's last operation on an object took a lock. */
+            char holding[256] = "";
+            size_t k = find_back(ex, tlist(ex, X), rec, is_own_lock_op, &X);
+            if (k != NONE && ex->r[k].state == SIM_SYNC_ACQUIRE)
+                snprintf(holding, sizeof(holding), ". It still holds %s '%s', taken at %s: a thread that wants "
+                                                   "it now blocks on it",
+                         obj_kind_name(ex->tr, ex->r[k].arg), obj_name(ex->tr, ex->r[k].arg), at(&ts, ex->r[k].t));
             if (r->cause == SIM_C_DROP_REQUEST)
                 snprintf(why, wn, "%s set the drop request%s%s; %s dropped the GIL at its next check point and, "
-                                  "by FORCE_SWITCHING, must wait until another thread has taken it",
-                         rq, c != NONE ? " at " : "", c != NONE ? at(&ts, ex->r[c].t) : "", x);
+                                  "by FORCE_SWITCHING, must wait until another thread has taken it%s",
+                         rq, c != NONE ? " at " : "", c != NONE ? at(&ts, ex->r[c].t) : "", x, holding);
             else
                 snprintf(why, wn, "%s released the GIL for a blocking call while %s's drop request was pending, "
                                   "so by FORCE_SWITCHING it waits until another thread has taken the GIL before "

@@ -191,6 +191,22 @@ def main():
         for e in lk.slices(th, 'lock')[:1]:
             case(lk, e['ts'], th, 'lock wait', 'now', ["waits for lock 'lock'"])
             case(lk, e['ts'], th, 'lock wait (why)', 'why', ['a wait on an object'])
+    # A forced drop says when the thread still holds the lock: the drop
+    # that starts counter_lock's convoy (the other thread blocks on the
+    # lock next), not the ones before, which fall outside the block.
+    drops = []
+    for th in ('t1', 't2'):
+        drops += [(e['ts'], th) for e in lk.slices(th, 'switch_wait')]
+    drops.sort()
+    first_block = min(e['ts'] for th in ('t1', 't2') for e in lk.slices(th, 'lock'))
+    before = [d for d in drops if d[0] < first_block]
+    check(len(before) >= 2, 'counter_lock: forced drops before the first lock wait (%d)' % len(before))
+    for ts, th in before[:-1]:
+        case(lk, ts, th, 'forced drop outside the block', 'why', ['dropped the GIL at its next check point'],
+             ['still holds'])
+    for ts, th in before[-1:]:
+        case(lk, ts, th, 'forced drop that starts the convoy', 'why',
+             ["It still holds lock 'lock', taken at", 'now blocks on it'])
     race = Run('counter_race_39')
     for e in race.instants('lost update')[:3]:
         th = race.who(e)
