@@ -756,6 +756,15 @@ static bool is_own_lock_op(const Explainer *ex, const SimRecord *r, const void *
     return strcmp(k, "lock") == 0 || strcmp(k, "rlock") == 0;
 }
 
+/* The acquire of the lock thread X still holds just before rec, when its
+ * last operation on a Lock or RLock took one; NONE otherwise (an RLock
+ * released once of twice is not seen). */
+static size_t lock_held(const Explainer *ex, uint32_t X, size_t rec)
+{
+    size_t k = find_back(ex, tlist(ex, X), rec, is_own_lock_op, &X);
+    return k != NONE && ex->r[k].state == SIM_SYNC_ACQUIRE ? k : NONE;
+}
+
 /* Where a thread went to sleep: its state became Blocked. */
 static bool is_block(const Explainer *ex, const SimRecord *r, const void *arg)
 {
@@ -1225,11 +1234,10 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 c = d != NONE ? pending_request(ex, g, d) : NONE;
             }
             const char *rq = c != NONE ? nm(ex, &ns, ex->r[c].thread) : "a waiter";
-            /* A drop with a lock held is how a lock convoy starts: say so
-             * when the thread's last operation on an object took a lock. */
+            /* A drop with a lock held is how a lock convoy starts. */
             char holding[256] = "";
-            size_t k = find_back(ex, tlist(ex, X), rec, is_own_lock_op, &X);
-            if (k != NONE && ex->r[k].state == SIM_SYNC_ACQUIRE)
+            size_t k = lock_held(ex, X, rec);
+            if (k != NONE)
                 snprintf(holding, sizeof(holding), ". It still holds %s '%s', taken at %s: a thread that wants "
                                                    "it now blocks on it",
                          obj_kind_name(ex->tr, ex->r[k].arg), obj_name(ex->tr, ex->r[k].arg), at(&ts, ex->r[k].t));

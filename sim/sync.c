@@ -551,10 +551,10 @@ static bool step_poll(SimWorld *w, Thread *t, const SimOp *op)
 }
 
 /* The Python side of an acquire or release call (python.lock_call_cost),
- * then step `next`. From 3.10 it has no check point: `with` calls
- * __enter__ and __exit__ from inside one instruction, and a call's own
- * check comes after it returns (sync_op_done); before 3.10 every
- * instruction of it can stop, inside the lock on the way out. */
+ * then step `next`. From 3.10 it has no check point inside: a call checks
+ * only once it has returned, and `with` calls __enter__ from inside one
+ * instruction (sync_op_done); before 3.10 every instruction of it can
+ * stop, inside the lock on the way out. */
 static bool lock_call(SimWorld *w, Thread *t, uint8_t next)
 {
     if (w->cfg->lock_call_cost <= 0) {
