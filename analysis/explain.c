@@ -1234,17 +1234,19 @@ static size_t cause_of(const Explainer *ex, size_t rec, char *why, size_t wn)
                 c = d != NONE ? pending_request(ex, g, d) : NONE;
             }
             const char *rq = c != NONE ? nm(ex, &ns, ex->r[c].thread) : "a waiter";
-            /* A drop with a lock held is how a lock convoy starts. */
-            char holding[256] = "";
+            /* A drop with a lock held is how a lock convoy starts: said
+             * first, as the panel may show only the first line. */
             size_t k = lock_held(ex, X, rec);
-            if (k != NONE)
-                snprintf(holding, sizeof(holding), ". It still holds %s '%s', taken at %s: a thread that wants "
-                                                   "it now blocks on it",
-                         obj_kind_name(ex->tr, ex->r[k].arg), obj_name(ex->tr, ex->r[k].arg), at(&ts, ex->r[k].t));
-            if (r->cause == SIM_C_DROP_REQUEST)
+            if (r->cause == SIM_C_DROP_REQUEST && k != NONE)
+                snprintf(why, wn, "%s dropped the GIL at its next check point still holding %s '%s' (taken at %s), "
+                                  "so a thread that wants it now blocks on it; %s set the drop request%s%s, and by "
+                                  "FORCE_SWITCHING %s must wait until another thread has taken the GIL",
+                         x, obj_kind_name(ex->tr, ex->r[k].arg), obj_name(ex->tr, ex->r[k].arg),
+                         at(&ts, ex->r[k].t), rq, c != NONE ? " at " : "", c != NONE ? at(&ts, ex->r[c].t) : "", x);
+            else if (r->cause == SIM_C_DROP_REQUEST)
                 snprintf(why, wn, "%s set the drop request%s%s; %s dropped the GIL at its next check point and, "
-                                  "by FORCE_SWITCHING, must wait until another thread has taken it%s",
-                         rq, c != NONE ? " at " : "", c != NONE ? at(&ts, ex->r[c].t) : "", x, holding);
+                                  "by FORCE_SWITCHING, must wait until another thread has taken it",
+                         rq, c != NONE ? " at " : "", c != NONE ? at(&ts, ex->r[c].t) : "", x);
             else
                 snprintf(why, wn, "%s released the GIL for a blocking call while %s's drop request was pending, "
                                   "so by FORCE_SWITCHING it waits until another thread has taken the GIL before "
@@ -1724,7 +1726,15 @@ static size_t effect_of(const Explainer *ex, size_t rec, char *next, size_t nn)
             snprintf(next, nn, "at %s (%s later) %s", at(&ts, ex->r[e].t), dur(&ts, ex->r[e].t - r->t),
                      explain_what(ex, e, w, sizeof(w)));
         } else {
-            snprintf(next, nn, "%s stays so to the end of the run", x);
+            /* The search stops after MAX_WALK of the thread's records: say
+             * how far it looked, not that nothing follows. */
+            const List *l = tlist(ex, X);
+            size_t k = pos_before(l, rec, false);
+            size_t last = k == SIZE_MAX ? 0 : k + MAX_WALK;
+            if (last < l->n)
+                snprintf(next, nn, "%s stays so past %s at least", x, at(&ts, ex->r[l->i[last]].t));
+            else
+                snprintf(next, nn, "%s stays so to the end of the run", x);
         }
         break;
     }

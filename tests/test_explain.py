@@ -203,10 +203,16 @@ def main():
     check(len(before) >= 2, 'counter_lock: forced drops before the first lock wait (%d)' % len(before))
     for ts, th in before[:-1]:
         case(lk, ts, th, 'forced drop outside the block', 'why', ['dropped the GIL at its next check point'],
-             ['still holds'])
+             ['still holding'])
+    # A long stretch of one state beyond the search's reach is not called
+    # the end of the run.
+    for e in lk.slices('t2', 'python')[1:2]:
+        case(lk, e['ts'], 't2', 'a long run of Python', 'next', ['t2 stays so past', 'at least'],
+             ['to the end of the run'])
     for ts, th in before[-1:]:
         case(lk, ts, th, 'forced drop that starts the convoy', 'why',
-             ["It still holds lock 'lock', taken at", 'now blocks on it'])
+             ["%s dropped the GIL at its next check point still holding lock 'lock' (taken at" % th,
+              'now blocks on it', 'set the drop request', 'FORCE_SWITCHING'])
     race = Run('counter_race_39')
     for e in race.instants('lost update')[:3]:
         th = race.who(e)
